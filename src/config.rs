@@ -1,0 +1,101 @@
+//! `wo.*` configuration (SPEC §1–§5) with its defaults.
+
+use anyhow::Result;
+use chrono::Duration;
+
+use crate::error::WoError;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `wo.root`: control checkout, relative to the main worktree.
+    pub root: Option<String>,
+    /// `wo.jobsDir`, default `_ctx/jobs`.
+    pub jobs_dir: String,
+    /// `wo.worktreeDir`, default `../.worktrees` (relative to the control checkout).
+    pub worktree_dir: String,
+    /// `wo.branchPrefix`, default `feat/wo-`.
+    pub branch_prefix: String,
+    /// `wo.lease`, default 2 h.
+    pub lease: Duration,
+    /// `wo.sessionLog`: also append markers to this file (relative to the control checkout).
+    pub session_log: Option<String>,
+    /// `wo.gate.failOn`: codes the gate fails on.
+    pub gate_fail_on: Option<String>,
+    /// `wo.initialized`: `git wo init` ran.
+    pub initialized: bool,
+    /// `init.defaultBranch`.
+    pub default_branch: Option<String>,
+    /// `user.name`.
+    pub user_name: Option<String>,
+}
+
+impl Config {
+    pub fn from_snapshot(snap: &gix::config::Snapshot<'_>) -> Result<Config> {
+        let s = |key: &str| {
+            snap.string(key)
+                .map(|v| v.to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let lease = match s("wo.lease") {
+            Some(text) => parse_duration(&text).map_err(|e| {
+                WoError::usage(format!("config wo.lease: {e}")).fix("git config wo.lease 2h")
+            })?,
+            None => Duration::hours(2),
+        };
+        Ok(Config {
+            root: s("wo.root"),
+            jobs_dir: s("wo.jobsDir").unwrap_or_else(|| "_ctx/jobs".into()),
+            worktree_dir: s("wo.worktreeDir").unwrap_or_else(|| "../.worktrees".into()),
+            branch_prefix: s("wo.branchPrefix").unwrap_or_else(|| "feat/wo-".into()),
+            lease,
+            session_log: s("wo.sessionLog"),
+            gate_fail_on: s("wo.gate.failOn"),
+            initialized: snap.boolean("wo.initialized").unwrap_or(false),
+            default_branch: s("init.defaultBranch"),
+            user_name: s("user.name"),
+        })
+    }
+
+    /// The branch name of a WO: `<prefix><ID>`.
+    pub fn branch_of(&self, id: &str) -> String {
+        format!("{}{id}", self.branch_prefix)
+    }
+}
+
+/// Parse `90s`, `30m`, `2h`, `7d`, `1w` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{t}` is not a duration like 90m, 2h or 7d"))?;
+    let d = match unit.trim() {
+        "" | "s" => Duration::seconds(n),
+        "m" | "min" => Duration::minutes(n),
+        "h" => Duration::hours(n),
+        "d" => Duration::days(n),
+        "w" => Duration::weeks(n),
+        other => return Err(format!("`{other}` is not a unit (use s, m, h, d or w)")),
+    };
+    if d <= Duration::zero() {
+        return Err(format!("`{t}` must be longer than zero"));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90m"), Ok(Duration::minutes(90)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::hours(2)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::days(7)));
+        assert_eq!(parse_duration("30"), Ok(Duration::seconds(30)));
+        assert!(parse_duration("0h").is_err());
+        assert!(parse_duration("2x").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+}

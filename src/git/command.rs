@@ -1,0 +1,35 @@
+//! The few things run through the `git` CLI: writing config, adding, locking and
+//! removing worktrees, creating branches, `status` of a worktree, and the
+//! `worktree list --porcelain` snapshot. Everything else goes through gix.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use anyhow::{Context, Result, bail};
+
+/// Run `git <args>` in `dir`; fail with git's stderr when it exits non-zero.
+pub fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = git_output(dir, args)?;
+    if !out.status.success() {
+        bail!(
+            "`git {}` failed in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Run `git <args>` in `dir` and return its output whatever its exit status.
+pub fn git_output(dir: &Path, args: &[&str]) -> Result<Output> {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .with_context(|| format!("running `git {}` (is git installed?)", args.join(" ")))
+}

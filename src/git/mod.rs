@@ -1,0 +1,14 @@
+//! All access to git lives below this module: discovery and config (`repo`), worktree
+//! metadata (`worktrees`), records under `refs/wo/orders/*` (`records`), markers in
+//! `refs/notes/wo` (`notes`), index and tree reads (`tree_source`), and the few
+//! operations gix cannot do locally, run through the `git` CLI (`command`).
+
+pub mod command;
+pub mod notes;
+pub mod records;
+pub mod repo;
+pub mod tree_source;
+pub mod worktree_ops;
+pub mod worktrees;
+
+pub use repo::Repo;

@@ -1,0 +1,163 @@
+//! Finding the repository: the control checkout (main worktree), the common git dir,
+//! the worktree the command runs in, and `wo.*` configuration.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::config::Config;
+use crate::error::WoError;
+
+pub struct Repo {
+    pub gix: gix::Repository,
+    /// The main worktree: parent of the common git dir, or `--root`/`wo.root`.
+    pub control_root: PathBuf,
+    /// The common git dir (shared by all worktrees), canonical.
+    pub common_dir: PathBuf,
+    /// The worktree the command was started in, canonical (None in a bare repository).
+    pub current_worktree: Option<PathBuf>,
+    /// The private git dir of that worktree (where a holder's session id is kept).
+    pub current_git_dir: PathBuf,
+    pub config: Config,
+}
+
+impl Repo {
+    /// Discover the repository from `cwd`, honouring `--root` and `wo.root`.
+    pub fn discover(cwd: &Path, root: Option<&Path>) -> Result<Repo> {
+        let start = root.unwrap_or(cwd);
+        let gix = gix::discover(start).map_err(|e| {
+            WoError::usage(format!("not a git repository: {} ({e})", start.display()))
+                .fix("run git wo inside a repository, or pass --root DIR")
+        })?;
+        let common_dir = canonical(gix.common_dir());
+        let current_git_dir = canonical(gix.git_dir());
+        let current_worktree = gix.workdir().map(canonical);
+        let config = Config::from_snapshot(&gix.config_snapshot())?;
+        // Objects and refs are reached through the common dir, not the current
+        // worktree's private git dir, which `finish` may remove from under us.
+        let gix = if current_git_dir != common_dir {
+            gix::open(&common_dir).unwrap_or(gix)
+        } else {
+            gix
+        };
+        let control_root = match (root, &config.root) {
+            (Some(r), _) => canonical(r),
+            (None, Some(r)) => {
+                let main = main_worktree_of(&common_dir)?;
+                canonical(&main.join(r))
+            }
+            (None, None) => main_worktree_of(&common_dir)?,
+        };
+        Ok(Repo {
+            gix,
+            control_root,
+            common_dir,
+            current_worktree,
+            current_git_dir,
+            config,
+        })
+    }
+
+    /// `_ctx/jobs` (or `wo.jobsDir`) in the control checkout.
+    pub fn jobs_dir(&self) -> PathBuf {
+        self.control_root.join(&self.config.jobs_dir)
+    }
+
+    /// The jobs dir relative to the control checkout, with `/` separators.
+    pub fn jobs_rel(&self) -> String {
+        self.config.jobs_dir.trim_end_matches('/').to_owned()
+    }
+
+    /// `<git-common-dir>/wo`: git-wo's private area (quarantine, logs).
+    pub fn wo_dir(&self) -> PathBuf {
+        self.common_dir.join("wo")
+    }
+
+    /// The folder WO worktrees are created in (default `<main>/../.worktrees`).
+    pub fn worktree_root(&self) -> PathBuf {
+        self.control_root.join(&self.config.worktree_dir)
+    }
+
+    /// Resolve a path as WO YAMLs record it (relative to the control checkout).
+    pub fn resolve(&self, recorded: &str) -> PathBuf {
+        let p = Path::new(recorded);
+        let joined = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.control_root.join(p)
+        };
+        canonical(&joined)
+    }
+
+    /// `HEAD` of the control checkout as a full sha, if it has one.
+    pub fn head_sha(&self) -> Option<String> {
+        let main = gix::open(&self.control_root).ok()?;
+        main.head_id().ok().map(|id| id.to_string())
+    }
+
+    /// The default branch: `init.defaultBranch`'s branch if it exists, else `main`,
+    /// `master`, else the control checkout's current branch.
+    pub fn default_branch(&self) -> Result<String> {
+        let mut candidates = Vec::new();
+        if let Some(b) = &self.config.default_branch {
+            candidates.push(b.clone());
+        }
+        candidates.extend(["main".to_owned(), "master".to_owned()]);
+        for c in &candidates {
+            if self
+                .gix
+                .try_find_reference(format!("refs/heads/{c}").as_str())
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                return Ok(c.clone());
+            }
+        }
+        let main = gix::open(&self.control_root)?;
+        let head = main
+            .head_name()?
+            .context("the control checkout has a detached HEAD")?;
+        Ok(head.shorten().to_string())
+    }
+}
+
+/// The main worktree of a non-bare repository: the parent of the common git dir.
+fn main_worktree_of(common_dir: &Path) -> Result<PathBuf> {
+    let is_dot_git = common_dir.file_name().is_some_and(|n| n == ".git");
+    match common_dir.parent() {
+        Some(parent) if is_dot_git => Ok(parent.to_path_buf()),
+        _ => Err(WoError::usage(format!(
+            "{} is a bare repository or has a separate git dir: no control checkout",
+            common_dir.display()
+        ))
+        .fix("pass --root DIR (or set wo.root) to the checkout that holds _ctx/jobs")
+        .into()),
+    }
+}
+
+/// Canonicalize (paths are compared canonicalized). For a path that does not exist
+/// (yet), canonicalize its longest existing ancestor and resolve the rest lexically.
+pub fn canonical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    if let Ok(c) = std::fs::canonicalize(p) {
+        return c;
+    }
+    let comps: Vec<Component<'_>> = p.components().collect();
+    for n in (1..comps.len()).rev() {
+        let prefix: PathBuf = comps[..n].iter().collect();
+        if let Ok(mut out) = std::fs::canonicalize(&prefix) {
+            for c in &comps[n..] {
+                match c {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::CurDir => {}
+                    other => out.push(other.as_os_str()),
+                }
+            }
+            return out;
+        }
+    }
+    p.to_path_buf()
+}

@@ -1,0 +1,237 @@
+//! Changing worktrees and branches: add (git-locked from birth), lock, unlock, remove,
+//! and the safety checks that decide whether a worktree may be removed (SPEC §8).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use gix::ObjectId;
+use gix::refs::Target;
+use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
+
+use super::Repo;
+use super::command::{git, git_output};
+use super::records::Expect;
+use super::worktrees::{Head, Worktree};
+use crate::error::WoError;
+
+impl Repo {
+    /// `refs/heads/<branch>`'s commit, if the branch exists.
+    pub fn branch_tip(&self, branch: &str) -> Result<Option<ObjectId>> {
+        match self
+            .gix
+            .try_find_reference(format!("refs/heads/{branch}").as_str())?
+        {
+            Some(mut r) => Ok(Some(r.peel_to_id()?.detach())),
+            None => Ok(None),
+        }
+    }
+
+    /// Create `refs/heads/<branch>` at `at`; fails if it exists.
+    pub fn create_branch(&self, branch: &str, at: ObjectId) -> Result<()> {
+        self.cas_ref(
+            &format!("refs/heads/{branch}"),
+            Expect::Absent,
+            at,
+            "git wo: take: create branch",
+        )
+    }
+
+    /// Delete `refs/heads/<branch>` only if it still points at `at` (undo of a take
+    /// that created it: a branch that existed before, or that moved, is never deleted).
+    pub fn delete_branch_if_at(&self, branch: &str, at: ObjectId) -> Result<()> {
+        let name = format!("refs/heads/{branch}");
+        let edit = RefEdit {
+            change: Change::Delete {
+                expected: PreviousValue::MustExistAndMatch(Target::Object(at)),
+                log: RefLog::AndReference,
+            },
+            name: name
+                .as_str()
+                .try_into()
+                .with_context(|| format!("`{name}` is not a valid ref name"))?,
+            deref: false,
+        };
+        self.gix
+            .edit_reference(edit)
+            .map(|_| ())
+            .with_context(|| format!("deleting {name}"))
+    }
+
+    /// Delete a record ref if it still holds `at` (undo of a first take).
+    pub fn delete_ref_if_at(&self, name: &str, at: ObjectId) -> Result<()> {
+        let edit = RefEdit {
+            change: Change::Delete {
+                expected: PreviousValue::MustExistAndMatch(Target::Object(at)),
+                log: RefLog::AndReference,
+            },
+            name: name
+                .try_into()
+                .with_context(|| format!("`{name}` is not a valid ref name"))?,
+            deref: false,
+        };
+        self.gix
+            .edit_reference(edit)
+            .map(|_| ())
+            .with_context(|| format!("deleting {name}"))
+    }
+
+    /// A revision as a commit id.
+    pub fn resolve_commit(&self, rev: &str) -> Result<ObjectId> {
+        let id = self.gix.rev_parse_single(rev).map_err(|e| {
+            WoError::usage(format!("`{rev}` is not a revision: {e}"))
+                .fix("pass --base <branch|commit>")
+        })?;
+        Ok(id.object()?.peel_to_commit()?.id)
+    }
+
+    /// `git worktree add --lock --reason <reason> <path> <branch>`.
+    pub fn add_worktree(&self, path: &Path, branch: &str, reason: &str) -> Result<()> {
+        let p = path.to_string_lossy();
+        git(
+            &self.control_root,
+            &["worktree", "add", "--lock", "--reason", reason, &p, branch],
+        )
+        .map(|_| ())
+    }
+
+    /// Lock (or re-lock with a new reason) a worktree.
+    pub fn lock_worktree(&self, wt: &Worktree, reason: &str) -> Result<()> {
+        let p = wt.path.to_string_lossy();
+        if wt.locked.is_some() {
+            std::fs::write(wt.admin_dir.join("locked"), reason)
+                .with_context(|| format!("rewriting the lock reason of {p}"))?;
+            return Ok(());
+        }
+        git(
+            &self.control_root,
+            &["worktree", "lock", "--reason", reason, &p],
+        )
+        .map(|_| ())
+    }
+
+    pub fn unlock_worktree(&self, wt: &Worktree) -> Result<()> {
+        if wt.locked.is_none() {
+            return Ok(());
+        }
+        let p = wt.path.to_string_lossy();
+        git(&self.control_root, &["worktree", "unlock", &p]).map(|_| ())
+    }
+
+    /// `git worktree remove` (never `--force`: git itself refuses dirty trees too).
+    pub fn remove_worktree(&self, path: &Path) -> Result<()> {
+        let p = path.to_string_lossy();
+        git(&self.control_root, &["worktree", "remove", &p]).map(|_| ())
+    }
+
+    /// HEAD of the worktree at `path`.
+    pub fn worktree_head(&self, path: &Path) -> Option<ObjectId> {
+        let repo = gix::open(path).ok()?;
+        repo.head_id().ok().map(|i| i.detach())
+    }
+
+    /// Why removing `wt` would lose something, if anything: modified, staged or
+    /// untracked files (whatever `status.showUntrackedFiles` says), an operation in
+    /// progress, commits reachable from no branch, tag or remote ref, a lock that is not
+    /// git-wo's. Empty means safe. Ignored files are allowed when `disposable(path)`.
+    pub fn removal_blockers(
+        &self,
+        wt: &Worktree,
+        disposable: &dyn Fn(&str) -> bool,
+    ) -> Vec<String> {
+        let mut why = Vec::new();
+        if !wt.exists {
+            return why;
+        }
+        if let Some(reason) = &wt.locked {
+            if !reason.starts_with("git-wo ") {
+                why.push(format!("locked by someone else ({reason:?})"));
+            }
+        }
+        for (file, what) in [
+            ("rebase-merge", "a rebase"),
+            ("rebase-apply", "a rebase or am"),
+            ("MERGE_HEAD", "a merge"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick"),
+            ("REVERT_HEAD", "a revert"),
+            ("BISECT_LOG", "a bisect"),
+        ] {
+            if wt.admin_dir.join(file).exists() {
+                why.push(format!("{what} is in progress"));
+            }
+        }
+        let args = [
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=matching",
+            "--no-renames",
+        ];
+        match git_output(&wt.path, &args) {
+            Ok(out) if out.status.success() => {
+                let (mut changed, mut untracked, mut ignored) = (0, 0, Vec::new());
+                for entry in out.stdout.split(|b| *b == 0).filter(|e| e.len() > 3) {
+                    let code = &entry[..2];
+                    let path = String::from_utf8_lossy(&entry[3..]).into_owned();
+                    match code {
+                        b"??" => untracked += 1,
+                        b"!!" if !disposable(&path) => ignored.push(path),
+                        b"!!" => {}
+                        _ => changed += 1,
+                    }
+                }
+                if changed > 0 {
+                    why.push(format!("{changed} modified or staged file(s)"));
+                }
+                if untracked > 0 {
+                    why.push(format!("{untracked} untracked file(s)"));
+                }
+                if !ignored.is_empty() {
+                    why.push(format!(
+                        "{} ignored file(s) that are not build output (e.g. {})",
+                        ignored.len(),
+                        ignored[0]
+                    ));
+                }
+            }
+            Ok(out) => why.push(format!(
+                "git status failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            Err(e) => why.push(format!("git status failed: {e}")),
+        }
+        let head = match &wt.head {
+            Head::Branch(b) => self.branch_tip(b).ok().flatten(),
+            Head::Detached(sha) => ObjectId::from_hex(sha.as_bytes()).ok(),
+            Head::Unknown => None,
+        };
+        match (&wt.head, head) {
+            (Head::Branch(_), Some(_)) => {}
+            (_, Some(sha)) => {
+                let s = sha.to_string();
+                let contained = git(
+                    &self.control_root,
+                    &[
+                        "for-each-ref",
+                        "--count=1",
+                        "--contains",
+                        &s,
+                        "refs/heads",
+                        "refs/tags",
+                        "refs/remotes",
+                    ],
+                )
+                .map(|o| !o.trim().is_empty())
+                .unwrap_or(false);
+                if !contained {
+                    why.push(format!(
+                        "HEAD {} is on no branch, tag or remote ref",
+                        &s[..12]
+                    ));
+                }
+            }
+            (_, None) => why.push("HEAD cannot be read".into()),
+        }
+        why
+    }
+}

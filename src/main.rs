@@ -1,0 +1,49 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use git_wo::cli::{Cli, Command};
+use git_wo::commands::{self, Ctx};
+use git_wo::error::{Exit, exit_of};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                Exit::Usage.code() as u8
+            } else {
+                0
+            });
+        }
+    };
+    match run(&cli) {
+        Ok(exit) => ExitCode::from(exit.code() as u8),
+        Err(err) => {
+            eprintln!("git wo: {err:#}");
+            ExitCode::from(exit_of(&err).code() as u8)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    let ctx = Ctx::new(&cli.global)?;
+    // Every command run inside a WO worktree renews its holder's lease (SPEC §2).
+    if !matches!(cli.command, Command::Heartbeat(_) | Command::Finish(_)) {
+        git_wo::heartbeat::auto_renew(&ctx.repo);
+    }
+    match &cli.command {
+        Command::Audit(a) => commands::audit::run(&ctx, a),
+        Command::Check(a) => commands::check::run(&ctx, a),
+        Command::Lint(a) => commands::lint::run(&ctx, a),
+        Command::List(a) => commands::list::run(&ctx, a),
+        Command::Show(a) => commands::show::run(&ctx, a),
+        Command::Snapshot(a) => commands::snapshot::run(&ctx, a),
+        Command::Init(_) => commands::init::run(&ctx),
+        Command::Take(a) => commands::take::run(&ctx, a),
+        Command::Heartbeat(a) => commands::heartbeat::run(&ctx, a),
+        Command::Finish(a) => commands::finish::run(&ctx, a),
+        Command::Requeue(a) => commands::requeue::run(&ctx, a),
+    }
+}
