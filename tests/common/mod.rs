@@ -1,0 +1,153 @@
+//! Shared test support: real repositories built with the `git` CLI in temp dirs (via
+//! the scenario builders in `fixtures/`), and the real `git-wo` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// A repository in a temp dir; `repo` is the control checkout, worktrees are siblings.
+pub struct Scenario {
+    pub tmp: tempfile::TempDir,
+    pub repo: PathBuf,
+}
+
+impl Scenario {
+    /// Build `fixtures/scenario.sh <name>` in a fresh temp dir.
+    pub fn build(name: &str) -> Scenario {
+        Scenario::build_with(name, &[])
+    }
+
+    pub fn build_with(name: &str, args: &[&str]) -> Scenario {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(name)
+            .arg(tmp.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", tmp.path())
+            .output()
+            .expect("run fixtures/scenario.sh");
+        assert!(out.status.success(), "scenario {name} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let repo = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        assert!(repo.join(".git").exists(), "scenario {name} printed {repo:?}");
+        let s = Scenario { tmp, repo };
+        s.git(&["config", "user.name", "alice"]);
+        s.git(&["config", "user.email", "alice@example.com"]);
+        s
+    }
+
+    /// `git-wo <args>` run in the control checkout.
+    pub fn wo(&self, args: &[&str]) -> Command {
+        self.wo_in(&self.repo, args)
+    }
+
+    /// `git-wo <args>` run in `dir`.
+    pub fn wo_in(&self, dir: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("git-wo").expect("git-wo binary");
+        cmd.args(args).current_dir(dir);
+        isolate(&mut cmd, self.tmp.path());
+        cmd
+    }
+
+    /// `git <args>` in the control checkout; panics on failure; returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        git_in(&self.repo, self.tmp.path(), args)
+    }
+
+    pub fn git_at(&self, dir: &Path, args: &[&str]) -> String {
+        git_in(dir, self.tmp.path(), args)
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.repo.join(rel)
+    }
+
+    /// The default worktree of a WO.
+    pub fn worktree(&self, id: &str) -> PathBuf {
+        self.repo.parent().expect("repo has a parent").join(".worktrees").join(id)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Write a WO YAML (committed with the next `commit_all`).
+    pub fn write_wo(&self, state: &str, id: &str, extra: &str) {
+        let text = format!(
+            "version: 1\nid: {id}\nepic_id: E-1\ntitle: \"Work on {id}\"\npriority: P2\nstatus: {state}\ndod_id: DOD-STD\nexecution:\n  mode: agent\n{extra}"
+        );
+        let dir = self.path(&format!("_ctx/jobs/{state}"));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join(format!("{id}.yaml")), text).expect("write wo");
+    }
+
+    pub fn commit_all(&self, msg: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+    }
+
+    /// Run and return (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        run(self.wo(args))
+    }
+
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {
+        run(self.wo_in(dir, args))
+    }
+
+    /// Run with `--json` and parse stdout.
+    pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let (code, out, err) = self.run(&all);
+        let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}\nstderr: {err}"));
+        (code, v)
+    }
+}
+
+pub fn run(mut cmd: Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run git-wo");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Keep tests away from the user's git config.
+pub fn isolate(cmd: &mut Command, home: &Path) {
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WO_FAILPOINT");
+}
+
+pub fn git_in(dir: &Path, home: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    isolate(&mut cmd, home);
+    let out = cmd.output().expect("run git");
+    assert!(out.status.success(), "git {args:?} in {dir:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The finding codes of an audit JSON report, sorted, with their WO ids.
+pub fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| (f["code"].as_str().unwrap_or("").to_owned(), f["wo_id"].as_str().unwrap_or("-").to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}

@@ -1,0 +1,78 @@
+//! Contention: 8 real processes take the same WO at once, 20 rounds. Exactly one wins
+//! every round; the others exit 3; never a split-brain, never two `.lock` writers.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::Scenario;
+
+const PROCESSES: usize = 8;
+const ROUNDS: usize = 20;
+
+#[test]
+fn eight_takers_one_winner_every_round() {
+    let s = Scenario::build("empty");
+    for round in 0..ROUNDS {
+        s.write_wo("pending", &format!("WO-R{round:02}"), "");
+    }
+    s.commit_all("race orders");
+    assert_eq!(s.run(&["init"]).0, 0);
+    for round in 0..ROUNDS {
+        let id = format!("WO-R{round:02}");
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|p| {
+                let owner = format!("agent{p}");
+                let mut cmd = s.wo(&["take", &id, "--owner", &owner]);
+                cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+                (owner, cmd.spawn().expect("spawn git-wo"))
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for (owner, child) in children {
+            let out = child.wait_with_output().unwrap();
+            match out.status.code() {
+                Some(0) => winners.push(owner),
+                Some(3) => {}
+                other => panic!("{id}: {owner} exited {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+            }
+        }
+        assert_eq!(winners.len(), 1, "{id}: winners {winners:?}");
+        let winner = &winners[0];
+        let copies: Vec<_> = ["pending", "running", "done", "failed"]
+            .iter()
+            .filter(|st| s.path(&format!("_ctx/jobs/{st}/{id}.yaml")).exists())
+            .collect();
+        assert_eq!(copies, [&"running"], "{id}");
+        let lock = s.read(&format!("_ctx/jobs/running/{id}.lock"));
+        assert!(lock.contains(&format!("User: {winner}\n")), "{id}: {lock}");
+        let yaml = s.read(&format!("_ctx/jobs/running/{id}.yaml"));
+        assert_eq!(yaml.matches("owner:").count(), 1, "{yaml}");
+        assert!(yaml.contains(&format!("owner: {winner}")), "{yaml}");
+        let record: serde_json::Value = serde_json::from_str(&s.git(&["show", &format!("refs/wo/orders/{id}:record.json")])).unwrap();
+        assert_eq!(record["lock"]["owner"], winner.as_str());
+        assert_eq!(record["token"], 1);
+        let worktrees = s.git(&["worktree", "list", "--porcelain"]);
+        assert_eq!(worktrees.matches(&format!("/{id}\n")).count(), 1, "{worktrees}");
+    }
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn eight_takers_without_records_one_winner() {
+    // Not initialised: the first record is created with MustNotExist.
+    let s = Scenario::build("empty");
+    s.write_wo("pending", "WO-0100", "");
+    s.commit_all("wo");
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|p| {
+            let mut cmd = s.wo(&["take", "WO-0100", "--owner", &format!("agent{p}")]);
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    let codes: Vec<i32> = children.into_iter().map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1)).collect();
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|c| *c == 0 || *c == 3), "{codes:?}");
+}
