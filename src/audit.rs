@@ -32,6 +32,8 @@ pub struct Summary {
     pub wos_total_unique: usize,
     pub running_yamls: Vec<String>,
     pub locks_active: Vec<String>,
+    /// Live WO YAML files (a split-brain WO counts once per copy).
+    pub yamls_total: usize,
 }
 
 pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
@@ -47,6 +49,7 @@ pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
             .or_insert(0) += 1;
     }
     let live = inv.files.iter().filter(|f| f.is_live());
+    let yamls_total = live.clone().count();
     let wos_total_unique = live
         .clone()
         .filter_map(|f| f.id.as_ref())
@@ -69,6 +72,7 @@ pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
             wos_total_unique,
             running_yamls,
             locks_active: inv.locks.iter().map(|l| l.id.to_string()).collect(),
+            yamls_total,
         },
         findings,
     }
@@ -181,17 +185,28 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
         ));
     }
     for state in &v.states {
+        // Archived copies in the same state folder count as duplicates (never as state).
         let in_state: Vec<_> = v
             .files
             .iter()
+            .chain(v.archived.iter())
             .copied()
             .filter(|f| f.folder == *state)
             .collect();
         if in_state.len() > 1 {
+            let archived = in_state.iter().filter(|f| f.archived).count();
             out.push(Finding::new(
                 Code::DuplicateYaml,
                 Some(id.as_str()),
-                format!("{id} has {} files in {state}/", in_state.len()),
+                format!(
+                    "{id} has {} files in {state}/{}",
+                    in_state.len(),
+                    if archived > 0 {
+                        format!(" ({archived} archived)")
+                    } else {
+                        String::new()
+                    }
+                ),
                 format!(
                     "keep one and remove the rest: git rm {}",
                     paths(&in_state[1..]).join(" ")

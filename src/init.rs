@@ -34,6 +34,8 @@ fn import_time() -> DateTime<Utc> {
 
 pub fn init(repo: &Repo) -> Result<Initialized> {
     let root = &repo.control_root;
+    // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
+    Inventory::gather(repo, Source::WorkingTree)?;
     let mut config_set = Vec::new();
     let mut set = |key: &str, value: &str| -> Result<()> {
         let current = git(root, &["config", "--get-all", key]).unwrap_or_default();

@@ -60,6 +60,9 @@ pub struct Inventory {
 pub struct WoView<'a> {
     /// Live files (valid, not archived).
     pub files: Vec<&'a OrderFile>,
+    /// Archived copies (archive subfolders, names not starting with `WO-`): only for
+    /// duplicate detection.
+    pub archived: Vec<&'a OrderFile>,
     pub states: BTreeSet<State>,
     pub lock: Option<&'a LockFile>,
     pub record: Option<&'a Stored>,
@@ -174,6 +177,15 @@ impl Inventory {
                 let v = map.entry(id.clone()).or_default();
                 v.files.push(f);
                 v.states.insert(f.folder);
+            }
+        }
+        for f in self
+            .files
+            .iter()
+            .filter(|f| f.archived && f.problem.is_none())
+        {
+            if let Some(v) = f.id.as_ref().and_then(|id| map.get_mut(id)) {
+                v.archived.push(f);
             }
         }
         for l in &self.locks {

@@ -24,16 +24,15 @@ impl Out {
 
     /// Print one JSON document.
     pub fn json<T: Serialize>(&self, value: &T) -> Result<()> {
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut stdout, value)?;
-        writeln!(stdout)?;
+        let text = serde_json::to_string_pretty(value)?;
+        print_line(&text);
         Ok(())
     }
 
     /// A line of human output (suppressed by `-q` and `--json`).
     pub fn line(&self, text: impl AsRef<str>) {
         if !self.quiet && !self.json {
-            println!("{}", text.as_ref());
+            print_line(text.as_ref());
         }
     }
 
@@ -58,5 +57,18 @@ impl Out {
             f.message
         ));
         self.line(format!("      fix: {}", f.hint));
+    }
+}
+
+/// Write a line to stdout. A closed pipe (`git wo audit | head`) ends the process
+/// quietly, as it would for any git command, instead of panicking.
+pub fn print_line(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("git wo: writing to stdout: {e}");
+        std::process::exit(2);
     }
 }

@@ -7,12 +7,29 @@ mod common;
 
 use common::Scenario;
 
-const TAKE_STEPS: [&str; 6] = ["after-claim", "after-branch", "after-worktree", "after-move", "after-lockfile", "after-marker"];
-const FINISH_STEPS: [&str; 5] = ["after-verify", "after-phase", "after-move", "after-marker", "after-worktree"];
+const TAKE_STEPS: [&str; 6] = [
+    "after-claim",
+    "after-branch",
+    "after-worktree",
+    "after-move",
+    "after-lockfile",
+    "after-marker",
+];
+const FINISH_STEPS: [&str; 5] = [
+    "after-verify",
+    "after-phase",
+    "after-move",
+    "after-marker",
+    "after-worktree",
+];
 
 fn setup() -> Scenario {
     let s = Scenario::build("empty");
-    s.write_wo("pending", "WO-0001", "verify:\n  commands: [\"test -f hello.txt\"]\n");
+    s.write_wo(
+        "pending",
+        "WO-0001",
+        "verify:\n  commands: [\"test -f hello.txt\"]\n",
+    );
     s.commit_all("wo");
     assert_eq!(s.run(&["init"]).0, 0);
     s
@@ -22,7 +39,12 @@ fn crash(s: &Scenario, dir: &std::path::Path, step: &str, args: &[&str]) {
     let mut cmd = s.wo_in(dir, args);
     cmd.env("GIT_WO_FAILPOINT", step);
     let out = cmd.output().unwrap();
-    assert!(out.status.code().is_none(), "{step}: expected an abort, got {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code().is_none(),
+        "{step}: expected an abort, got {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn yaml_copies(s: &Scenario, id: &str) -> Vec<String> {
@@ -38,12 +60,22 @@ fn take_crashes_at_every_step_are_resumed() {
     for step in TAKE_STEPS {
         let s = setup();
         crash(&s, &s.repo, &format!("take:{step}"), &["take", "WO-0001"]);
-        assert_eq!(yaml_copies(&s, "WO-0001").len(), 1, "{step}: never split-brain");
+        assert_eq!(
+            yaml_copies(&s, "WO-0001").len(),
+            1,
+            "{step}: never split-brain"
+        );
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 1, "{step}");
         let codes = common::codes(&report);
-        assert!(codes.contains(&("interrupted_transition".into(), "WO-0001".into())), "{step}: {codes:?}");
-        assert!(!codes.iter().any(|(c, _)| c == "split_brain"), "{step}: {codes:?}");
+        assert!(
+            codes.contains(&("interrupted_transition".into(), "WO-0001".into())),
+            "{step}: {codes:?}"
+        );
+        assert!(
+            !codes.iter().any(|(c, _)| c == "split_brain"),
+            "{step}: {codes:?}"
+        );
 
         // Someone else cannot take it meanwhile.
         assert_eq!(s.run(&["take", "WO-0001", "--owner", "bob"]).0, 3, "{step}");
@@ -53,7 +85,8 @@ fn take_crashes_at_every_step_are_resumed() {
         assert!(s.path("_ctx/jobs/running/WO-0001.lock").exists(), "{step}");
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 0, "{step}: {report}");
-        let record: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+        let record: serde_json::Value =
+            serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
         assert_eq!(record["phase"], "active", "{step}");
         assert_eq!(record["token"], 1, "{step}: resume keeps the token");
     }
@@ -70,12 +103,24 @@ fn finish_crashes_at_every_step_are_rolled_forward() {
         s.git_at(&wt, &["commit", "-q", "-m", "work"]);
         let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
 
-        crash(&s, &wt, &format!("finish:{step}"), &["finish", "--result", "done"]);
-        assert_eq!(yaml_copies(&s, "WO-0001").len(), 1, "{step}: never split-brain");
+        crash(
+            &s,
+            &wt,
+            &format!("finish:{step}"),
+            &["finish", "--result", "done"],
+        );
+        assert_eq!(
+            yaml_copies(&s, "WO-0001").len(),
+            1,
+            "{step}: never split-brain"
+        );
         let (_, report) = s.json(&["audit"]);
         let codes = common::codes(&report);
         if step != "after-verify" {
-            assert!(codes.contains(&("interrupted_transition".into(), "WO-0001".into())), "{step}: {codes:?}");
+            assert!(
+                codes.contains(&("interrupted_transition".into(), "WO-0001".into())),
+                "{step}: {codes:?}"
+            );
         }
         // Roll forward: the holder from its worktree while it exists, else --force.
         let (code, out, err) = if wt.exists() {
@@ -86,11 +131,19 @@ fn finish_crashes_at_every_step_are_rolled_forward() {
         assert_eq!(code, 0, "{step}: {out}{err}");
         assert_eq!(yaml_copies(&s, "WO-0001"), ["done"], "{step}");
         assert!(!s.path("_ctx/jobs/running/WO-0001.lock").exists(), "{step}");
-        assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip, "{step}: commit kept");
+        assert_eq!(
+            s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(),
+            tip,
+            "{step}: commit kept"
+        );
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 0, "{step}: {report}");
         let notes = s.git(&["log", "--all", "--notes=wo", "--format=%N"]);
-        assert_eq!(notes.matches("[WO-0001] result: done").count(), 1, "{step}: one result marker\n{notes}");
+        assert_eq!(
+            notes.matches("[WO-0001] result: done").count(),
+            1,
+            "{step}: one result marker\n{notes}"
+        );
     }
 }
 
@@ -98,7 +151,12 @@ fn finish_crashes_at_every_step_are_rolled_forward() {
 fn requeue_rolls_an_interrupted_take_back() {
     let s = setup();
     crash(&s, &s.repo, "take:after-move", &["take", "WO-0001"]);
-    let (code, out, err) = s.run(&["requeue", "WO-0001", "--reason", "agent crashed during take"]);
+    let (code, out, err) = s.run(&[
+        "requeue",
+        "WO-0001",
+        "--reason",
+        "agent crashed during take",
+    ]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(yaml_copies(&s, "WO-0001"), ["pending"]);
     assert!(s.worktree("WO-0001").exists(), "worktree kept");

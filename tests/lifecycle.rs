@@ -7,7 +7,11 @@ use common::Scenario;
 /// An initialised repository with pending WO-0001 (verify: hello.txt exists) and WO-0002.
 fn repo_with_pending() -> Scenario {
     let s = Scenario::build("empty");
-    s.write_wo("pending", "WO-0001", "verify:\n  commands: [\"test -f hello.txt\"]\ndependencies: []\n");
+    s.write_wo(
+        "pending",
+        "WO-0001",
+        "verify:\n  commands: [\"test -f hello.txt\"]\ndependencies: []\n",
+    );
     s.write_wo("pending", "WO-0002", "dependencies: [WO-0001]\n");
     s.commit_all("work orders");
     let (code, _, err) = s.run(&["init"]);
@@ -40,23 +44,51 @@ fn new_user_walkthrough_take_commit_finish() {
     assert_eq!(code, 0, "{out}{err}");
 
     let done = s.read("_ctx/jobs/done/WO-0001.yaml");
-    for key in ["status: done", "result: done", "finished_at:", "closed_at:", &format!("verified_at_sha: {tip}")] {
+    for key in [
+        "status: done",
+        "result: done",
+        "finished_at:",
+        "closed_at:",
+        &format!("verified_at_sha: {tip}"),
+    ] {
         assert!(done.contains(key), "missing {key} in\n{done}");
     }
     assert!(!s.path("_ctx/jobs/running/WO-0001.lock").exists());
     assert!(!s.path("_ctx/jobs/running/WO-0001.yaml").exists());
     assert!(!wt.exists(), "worktree removed");
-    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip, "branch and commit intact");
+    assert_eq!(
+        s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(),
+        tip,
+        "branch and commit intact"
+    );
 
     let log = s.git(&["log", "--all", "--notes=wo", "--format=%H%n%N"]);
     assert!(log.contains("[WO-0001] intent: Work on WO-0001"), "{log}");
-    assert!(log.contains(&format!("[WO-0001] result: done verified=yes tip={tip}")), "{log}");
+    assert!(
+        log.contains(&format!("[WO-0001] result: done verified=yes tip={tip}")),
+        "{log}"
+    );
 
     let story = s.git(&["log", "--format=%s", "refs/wo/orders/WO-0001"]);
-    assert_eq!(story.lines().collect::<Vec<_>>(), ["wo: finish WO-0001", "wo: finishing WO-0001", "wo: take WO-0001", "wo: claim WO-0001", "wo: import WO-0001"]);
+    assert_eq!(
+        story.lines().collect::<Vec<_>>(),
+        [
+            "wo: finish WO-0001",
+            "wo: finishing WO-0001",
+            "wo: take WO-0001",
+            "wo: claim WO-0001",
+            "wo: import WO-0001"
+        ]
+    );
     let msg = s.git(&["log", "-1", "--format=%B", "refs/wo/orders/WO-0001"]);
-    assert!(msg.contains("WO-Action: finish") && msg.contains("WO-Owner: alice") && msg.contains("WO-Token: 1"), "{msg}");
-    let record: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    assert!(
+        msg.contains("WO-Action: finish")
+            && msg.contains("WO-Owner: alice")
+            && msg.contains("WO-Token: 1"),
+        "{msg}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
     assert_eq!(record["schema"], "git-wo.record.v1");
     assert_eq!(record["state"], "done");
     assert_eq!(record["phase"], "idle");
@@ -79,8 +111,14 @@ fn take_edits_only_the_take_fields_byte_for_byte() {
     let (code, _, err) = s.run(&["take", "WO-0007", "--owner", "carol"]);
     assert_eq!(code, 0, "{err}");
     let after = s.read("_ctx/jobs/running/WO-0007.yaml");
-    let expected_prefix = original.replace("status: pending # must match folder", "status: running # must match folder");
-    assert!(after.starts_with(&expected_prefix), "prefix changed:\n{after}");
+    let expected_prefix = original.replace(
+        "status: pending # must match folder",
+        "status: running # must match folder",
+    );
+    assert!(
+        after.starts_with(&expected_prefix),
+        "prefix changed:\n{after}"
+    );
     let appended: Vec<&str> = after[expected_prefix.len()..].lines().collect();
     assert_eq!(appended.len(), 4, "{appended:?}");
     assert_eq!(appended[0], "owner: carol");
@@ -95,7 +133,10 @@ fn second_taker_gets_exit_3_naming_the_holder() {
     assert_eq!(s.run(&["take", "WO-0001", "--owner", "alice"]).0, 0);
     let (code, _, err) = s.run(&["take", "WO-0001", "--owner", "bob"]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("held by alice") && err.contains("lease until"), "{err}");
+    assert!(
+        err.contains("held by alice") && err.contains("lease until"),
+        "{err}"
+    );
     assert!(err.contains("fix:"), "{err}");
 }
 
@@ -110,7 +151,10 @@ fn take_refuses_unfinished_dependencies_and_bad_ids() {
         let (code, _, err) = s.run(&["take", bad]);
         assert_eq!(code, 2, "{bad}: {err}");
     }
-    assert!(s.git(&["for-each-ref", "refs/heads"]).lines().count() == 1, "no branch created");
+    assert!(
+        s.git(&["for-each-ref", "refs/heads"]).lines().count() == 1,
+        "no branch created"
+    );
 }
 
 #[test]
@@ -125,11 +169,23 @@ fn take_reuses_an_existing_branch_and_never_deletes_it() {
     let (code, _, err) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("undone"), "{err}");
-    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]), before, "pre-existing branch kept");
-    assert_eq!(std::fs::read_to_string(wt.join("precious.txt")).unwrap(), "mine", "foreign dir untouched");
-    assert!(s.path("_ctx/jobs/pending/WO-0001.yaml").exists(), "YAML back in pending");
+    assert_eq!(
+        s.git(&["rev-parse", "feat/wo-WO-0001"]),
+        before,
+        "pre-existing branch kept"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("precious.txt")).unwrap(),
+        "mine",
+        "foreign dir untouched"
+    );
+    assert!(
+        s.path("_ctx/jobs/pending/WO-0001.yaml").exists(),
+        "YAML back in pending"
+    );
     assert!(!s.path("_ctx/jobs/running/WO-0001.lock").exists());
-    let record: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
     assert_eq!(record["state"], "pending", "record put back");
 
     // Once the path is free the take works and reuses the branch.
@@ -146,7 +202,12 @@ fn failed_take_deletes_only_the_branch_it_created() {
     std::fs::create_dir_all(&wt).unwrap();
     let (code, _, _) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 1);
-    assert!(s.git(&["branch", "--list", "feat/wo-WO-0001"]).trim().is_empty(), "branch created by the take is undone");
+    assert!(
+        s.git(&["branch", "--list", "feat/wo-WO-0001"])
+            .trim()
+            .is_empty(),
+        "branch created by the take is undone"
+    );
 }
 
 #[test]
@@ -162,7 +223,11 @@ fn only_the_holder_finishes_and_force_is_recorded() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["forced"], true);
     let history = s.git(&["log", "--format=%B", "refs/wo/orders/WO-0001"]);
-    assert!(s.git(&["show", "refs/wo/orders/WO-0001~1:record.json"]).contains("finish forced by alice"), "{history}");
+    assert!(
+        s.git(&["show", "refs/wo/orders/WO-0001~1:record.json"])
+            .contains("finish forced by alice"),
+        "{history}"
+    );
 }
 
 #[test]
@@ -202,14 +267,21 @@ fn failing_verification_turns_the_verdict_into_failed() {
             cmd.env("X", "1");
             cmd
         });
-        (c, serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|_| panic!("{out}{err}")))
+        (
+            c,
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|_| panic!("{out}{err}")),
+        )
     };
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["verdict"], "failed");
     assert_eq!(v["verified"], "no");
     assert!(s.path("_ctx/jobs/failed/WO-0001.yaml").exists());
     let notes = s.git(&["log", "--all", "--notes=wo", "--format=%N"]);
-    assert!(notes.contains("[WO-0001] result: failed verified=no"), "{notes}");
+    assert!(
+        notes.contains("[WO-0001] result: failed verified=no"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -219,14 +291,31 @@ fn skip_verification_needs_a_reason_and_is_recorded() {
     let wt = s.worktree("WO-0001");
     let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done", "--skip-verification"]);
     assert_eq!(code, 2, "{err}");
-    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done", "--skip-verification", "--reason", "CI is down"]);
+    let (code, out, err) = s.run_in(
+        &wt,
+        &[
+            "finish",
+            "--result",
+            "done",
+            "--skip-verification",
+            "--reason",
+            "CI is down",
+        ],
+    );
     assert_eq!(code, 0, "{out}{err}");
     let yaml = s.read("_ctx/jobs/done/WO-0001.yaml");
-    assert!(yaml.contains("skip_verification_reason: \"CI is down\""), "{yaml}");
-    let record: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    assert!(
+        yaml.contains("skip_verification_reason: \"CI is down\""),
+        "{yaml}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
     assert_eq!(record["result"]["skip_verification_reason"], "CI is down");
     assert_eq!(record["result"]["verified"], false);
-    assert!(s.git(&["log", "--all", "--notes=wo", "--format=%N"]).contains("verified=skipped"));
+    assert!(
+        s.git(&["log", "--all", "--notes=wo", "--format=%N"])
+            .contains("verified=skipped")
+    );
 }
 
 #[test]
@@ -238,16 +327,32 @@ fn finish_keeps_a_dirty_worktree_and_says_why() {
     std::fs::write(wt.join("notes.txt"), "uncommitted thoughts").unwrap();
     let (code, v) = {
         let (c, out, err) = s.run_in(&wt, &["--json", "finish", "--result", "done"]);
-        (c, serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|_| panic!("{out}{err}")))
+        (
+            c,
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|_| panic!("{out}{err}")),
+        )
     };
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["worktree_removed"], false);
-    assert!(v["worktree_kept_because"].to_string().contains("untracked"), "{v}");
-    assert_eq!(std::fs::read_to_string(wt.join("notes.txt")).unwrap(), "uncommitted thoughts");
+    assert!(
+        v["worktree_kept_because"].to_string().contains("untracked"),
+        "{v}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("notes.txt")).unwrap(),
+        "uncommitted thoughts"
+    );
     // Its git-wo lock is released so gc can judge it later; the WO is closed.
-    assert!(!s.git(&["worktree", "list", "--porcelain"]).contains("locked git-wo"));
+    assert!(
+        !s.git(&["worktree", "list", "--porcelain"])
+            .contains("locked git-wo")
+    );
     let (_, report) = s.json(&["audit"]);
-    assert_eq!(common::codes(&report), vec![("zombie_worktree".into(), "WO-0001".into())]);
+    assert_eq!(
+        common::codes(&report),
+        vec![("zombie_worktree".into(), "WO-0001".into())]
+    );
 }
 
 #[test]
@@ -266,14 +371,24 @@ fn heartbeat_renews_without_piling_up_history() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "1h"]).0, 0);
     let wt = s.worktree("WO-0001");
-    let first: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
     for _ in 0..3 {
         let (code, _, err) = s.run_in(&wt, &["heartbeat", "--lease", "3h"]);
         assert_eq!(code, 0, "{err}");
     }
     let story = s.git(&["log", "--format=%s", "refs/wo/orders/WO-0001"]);
-    assert_eq!(story.lines().collect::<Vec<_>>(), ["wo: heartbeat WO-0001", "wo: take WO-0001", "wo: claim WO-0001", "wo: import WO-0001"]);
-    let now: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    assert_eq!(
+        story.lines().collect::<Vec<_>>(),
+        [
+            "wo: heartbeat WO-0001",
+            "wo: take WO-0001",
+            "wo: claim WO-0001",
+            "wo: import WO-0001"
+        ]
+    );
+    let now: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
     assert!(now["lock"]["expires_at"].as_str() > first["lock"]["expires_at"].as_str());
     assert_eq!(now["token"], 1);
     // Not the holder: refused outside the worktree, unless --force.
@@ -289,11 +404,18 @@ fn heartbeat_recreates_a_missing_lock_file() {
     std::fs::remove_file(s.path("_ctx/jobs/running/WO-0001.lock")).unwrap();
     let (code, v) = {
         let (c, out, err) = s.run_in(&s.worktree("WO-0001"), &["--json", "heartbeat"]);
-        (c, serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|_| panic!("{out}{err}")))
+        (
+            c,
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|_| panic!("{out}{err}")),
+        )
     };
     assert_eq!(code, 0);
     assert_eq!(v["lock_file_recreated"], true);
-    assert!(s.read("_ctx/jobs/running/WO-0001.lock").contains("User: alice"));
+    assert!(
+        s.read("_ctx/jobs/running/WO-0001.lock")
+            .contains("User: alice")
+    );
 }
 
 #[test]
@@ -307,11 +429,24 @@ fn requeue_moves_failed_back_to_pending_and_keeps_the_branch() {
     let (code, _, err) = s.run(&["requeue", "WO-0001", "--reason", "flaky test fixed"]);
     assert_eq!(code, 0, "{err}");
     let yaml = s.read("_ctx/jobs/pending/WO-0001.yaml");
-    assert!(yaml.contains("status: pending") && yaml.contains("requeue_reason: \"flaky test fixed\""), "{yaml}");
-    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]), tip, "branch and commits kept");
-    let record: serde_json::Value = serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    assert!(
+        yaml.contains("status: pending") && yaml.contains("requeue_reason: \"flaky test fixed\""),
+        "{yaml}"
+    );
+    assert_eq!(
+        s.git(&["rev-parse", "feat/wo-WO-0001"]),
+        tip,
+        "branch and commits kept"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
     assert_eq!(record["state"], "pending");
-    assert!(record["note"].as_str().unwrap().contains("flaky test fixed"));
+    assert!(
+        record["note"]
+            .as_str()
+            .unwrap()
+            .contains("flaky test fixed")
+    );
     // Taken again: token 2, branch reused.
     let (code, v) = s.json(&["take", "WO-0001"]);
     assert_eq!(code, 0, "{v}");
@@ -336,7 +471,10 @@ fn requeue_releases_a_stale_running_wo() {
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "1s"]).0, 0);
     std::thread::sleep(std::time::Duration::from_millis(1200));
     let (_, report) = s.json(&["audit"]);
-    assert!(common::codes(&report).contains(&("stale_lock".into(), "WO-0001".into())), "{report}");
+    assert!(
+        common::codes(&report).contains(&("stale_lock".into(), "WO-0001".into())),
+        "{report}"
+    );
     let (code, _, err) = s.run(&["requeue", "WO-0001", "--reason", "holder vanished"]);
     assert_eq!(code, 0, "{err}");
     assert!(!s.path("_ctx/jobs/running/WO-0001.lock").exists());
@@ -353,7 +491,10 @@ fn session_log_gets_the_markers_too() {
     assert_eq!(s.run_in(&wt, &["finish", "--result", "done"]).0, 0);
     let log = s.read("_ctx/session_repo.md");
     assert!(log.contains("[WO-0001] intent: Work on WO-0001"), "{log}");
-    assert!(log.contains("[WO-0001] result: done verified=yes tip="), "{log}");
+    assert!(
+        log.contains("[WO-0001] result: done verified=yes tip="),
+        "{log}"
+    );
 }
 
 #[test]
@@ -369,15 +510,26 @@ fn init_is_idempotent_and_refuses_split_brain() {
     assert_eq!(again["imported"].as_array().unwrap().len(), 0);
     assert_eq!(again["config_set"].as_array().unwrap().len(), 0, "{again}");
     assert_eq!(s.git(&["for-each-ref", "refs/wo"]), refs_before);
-    assert_eq!(s.git(&["config", "notes.wo.mergeStrategy"]).trim(), "cat_sort_uniq");
-    assert_eq!(s.git(&["config", "--get-all", "notes.rewriteRef"]).trim(), "refs/notes/wo");
+    assert_eq!(
+        s.git(&["config", "notes.wo.mergeStrategy"]).trim(),
+        "cat_sort_uniq"
+    );
+    assert_eq!(
+        s.git(&["config", "--get-all", "notes.rewriteRef"]).trim(),
+        "refs/notes/wo"
+    );
 }
 
 #[test]
 fn imports_are_deterministic_across_clones() {
     let s = Scenario::build("clean");
     let clone = s.tmp.path().join("clone");
-    s.git(&["clone", "-q", s.repo.to_str().unwrap(), clone.to_str().unwrap()]);
+    s.git(&[
+        "clone",
+        "-q",
+        s.repo.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
     assert_eq!(s.run(&["init"]).0, 0);
     let (code, _, err) = common::run(s.wo_in(&clone, &["init"]));
     assert!(code == 0 || code == 1, "{err}");

@@ -34,7 +34,10 @@ fn eight_takers_one_winner_every_round() {
             match out.status.code() {
                 Some(0) => winners.push(owner),
                 Some(3) => {}
-                other => panic!("{id}: {owner} exited {other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+                other => panic!(
+                    "{id}: {owner} exited {other:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ),
             }
         }
         assert_eq!(winners.len(), 1, "{id}: winners {winners:?}");
@@ -49,11 +52,17 @@ fn eight_takers_one_winner_every_round() {
         let yaml = s.read(&format!("_ctx/jobs/running/{id}.yaml"));
         assert_eq!(yaml.matches("owner:").count(), 1, "{yaml}");
         assert!(yaml.contains(&format!("owner: {winner}")), "{yaml}");
-        let record: serde_json::Value = serde_json::from_str(&s.git(&["show", &format!("refs/wo/orders/{id}:record.json")])).unwrap();
+        let record: serde_json::Value =
+            serde_json::from_str(&s.git(&["show", &format!("refs/wo/orders/{id}:record.json")]))
+                .unwrap();
         assert_eq!(record["lock"]["owner"], winner.as_str());
         assert_eq!(record["token"], 1);
         let worktrees = s.git(&["worktree", "list", "--porcelain"]);
-        assert_eq!(worktrees.matches(&format!("/{id}\n")).count(), 1, "{worktrees}");
+        assert_eq!(
+            worktrees.matches(&format!("/{id}\n")).count(),
+            1,
+            "{worktrees}"
+        );
     }
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
@@ -72,7 +81,10 @@ fn eight_takers_without_records_one_winner() {
             cmd.spawn().unwrap()
         })
         .collect();
-    let codes: Vec<i32> = children.into_iter().map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1)).collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
+        .collect();
     assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
     assert!(codes.iter().all(|c| *c == 0 || *c == 3), "{codes:?}");
 }

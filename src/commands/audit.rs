@@ -42,15 +42,69 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
     })
 }
 
+/// The codes the plan's baseline table and weekly KPIs always show, even at zero.
+const KPI_CODES: [Code; 4] = [
+    Code::SplitBrain,
+    Code::RunningWithoutLock,
+    Code::GhostWorktree,
+    Code::ZombieWorktree,
+];
+
 fn render(ctx: &Ctx, rep: &crate::audit::Report) {
     let out = &ctx.out;
     let s = &rep.summary;
+    let ids_of = |code: Code| -> Vec<&str> {
+        let mut ids: Vec<&str> = rep
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .filter_map(|f| f.wo_id.as_deref())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let with_ids = |n: usize, ids: &[&str]| {
+        if ids.is_empty() {
+            n.to_string()
+        } else {
+            format!("{n} ({})", ids.join(", "))
+        }
+    };
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            "worktrees active".into(),
+            format!(
+                "{} (1 main + {} WO)",
+                s.worktrees_active,
+                s.worktrees_active.saturating_sub(1)
+            ),
+        ),
+        (
+            "WO YAMLs total".into(),
+            format!("{} ({} unique WOs)", s.yamls_total, s.wos_total_unique),
+        ),
+        ("running YAMLs".into(), s.running_yamls.len().to_string()),
+        ("locks active".into(), {
+            let ids: Vec<&str> = s.locks_active.iter().map(String::as_str).collect();
+            with_ids(ids.len(), &ids)
+        }),
+    ];
+    for code in Code::ALL.iter().copied() {
+        let n = s.by_code.get(code.as_str()).copied().unwrap_or(0);
+        if n > 0 || KPI_CODES.contains(&code) {
+            rows.push((
+                format!("{code} ({})", code.severity().as_str()),
+                with_ids(n, &ids_of(code)),
+            ));
+        }
+    }
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    out.line(format!("{:<width$}  value", "metric"));
+    for (k, v) in &rows {
+        out.line(format!("{k:<width$}  {v}"));
+    }
     out.line(format!(
-        "{} WOs, {} worktrees, {} locks, {} running; {} findings (P0 {}, P1 {}, P2 {})",
-        s.wos_total_unique,
-        s.worktrees_active,
-        s.locks_active.len(),
-        s.running_yamls.len(),
+        "{} findings: P0 {}, P1 {}, P2 {}",
         s.total_findings,
         s.by_severity.get("P0").copied().unwrap_or(0),
         s.by_severity.get("P1").copied().unwrap_or(0),
@@ -66,10 +120,5 @@ fn render(ctx: &Ctx, rep: &crate::audit::Report) {
         for f in of {
             out.finding(f);
         }
-    }
-    if !s.by_code.is_empty() {
-        out.line("");
-        let counts: Vec<String> = s.by_code.iter().map(|(c, n)| format!("{c}={n}")).collect();
-        out.line(format!("by code: {}", counts.join(" ")));
     }
 }

@@ -33,13 +33,13 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
         ctx.out.json(&result)?;
     } else {
         for f in &result.failures {
-            println!(
+            crate::output::print_line(&format!(
                 "{} {}: {} (fix: {})",
                 f.code,
                 f.wo_id.as_deref().unwrap_or("-"),
                 f.message,
                 f.hint
-            );
+            ));
         }
         if !ctx.out.quiet {
             for f in result

@@ -37,13 +37,13 @@ pub fn run(ctx: &Ctx, args: &LintArgs) -> Result<Exit> {
             .json(&json!({"schema": "git-wo.lint.v1", "checked": checked, "problems": problems}))?;
     } else {
         for p in &problems {
-            println!(
+            crate::output::print_line(&format!(
                 "{}: {}: {} (fix: {})",
                 p.path,
                 p.wo_id.as_deref().unwrap_or("-"),
                 p.problem,
                 p.fix
-            );
+            ));
         }
         ctx.out.line(format!(
             "{checked} file(s) checked, {} problem(s)",

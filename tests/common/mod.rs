@@ -31,9 +31,16 @@ impl Scenario {
             .env("HOME", tmp.path())
             .output()
             .expect("run fixtures/scenario.sh");
-        assert!(out.status.success(), "scenario {name} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "scenario {name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let repo = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        assert!(repo.join(".git").exists(), "scenario {name} printed {repo:?}");
+        assert!(
+            repo.join(".git").exists(),
+            "scenario {name} printed {repo:?}"
+        );
         let s = Scenario { tmp, repo };
         s.git(&["config", "user.name", "alice"]);
         s.git(&["config", "user.email", "alice@example.com"]);
@@ -68,7 +75,11 @@ impl Scenario {
 
     /// The default worktree of a WO.
     pub fn worktree(&self, id: &str) -> PathBuf {
-        self.repo.parent().expect("repo has a parent").join(".worktrees").join(id)
+        self.repo
+            .parent()
+            .expect("repo has a parent")
+            .join(".worktrees")
+            .join(id)
     }
 
     pub fn read(&self, rel: &str) -> String {
@@ -104,7 +115,8 @@ impl Scenario {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let (code, out, err) = self.run(&all);
-        let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}\nstderr: {err}"));
+        let v = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}\nstderr: {err}"));
         (code, v)
     }
 }
@@ -134,7 +146,11 @@ pub fn git_in(dir: &Path, home: &Path, args: &[&str]) -> String {
     cmd.arg("-C").arg(dir).args(args);
     isolate(&mut cmd, home);
     let out = cmd.output().expect("run git");
-    assert!(out.status.success(), "git {args:?} in {dir:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?} in {dir:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -144,7 +160,12 @@ pub fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|f| (f["code"].as_str().unwrap_or("").to_owned(), f["wo_id"].as_str().unwrap_or("-").to_owned()))
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap_or("").to_owned(),
+                        f["wo_id"].as_str().unwrap_or("-").to_owned(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
