@@ -237,18 +237,21 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 path,
             ));
         }
-        if let Some(end) = lease_end {
-            if end <= inv.now && !in_flight {
-                let mut p: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
-                p.extend(paths(&v.files));
-                out.push(Finding::new(
-                    Code::StaleLock,
-                    Some(id.as_str()),
-                    format!("{id}'s lease expired at {}", end.to_rfc3339()),
-                    format!("git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"),
-                    p,
-                ));
-            }
+        if let Some(end) = lease_end
+            && end <= inv.now
+            && !in_flight
+        {
+            let mut p: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
+            p.extend(paths(&v.files));
+            out.push(Finding::new(
+                Code::StaleLock,
+                Some(id.as_str()),
+                format!("{id}'s lease expired at {}", end.to_rfc3339()),
+                format!(
+                    "git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"
+                ),
+                p,
+            ));
         }
         let has_worktree = v.worktrees.iter().any(|w| w.exists);
         if !has_worktree && !in_flight {
@@ -271,23 +274,23 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
         }
     }
 
-    if let Some(lock) = v.lock {
-        if !running {
-            out.push(Finding::new(
-                Code::LockWithoutRunning,
-                Some(id.as_str()),
-                format!(
-                    "{} exists but {id} is {}",
-                    inv.rel(&lock.rel_path),
-                    v.single_state()
-                        .map_or("in no state folder".to_owned(), |s| format!(
-                            "{s}, not running"
-                        ))
-                ),
-                format!("remove the stale lock: rm {}", inv.rel(&lock.rel_path)),
-                vec![inv.rel(&lock.rel_path)],
-            ));
-        }
+    if let Some(lock) = v.lock
+        && !running
+    {
+        out.push(Finding::new(
+            Code::LockWithoutRunning,
+            Some(id.as_str()),
+            format!(
+                "{} exists but {id} is {}",
+                inv.rel(&lock.rel_path),
+                v.single_state()
+                    .map_or("in no state folder".to_owned(), |s| format!(
+                        "{s}, not running"
+                    ))
+            ),
+            format!("remove the stale lock: rm {}", inv.rel(&lock.rel_path)),
+            vec![inv.rel(&lock.rel_path)],
+        ));
     }
 
     if let Some(r) = record {
@@ -300,18 +303,18 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 .find(|(wid, _)| wid == id.as_str())
                 .and_then(|(_, t)| t);
             let mut why = Vec::new();
-            if let Some(u) = &file_user {
-                if *u != lease.owner {
-                    why.push(format!(".lock file says {u}, record says {}", lease.owner));
-                }
+            if let Some(u) = &file_user
+                && *u != lease.owner
+            {
+                why.push(format!(".lock file says {u}, record says {}", lease.owner));
             }
-            if let Some(t) = git_token {
-                if t != r.token {
-                    why.push(format!(
-                        "git worktree lock has token {t}, record has {}",
-                        r.token
-                    ));
-                }
+            if let Some(t) = git_token
+                && t != r.token
+            {
+                why.push(format!(
+                    "git worktree lock has token {t}, record has {}",
+                    r.token
+                ));
             }
             if !why.is_empty() {
                 let mut p: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
@@ -325,22 +328,23 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 ));
             }
         }
-        if let Some(state) = v.single_state() {
-            if state != r.state && !r.phase.in_flight() {
-                out.push(Finding::new(
-                    Code::StateMismatch,
-                    Some(id.as_str()),
-                    format!("record says {id} is {}, its YAML is in {state}/", r.state),
-                    format!(
-                        "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
-                        paths(&v.files).join(" "),
-                        inv.jobs_rel,
-                        r.state,
-                        r.state
-                    ),
-                    paths(&v.files),
-                ));
-            }
+        if let Some(state) = v.single_state()
+            && state != r.state
+            && !r.phase.in_flight()
+        {
+            out.push(Finding::new(
+                Code::StateMismatch,
+                Some(id.as_str()),
+                format!("record says {id} is {}, its YAML is in {state}/", r.state),
+                format!(
+                    "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
+                    paths(&v.files).join(" "),
+                    inv.jobs_rel,
+                    r.state,
+                    r.state
+                ),
+                paths(&v.files),
+            ));
         }
         if v.files.is_empty() {
             let ref_name = crate::git::records::ref_name(id.as_str());

@@ -42,6 +42,8 @@ pub enum Command {
     List(ListArgs),
     /// Show one WO: files, record, lock, lease, history and markers.
     Show(ShowArgs),
+    /// Say what this worktree is and what to do next.
+    Status(StatusArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
     Take(TakeArgs),
     /// Renew the lease of a WO you hold.
@@ -69,6 +71,9 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub state: Option<StateArg>,
 }
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -165,6 +170,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Only these WOs (default: every live WO).
+    #[arg(value_name = "ID")]
     pub ids: Vec<String>,
 }
 

@@ -20,9 +20,14 @@ use crate::wo_id::WoId;
 
 pub const ACTION: &str = "heartbeat";
 
-/// Automatic renewals are skipped when the lease was renewed this recently.
+/// Automatic renewals are skipped when the lease was renewed this recently: 60 s,
+/// or `GIT_WO_AUTO_RENEW_SECONDS` (used by tests to avoid waiting a minute).
 pub fn auto_renew_interval() -> Duration {
-    Duration::seconds(60)
+    let secs = std::env::var("GIT_WO_AUTO_RENEW_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    Duration::seconds(secs)
 }
 
 #[derive(Debug, Serialize)]

@@ -154,10 +154,10 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
 fn exclude(repo: &Repo) -> Result<Vec<String>> {
     let mut wanted = vec![format!("/{}/running/*.lock", repo.jobs_rel())];
     let wt_root = crate::git::repo::canonical(&repo.worktree_root());
-    if let Ok(inside) = wt_root.strip_prefix(&repo.control_root) {
-        if !inside.as_os_str().is_empty() {
-            wanted.push(format!("/{}/", inside.to_string_lossy()));
-        }
+    if let Ok(inside) = wt_root.strip_prefix(&repo.control_root)
+        && !inside.as_os_str().is_empty()
+    {
+        wanted.push(format!("/{}/", inside.to_string_lossy()));
     }
     let path = repo.common_dir.join("info").join("exclude");
     let current = fs::read_to_string(&path).unwrap_or_default();

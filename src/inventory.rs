@@ -111,10 +111,10 @@ impl Inventory {
         let mut intent_marked = BTreeSet::new();
         for note in repo.read_notes()? {
             for line in &note.lines {
-                if let Some((id, rest)) = line.strip_prefix('[').and_then(|l| l.split_once("] ")) {
-                    if rest.starts_with("intent:") {
-                        intent_marked.insert(id.to_owned());
-                    }
+                if let Some((id, rest)) = line.strip_prefix('[').and_then(|l| l.split_once("] "))
+                    && rest.starts_with("intent:")
+                {
+                    intent_marked.insert(id.to_owned());
                 }
             }
         }

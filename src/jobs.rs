@@ -140,10 +140,10 @@ impl Jobs {
 }
 
 fn sync_dir(dir: Option<&Path>) -> Result<()> {
-    if let Some(d) = dir {
-        if let Ok(f) = File::open(d) {
-            let _ = f.sync_all();
-        }
+    if let Some(d) = dir
+        && let Ok(f) = File::open(d)
+    {
+        let _ = f.sync_all();
     }
     Ok(())
 }

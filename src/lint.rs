@@ -66,13 +66,13 @@ pub fn lint_file(
             );
         }
     }
-    if let Some(v) = doc.get("version") {
-        if !matches!(v, Value::Number(n) if n.is_u64() || n.is_i64()) {
-            push(
-                "`version` is not an integer".into(),
-                format!("set `version: 1` in {path}"),
-            );
-        }
+    if let Some(v) = doc.get("version")
+        && !matches!(v, Value::Number(n) if n.is_u64() || n.is_i64())
+    {
+        push(
+            "`version` is not an integer".into(),
+            format!("set `version: 1` in {path}"),
+        );
     }
     for key in ["title", "epic_id", "priority", "dod_id"] {
         if let Some(v) = doc.get(key) {
@@ -105,13 +105,13 @@ pub fn lint_file(
         ),
         Err(None) => {}
     }
-    if let Some(deps) = doc.get("dependencies") {
-        if !matches!(deps, Value::Sequence(_) | Value::Null) {
-            push(
-                "`dependencies` is not a list".into(),
-                format!("write `dependencies: [WO-…]` in {path}"),
-            );
-        }
+    if let Some(deps) = doc.get("dependencies")
+        && !matches!(deps, Value::Sequence(_) | Value::Null)
+    {
+        push(
+            "`dependencies` is not a list".into(),
+            format!("write `dependencies: [WO-…]` in {path}"),
+        );
     }
     for dep in f.dependencies() {
         match WoId::parse(&dep) {
@@ -130,15 +130,14 @@ pub fn lint_file(
             Ok(_) => {}
         }
     }
-    if let Some(verify) = doc.get("verify") {
-        if verify
+    if let Some(verify) = doc.get("verify")
+        && verify
             .get("commands")
             .is_some_and(|c| !matches!(c, Value::Sequence(_)))
-        {
-            push(
-                "`verify.commands` is not a list".into(),
-                format!("write `verify: {{commands: [\"…\"]}}` in {path}"),
-            );
-        }
+    {
+        push(
+            "`verify.commands` is not a list".into(),
+            format!("write `verify: {{commands: [\"…\"]}}` in {path}"),
+        );
     }
 }

@@ -7,10 +7,10 @@ use crate::inventory::{Inventory, WoView};
 use crate::state::State;
 
 pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
-    if let Some(s) = view.record {
-        if view.states.contains(&s.record.state) {
-            return Some(s.record.state);
-        }
+    if let Some(s) = view.record
+        && view.states.contains(&s.record.state)
+    {
+        return Some(s.record.state);
     }
     let has = |s: State| view.states.contains(&s);
     if has(State::Done) && has(State::Failed) {

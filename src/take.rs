@@ -58,7 +58,7 @@ pub struct TakeOutcome {
 /// What a take created, to be undone newest first if a later step fails.
 enum Undo {
     Record {
-        prev: Option<Stored>,
+        prev: Option<ObjectId>,
         ours: ObjectId,
     },
     Branch {
@@ -153,7 +153,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     failpoint::hit("take:after-claim");
 
     let mut undo = vec![Undo::Record {
-        prev: prev.clone(),
+        prev: prev.as_ref().map(|p| p.commit),
         ours: claimed.commit,
     }];
     let replace_lock = stolen_from.is_some();
@@ -688,7 +688,7 @@ fn undo_all(repo: &Repo, jobs: &Jobs, id: &WoId, undo: Vec<Undo>) -> Vec<String>
                 Some(p) => repo.cas_ref(
                     &crate::git::records::ref_name(id.as_str()),
                     crate::git::records::Expect::At(ours),
-                    p.commit,
+                    p,
                     "git wo: undo take",
                 ),
                 None => repo.delete_ref_if_at(&crate::git::records::ref_name(id.as_str()), ours),

@@ -56,11 +56,14 @@ impl fmt::Display for WoId {
 
 /// A bounded, escaped rendering of untrusted text for messages.
 pub fn printable(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(80)
-        .flat_map(|c| c.escape_default())
-        .collect();
+    let mut out = String::new();
+    for c in s.chars().take(80) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
     if s.chars().count() > 80 {
         out.push('…');
     }

@@ -537,3 +537,62 @@ fn imports_are_deterministic_across_clones() {
     let b = s.git_at(&clone, &["rev-parse", "refs/wo/orders/WO-0001"]);
     assert_eq!(a, b, "same YAML, same import commit");
 }
+
+#[test]
+fn status_says_where_you_are_and_what_is_next() {
+    let s = repo_with_pending();
+    let (code, v) = s.json(&["status"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["worktree_kind"], "control");
+    assert_eq!(v["next"][0], "git wo take WO-0001");
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let wt = s.worktree("WO-0001");
+    let (code, out, err) = s.run_in(&wt, &["--json", "status"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["worktree_kind"], "wo");
+    assert_eq!(v["wo"], "WO-0001");
+    assert_eq!(v["you_hold_it"], true);
+    assert!(
+        v["next"]
+            .to_string()
+            .contains("git wo finish WO-0001 --result done"),
+        "{v}"
+    );
+    let (_, text, _) = s.run_in(&wt, &["status"]);
+    assert!(
+        text.starts_with("worktree of WO-0001 (running), held by you (alice)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn commands_run_inside_the_worktree_renew_the_lease() {
+    let s = repo_with_pending();
+    assert_eq!(s.run(&["take", "WO-0001", "--lease", "2h"]).0, 0);
+    // Age the lease's renewal stamp so the automatic renewal is due.
+    let record = |s: &Scenario| -> serde_json::Value {
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap()
+    };
+    let before = record(&s);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let wt = s.worktree("WO-0001");
+    // Within the first minute nothing is written.
+    assert_eq!(s.run_in(&wt, &["status"]).0, 0);
+    assert_eq!(record(&s), before, "no renewal within a minute of the last");
+    // After the interval, any command renews.
+    s.git(&["config", "wo.lease", "2h"]);
+    let mut cmd = s.wo_in(&wt, &["list"]);
+    cmd.env("GIT_WO_AUTO_RENEW_SECONDS", "1");
+    assert_eq!(common::run(cmd).0, 0);
+    let after = record(&s);
+    assert!(
+        after["lock"]["renewed_at"].as_str() > before["lock"]["renewed_at"].as_str(),
+        "{after}"
+    );
+    assert_eq!(
+        s.git(&["log", "-1", "--format=%s", "refs/wo/orders/WO-0001"])
+            .trim(),
+        "wo: heartbeat WO-0001"
+    );
+}

@@ -10,6 +10,7 @@ pub mod list;
 pub mod requeue;
 pub mod show;
 pub mod snapshot;
+pub mod status;
 pub mod take;
 
 use std::path::Path;

@@ -142,10 +142,10 @@ impl Repo {
         if !wt.exists {
             return why;
         }
-        if let Some(reason) = &wt.locked {
-            if !reason.starts_with("git-wo ") {
-                why.push(format!("locked by someone else ({reason:?})"));
-            }
+        if let Some(reason) = &wt.locked
+            && !reason.starts_with("git-wo ")
+        {
+            why.push(format!("locked by someone else ({reason:?})"));
         }
         for (file, what) in [
             ("rebase-merge", "a rebase"),
