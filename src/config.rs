@@ -27,7 +27,13 @@ pub struct Config {
     pub default_branch: Option<String>,
     /// `user.name`.
     pub user_name: Option<String>,
+    /// `wo.gc.disposable`: ignored paths that may be thrown away with a worktree.
+    pub disposable: Vec<String>,
 }
+
+/// Build output that may go with a removed worktree, unless `wo.gc.disposable` says otherwise.
+pub const DEFAULT_DISPOSABLE: &str =
+    "target/ node_modules/ .venv/ __pycache__/ dist/ build/ .pytest_cache/";
 
 impl Config {
     pub fn from_snapshot(snap: &gix::config::Snapshot<'_>) -> Result<Config> {
@@ -53,7 +59,25 @@ impl Config {
             initialized: snap.boolean("wo.initialized").unwrap_or(false),
             default_branch: s("init.defaultBranch"),
             user_name: s("user.name"),
+            disposable: s("wo.gc.disposable")
+                .unwrap_or_else(|| DEFAULT_DISPOSABLE.to_owned())
+                .split_whitespace()
+                .map(|d| format!("{}/", d.trim_end_matches('/')))
+                .collect(),
         })
+    }
+
+    /// Whether an ignored path (as `git status` prints it) is disposable build output:
+    /// it is, or lies inside, a folder named in `wo.gc.disposable`, at any depth.
+    pub fn is_disposable(&self, path: &str) -> bool {
+        let p = if path.ends_with('/') {
+            path.to_owned()
+        } else {
+            format!("{path}/")
+        };
+        self.disposable
+            .iter()
+            .any(|d| p.starts_with(d.as_str()) || p.contains(&format!("/{d}")))
     }
 
     /// The branch name of a WO: `<prefix><ID>`.
@@ -87,6 +111,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn disposable_paths() {
+        let mut c = Config {
+            root: None,
+            jobs_dir: "_ctx/jobs".into(),
+            worktree_dir: "../.worktrees".into(),
+            branch_prefix: "feat/wo-".into(),
+            lease: Duration::hours(2),
+            session_log: None,
+            gate_fail_on: None,
+            initialized: false,
+            default_branch: None,
+            user_name: None,
+            disposable: DEFAULT_DISPOSABLE
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+        };
+        assert!(c.is_disposable("target/"));
+        assert!(c.is_disposable("target/debug/x"));
+        assert!(c.is_disposable("web/node_modules/"));
+        assert!(c.is_disposable("pkg/__pycache__/m.pyc"));
+        assert!(!c.is_disposable(".env"));
+        assert!(!c.is_disposable("targets/x"));
+        assert!(!c.is_disposable("my_build/"));
+        c.disposable = vec!["out/".into()];
+        assert!(c.is_disposable("out/"));
+        assert!(!c.is_disposable("target/"));
+    }
 
     #[test]
     fn durations() {

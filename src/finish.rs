@@ -23,17 +23,6 @@ use crate::transition;
 use crate::wo_id::WoId;
 use crate::yaml_edit::set_scalar;
 
-/// Ignored paths that may be thrown away with a worktree (`wo.gc.disposable` default).
-pub const DISPOSABLE: [&str; 7] = [
-    "target/",
-    "node_modules/",
-    ".venv/",
-    "__pycache__/",
-    "dist/",
-    "build/",
-    ".pytest_cache/",
-];
-
 #[derive(Debug, Clone)]
 pub struct FinishOptions {
     pub id: WoId,
@@ -238,11 +227,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         if opts.keep_worktree {
             kept_because.push("--keep-worktree".to_owned());
         } else {
-            let disposable = |p: &str| {
-                DISPOSABLE
-                    .iter()
-                    .any(|d| p.starts_with(d) || p.contains(&format!("/{d}")))
-            };
+            let disposable = |p: &str| repo.config.is_disposable(p);
             kept_because = repo.removal_blockers(w, &disposable);
             if kept_because.is_empty() {
                 let _ = std::fs::remove_file(w.admin_dir.join(crate::session::FILE));

@@ -596,3 +596,32 @@ fn commands_run_inside_the_worktree_renew_the_lease() {
         "wo: heartbeat WO-0001"
     );
 }
+
+#[test]
+fn ignored_build_output_goes_with_the_worktree_but_other_ignored_files_keep_it() {
+    for (file, removed) in [("target/debug/app", true), (".env", false)] {
+        let s = Scenario::build("empty");
+        std::fs::write(s.path(".gitignore"), "target/\n.env\n").unwrap();
+        s.write_wo("pending", "WO-0001", "");
+        s.commit_all("wo");
+        assert_eq!(s.run(&["init"]).0, 0);
+        assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+        let wt = s.worktree("WO-0001");
+        let path = wt.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "secret or binary").unwrap();
+        let (code, out, err) = s.run_in(&wt, &["--json", "finish", "--result", "done"]);
+        assert_eq!(code, 0, "{out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["worktree_removed"], removed, "{file}: {v}");
+        if !removed {
+            assert!(
+                v["worktree_kept_because"]
+                    .to_string()
+                    .contains("ignored file"),
+                "{v}"
+            );
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), "secret or binary");
+        }
+    }
+}
