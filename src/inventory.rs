@@ -96,7 +96,8 @@ impl Inventory {
             Source::Index => from_blobs(repo.files_in_index(&jobs_rel)?, &jobs_rel),
             Source::Tree(rev) => from_blobs(repo.files_in_tree(rev, &jobs_rel)?, &jobs_rel),
         };
-        let (stored, bad_records) = repo.read_records()?;
+        let mut cache = crate::git::cache::ObjectCache::load(&repo.wo_dir());
+        let (stored, bad_records) = repo.read_records(&mut cache)?;
         let records: BTreeMap<String, Stored> = stored
             .into_iter()
             .map(|s| (s.record.id.clone(), s))
@@ -108,16 +109,8 @@ impl Inventory {
             .collect();
         let locks = read_locks(&repo.control_root, &jobs_rel, &known);
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
-        let mut intent_marked = BTreeSet::new();
-        for note in repo.read_notes()? {
-            for line in &note.lines {
-                if let Some((id, rest)) = line.strip_prefix('[').and_then(|l| l.split_once("] "))
-                    && rest.starts_with("intent:")
-                {
-                    intent_marked.insert(id.to_owned());
-                }
-            }
-        }
+        let intent_marked = repo.intent_ids(&mut cache)?;
+        cache.save();
         let running: BTreeSet<&str> = files
             .iter()
             .filter(|f| f.folder == State::Running && f.is_live())
@@ -306,7 +299,7 @@ fn read_jobs_dir(root: &Path, jobs_rel: &str) -> Result<Vec<OrderFile>> {
         }
         Ok(_) => {}
     }
-    let mut out = Vec::new();
+    let mut candidates = Vec::new();
     for state in State::ALL {
         let dir = jobs.join(state.as_str());
         match fs::symlink_metadata(&dir) {
@@ -332,21 +325,29 @@ fn read_jobs_dir(root: &Path, jobs_rel: &str) -> Result<Vec<OrderFile>> {
             Ok(_) => {}
         }
         let rel = PathBuf::from(jobs_rel).join(state.as_str());
-        read_state_folder(root, &rel, state, false, 0, &mut out)?;
+        list_state_folder(root, &rel, state, false, 0, &mut candidates)?;
     }
-    Ok(out)
+    Ok(read_candidates(root, candidates))
 }
 
 /// Deepest archive subfolder level read.
 const MAX_ARCHIVE_DEPTH: usize = 4;
 
-fn read_state_folder(
+/// A file found in a state folder, to be read.
+struct Candidate {
+    rel_path: PathBuf,
+    state: State,
+    archived: bool,
+    symlink: bool,
+}
+
+fn list_state_folder(
     root: &Path,
     rel: &Path,
     state: State,
     archived: bool,
     depth: usize,
-    out: &mut Vec<OrderFile>,
+    out: &mut Vec<Candidate>,
 ) -> Result<()> {
     let entries = fs::read_dir(root.join(rel))?;
     let mut names: Vec<(String, fs::FileType)> = entries
@@ -358,7 +359,7 @@ fn read_state_folder(
         let rel_path = rel.join(&name);
         if ft.is_dir() {
             if depth < MAX_ARCHIVE_DEPTH {
-                read_state_folder(root, &rel_path, state, true, depth + 1, out)?;
+                list_state_folder(root, &rel_path, state, true, depth + 1, out)?;
             }
             continue;
         }
@@ -366,44 +367,97 @@ fn read_state_folder(
             continue;
         }
         let archived = archived || !name.starts_with("WO-");
-        if ft.is_symlink() {
-            out.push(OrderFile::unreadable(
-                rel_path,
-                state,
-                archived,
-                "a symlink: not followed".into(),
-            ));
-            continue;
-        }
-        let full = root.join(&rel_path);
-        let size = fs::metadata(&full).map(|m| m.len()).unwrap_or(0);
-        if size > MAX_YAML_BYTES {
-            out.push(OrderFile::unreadable(
-                rel_path,
-                state,
-                archived,
-                format!("{size} bytes: larger than the {MAX_YAML_BYTES}-byte limit for a WO"),
-            ));
-            continue;
-        }
-        match fs::read(&full) {
-            Ok(bytes) => {
-                let mut file = OrderFile::parse(rel_path, state, archived, &bytes);
-                file.modified = fs::metadata(&full)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .map(DateTime::<Utc>::from);
-                out.push(file);
-            }
-            Err(e) => out.push(OrderFile::unreadable(
-                rel_path,
-                state,
-                archived,
-                format!("unreadable: {e}"),
-            )),
-        }
+        out.push(Candidate {
+            rel_path,
+            state,
+            archived,
+            symlink: ft.is_symlink(),
+        });
     }
     Ok(())
+}
+
+/// Read and parse every candidate, on up to 4 threads (big jobs dirs hold 10,000 files),
+/// keeping their order.
+fn read_candidates(root: &Path, candidates: Vec<Candidate>) -> Vec<OrderFile> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    if threads == 1 || candidates.len() < 256 {
+        return candidates
+            .into_iter()
+            .map(|c| read_candidate(root, c))
+            .collect();
+    }
+    let chunk = candidates.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Candidate>> = Vec::new();
+    let mut it = candidates.into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| {
+                scope.spawn(move || {
+                    c.into_iter()
+                        .map(|c| read_candidate(root, c))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(files) => files,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
+    let Candidate {
+        rel_path,
+        state,
+        archived,
+        symlink,
+    } = c;
+    if symlink {
+        return OrderFile::unreadable(rel_path, state, archived, "a symlink: not followed".into());
+    }
+    // One open, one fstat, one read per file.
+    match read_bounded(&root.join(&rel_path)) {
+        Ok((Some(bytes), modified)) => {
+            let mut file = OrderFile::parse(rel_path, state, archived, &bytes);
+            file.modified = modified;
+            file
+        }
+        Ok((None, _)) => OrderFile::unreadable(
+            rel_path,
+            state,
+            archived,
+            format!("larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read"),
+        ),
+        Err(e) => OrderFile::unreadable(rel_path, state, archived, format!("unreadable: {e}")),
+    }
+}
+
+/// The bytes of a file unless it is larger than [`MAX_YAML_BYTES`], and its mtime.
+fn read_bounded(path: &Path) -> std::io::Result<(Option<Vec<u8>>, Option<DateTime<Utc>>)> {
+    use std::io::Read;
+    let file = fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let modified = meta.modified().ok().map(DateTime::<Utc>::from);
+    if meta.len() > MAX_YAML_BYTES {
+        return Ok((None, modified));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_YAML_BYTES {
+        return Ok((None, modified));
+    }
+    Ok((Some(bytes), modified))
 }
 
 /// WO files from (path, bytes) pairs of the index or a tree.

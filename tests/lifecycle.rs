@@ -625,3 +625,24 @@ fn ignored_build_output_goes_with_the_worktree_but_other_ignored_files_keep_it()
         }
     }
 }
+
+#[test]
+fn a_corrupt_object_cache_costs_time_not_correctness() {
+    let s = repo_with_pending();
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let (_, first) = s.json(&["list"]);
+    let cache = s.repo.join(".git/wo/object-cache");
+    assert!(
+        cache.exists(),
+        "the cache is written by the first inventory"
+    );
+    let text = std::fs::read_to_string(&cache).unwrap();
+    // Same keys, wrong content, plus garbage lines: the cache must not be trusted blindly.
+    let corrupt =
+        text.replace("\"running\"", "\"done\"").replace("{", "{{") + "r nothex {}\ngarbage\n";
+    std::fs::write(&cache, corrupt).unwrap();
+    let (_, second) = s.json(&["list"]);
+    assert_eq!(first["wos"], second["wos"]);
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+}

@@ -4,7 +4,10 @@
 use anyhow::Result;
 use gix::ObjectId;
 
+use std::collections::BTreeSet;
+
 use super::Repo;
+use super::cache::ObjectCache;
 use super::records::Expect;
 use crate::error::WoError;
 
@@ -33,27 +36,55 @@ impl Repo {
     }
 
     fn collect_notes(&self, tree: ObjectId, prefix: String, out: &mut Vec<Note>) -> Result<()> {
+        for (target, blob) in self.note_blobs(tree, prefix)? {
+            let blob = self.gix.find_blob(blob)?;
+            let lines = String::from_utf8_lossy(&blob.data)
+                .lines()
+                .map(str::to_owned)
+                .collect();
+            out.push(Note { target, lines });
+        }
+        Ok(())
+    }
+
+    /// (annotated object, note blob) for every note in the notes tree `tree`.
+    fn note_blobs(&self, tree: ObjectId, prefix: String) -> Result<Vec<(String, ObjectId)>> {
+        let mut out = Vec::new();
         let tree = self.gix.find_tree(tree)?;
         for entry in tree.iter() {
             let entry = entry?;
             let name = format!("{prefix}{}", entry.filename());
             if entry.mode().is_tree() {
                 if name.len() < 40 {
-                    self.collect_notes(entry.oid().to_owned(), name, out)?;
+                    out.extend(self.note_blobs(entry.oid().to_owned(), name)?);
                 }
             } else if name.len() == 40 && name.chars().all(|c| c.is_ascii_hexdigit()) {
-                let blob = self.gix.find_blob(entry.oid().to_owned())?;
-                let lines = String::from_utf8_lossy(&blob.data)
-                    .lines()
-                    .map(str::to_owned)
-                    .collect();
-                out.push(Note {
-                    target: name,
-                    lines,
-                });
+                out.push((name, entry.oid().to_owned()));
             }
         }
-        Ok(())
+        Ok(out)
+    }
+
+    /// Ids that have an `[ID] intent:` marker anywhere in `refs/notes/wo`.
+    pub fn intent_ids(&self, cache: &mut ObjectCache) -> Result<BTreeSet<String>> {
+        let mut ids = BTreeSet::new();
+        let Some(mut r) = self.gix.try_find_reference(NOTES_REF)? else {
+            return Ok(ids);
+        };
+        let commit = self.gix.find_commit(r.peel_to_id()?.detach())?;
+        for (_, blob) in self.note_blobs(commit.tree_id()?.detach(), String::new())? {
+            let of_blob = match cache.note(blob) {
+                Some(v) => v,
+                None => {
+                    let data = self.gix.find_blob(blob)?;
+                    let v = intents_in(&String::from_utf8_lossy(&data.data));
+                    cache.put_note(blob, v.clone());
+                    v
+                }
+            };
+            ids.extend(of_blob);
+        }
+        Ok(ids)
     }
 
     /// Append `line` to the note of `target` unless it is already there.
@@ -109,4 +140,13 @@ impl Repo {
         .fix("retry the command")
         .into())
     }
+}
+
+/// The ids of the `[ID] intent: …` lines of a note.
+pub fn intents_in(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix('[').and_then(|l| l.split_once("] ")))
+        .filter(|(_, rest)| rest.starts_with("intent:"))
+        .map(|(id, _)| id.to_owned())
+        .collect()
 }

@@ -7,6 +7,7 @@ use gix::refs::Target;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::Repo;
+use super::cache::ObjectCache;
 use crate::error::WoError;
 use crate::record::Record;
 
@@ -47,7 +48,7 @@ pub fn ref_name(id: &str) -> String {
 
 impl Repo {
     /// Every record, plus the refs under the prefix that could not be read.
-    pub fn read_records(&self) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
+    pub fn read_records(&self, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
         let mut ok = Vec::new();
         let mut bad = Vec::new();
         let platform = self.gix.references()?;
@@ -63,12 +64,29 @@ impl Repo {
                 }
             };
             let name = r.name().as_bstr().to_string();
-            match r
-                .peel_to_id()
-                .map_err(anyhow::Error::from)
-                .and_then(|id| self.record_at(id.detach()))
-            {
-                Ok(s) => ok.push(s),
+            // Records point straight at commits: no need to peel (which costs an object read).
+            let target = match r.target().try_id() {
+                Some(id) => Ok(id.to_owned()),
+                None => r
+                    .peel_to_id()
+                    .map(|i| i.detach())
+                    .map_err(anyhow::Error::from),
+            };
+            if let Ok(commit) = &target {
+                let expected_id = name.strip_prefix(PREFIX).unwrap_or_default();
+                if let Some(record) = cache.record(*commit).filter(|r| r.id == expected_id) {
+                    ok.push(Stored {
+                        record,
+                        commit: *commit,
+                    });
+                    continue;
+                }
+            }
+            match target.and_then(|id| self.record_at(id)) {
+                Ok(s) => {
+                    cache.put_record(s.commit, &s.record);
+                    ok.push(s)
+                }
                 Err(e) => bad.push(Unreadable {
                     ref_name: name,
                     why: format!("{e:#}"),
