@@ -444,7 +444,10 @@ fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
 }
 
 /// The bytes of a file unless it is larger than [`MAX_YAML_BYTES`], and its mtime.
-fn read_bounded(path: &Path) -> std::io::Result<(Option<Vec<u8>>, Option<DateTime<Utc>>)> {
+/// File contents (None: over the size limit) and modification time.
+type Bounded = (Option<Vec<u8>>, Option<DateTime<Utc>>);
+
+fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
     use std::io::Read;
     let file = fs::File::open(path)?;
     let meta = file.metadata()?;

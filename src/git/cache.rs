@@ -115,10 +115,10 @@ impl ObjectCache {
         if std::fs::create_dir_all(dir).is_err() {
             return;
         }
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
-            if tmp.write_all(text.as_bytes()).is_ok() {
-                let _ = tmp.persist(&self.path);
-            }
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+            && tmp.write_all(text.as_bytes()).is_ok()
+        {
+            let _ = tmp.persist(&self.path);
         }
     }
 }
