@@ -6,7 +6,11 @@
 //! warm-up.  Baseline = the two plain git commands a pre-commit gate can't
 //! avoid: `git worktree list --porcelain` + `git diff --cached --quiet`.
 //!
+//! After those, `git wo init` mirrors every WO into a record and `audit` is timed
+//! again ("audit+rec": records, notes and the object cache in play).
+//!
 //! Env: GIT_WO_BENCH_SIZES=100,1000,10000   GIT_WO_BENCH_RUNS=7
+//! Fixture builds are I/O bound: `TMPDIR=/dev/shm cargo bench --bench audit` is faster.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -97,6 +101,21 @@ fn build_fixture(n: usize, w: usize, tmp: &Path) -> (PathBuf, f64) {
     (PathBuf::from(repo), t.elapsed().as_secs_f64())
 }
 
+/// One size's figures (ms unless named `_s`).
+struct Row {
+    n: usize,
+    build_s: f64,
+    floor: f64,
+    audit: f64,
+    check: f64,
+    staged: f64,
+    wtl: f64,
+    diff: f64,
+    codes: (i32, i32, i32),
+    init_s: f64,
+    audit_rec: f64,
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; ignore all arguments.
     let sizes = env_list("GIT_WO_BENCH_SIZES", &[100, 1000, 10000]);
@@ -123,14 +142,33 @@ fn main() {
         let wtl = git(&["worktree", "list", "--porcelain"]).0;
         let diff = git(&["diff", "--cached", "--quiet"]).0;
         let codes = (audit.1, check.1, staged.1);
-        rows.push((
-            n, build_s, floor, audit.0, check.0, staged.0, wtl, diff, codes,
-        ));
+        let t = Instant::now();
+        let init = cmd(BIN, &["init"], &repo, home)
+            .stdout(Stdio::null())
+            .status()
+            .expect("spawn git-wo init");
+        assert!(init.success(), "git-wo init failed: {init:?}");
+        let init_s = t.elapsed().as_secs_f64();
+        let audit_rec = wo(&["audit"]);
+        assert_eq!(audit_rec.1, audit.1, "records change no finding");
+        rows.push(Row {
+            n,
+            build_s,
+            floor,
+            audit: audit.0,
+            check: check.0,
+            staged: staged.0,
+            wtl,
+            diff,
+            codes,
+            init_s,
+            audit_rec: audit_rec.0,
+        });
         // `tmp` drops here: the repo and its worktrees are removed.
     }
 
     println!(
-        "\n{:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  exit a/c/s",
+        "\n{:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>7} {:>9}  exit a/c/s",
         "N",
         "build s",
         "floor",
@@ -141,24 +179,43 @@ fn main() {
         "diff -c",
         "base",
         "a/base",
-        "c/base"
+        "c/base",
+        "init s",
+        "audit+rec"
     );
-    for &(n, build_s, floor, a, c, s, wtl, diff, codes) in &rows {
-        let base = wtl + diff;
+    for r in &rows {
+        let base = r.wtl + r.diff;
         println!(
-            "{n:>6} {build_s:>8.1} {floor:>7.1} {a:>8.1} {c:>8.1} {s:>8.1} {wtl:>8.1} {diff:>8.1} {base:>8.1} {:>7.2} {:>7.2}  {}/{}/{}",
-            a / base,
-            c / base,
-            codes.0,
-            codes.1,
-            codes.2
+            "{:>6} {:>8.1} {:>7.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>7.2} {:>7.2} {:>7.1} {:>9.1}  {}/{}/{}",
+            r.n,
+            r.build_s,
+            r.floor,
+            r.audit,
+            r.check,
+            r.staged,
+            r.wtl,
+            r.diff,
+            base,
+            r.audit / base,
+            r.check / base,
+            r.init_s,
+            r.audit_rec,
+            r.codes.0,
+            r.codes.1,
+            r.codes.2
         );
     }
 
     // Linearity: cost per 1000 WOs, raw and net of process start-up (floor).
     let per_k = |f: &dyn Fn(f64, f64) -> f64| {
         rows.iter()
-            .map(|r| format!("N={}: {:.1}", r.0, f(r.3, r.2) * 1000.0 / r.0 as f64))
+            .map(|r| {
+                format!(
+                    "N={}: {:.1}",
+                    r.n,
+                    f(r.audit, r.floor) * 1000.0 / r.n as f64
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -13,6 +13,7 @@ use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::records::{Stored, Unreadable};
 use crate::git::repo::canonical;
+use crate::git::tree_source::{Content, SourceFile};
 use crate::git::worktrees::{self, Worktree, parse_lock_reason};
 use crate::lockfile::{LockFile, classify_lock_name};
 use crate::order::{MAX_YAML_BYTES, OrderFile};
@@ -93,8 +94,11 @@ impl Inventory {
         let jobs_rel = repo.jobs_rel();
         let files = match &source {
             Source::WorkingTree => read_jobs_dir(&repo.control_root, &jobs_rel)?,
-            Source::Index => from_blobs(repo.files_in_index(&jobs_rel)?, &jobs_rel),
-            Source::Tree(rev) => from_blobs(repo.files_in_tree(rev, &jobs_rel)?, &jobs_rel),
+            Source::Index => from_blobs(repo.files_in_index(&jobs_rel, MAX_YAML_BYTES)?, &jobs_rel),
+            Source::Tree(rev) => from_blobs(
+                repo.files_in_tree(rev, &jobs_rel, MAX_YAML_BYTES)?,
+                &jobs_rel,
+            ),
         };
         let mut cache = crate::git::cache::ObjectCache::load(&repo.wo_dir());
         let (stored, bad_records) = repo.read_records(&mut cache)?;
@@ -160,6 +164,15 @@ impl Inventory {
             fail_verdicts,
             dead_transitions,
         })
+    }
+
+    /// Every id named by a WO file (archives included) or a record.
+    pub fn known_ids(&self) -> BTreeSet<&str> {
+        self.files
+            .iter()
+            .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+            .chain(self.records.keys().map(String::as_str))
+            .collect()
     }
 
     /// Every WO id with its facts: live files, lock, record, worktrees.
@@ -377,43 +390,9 @@ fn list_state_folder(
     Ok(())
 }
 
-/// Read and parse every candidate, on up to 4 threads (big jobs dirs hold 10,000 files),
-/// keeping their order.
+/// Read and parse every candidate in parallel, keeping their order.
 fn read_candidates(root: &Path, candidates: Vec<Candidate>) -> Vec<OrderFile> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 4);
-    if threads == 1 || candidates.len() < 256 {
-        return candidates
-            .into_iter()
-            .map(|c| read_candidate(root, c))
-            .collect();
-    }
-    let chunk = candidates.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<Candidate>> = Vec::new();
-    let mut it = candidates.into_iter().peekable();
-    while it.peek().is_some() {
-        chunks.push(it.by_ref().take(chunk).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| {
-                scope.spawn(move || {
-                    c.into_iter()
-                        .map(|c| read_candidate(root, c))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(files) => files,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+    crate::parallel::map(candidates, || (), |_, c| read_candidate(root, c))
 }
 
 fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
@@ -463,37 +442,45 @@ fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
     Ok((Some(bytes), modified))
 }
 
-/// WO files from (path, bytes) pairs of the index or a tree.
-fn from_blobs(blobs: Vec<(String, Vec<u8>)>, jobs_rel: &str) -> Vec<OrderFile> {
+/// WO files from the blobs of the index or a tree, parsed in parallel.
+fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
     let prefix = format!("{jobs_rel}/");
-    let mut out = Vec::new();
-    for (path, bytes) in blobs {
-        let Some(rest) = path.strip_prefix(&prefix) else {
-            continue;
-        };
-        let mut parts = rest.split('/');
-        let Some(state) = parts.next().and_then(State::parse) else {
-            continue;
-        };
-        let tail: Vec<&str> = parts.collect();
-        let Some(name) = tail.last() else { continue };
-        if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
-            continue;
-        }
-        let archived = tail.len() > 1 || !name.starts_with("WO-");
-        let rel = PathBuf::from(&path);
-        if bytes.len() as u64 > MAX_YAML_BYTES {
-            out.push(OrderFile::unreadable(
-                rel,
-                state,
-                archived,
-                format!("{} bytes: larger than the limit", bytes.len()),
-            ));
-        } else {
-            out.push(OrderFile::parse(rel, state, archived, &bytes));
-        }
-    }
-    out
+    let wanted: Vec<(SourceFile, State, bool)> = blobs
+        .into_iter()
+        .filter_map(|b| {
+            let rest = b.path.strip_prefix(&prefix)?;
+            let mut parts = rest.split('/');
+            let state = parts.next().and_then(State::parse)?;
+            let tail: Vec<&str> = parts.collect();
+            let name = tail.last()?;
+            if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+                return None;
+            }
+            let archived = tail.len() > 1 || !name.starts_with("WO-");
+            Some((b, state, archived))
+        })
+        .collect();
+    crate::parallel::map(
+        wanted,
+        || (),
+        |_, (b, state, archived)| {
+            let rel = PathBuf::from(&b.path);
+            match b.content {
+                Content::Bytes(bytes) => OrderFile::parse(rel, state, archived, &bytes),
+                Content::TooLarge(size) => OrderFile::unreadable(
+                    rel,
+                    state,
+                    archived,
+                    format!(
+                        "{size} bytes: larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read"
+                    ),
+                ),
+                Content::Unreadable(why) => {
+                    OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}"))
+                }
+            }
+        },
+    )
 }
 
 /// `.lock` files directly in `running/` (other tools' temp files are skipped).

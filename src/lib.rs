@@ -29,6 +29,7 @@ pub mod marker;
 pub mod order;
 pub mod output;
 pub mod owner;
+pub mod parallel;
 pub mod precedence;
 pub mod record;
 pub mod requeue;

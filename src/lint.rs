@@ -19,12 +19,7 @@ pub struct LintProblem {
 
 /// Problems of the live files (and unusable ones) whose id is in `only`, or of all.
 pub fn lint(inv: &Inventory, only: &[WoId]) -> (usize, Vec<LintProblem>) {
-    let known: BTreeSet<&str> = inv
-        .files
-        .iter()
-        .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
-        .chain(inv.records.keys().map(String::as_str))
-        .collect();
+    let known = inv.known_ids();
     let mut checked = 0;
     let mut out = Vec::new();
     for f in inv.files.iter().filter(|f| !f.archived) {

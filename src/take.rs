@@ -4,7 +4,6 @@
 //! record back. A crash leaves phase `taking`, which `take --resume` rolls forward:
 //! every step is idempotent.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -87,7 +86,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     if opts.resume {
         return resume(repo, &inv, view, opts);
     }
-    let stolen_from = precheck(repo, &inv, view, opts)?;
+    let stolen_from = precheck(&inv, view, opts)?;
     let file = view.files.first().copied().ok_or_else(|| {
         WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel)).fix("git wo list")
     })?;
@@ -105,7 +104,21 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
     let existing_tip = repo.branch_tip(&branch)?;
     let base = match (&opts.base, existing_tip) {
-        (Some(rev), _) => repo.resolve_commit(rev)?,
+        (Some(rev), Some(tip)) => {
+            // An existing branch is reused as it is: a different --base would be ignored.
+            if repo.resolve_commit(rev)? != tip {
+                return Err(WoError::usage(format!(
+                    "{id}: branch {branch} already exists at {}, not at --base {rev}",
+                    &tip.to_string()[..12]
+                ))
+                .fix(format!(
+                    "git wo take {id} (reuse the branch as it is), or rename the branch first"
+                ))
+                .into());
+            }
+            tip
+        }
+        (Some(rev), None) => repo.resolve_commit(rev)?,
         (None, Some(tip)) => tip,
         (None, None) => repo.resolve_commit(&repo.default_branch()?)?,
     };
@@ -195,12 +208,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
 }
 
 /// (1) Validation. Returns the previous holder when this take is a steal.
-fn precheck(
-    repo: &Repo,
-    inv: &Inventory,
-    view: &WoView<'_>,
-    opts: &TakeOptions,
-) -> Result<Option<String>> {
+fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Option<String>> {
     let id = &opts.id;
     if view.is_split_brain() {
         let states: Vec<&str> = view.states.iter().map(|s| s.as_str()).collect();
@@ -313,12 +321,7 @@ fn precheck(
         );
     }
     let file = view.files[0];
-    let known: BTreeSet<&str> = inv
-        .files
-        .iter()
-        .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
-        .chain(inv.records.keys().map(String::as_str))
-        .collect();
+    let known = inv.known_ids();
     let mut problems = Vec::new();
     crate::lint::lint_file(inv, file, &known, &mut problems);
     if !problems.is_empty() {
@@ -357,7 +360,6 @@ fn precheck(
         ))
         .into());
     }
-    let _ = repo;
     Ok(None)
 }
 

@@ -271,6 +271,13 @@ fn hostile_input_is_reported_never_crashes_and_changes_nothing() {
     );
     assert_eq!(s.run(&["check"]).0, 1);
     assert_eq!(s.run(&["lint"]).0, 1);
+    // The committed 2 MB file is refused unread from the index too.
+    let (code, staged) = s.json(&["check", "--staged"]);
+    assert_eq!(code, 1);
+    assert!(
+        staged.to_string().contains("WO-9005.yaml") && staged.to_string().contains("not read"),
+        "{staged}"
+    );
     for bad in ["WO-../../x", "WO-a.lock", "WO-"] {
         assert_eq!(s.run(&["show", bad]).0, 2, "{bad}");
         assert_eq!(s.run(&["take", bad]).0, 2, "{bad}");

@@ -646,3 +646,33 @@ fn a_corrupt_object_cache_costs_time_not_correctness() {
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
 }
+
+#[test]
+fn take_refuses_a_base_that_an_existing_branch_would_ignore() {
+    let s = repo_with_pending();
+    let first = s.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    s.git(&["branch", "feat/wo-WO-0001"]);
+    std::fs::write(s.path("more.txt"), "more").unwrap();
+    s.commit_all("more");
+    let (code, _, err) = s.run(&["take", "WO-0001", "--base", "HEAD"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("already exists at") && err.contains("fix:"),
+        "{err}"
+    );
+    assert!(
+        s.git(&[
+            "for-each-ref",
+            "refs/wo/orders/WO-0001",
+            "--format=%(objectname)"
+        ])
+        .trim()
+        .len()
+            == 40
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    assert_eq!(record["state"], "pending", "nothing claimed");
+    let (code, v) = s.json(&["take", "WO-0001", "--base", &first]);
+    assert_eq!(code, 0, "same commit as the branch: fine: {v}");
+}

@@ -39,25 +39,10 @@ impl Repo {
     /// Delete `refs/heads/<branch>` only if it still points at `at` (undo of a take
     /// that created it: a branch that existed before, or that moved, is never deleted).
     pub fn delete_branch_if_at(&self, branch: &str, at: ObjectId) -> Result<()> {
-        let name = format!("refs/heads/{branch}");
-        let edit = RefEdit {
-            change: Change::Delete {
-                expected: PreviousValue::MustExistAndMatch(Target::Object(at)),
-                log: RefLog::AndReference,
-            },
-            name: name
-                .as_str()
-                .try_into()
-                .with_context(|| format!("`{name}` is not a valid ref name"))?,
-            deref: false,
-        };
-        self.gix
-            .edit_reference(edit)
-            .map(|_| ())
-            .with_context(|| format!("deleting {name}"))
+        self.delete_ref_if_at(&format!("refs/heads/{branch}"), at)
     }
 
-    /// Delete a record ref if it still holds `at` (undo of a first take).
+    /// Delete a ref if it still holds `at` (undo of what a take created).
     pub fn delete_ref_if_at(&self, name: &str, at: ObjectId) -> Result<()> {
         let edit = RefEdit {
             change: Change::Delete {
