@@ -199,14 +199,7 @@ fn audit_out_writes_the_report() {
 fn works_from_a_linked_worktree_and_a_subdirectory() {
     let s = Scenario::build("zombie");
     let wt = s.worktree("WO-0080");
-    let (code, report) = {
-        let (c, out, err) = s.run_in(&wt, &["--json", "audit"]);
-        (
-            c,
-            serde_json::from_str::<serde_json::Value>(&out)
-                .unwrap_or_else(|_| panic!("{out}{err}")),
-        )
-    };
+    let (code, report) = s.json_in(&wt, &["audit"]);
     assert_eq!(code, 1);
     assert_eq!(
         report["repo_root"],

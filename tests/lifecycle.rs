@@ -261,18 +261,7 @@ fn failing_verification_turns_the_verdict_into_failed() {
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
     commit_in(&s, &wt, "other.txt");
-    let (code, v) = {
-        let mut cmd = s.wo_in(&wt, &["--json", "finish", "--result", "done"]);
-        let (c, out, err) = common::run({
-            cmd.env("X", "1");
-            cmd
-        });
-        (
-            c,
-            serde_json::from_str::<serde_json::Value>(&out)
-                .unwrap_or_else(|_| panic!("{out}{err}")),
-        )
-    };
+    let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["verdict"], "failed");
     assert_eq!(v["verified"], "no");
@@ -325,14 +314,7 @@ fn finish_keeps_a_dirty_worktree_and_says_why() {
     let wt = s.worktree("WO-0001");
     commit_in(&s, &wt, "hello.txt");
     std::fs::write(wt.join("notes.txt"), "uncommitted thoughts").unwrap();
-    let (code, v) = {
-        let (c, out, err) = s.run_in(&wt, &["--json", "finish", "--result", "done"]);
-        (
-            c,
-            serde_json::from_str::<serde_json::Value>(&out)
-                .unwrap_or_else(|_| panic!("{out}{err}")),
-        )
-    };
+    let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["worktree_removed"], false);
     assert!(
@@ -402,14 +384,7 @@ fn heartbeat_recreates_a_missing_lock_file() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     std::fs::remove_file(s.path("_ctx/jobs/running/WO-0001.lock")).unwrap();
-    let (code, v) = {
-        let (c, out, err) = s.run_in(&s.worktree("WO-0001"), &["--json", "heartbeat"]);
-        (
-            c,
-            serde_json::from_str::<serde_json::Value>(&out)
-                .unwrap_or_else(|_| panic!("{out}{err}")),
-        )
-    };
+    let (code, v) = s.json_in(&s.worktree("WO-0001"), &["heartbeat"]);
     assert_eq!(code, 0);
     assert_eq!(v["lock_file_recreated"], true);
     assert!(
@@ -547,9 +522,8 @@ fn status_says_where_you_are_and_what_is_next() {
     assert_eq!(v["next"][0], "git wo take WO-0001");
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    let (code, out, err) = s.run_in(&wt, &["--json", "status"]);
-    assert_eq!(code, 0, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (code, v) = s.json_in(&wt, &["status"]);
+    assert_eq!(code, 0, "{v}");
     assert_eq!(v["worktree_kind"], "wo");
     assert_eq!(v["wo"], "WO-0001");
     assert_eq!(v["you_hold_it"], true);
@@ -610,9 +584,8 @@ fn ignored_build_output_goes_with_the_worktree_but_other_ignored_files_keep_it()
         let path = wt.join(file);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "secret or binary").unwrap();
-        let (code, out, err) = s.run_in(&wt, &["--json", "finish", "--result", "done"]);
-        assert_eq!(code, 0, "{out}{err}");
-        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
+        assert_eq!(code, 0, "{v}");
         assert_eq!(v["worktree_removed"], removed, "{file}: {v}");
         if !removed {
             assert!(

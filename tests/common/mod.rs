@@ -112,9 +112,14 @@ impl Scenario {
 
     /// Run with `--json` and parse stdout.
     pub fn json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        self.json_in(&self.repo, args)
+    }
+
+    /// Run with `--json` in `dir` and parse stdout.
+    pub fn json_in(&self, dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let (code, out, err) = self.run(&all);
+        let (code, out, err) = self.run_in(dir, &all);
         let v = serde_json::from_str(&out)
             .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}\nstderr: {err}"));
         (code, v)
