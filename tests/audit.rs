@@ -251,7 +251,12 @@ fn hostile_input_is_reported_never_crashes_and_changes_nothing() {
     assert_eq!(code, 1);
     let c = codes(&report);
     let invalid = c.iter().filter(|(code, _)| code == "invalid_yaml").count();
-    assert!(invalid >= 6, "{c:?}");
+    // 3 hostile ids of the fixture, non-UTF-8, 2 MB, and the 4 files written above.
+    assert_eq!(invalid, 9, "{c:?}");
+    assert!(
+        !report.to_string().contains("hostile-archived"),
+        "archives are not live state"
+    );
     assert!(
         !c.iter()
             .any(|(_, id)| id.contains("..") || id.ends_with(".lock")),
