@@ -411,12 +411,13 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
 }
 
 fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mut Vec<Finding>) {
+    // Resolved once: it canonicalizes the worktree path of every WO.
+    let owners = inv.worktree_owners();
     for wt in inv.worktrees.iter().filter(|w| !w.is_main && !w.exists) {
-        let id = inv
-            .worktree_owners()
-            .into_iter()
+        let id = owners
+            .iter()
             .find(|(w, _)| w.admin_dir == wt.admin_dir)
-            .map(|(_, id)| id);
+            .map(|(_, id)| id.clone());
         let unlock = if wt.locked.is_some() {
             format!("git worktree unlock {} && ", wt.name)
         } else {
@@ -434,7 +435,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
             vec![wt.path.to_string_lossy().into_owned()],
         ));
     }
-    for (wt, id) in inv.worktree_owners() {
+    for (wt, id) in owners {
         if !wt.exists {
             continue;
         }
