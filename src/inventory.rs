@@ -106,12 +106,7 @@ impl Inventory {
             .into_iter()
             .map(|s| (s.record.id.clone(), s))
             .collect();
-        let known: BTreeSet<String> = files
-            .iter()
-            .filter_map(|f| f.id.as_ref().map(|i| i.to_string()))
-            .chain(records.keys().cloned())
-            .collect();
-        let locks = read_locks(&repo.control_root, &jobs_rel, &known);
+        let locks = read_locks(&repo.control_root, &jobs_rel, &ids_named(&files, &records));
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
         let intent_marked = repo.intent_ids(&mut cache)?;
         cache.save();
@@ -168,11 +163,7 @@ impl Inventory {
 
     /// Every id named by a WO file (archives included) or a record.
     pub fn known_ids(&self) -> BTreeSet<&str> {
-        self.files
-            .iter()
-            .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
-            .chain(self.records.keys().map(String::as_str))
-            .collect()
+        ids_named(&self.files, &self.records)
     }
 
     /// Every WO id with its facts: live files, lock, record, worktrees.
@@ -282,6 +273,18 @@ impl Inventory {
     }
 }
 
+/// Every id named by a WO file (archives included) or a record.
+fn ids_named<'a>(
+    files: &'a [OrderFile],
+    records: &'a BTreeMap<String, Stored>,
+) -> BTreeSet<&'a str> {
+    files
+        .iter()
+        .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+        .chain(records.keys().map(String::as_str))
+        .collect()
+}
+
 fn verdict_is_fail(path: &Path) -> bool {
     let Ok(bytes) = fs::read(path) else {
         return false;
@@ -346,6 +349,14 @@ fn read_jobs_dir(root: &Path, jobs_rel: &str) -> Result<Vec<OrderFile>> {
 /// Deepest archive subfolder level read.
 const MAX_ARCHIVE_DEPTH: usize = 4;
 
+/// Whether a file named `name` in a state folder (or, `in_subfolder`, below one) is a WO
+/// file: `None` if it is not YAML, else whether it is an archive (a subfolder, or a name
+/// not starting with `WO-`), read for duplicate detection only.
+fn wo_file_kind(name: &str, in_subfolder: bool) -> Option<bool> {
+    (name.ends_with(".yaml") || name.ends_with(".yml"))
+        .then(|| in_subfolder || !name.starts_with("WO-"))
+}
+
 /// A file found in a state folder, to be read.
 struct Candidate {
     rel_path: PathBuf,
@@ -376,10 +387,9 @@ fn list_state_folder(
             }
             continue;
         }
-        if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+        let Some(archived) = wo_file_kind(&name, archived) else {
             continue;
-        }
-        let archived = archived || !name.starts_with("WO-");
+        };
         out.push(Candidate {
             rel_path,
             state,
@@ -407,39 +417,35 @@ fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
     }
     // One open, one fstat, one read per file.
     match read_bounded(&root.join(&rel_path)) {
-        Ok((Some(bytes), modified)) => {
+        Ok((Ok(bytes), modified)) => {
             let mut file = OrderFile::parse(rel_path, state, archived, &bytes);
             file.modified = modified;
             file
         }
-        Ok((None, _)) => OrderFile::unreadable(
-            rel_path,
-            state,
-            archived,
-            format!("larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read"),
-        ),
+        Ok((Err(size), _)) => OrderFile::too_large(rel_path, state, archived, size),
         Err(e) => OrderFile::unreadable(rel_path, state, archived, format!("unreadable: {e}")),
     }
 }
 
-/// The bytes of a file unless it is larger than [`MAX_YAML_BYTES`], and its mtime.
-/// File contents (None: over the size limit) and modification time.
-type Bounded = (Option<Vec<u8>>, Option<DateTime<Utc>>);
+/// A file's bytes (or its size, when over [`MAX_YAML_BYTES`]) and its modification time.
+type Bounded = (Result<Vec<u8>, u64>, Option<DateTime<Utc>>);
 
+/// Read a file unless it is larger than [`MAX_YAML_BYTES`].
 fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
     use std::io::Read;
     let file = fs::File::open(path)?;
     let meta = file.metadata()?;
     let modified = meta.modified().ok().map(DateTime::<Utc>::from);
     if meta.len() > MAX_YAML_BYTES {
-        return Ok((None, modified));
+        return Ok((Err(meta.len()), modified));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows between the fstat and the read.
     file.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_YAML_BYTES {
-        return Ok((None, modified));
+        return Ok((Err(bytes.len() as u64), modified));
     }
-    Ok((Some(bytes), modified))
+    Ok((Ok(bytes), modified))
 }
 
 /// WO files from the blobs of the index or a tree, parsed in parallel.
@@ -452,11 +458,7 @@ fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
             let mut parts = rest.split('/');
             let state = parts.next().and_then(State::parse)?;
             let tail: Vec<&str> = parts.collect();
-            let name = tail.last()?;
-            if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
-                return None;
-            }
-            let archived = tail.len() > 1 || !name.starts_with("WO-");
+            let archived = wo_file_kind(tail.last()?, tail.len() > 1)?;
             Some((b, state, archived))
         })
         .collect();
@@ -467,14 +469,7 @@ fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
             let rel = PathBuf::from(&b.path);
             match b.content {
                 Content::Bytes(bytes) => OrderFile::parse(rel, state, archived, &bytes),
-                Content::TooLarge(size) => OrderFile::unreadable(
-                    rel,
-                    state,
-                    archived,
-                    format!(
-                        "{size} bytes: larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read"
-                    ),
-                ),
+                Content::TooLarge(size) => OrderFile::too_large(rel, state, archived, size),
                 Content::Unreadable(why) => {
                     OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}"))
                 }
@@ -484,7 +479,7 @@ fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
 }
 
 /// `.lock` files directly in `running/` (other tools' temp files are skipped).
-fn read_locks(root: &Path, jobs_rel: &str, known: &BTreeSet<String>) -> Vec<LockFile> {
+fn read_locks(root: &Path, jobs_rel: &str, known: &BTreeSet<&str>) -> Vec<LockFile> {
     let rel_dir = PathBuf::from(jobs_rel).join("running");
     let Ok(entries) = fs::read_dir(root.join(&rel_dir)) else {
         return Vec::new();

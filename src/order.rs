@@ -90,6 +90,13 @@ impl OrderFile {
         file
     }
 
+    /// A file over [`MAX_YAML_BYTES`]: reported, never read.
+    pub fn too_large(rel_path: PathBuf, folder: State, archived: bool, size: u64) -> OrderFile {
+        let why =
+            format!("{size} bytes: larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read");
+        OrderFile::unreadable(rel_path, folder, archived, why)
+    }
+
     /// A file that could not be read at all (too large, not a regular file…).
     pub fn unreadable(rel_path: PathBuf, folder: State, archived: bool, why: String) -> OrderFile {
         let id = rel_path

@@ -181,11 +181,7 @@ impl Repo {
             gix::date::Time::new(chrono::Utc::now().timestamp(), 0)
         };
         let mut buf = gix::date::parse::TimeBuf::default();
-        let sig = gix::actor::SignatureRef {
-            name: "git-wo".into(),
-            email: "git-wo@localhost".into(),
-            time: time.to_str(&mut buf),
-        };
+        let sig = signature(time, &mut buf);
         let id = self.gix.new_commit_as(sig, sig, message, tree, parent)?.id;
         Ok(id)
     }
@@ -211,13 +207,11 @@ impl Repo {
                 .with_context(|| format!("`{name}` is not a valid ref name"))?,
             deref: false,
         };
-        let sig_time = gix::date::Time::new(chrono::Utc::now().timestamp(), 0);
         let mut buf = gix::date::parse::TimeBuf::default();
-        let committer = gix::actor::SignatureRef {
-            name: "git-wo".into(),
-            email: "git-wo@localhost".into(),
-            time: sig_time.to_str(&mut buf),
-        };
+        let committer = signature(
+            gix::date::Time::new(chrono::Utc::now().timestamp(), 0),
+            &mut buf,
+        );
         match self.gix.edit_references_as(Some(edit), Some(committer)) {
             Ok(_) => Ok(()),
             Err(e) => {
@@ -276,6 +270,18 @@ impl Repo {
             next = commit.parent_ids().next().map(|p| p.detach());
         }
         Ok(out)
+    }
+}
+
+/// git-wo's identity on record commits and reflog entries.
+fn signature(
+    time: gix::date::Time,
+    buf: &mut gix::date::parse::TimeBuf,
+) -> gix::actor::SignatureRef<'_> {
+    gix::actor::SignatureRef {
+        name: "git-wo".into(),
+        email: "git-wo@localhost".into(),
+        time: time.to_str(buf),
     }
 }
 
