@@ -1,41 +1,33 @@
 //! git-wo: keeps a work-order system healthy. Work orders are YAML files under
 //! `_ctx/jobs/<state>/`; their live state and lock are mirrored into refs
 //! (`refs/wo/orders/<ID>`) updated by compare-and-swap, markers are git notes
-//! (`refs/notes/wo`), and everything is cross-checked by [`audit`].
+//! (`refs/notes/wo`), and everything is cross-checked by [`views::audit`].
 //!
-//! Layout: [`inventory`] gathers facts once; [`audit`], [`check`], [`lint`] are pure
-//! views of it; [`git`] is the only module that talks to git; [`commands`] is the
-//! thin CLI layer, one file per subcommand.
+//! Layers import one way (see `ARCHITECTURE.md`):
+//!
+//! ```text
+//! cli/  →  ops/  →  views/  →  inventory/  →  model/, git/
+//! ```
+//!
+//! - [`cli`]: argument parsing and rendering, one file per command; no logic.
+//! - [`ops`]: everything that changes state, as plans of typed steps applied by the one
+//!   journal executor ([`ops::journal`]), fenced by the record's token.
+//! - [`views`]: pure functions of the inventory (audit, check, lint, list, show, status).
+//! - [`inventory`]: all reading, done once.
+//! - [`model`]: ids, states, records, order files, findings, config; no I/O beyond
+//!   parsing bytes.
+//! - [`git`]: refs, objects, notes, worktrees, index; knows bytes and ids, not WOs.
+//!
+//! [`error`], [`failpoint`], [`host`] and [`parallel`] are small support modules any
+//! layer may use.
 
-pub mod audit;
-pub mod check;
 pub mod cli;
-pub mod commands;
-pub mod config;
 pub mod error;
 pub mod failpoint;
-pub mod finding;
-pub mod finish;
 pub mod git;
-pub mod heartbeat;
-pub mod here;
 pub mod host;
-pub mod init;
 pub mod inventory;
-pub mod jobs;
-pub mod lint;
-pub mod lockfile;
-pub mod marker;
-pub mod order;
-pub mod output;
-pub mod owner;
+pub mod model;
+pub mod ops;
 pub mod parallel;
-pub mod precedence;
-pub mod record;
-pub mod requeue;
-pub mod session;
-pub mod state;
-pub mod take;
-pub mod transition;
-pub mod wo_id;
-pub mod yaml_edit;
+pub mod views;

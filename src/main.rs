@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use git_wo::cli::{Cli, Command};
-use git_wo::commands::{self, Ctx};
+use git_wo::cli::Ctx;
+use git_wo::cli::{self as commands, Cli, Command};
 use git_wo::error::{Exit, exit_of};
 
 fn main() -> ExitCode {
@@ -31,7 +31,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
     let ctx = Ctx::new(&cli.global)?;
     // Every command run inside a WO worktree renews its holder's lease (SPEC §2).
     if !matches!(cli.command, Command::Heartbeat(_) | Command::Finish(_)) {
-        git_wo::heartbeat::auto_renew(&ctx.repo);
+        git_wo::ops::heartbeat::auto_renew(&ctx.repo);
     }
     match &cli.command {
         Command::Audit(a) => commands::audit::run(&ctx, a),

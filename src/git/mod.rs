@@ -3,7 +3,6 @@
 //! `refs/notes/wo` (`notes`), index and tree reads (`tree_source`), and the few
 //! operations gix cannot do locally, run through the `git` CLI (`command`).
 
-pub mod cache;
 pub mod command;
 pub mod notes;
 pub mod records;

@@ -7,9 +7,9 @@ use gix::ObjectId;
 use std::collections::BTreeSet;
 
 use super::Repo;
-use super::cache::ObjectCache;
 use super::records::Expect;
 use crate::error::WoError;
+use crate::inventory::object_cache::ObjectCache;
 
 pub const NOTES_REF: &str = "refs/notes/wo";
 

@@ -7,9 +7,9 @@ use gix::refs::Target;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::Repo;
-use super::cache::ObjectCache;
 use crate::error::WoError;
-use crate::record::Record;
+use crate::inventory::object_cache::ObjectCache;
+use crate::model::record::Record;
 
 pub const PREFIX: &str = "refs/wo/orders/";
 

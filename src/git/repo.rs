@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::config::Config;
 use crate::error::WoError;
+use crate::model::config::Config;
 
 pub struct Repo {
     pub gix: gix::Repository,

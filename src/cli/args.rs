@@ -1,0 +1,196 @@
+//! Command-line surface: argument parsing only. Each subcommand's behaviour lives in
+//! `crate::cli::<name>`; this file is the single source of the `--help` texts that
+//! the man pages in `man/` mirror (a test checks that they agree).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keep a work-order system healthy: atomic claims in refs, markers in notes, audits and repairs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "git-wo",
+    bin_name = "git wo",
+    version,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use DIR as the control checkout instead of discovering it (config wo.root).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write config and import every YAML WO into a record.
+    Init(InitArgs),
+    /// List every WO with its state, holder and worktree.
+    List(ListArgs),
+    /// Show one WO: files, record, lock, lease, history and markers.
+    Show(ShowArgs),
+    /// Say what this worktree is and what to do next.
+    Status(StatusArgs),
+    /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
+    Take(TakeArgs),
+    /// Renew the lease of a WO you hold.
+    Heartbeat(HeartbeatArgs),
+    /// Verify and close a WO you hold; remove its worktree when safe.
+    Finish(FinishArgs),
+    /// Put a failed (or stale running) WO back to pending, keeping its branch.
+    Requeue(RequeueArgs),
+    /// Report every integrity finding.
+    Audit(AuditArgs),
+    /// The fast integrity gate the pre-commit hook runs.
+    Check(CheckArgs),
+    /// Check WO YAML against the schema and its semantics.
+    Lint(LintArgs),
+    /// Freeze a baseline of the repository state into a directory.
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only WOs with a file in this state folder.
+    #[arg(long, value_enum)]
+    pub state: Option<StateArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The WO id, e.g. WO-0042.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TakeArgs {
+    /// The WO id, e.g. WO-0042.
+    pub id: String,
+    /// Who takes it (default: user.name, then $USER).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Start the branch from REV (default: the default branch).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Lease length, e.g. 90m, 2h, 1d (default: wo.lease or 2h).
+    #[arg(long, value_name = "DURATION")]
+    pub lease: Option<String>,
+    /// Take a running WO whose lease has expired (new token, recorded).
+    #[arg(long)]
+    pub steal: bool,
+    /// Finish an interrupted take of yours (phase taking).
+    #[arg(long)]
+    pub resume: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HeartbeatArgs {
+    /// The WO id (default: the WO of the worktree you are in).
+    pub id: Option<String>,
+    /// New lease length from now (default: wo.lease or 2h).
+    #[arg(long, value_name = "DURATION")]
+    pub lease: Option<String>,
+    /// Renew even if you are not the holder (recorded as an override).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FinishArgs {
+    /// The WO id (default: the WO of the worktree you are in).
+    pub id: Option<String>,
+    /// The verdict.
+    #[arg(long, value_enum)]
+    pub result: Verdict,
+    /// Do not run verify.commands (needs --reason; recorded).
+    #[arg(long, requires = "reason")]
+    pub skip_verification: bool,
+    /// Why verification was skipped.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Keep the worktree even when it is safe to remove.
+    #[arg(long)]
+    pub keep_worktree: bool,
+    /// Finish a WO you do not hold (recorded as an override).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequeueArgs {
+    /// The WO id.
+    pub id: String,
+    /// Why it goes back to pending (recorded).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Also write the JSON report to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 only for these codes: a comma list, `p0` or `all` (default: all).
+    #[arg(long, value_name = "CODES")]
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check the jobs dir as staged in the index instead of the working tree.
+    #[arg(long, conflicts_with = "tree")]
+    pub staged: bool,
+    /// Check the jobs dir as it is in TREE-ISH (a commit or tree).
+    #[arg(long, value_name = "TREE-ISH")]
+    pub tree: Option<String>,
+    /// Failing codes: a comma list, `p0` or `all` (default: wo.gate.failOn or the gate set).
+    #[arg(long, value_name = "CODES")]
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Only these WOs (default: every live WO).
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Directory to write the baseline files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum StateArg {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Verdict {
+    Done,
+    Failed,
+}

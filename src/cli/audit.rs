@@ -1,0 +1,124 @@
+//! `git wo audit`.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+
+use super::Ctx;
+use crate::cli::AuditArgs;
+use crate::error::Exit;
+use crate::inventory::{Inventory, Source};
+use crate::model::finding::{Code, Severity, parse_fail_on};
+use crate::views::audit::{audit, report};
+
+pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
+    let fail_on: BTreeSet<Code> = match &args.fail_on {
+        Some(spec) => parse_fail_on(spec)?,
+        None => Code::ALL.iter().copied().collect(),
+    };
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    let rep = report(&inv, audit(&inv));
+    if let Some(path) = &args.out {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let text = serde_json::to_string_pretty(&rep)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    let failing = rep
+        .findings
+        .iter()
+        .filter(|f| fail_on.contains(&f.code))
+        .count();
+    if ctx.out.json {
+        ctx.out.json(&rep)?;
+    } else {
+        render(ctx, &rep);
+    }
+    Ok(if failing > 0 {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// The codes the plan's baseline table and weekly KPIs always show, even at zero.
+const KPI_CODES: [Code; 4] = [
+    Code::SplitBrain,
+    Code::RunningWithoutLock,
+    Code::GhostWorktree,
+    Code::ZombieWorktree,
+];
+
+fn render(ctx: &Ctx, rep: &crate::views::audit::Report) {
+    let out = &ctx.out;
+    let s = &rep.summary;
+    let ids_of = |code: Code| -> Vec<&str> {
+        let mut ids: Vec<&str> = rep
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .filter_map(|f| f.wo_id.as_deref())
+            .collect();
+        ids.dedup();
+        ids
+    };
+    let with_ids = |n: usize, ids: &[&str]| {
+        if ids.is_empty() {
+            n.to_string()
+        } else {
+            format!("{n} ({})", ids.join(", "))
+        }
+    };
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            "worktrees active".into(),
+            format!(
+                "{} (1 main + {} WO)",
+                s.worktrees_active,
+                s.worktrees_active.saturating_sub(1)
+            ),
+        ),
+        (
+            "WO YAMLs total".into(),
+            format!("{} ({} unique WOs)", s.yamls_total, s.wos_total_unique),
+        ),
+        ("running YAMLs".into(), s.running_yamls.len().to_string()),
+        ("locks active".into(), {
+            let ids: Vec<&str> = s.locks_active.iter().map(String::as_str).collect();
+            with_ids(ids.len(), &ids)
+        }),
+    ];
+    for code in Code::ALL.iter().copied() {
+        let n = s.by_code.get(code.as_str()).copied().unwrap_or(0);
+        if n > 0 || KPI_CODES.contains(&code) {
+            rows.push((
+                format!("{code} ({})", code.severity().as_str()),
+                with_ids(n, &ids_of(code)),
+            ));
+        }
+    }
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    out.line(format!("{:<width$}  value", "metric"));
+    for (k, v) in &rows {
+        out.line(format!("{k:<width$}  {v}"));
+    }
+    out.line(format!(
+        "{} findings: P0 {}, P1 {}, P2 {}",
+        s.total_findings,
+        s.by_severity.get("P0").copied().unwrap_or(0),
+        s.by_severity.get("P1").copied().unwrap_or(0),
+        s.by_severity.get("P2").copied().unwrap_or(0),
+    ));
+    for sev in [Severity::P0, Severity::P1, Severity::P2] {
+        let of: Vec<_> = rep.findings.iter().filter(|f| f.severity == sev).collect();
+        if of.is_empty() {
+            continue;
+        }
+        out.line("");
+        out.line(format!("{} ({}):", out.severity(sev), of.len()));
+        for f in of {
+            out.finding(f);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `git wo finish`.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::{FinishArgs, Verdict};
+use crate::error::{Exit, WoError};
+use crate::model::state::State;
+use crate::ops::finish::{FinishOptions, finish};
+
+pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
+    let id = crate::inventory::here::id_or_here(&ctx.repo, args.id.as_deref(), "finish")?;
+    let skip_reason = match (args.skip_verification, &args.reason) {
+        (true, Some(r)) if !r.trim().is_empty() => Some(r.trim().to_owned()),
+        (true, _) => {
+            return Err(WoError::usage("--skip-verification needs --reason TEXT")
+                .fix(format!(
+                    "git wo finish {id} --result done --skip-verification --reason \"why\""
+                ))
+                .into());
+        }
+        (false, Some(_)) => {
+            return Err(WoError::usage("--reason goes with --skip-verification")
+                .fix(format!("git wo finish {id} --result done"))
+                .into());
+        }
+        (false, None) => None,
+    };
+    let opts = FinishOptions {
+        id,
+        owner: crate::cli::owner::resolve(&ctx.repo, None),
+        verdict: match args.result {
+            Verdict::Done => State::Done,
+            Verdict::Failed => State::Failed,
+        },
+        skip_reason,
+        keep_worktree: args.keep_worktree,
+        force: args.force,
+    };
+    let f = finish(&ctx.repo, &opts)?;
+    if ctx.out.json {
+        ctx.out.json(&f)?;
+    } else {
+        let out = &ctx.out;
+        out.line(format!(
+            "finished {}: {} (verified={}){}",
+            f.id,
+            f.verdict,
+            f.verified,
+            if f.forced { " [forced]" } else { "" }
+        ));
+        if let Some(cmd) = &f.failed_command {
+            out.line(format!(
+                "  verification failed: `{cmd}`, so the verdict is failed"
+            ));
+        }
+        out.line(format!("  yaml:     {}", f.yaml));
+        if let Some(w) = &f.worktree {
+            if f.worktree_removed {
+                out.line(format!("  worktree: {w} removed"));
+            } else {
+                out.line(format!(
+                    "  worktree: {w} kept: {}",
+                    f.worktree_kept_because.join("; ")
+                ));
+            }
+        }
+    }
+    Ok(if f.verdict == f.requested {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    })
+}

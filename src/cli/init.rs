@@ -1,0 +1,34 @@
+//! `git wo init`.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::error::Exit;
+
+pub fn run(ctx: &Ctx) -> Result<Exit> {
+    let done = crate::ops::init::init(&ctx.repo)?;
+    if ctx.out.json {
+        ctx.out.json(&done)?;
+    } else {
+        let out = &ctx.out;
+        for c in &done.config_set {
+            out.line(format!("config: {c}"));
+        }
+        for e in &done.excluded {
+            out.line(format!("info/exclude: {e}"));
+        }
+        out.line(format!(
+            "imported {} WO(s) into refs/wo/orders/ ({} already mirrored)",
+            done.imported.len(),
+            done.already_mirrored
+        ));
+    }
+    if done.refused_split_brain.is_empty() {
+        return Ok(Exit::Ok);
+    }
+    eprintln!(
+        "git wo init: not imported, in split-brain: {} (fix: resolve the extra copies, see git wo audit, then rerun git wo init)",
+        done.refused_split_brain.join(", ")
+    );
+    Ok(Exit::Findings)
+}

@@ -1,0 +1,74 @@
+//! Rendering: JSON on stdout with `--json`, text otherwise; colour only on a terminal
+//! and never with `NO_COLOR`.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::model::finding::{Finding, Severity};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub json: bool,
+    pub quiet: bool,
+    pub color: bool,
+}
+
+impl Out {
+    pub fn new(json: bool, quiet: bool) -> Out {
+        let color =
+            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Out { json, quiet, color }
+    }
+
+    /// Print one JSON document.
+    pub fn json<T: Serialize>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        print_line(&text);
+        Ok(())
+    }
+
+    /// A line of human output (suppressed by `-q` and `--json`).
+    pub fn line(&self, text: impl AsRef<str>) {
+        if !self.quiet && !self.json {
+            print_line(text.as_ref());
+        }
+    }
+
+    pub fn severity(&self, s: Severity) -> String {
+        if !self.color {
+            return s.as_str().to_owned();
+        }
+        let code = match s {
+            Severity::P0 => "31;1",
+            Severity::P1 => "33",
+            Severity::P2 => "36",
+        };
+        format!("\x1b[{code}m{}\x1b[0m", s.as_str())
+    }
+
+    /// `code WO-ID: message` and its fix, the way audit and check print a finding.
+    pub fn finding(&self, f: &Finding) {
+        self.line(format!(
+            "  {} {}: {}",
+            f.code,
+            f.wo_id.as_deref().unwrap_or("-"),
+            f.message
+        ));
+        self.line(format!("      fix: {}", f.hint));
+    }
+}
+
+/// Write a line to stdout. A closed pipe (`git wo audit | head`) ends the process
+/// quietly, as it would for any git command, instead of panicking.
+pub fn print_line(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = writeln!(stdout, "{text}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("git wo: writing to stdout: {e}");
+        std::process::exit(2);
+    }
+}

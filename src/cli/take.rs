@@ -1,0 +1,68 @@
+//! `git wo take`.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::TakeArgs;
+use crate::error::{Exit, WoError};
+use crate::model::config::parse_duration;
+use crate::model::wo_id::WoId;
+use crate::ops::take::{TakeOptions, take};
+
+pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
+    let id = WoId::parse(&args.id)
+        .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
+    let lease = match &args.lease {
+        Some(l) => parse_duration(l)
+            .map_err(|e| WoError::usage(format!("--lease: {e}")).fix("--lease 2h"))?,
+        None => ctx.repo.config.lease,
+    };
+    let opts = TakeOptions {
+        id,
+        owner: crate::cli::owner::resolve(&ctx.repo, args.owner.as_deref()),
+        base: args.base.clone(),
+        lease,
+        steal: args.steal,
+        resume: args.resume,
+    };
+    let t = take(&ctx.repo, &opts)?;
+    if ctx.out.json {
+        ctx.out.json(&t)?;
+    } else {
+        let out = &ctx.out;
+        let verb = if t.resumed {
+            "resumed"
+        } else if t.stolen_from.is_some() {
+            "stole"
+        } else {
+            "took"
+        };
+        out.line(format!(
+            "{verb} {} as {} (token {}), lease until {}",
+            t.id,
+            t.owner,
+            t.token,
+            t.lease_expires_at.to_rfc3339()
+        ));
+        if let Some(from) = &t.stolen_from {
+            out.line(format!("  previous holder: {from} (lease expired)"));
+        }
+        out.line(format!(
+            "  branch:   {} ({})",
+            t.branch,
+            if t.branch_created { "new" } else { "reused" }
+        ));
+        out.line(format!(
+            "  worktree: {} ({})",
+            t.worktree.display(),
+            if t.worktree_created { "new" } else { "reused" }
+        ));
+        out.line(format!("  yaml:     {}", t.yaml.display()));
+        out.line(format!(
+            "next: cd {} && work, commit, then git wo finish {} --result done",
+            t.worktree.display(),
+            t.id
+        ));
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,511 @@
+//! One inventory, many views: every fact the views need (WO files, `.lock` files,
+//! records, markers, worktrees, verdicts) gathered once into plain data. `audit`,
+//! `check`, `lint`, `list` and the lifecycle commands are functions of it.
+
+pub mod here;
+pub mod object_cache;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::WoError;
+use crate::git::Repo;
+use crate::git::records::{Stored, Unreadable};
+use crate::git::repo::canonical;
+use crate::git::tree_source::{Content, SourceFile};
+use crate::git::worktrees::{self, Worktree, parse_lock_reason};
+use crate::model::lockfile::{LockFile, classify_lock_name};
+use crate::model::order::{MAX_YAML_BYTES, OrderFile};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+
+/// Where the WO YAML files are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    WorkingTree,
+    /// The index of the control checkout (what is about to be committed).
+    Index,
+    /// A commit or tree.
+    Tree(String),
+}
+
+#[derive(Debug)]
+pub struct Inventory {
+    pub control_root: PathBuf,
+    pub common_dir: PathBuf,
+    /// The jobs dir relative to the control checkout (`_ctx/jobs`).
+    pub jobs_rel: String,
+    pub git_head: Option<String>,
+    pub now: DateTime<Utc>,
+    pub lease: Duration,
+    pub branch_prefix: String,
+    pub initialized: bool,
+    pub source: Source,
+    /// Every YAML file found in the state folders, archives and unusable ones included.
+    pub files: Vec<OrderFile>,
+    pub locks: Vec<LockFile>,
+    pub records: BTreeMap<String, Stored>,
+    pub bad_records: Vec<Unreadable>,
+    pub worktrees: Vec<Worktree>,
+    /// Ids with an `[ID] intent:` marker.
+    pub intent_marked: BTreeSet<String>,
+    /// Ids whose `_ctx/logs/<ID>/verdict.json` says FAIL.
+    pub fail_verdicts: BTreeSet<String>,
+    /// Ids whose in-flight transition belongs to a dead process on this host.
+    pub dead_transitions: BTreeSet<String>,
+}
+
+/// Everything known about one WO id.
+#[derive(Debug, Default)]
+pub struct WoView<'a> {
+    /// Live files (valid, not archived).
+    pub files: Vec<&'a OrderFile>,
+    /// Archived copies (archive subfolders, names not starting with `WO-`): only for
+    /// duplicate detection.
+    pub archived: Vec<&'a OrderFile>,
+    pub states: BTreeSet<State>,
+    pub lock: Option<&'a LockFile>,
+    pub record: Option<&'a Stored>,
+    pub worktrees: Vec<&'a Worktree>,
+}
+
+impl WoView<'_> {
+    /// The one state of a WO that is not split-brain.
+    pub fn single_state(&self) -> Option<State> {
+        (self.states.len() == 1)
+            .then(|| self.states.iter().next().copied())
+            .flatten()
+    }
+    pub fn is_split_brain(&self) -> bool {
+        self.states.len() > 1
+    }
+    /// The YAML file in `state`, if any.
+    pub fn file_in(&self, state: State) -> Option<&OrderFile> {
+        self.files.iter().copied().find(|f| f.folder == state)
+    }
+}
+
+impl Inventory {
+    /// Gather everything. `source` says where WO YAML is read from; locks, records,
+    /// worktrees and markers always come from the repository as it is now.
+    pub fn gather(repo: &Repo, source: Source) -> Result<Inventory> {
+        let now = Utc::now();
+        let jobs_rel = repo.jobs_rel();
+        let files = match &source {
+            Source::WorkingTree => read_jobs_dir(&repo.control_root, &jobs_rel)?,
+            Source::Index => from_blobs(repo.files_in_index(&jobs_rel, MAX_YAML_BYTES)?, &jobs_rel),
+            Source::Tree(rev) => from_blobs(
+                repo.files_in_tree(rev, &jobs_rel, MAX_YAML_BYTES)?,
+                &jobs_rel,
+            ),
+        };
+        let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
+        let (stored, bad_records) = repo.read_records(&mut cache)?;
+        let records: BTreeMap<String, Stored> = stored
+            .into_iter()
+            .map(|s| (s.record.id.clone(), s))
+            .collect();
+        let locks = read_locks(&repo.control_root, &jobs_rel, &ids_named(&files, &records));
+        let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
+        let intent_marked = repo.intent_ids(&mut cache)?;
+        cache.save();
+        let running: BTreeSet<&str> = files
+            .iter()
+            .filter(|f| f.folder == State::Running && f.is_live())
+            .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+            .collect();
+        let fail_verdicts = running
+            .iter()
+            .filter(|id| {
+                verdict_is_fail(
+                    &repo
+                        .control_root
+                        .join("_ctx/logs")
+                        .join(id)
+                        .join("verdict.json"),
+                )
+            })
+            .map(|s| s.to_string())
+            .collect();
+        let this_host = crate::host::hostname();
+        let dead_transitions = records
+            .values()
+            .filter(|s| s.record.phase.in_flight())
+            .filter(|s| {
+                s.record
+                    .lock
+                    .as_ref()
+                    .is_some_and(|l| l.host == this_host && !crate::host::pid_alive(l.pid))
+            })
+            .map(|s| s.record.id.clone())
+            .collect();
+        Ok(Inventory {
+            control_root: repo.control_root.clone(),
+            common_dir: repo.common_dir.clone(),
+            jobs_rel,
+            git_head: repo.head_sha(),
+            now,
+            lease: repo.config.lease,
+            branch_prefix: repo.config.branch_prefix.clone(),
+            initialized: repo.config.initialized,
+            source,
+            files,
+            locks,
+            records,
+            bad_records,
+            worktrees,
+            intent_marked,
+            fail_verdicts,
+            dead_transitions,
+        })
+    }
+
+    /// Every id named by a WO file (archives included) or a record.
+    pub fn known_ids(&self) -> BTreeSet<&str> {
+        ids_named(&self.files, &self.records)
+    }
+
+    /// Every WO id with its facts: live files, lock, record, worktrees.
+    pub fn wos(&self) -> BTreeMap<WoId, WoView<'_>> {
+        let mut map: BTreeMap<WoId, WoView<'_>> = BTreeMap::new();
+        for f in self.files.iter().filter(|f| f.is_live()) {
+            if let Some(id) = &f.id {
+                let v = map.entry(id.clone()).or_default();
+                v.files.push(f);
+                v.states.insert(f.folder);
+            }
+        }
+        for f in self
+            .files
+            .iter()
+            .filter(|f| f.archived && f.problem.is_none())
+        {
+            if let Some(v) = f.id.as_ref().and_then(|id| map.get_mut(id)) {
+                v.archived.push(f);
+            }
+        }
+        for l in &self.locks {
+            map.entry(l.id.clone()).or_default().lock = Some(l);
+        }
+        for (id, s) in &self.records {
+            if let Ok(id) = WoId::parse(id) {
+                map.entry(id).or_default().record = Some(s);
+            }
+        }
+        for (wt, id) in self.worktree_owners() {
+            map.entry(id).or_default().worktrees.push(wt);
+        }
+        map
+    }
+
+    /// Each non-main worktree that belongs to a WO, with that WO's id (SPEC §1: the
+    /// record or YAML names its path, its lock reason names the WO, or its directory
+    /// name is a WO id).
+    pub fn worktree_owners(&self) -> Vec<(&Worktree, WoId)> {
+        let mut by_path: BTreeMap<PathBuf, WoId> = BTreeMap::new();
+        for f in self.files.iter().filter(|f| f.is_live()) {
+            if let (Some(id), Some(wt)) = (&f.id, f.field("worktree")) {
+                by_path.insert(self.resolve(&wt), id.clone());
+            }
+        }
+        for (id, s) in &self.records {
+            if let (Ok(id), Some(wt)) = (WoId::parse(id), &s.record.worktree) {
+                by_path.insert(self.resolve(wt), id);
+            }
+        }
+        self.worktrees
+            .iter()
+            .filter(|w| !w.is_main)
+            .filter_map(|w| {
+                let by_reason = w
+                    .locked
+                    .as_deref()
+                    .and_then(parse_lock_reason)
+                    .and_then(|(id, _)| WoId::parse(&id).ok());
+                let by_name = w
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| WoId::parse(n).ok());
+                let id = by_path.get(&w.path).cloned().or(by_reason).or(by_name)?;
+                Some((w, id))
+            })
+            .collect()
+    }
+
+    /// A path as recorded in a YAML or record (relative to the control checkout), canonical.
+    pub fn resolve(&self, recorded: &str) -> PathBuf {
+        let p = Path::new(recorded);
+        if p.is_absolute() {
+            canonical(p)
+        } else {
+            canonical(&self.control_root.join(p))
+        }
+    }
+
+    /// The branch a WO's worktree should be on.
+    pub fn expected_branch(&self, id: &WoId, view: &WoView<'_>) -> String {
+        view.record
+            .and_then(|s| s.record.branch.clone())
+            .or_else(|| view.files.iter().find_map(|f| f.field("branch")))
+            .unwrap_or_else(|| format!("{}{id}", self.branch_prefix))
+    }
+
+    /// When a running WO's lease ends: the record's lease, else the `.lock` stamp plus
+    /// the default lease, else the YAML's `started_at` plus the lease.
+    pub fn lease_end(&self, view: &WoView<'_>) -> Option<DateTime<Utc>> {
+        if let Some(lock) = view.record.and_then(|s| s.record.lock.as_ref()) {
+            return Some(lock.expires_at);
+        }
+        if let Some(since) = view.lock.and_then(|l| l.since()) {
+            return Some(since + self.lease);
+        }
+        view.file_in(State::Running)
+            .and_then(|f| f.field("started_at"))
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&Utc) + self.lease)
+    }
+
+    /// Path of a file relative to the control checkout, as text.
+    pub fn rel(&self, p: &Path) -> String {
+        p.to_string_lossy().into_owned()
+    }
+}
+
+/// Every id named by a WO file (archives included) or a record.
+fn ids_named<'a>(
+    files: &'a [OrderFile],
+    records: &'a BTreeMap<String, Stored>,
+) -> BTreeSet<&'a str> {
+    files
+        .iter()
+        .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+        .chain(records.keys().map(String::as_str))
+        .collect()
+}
+
+fn verdict_is_fail(path: &Path) -> bool {
+    let Ok(bytes) = fs::read(path) else {
+        return false;
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return false;
+    };
+    ["verdict", "status", "result"]
+        .iter()
+        .filter_map(|k| v.get(k).and_then(|x| x.as_str()))
+        .any(|s| s.eq_ignore_ascii_case("fail") || s.eq_ignore_ascii_case("failed"))
+}
+
+/// Read the four state folders of the working tree. A jobs dir that is a file or a
+/// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
+fn read_jobs_dir(root: &Path, jobs_rel: &str) -> Result<Vec<OrderFile>> {
+    let jobs = root.join(jobs_rel);
+    match fs::symlink_metadata(&jobs) {
+        Err(_) => return Ok(Vec::new()),
+        Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
+            return Err(WoError::usage(format!(
+                "{} is not a directory (it is a {})",
+                jobs.display(),
+                if m.file_type().is_symlink() { "symlink" } else { "file" }
+            ))
+            .fix(format!("move it away and create the folders: mkdir -p {jobs_rel}/{{pending,running,done,failed}}"))
+            .into());
+        }
+        Ok(_) => {}
+    }
+    let mut candidates = Vec::new();
+    for state in State::ALL {
+        let dir = jobs.join(state.as_str());
+        match fs::symlink_metadata(&dir) {
+            Err(_) => continue,
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(WoError::usage(format!(
+                    "state folder {} is a symlink; git-wo does not follow state folders out of the checkout",
+                    dir.display()
+                ))
+                .fix(format!("replace the link with a real folder: {jobs_rel}/{state}"))
+                .into());
+            }
+            Ok(m) if !m.is_dir() => {
+                return Err(WoError::usage(format!(
+                    "state folder {} is not a directory",
+                    dir.display()
+                ))
+                .fix(format!(
+                    "mkdir -p {jobs_rel}/{state} (after moving the file away)"
+                ))
+                .into());
+            }
+            Ok(_) => {}
+        }
+        let rel = PathBuf::from(jobs_rel).join(state.as_str());
+        list_state_folder(root, &rel, state, false, 0, &mut candidates)?;
+    }
+    Ok(read_candidates(root, candidates))
+}
+
+/// Deepest archive subfolder level read.
+const MAX_ARCHIVE_DEPTH: usize = 4;
+
+/// Whether a file named `name` in a state folder (or, `in_subfolder`, below one) is a WO
+/// file: `None` if it is not YAML, else whether it is an archive (a subfolder, or a name
+/// not starting with `WO-`), read for duplicate detection only.
+fn wo_file_kind(name: &str, in_subfolder: bool) -> Option<bool> {
+    (name.ends_with(".yaml") || name.ends_with(".yml"))
+        .then(|| in_subfolder || !name.starts_with("WO-"))
+}
+
+/// A file found in a state folder, to be read.
+struct Candidate {
+    rel_path: PathBuf,
+    state: State,
+    archived: bool,
+    symlink: bool,
+}
+
+fn list_state_folder(
+    root: &Path,
+    rel: &Path,
+    state: State,
+    archived: bool,
+    depth: usize,
+    out: &mut Vec<Candidate>,
+) -> Result<()> {
+    let entries = fs::read_dir(root.join(rel))?;
+    let mut names: Vec<(String, fs::FileType)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.file_type().ok()?)))
+        .collect();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, ft) in names {
+        let rel_path = rel.join(&name);
+        if ft.is_dir() {
+            if depth < MAX_ARCHIVE_DEPTH {
+                list_state_folder(root, &rel_path, state, true, depth + 1, out)?;
+            }
+            continue;
+        }
+        let Some(archived) = wo_file_kind(&name, archived) else {
+            continue;
+        };
+        out.push(Candidate {
+            rel_path,
+            state,
+            archived,
+            symlink: ft.is_symlink(),
+        });
+    }
+    Ok(())
+}
+
+/// Read and parse every candidate in parallel, keeping their order.
+fn read_candidates(root: &Path, candidates: Vec<Candidate>) -> Vec<OrderFile> {
+    crate::parallel::map(candidates, || (), |_, c| read_candidate(root, c))
+}
+
+fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
+    let Candidate {
+        rel_path,
+        state,
+        archived,
+        symlink,
+    } = c;
+    if symlink {
+        return OrderFile::unreadable(rel_path, state, archived, "a symlink: not followed".into());
+    }
+    // One open, one fstat, one read per file.
+    match read_bounded(&root.join(&rel_path)) {
+        Ok((Ok(bytes), modified)) => {
+            let mut file = OrderFile::parse(rel_path, state, archived, &bytes);
+            file.modified = modified;
+            file
+        }
+        Ok((Err(size), _)) => OrderFile::too_large(rel_path, state, archived, size),
+        Err(e) => OrderFile::unreadable(rel_path, state, archived, format!("unreadable: {e}")),
+    }
+}
+
+/// A file's bytes (or its size, when over [`MAX_YAML_BYTES`]) and its modification time.
+type Bounded = (Result<Vec<u8>, u64>, Option<DateTime<Utc>>);
+
+/// Read a file unless it is larger than [`MAX_YAML_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
+    use std::io::Read;
+    let file = fs::File::open(path)?;
+    let meta = file.metadata()?;
+    let modified = meta.modified().ok().map(DateTime::<Utc>::from);
+    if meta.len() > MAX_YAML_BYTES {
+        return Ok((Err(meta.len()), modified));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Bounded even if the file grows between the fstat and the read.
+    file.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_YAML_BYTES {
+        return Ok((Err(bytes.len() as u64), modified));
+    }
+    Ok((Ok(bytes), modified))
+}
+
+/// WO files from the blobs of the index or a tree, parsed in parallel.
+fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
+    let prefix = format!("{jobs_rel}/");
+    let wanted: Vec<(SourceFile, State, bool)> = blobs
+        .into_iter()
+        .filter_map(|b| {
+            let rest = b.path.strip_prefix(&prefix)?;
+            let mut parts = rest.split('/');
+            let state = parts.next().and_then(State::parse)?;
+            let tail: Vec<&str> = parts.collect();
+            let archived = wo_file_kind(tail.last()?, tail.len() > 1)?;
+            Some((b, state, archived))
+        })
+        .collect();
+    crate::parallel::map(
+        wanted,
+        || (),
+        |_, (b, state, archived)| {
+            let rel = PathBuf::from(&b.path);
+            match b.content {
+                Content::Bytes(bytes) => OrderFile::parse(rel, state, archived, &bytes),
+                Content::TooLarge(size) => OrderFile::too_large(rel, state, archived, size),
+                Content::Unreadable(why) => {
+                    OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}"))
+                }
+            }
+        },
+    )
+}
+
+/// `.lock` files directly in `running/` (other tools' temp files are skipped).
+fn read_locks(root: &Path, jobs_rel: &str, known: &BTreeSet<&str>) -> Vec<LockFile> {
+    let rel_dir = PathBuf::from(jobs_rel).join("running");
+    let Ok(entries) = fs::read_dir(root.join(&rel_dir)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<LockFile> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let id = classify_lock_name(&name, |s| known.contains(s))?;
+            let meta = e.metadata().ok();
+            if meta.as_ref().is_some_and(|m| m.len() > 64 * 1024) {
+                return Some(LockFile::parse(id, rel_dir.join(&name), "", None));
+            }
+            let text = fs::read(e.path())
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let modified = meta
+                .and_then(|m| m.modified().ok())
+                .map(DateTime::<Utc>::from);
+            Some(LockFile::parse(id, rel_dir.join(&name), &text, modified))
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
+}

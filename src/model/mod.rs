@@ -1,0 +1,14 @@
+//! The data of the WO system: ids, states, records, order files, lock files, sessions,
+//! markers, findings and configuration. Parsing and rendering bytes; no git, no
+//! directory walks.
+
+pub mod config;
+pub mod finding;
+pub mod lockfile;
+pub mod marker;
+pub mod order;
+pub mod record;
+pub mod session;
+pub mod state;
+pub mod wo_id;
+pub mod yaml_edit;

@@ -1,0 +1,225 @@
+//! One WO YAML file as found on disk (or in a tree): where it is, what it says, and
+//! whether it is usable. Parsing never fails: problems are kept on the [`OrderFile`]
+//! so that `audit` can report them as `invalid_yaml`.
+
+use std::path::PathBuf;
+
+use serde_yaml::Value;
+
+use crate::model::state::State;
+use crate::model::wo_id::{WoId, printable};
+
+/// Files larger than this are not parsed (a WO is a few hundred bytes).
+pub const MAX_YAML_BYTES: u64 = 1024 * 1024;
+
+/// Keys every WO must have (SPEC §1).
+pub const REQUIRED_KEYS: [&str; 8] = [
+    "version",
+    "id",
+    "epic_id",
+    "title",
+    "priority",
+    "status",
+    "dod_id",
+    "execution",
+];
+
+#[derive(Debug, Clone)]
+pub struct OrderFile {
+    /// Path relative to the control checkout, e.g. `_ctx/jobs/running/WO-0042.yaml`.
+    pub rel_path: PathBuf,
+    /// The state folder it lives in.
+    pub folder: State,
+    /// True for files in archive subfolders or whose name does not start with `WO-`:
+    /// read for duplicate-id detection only, never live state.
+    pub archived: bool,
+    /// The WO's identity: the `id:` field, or the stem when `id` is unreadable.
+    pub id: Option<WoId>,
+    /// Why the file is not a usable WO (`invalid_yaml`), if it is not.
+    pub problem: Option<String>,
+    /// The parsed mapping, when it parsed.
+    pub doc: Option<serde_yaml::Mapping>,
+    /// Modification time (working-tree files only).
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl OrderFile {
+    /// Parse `bytes` read from `rel_path` in `folder`.
+    pub fn parse(rel_path: PathBuf, folder: State, archived: bool, bytes: &[u8]) -> OrderFile {
+        let stem = rel_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut file = OrderFile {
+            rel_path,
+            folder,
+            archived,
+            id: None,
+            problem: None,
+            doc: None,
+            modified: None,
+        };
+        let value: Value = match serde_yaml::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                file.id = WoId::parse(&stem).ok();
+                file.problem = Some(format!("unparsable YAML: {}", printable(&e.to_string())));
+                return file;
+            }
+        };
+        let Value::Mapping(map) = value else {
+            file.id = WoId::parse(&stem).ok();
+            file.problem = Some("not a YAML mapping".into());
+            return file;
+        };
+        match map.get("id") {
+            Some(Value::String(s)) => match WoId::parse(s) {
+                Ok(id) => file.id = Some(id),
+                Err(why) => file.problem = Some(format!("id is not a valid WO id: {why}")),
+            },
+            Some(_) => {
+                file.id = WoId::parse(&stem).ok();
+                file.problem = Some("`id:` is not a string".into());
+            }
+            None => {
+                file.id = WoId::parse(&stem).ok();
+                file.problem = Some("no `id:` key".into());
+            }
+        }
+        file.doc = Some(map);
+        file
+    }
+
+    /// A file over [`MAX_YAML_BYTES`]: reported, never read.
+    pub fn too_large(rel_path: PathBuf, folder: State, archived: bool, size: u64) -> OrderFile {
+        let why =
+            format!("{size} bytes: larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read");
+        OrderFile::unreadable(rel_path, folder, archived, why)
+    }
+
+    /// A file that could not be read at all (too large, not a regular file…).
+    pub fn unreadable(rel_path: PathBuf, folder: State, archived: bool, why: String) -> OrderFile {
+        let id = rel_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| WoId::parse(s).ok());
+        OrderFile {
+            rel_path,
+            folder,
+            archived,
+            id,
+            problem: Some(why),
+            doc: None,
+            modified: None,
+        }
+    }
+
+    /// Usable live state: parsed, valid id, not archived.
+    pub fn is_live(&self) -> bool {
+        !self.archived && self.problem.is_none() && self.id.is_some()
+    }
+
+    /// A top-level string (or number/bool rendered) field.
+    pub fn field(&self, key: &str) -> Option<String> {
+        scalar(self.doc.as_ref()?.get(key)?)
+    }
+
+    /// `status:` as a state, or the raw text when it is not one.
+    pub fn status(&self) -> Result<State, Option<String>> {
+        match self.field("status") {
+            Some(s) => State::parse(&s).ok_or(Some(s)),
+            None => Err(None),
+        }
+    }
+
+    pub fn title(&self) -> String {
+        self.field("title").unwrap_or_default()
+    }
+
+    /// `dependencies:` as strings.
+    pub fn dependencies(&self) -> Vec<String> {
+        string_list(self.doc.as_ref().and_then(|d| d.get("dependencies")))
+    }
+
+    /// `verify.commands`.
+    pub fn verify_commands(&self) -> Vec<String> {
+        let verify = self.doc.as_ref().and_then(|d| d.get("verify"));
+        string_list(verify.and_then(|v| v.get("commands")))
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Sequence(items)) => items.iter().filter_map(scalar).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> OrderFile {
+        OrderFile::parse(
+            "_ctx/jobs/pending/WO-0001.yaml".into(),
+            State::Pending,
+            false,
+            text.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn identity_is_the_id_field() {
+        let f = OrderFile::parse(
+            "_ctx/jobs/done/WO-0008_job.yaml".into(),
+            State::Done,
+            false,
+            b"id: WO-0008\nstatus: done\n",
+        );
+        assert_eq!(f.id.as_ref().map(|i| i.as_str()), Some("WO-0008"));
+        assert!(f.is_live());
+    }
+
+    #[test]
+    fn stem_is_the_fallback() {
+        let f = parse("id: [unclosed");
+        assert_eq!(f.id.as_ref().map(|i| i.as_str()), Some("WO-0001"));
+        assert!(f.problem.as_deref().unwrap_or("").contains("unparsable"));
+        assert!(!f.is_live());
+    }
+
+    #[test]
+    fn hostile_ids_are_problems() {
+        for bad in ["WO-../../x", "WO-a.lock", "WO-"] {
+            let f = parse(&format!("id: '{bad}'\nstatus: pending\n"));
+            assert!(f.problem.is_some(), "{bad}");
+            assert!(f.id.is_none());
+        }
+        assert!(parse("- a\n- b\n").problem.unwrap().contains("mapping"));
+        assert!(
+            OrderFile::parse("x".into(), State::Done, false, b"title: \xff\xfe\n")
+                .problem
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn fields() {
+        let f = parse(
+            "id: WO-0001\nversion: 1\nstatus: pending\ndependencies: [WO-0002]\nverify:\n  commands: [\"true\"]\n",
+        );
+        assert_eq!(f.field("version").as_deref(), Some("1"));
+        assert_eq!(f.status(), Ok(State::Pending));
+        assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
+        assert_eq!(f.verify_commands(), vec!["true".to_string()]);
+    }
+}

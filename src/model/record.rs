@@ -1,0 +1,108 @@
+//! The record of a WO: `record.json` in the tree of `refs/wo/orders/<ID>` (SPEC §2).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::state::State;
+
+pub const RECORD_SCHEMA: &str = "git-wo.record.v1";
+
+/// A transition in flight, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Idle,
+    Taking,
+    Active,
+    Finishing,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::Taking => "taking",
+            Phase::Active => "active",
+            Phase::Finishing => "finishing",
+        }
+    }
+    /// Taking or finishing: a transition that has not completed.
+    pub fn in_flight(self) -> bool {
+        matches!(self, Phase::Taking | Phase::Finishing)
+    }
+}
+
+/// Who holds a WO, and until when (the lease).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub owner: String,
+    /// Random 128-bit hex: identifies the holding session (kept in the worktree's git dir).
+    pub session: String,
+    pub host: String,
+    pub pid: u32,
+    pub acquired_at: DateTime<Utc>,
+    pub renewed_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Lease {
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub verdict: State,
+    pub verified: bool,
+    pub skip_verification_reason: Option<String>,
+    pub tip: Option<String>,
+    pub finished_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub schema: String,
+    pub id: String,
+    pub state: State,
+    pub phase: Phase,
+    /// Fencing token: increases at every take.
+    pub token: u64,
+    #[serde(default)]
+    pub title: String,
+    pub branch: Option<String>,
+    pub worktree: Option<String>,
+    pub base: Option<String>,
+    pub lock: Option<Lease>,
+    pub result: Option<Outcome>,
+    pub updated_at: DateTime<Utc>,
+    /// Free-form notes of the last transition (requeue reason, steal, override…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Record {
+    /// The record of a WO nobody has taken yet.
+    pub fn new(id: &str, state: State, title: &str, now: DateTime<Utc>) -> Record {
+        Record {
+            schema: RECORD_SCHEMA.into(),
+            id: id.into(),
+            state,
+            phase: Phase::Idle,
+            token: 0,
+            title: title.into(),
+            branch: None,
+            worktree: None,
+            base: None,
+            lock: None,
+            result: None,
+            updated_at: now,
+            note: None,
+        }
+    }
+
+    /// A lock whose lease has not expired.
+    pub fn live_lock(&self, now: DateTime<Utc>) -> Option<&Lease> {
+        self.lock.as_ref().filter(|l| !l.expired(now))
+    }
+}

@@ -1,0 +1,185 @@
+//! Lease renewal (SPEC §2): by `git wo heartbeat`, by every `git wo` command run inside
+//! the WO's worktree, and by the post-commit hook. A renewal replaces the previous
+//! renewal commit (its parent is the last transition) so history shows transitions,
+//! not heartbeats.
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::error::WoError;
+use crate::git::Repo;
+use crate::git::records::Stored;
+use crate::model::lockfile::LockFile;
+use crate::model::record::{Lease, Phase, Record};
+use crate::model::session::{Session, holds};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::ops::jobs::Jobs;
+use crate::ops::transition;
+
+pub const ACTION: &str = "heartbeat";
+
+/// Automatic renewals are skipped when the lease was renewed this recently: 60 s,
+/// or `GIT_WO_AUTO_RENEW_SECONDS` (used by tests to avoid waiting a minute).
+pub fn auto_renew_interval() -> Duration {
+    let secs = std::env::var("GIT_WO_AUTO_RENEW_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    Duration::seconds(secs)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Renewed {
+    pub schema: &'static str,
+    pub id: String,
+    pub owner: String,
+    pub token: u64,
+    pub expires_at: DateTime<Utc>,
+    pub lock_file_recreated: bool,
+    pub forced: bool,
+}
+
+/// Renew `id`'s lease for `lease` from now. Only the holder, or `force` (recorded).
+pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) -> Result<Renewed> {
+    let stored = repo.read_record(id.as_str())?.ok_or_else(|| {
+        WoError::usage(format!("{id} has no record: nothing to renew"))
+            .fix(format!("git wo init, then git wo take {id}"))
+    })?;
+    let r = &stored.record;
+    if r.state != State::Running || r.phase == Phase::Idle {
+        return Err(WoError::usage(format!(
+            "{id} is {} ({}), not held",
+            r.state,
+            r.phase.as_str()
+        ))
+        .fix(format!("git wo show {id}"))
+        .into());
+    }
+    let forced = match holds(&repo.current_git_dir, r) {
+        Ok(true) => false,
+        Err(old) => {
+            return Err(WoError::conflict(format!(
+                "{id}: your token {old} is stale (now {}); you lost the lock",
+                r.token
+            ))
+            .fix(format!("git wo show {id}"))
+            .into());
+        }
+        Ok(false) if force => true,
+        Ok(false) => {
+            let who = r.lock.as_ref().map_or("nobody", |l| l.owner.as_str());
+            return Err(WoError::conflict(format!(
+                "{id} is held by {who}; only the holder renews it"
+            ))
+            .fix(format!(
+                "run it inside the WO's worktree, or: git wo heartbeat {id} --force (recorded)"
+            ))
+            .into());
+        }
+    };
+    let now = Utc::now();
+    // A running WO whose record has no lock (imported without a `.lock`) is adopted
+    // by whoever forces the renewal.
+    let old = r.lock.clone().unwrap_or_else(|| Lease {
+        owner: owner.to_owned(),
+        session: crate::model::session::new_session_id(),
+        host: crate::host::hostname(),
+        pid: std::process::id(),
+        acquired_at: now,
+        renewed_at: now,
+        expires_at: now,
+    });
+    let lock = Lease {
+        renewed_at: now,
+        expires_at: now + lease,
+        ..old
+    };
+    let record = Record {
+        lock: Some(lock.clone()),
+        updated_at: now,
+        note: forced.then(|| format!("lease renewed by {owner} with --force")),
+        ..r.clone()
+    };
+    write_renewal(repo, &stored, &record, owner)?;
+    let jobs = Jobs::new(&repo.control_root, &repo.jobs_rel());
+    let mut recreated = false;
+    if !jobs.lock_exists(id.as_str()) {
+        jobs.create_lock(
+            id.as_str(),
+            &LockFile::render(lock.acquired_at, lock.pid, &lock.owner, &lock.host),
+        )?;
+        recreated = true;
+    }
+    Ok(Renewed {
+        schema: "git-wo.heartbeat.v1",
+        id: id.to_string(),
+        owner: lock.owner,
+        token: r.token,
+        expires_at: lock.expires_at,
+        lock_file_recreated: recreated,
+        forced,
+    })
+}
+
+/// Commit a renewal: parent = the last transition (skipping earlier renewals).
+fn write_renewal(repo: &Repo, stored: &Stored, record: &Record, owner: &str) -> Result<Stored> {
+    let commit = repo.gix.find_commit(stored.commit)?;
+    let is_renewal = commit
+        .message_raw_sloppy()
+        .starts_with(format!("wo: {ACTION} ").as_bytes());
+    let parent = if is_renewal {
+        commit.parent_ids().next().map(|p| p.detach())
+    } else {
+        Some(stored.commit)
+    };
+    let yaml = repo.order_yaml_at(stored.commit)?.unwrap_or_default();
+    transition::commit_with_parent(
+        repo,
+        Some(stored),
+        parent,
+        record,
+        &yaml,
+        ACTION,
+        owner,
+        &[],
+        false,
+    )
+}
+
+/// Renew silently when the command runs inside a WO worktree whose session holds a
+/// live lease that was not renewed in the last minute. Failures are ignored: this is
+/// a courtesy, never a reason for a command to fail.
+pub fn auto_renew(repo: &Repo) {
+    let Some(session) = Session::read(&repo.current_git_dir) else {
+        return;
+    };
+    let Ok(id) = WoId::parse(&session.id) else {
+        return;
+    };
+    let Ok(Some(stored)) = repo.read_record(id.as_str()) else {
+        return;
+    };
+    let r = &stored.record;
+    let now = Utc::now();
+    let Some(lock) = r.lock.as_ref() else { return };
+    if holds(&repo.current_git_dir, r) != Ok(true) || lock.expired(now) || r.phase != Phase::Active
+    {
+        return;
+    }
+    if now - lock.renewed_at < auto_renew_interval() {
+        return;
+    }
+    let lease = lock.expires_at - lock.renewed_at;
+    let record = Record {
+        lock: Some(Lease {
+            renewed_at: now,
+            expires_at: now + lease,
+            ..lock.clone()
+        }),
+        updated_at: now,
+        ..r.clone()
+    };
+    let _ = write_renewal(repo, &stored, &record, &lock.owner.clone());
+}

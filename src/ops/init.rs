@@ -1,0 +1,183 @@
+//! `init`: write the config of SPEC §2, exclude runtime files, create the jobs folders,
+//! and import every YAML WO without a record. Imports are deterministic (fixed author,
+//! committer and date), so clones importing the same YAML create the same record.
+//! Idempotent: existing config and records are left as they are.
+
+use std::fs;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::git::Repo;
+use crate::git::command::git;
+use crate::inventory::{Inventory, Source, WoView};
+use crate::model::record::{Lease, Phase, Record};
+use crate::model::state::State;
+use crate::ops::jobs::Jobs;
+use crate::ops::transition;
+
+#[derive(Debug, Serialize)]
+pub struct Initialized {
+    pub schema: &'static str,
+    pub config_set: Vec<String>,
+    pub excluded: Vec<String>,
+    pub imported: Vec<String>,
+    pub already_mirrored: usize,
+    pub refused_split_brain: Vec<String>,
+}
+
+/// The date of every import commit and record (deterministic imports).
+fn import_time() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+pub fn init(repo: &Repo) -> Result<Initialized> {
+    let root = &repo.control_root;
+    // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
+    Inventory::gather(repo, Source::WorkingTree)?;
+    let mut config_set = Vec::new();
+    let mut set = |key: &str, value: &str| -> Result<()> {
+        let current = git(root, &["config", "--get-all", key]).unwrap_or_default();
+        if !current.lines().any(|l| l == value) {
+            let multi = key == "notes.rewriteRef" || key.ends_with(".fetch");
+            let args: Vec<&str> = if multi {
+                vec!["config", "--add", key, value]
+            } else {
+                vec!["config", key, value]
+            };
+            git(root, &args)?;
+            config_set.push(format!("{key}={value}"));
+        }
+        Ok(())
+    };
+    set("notes.rewriteRef", crate::git::notes::NOTES_REF)?;
+    set("notes.rewrite.amend", "true")?;
+    set("notes.rewrite.rebase", "true")?;
+    set("notes.wo.mergeStrategy", "cat_sort_uniq")?;
+    let remotes = git(root, &["remote"]).unwrap_or_default();
+    let remote = git(root, &["config", "wo.remote"])
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            remotes
+                .lines()
+                .any(|r| r == "origin")
+                .then(|| "origin".to_owned())
+        });
+    if let Some(r) = remote.filter(|r| remotes.lines().any(|l| l == r)) {
+        set(
+            &format!("remote.{r}.fetch"),
+            &format!("+refs/wo/*:refs/remotes/{r}/wo/*"),
+        )?;
+        set(
+            &format!("remote.{r}.fetch"),
+            &format!("+refs/notes/wo:refs/notes/remotes/{r}/wo"),
+        )?;
+    }
+    set("wo.initialized", "true")?;
+
+    let excluded = exclude(repo)?;
+    let jobs = Jobs::new(root, &repo.jobs_rel());
+    jobs.ensure_dirs()?;
+
+    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let mut imported = Vec::new();
+    let mut refused = Vec::new();
+    let mut already = 0;
+    for (id, view) in inv.wos() {
+        if view.record.is_some() {
+            already += 1;
+            continue;
+        }
+        if view.files.is_empty() {
+            continue;
+        }
+        if view.is_split_brain() {
+            refused.push(id.to_string());
+            continue;
+        }
+        let file = view.files[0];
+        let bytes = fs::read(jobs.abs(&file.rel_path))
+            .with_context(|| format!("{id}: reading {}", file.rel_path.display()))?;
+        let record = import_record(&inv, &view, file.folder, id.as_str());
+        transition::commit_with_parent(
+            repo,
+            None,
+            None,
+            &record,
+            &bytes,
+            "import",
+            "git-wo",
+            &[],
+            true,
+        )?;
+        imported.push(id.to_string());
+    }
+    Ok(Initialized {
+        schema: "git-wo.init.v1",
+        config_set,
+        excluded,
+        imported,
+        already_mirrored: already,
+        refused_split_brain: refused,
+    })
+}
+
+/// The record of a WO as its YAML (and `.lock` file) describe it.
+fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> Record {
+    let file = view.files[0];
+    let t0 = import_time();
+    let mut r = Record::new(id, state, &file.title(), t0);
+    r.branch = file.field("branch");
+    r.worktree = file.field("worktree");
+    if state == State::Running {
+        r.phase = Phase::Active;
+        r.lock = view.lock.map(|l| {
+            let since = l.since().unwrap_or(t0);
+            Lease {
+                owner: l.user.clone().unwrap_or_else(|| "unknown".into()),
+                session: String::new(),
+                host: l.host.clone().unwrap_or_default(),
+                pid: l.pid.unwrap_or(0),
+                acquired_at: since,
+                renewed_at: since,
+                expires_at: since + inv.lease,
+            }
+        });
+    }
+    r
+}
+
+/// `.git/info/exclude`: `.lock` files, and the worktree dir when it is inside the checkout.
+fn exclude(repo: &Repo) -> Result<Vec<String>> {
+    let mut wanted = vec![format!("/{}/running/*.lock", repo.jobs_rel())];
+    let wt_root = crate::git::repo::canonical(&repo.worktree_root());
+    if let Ok(inside) = wt_root.strip_prefix(&repo.control_root)
+        && !inside.as_os_str().is_empty()
+    {
+        wanted.push(format!("/{}/", inside.to_string_lossy()));
+    }
+    let path = repo.common_dir.join("info").join("exclude");
+    let current = fs::read_to_string(&path).unwrap_or_default();
+    let missing: Vec<String> = wanted
+        .into_iter()
+        .filter(|w| !current.lines().any(|l| l.trim() == w))
+        .collect();
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    let mut text = current;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str("# git-wo\n");
+    for m in &missing {
+        text.push_str(m);
+        text.push('\n');
+    }
+    fs::create_dir_all(path.parent().context("no parent")?)?;
+    fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(missing)
+}

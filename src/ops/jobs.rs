@@ -1,0 +1,149 @@
+//! Crash-safe changes to the jobs dir (SPEC §1): a state change first `rename(2)`s the
+//! file into the new folder unchanged (the WO is never in two folders), then rewrites
+//! its fields via a temp file + rename in that folder, fsyncing the directories.
+//! `.lock` files are created with `O_EXCL`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::WoError;
+use crate::model::state::State;
+
+/// The jobs dir of a control checkout.
+pub struct Jobs {
+    pub root: PathBuf,
+    /// Relative to `root`, e.g. `_ctx/jobs`.
+    pub rel: String,
+}
+
+impl Jobs {
+    pub fn new(root: &Path, rel: &str) -> Jobs {
+        Jobs {
+            root: root.to_path_buf(),
+            rel: rel.to_owned(),
+        }
+    }
+
+    pub fn abs(&self, rel_path: &Path) -> PathBuf {
+        self.root.join(rel_path)
+    }
+
+    pub fn state_dir_rel(&self, state: State) -> PathBuf {
+        PathBuf::from(&self.rel).join(state.as_str())
+    }
+
+    pub fn lock_rel(&self, id: &str) -> PathBuf {
+        self.state_dir_rel(State::Running)
+            .join(format!("{id}.lock"))
+    }
+
+    /// Create the four state folders if missing.
+    pub fn ensure_dirs(&self) -> Result<()> {
+        for s in State::ALL {
+            let d = self.root.join(self.state_dir_rel(s));
+            fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Move `rel_path` into the `to` folder under the same name (step 1 of a state
+    /// change). Refuses to overwrite. Returns the new relative path.
+    pub fn move_to(&self, rel_path: &Path, to: State, id: &str) -> Result<PathBuf> {
+        let name = rel_path.file_name().context("WO path has no file name")?;
+        let new_rel = self.state_dir_rel(to).join(name);
+        if new_rel == rel_path {
+            return Ok(new_rel);
+        }
+        let from = self.abs(rel_path);
+        let dest = self.abs(&new_rel);
+        fs::create_dir_all(dest.parent().context("no parent")?)?;
+        if fs::symlink_metadata(&dest).is_ok() {
+            return Err(WoError::failed(format!(
+                "{id}: {} already exists; refusing to overwrite it with {}",
+                new_rel.display(),
+                rel_path.display()
+            ))
+            .fix("git wo audit (a second copy of this WO: resolve it first)")
+            .into());
+        }
+        fs::rename(&from, &dest)
+            .with_context(|| format!("{id}: moving {} to {}", from.display(), dest.display()))?;
+        sync_dir(dest.parent())?;
+        sync_dir(from.parent())?;
+        Ok(new_rel)
+    }
+
+    /// Replace the contents of `rel_path` atomically (temp file + rename in its folder).
+    pub fn rewrite(&self, rel_path: &Path, bytes: &[u8]) -> Result<()> {
+        let path = self.abs(rel_path);
+        let dir = path.parent().context("no parent")?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".git-wo-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temp file in {}", dir.display()))?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        if let Ok(meta) = fs::metadata(&path) {
+            let _ = fs::set_permissions(tmp.path(), meta.permissions());
+        }
+        tmp.persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("replacing {}", path.display()))?;
+        sync_dir(Some(dir))
+    }
+
+    /// Create `running/<ID>.lock` exclusively. Fails (conflict) if it exists.
+    pub fn create_lock(&self, id: &str, text: &str) -> Result<()> {
+        let path = self.abs(&self.lock_rel(id));
+        fs::create_dir_all(path.parent().context("no parent")?)?;
+        let mut f = match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(WoError::conflict(format!(
+                    "{id}: {} already exists (another holder?)",
+                    path.display()
+                ))
+                .fix(format!("git wo show {id}"))
+                .into());
+            }
+            Err(e) => {
+                return Err(anyhow::Error::from(e).context(format!("creating {}", path.display())));
+            }
+        };
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        sync_dir(path.parent())
+    }
+
+    /// Replace the `.lock` file's contents (a steal or an adoption).
+    pub fn replace_lock(&self, id: &str, text: &str) -> Result<()> {
+        self.rewrite(&self.lock_rel(id), text.as_bytes())
+    }
+
+    /// Remove `running/<ID>.lock` if present.
+    pub fn remove_lock(&self, id: &str) -> Result<()> {
+        let path = self.abs(&self.lock_rel(id));
+        match fs::remove_file(&path) {
+            Ok(()) => sync_dir(path.parent()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(anyhow::Error::from(e).context(format!("removing {}", path.display()))),
+        }
+    }
+
+    pub fn lock_exists(&self, id: &str) -> bool {
+        self.abs(&self.lock_rel(id)).exists()
+    }
+}
+
+fn sync_dir(dir: Option<&Path>) -> Result<()> {
+    if let Some(d) = dir
+        && let Ok(f) = File::open(d)
+    {
+        let _ = f.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! Everything that changes state. Each operation computes a plan of typed steps from
+//! the inventory and hands it to the one executor in [`journal`], which records phases
+//! in the record, checks the fencing token before every destructive step, undoes on
+//! failure and resumes from the recorded phase.
+
+pub mod finish;
+pub mod heartbeat;
+pub mod init;
+pub mod jobs;
+pub mod requeue;
+pub mod take;
+pub mod transition;

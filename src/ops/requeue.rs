@@ -1,0 +1,148 @@
+//! `requeue`: a failed WO, a running WO whose lease expired, or an interrupted take goes
+//! back to pending, keeping its branch, commits and worktree. The record moves first
+//! (it is the truth), then the YAML, then the locks are released.
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::error::WoError;
+use crate::git::Repo;
+use crate::inventory::{Inventory, Source};
+use crate::model::record::{Phase, Record};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::model::yaml_edit::set_scalar;
+use crate::ops::jobs::Jobs;
+use crate::ops::transition;
+
+#[derive(Debug, Serialize)]
+pub struct Requeued {
+    pub schema: &'static str,
+    pub id: String,
+    pub from: State,
+    pub yaml: String,
+    pub reason: String,
+    pub branch_kept: Option<String>,
+    pub worktree_kept: Option<String>,
+}
+
+pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
+    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let wos = inv.wos();
+    let view = wos
+        .get(id)
+        .ok_or_else(|| WoError::usage(format!("{id}: no YAML, no record")).fix("git wo list"))?;
+    if view.is_split_brain() {
+        return Err(
+            WoError::usage(format!("{id} is in split-brain; requeue would pick a side"))
+                .fix("git wo audit")
+                .into(),
+        );
+    }
+    let file = view.files.first().copied().ok_or_else(|| {
+        WoError::usage(format!("{id} has no YAML to requeue"))
+            .fix(format!("git show refs/wo/orders/{id}:order.yaml"))
+    })?;
+    let from = file.folder;
+    let record = view.record.map(|s| &s.record);
+    let interrupted_take = record.is_some_and(|r| r.phase == Phase::Taking);
+    match from {
+        State::Failed => {}
+        State::Running | State::Pending if interrupted_take => {
+            let r = record.context("no record")?;
+            let dead = inv.dead_transitions.contains(id.as_str());
+            if r.live_lock(inv.now).is_some() && !dead {
+                return Err(
+                    WoError::conflict(format!("{id}: its take is still in progress"))
+                        .fix(format!("git wo show {id}"))
+                        .into(),
+                );
+            }
+        }
+        State::Running => {
+            if let Some(end) = inv.lease_end(view).filter(|end| *end > inv.now) {
+                let who = record
+                    .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
+                    .or_else(|| view.lock.and_then(|l| l.user.clone()));
+                return Err(WoError::conflict(format!(
+                    "{id} is held by {} until {}",
+                    who.unwrap_or_else(|| "someone".into()),
+                    end.to_rfc3339()
+                ))
+                .fix(format!(
+                    "the holder finishes it: git wo finish {id} --result failed"
+                ))
+                .into());
+            }
+        }
+        State::Pending => {
+            return Err(WoError::usage(format!("{id} is pending already"))
+                .fix(format!("git wo take {id}"))
+                .into());
+        }
+        State::Done => {
+            return Err(WoError::usage(format!(
+                "{id} is done; only failed or stale running WOs are requeued"
+            ))
+            .fix("create a new WO for follow-up work")
+            .into());
+        }
+    }
+    let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
+    let now = Utc::now();
+    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let current = std::fs::read_to_string(jobs.abs(&file.rel_path))
+        .with_context(|| format!("{id}: reading {}", file.rel_path.display()))?;
+    let mut text = set_scalar(&current, "status", "pending");
+    text = set_scalar(&text, "requeued_at", &stamp);
+    text = set_scalar(&text, "requeue_reason", reason);
+
+    // The record first: it is the truth if we stop half-way.
+    if let Some(stored) = view.record {
+        let next = Record {
+            state: State::Pending,
+            phase: Phase::Idle,
+            lock: None,
+            result: None,
+            note: Some(format!("requeued by {owner}: {reason}")),
+            updated_at: now,
+            ..stored.record.clone()
+        };
+        transition::commit(
+            repo,
+            Some(stored),
+            &next,
+            text.as_bytes(),
+            "requeue",
+            owner,
+            &[format!("[{id}] requeue: {reason}")],
+        )?;
+    }
+    let moved = jobs.move_to(&file.rel_path, State::Pending, id.as_str())?;
+    jobs.rewrite(&moved, text.as_bytes())?;
+    jobs.remove_lock(id.as_str())?;
+    let mut worktree_kept = None;
+    for w in view.worktrees.iter().filter(|w| w.exists) {
+        if w.locked
+            .as_deref()
+            .is_some_and(|r| r.starts_with("git-wo "))
+        {
+            repo.unlock_worktree(w)?;
+        }
+        let _ = std::fs::remove_file(w.admin_dir.join(crate::model::session::FILE));
+        worktree_kept = Some(w.path.to_string_lossy().into_owned());
+    }
+    let branch = record
+        .and_then(|r| r.branch.clone())
+        .or_else(|| file.field("branch"));
+    Ok(Requeued {
+        schema: "git-wo.requeue.v1",
+        id: id.to_string(),
+        from,
+        yaml: moved.to_string_lossy().into_owned(),
+        reason: reason.to_owned(),
+        branch_kept: branch,
+        worktree_kept,
+    })
+}

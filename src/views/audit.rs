@@ -1,0 +1,491 @@
+//! `audit`: every finding of SPEC §6, a pure function of the [`Inventory`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::git::worktrees::{Head, parse_lock_reason};
+use crate::inventory::{Inventory, WoView};
+use crate::model::finding::{Code, Finding};
+use crate::model::record::Phase;
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::views::precedence::winning_state;
+
+/// The JSON report, in the shape of the original auditor (SPEC §6).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub audit_timestamp: String,
+    pub repo_root: String,
+    pub git_head: Option<String>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub total_findings: usize,
+    pub by_code: BTreeMap<String, usize>,
+    pub by_severity: BTreeMap<String, usize>,
+    pub worktrees_active: usize,
+    pub wos_total_unique: usize,
+    pub running_yamls: Vec<String>,
+    pub locks_active: Vec<String>,
+    /// Live WO YAML files (a split-brain WO counts once per copy).
+    pub yamls_total: usize,
+}
+
+pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
+    let mut by_code = BTreeMap::new();
+    let mut by_severity: BTreeMap<String, usize> = ["P0", "P1", "P2"]
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    for f in &findings {
+        *by_code.entry(f.code.as_str().to_owned()).or_insert(0) += 1;
+        *by_severity
+            .entry(f.severity.as_str().to_owned())
+            .or_insert(0) += 1;
+    }
+    let live = inv.files.iter().filter(|f| f.is_live());
+    let yamls_total = live.clone().count();
+    let wos_total_unique = live
+        .clone()
+        .filter_map(|f| f.id.as_ref())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let running_yamls = live
+        .filter(|f| f.folder == State::Running)
+        .map(|f| inv.rel(&f.rel_path))
+        .collect();
+    Report {
+        schema: "git-wo.audit.v1",
+        audit_timestamp: inv.now.to_rfc3339(),
+        repo_root: inv.control_root.to_string_lossy().into_owned(),
+        git_head: inv.git_head.clone(),
+        summary: Summary {
+            total_findings: findings.len(),
+            by_code,
+            by_severity,
+            worktrees_active: inv.worktrees.iter().filter(|w| w.exists).count(),
+            wos_total_unique,
+            running_yamls,
+            locks_active: inv.locks.iter().map(|l| l.id.to_string()).collect(),
+            yamls_total,
+        },
+        findings,
+    }
+}
+
+/// Every finding, ordered by severity, code, WO.
+pub fn audit(inv: &Inventory) -> Vec<Finding> {
+    let mut out = Vec::new();
+    file_findings(inv, &mut out);
+    let wos = inv.wos();
+    for (id, view) in &wos {
+        wo_findings(inv, id, view, &mut out);
+    }
+    worktree_findings(inv, &wos, &mut out);
+    for bad in &inv.bad_records {
+        let id = bad
+            .ref_name
+            .strip_prefix(crate::git::records::PREFIX)
+            .map(str::to_owned);
+        out.push(Finding::new(
+            Code::InvalidRecord,
+            id.as_deref(),
+            format!("{} cannot be read: {}", bad.ref_name, bad.why),
+            format!(
+                "git log {} (inspect it; restore with git update-ref)",
+                bad.ref_name
+            ),
+            vec![bad.ref_name.clone()],
+        ));
+    }
+    out.sort_by(|a, b| {
+        (a.severity, a.code, &a.wo_id, &a.paths).cmp(&(b.severity, b.code, &b.wo_id, &b.paths))
+    });
+    out
+}
+
+fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
+    for f in &inv.files {
+        let path = inv.rel(&f.rel_path);
+        if let Some(problem) = &f.problem {
+            if f.archived {
+                continue;
+            }
+            let id = f.id.as_ref().map(|i| i.as_str());
+            out.push(Finding::new(
+                Code::InvalidYaml,
+                id,
+                format!("{path}: {problem}"),
+                format!(
+                    "fix {path} by hand (or move it out of {}), then: git wo lint",
+                    inv.jobs_rel
+                ),
+                vec![path],
+            ));
+            continue;
+        }
+        if f.archived {
+            continue;
+        }
+        match f.status() {
+            Ok(s) if s == f.folder => {}
+            other => {
+                let said = match other {
+                    Ok(s) => format!("`status: {s}`"),
+                    Err(Some(raw)) => format!("`status: {}`", crate::model::wo_id::printable(&raw)),
+                    Err(None) => "no `status:`".to_owned(),
+                };
+                let id = f.id.as_ref().map(|i| i.as_str());
+                out.push(Finding::new(
+                    Code::StatusMismatch,
+                    id,
+                    format!("{} is in {}/ but says {said}", id.unwrap_or("?"), f.folder),
+                    format!("set `status: {}` in {path}", f.folder),
+                    vec![path],
+                ));
+            }
+        }
+    }
+}
+
+fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding>) {
+    let paths = |files: &[&crate::model::order::OrderFile]| {
+        files
+            .iter()
+            .map(|f| inv.rel(&f.rel_path))
+            .collect::<Vec<_>>()
+    };
+    let record = v.record.map(|s| &s.record);
+    let running = v.states.contains(&State::Running);
+
+    if v.is_split_brain() {
+        let states: Vec<&str> = v.states.iter().map(|s| s.as_str()).collect();
+        let keep = winning_state(inv, v);
+        let losers: Vec<String> = v
+            .files
+            .iter()
+            .filter(|f| Some(f.folder) != keep)
+            .map(|f| inv.rel(&f.rel_path))
+            .collect();
+        out.push(Finding::new(
+            Code::SplitBrain,
+            Some(id.as_str()),
+            format!("{id} is in {} at once", states.join(" and ")),
+            format!(
+                "keep the {} copy and remove the others: git rm {}",
+                keep.map_or("newest", |s| s.as_str()),
+                losers.join(" ")
+            ),
+            paths(&v.files),
+        ));
+    }
+    for state in &v.states {
+        // Archived copies in the same state folder count as duplicates (never as state).
+        let in_state: Vec<_> = v
+            .files
+            .iter()
+            .chain(v.archived.iter())
+            .copied()
+            .filter(|f| f.folder == *state)
+            .collect();
+        if in_state.len() > 1 {
+            let archived = in_state.iter().filter(|f| f.archived).count();
+            out.push(Finding::new(
+                Code::DuplicateYaml,
+                Some(id.as_str()),
+                format!(
+                    "{id} has {} files in {state}/{}",
+                    in_state.len(),
+                    if archived > 0 {
+                        format!(" ({archived} archived)")
+                    } else {
+                        String::new()
+                    }
+                ),
+                format!(
+                    "keep one and remove the rest: git rm {}",
+                    paths(&in_state[1..]).join(" ")
+                ),
+                paths(&in_state),
+            ));
+        }
+    }
+
+    let lease_end = inv.lease_end(v);
+    let in_flight = record.is_some_and(|r| r.phase.in_flight());
+    let live_record_lock = record.and_then(|r| r.live_lock(inv.now)).is_some();
+
+    if running && !v.is_split_brain() {
+        if v.lock.is_none() && !live_record_lock && !in_flight {
+            let path = paths(&v.files);
+            out.push(Finding::new(
+                Code::RunningWithoutLock,
+                Some(id.as_str()),
+                format!("{id} is running but has no .lock file and no live record lock"),
+                if v.worktrees.iter().any(|w| w.exists) {
+                    format!(
+                        "its worktree is live: recreate the lock with git wo heartbeat {id} --force"
+                    )
+                } else {
+                    format!("git wo requeue {id} --reason \"no lock, no worktree\"")
+                },
+                path,
+            ));
+        }
+        if let Some(end) = lease_end
+            && end <= inv.now
+            && !in_flight
+        {
+            let mut p: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
+            p.extend(paths(&v.files));
+            out.push(Finding::new(
+                Code::StaleLock,
+                Some(id.as_str()),
+                format!("{id}'s lease expired at {}", end.to_rfc3339()),
+                format!(
+                    "git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"
+                ),
+                p,
+            ));
+        }
+        let has_worktree = v.worktrees.iter().any(|w| w.exists);
+        if !has_worktree && !in_flight {
+            out.push(Finding::new(
+                Code::RunningWithoutWorktree,
+                Some(id.as_str()),
+                format!("{id} is running but its worktree is missing"),
+                format!("git wo requeue {id} --reason \"worktree lost\""),
+                paths(&v.files),
+            ));
+        }
+        if inv.fail_verdicts.contains(id.as_str()) {
+            out.push(Finding::new(
+                Code::FailButRunning,
+                Some(id.as_str()),
+                format!("_ctx/logs/{id}/verdict.json says FAIL but {id} is still running"),
+                format!("git wo finish {id} --result failed"),
+                vec![format!("_ctx/logs/{id}/verdict.json")],
+            ));
+        }
+    }
+
+    if let Some(lock) = v.lock
+        && !running
+    {
+        out.push(Finding::new(
+            Code::LockWithoutRunning,
+            Some(id.as_str()),
+            format!(
+                "{} exists but {id} is {}",
+                inv.rel(&lock.rel_path),
+                v.single_state()
+                    .map_or("in no state folder".to_owned(), |s| format!(
+                        "{s}, not running"
+                    ))
+            ),
+            format!("remove the stale lock: rm {}", inv.rel(&lock.rel_path)),
+            vec![inv.rel(&lock.rel_path)],
+        ));
+    }
+
+    if let Some(r) = record {
+        if let Some(lease) = &r.lock {
+            let file_user = v.lock.and_then(|l| l.user.clone());
+            let git_token = v
+                .worktrees
+                .iter()
+                .filter_map(|w| w.locked.as_deref().and_then(parse_lock_reason))
+                .find(|(wid, _)| wid == id.as_str())
+                .and_then(|(_, t)| t);
+            let mut why = Vec::new();
+            if let Some(u) = &file_user
+                && *u != lease.owner
+            {
+                why.push(format!(".lock file says {u}, record says {}", lease.owner));
+            }
+            if let Some(t) = git_token
+                && t != r.token
+            {
+                why.push(format!(
+                    "git worktree lock has token {t}, record has {}",
+                    r.token
+                ));
+            }
+            if !why.is_empty() {
+                let mut p: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
+                p.push(crate::git::records::ref_name(id.as_str()));
+                out.push(Finding::new(
+                    Code::LockMismatch,
+                    Some(id.as_str()),
+                    format!("{id}: holders disagree: {}", why.join("; ")),
+                    format!("git wo show {id}; the holder runs git wo heartbeat {id} to rewrite the locks"),
+                    p,
+                ));
+            }
+        }
+        if let Some(state) = v.single_state()
+            && state != r.state
+            && !r.phase.in_flight()
+        {
+            out.push(Finding::new(
+                Code::StateMismatch,
+                Some(id.as_str()),
+                format!("record says {id} is {}, its YAML is in {state}/", r.state),
+                format!(
+                    "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
+                    paths(&v.files).join(" "),
+                    inv.jobs_rel,
+                    r.state,
+                    r.state
+                ),
+                paths(&v.files),
+            ));
+        }
+        if v.files.is_empty() {
+            let ref_name = crate::git::records::ref_name(id.as_str());
+            out.push(Finding::new(
+                Code::OrphanRecord,
+                Some(id.as_str()),
+                format!("{id} has a record ({}) but no YAML", r.state),
+                format!(
+                    "git show {ref_name}:order.yaml > {}/{}/{id}.yaml",
+                    inv.jobs_rel, r.state
+                ),
+                vec![ref_name],
+            ));
+        }
+        if r.phase.in_flight() {
+            let expired = lease_end.is_none_or(|end| end <= inv.now);
+            if expired || inv.dead_transitions.contains(id.as_str()) {
+                let (what, fix) = match r.phase {
+                    Phase::Taking => ("take", format!("git wo take {id} --resume")),
+                    _ => (
+                        "finish",
+                        format!("git wo finish {id} --result <done|failed> --force"),
+                    ),
+                };
+                out.push(Finding::new(
+                    Code::InterruptedTransition,
+                    Some(id.as_str()),
+                    format!(
+                        "{id}: a {what} (token {}) was interrupted{}",
+                        r.token,
+                        if expired {
+                            ": its lease expired"
+                        } else {
+                            ": its process is gone"
+                        }
+                    ),
+                    fix,
+                    vec![crate::git::records::ref_name(id.as_str())],
+                ));
+            }
+        }
+        if r.token > 0 && r.phase != Phase::Taking && !inv.intent_marked.contains(id.as_str()) {
+            let base = r.base.clone().unwrap_or_else(|| "<base>".into());
+            out.push(Finding::new(
+                Code::MissingIntentMarker,
+                Some(id.as_str()),
+                format!("{id} was taken by git-wo but has no intent marker"),
+                format!(
+                    "git notes --ref=wo append -m \"[{id}] intent: {}\" {base}",
+                    r.title
+                ),
+                vec![crate::git::records::ref_name(id.as_str())],
+            ));
+        }
+    } else if inv.initialized && !v.files.is_empty() {
+        out.push(Finding::new(
+            Code::Unmirrored,
+            Some(id.as_str()),
+            format!("{id} has no record under refs/wo/orders"),
+            "git wo init (imports missing records; safe to rerun)".to_owned(),
+            paths(&v.files),
+        ));
+    }
+}
+
+fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mut Vec<Finding>) {
+    // Resolved once: it canonicalizes the worktree path of every WO.
+    let owners = inv.worktree_owners();
+    for wt in inv.worktrees.iter().filter(|w| !w.is_main && !w.exists) {
+        let id = owners
+            .iter()
+            .find(|(w, _)| w.admin_dir == wt.admin_dir)
+            .map(|(_, id)| id.clone());
+        let unlock = if wt.locked.is_some() {
+            format!("git worktree unlock {} && ", wt.name)
+        } else {
+            String::new()
+        };
+        out.push(Finding::new(
+            Code::PrunableWorktree,
+            id.as_ref().map(|i| i.as_str()),
+            format!(
+                "worktree metadata {} points at {}, which is gone",
+                wt.admin_dir.display(),
+                wt.path.display()
+            ),
+            format!("{unlock}git worktree prune"),
+            vec![wt.path.to_string_lossy().into_owned()],
+        ));
+    }
+    for (wt, id) in owners {
+        if !wt.exists {
+            continue;
+        }
+        let path = wt.path.to_string_lossy().into_owned();
+        let Some(view) = wos.get(&id) else { continue };
+        let unlock = if wt.locked.is_some() {
+            format!("git worktree unlock {path} && ")
+        } else {
+            String::new()
+        };
+        if view.files.is_empty() && view.record.is_none() {
+            out.push(Finding::new(
+                Code::GhostWorktree,
+                Some(id.as_str()),
+                format!("worktree {path} is for {id}, which has no YAML and no record"),
+                format!("check it is clean (git -C {path} status), then: {unlock}git worktree remove {path}"),
+                vec![path],
+            ));
+            continue;
+        }
+        let terminal = if view.files.is_empty() {
+            view.record.is_some_and(|s| s.record.state.is_terminal())
+        } else {
+            !view.is_split_brain() && view.states.iter().all(|s| s.is_terminal())
+        };
+        if terminal {
+            let state = view.single_state().or(view.record.map(|s| s.record.state));
+            out.push(Finding::new(
+                Code::ZombieWorktree,
+                Some(id.as_str()),
+                format!("worktree {path} is still there but {id} is {}", state.map_or("closed", |s| s.as_str())),
+                format!("check it is clean (git -C {path} status), then: {unlock}git worktree remove {path}"),
+                vec![path.clone()],
+            ));
+        }
+        let expected = inv.expected_branch(&id, view);
+        let on = match &wt.head {
+            Head::Branch(b) if *b == expected => continue,
+            Head::Branch(b) => b.clone(),
+            Head::Detached(sha) => format!("a detached HEAD ({})", &sha[..sha.len().min(12)]),
+            Head::Unknown => "an unreadable HEAD".to_owned(),
+        };
+        if !terminal {
+            out.push(Finding::new(
+                Code::BranchMismatch,
+                Some(id.as_str()),
+                format!("worktree {path} of {id} is on {on}, not {expected}"),
+                format!("git -C {path} switch {expected}"),
+                vec![path],
+            ));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `check`: the fast integrity gate (SPEC §5). The audit's findings, restricted to the
+//! failing codes, with the 24 h rule: a running WO without a lock only blocks while it
+//! is young (its lease was renewed, or with no record its YAML was started, under 24 h
+//! ago); older ones are reported as warnings.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::inventory::Inventory;
+use crate::model::finding::{Code, Finding};
+use crate::model::state::State;
+
+/// The gate's failing codes unless `wo.gate.failOn` says otherwise.
+pub const DEFAULT_FAIL_ON: [Code; 7] = [
+    Code::SplitBrain,
+    Code::RunningWithoutLock,
+    Code::GhostWorktree,
+    Code::ZombieWorktree,
+    Code::StateMismatch,
+    Code::InvalidYaml,
+    Code::InterruptedTransition,
+];
+
+/// How old a lockless running WO may get before it only warns.
+pub fn lockless_grace() -> Duration {
+    Duration::hours(24)
+}
+
+#[derive(Debug, Serialize)]
+pub struct GateResult {
+    pub schema: &'static str,
+    pub source: String,
+    pub failures: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+}
+
+impl GateResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// Split `findings` into gate failures and warnings.
+pub fn gate(inv: &Inventory, findings: Vec<Finding>, fail_on: &BTreeSet<Code>) -> GateResult {
+    let mut failures = Vec::new();
+    let mut warnings = Vec::new();
+    for f in findings {
+        if !fail_on.contains(&f.code) {
+            warnings.push(f);
+            continue;
+        }
+        if f.code == Code::RunningWithoutLock && !lockless_is_young(inv, f.wo_id.as_deref()) {
+            warnings.push(f);
+            continue;
+        }
+        failures.push(f);
+    }
+    let source = match &inv.source {
+        crate::inventory::Source::WorkingTree => "working-tree".to_owned(),
+        crate::inventory::Source::Index => "index".to_owned(),
+        crate::inventory::Source::Tree(t) => format!("tree:{t}"),
+    };
+    GateResult {
+        schema: "git-wo.check.v1",
+        source,
+        failures,
+        warnings,
+    }
+}
+
+/// Whether a running WO without a lock is under 24 h old (unknown age counts as young:
+/// the gate fails closed).
+fn lockless_is_young(inv: &Inventory, id: Option<&str>) -> bool {
+    let Some(id) = id else { return true };
+    let since: Option<DateTime<Utc>> = match inv.records.get(id) {
+        Some(s) => Some(
+            s.record
+                .lock
+                .as_ref()
+                .map_or(s.record.updated_at, |l| l.renewed_at),
+        ),
+        None => inv
+            .files
+            .iter()
+            .filter(|f| {
+                f.is_live()
+                    && f.folder == State::Running
+                    && f.id.as_ref().is_some_and(|i| i.as_str() == id)
+            })
+            .find_map(|f| {
+                f.field("started_at")
+                    .and_then(|s| {
+                        DateTime::parse_from_rfc3339(&s)
+                            .ok()
+                            .map(|t| t.with_timezone(&Utc))
+                    })
+                    .or(f.modified)
+            }),
+    };
+    since.is_none_or(|t| inv.now - t < lockless_grace())
+}

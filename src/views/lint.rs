@@ -1,0 +1,138 @@
+//! `lint`: schema and semantic checks of WO YAML (what `take` runs first).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_yaml::Value;
+
+use crate::inventory::Inventory;
+use crate::model::order::{OrderFile, REQUIRED_KEYS};
+use crate::model::wo_id::WoId;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LintProblem {
+    pub wo_id: Option<String>,
+    pub path: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+/// Problems of the live files (and unusable ones) whose id is in `only`, or of all.
+pub fn lint(inv: &Inventory, only: &[WoId]) -> (usize, Vec<LintProblem>) {
+    let known = inv.known_ids();
+    let mut checked = 0;
+    let mut out = Vec::new();
+    for f in inv.files.iter().filter(|f| !f.archived) {
+        if !only.is_empty() && !f.id.as_ref().is_some_and(|i| only.contains(i)) {
+            continue;
+        }
+        checked += 1;
+        lint_file(inv, f, &known, &mut out);
+    }
+    (checked, out)
+}
+
+pub fn lint_file(
+    inv: &Inventory,
+    f: &OrderFile,
+    known: &BTreeSet<&str>,
+    out: &mut Vec<LintProblem>,
+) {
+    let path = inv.rel(&f.rel_path);
+    let id = f.id.as_ref().map(|i| i.to_string());
+    let mut push = |problem: String, fix: String| {
+        out.push(LintProblem {
+            wo_id: id.clone(),
+            path: path.clone(),
+            problem,
+            fix,
+        });
+    };
+    if let Some(p) = &f.problem {
+        push(p.clone(), format!("edit {path}"));
+        return;
+    }
+    let Some(doc) = &f.doc else { return };
+    for key in REQUIRED_KEYS {
+        if !doc.contains_key(key) {
+            push(
+                format!("missing required key `{key}`"),
+                format!("add `{key}:` to {path}"),
+            );
+        }
+    }
+    if let Some(v) = doc.get("version")
+        && !matches!(v, Value::Number(n) if n.is_u64() || n.is_i64())
+    {
+        push(
+            "`version` is not an integer".into(),
+            format!("set `version: 1` in {path}"),
+        );
+    }
+    for key in ["title", "epic_id", "priority", "dod_id"] {
+        if let Some(v) = doc.get(key) {
+            let empty = match v {
+                Value::String(s) => s.trim().is_empty(),
+                Value::Null => true,
+                Value::Number(_) | Value::Bool(_) => false,
+                _ => true,
+            };
+            if empty {
+                push(
+                    format!("`{key}` is empty or not a scalar"),
+                    format!("set `{key}:` in {path}"),
+                );
+            }
+        }
+    }
+    match f.status() {
+        Ok(s) if s == f.folder => {}
+        Ok(s) => push(
+            format!("`status: {s}` but the file is in {}/", f.folder),
+            format!("set `status: {}` in {path}", f.folder),
+        ),
+        Err(Some(raw)) => push(
+            format!(
+                "`status: {}` is not pending, running, done or failed",
+                crate::model::wo_id::printable(&raw)
+            ),
+            format!("set `status: {}` in {path}", f.folder),
+        ),
+        Err(None) => {}
+    }
+    if let Some(deps) = doc.get("dependencies")
+        && !matches!(deps, Value::Sequence(_) | Value::Null)
+    {
+        push(
+            "`dependencies` is not a list".into(),
+            format!("write `dependencies: [WO-…]` in {path}"),
+        );
+    }
+    for dep in f.dependencies() {
+        match WoId::parse(&dep) {
+            Err(why) => push(
+                format!("dependency {why}"),
+                format!("fix `dependencies:` in {path}"),
+            ),
+            Ok(d) if !known.contains(d.as_str()) => push(
+                format!("dependency {d} does not exist"),
+                format!("remove {d} from `dependencies:` in {path}"),
+            ),
+            Ok(d) if Some(d.to_string()) == f.id.as_ref().map(|i| i.to_string()) => push(
+                "depends on itself".into(),
+                format!("remove {d} from `dependencies:` in {path}"),
+            ),
+            Ok(_) => {}
+        }
+    }
+    if let Some(verify) = doc.get("verify")
+        && verify
+            .get("commands")
+            .is_some_and(|c| !matches!(c, Value::Sequence(_)))
+    {
+        push(
+            "`verify.commands` is not a list".into(),
+            format!("write `verify: {{commands: [\"…\"]}}` in {path}"),
+        );
+    }
+}

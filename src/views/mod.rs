@@ -1,0 +1,7 @@
+//! Views: pure functions of the [`Inventory`](crate::inventory::Inventory). They read
+//! nothing and change nothing.
+
+pub mod audit;
+pub mod check;
+pub mod lint;
+pub mod precedence;
