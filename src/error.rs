@@ -1,8 +1,14 @@
-//! Error type that carries the exit code of SPEC §3.
+//! Typed errors. Every error that reaches `main` is a [`WoError`]: a [`Kind`] (which
+//! decides the exit code of SPEC §3, never the message text), a message naming the WO
+//! and the path, and the command that fixes it.
 //!
-//! Anything that is not a [`WoError`] (an I/O error bubbling up through `anyhow`) exits 2.
+//! Errors of other types (I/O, gix) travel inside `anyhow` and are classified by type
+//! when they reach `main` ([`classify`]): a [`std::io::Error`] is [`Kind::Io`], a
+//! [`GitFailure`] or a gix error is [`Kind::Git`].
 
 use std::fmt;
+
+use serde::Serialize;
 
 /// Exit status of every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +21,8 @@ pub enum Exit {
     Usage = 2,
     /// 3: conflict: lock held by another, compare-and-swap lost.
     Conflict = 3,
+    /// 130: interrupted (Ctrl-C).
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -23,40 +31,78 @@ impl Exit {
     }
 }
 
-/// An error with a user-facing message, the command that fixes it, and an exit code.
-#[derive(Debug)]
+/// What went wrong, as a type: the exit code follows from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Bad arguments or bad input (a hostile id, an unparsable YAML, not a repository): 2.
+    Usage,
+    /// The operation lost: a compare-and-swap, an existing lock, a live holder: 3.
+    Conflict,
+    /// The operation refused or stopped with work left (a gate, a failing verify): 1.
+    Refused,
+    /// A file system operation failed: 2.
+    Io,
+    /// A git operation failed: 2.
+    Git,
+    /// A record ref that is not a git-wo record: 2.
+    InvalidRecord,
+    /// Interrupted by a signal: 130.
+    Interrupted,
+}
+
+impl Kind {
+    pub fn exit(self) -> Exit {
+        match self {
+            Kind::Usage | Kind::Io | Kind::Git | Kind::InvalidRecord => Exit::Usage,
+            Kind::Conflict => Exit::Conflict,
+            Kind::Refused => Exit::Findings,
+            Kind::Interrupted => Exit::Interrupted,
+        }
+    }
+}
+
+/// An error with a user-facing message, the command that fixes it, and a kind.
+#[derive(Debug, Clone)]
 pub struct WoError {
-    pub exit: Exit,
+    pub kind: Kind,
     pub message: String,
     pub fix: Option<String>,
 }
 
 impl WoError {
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
         WoError {
-            exit: Exit::Usage,
+            kind,
             message: message.into(),
             fix: None,
         }
+    }
+    pub fn usage(message: impl Into<String>) -> Self {
+        WoError::new(Kind::Usage, message)
     }
     pub fn conflict(message: impl Into<String>) -> Self {
-        WoError {
-            exit: Exit::Conflict,
-            message: message.into(),
-            fix: None,
-        }
+        WoError::new(Kind::Conflict, message)
     }
+    /// Refused, or stopped with work left: exit 1.
     pub fn failed(message: impl Into<String>) -> Self {
-        WoError {
-            exit: Exit::Findings,
-            message: message.into(),
-            fix: None,
-        }
+        WoError::new(Kind::Refused, message)
+    }
+    pub fn invalid_record(message: impl Into<String>) -> Self {
+        WoError::new(Kind::InvalidRecord, message)
     }
     /// Attach the command (or action) that fixes the problem.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
+    }
+    /// The same error with `prefix` before its message.
+    pub fn prefixed(mut self, prefix: impl fmt::Display) -> Self {
+        self.message = format!("{prefix}{}", self.message);
+        self
+    }
+    pub fn exit(&self) -> Exit {
+        self.kind.exit()
     }
 }
 
@@ -72,10 +118,108 @@ impl fmt::Display for WoError {
 
 impl std::error::Error for WoError {}
 
-/// The exit code for any error that reached `main`.
-pub fn exit_of(err: &anyhow::Error) -> Exit {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<WoError>())
-        .map(|e| e.exit)
-        .unwrap_or(Exit::Usage)
+/// A `git` command (run through the CLI) that failed: which command, where, and what
+/// git said.
+#[derive(Debug, Clone)]
+pub struct GitFailure {
+    pub command: String,
+    pub dir: String,
+    pub stderr: String,
+}
+
+impl fmt::Display for GitFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`git {}` failed in {}: {}",
+            self.command, self.dir, self.stderr
+        )
+    }
+}
+
+impl std::error::Error for GitFailure {}
+
+/// Turn any error that reached `main` into a [`WoError`], by type: a [`WoError`]
+/// anywhere in the chain keeps its kind (context added above it is kept in the
+/// message); I/O errors are [`Kind::Io`]; everything else comes from git or gix.
+pub fn classify(err: &anyhow::Error) -> WoError {
+    let text = format!("{err:#}");
+    if let Some(w) = err.chain().find_map(|e| e.downcast_ref::<WoError>()) {
+        // The chain's text already holds the WoError's message (and its fix line);
+        // keep the outer context, drop the duplicated fix.
+        let message = match &w.fix {
+            Some(fix) => text.replace(&format!("\n  fix: {fix}"), ""),
+            None => text,
+        };
+        return WoError {
+            kind: w.kind,
+            message,
+            fix: w.fix.clone(),
+        };
+    }
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some())
+    {
+        return WoError::new(Kind::Io, text)
+            .fix("check the path and its permissions, then retry (git wo audit shows the state)");
+    }
+    WoError::new(Kind::Git, text).fix("git wo audit (shows what state the repository is in)")
+}
+
+/// The JSON object printed on stdout for a failed command run with `--json`.
+pub fn to_json(e: &WoError, command: &str) -> serde_json::Value {
+    serde_json::json!({
+        "schema": format!("git-wo.{command}.v1"),
+        "error": {
+            "kind": e.kind,
+            "exit": e.exit().code(),
+            "message": e.message,
+            "fix": e.fix,
+        }
+    })
+}
+
+/// Quote `s` for a POSIX shell when it is not a plain word, so that a fix hint with
+/// text from a YAML (a title, a branch name) is safe to paste.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,%".contains(c));
+    if plain {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_comes_from_the_kind() {
+        assert_eq!(WoError::conflict("x").exit(), Exit::Conflict);
+        assert_eq!(WoError::failed("x").exit(), Exit::Findings);
+        assert_eq!(WoError::usage("x").exit(), Exit::Usage);
+        let e = anyhow::Error::from(WoError::conflict("lost").fix("retry")).context("take");
+        let w = classify(&e);
+        assert_eq!(w.kind, Kind::Conflict);
+        assert_eq!(w.message, "take: lost");
+        assert_eq!(w.fix.as_deref(), Some("retry"));
+    }
+
+    #[test]
+    fn io_errors_are_io() {
+        let e = anyhow::Error::from(std::io::Error::other("disk")).context("writing x");
+        assert_eq!(classify(&e).kind, Kind::Io);
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("feat/wo-WO-1"), "feat/wo-WO-1");
+        assert_eq!(shell_quote("x $(touch pwned)"), "'x $(touch pwned)'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

@@ -4,7 +4,7 @@ use clap::Parser;
 
 use git_wo::cli::Ctx;
 use git_wo::cli::{self as commands, Cli, Command};
-use git_wo::error::{Exit, exit_of};
+use git_wo::error::{self, Exit};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -21,8 +21,15 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(exit) => ExitCode::from(exit.code() as u8),
         Err(err) => {
-            eprintln!("git wo: {err:#}");
-            ExitCode::from(exit_of(&err).code() as u8)
+            let e = error::classify(&err);
+            if cli.global.json {
+                let doc = error::to_json(&e, cli.command.name());
+                git_wo::cli::output::print_line(
+                    &serde_json::to_string_pretty(&doc).unwrap_or_default(),
+                );
+            }
+            eprintln!("git wo: {e}");
+            ExitCode::from(e.exit().code() as u8)
         }
     }
 }

@@ -7,20 +7,24 @@ mod common;
 
 use common::Scenario;
 
-const TAKE_STEPS: [&str; 6] = [
+/// Every step of the take journal (`src/ops/take.rs`) but the last.
+const TAKE_STEPS: [&str; 7] = [
     "after-claim",
     "after-branch",
     "after-worktree",
+    "after-session",
     "after-move",
     "after-lockfile",
     "after-marker",
 ];
-const FINISH_STEPS: [&str; 5] = [
+/// Verification, then every step of the finish journal (`src/ops/finish.rs`) but the last.
+const FINISH_STEPS: [&str; 6] = [
     "after-verify",
-    "after-phase",
+    "after-finishing",
     "after-move",
+    "after-unlock",
     "after-marker",
-    "after-worktree",
+    "after-release",
 ];
 
 fn setup() -> Scenario {

@@ -167,8 +167,12 @@ fn take_reuses_an_existing_branch_and_never_deletes_it() {
     std::fs::create_dir_all(&wt).unwrap();
     std::fs::write(wt.join("precious.txt"), "mine").unwrap();
     let (code, _, err) = s.run(&["take", "WO-0001"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("undone"), "{err}");
+    // A path taken by something else is bad input (exit 2) and names wo.worktreeDir.
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("undone") && err.contains("wo.worktreeDir"),
+        "{err}"
+    );
     assert_eq!(
         s.git(&["rev-parse", "feat/wo-WO-0001"]),
         before,
@@ -201,7 +205,7 @@ fn failed_take_deletes_only_the_branch_it_created() {
     let wt = s.worktree("WO-0001");
     std::fs::create_dir_all(&wt).unwrap();
     let (code, _, _) = s.run(&["take", "WO-0001"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(
         s.git(&["branch", "--list", "feat/wo-WO-0001"])
             .trim()
@@ -256,13 +260,32 @@ fn a_holder_with_a_stale_token_is_refused() {
 }
 
 #[test]
-fn failing_verification_turns_the_verdict_into_failed() {
+fn failing_verification_keeps_a_done_finish_running() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
     commit_in(&s, &wt, "other.txt");
-    let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
-    assert_eq!(code, 1, "{v}");
+    // --result done with a failing verify is a gate: exit 1, still running, worktree kept.
+    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("verify failed") && err.contains("still running"),
+        "{err}"
+    );
+    assert!(
+        err.contains("test -f hello.txt"),
+        "names the command: {err}"
+    );
+    assert!(s.path("_ctx/jobs/running/WO-0001.yaml").exists());
+    assert!(s.path("_ctx/jobs/running/WO-0001.lock").exists());
+    assert!(wt.exists());
+    let record: serde_json::Value =
+        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    assert_eq!(record["state"], "running");
+    assert_eq!(record["phase"], "active");
+    // --result failed records the failure.
+    let (code, v) = s.json_in(&wt, &["finish", "--result", "failed"]);
+    assert_eq!(code, 0, "{v}");
     assert_eq!(v["verdict"], "failed");
     assert_eq!(v["verified"], "no");
     assert!(s.path("_ctx/jobs/failed/WO-0001.yaml").exists());

@@ -62,6 +62,26 @@ pub enum Command {
     Snapshot(SnapshotArgs),
 }
 
+impl Command {
+    /// The subcommand's name, as typed (`git wo <name>`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::List(_) => "list",
+            Command::Show(_) => "show",
+            Command::Status(_) => "status",
+            Command::Take(_) => "take",
+            Command::Heartbeat(_) => "heartbeat",
+            Command::Finish(_) => "finish",
+            Command::Requeue(_) => "requeue",
+            Command::Audit(_) => "audit",
+            Command::Check(_) => "check",
+            Command::Lint(_) => "lint",
+            Command::Snapshot(_) => "snapshot",
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {}
 

@@ -5,18 +5,20 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+
+use crate::error::GitFailure;
 
 /// Run `git <args>` in `dir`; fail with git's stderr when it exits non-zero.
 pub fn git(dir: &Path, args: &[&str]) -> Result<String> {
     let out = git_output(dir, args)?;
     if !out.status.success() {
-        bail!(
-            "`git {}` failed in {}: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
+        return Err(GitFailure {
+            command: args.join(" "),
+            dir: dir.display().to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }
+        .into());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -227,7 +227,10 @@ impl Repo {
                     Expect::Absent => now.is_some(),
                     Expect::At(old) => now != Some(old),
                 };
-                if lost || e.to_string().contains("lock") {
+                // A `<ref>.lock` held by another writer means that writer is about to
+                // move the ref: we lost too.
+                let locked = self.common_dir.join(format!("{name}.lock")).exists();
+                if lost || locked {
                     Err(WoError::conflict(format!(
                         "{name} changed under us (compare-and-swap lost: {e})"
                     ))

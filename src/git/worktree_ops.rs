@@ -74,7 +74,9 @@ impl Repo {
         let p = path.to_string_lossy();
         git(
             &self.control_root,
-            &["worktree", "add", "--lock", "--reason", reason, &p, branch],
+            &[
+                "worktree", "add", "--lock", "--reason", reason, "--", &p, branch,
+            ],
         )
         .map(|_| ())
     }
@@ -89,7 +91,7 @@ impl Repo {
         }
         git(
             &self.control_root,
-            &["worktree", "lock", "--reason", reason, &p],
+            &["worktree", "lock", "--reason", reason, "--", &p],
         )
         .map(|_| ())
     }
@@ -99,13 +101,59 @@ impl Repo {
             return Ok(());
         }
         let p = wt.path.to_string_lossy();
-        git(&self.control_root, &["worktree", "unlock", &p]).map(|_| ())
+        git(&self.control_root, &["worktree", "unlock", "--", &p]).map(|_| ())
     }
 
     /// `git worktree remove` (never `--force`: git itself refuses dirty trees too).
     pub fn remove_worktree(&self, path: &Path) -> Result<()> {
         let p = path.to_string_lossy();
-        git(&self.control_root, &["worktree", "remove", &p]).map(|_| ())
+        git(&self.control_root, &["worktree", "remove", "--", &p]).map(|_| ())
+    }
+
+    /// Complete an interrupted checkout of `wt` (a kill -9 during `git worktree add`
+    /// leaves files missing and their deletions staged): the index is reset to HEAD and
+    /// missing files are written from it; no existing file is overwritten. Fails, having
+    /// changed nothing but the index, when tracked files differ from HEAD afterwards.
+    pub fn repair_checkout(&self, wt: &Worktree) -> Result<()> {
+        let changed = |wt: &Worktree| -> Result<Vec<(String, String)>> {
+            let out = git_output(
+                &wt.path,
+                &["status", "--porcelain=v1", "-z", "--untracked-files=no"],
+            )?;
+            Ok(out
+                .stdout
+                .split(|b| *b == 0)
+                .filter(|e| e.len() > 3)
+                .map(|e| {
+                    (
+                        String::from_utf8_lossy(&e[..2]).into_owned(),
+                        String::from_utf8_lossy(&e[3..]).into_owned(),
+                    )
+                })
+                .collect())
+        };
+        let before = changed(wt)?;
+        if before.is_empty() {
+            return Ok(());
+        }
+        // Only deletions (staged or not) are the mark of an unfinished checkout.
+        if before
+            .iter()
+            .all(|(code, _)| code.chars().all(|c| c == 'D' || c == ' '))
+        {
+            git(&wt.path, &["reset", "-q"])?;
+            let _ = git_output(&wt.path, &["checkout-index", "-a", "-q"]);
+        }
+        let after = changed(wt)?;
+        if after.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<&str> = after.iter().take(3).map(|(_, p)| p.as_str()).collect();
+        anyhow::bail!(
+            "{} tracked file(s) differ from HEAD (e.g. {})",
+            after.len(),
+            names.join(", ")
+        )
     }
 
     /// HEAD of the worktree at `path`.

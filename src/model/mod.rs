@@ -2,6 +2,7 @@
 //! markers, findings and configuration. Parsing and rendering bytes; no git, no
 //! directory walks.
 
+pub mod branch;
 pub mod config;
 pub mod finding;
 pub mod lockfile;

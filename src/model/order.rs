@@ -41,6 +41,9 @@ pub struct OrderFile {
     pub doc: Option<serde_yaml::Mapping>,
     /// Modification time (working-tree files only).
     pub modified: Option<chrono::DateTime<chrono::Utc>>,
+    /// The bytes as read (empty when the file could not be read): operations work on
+    /// these, never on a second read of the file.
+    pub bytes: Vec<u8>,
 }
 
 impl OrderFile {
@@ -58,6 +61,7 @@ impl OrderFile {
             problem: None,
             doc: None,
             modified: None,
+            bytes: bytes.to_vec(),
         };
         let value: Value = match serde_yaml::from_slice(bytes) {
             Ok(v) => v,
@@ -111,7 +115,13 @@ impl OrderFile {
             problem: Some(why),
             doc: None,
             modified: None,
+            bytes: Vec::new(),
         }
+    }
+
+    /// The bytes as text, when they are UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes).ok()
     }
 
     /// Usable live state: parsed, valid id, not archived.

@@ -8,6 +8,59 @@ pub fn set_scalar(text: &str, key: &str, value: &str) -> String {
     set_raw(text, key, &render_scalar(value))
 }
 
+/// Why `text` cannot be edited line by line, if it cannot: a flow-style top level
+/// (`{id: …}`), a quoted top-level key, or more than one document. Such files are
+/// refused by `lint` and `take` rather than turned into invalid YAML.
+pub fn uneditable(text: &str) -> Option<String> {
+    let mut seen_content = false;
+    for line in text.lines() {
+        let t = line.trim_end();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if t == "---" || t.starts_with("--- ") || t == "..." {
+            if seen_content {
+                return Some("it holds more than one YAML document (`---` after content)".into());
+            }
+            continue;
+        }
+        if !seen_content && (t.starts_with('{') || t.starts_with('[')) {
+            return Some("its top level is written in flow style (`{…}`)".into());
+        }
+        seen_content = true;
+        if line.starts_with(['"', '\'']) {
+            return Some(format!(
+                "a top-level key is quoted (`{}`)",
+                t.chars().take(30).collect::<String>()
+            ));
+        }
+    }
+    None
+}
+
+/// Set each `(key, value)` and check that the result still parses to the same keys
+/// with those values; `Err` (nothing changed) when the file cannot be edited safely.
+pub fn edit_fields(text: &str, edits: &[(String, String)]) -> Result<String, String> {
+    if edits.is_empty() {
+        return Ok(text.to_owned());
+    }
+    if let Some(why) = uneditable(text) {
+        return Err(why);
+    }
+    let mut out = text.to_owned();
+    for (k, v) in edits {
+        out = set_scalar(&out, k, v);
+    }
+    let doc: serde_yaml::Value = serde_yaml::from_str(&out)
+        .map_err(|e| format!("editing it would make it unparsable ({e})"))?;
+    for (k, v) in edits {
+        if doc.get(k.as_str()).and_then(|x| x.as_str()) != Some(v.as_str()) {
+            return Err(format!("editing `{k}` did not take (unusual layout)"));
+        }
+    }
+    Ok(out)
+}
+
 /// Set top-level `key` to YAML `null`.
 pub fn set_null(text: &str, key: &str) -> String {
     set_raw(text, key, "null")

@@ -13,15 +13,14 @@ use crate::error::WoError;
 use crate::failpoint;
 use crate::git::Repo;
 use crate::git::worktrees::Worktree;
+use crate::git::worktrees::parse_lock_reason;
 use crate::inventory::{Inventory, Source};
 use crate::model::marker;
 use crate::model::record::{Outcome, Phase, Record};
-use crate::model::session::holds;
+use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
-use crate::model::yaml_edit::set_scalar;
-use crate::ops::jobs::Jobs;
-use crate::ops::transition;
+use crate::ops::journal::{self, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 #[derive(Debug, Clone)]
 pub struct FinishOptions {
@@ -53,6 +52,13 @@ pub struct FinishOutcome {
 pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let id = &opts.id;
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    if let Some(bad) = inv
+        .bad_records
+        .iter()
+        .find(|b| b.ref_name == crate::git::records::ref_name(id.as_str()))
+    {
+        return Err(journal::invalid_record(id, &anyhow::anyhow!("{}", bad.why)));
+    }
     let wos = inv.wos();
     let view = wos
         .get(id)
@@ -77,7 +83,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             .fix(format!("git wo take {id} --resume"))
             .into());
     }
-    match holds(&repo.current_git_dir, r) {
+    let holder = holds(&repo.current_git_dir, r);
+    // A finish that was interrupted may be completed by its owner once the process
+    // that ran it is gone (its worktree, and so its session, may be gone too).
+    let rerun_by_owner = r.phase == Phase::Finishing
+        && r.lock.as_ref().is_some_and(|l| l.owner == opts.owner)
+        && journal::holder_gone(r, inv.now);
+    match holder {
         Ok(true) => {}
         Err(old) => {
             return Err(WoError::conflict(format!(
@@ -90,25 +102,28 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             ))
             .into());
         }
-        Ok(false) if opts.force => {}
+        Ok(false) if opts.force || rerun_by_owner => {}
         Ok(false) => {
             let holder = r.lock.as_ref().map_or_else(
                 || "nobody".to_owned(),
                 |l| format!("{} until {}", l.owner, l.expires_at.to_rfc3339()),
             );
+            let wt = own_worktree(&inv, id, r)
+                .map(|w| {
+                    format!(
+                        "cd {} && ",
+                        crate::error::shell_quote(&w.path.to_string_lossy())
+                    )
+                })
+                .unwrap_or_default();
             return Err(WoError::conflict(format!("{id} is held by {holder}; only the holder finishes it")).fix(format!(
-                "run it inside the WO's worktree, or: git wo finish {id} --result … --force (recorded)"
+                "{wt}git wo finish {id} --result … (from the WO's worktree), or: git wo finish {id} --result … --force (recorded)"
             ))
             .into());
         }
     }
-    let forced = opts.force && holds(&repo.current_git_dir, r) != Ok(true);
-    let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
-    let wt: Option<Worktree> = view
-        .worktrees
-        .iter()
-        .find(|w| w.exists)
-        .map(|w| (*w).clone());
+    let forced = opts.force && holder != Ok(true) && !rerun_by_owner;
+    let wt: Option<Worktree> = own_worktree(&inv, id, r).filter(|w| w.exists).cloned();
     let file = view
         .files
         .first()
@@ -123,10 +138,11 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                 .and_then(|b| repo.branch_tip(b).ok().flatten())
         });
 
+    let mut steps = Vec::new();
     // (1) Verify, unless resuming a finish whose verdict is already recorded.
-    let (stored, outcome, failed_command) = if r.phase == Phase::Finishing {
+    let (outcome, failed_command) = if r.phase == Phase::Finishing {
         let outcome = r.result.clone().context("finishing record has no result")?;
-        (stored.clone(), outcome, None)
+        (outcome, None)
     } else {
         let (verdict, verified, failed_command) = match &opts.skip_reason {
             Some(_) => (opts.verdict, None, None),
@@ -137,45 +153,53 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                     (true, _) => (opts.verdict, Some(false), None),
                     (false, None) => {
                         return Err(WoError::failed(format!("{id}: its worktree is missing, verify.commands cannot run"))
-                            .fix(format!("git wo finish {id} --result {} --skip-verification --reason \"worktree lost\"", opts.verdict))
+                            .fix(format!("git wo finish {id} --result {} --skip-verification --reason 'worktree lost'", opts.verdict))
                             .into());
                     }
                     (false, Some(dir)) => match run_verify(&commands, &dir)? {
                         None => (opts.verdict, Some(true), None),
-                        Some(cmd) => (State::Failed, Some(false), Some(cmd)),
+                        Some(failure) if opts.verdict == State::Done => {
+                            // A failing verify is a gate: the WO stays running.
+                            let shown = crate::error::shell_quote(&dir.to_string_lossy());
+                            return Err(WoError::failed(format!(
+                                "{id}: verify failed: `{}` (exit {}); {id} is still running, its worktree kept\n{}",
+                                failure.command, failure.status, failure.tail
+                            ))
+                            .fix(format!(
+                                "fix it in {shown}, then: git wo finish {id} --result done (or --result failed to record a failure)"
+                            ))
+                            .into());
+                        }
+                        Some(failure) => (State::Failed, Some(false), Some(failure.command)),
                     },
                 }
             }
         };
         failpoint::hit("finish:after-verify");
-        let now = Utc::now();
         let outcome = Outcome {
             verdict,
             verified: verified == Some(true),
             skip_verification_reason: opts.skip_reason.clone(),
             tip: tip.map(|t| t.to_string()),
-            finished_at: now,
+            finished_at: Utc::now(),
         };
         // (2) Phase finishing: the verdict is recorded before anything moves.
-        let finishing = Record {
-            phase: Phase::Finishing,
-            result: Some(outcome.clone()),
-            note: forced.then(|| format!("finish forced by {}", opts.owner)),
-            updated_at: now,
-            ..r.clone()
-        };
-        let original = std::fs::read(jobs.abs(&file.rel_path))?;
-        let s = transition::commit(
-            repo,
-            Some(&stored),
-            &finishing,
-            &original,
-            "finishing",
-            &opts.owner,
-            &[],
-        )?;
-        failpoint::hit("finish:after-phase");
-        (s, outcome, failed_command)
+        steps.push(Step::Record(Box::new(RecordWrite {
+            record: Record {
+                phase: Phase::Finishing,
+                result: Some(outcome.clone()),
+                note: forced.then(|| format!("finish forced by {}", opts.owner)),
+                updated_at: outcome.finished_at,
+                ..r.clone()
+            },
+            yaml: OrderYaml::Bytes(file.bytes.clone()),
+            action: "finishing",
+            owner: opts.owner.clone(),
+            lines: Vec::new(),
+            parent: Parent::Previous,
+            fixed_time: false,
+        })));
+        (outcome, failed_command)
     };
     let verified_word = match (&outcome.skip_verification_reason, outcome.verified) {
         (Some(_), _) => "skipped",
@@ -188,27 +212,25 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         .finished_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let target = outcome.verdict;
-    let moved = if file.folder == target {
-        file.rel_path.clone()
-    } else {
-        jobs.move_to(&file.rel_path, target, id.as_str())?
-    };
-    let current = std::fs::read_to_string(jobs.abs(&moved))?;
-    let mut text = set_scalar(&current, "status", target.as_str());
-    text = set_scalar(&text, "result", target.as_str());
-    text = set_scalar(&text, "finished_at", &stamp);
-    text = set_scalar(&text, "closed_at", &stamp);
+    let mut edits: Vec<(String, String)> = vec![
+        ("status".into(), target.as_str().into()),
+        ("result".into(), target.as_str().into()),
+        ("finished_at".into(), stamp.clone()),
+        ("closed_at".into(), stamp),
+    ];
     if let Some(t) = &outcome.tip {
-        text = set_scalar(&text, "verified_at_sha", t);
+        edits.push(("verified_at_sha".into(), t.clone()));
     }
     if let Some(reason) = &outcome.skip_verification_reason {
-        text = set_scalar(&text, "skip_verification_reason", reason);
+        edits.push(("skip_verification_reason".into(), reason.clone()));
     }
-    if text != current {
-        jobs.rewrite(&moved, text.as_bytes())?;
-    }
-    jobs.remove_lock(id.as_str())?;
-    failpoint::hit("finish:after-move");
+    steps.push(Step::PlaceYaml {
+        from: file.rel_path.clone(),
+        bytes: file.bytes.clone(),
+        to: target,
+        edits,
+    });
+    steps.push(Step::RemoveLock);
 
     // (4) Result marker on the branch tip.
     let result_line = outcome
@@ -216,62 +238,70 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         .as_ref()
         .map(|t| marker::result(id.as_str(), target, verified_of(verified_word), t));
     if let (Some(line), Some(t)) = (&result_line, tip) {
-        marker::write(repo, t, line)?;
+        steps.push(Step::Marker {
+            target: t,
+            line: line.clone(),
+        });
     }
-    failpoint::hit("finish:after-marker");
 
-    // (5) Worktree: unlock and remove when safe, else keep and say why.
+    // (5) Worktree: removed when safe, else kept, and why.
     let mut kept_because = Vec::new();
-    let mut removed = false;
     if let Some(w) = &wt {
         if opts.keep_worktree {
             kept_because.push("--keep-worktree".to_owned());
         } else {
             let disposable = |p: &str| repo.config.is_disposable(p);
             kept_because = repo.removal_blockers(w, &disposable);
-            if kept_because.is_empty() {
-                let _ = std::fs::remove_file(w.admin_dir.join(crate::model::session::FILE));
-                match repo
-                    .unlock_worktree(w)
-                    .and_then(|_| repo.remove_worktree(&w.path))
-                {
-                    Ok(()) => removed = true,
-                    Err(e) => kept_because.push(format!("git worktree remove failed: {e:#}")),
-                }
-            }
         }
-        if !removed {
-            // Kept: release git-wo's lock so gc may judge it later; the work stays.
-            if w.locked
-                .as_deref()
-                .is_some_and(|r| r.starts_with("git-wo "))
-            {
-                let _ = repo.unlock_worktree(w);
-            }
-            let _ = std::fs::remove_file(w.admin_dir.join(crate::model::session::FILE));
-        }
+        steps.push(Step::ReleaseWorktree {
+            path: w.path.clone(),
+            remove: kept_because.is_empty(),
+        });
     }
-    failpoint::hit("finish:after-worktree");
 
     // (6) Record idle, lock cleared.
-    let lines: Vec<String> = result_line.iter().cloned().collect();
-    let idle = Record {
-        state: target,
-        phase: Phase::Idle,
-        lock: None,
-        result: Some(outcome.clone()),
-        updated_at: Utc::now(),
-        ..stored.record.clone()
+    steps.push(Step::Record(Box::new(RecordWrite {
+        record: Record {
+            state: target,
+            phase: Phase::Idle,
+            lock: None,
+            result: Some(outcome.clone()),
+            updated_at: Utc::now(),
+            note: forced
+                .then(|| format!("finish forced by {}", opts.owner))
+                .or_else(|| r.note.clone()),
+            ..r.clone()
+        },
+        yaml: OrderYaml::Placed,
+        action: "finish",
+        owner: opts.owner.clone(),
+        lines: result_line.iter().cloned().collect(),
+        parent: Parent::Previous,
+        fixed_time: false,
+    })));
+    let plan = Plan {
+        id: id.clone(),
+        op: "finish",
+        steps,
+        recovery: Recovery::RollForward,
     };
-    transition::commit(
-        repo,
-        Some(&stored),
-        &idle,
-        text.as_bytes(),
-        "finish",
-        &opts.owner,
-        &lines,
-    )?;
+    let mut journal = Journal::new(repo, &inv.jobs_rel, Some(&stored));
+    let applied = journal.apply(&plan).map_err(|e| {
+        let w = crate::error::classify(&e);
+        if w.kind == crate::error::Kind::Conflict {
+            return e;
+        }
+        anyhow::Error::from(WoError {
+            kind: w.kind,
+            message: format!("{id}: finish stopped: {}", w.message),
+            fix: Some(format!(
+                "fix the cause, then rerun: git wo finish {id} --result {target}"
+            )),
+        })
+    })?;
+    if wt.is_some() && !applied.worktree_removed && kept_because.is_empty() {
+        kept_because.push("git worktree remove failed".into());
+    }
 
     Ok(FinishOutcome {
         schema: "git-wo.finish.v1",
@@ -281,12 +311,38 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         verified: verified_word,
         failed_command,
         tip: outcome.tip.clone(),
-        yaml: moved.to_string_lossy().into_owned(),
+        yaml: applied
+            .yaml
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         worktree: wt.as_ref().map(|w| w.path.to_string_lossy().into_owned()),
-        worktree_removed: removed,
+        worktree_removed: applied.worktree_removed,
         worktree_kept_because: kept_because,
         forced,
     })
+}
+
+/// The worktree that belongs to this take of the WO, by git's metadata and the record
+/// (never by the YAML's `worktree:` field, which anyone can edit): its session file
+/// names this WO and token, or its git lock reason does, or it is at the record's path.
+pub fn own_worktree<'i>(inv: &'i Inventory, id: &WoId, r: &Record) -> Option<&'i Worktree> {
+    let linked = || inv.worktrees.iter().filter(|w| !w.is_main);
+    linked()
+        .find(|w| {
+            Session::read(&w.admin_dir).is_some_and(|s| s.id == id.as_str() && s.token == r.token)
+        })
+        .or_else(|| {
+            linked().find(|w| {
+                w.locked
+                    .as_deref()
+                    .and_then(parse_lock_reason)
+                    .is_some_and(|(i, t)| i == id.as_str() && t == Some(r.token))
+            })
+        })
+        .or_else(|| {
+            let at = inv.resolve(r.worktree.as_deref()?);
+            linked().find(|w| w.path == at)
+        })
 }
 
 fn verified_of(word: &str) -> Option<bool> {
@@ -297,20 +353,44 @@ fn verified_of(word: &str) -> Option<bool> {
     }
 }
 
-/// Run each command with `sh -c` in `dir`, output to stderr. Returns the first failing one.
-fn run_verify(commands: &[String], dir: &std::path::Path) -> Result<Option<String>> {
+/// A verify command that failed: the command, its exit status and the last lines of
+/// its output.
+pub struct VerifyFailure {
+    pub command: String,
+    pub status: String,
+    pub tail: String,
+}
+
+/// Run each command with `sh -c` in `dir`, its output copied to stderr. Returns the
+/// first failing one.
+fn run_verify(commands: &[String], dir: &std::path::Path) -> Result<Option<VerifyFailure>> {
     for cmd in commands {
         eprintln!("git wo: verify: {cmd}");
-        let status = Command::new("sh")
+        let out = Command::new("sh")
             .arg("-c")
-            .arg(cmd)
+            .arg(format!("exec 2>&1\n{cmd}"))
             .current_dir(dir)
             .stdin(Stdio::null())
-            .stdout(std::io::stderr())
-            .status()
+            .stderr(Stdio::inherit())
+            .output()
             .with_context(|| format!("running verify command `{cmd}`"))?;
-        if !status.success() {
-            return Ok(Some(cmd.clone()));
+        let text = String::from_utf8_lossy(&out.stdout);
+        eprint!("{text}");
+        if !out.status.success() {
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(15)..]
+                .iter()
+                .map(|l| format!("  | {l}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Ok(Some(VerifyFailure {
+                command: cmd.clone(),
+                status: out
+                    .status
+                    .code()
+                    .map_or_else(|| "killed".into(), |c| c.to_string()),
+                tail,
+            }));
         }
     }
     Ok(None)

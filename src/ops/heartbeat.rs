@@ -9,14 +9,14 @@ use serde::Serialize;
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::git::records::Stored;
+use crate::inventory::{Inventory, Source};
 use crate::model::lockfile::LockFile;
 use crate::model::record::{Lease, Phase, Record};
 use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
-use crate::ops::transition;
+use crate::ops::journal::{self, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 pub const ACTION: &str = "heartbeat";
 
@@ -43,11 +43,31 @@ pub struct Renewed {
 
 /// Renew `id`'s lease for `lease` from now. Only the holder, or `force` (recorded).
 pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) -> Result<Renewed> {
-    let stored = repo.read_record(id.as_str())?.ok_or_else(|| {
-        WoError::usage(format!("{id} has no record: nothing to renew"))
-            .fix(format!("git wo init, then git wo take {id}"))
+    // The same checks as every command: a symlinked state folder is refused.
+    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let stored = match repo.read_record(id.as_str()) {
+        Ok(s) => s,
+        Err(e) => return Err(journal::invalid_record(id, &e)),
+    };
+    let stored = stored.ok_or_else(|| {
+        if inv.wos().contains_key(id) {
+            WoError::usage(format!("{id} has no record: nothing to renew"))
+                .fix(format!("git wo init, then git wo take {id}"))
+        } else {
+            WoError::usage(format!("{id} does not exist (no YAML, no record)")).fix("git wo list")
+        }
     })?;
     let r = &stored.record;
+    if r.phase.in_flight() {
+        // Renewing now would move the record under a take or finish in flight.
+        let who = r.lock.as_ref().map_or("someone", |l| l.owner.as_str());
+        return Err(WoError::conflict(format!(
+            "{id}: a {} by {who} is in progress; its lease is not renewed meanwhile",
+            r.phase.as_str()
+        ))
+        .fix(format!("wait for it, then: git wo show {id}"))
+        .into());
+    }
     if r.state != State::Running || r.phase == Phase::Idle {
         return Err(WoError::usage(format!(
             "{id} is {} ({}), not held",
@@ -102,16 +122,22 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         note: forced.then(|| format!("lease renewed by {owner} with --force")),
         ..r.clone()
     };
-    write_renewal(repo, &stored, &record, owner)?;
-    let jobs = Jobs::new(&repo.control_root, &repo.jobs_rel());
-    let mut recreated = false;
-    if !jobs.lock_exists(id.as_str()) {
-        jobs.create_lock(
-            id.as_str(),
-            &LockFile::render(lock.acquired_at, lock.pid, &lock.owner, &lock.host),
-        )?;
-        recreated = true;
+    let mut steps = vec![Step::Record(Box::new(renewal(record, owner)))];
+    let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
+    let recreated = !jobs.lock_present(id.as_str());
+    if recreated {
+        steps.push(Step::CreateLock {
+            text: LockFile::render(lock.acquired_at, lock.pid, &lock.owner, &lock.host),
+            replace: false,
+        });
     }
+    let plan = Plan {
+        id: id.clone(),
+        op: ACTION,
+        steps,
+        recovery: Recovery::RollForward,
+    };
+    Journal::new(repo, &inv.jobs_rel, Some(&stored)).apply(&plan)?;
     Ok(Renewed {
         schema: "git-wo.heartbeat.v1",
         id: id.to_string(),
@@ -123,29 +149,18 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
     })
 }
 
-/// Commit a renewal: parent = the last transition (skipping earlier renewals).
-fn write_renewal(repo: &Repo, stored: &Stored, record: &Record, owner: &str) -> Result<Stored> {
-    let commit = repo.gix.find_commit(stored.commit)?;
-    let is_renewal = commit
-        .message_raw_sloppy()
-        .starts_with(format!("wo: {ACTION} ").as_bytes());
-    let parent = if is_renewal {
-        commit.parent_ids().next().map(|p| p.detach())
-    } else {
-        Some(stored.commit)
-    };
-    let yaml = repo.order_yaml_at(stored.commit)?.unwrap_or_default();
-    transition::commit_with_parent(
-        repo,
-        Some(stored),
-        parent,
+/// A renewal: its parent is the last transition (it replaces an earlier renewal), its
+/// YAML the one of the commit it replaces.
+fn renewal(record: Record, owner: &str) -> RecordWrite {
+    RecordWrite {
         record,
-        &yaml,
-        ACTION,
-        owner,
-        &[],
-        false,
-    )
+        yaml: OrderYaml::Unchanged,
+        action: ACTION,
+        owner: owner.to_owned(),
+        lines: Vec::new(),
+        parent: Parent::LastTransition,
+        fixed_time: false,
+    }
 }
 
 /// Renew silently when the command runs inside a WO worktree whose session holds a
@@ -181,5 +196,11 @@ pub fn auto_renew(repo: &Repo) {
         updated_at: now,
         ..r.clone()
     };
-    let _ = write_renewal(repo, &stored, &record, &lock.owner.clone());
+    let plan = Plan {
+        id,
+        op: ACTION,
+        steps: vec![Step::Record(Box::new(renewal(record, &lock.owner.clone())))],
+        recovery: Recovery::RollForward,
+    };
+    let _ = Journal::new(repo, &repo.jobs_rel(), Some(&stored)).apply(&plan);
 }

@@ -14,8 +14,9 @@ use crate::git::command::git;
 use crate::inventory::{Inventory, Source, WoView};
 use crate::model::record::{Lease, Phase, Record};
 use crate::model::state::State;
+use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
-use crate::ops::transition;
+use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 #[derive(Debug, Serialize)]
 pub struct Initialized {
@@ -83,6 +84,18 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     jobs.ensure_dirs()?;
 
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    if let Some(bad) = inv.bad_records.first() {
+        let name = bad
+            .ref_name
+            .strip_prefix(crate::git::records::PREFIX)
+            .unwrap_or(&bad.ref_name);
+        if let Ok(id) = WoId::parse(name) {
+            return Err(crate::ops::journal::invalid_record(
+                &id,
+                &anyhow::anyhow!("{}", bad.why),
+            ));
+        }
+    }
     let mut imported = Vec::new();
     let mut refused = Vec::new();
     let mut already = 0;
@@ -99,20 +112,22 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
             continue;
         }
         let file = view.files[0];
-        let bytes = fs::read(jobs.abs(&file.rel_path))
-            .with_context(|| format!("{id}: reading {}", file.rel_path.display()))?;
         let record = import_record(&inv, &view, file.folder, id.as_str());
-        transition::commit_with_parent(
-            repo,
-            None,
-            None,
-            &record,
-            &bytes,
-            "import",
-            "git-wo",
-            &[],
-            true,
-        )?;
+        let plan = Plan {
+            id: id.clone(),
+            op: "init",
+            steps: vec![Step::Record(Box::new(RecordWrite {
+                record,
+                yaml: OrderYaml::Bytes(file.bytes.clone()),
+                action: "import",
+                owner: "git-wo".into(),
+                lines: Vec::new(),
+                parent: Parent::Previous,
+                fixed_time: true,
+            }))],
+            recovery: Recovery::RollForward,
+        };
+        Journal::new(repo, &inv.jobs_rel, None).apply(&plan)?;
         imported.push(id.to_string());
     }
     Ok(Initialized {

@@ -134,8 +134,10 @@ impl Jobs {
         }
     }
 
-    pub fn lock_exists(&self, id: &str) -> bool {
-        self.abs(&self.lock_rel(id)).exists()
+    /// Whether anything (a file, a directory, a link, even a dangling one) is at the
+    /// `.lock` path: never follows a link.
+    pub fn lock_present(&self, id: &str) -> bool {
+        fs::symlink_metadata(self.abs(&self.lock_rel(id))).is_ok()
     }
 }
 

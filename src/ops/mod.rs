@@ -7,6 +7,7 @@ pub mod finish;
 pub mod heartbeat;
 pub mod init;
 pub mod jobs;
+pub mod journal;
 pub mod requeue;
 pub mod take;
 pub mod transition;

@@ -12,9 +12,7 @@ use crate::inventory::{Inventory, Source};
 use crate::model::record::{Phase, Record};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
-use crate::model::yaml_edit::set_scalar;
-use crate::ops::jobs::Jobs;
-use crate::ops::transition;
+use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 #[derive(Debug, Serialize)]
 pub struct Requeued {
@@ -89,50 +87,66 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
             .into());
         }
     }
-    let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
     let now = Utc::now();
     let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let current = std::fs::read_to_string(jobs.abs(&file.rel_path))
-        .with_context(|| format!("{id}: reading {}", file.rel_path.display()))?;
-    let mut text = set_scalar(&current, "status", "pending");
-    text = set_scalar(&text, "requeued_at", &stamp);
-    text = set_scalar(&text, "requeue_reason", reason);
+    let edits: Vec<(String, String)> = vec![
+        ("status".into(), "pending".into()),
+        ("requeued_at".into(), stamp),
+        ("requeue_reason".into(), reason.to_owned()),
+    ];
+    let text = crate::model::yaml_edit::edit_fields(file.text().unwrap_or_default(), &edits)
+        .map_err(|why| {
+            WoError::usage(format!(
+                "{id}: {} cannot be edited safely: {why}",
+                file.rel_path.display()
+            ))
+            .fix(format!("git wo lint {id}"))
+        })?;
 
     // The record first: it is the truth if we stop half-way.
+    let mut steps = Vec::new();
     if let Some(stored) = view.record {
-        let next = Record {
-            state: State::Pending,
-            phase: Phase::Idle,
-            lock: None,
-            result: None,
-            note: Some(format!("requeued by {owner}: {reason}")),
-            updated_at: now,
-            ..stored.record.clone()
-        };
-        transition::commit(
-            repo,
-            Some(stored),
-            &next,
-            text.as_bytes(),
-            "requeue",
-            owner,
-            &[format!("[{id}] requeue: {reason}")],
-        )?;
+        steps.push(Step::Record(Box::new(RecordWrite {
+            record: Record {
+                state: State::Pending,
+                phase: Phase::Idle,
+                lock: None,
+                result: None,
+                note: Some(format!("requeued by {owner}: {reason}")),
+                updated_at: now,
+                ..stored.record.clone()
+            },
+            yaml: OrderYaml::Bytes(text.into_bytes()),
+            action: "requeue",
+            owner: owner.to_owned(),
+            lines: vec![format!("[{id}] requeue: {reason}")],
+            parent: Parent::Previous,
+            fixed_time: false,
+        })));
     }
-    let moved = jobs.move_to(&file.rel_path, State::Pending, id.as_str())?;
-    jobs.rewrite(&moved, text.as_bytes())?;
-    jobs.remove_lock(id.as_str())?;
+    steps.push(Step::PlaceYaml {
+        from: file.rel_path.clone(),
+        bytes: file.bytes.clone(),
+        to: State::Pending,
+        edits,
+    });
+    steps.push(Step::RemoveLock);
     let mut worktree_kept = None;
-    for w in view.worktrees.iter().filter(|w| w.exists) {
-        if w.locked
-            .as_deref()
-            .is_some_and(|r| r.starts_with("git-wo "))
-        {
-            repo.unlock_worktree(w)?;
-        }
-        let _ = std::fs::remove_file(w.admin_dir.join(crate::model::session::FILE));
+    for w in view.worktrees.iter().filter(|w| w.exists && !w.is_main) {
+        steps.push(Step::ReleaseWorktree {
+            path: w.path.clone(),
+            remove: false,
+        });
         worktree_kept = Some(w.path.to_string_lossy().into_owned());
     }
+    let plan = Plan {
+        id: id.clone(),
+        op: "requeue",
+        steps,
+        recovery: Recovery::RollForward,
+    };
+    let applied = Journal::new(repo, &inv.jobs_rel, view.record).apply(&plan)?;
+    let moved = applied.yaml.unwrap_or_else(|| file.rel_path.clone());
     let branch = record
         .and_then(|r| r.branch.clone())
         .or_else(|| file.field("branch"));

@@ -4,7 +4,7 @@
 //! record back. A crash leaves phase `taking`, which `take --resume` rolls forward:
 //! every step is idempotent.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -12,10 +12,8 @@ use gix::ObjectId;
 use serde::Serialize;
 
 use crate::error::WoError;
-use crate::failpoint;
 use crate::git::Repo;
 use crate::git::records::Stored;
-use crate::git::worktrees::{self, Head, Worktree};
 use crate::inventory::{Inventory, Source, WoView};
 use crate::model::lockfile::LockFile;
 use crate::model::marker;
@@ -23,9 +21,9 @@ use crate::model::record::{Lease, Phase, Record};
 use crate::model::session::{Session, new_session_id};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
-use crate::model::yaml_edit::set_scalar;
-use crate::ops::jobs::Jobs;
-use crate::ops::transition;
+use crate::ops::journal::{
+    self, Applied, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step,
+};
 
 #[derive(Debug, Clone)]
 pub struct TakeOptions {
@@ -54,30 +52,16 @@ pub struct TakeOutcome {
     pub resumed: bool,
 }
 
-/// What a take created, to be undone newest first if a later step fails.
-enum Undo {
-    Record {
-        prev: Option<ObjectId>,
-        ours: ObjectId,
-    },
-    Branch {
-        name: String,
-        at: ObjectId,
-    },
-    Worktree {
-        path: PathBuf,
-    },
-    Yaml {
-        now_at: PathBuf,
-        was_at: PathBuf,
-        bytes: Vec<u8>,
-    },
-    LockFile,
-}
-
 pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let id = &opts.id;
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    if let Some(bad) = inv
+        .bad_records
+        .iter()
+        .find(|b| b.ref_name == crate::git::records::ref_name(id.as_str()))
+    {
+        return Err(journal::invalid_record(id, &anyhow::anyhow!("{}", bad.why)));
+    }
     let wos = inv.wos();
     let empty = WoView::default();
     let view = wos.get(id).unwrap_or(&empty);
@@ -90,18 +74,10 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let file = view.files.first().copied().ok_or_else(|| {
         WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel)).fix("git wo list")
     })?;
-    let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
-    let original = std::fs::read(jobs.abs(&file.rel_path))
-        .with_context(|| format!("{id}: reading {}", file.rel_path.display()))?;
     let title = file.title();
 
-    // (2) The claim.
     let now = Utc::now();
-    let branch = prev
-        .as_ref()
-        .and_then(|s| s.record.branch.clone())
-        .or_else(|| file.field("branch"))
-        .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
+    let branch = branch_of(repo, id, prev.as_ref(), file)?;
     let existing_tip = repo.branch_tip(&branch)?;
     let base = match (&opts.base, existing_tip) {
         (Some(rev), Some(tip)) => {
@@ -154,57 +130,57 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     } else {
         "claim"
     };
-    let claimed = transition::commit(
-        repo,
-        prev.as_ref(),
-        &record,
-        &original,
+    let claim = RecordWrite {
+        record: record.clone(),
+        yaml: OrderYaml::Bytes(file.bytes.clone()),
         action,
-        &opts.owner,
-        &[],
-    )?;
-    failpoint::hit("take:after-claim");
-
-    let mut undo = vec![Undo::Record {
-        prev: prev.as_ref().map(|p| p.commit),
-        ours: claimed.commit,
-    }];
-    let replace_lock = stolen_from.is_some();
-    let steps = Steps {
+        owner: opts.owner.clone(),
+        lines: Vec::new(),
+        parent: Parent::Previous,
+        fixed_time: false,
+    };
+    let shape = Shape {
         repo,
-        jobs: &jobs,
         id,
         opts,
         record: &record,
         branch: &branch,
         base,
         worktree_rel: &worktree_rel,
-        replace_lock,
+        yaml_from: file.rel_path.clone(),
+        yaml_bytes: file.bytes.clone(),
+        resuming: false,
+        replace_lock: stolen_from.is_some(),
     };
-    match steps.run(&inv, &claimed, &original, &mut undo) {
-        Ok(mut outcome) => {
-            outcome.stolen_from = stolen_from;
-            Ok(outcome)
-        }
-        Err(e) => {
-            let undo_errors = undo_all(repo, &jobs, id, undo);
-            let mut msg = format!("{id}: take failed and was undone: {e:#}");
-            for u in &undo_errors {
-                msg.push_str(&format!("\n  undo problem: {u}"));
-            }
-            let err = match e.downcast_ref::<WoError>() {
-                Some(w) => WoError {
-                    exit: w.exit,
-                    message: msg,
-                    fix: w.fix.clone(),
-                },
-                None => {
-                    WoError::failed(msg).fix(format!("git wo audit; then retry: git wo take {id}"))
-                }
-            };
-            Err(err.into())
-        }
+    let plan = shape.plan(claim);
+    let mut journal = Journal::new(repo, &inv.jobs_rel, prev.as_ref());
+    let applied = journal.apply(&plan)?;
+    let mut outcome = shape.outcome(&applied)?;
+    outcome.stolen_from = stolen_from;
+    Ok(outcome)
+}
+
+/// The branch of a take: the record's, else the YAML's `branch:`, else the default.
+/// A name that could be read as an option, or is no valid branch name, is refused.
+fn branch_of(
+    repo: &Repo,
+    id: &WoId,
+    prev: Option<&Stored>,
+    file: &crate::model::order::OrderFile,
+) -> Result<String> {
+    let branch = prev
+        .and_then(|s| s.record.branch.clone())
+        .or_else(|| file.field("branch"))
+        .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
+    if let Some(why) = crate::model::branch::problem(&branch) {
+        return Err(WoError::usage(format!("{id}: {why}"))
+            .fix(format!(
+                "fix `branch:` in {} (or remove it for the default), then git wo lint {id}",
+                crate::error::shell_quote(&file.rel_path.to_string_lossy())
+            ))
+            .into());
     }
+    Ok(branch)
 }
 
 /// (1) Validation. Returns the previous holder when this take is a steal.
@@ -363,188 +339,145 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
     Ok(None)
 }
 
-struct Steps<'a> {
+/// The steps (3)–(7) of a take, shared by a take and its resume.
+struct Shape<'a> {
     repo: &'a Repo,
-    jobs: &'a Jobs,
     id: &'a WoId,
     opts: &'a TakeOptions,
     record: &'a Record,
     branch: &'a str,
     base: ObjectId,
     worktree_rel: &'a str,
+    yaml_from: PathBuf,
+    yaml_bytes: Vec<u8>,
+    /// A resume reuses (and repairs) what the interrupted take made.
+    resuming: bool,
     /// A steal or a resume rewrites the `.lock` file instead of creating it.
     replace_lock: bool,
 }
 
-impl Steps<'_> {
-    /// Steps (3)–(7); every step is idempotent so that `--resume` can rerun them.
-    fn run(
-        &self,
-        inv: &Inventory,
-        claimed: &Stored,
-        original: &[u8],
-        undo: &mut Vec<Undo>,
-    ) -> Result<TakeOutcome> {
-        let (repo, id) = (self.repo, self.id);
-        // (3) Branch: reuse, never delete one that existed before.
-        let branch_created = match repo.branch_tip(self.branch)? {
-            Some(_) => false,
-            None => {
-                repo.create_branch(self.branch, self.base)?;
-                undo.push(Undo::Branch {
-                    name: self.branch.to_owned(),
-                    at: self.base,
-                });
-                true
-            }
-        };
-        failpoint::hit("take:after-branch");
+impl Shape<'_> {
+    fn worktree_path(&self) -> PathBuf {
+        crate::git::repo::canonical(&self.repo.worktree_root()).join(self.id.as_str())
+    }
 
-        // (4) Worktree, git-locked with a reason naming the WO and token.
-        let reason = format!("git-wo {id} token={}", self.record.token);
-        let root = repo.worktree_root();
-        std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
-        let path = crate::git::repo::canonical(&root).join(id.as_str());
-        let (wt, worktree_created) = match find_worktree(repo, &path) {
-            Some(wt) if wt.exists => {
-                if wt.head != Head::Branch(self.branch.to_owned()) {
-                    return Err(WoError::failed(format!(
-                        "{id}: worktree {} exists but is not on {}",
-                        path.display(),
-                        self.branch
-                    ))
-                    .fix(format!("git -C {} switch {}", path.display(), self.branch))
-                    .into());
-                }
-                repo.lock_worktree(&wt, &reason)?;
-                (wt, false)
-            }
-            Some(_) => {
-                return Err(WoError::failed(format!(
-                    "{id}: {} is registered but missing (prunable)",
-                    path.display()
-                ))
-                .fix("git worktree prune")
-                .into());
-            }
-            None => {
-                if std::fs::symlink_metadata(&path).is_ok() {
-                    return Err(WoError::failed(format!(
-                        "{id}: {} exists and is not a worktree of this repository",
-                        path.display()
-                    ))
-                    .fix(format!("move {} away, then retry", path.display()))
-                    .into());
-                }
-                repo.add_worktree(&path, self.branch, &reason)?;
-                undo.push(Undo::Worktree { path: path.clone() });
-                let wt = find_worktree(repo, &path)
-                    .with_context(|| format!("{id}: git did not register {}", path.display()))?;
-                (wt, true)
-            }
-        };
-        let lease = self
-            .record
-            .lock
-            .as_ref()
-            .context("claimed record has no lock")?;
-        Session {
-            id: id.to_string(),
-            session: lease.session.clone(),
-            token: self.record.token,
-        }
-        .write(&wt.admin_dir)?;
-        failpoint::hit("take:after-worktree");
-
-        // (5) YAML to running/ with the take fields; `.lock` created exclusively.
-        let wos = inv.wos();
-        let file = wos.get(id).and_then(|v| v.files.first().copied());
-        let yaml_rel = match file {
-            Some(f) if f.folder == State::Pending => {
-                let moved = self
-                    .jobs
-                    .move_to(&f.rel_path, State::Running, id.as_str())?;
-                undo.push(Undo::Yaml {
-                    now_at: moved.clone(),
-                    was_at: f.rel_path.clone(),
-                    bytes: original.to_vec(),
-                });
-                moved
-            }
-            Some(f) if f.folder == State::Running => f.rel_path.clone(),
-            _ => {
-                return Err(WoError::failed(format!(
-                    "{id}: its YAML is neither in pending/ nor running/"
-                ))
-                .fix("git wo audit")
-                .into());
-            }
-        };
-        let current = std::fs::read_to_string(self.jobs.abs(&yaml_rel))
-            .with_context(|| format!("{id}: reading {}", yaml_rel.display()))?;
-        let started = current_or_now(&current, lease.acquired_at);
-        let mut text = set_scalar(&current, "status", "running");
-        text = set_scalar(&text, "owner", &self.opts.owner);
-        text = set_scalar(&text, "branch", self.branch);
-        text = set_scalar(&text, "worktree", self.worktree_rel);
-        text = set_scalar(&text, "started_at", &started);
-        if text != current {
-            self.jobs.rewrite(&yaml_rel, text.as_bytes())?;
-        }
-        failpoint::hit("take:after-move");
-        let lock_text = LockFile::render(lease.acquired_at, lease.pid, &lease.owner, &lease.host);
-        if self.replace_lock {
-            self.jobs.replace_lock(id.as_str(), &lock_text)?;
-        } else {
-            self.jobs.create_lock(id.as_str(), &lock_text)?;
-            undo.push(Undo::LockFile);
-        }
-        failpoint::hit("take:after-lockfile");
-
-        // (6) Intent marker on the commit the branch starts from.
+    /// The plan: `first` (the claim, or the resume's lease refresh), then branch,
+    /// worktree, session, YAML move, `.lock`, intent marker and phase active. Every
+    /// step is idempotent, so a resume runs the same plan.
+    fn plan(&self, first: RecordWrite) -> Plan {
+        let id = self.id;
+        let lease = self.record.lock.clone().unwrap_or_else(|| Lease {
+            owner: self.opts.owner.clone(),
+            session: new_session_id(),
+            host: crate::host::hostname(),
+            pid: std::process::id(),
+            acquired_at: Utc::now(),
+            renewed_at: Utc::now(),
+            expires_at: Utc::now() + self.opts.lease,
+        });
+        let started = current_or_now(&self.yaml_bytes, lease.acquired_at);
         let intent = marker::intent(id.as_str(), &self.record.title);
-        marker::write(repo, self.base, &intent)?;
-        failpoint::hit("take:after-marker");
-
-        // (7) Phase active.
+        let path = self.worktree_path();
         let active = Record {
             phase: Phase::Active,
             updated_at: Utc::now(),
             ..self.record.clone()
         };
-        let done = transition::commit(
-            repo,
-            Some(claimed),
-            &active,
-            text.as_bytes(),
-            "take",
-            &self.opts.owner,
-            &[intent],
-        )?;
-        if let Some(Undo::Record { ours, .. }) = undo.first_mut() {
-            *ours = done.commit;
+        let steps = vec![
+            Step::Record(Box::new(first)),
+            Step::CreateBranch {
+                name: self.branch.to_owned(),
+                at: self.base,
+            },
+            Step::AddWorktree {
+                path: path.clone(),
+                branch: self.branch.to_owned(),
+                reason: format!("git-wo {id} token={}", self.record.token),
+                repair: self.resuming,
+            },
+            Step::WriteSession {
+                path,
+                session: Session {
+                    id: id.to_string(),
+                    session: lease.session.clone(),
+                    token: self.record.token,
+                },
+            },
+            Step::PlaceYaml {
+                from: self.yaml_from.clone(),
+                bytes: self.yaml_bytes.clone(),
+                to: State::Running,
+                edits: vec![
+                    ("status".into(), "running".into()),
+                    ("owner".into(), self.opts.owner.clone()),
+                    ("branch".into(), self.branch.to_owned()),
+                    ("worktree".into(), self.worktree_rel.to_owned()),
+                    ("started_at".into(), started),
+                ],
+            },
+            Step::CreateLock {
+                text: LockFile::render(lease.acquired_at, lease.pid, &lease.owner, &lease.host),
+                replace: self.replace_lock,
+            },
+            Step::Marker {
+                target: self.base,
+                line: intent.clone(),
+            },
+            Step::Record(Box::new(RecordWrite {
+                record: active,
+                yaml: OrderYaml::Placed,
+                action: "take",
+                owner: self.opts.owner.clone(),
+                lines: vec![intent],
+                parent: Parent::Previous,
+                fixed_time: false,
+            })),
+        ];
+        Plan {
+            id: id.clone(),
+            op: "take",
+            steps,
+            recovery: if self.resuming {
+                Recovery::RollForward
+            } else {
+                Recovery::Undo
+            },
         }
+    }
+
+    fn outcome(&self, applied: &Applied) -> Result<TakeOutcome> {
+        let lease = self
+            .record
+            .lock
+            .as_ref()
+            .context("claimed record has no lock")?;
         Ok(TakeOutcome {
             schema: "git-wo.take.v1",
-            id: id.to_string(),
+            id: self.id.to_string(),
             owner: self.opts.owner.clone(),
             token: self.record.token,
             branch: self.branch.to_owned(),
-            branch_created,
+            branch_created: applied.branch_created,
             base: self.base.to_string(),
-            worktree: wt.path,
-            worktree_created,
-            yaml: yaml_rel,
+            worktree: applied
+                .worktree
+                .as_ref()
+                .map_or_else(|| self.worktree_path(), |w| w.path.clone()),
+            worktree_created: applied.worktree_created,
+            yaml: applied
+                .yaml
+                .clone()
+                .unwrap_or_else(|| self.yaml_from.clone()),
             lease_expires_at: lease.expires_at,
             stolen_from: None,
-            resumed: self.opts.resume,
+            resumed: self.resuming,
         })
     }
 }
 
 /// Keep a `started_at` already written (a resumed take), else use the claim time.
-fn current_or_now(yaml: &str, now: DateTime<Utc>) -> String {
-    let existing = serde_yaml::from_str::<serde_yaml::Value>(yaml)
+fn current_or_now(yaml: &[u8], now: DateTime<Utc>) -> String {
+    let existing = serde_yaml::from_slice::<serde_yaml::Value>(yaml)
         .ok()
         .and_then(|v| {
             v.get("started_at")
@@ -553,13 +486,8 @@ fn current_or_now(yaml: &str, now: DateTime<Utc>) -> String {
     existing.unwrap_or_else(|| now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
-fn find_worktree(repo: &Repo, path: &Path) -> Option<Worktree> {
-    worktrees::list(&repo.common_dir, &repo.control_root)
-        .into_iter()
-        .find(|w| !w.is_main && w.path == path)
-}
-
-/// `take --resume`: roll an interrupted take (phase taking) of the same owner forward.
+/// `take --resume`: roll an interrupted take (phase taking) of the same owner forward,
+/// only when the process that started it is gone (lease expired, or dead on this host).
 fn resume(
     repo: &Repo,
     inv: &Inventory,
@@ -591,11 +519,26 @@ fn resume(
         ))
         .fix(format!(
             "git wo take {id} --resume --owner {} (as that owner)",
-            lock.owner
+            crate::error::shell_quote(&lock.owner)
         ))
         .into());
     }
-    let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
+    if !journal::holder_gone(r, inv.now) {
+        return Err(WoError::conflict(format!(
+            "{id}: its take is still running: pid {} on {} ({}), lease until {}",
+            lock.pid,
+            lock.host,
+            lock.owner,
+            lock.expires_at.to_rfc3339()
+        ))
+        .fix(format!("wait for it to finish: git wo show {id}"))
+        .into());
+    }
+    let file = view
+        .files
+        .first()
+        .copied()
+        .with_context(|| format!("{id}: no YAML to resume with"))?;
     let now = Utc::now();
     // Refresh the lease for this process; same token, same session.
     let record = Record {
@@ -608,25 +551,15 @@ fn resume(
         updated_at: now,
         ..r.clone()
     };
-    let file = view
-        .files
-        .first()
-        .copied()
-        .with_context(|| format!("{id}: no YAML to resume with"))?;
-    let original = std::fs::read(jobs.abs(&file.rel_path))?;
-    let claimed = transition::commit(
-        repo,
-        Some(stored),
-        &record,
-        &original,
-        "resume",
-        &opts.owner,
-        &[],
-    )?;
-    let branch = record
-        .branch
-        .clone()
-        .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
+    let branch = match record.branch.clone() {
+        Some(b) => b,
+        None => branch_of(repo, id, Some(stored), file)?,
+    };
+    if let Some(why) = crate::model::branch::problem(&branch) {
+        return Err(WoError::usage(format!("{id}: {why}"))
+            .fix(format!("git wo show {id}"))
+            .into());
+    }
     let base = match &record.base {
         Some(b) => ObjectId::from_hex(b.as_bytes()).context("record base is not a sha")?,
         None => repo.resolve_commit(&repo.default_branch()?)?,
@@ -635,70 +568,41 @@ fn resume(
         .worktree
         .clone()
         .unwrap_or_else(|| format!("{}/{id}", repo.config.worktree_dir));
-    let steps = Steps {
+    let first = RecordWrite {
+        record: record.clone(),
+        yaml: OrderYaml::Bytes(file.bytes.clone()),
+        action: "resume",
+        owner: opts.owner.clone(),
+        lines: Vec::new(),
+        parent: Parent::Previous,
+        fixed_time: false,
+    };
+    let shape = Shape {
         repo,
-        jobs: &jobs,
         id,
         opts,
         record: &record,
         branch: &branch,
         base,
         worktree_rel: &worktree_rel,
+        yaml_from: file.rel_path.clone(),
+        yaml_bytes: file.bytes.clone(),
+        resuming: true,
         replace_lock: true,
     };
-    let mut ignored_undo = Vec::new();
-    steps
-        .run(inv, &claimed, &original, &mut ignored_undo)
-        .map_err(|e| {
-            anyhow::Error::from(
-                WoError::failed(format!("{id}: resume stopped: {e:#}"))
-                    .fix(format!("fix the cause, then: git wo take {id} --resume")),
-            )
+    let plan = shape.plan(first);
+    let mut journal = Journal::new(repo, &inv.jobs_rel, Some(stored));
+    let applied = journal.apply(&plan).map_err(|e| {
+        let w = crate::error::classify(&e);
+        let fix = w
+            .fix
+            .clone()
+            .unwrap_or_else(|| format!("fix the cause, then: git wo take {id} --resume"));
+        anyhow::Error::from(WoError {
+            kind: w.kind,
+            message: format!("{id}: resume stopped: {}", w.message),
+            fix: Some(fix),
         })
-}
-
-/// Undo newest first; returns what could not be undone.
-fn undo_all(repo: &Repo, jobs: &Jobs, id: &WoId, undo: Vec<Undo>) -> Vec<String> {
-    let mut problems = Vec::new();
-    for step in undo.into_iter().rev() {
-        let r = match step {
-            Undo::LockFile => jobs.remove_lock(id.as_str()),
-            Undo::Yaml {
-                now_at,
-                was_at,
-                bytes,
-            } => jobs
-                .move_to(&now_at, State::Pending, id.as_str())
-                .and_then(|back| {
-                    if back == was_at {
-                        jobs.rewrite(&back, &bytes)
-                    } else {
-                        Ok(())
-                    }
-                }),
-            Undo::Worktree { path } => {
-                let wt = find_worktree(repo, &path);
-                match wt {
-                    Some(wt) => repo
-                        .unlock_worktree(&wt)
-                        .and_then(|_| repo.remove_worktree(&path)),
-                    None => Ok(()),
-                }
-            }
-            Undo::Branch { name, at } => repo.delete_branch_if_at(&name, at),
-            Undo::Record { prev, ours } => match prev {
-                Some(p) => repo.cas_ref(
-                    &crate::git::records::ref_name(id.as_str()),
-                    crate::git::records::Expect::At(ours),
-                    p,
-                    "git wo: undo take",
-                ),
-                None => repo.delete_ref_if_at(&crate::git::records::ref_name(id.as_str()), ours),
-            },
-        };
-        if let Err(e) = r {
-            problems.push(format!("{e:#}"));
-        }
-    }
-    problems
+    })?;
+    shape.outcome(&applied)
 }

@@ -53,6 +53,20 @@ pub fn lint_file(
         return;
     }
     let Some(doc) = &f.doc else { return };
+    if let Some(why) = f.text().and_then(crate::model::yaml_edit::uneditable) {
+        push(
+            format!("git wo cannot edit it safely: {why}"),
+            format!("rewrite {path} in block style (`key: value` lines, one document)"),
+        );
+    }
+    if let Some(Value::String(b)) = doc.get("branch")
+        && let Some(why) = crate::model::branch::problem(b)
+    {
+        push(
+            why,
+            format!("fix `branch:` in {path} (or remove it for the default)"),
+        );
+    }
     for key in REQUIRED_KEYS {
         if !doc.contains_key(key) {
             push(

@@ -1,0 +1,704 @@
+//! The journal: the one way state changes. An operation (take, finish, requeue,
+//! heartbeat, init, and later reconcile and gc) computes a [`Plan`], a list of typed
+//! [`Step`]s, from the inventory; [`Journal::apply`] runs it.
+//!
+//! The executor:
+//! - writes record transitions by compare-and-swap, each from the commit the journal
+//!   wrote (or started from) last: the record's phase (`taking`, `finishing`) is how a
+//!   crash is found and resumed;
+//! - **fences** every step that deletes, moves, overwrites or unlocks: right before it,
+//!   the record ref must still be the commit this journal last wrote or started from
+//!   (same token, same phase). If not, another operation has taken over: it stops with
+//!   exit 3 and changes nothing more, not even an undo;
+//! - hits a failpoint after every step (`<op>:after-<step>`, see [`crate::failpoint`]),
+//!   so crash tests can stop a real process between any two steps;
+//! - on an error, either undoes what it did newest first (take: [`Recovery::Undo`]) or
+//!   leaves the recorded phase for a rerun to roll forward (finish, requeue:
+//!   [`Recovery::RollForward`]);
+//! - makes every step idempotent, so that a resume reruns a plan from its start.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use gix::ObjectId;
+
+use crate::error::{WoError, shell_quote};
+use crate::failpoint;
+use crate::git::Repo;
+use crate::git::records::{self, Expect, Stored};
+use crate::git::worktrees::{self, Head, Worktree};
+use crate::model::record::{Phase, Record};
+use crate::model::session::{self, Session};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::ops::jobs::Jobs;
+use crate::ops::transition;
+
+/// Which commit a record write gets as its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// The commit the ref is at: a transition.
+    Previous,
+    /// A lease renewal: the last transition, skipping a renewal it replaces.
+    LastTransition,
+}
+
+/// Where the `order.yaml` of a record write comes from.
+#[derive(Debug, Clone)]
+pub enum OrderYaml {
+    /// These bytes.
+    Bytes(Vec<u8>),
+    /// The YAML file as the plan left it so far (after its [`Step::PlaceYaml`]).
+    Placed,
+    /// The `order.yaml` of the commit the ref is at.
+    Unchanged,
+}
+
+/// One record transition.
+#[derive(Debug, Clone)]
+pub struct RecordWrite {
+    pub record: Record,
+    pub yaml: OrderYaml,
+    /// `wo: <action> <ID>`; also the failpoint name after it (`<op>:after-<action>`).
+    pub action: &'static str,
+    pub owner: String,
+    /// Marker lines for the commit message.
+    pub lines: Vec<String>,
+    pub parent: Parent,
+    /// Deterministic imports: fixed author, committer and date.
+    pub fixed_time: bool,
+}
+
+/// A typed step of a plan.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Compare-and-swap the record.
+    Record(Box<RecordWrite>),
+    /// Create `name` at `at` unless it exists (an existing branch is never touched).
+    CreateBranch { name: String, at: ObjectId },
+    /// Add the worktree at `path` on `branch`, git-locked with `reason`; reuse it when
+    /// it is registered there on that branch and its checkout is complete.
+    AddWorktree {
+        path: PathBuf,
+        branch: String,
+        reason: String,
+        /// Resuming an interrupted take: complete a half-done checkout of a reused
+        /// worktree (missing files restored, nothing overwritten) or refuse it.
+        repair: bool,
+    },
+    /// Write the holder's session file into the worktree's private git dir.
+    WriteSession { path: PathBuf, session: Session },
+    /// Move the YAML at `from` (relative to the control checkout) into `to`'s folder,
+    /// then set top-level scalar fields (byte-preserving). Destructive: fenced.
+    PlaceYaml {
+        from: PathBuf,
+        /// The file's bytes as the inventory read them.
+        bytes: Vec<u8>,
+        to: State,
+        edits: Vec<(String, String)>,
+    },
+    /// Create `running/<ID>.lock` with `O_EXCL`, or overwrite it (`replace`: fenced).
+    CreateLock { text: String, replace: bool },
+    /// Remove `running/<ID>.lock`. Destructive: fenced.
+    RemoveLock,
+    /// Append a marker line to the note of `target` (and the session log).
+    Marker { target: ObjectId, line: String },
+    /// Release the worktree at `path`: remove it (`remove`, after the caller checked
+    /// it is safe) or keep it; either way drop git-wo's git lock and the session file.
+    /// Destructive: fenced.
+    ReleaseWorktree { path: PathBuf, remove: bool },
+}
+
+impl Step {
+    /// The name used in failpoints: `<op>:after-<name>`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Record(w) => w.action,
+            Step::CreateBranch { .. } => "branch",
+            Step::AddWorktree { .. } => "worktree",
+            Step::WriteSession { .. } => "session",
+            Step::PlaceYaml { .. } => "move",
+            Step::CreateLock { .. } => "lockfile",
+            Step::RemoveLock => "unlock",
+            Step::Marker { .. } => "marker",
+            Step::ReleaseWorktree { .. } => "release",
+        }
+    }
+
+    /// Steps that delete, move, overwrite or unlock: checked against the fence first.
+    pub fn destructive(&self) -> bool {
+        matches!(
+            self,
+            Step::PlaceYaml { .. }
+                | Step::RemoveLock
+                | Step::ReleaseWorktree { .. }
+                | Step::CreateLock { replace: true, .. }
+        )
+    }
+}
+
+/// What to do when a step fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Undo every step done so far, newest first, and put the record back.
+    Undo,
+    /// Leave things as they are: the recorded phase tells a rerun where to go on.
+    RollForward,
+}
+
+/// A state change to apply.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub id: WoId,
+    /// The command, for failpoints and messages.
+    pub op: &'static str,
+    pub steps: Vec<Step>,
+    pub recovery: Recovery,
+}
+
+/// What the record ref must hold for the journal to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fence {
+    Absent,
+    At(ObjectId),
+}
+
+impl Fence {
+    pub fn of(stored: Option<&Stored>) -> Fence {
+        stored.map_or(Fence::Absent, |s| Fence::At(s.commit))
+    }
+}
+
+/// What an applied plan did, for the command's report.
+#[derive(Debug, Default, Clone)]
+pub struct Applied {
+    /// The last record written.
+    pub record: Option<Stored>,
+    pub branch_created: bool,
+    pub worktree_created: bool,
+    /// The worktree a step added or reused.
+    pub worktree: Option<Worktree>,
+    /// Where the YAML is now.
+    pub yaml: Option<PathBuf>,
+    /// The YAML's bytes as placed.
+    pub yaml_bytes: Option<Vec<u8>>,
+    pub worktree_removed: bool,
+}
+
+/// What a step created, to undo newest first.
+enum Undo {
+    Record {
+        prev: Option<ObjectId>,
+    },
+    Branch {
+        name: String,
+        at: ObjectId,
+    },
+    Worktree {
+        path: PathBuf,
+    },
+    Yaml {
+        now_at: PathBuf,
+        was_at: PathBuf,
+        bytes: Vec<u8>,
+    },
+    LockFile,
+}
+
+/// The executor.
+pub struct Journal<'a> {
+    repo: &'a Repo,
+    jobs: Jobs,
+    fence: Fence,
+    /// The record as the journal last saw or wrote it.
+    current: Option<Stored>,
+}
+
+impl<'a> Journal<'a> {
+    /// A journal for a WO whose record is `stored` (as the inventory read it).
+    pub fn new(repo: &'a Repo, jobs_rel: &str, stored: Option<&Stored>) -> Journal<'a> {
+        Journal {
+            repo,
+            jobs: Jobs::new(&repo.control_root, jobs_rel),
+            fence: Fence::of(stored),
+            current: stored.cloned(),
+        }
+    }
+
+    /// Apply `plan`. On an error, recover as the plan says; the error keeps its kind.
+    pub fn apply(&mut self, plan: &Plan) -> Result<Applied> {
+        let mut done = Applied::default();
+        let mut undo: Vec<Undo> = Vec::new();
+        for step in &plan.steps {
+            let result = self
+                .check_fence(plan, step)
+                .and_then(|_| self.run(plan, step, &mut done, &mut undo));
+            if let Err(e) = result {
+                if plan.recovery == Recovery::Undo && !undo.is_empty() {
+                    // Every undo that deletes or moves is fenced, so this is safe even
+                    // when the error is that someone else took over.
+                    let problems = self.undo_all(plan, undo);
+                    return Err(undone(plan, e, &problems));
+                }
+                return Err(e);
+            }
+            failpoint::hit(&format!("{}:after-{}", plan.op, step.name()));
+        }
+        Ok(done)
+    }
+
+    /// Before a destructive step: the record must still be where this journal left it.
+    fn check_fence(&self, plan: &Plan, step: &Step) -> Result<()> {
+        if !step.destructive() {
+            return Ok(());
+        }
+        self.ensure_fence(plan)
+    }
+
+    fn ensure_fence(&self, plan: &Plan) -> Result<()> {
+        let id = &plan.id;
+        let now = self
+            .repo
+            .read_record(id.as_str())
+            .map_err(|e| invalid_record(id, &e))?;
+        let ok = match (self.fence, &now) {
+            (Fence::Absent, None) => true,
+            (Fence::At(c), Some(s)) => s.commit == c,
+            _ => false,
+        };
+        if ok {
+            return Ok(());
+        }
+        let was = self
+            .current
+            .as_ref()
+            .map(|s| format!("token {} phase {}", s.record.token, s.record.phase.as_str()))
+            .unwrap_or_else(|| "no record".into());
+        let is = now
+            .as_ref()
+            .map(|s| {
+                let who = s
+                    .record
+                    .lock
+                    .as_ref()
+                    .map(|l| format!(", held by {}", l.owner))
+                    .unwrap_or_default();
+                format!(
+                    "token {} phase {}{who}",
+                    s.record.token,
+                    s.record.phase.as_str()
+                )
+            })
+            .unwrap_or_else(|| "no record".into());
+        Err(WoError::conflict(format!(
+            "{id}: the record changed under this {} ({was} → {is}); stopped, nothing more was changed",
+            plan.op
+        ))
+        .fix(format!("git wo show {id}"))
+        .into())
+    }
+
+    fn run(
+        &mut self,
+        plan: &Plan,
+        step: &Step,
+        done: &mut Applied,
+        undo: &mut Vec<Undo>,
+    ) -> Result<()> {
+        let (repo, id) = (self.repo, &plan.id);
+        match step {
+            Step::Record(w) => {
+                let prev = self.current.clone();
+                let yaml = match &w.yaml {
+                    OrderYaml::Bytes(b) => b.clone(),
+                    OrderYaml::Placed => match &done.yaml_bytes {
+                        Some(b) => b.clone(),
+                        None => self.current_order_yaml()?,
+                    },
+                    OrderYaml::Unchanged => self.current_order_yaml()?,
+                };
+                let parent = match (w.parent, &prev) {
+                    (_, None) => None,
+                    (Parent::Previous, Some(p)) => Some(p.commit),
+                    (Parent::LastTransition, Some(p)) => last_transition(repo, p.commit)?,
+                };
+                let stored = transition::commit_with_parent(
+                    repo,
+                    prev.as_ref(),
+                    parent,
+                    &w.record,
+                    &yaml,
+                    w.action,
+                    &w.owner,
+                    &w.lines,
+                    w.fixed_time,
+                )
+                .map_err(|e| lost_to(repo, id, e))?;
+                if !undo.iter().any(|u| matches!(u, Undo::Record { .. })) {
+                    undo.push(Undo::Record {
+                        prev: prev.as_ref().map(|p| p.commit),
+                    });
+                }
+                self.fence = Fence::At(stored.commit);
+                self.current = Some(stored.clone());
+                done.record = Some(stored);
+            }
+            Step::CreateBranch { name, at } => {
+                if repo.branch_tip(name)?.is_none() {
+                    repo.create_branch(name, *at)?;
+                    undo.push(Undo::Branch {
+                        name: name.clone(),
+                        at: *at,
+                    });
+                    done.branch_created = true;
+                }
+            }
+            Step::AddWorktree {
+                path,
+                branch,
+                reason,
+                repair,
+            } => {
+                let (wt, created) = self.add_worktree(id, path, branch, reason, *repair, undo)?;
+                done.worktree_created = created;
+                done.worktree = Some(wt);
+            }
+            Step::WriteSession { path, session } => {
+                let wt = find_worktree(repo, path).with_context(|| {
+                    format!("{id}: {} is not a registered worktree", path.display())
+                })?;
+                session.write(&wt.admin_dir)?;
+            }
+            Step::PlaceYaml {
+                from,
+                bytes,
+                to,
+                edits,
+            } => {
+                let shown = shell_quote(&from.to_string_lossy());
+                let current = std::str::from_utf8(bytes).map_err(|_| {
+                    WoError::usage(format!("{id}: {} is not UTF-8", from.display()))
+                        .fix(format!("git wo lint {id}"))
+                })?;
+                // Edited before anything moves: a file that cannot be edited safely is
+                // refused with nothing changed.
+                let text = crate::model::yaml_edit::edit_fields(current, edits).map_err(|why| {
+                    WoError::usage(format!(
+                        "{id}: {} cannot be edited safely: {why}",
+                        from.display()
+                    ))
+                    .fix(format!(
+                        "rewrite {shown} in block style (`key: value` lines, one document), then git wo lint {id}"
+                    ))
+                })?;
+                let moved = self.jobs.move_to(from, *to, id.as_str())?;
+                if &moved != from {
+                    undo.push(Undo::Yaml {
+                        now_at: moved.clone(),
+                        was_at: from.clone(),
+                        bytes: bytes.clone(),
+                    });
+                }
+                if text != current {
+                    self.jobs.rewrite(&moved, text.as_bytes())?;
+                }
+                done.yaml = Some(moved);
+                done.yaml_bytes = Some(text.into_bytes());
+            }
+            Step::CreateLock { text, replace } => {
+                if *replace {
+                    self.jobs.replace_lock(id.as_str(), text)?;
+                } else {
+                    self.jobs.create_lock(id.as_str(), text)?;
+                    undo.push(Undo::LockFile);
+                }
+            }
+            Step::RemoveLock => self.jobs.remove_lock(id.as_str())?,
+            Step::Marker { target, line } => write_marker(repo, *target, line)?,
+            Step::ReleaseWorktree { path, remove } => {
+                if let Some(wt) = find_worktree(repo, path) {
+                    if wt
+                        .locked
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("git-wo "))
+                    {
+                        repo.unlock_worktree(&wt)?;
+                    }
+                    if *remove && wt.exists {
+                        // `git worktree remove` deletes the admin dir (and the session
+                        // file in it) last: a crash before leaves the holder's session
+                        // in place, so a plain rerun by the holder still works.
+                        repo.remove_worktree(&wt.path)?;
+                        done.worktree_removed = true;
+                    } else {
+                        let _ = std::fs::remove_file(wt.admin_dir.join(session::FILE));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn current_order_yaml(&self) -> Result<Vec<u8>> {
+        match &self.current {
+            Some(s) => Ok(self.repo.order_yaml_at(s.commit)?.unwrap_or_default()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Add (or reuse) the worktree of a take.
+    fn add_worktree(
+        &self,
+        id: &WoId,
+        path: &Path,
+        branch: &str,
+        reason: &str,
+        repair: bool,
+        undo: &mut Vec<Undo>,
+    ) -> Result<(Worktree, bool)> {
+        let repo = self.repo;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let shown = shell_quote(&path.to_string_lossy());
+        match find_worktree(repo, path) {
+            Some(wt) if wt.exists => {
+                if wt.head != Head::Branch(branch.to_owned()) {
+                    return Err(WoError::failed(format!(
+                        "{id}: worktree {} exists but is not on {branch}",
+                        path.display()
+                    ))
+                    .fix(format!("git -C {shown} switch -- {}", shell_quote(branch)))
+                    .into());
+                }
+                repo.lock_worktree(&wt, reason)?;
+                if !repair {
+                    return Ok((wt, false));
+                }
+                repo.repair_checkout(&wt).map_err(|e| {
+                    anyhow::Error::from(
+                        WoError::failed(format!(
+                            "{id}: worktree {} has an incomplete checkout and holds changes: {e:#}",
+                            path.display()
+                        ))
+                        .fix(format!("git -C {shown} status (keep what you need, then git -C {shown} reset --hard)")),
+                    )
+                })?;
+                Ok((wt, false))
+            }
+            Some(_) => Err(WoError::failed(format!(
+                "{id}: {} is registered but missing (prunable)",
+                path.display()
+            ))
+            .fix("git worktree prune")
+            .into()),
+            None => {
+                if std::fs::symlink_metadata(path).is_ok() {
+                    return Err(WoError::usage(format!(
+                        "{id}: {} exists and is not a worktree of this repository",
+                        path.display()
+                    ))
+                    .fix(format!(
+                        "move {shown} away, or set another folder: git config wo.worktreeDir <dir>"
+                    ))
+                    .into());
+                }
+                repo.add_worktree(path, branch, reason)?;
+                undo.push(Undo::Worktree {
+                    path: path.to_path_buf(),
+                });
+                let wt = find_worktree(repo, path)
+                    .with_context(|| format!("{id}: git did not register {}", path.display()))?;
+                Ok((wt, true))
+            }
+        }
+    }
+
+    /// Undo newest first; returns what could not be undone. Each undo that deletes or
+    /// moves is fenced: once the record is no longer ours, nothing more is touched.
+    fn undo_all(&mut self, plan: &Plan, undo: Vec<Undo>) -> Vec<String> {
+        let (repo, id) = (self.repo, &plan.id);
+        let mut problems = Vec::new();
+        for step in undo.into_iter().rev() {
+            if !matches!(step, Undo::Record { .. })
+                && let Err(e) = self.ensure_fence(plan)
+            {
+                problems.push(format!("{e:#}"));
+                return problems;
+            }
+            let r = match step {
+                Undo::LockFile => self.jobs.remove_lock(id.as_str()),
+                Undo::Yaml {
+                    now_at,
+                    was_at,
+                    bytes,
+                } => {
+                    let to = state_of_folder(&was_at).unwrap_or(State::Pending);
+                    self.jobs
+                        .move_to(&now_at, to, id.as_str())
+                        .and_then(|back| {
+                            if back == was_at {
+                                self.jobs.rewrite(&back, &bytes)
+                            } else {
+                                Ok(())
+                            }
+                        })
+                }
+                Undo::Worktree { path } => match find_worktree(repo, &path) {
+                    Some(wt) => repo
+                        .unlock_worktree(&wt)
+                        .and_then(|_| repo.remove_worktree(&path)),
+                    None => Ok(()),
+                },
+                Undo::Branch { name, at } => repo.delete_branch_if_at(&name, at),
+                Undo::Record { prev } => {
+                    let name = records::ref_name(id.as_str());
+                    match (self.fence, prev) {
+                        (Fence::At(ours), Some(p)) => {
+                            repo.cas_ref(&name, Expect::At(ours), p, "git wo: undo")
+                        }
+                        (Fence::At(ours), None) => repo.delete_ref_if_at(&name, ours),
+                        (Fence::Absent, _) => Ok(()),
+                    }
+                }
+            };
+            if let Err(e) = r {
+                problems.push(format!("{e:#}"));
+            }
+        }
+        problems
+    }
+}
+
+fn undone(plan: &Plan, e: anyhow::Error, problems: &[String]) -> anyhow::Error {
+    let id = &plan.id;
+    let mut w = match e.downcast_ref::<WoError>() {
+        Some(w) => w.clone(),
+        None => crate::error::classify(&e),
+    };
+    w.message = format!("{id}: {} failed and was undone: {}", plan.op, w.message);
+    for p in problems {
+        w.message.push_str(&format!("\n  undo problem: {p}"));
+    }
+    if w.fix.is_none() {
+        w.fix = Some(format!("git wo audit; then retry: git wo {} {id}", plan.op));
+    }
+    w.into()
+}
+
+/// A lost compare-and-swap names who holds the record now.
+fn lost_to(repo: &Repo, id: &WoId, e: anyhow::Error) -> anyhow::Error {
+    let Some(w) = e.downcast_ref::<WoError>() else {
+        return e;
+    };
+    if w.kind != crate::error::Kind::Conflict {
+        return e;
+    }
+    let now = match repo.read_record(id.as_str()) {
+        Ok(Some(s)) => s,
+        _ => return e,
+    };
+    let who = match &now.record.lock {
+        Some(l) => format!(
+            "{} on {} holds it now (token {}, lease until {})",
+            l.owner,
+            l.host,
+            now.record.token,
+            l.expires_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => format!(
+            "it is {} now (token {})",
+            now.record.state, now.record.token
+        ),
+    };
+    WoError::conflict(format!("{id}: someone else changed it first: {who}"))
+        .fix(format!("git wo show {id}"))
+        .into()
+}
+
+/// A record ref that cannot be read is `invalid_record`, with its fix.
+pub fn invalid_record(id: &WoId, e: &anyhow::Error) -> anyhow::Error {
+    WoError::invalid_record(format!(
+        "{id}: invalid_record: refs/wo/orders/{id} is not a git-wo record ({e:#})"
+    ))
+    .fix(format!(
+        "git update-ref -d refs/wo/orders/{id} (after checking `git log refs/wo/orders/{id}`), then git wo init"
+    ))
+    .into()
+}
+
+/// The state whose folder holds `rel` (`…/<state>/<file>`).
+fn state_of_folder(rel: &Path) -> Option<State> {
+    let folder = rel.parent()?.file_name()?.to_str()?;
+    State::ALL.into_iter().find(|s| s.as_str() == folder)
+}
+
+/// The commit a renewal builds on: the last transition, skipping a renewal.
+fn last_transition(repo: &Repo, at: ObjectId) -> Result<Option<ObjectId>> {
+    let commit = repo.gix.find_commit(at)?;
+    let is_renewal = commit
+        .message_raw_sloppy()
+        .starts_with(format!("wo: {} ", crate::ops::heartbeat::ACTION).as_bytes());
+    Ok(if is_renewal {
+        commit.parent_ids().next().map(|p| p.detach())
+    } else {
+        Some(at)
+    })
+}
+
+pub fn find_worktree(repo: &Repo, path: &Path) -> Option<Worktree> {
+    let path = crate::git::repo::canonical(path);
+    worktrees::list(&repo.common_dir, &repo.control_root)
+        .into_iter()
+        .find(|w| !w.is_main && w.path == path)
+}
+
+/// Write `line` as a note on `target` and to the session log if configured.
+pub fn write_marker(repo: &Repo, target: ObjectId, line: &str) -> Result<()> {
+    repo.append_marker(target, line)?;
+    if let Some(log) = &repo.config.session_log {
+        let path = repo.control_root.join(log);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let already = std::fs::read_to_string(&path)
+            .map(|t| t.lines().any(|l| l == line))
+            .unwrap_or(false);
+        if !already {
+            let mut f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("appending to the session log {}", path.display()))?;
+            writeln!(f, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The record a plan ends with, as the last record step writes it.
+pub fn last_record(plan: &Plan) -> Option<&Record> {
+    plan.steps.iter().rev().find_map(|s| match s {
+        Step::Record(w) => Some(&w.record),
+        _ => None,
+    })
+}
+
+/// Whether the process that holds `record`'s lease is gone: the lease expired, or it
+/// ran on this host and its pid is dead.
+pub fn holder_gone(record: &Record, now: chrono::DateTime<chrono::Utc>) -> bool {
+    match &record.lock {
+        None => true,
+        Some(l) => {
+            l.expired(now) || (l.host == crate::host::hostname() && !crate::host::pid_alive(l.pid))
+        }
+    }
+}
+
+/// Phase of a record, for plans that must refuse in-flight transitions.
+pub fn in_flight(stored: Option<&Stored>) -> Option<Phase> {
+    stored.map(|s| s.record.phase).filter(|p| p.in_flight())
+}
