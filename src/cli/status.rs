@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
                     next.push(format!("git wo finish {id} --result done   (or --result failed)"));
                 }
                 (Some(State::Running), false) => next.push(format!("{id} is held by {}: git wo show {id}", status.holder.clone().unwrap_or_else(|| "someone else".into()))),
-                (Some(s), _) if s.is_terminal() => next.push(format!("{id} is {s}: this worktree is a zombie; remove it when clean: git worktree remove {}", here.display())),
+                (Some(s), _) if s.is_terminal() => next.push(format!("{id} is {s}: this worktree is a zombie; remove it when clean: git worktree remove -- {}", crate::error::shell_quote(&here.to_string_lossy()))),
                 _ => next.push(format!("git wo show {id}")),
             }
         }

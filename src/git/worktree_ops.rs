@@ -203,13 +203,14 @@ impl Repo {
         match git_output(&wt.path, &args) {
             Ok(out) if out.status.success() => {
                 let (mut changed, mut untracked, mut ignored) = (0, 0, Vec::new());
+                let mut disposable_dirs = Vec::new();
                 for entry in out.stdout.split(|b| *b == 0).filter(|e| e.len() > 3) {
                     let code = &entry[..2];
                     let path = String::from_utf8_lossy(&entry[3..]).into_owned();
                     match code {
                         b"??" => untracked += 1,
                         b"!!" if !disposable(&path) => ignored.push(path),
-                        b"!!" => {}
+                        b"!!" => disposable_dirs.push(path),
                         _ => changed += 1,
                     }
                 }
@@ -226,12 +227,41 @@ impl Repo {
                         ignored[0]
                     ));
                 }
+                for d in &disposable_dirs {
+                    for nested in nested_repositories(&wt.path.join(d)) {
+                        if let Some(w) = nested_work(&nested) {
+                            why.push(format!(
+                                "nested repository {} {w}",
+                                nested
+                                    .strip_prefix(&wt.path)
+                                    .unwrap_or(&nested)
+                                    .display()
+                            ));
+                        }
+                    }
+                }
             }
             Ok(out) => why.push(format!(
                 "git status failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             )),
             Err(e) => why.push(format!("git status failed: {e}")),
+        }
+        // Edits git does not show: files marked assume-unchanged or skip-worktree.
+        if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
+            let hidden: Vec<String> = out
+                .stdout
+                .split(|b| *b == 0)
+                .filter(|e| e.len() > 2 && (e[0].is_ascii_lowercase() || e[0] == b'S'))
+                .map(|e| String::from_utf8_lossy(&e[2..]).into_owned())
+                .collect();
+            if !hidden.is_empty() {
+                why.push(format!(
+                    "{} file(s) marked assume-unchanged or skip-worktree, whose edits git does not show (e.g. {})",
+                    hidden.len(),
+                    hidden[0]
+                ));
+            }
         }
         let head = match &wt.head {
             Head::Branch(b) => self.branch_tip(b).ok().flatten(),
@@ -267,4 +297,55 @@ impl Repo {
         }
         why
     }
+}
+
+/// Git repositories nested under `dir` (not following links), up to a bound on the
+/// number of entries looked at.
+fn nested_repositories(dir: &Path) -> Vec<std::path::PathBuf> {
+    const MAX_ENTRIES: usize = 200_000;
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    while let Some(d) = stack.pop() {
+        if std::fs::symlink_metadata(d.join(".git")).is_ok() {
+            found.push(d);
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                return found;
+            }
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            }
+        }
+    }
+    found
+}
+
+/// What a nested repository holds that exists nowhere else, if anything: uncommitted
+/// changes, or commits on no remote-tracking ref.
+fn nested_work(repo: &Path) -> Option<String> {
+    let dirty = git_output(repo, &["status", "--porcelain"])
+        .map(|o| !o.status.success() || !o.stdout.is_empty())
+        .unwrap_or(true);
+    if dirty {
+        return Some("has uncommitted changes".into());
+    }
+    let has_head = git_output(repo, &["rev-parse", "--verify", "-q", "HEAD"])
+        .is_ok_and(|o| o.status.success());
+    if !has_head {
+        return None;
+    }
+    let unpushed = git_output(
+        repo,
+        &["rev-list", "-1", "HEAD", "--branches", "--not", "--remotes"],
+    )
+    .map(|o| !o.status.success() || !o.stdout.is_empty())
+    .unwrap_or(true);
+    unpushed.then(|| "has commits on no remote".into())
 }

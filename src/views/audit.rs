@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::error::shell_quote as q;
 use crate::git::worktrees::{Head, parse_lock_reason};
 use crate::inventory::{Inventory, WoView};
 use crate::model::finding::{Code, Finding};
@@ -122,8 +123,9 @@ fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
                 id,
                 format!("{path}: {problem}"),
                 format!(
-                    "fix {path} by hand (or move it out of {}), then: git wo lint",
-                    inv.jobs_rel
+                    "fix {} by hand (or move it out of {}), then: git wo lint",
+                    q(&path),
+                    q(&inv.jobs_rel)
                 ),
                 vec![path],
             ));
@@ -145,7 +147,7 @@ fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
                     Code::StatusMismatch,
                     id,
                     format!("{} is in {}/ but says {said}", id.unwrap_or("?"), f.folder),
-                    format!("set `status: {}` in {path}", f.folder),
+                    format!("set `status: {}` in {}", f.folder, q(&path)),
                     vec![path],
                 ));
             }
@@ -208,8 +210,8 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                     }
                 ),
                 format!(
-                    "keep one and remove the rest: git rm {}",
-                    paths(&in_state[1..]).join(" ")
+                    "keep one and remove the rest: git rm -- {}",
+                    paths(&in_state[1..]).iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
                 ),
                 paths(&in_state),
             ));
@@ -288,7 +290,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                         "{s}, not running"
                     ))
             ),
-            format!("remove the stale lock: rm {}", inv.rel(&lock.rel_path)),
+            format!("remove the stale lock: rm -- {}", q(&inv.rel(&lock.rel_path))),
             vec![inv.rel(&lock.rel_path)],
         ));
     }
@@ -338,7 +340,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 format!("record says {id} is {}, its YAML is in {state}/", r.state),
                 format!(
                     "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
-                    paths(&v.files).join(" "),
+                    paths(&v.files).iter().map(|p| q(p)).collect::<Vec<_>>().join(" "),
                     inv.jobs_rel,
                     r.state,
                     r.state
@@ -419,7 +421,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
             .find(|(w, _)| w.admin_dir == wt.admin_dir)
             .map(|(_, id)| id.clone());
         let unlock = if wt.locked.is_some() {
-            format!("git worktree unlock {} && ", wt.name)
+            format!("git worktree unlock {} && ", q(&wt.path.to_string_lossy()))
         } else {
             String::new()
         };
@@ -441,8 +443,9 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
         }
         let path = wt.path.to_string_lossy().into_owned();
         let Some(view) = wos.get(&id) else { continue };
+        let qp = q(&path);
         let unlock = if wt.locked.is_some() {
-            format!("git worktree unlock {path} && ")
+            format!("git worktree unlock -- {qp} && ")
         } else {
             String::new()
         };
@@ -451,7 +454,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 Code::GhostWorktree,
                 Some(id.as_str()),
                 format!("worktree {path} is for {id}, which has no YAML and no record"),
-                format!("check it is clean (git -C {path} status), then: {unlock}git worktree remove {path}"),
+                format!("check it is clean (git -C {qp} status), then: {unlock}git worktree remove -- {qp}"),
                 vec![path],
             ));
             continue;
@@ -467,7 +470,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 Code::ZombieWorktree,
                 Some(id.as_str()),
                 format!("worktree {path} is still there but {id} is {}", state.map_or("closed", |s| s.as_str())),
-                format!("check it is clean (git -C {path} status), then: {unlock}git worktree remove {path}"),
+                format!("check it is clean (git -C {qp} status), then: {unlock}git worktree remove -- {qp}"),
                 vec![path.clone()],
             ));
         }
@@ -483,7 +486,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 Code::BranchMismatch,
                 Some(id.as_str()),
                 format!("worktree {path} of {id} is on {on}, not {expected}"),
-                format!("git -C {path} switch {expected}"),
+                format!("git -C {qp} switch -- {}", q(&expected)),
                 vec![path],
             ));
         }

@@ -38,12 +38,14 @@ pub fn lint_file(
     known: &BTreeSet<&str>,
     out: &mut Vec<LintProblem>,
 ) {
-    let path = inv.rel(&f.rel_path);
+    let raw_path = inv.rel(&f.rel_path);
+    // In fix lines the path is quoted for the shell.
+    let path = crate::error::shell_quote(&raw_path);
     let id = f.id.as_ref().map(|i| i.to_string());
     let mut push = |problem: String, fix: String| {
         out.push(LintProblem {
             wo_id: id.clone(),
-            path: path.clone(),
+            path: raw_path.clone(),
             problem,
             fix,
         });

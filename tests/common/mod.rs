@@ -177,3 +177,119 @@ pub fn codes(report: &serde_json::Value) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// A real `git-wo` process held at a step by `GIT_WO_PAUSE` (see `src/failpoint.rs`):
+/// spawned by [`Scenario::spawn_paused`], which returns once the process has reached
+/// the step; [`Paused::release`] lets it go on and collects its exit code and output.
+/// Dropping it unreleased kills the process.
+pub struct Paused {
+    child: Option<std::process::Child>,
+    release_file: PathBuf,
+    stdout: Option<std::thread::JoinHandle<String>>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+    pub pid: u32,
+}
+
+impl Scenario {
+    /// Run `git-wo <args>` in `dir` with `GIT_WO_PAUSE=<step>:<long>` and a release
+    /// file; block until it prints that it paused at `step` (panics with its output
+    /// if it ends without pausing).
+    pub fn spawn_paused(&self, dir: &Path, args: &[&str], step: &str) -> Paused {
+        use std::io::{BufRead, Read};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let release_file = self.tmp.path().join(format!(
+            "pause-release-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let mut cmd = self.wo_in(dir, args);
+        cmd.env("GIT_WO_PAUSE", format!("{step}:120000"))
+            .env("GIT_WO_PAUSE_RELEASE", &release_file)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn git-wo");
+        let pid = child.id();
+        let mut out = child.stdout.take().expect("stdout");
+        let stdout = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let err = child.stderr.take().expect("stderr");
+        let want = format!("git wo: paused at {step} ");
+        let stderr = std::thread::spawn(move || {
+            let mut all = String::new();
+            let mut reader = std::io::BufReader::new(err);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                if line.starts_with(&want) {
+                    let _ = tx.send(());
+                }
+                all.push_str(&line);
+                line.clear();
+            }
+            all
+        });
+        let mut p = Paused {
+            child: Some(child),
+            release_file,
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            pid,
+        };
+        if rx.recv().is_err() {
+            let (code, out, err) = p.release();
+            panic!("{args:?} never paused at {step}: exit {code}\n{out}\n{err}");
+        }
+        p
+    }
+}
+
+impl Paused {
+    /// Let the process go on; wait for it; (exit code, stdout, stderr). -1: killed by a signal.
+    pub fn release(&mut self) -> (i32, String, String) {
+        std::fs::write(&self.release_file, "go").expect("write release file");
+        let status = self
+            .child
+            .take()
+            .expect("released once")
+            .wait()
+            .expect("wait");
+        let out = self.stdout.take().map(|h| h.join().unwrap_or_default());
+        let err = self.stderr.take().map(|h| h.join().unwrap_or_default());
+        (
+            status.code().unwrap_or(-1),
+            out.unwrap_or_default(),
+            err.unwrap_or_default(),
+        )
+    }
+}
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `record.json` of `refs/wo/orders/<id>`, parsed.
+pub fn record_of(s: &Scenario, id: &str) -> serde_json::Value {
+    let text = s.git(&["show", &format!("refs/wo/orders/{id}:record.json")]);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{id}: record.json: {e}\n{text}"))
+}
+
+/// The commit `refs/wo/orders/<id>` points at ("" when the ref is missing).
+pub fn record_commit(s: &Scenario, id: &str) -> String {
+    s.git(&[
+        "for-each-ref",
+        "--format=%(objectname)",
+        &format!("refs/wo/orders/{id}"),
+    ])
+    .trim()
+    .to_owned()
+}
