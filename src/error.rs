@@ -91,6 +91,15 @@ impl WoError {
     pub fn invalid_record(message: impl Into<String>) -> Self {
         WoError::new(Kind::InvalidRecord, message)
     }
+    /// `refs/wo/orders/<id>` holds no readable git-wo record.
+    pub fn bad_record(id: &str, why: &str) -> Self {
+        WoError::invalid_record(format!(
+            "{id}: invalid_record: refs/wo/orders/{id} is not a git-wo record ({why})"
+        ))
+        .fix(format!(
+            "look at it (git log refs/wo/orders/{id}), then drop it: git update-ref -d refs/wo/orders/{id} && git wo init"
+        ))
+    }
     /// Attach the command (or action) that fixes the problem.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());

@@ -354,7 +354,11 @@ fn defect_03_finish_that_lost_its_lease_leaves_the_new_holder_alone() {
     commit_in(&s, &wt, "hello.txt");
 
     // alice's finish, held right after it recorded phase finishing.
-    let mut finish = s.spawn_paused(&wt, &["finish", "--result", "done"], "finish:after-finishing");
+    let mut finish = s.spawn_paused(
+        &wt,
+        &["finish", "--result", "done"],
+        "finish:after-finishing",
+    );
     wait_for_lease_expiry(&s, "WO-0001");
     let (rq, rq_out, rq_err) = s.run(&["requeue", "WO-0001", "--reason", "holder vanished"]);
     let mut c = Checks::default();
@@ -1027,6 +1031,17 @@ fn kill9_leftovers_reported() {
     let ref_lock = s.repo.join(".git/refs/heads/feat/wo-WO-0002.lock");
     std::fs::create_dir_all(ref_lock.parent().unwrap()).unwrap();
     std::fs::write(&ref_lock, "").unwrap();
+    // A killed process's files are old by the time anyone looks; a live writer's files
+    // (younger than a minute) are not leftovers.
+    let two_minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    for p in [&tmp, &ref_lock] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(two_minutes_ago)
+            .unwrap();
+    }
 
     let (_, report) = s.json(&["audit"]);
     let text = report["findings"].to_string();

@@ -102,9 +102,24 @@ fn missing_intent_marker_when_the_notes_are_lost() {
     let report = has(&s, "missing_intent_marker", "WO-0001");
     let hint = report["findings"][0]["hint"].as_str().unwrap().to_owned();
     assert!(
-        hint.starts_with("git notes --ref=wo append -m \"[WO-0001] intent: Work on WO-0001\""),
+        hint.starts_with("git notes --ref=wo append -m '[WO-0001] intent: Work on WO-0001'"),
         "{hint}"
     );
+    // The hint is a working command (single-quoted for the shell): running it fixes it.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&hint)
+        .current_dir(&s.repo)
+        .env("HOME", s.tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     let id = WoId::parse(&args.id)
         .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    inv.refuse_bad_record(&id)?;
     let wos = inv.wos();
     let Some(view) = wos
         .get(&id)

@@ -156,6 +156,45 @@ impl Repo {
         )
     }
 
+    /// `git worktree remove --force`: only for a worktree whose every change is a
+    /// deleted tracked file (what a removal killed half-way leaves; the content is in
+    /// HEAD's commit), see [`Repo::only_deletions`].
+    pub fn remove_half_removed_worktree(&self, path: &Path) -> Result<()> {
+        let p = path.to_string_lossy();
+        git(
+            &self.control_root,
+            &["worktree", "remove", "--force", "--", &p],
+        )
+        .map(|_| ())
+    }
+
+    /// Whether every change in `wt` is a deleted tracked file (no modified, added,
+    /// untracked or ignored file).
+    pub fn only_deletions(&self, wt: &Worktree) -> bool {
+        let args = [
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=matching",
+            "--no-renames",
+        ];
+        match git_output(&wt.path, &args) {
+            Ok(out) if out.status.success() => {
+                let entries: Vec<&[u8]> = out
+                    .stdout
+                    .split(|b| *b == 0)
+                    .filter(|e| e.len() > 3)
+                    .collect();
+                !entries.is_empty()
+                    && entries
+                        .iter()
+                        .all(|e| e[..2].iter().all(|c| *c == b'D' || *c == b' '))
+            }
+            _ => false,
+        }
+    }
+
     /// HEAD of the worktree at `path`.
     pub fn worktree_head(&self, path: &Path) -> Option<ObjectId> {
         let repo = gix::open(path).ok()?;
@@ -232,10 +271,7 @@ impl Repo {
                         if let Some(w) = nested_work(&nested) {
                             why.push(format!(
                                 "nested repository {} {w}",
-                                nested
-                                    .strip_prefix(&wt.path)
-                                    .unwrap_or(&nested)
-                                    .display()
+                                nested.strip_prefix(&wt.path).unwrap_or(&nested).display()
                             ));
                         }
                     }

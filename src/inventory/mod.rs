@@ -48,6 +48,12 @@ pub struct Inventory {
     /// Every YAML file found in the state folders, archives and unusable ones included.
     pub files: Vec<OrderFile>,
     pub locks: Vec<LockFile>,
+    /// `running/<ID>.lock` paths that are a directory or a symlink: (id, path, what).
+    pub odd_locks: Vec<(WoId, PathBuf, &'static str)>,
+    /// What a killed process leaves: git-wo temp files in state folders and ref locks
+    /// (`refs/**.lock`) older than a minute. Paths relative to the control checkout, or
+    /// absolute for files in the git dir.
+    pub leftovers: Vec<PathBuf>,
     pub records: BTreeMap<String, Stored>,
     pub bad_records: Vec<Unreadable>,
     pub worktrees: Vec<Worktree>,
@@ -109,7 +115,10 @@ impl Inventory {
             .into_iter()
             .map(|s| (s.record.id.clone(), s))
             .collect();
-        let locks = read_locks(&repo.control_root, &jobs_rel, &ids_named(&files, &records));
+        let known = ids_named(&files, &records);
+        let locks = read_locks(&repo.control_root, &jobs_rel, &known);
+        let odd_locks = read_odd_locks(&repo.control_root, &jobs_rel, &known);
+        let leftovers = read_leftovers(&repo.control_root, &jobs_rel, &repo.common_dir, now);
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
         let intent_marked = repo.intent_ids(&mut cache)?;
         cache.save();
@@ -155,6 +164,8 @@ impl Inventory {
             source,
             files,
             locks,
+            odd_locks,
+            leftovers,
             records,
             bad_records,
             worktrees,
@@ -162,6 +173,34 @@ impl Inventory {
             fail_verdicts,
             dead_transitions,
         })
+    }
+
+    /// `Err(invalid_record)` when `id`'s record ref cannot be read.
+    pub fn refuse_bad_record(&self, id: &WoId) -> Result<()> {
+        let name = crate::git::records::ref_name(id.as_str());
+        match self.bad_records.iter().find(|b| b.ref_name == name) {
+            Some(bad) => Err(WoError::bad_record(id.as_str(), &bad.why).into()),
+            None => Ok(()),
+        }
+    }
+
+    /// `Err` (bad input, nothing changed) when `id`'s `.lock` path is a directory or a
+    /// symlink: no command deletes or follows it.
+    pub fn refuse_odd_lock(&self, id: &WoId) -> Result<()> {
+        match self.odd_locks.iter().find(|(i, _, _)| i == id) {
+            Some((_, path, what)) => {
+                let path = self.rel(path);
+                Err(WoError::usage(format!(
+                    "{id}: {path} is {what}, not a lock file; nothing was changed"
+                ))
+                .fix(format!(
+                    "look at it, then move it out of the jobs dir: mv -- {} /tmp/",
+                    crate::error::shell_quote(&path)
+                ))
+                .into())
+            }
+            None => Ok(()),
+        }
     }
 
     /// Every id named by a WO file (archives included) or a record.
@@ -479,6 +518,87 @@ fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
             }
         },
     )
+}
+
+/// `.lock` entries in `running/` that are not regular files (never followed).
+fn read_odd_locks(
+    root: &Path,
+    jobs_rel: &str,
+    known: &BTreeSet<&str>,
+) -> Vec<(WoId, PathBuf, &'static str)> {
+    let rel_dir = PathBuf::from(jobs_rel).join("running");
+    let Ok(entries) = fs::read_dir(root.join(&rel_dir)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let t = e.file_type().ok()?;
+            let what = if t.is_symlink() {
+                "a symlink"
+            } else if t.is_dir() {
+                "a directory"
+            } else if t.is_file() {
+                return None;
+            } else {
+                "not a regular file"
+            };
+            let name = e.file_name().into_string().ok()?;
+            let id = classify_lock_name(&name, |s| known.contains(s))?;
+            Some((id, rel_dir.join(&name), what))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// git-wo temp files (`.git-wo-*.tmp`) in the state folders, and ref locks under
+/// `<common-dir>/refs` (plus `packed-refs.lock`) older than a minute.
+fn read_leftovers(
+    root: &Path,
+    jobs_rel: &str,
+    common_dir: &Path,
+    now: DateTime<Utc>,
+) -> Vec<PathBuf> {
+    let old = |p: &Path| {
+        fs::symlink_metadata(p)
+            .and_then(|m| m.modified())
+            .map(|t| now - DateTime::<Utc>::from(t) > chrono::Duration::seconds(60))
+            .unwrap_or(false)
+    };
+    let mut out = Vec::new();
+    for state in State::ALL {
+        let rel = PathBuf::from(jobs_rel).join(state.as_str());
+        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".git-wo-") && name.ends_with(".tmp") && old(&e.path()) {
+                out.push(rel.join(name));
+            }
+        }
+    }
+    let mut stack = vec![common_dir.join("refs")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "lock") && old(&p) {
+                out.push(p);
+            }
+        }
+    }
+    let packed = common_dir.join("packed-refs.lock");
+    if old(&packed) {
+        out.push(packed);
+    }
+    out.sort();
+    out
 }
 
 /// `.lock` files directly in `running/` (other tools' temp files are skipped).

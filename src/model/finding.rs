@@ -75,6 +75,8 @@ codes! {
     MissingIntentMarker => "missing_intent_marker", P2, "every WO taken by git-wo has an intent marker";
     HooksMissing => "hooks_missing", P2, "an initialised repository has its gate hooks installed";
     InvalidRecord => "invalid_record", P1, "every ref under refs/wo/orders holds a readable record";
+    InvalidLock => "invalid_lock", P1, "a `.lock` in running/ is a regular file";
+    LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
 }
 
 impl Code {

@@ -28,6 +28,16 @@ pub fn uneditable(text: &str) -> Option<String> {
             return Some("its top level is written in flow style (`{…}`)".into());
         }
         seen_content = true;
+        if !line.starts_with([' ', '\t', '-', '#'])
+            && let Some(colon) = line.find(':')
+            && line[..colon].ends_with([' ', '\t'])
+            && !line[..colon].trim().contains(' ')
+        {
+            return Some(format!(
+                "a top-level key has a space before its colon (`{}`)",
+                line[..colon].trim()
+            ));
+        }
         if line.starts_with(['"', '\'']) {
             return Some(format!(
                 "a top-level key is quoted (`{}`)",

@@ -52,13 +52,8 @@ pub struct FinishOutcome {
 pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let id = &opts.id;
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
-    if let Some(bad) = inv
-        .bad_records
-        .iter()
-        .find(|b| b.ref_name == crate::git::records::ref_name(id.as_str()))
-    {
-        return Err(journal::invalid_record(id, &anyhow::anyhow!("{}", bad.why)));
-    }
+    inv.refuse_bad_record(id)?;
+    inv.refuse_odd_lock(id)?;
     let wos = inv.wos();
     let view = wos
         .get(id)
@@ -246,16 +241,30 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
 
     // (5) Worktree: removed when safe, else kept, and why.
     let mut kept_because = Vec::new();
+    let mut half_removed = false;
     if let Some(w) = &wt {
         if opts.keep_worktree {
             kept_because.push("--keep-worktree".to_owned());
         } else {
             let disposable = |p: &str| repo.config.is_disposable(p);
             kept_because = repo.removal_blockers(w, &disposable);
+            // A rerun after a kill inside `git worktree remove`: only deleted tracked
+            // files are left, whose content is in the commit; complete the removal.
+            if r.phase == Phase::Finishing
+                && !kept_because.is_empty()
+                && repo.only_deletions(w)
+                && kept_because
+                    .iter()
+                    .all(|b| b.contains("modified or staged"))
+            {
+                kept_because.clear();
+                half_removed = true;
+            }
         }
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: kept_because.is_empty(),
+            half_removed,
         });
     }
 

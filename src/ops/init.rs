@@ -9,12 +9,12 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::command::git;
 use crate::inventory::{Inventory, Source, WoView};
 use crate::model::record::{Lease, Phase, Record};
 use crate::model::state::State;
-use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
 use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
@@ -84,17 +84,23 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     jobs.ensure_dirs()?;
 
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
-    if let Some(bad) = inv.bad_records.first() {
-        let name = bad
-            .ref_name
-            .strip_prefix(crate::git::records::PREFIX)
-            .unwrap_or(&bad.ref_name);
-        if let Ok(id) = WoId::parse(name) {
-            return Err(crate::ops::journal::invalid_record(
-                &id,
-                &anyhow::anyhow!("{}", bad.why),
-            ));
-        }
+    // Every unreadable record is named, before anything is imported.
+    let bad: Vec<WoError> = inv
+        .bad_records
+        .iter()
+        .map(|b| {
+            let id = b
+                .ref_name
+                .strip_prefix(crate::git::records::PREFIX)
+                .unwrap_or(&b.ref_name);
+            WoError::bad_record(id, &b.why)
+        })
+        .collect();
+    if let Some(first) = bad.first() {
+        let all: Vec<String> = bad.iter().map(|e| e.message.clone()).collect();
+        return Err(WoError::invalid_record(all.join("\n"))
+            .fix(first.fix.clone().unwrap_or_default())
+            .into());
     }
     let mut imported = Vec::new();
     let mut refused = Vec::new();

@@ -107,8 +107,14 @@ pub enum Step {
     Marker { target: ObjectId, line: String },
     /// Release the worktree at `path`: remove it (`remove`, after the caller checked
     /// it is safe) or keep it; either way drop git-wo's git lock and the session file.
-    /// Destructive: fenced.
-    ReleaseWorktree { path: PathBuf, remove: bool },
+    /// Destructive: fenced. `half_removed`: a removal that was killed half-way is
+    /// completed (`--force`; only deleted tracked files remain, see
+    /// [`Repo::only_deletions`]).
+    ReleaseWorktree {
+        path: PathBuf,
+        remove: bool,
+        half_removed: bool,
+    },
 }
 
 impl Step {
@@ -417,7 +423,11 @@ impl<'a> Journal<'a> {
             }
             Step::RemoveLock => self.jobs.remove_lock(id.as_str())?,
             Step::Marker { target, line } => write_marker(repo, *target, line)?,
-            Step::ReleaseWorktree { path, remove } => {
+            Step::ReleaseWorktree {
+                path,
+                remove,
+                half_removed,
+            } => {
                 if let Some(wt) = find_worktree(repo, path) {
                     if wt
                         .locked
@@ -430,7 +440,11 @@ impl<'a> Journal<'a> {
                         // `git worktree remove` deletes the admin dir (and the session
                         // file in it) last: a crash before leaves the holder's session
                         // in place, so a plain rerun by the holder still works.
-                        repo.remove_worktree(&wt.path)?;
+                        if *half_removed {
+                            repo.remove_half_removed_worktree(&wt.path)?;
+                        } else {
+                            repo.remove_worktree(&wt.path)?;
+                        }
                         done.worktree_removed = true;
                     } else {
                         let _ = std::fs::remove_file(wt.admin_dir.join(session::FILE));
@@ -621,13 +635,7 @@ fn lost_to(repo: &Repo, id: &WoId, e: anyhow::Error) -> anyhow::Error {
 
 /// A record ref that cannot be read is `invalid_record`, with its fix.
 pub fn invalid_record(id: &WoId, e: &anyhow::Error) -> anyhow::Error {
-    WoError::invalid_record(format!(
-        "{id}: invalid_record: refs/wo/orders/{id} is not a git-wo record ({e:#})"
-    ))
-    .fix(format!(
-        "git update-ref -d refs/wo/orders/{id} (after checking `git log refs/wo/orders/{id}`), then git wo init"
-    ))
-    .into()
+    WoError::bad_record(id.as_str(), &format!("{e:#}")).into()
 }
 
 /// The state whose folder holds `rel` (`…/<state>/<file>`).

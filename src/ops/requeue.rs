@@ -27,6 +27,8 @@ pub struct Requeued {
 
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    inv.refuse_bad_record(id)?;
+    inv.refuse_odd_lock(id)?;
     let wos = inv.wos();
     let view = wos
         .get(id)
@@ -136,6 +138,7 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: false,
+            half_removed: false,
         });
         worktree_kept = Some(w.path.to_string_lossy().into_owned());
     }

@@ -55,13 +55,7 @@ pub struct TakeOutcome {
 pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let id = &opts.id;
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
-    if let Some(bad) = inv
-        .bad_records
-        .iter()
-        .find(|b| b.ref_name == crate::git::records::ref_name(id.as_str()))
-    {
-        return Err(journal::invalid_record(id, &anyhow::anyhow!("{}", bad.why)));
-    }
+    inv.refuse_bad_record(id)?;
     let wos = inv.wos();
     let empty = WoView::default();
     let view = wos.get(id).unwrap_or(&empty);
@@ -265,6 +259,20 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
     }
     match view.single_state() {
         None => {
+            // A file of this id that does not parse is named, with why.
+            if let Some(bad) = inv
+                .files
+                .iter()
+                .find(|f| !f.archived && f.id.as_ref() == Some(id) && f.problem.is_some())
+            {
+                return Err(WoError::usage(format!(
+                    "{id}: {} is not usable: {}",
+                    bad.rel_path.display(),
+                    bad.problem.as_deref().unwrap_or_default()
+                ))
+                .fix(format!("git wo lint {id}"))
+                .into());
+            }
             return Err(WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel))
                 .fix("git wo list")
                 .into());

@@ -104,6 +104,37 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
             vec![bad.ref_name.clone()],
         ));
     }
+    for (id, path, what) in &inv.odd_locks {
+        let path = inv.rel(path);
+        out.push(Finding::new(
+            Code::InvalidLock,
+            Some(id.as_str()),
+            format!("{path} is {what}, not a lock file; git-wo never follows or deletes it"),
+            format!(
+                "look at it, then move it out of the jobs dir: mv -- {} /tmp/",
+                q(&path)
+            ),
+            vec![path],
+        ));
+    }
+    for path in &inv.leftovers {
+        let shown = inv.rel(path);
+        let what = if shown.ends_with(".tmp") {
+            "a temp file left by a killed git-wo"
+        } else {
+            "a ref lock left by a killed git process (it blocks updates of that ref)"
+        };
+        out.push(Finding::new(
+            Code::LeftoverFile,
+            None,
+            format!("{shown} is {what}"),
+            format!(
+                "make sure no git or git-wo is running, then: rm -- {}",
+                q(&path.to_string_lossy())
+            ),
+            vec![shown],
+        ));
+    }
     out.sort_by(|a, b| {
         (a.severity, a.code, &a.wo_id, &a.paths).cmp(&(b.severity, b.code, &b.wo_id, &b.paths))
     });
@@ -179,9 +210,9 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             Some(id.as_str()),
             format!("{id} is in {} at once", states.join(" and ")),
             format!(
-                "keep the {} copy and remove the others: git rm {}",
+                "keep the {} copy and remove the others: git rm -- {}",
                 keep.map_or("newest", |s| s.as_str()),
-                losers.join(" ")
+                losers.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
             ),
             paths(&v.files),
         ));
@@ -211,7 +242,11 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 ),
                 format!(
                     "keep one and remove the rest: git rm -- {}",
-                    paths(&in_state[1..]).iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
+                    paths(&in_state[1..])
+                        .iter()
+                        .map(|p| q(p))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
                 paths(&in_state),
             ));
@@ -290,7 +325,10 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                         "{s}, not running"
                     ))
             ),
-            format!("remove the stale lock: rm -- {}", q(&inv.rel(&lock.rel_path))),
+            format!(
+                "remove the stale lock: rm -- {}",
+                q(&inv.rel(&lock.rel_path))
+            ),
             vec![inv.rel(&lock.rel_path)],
         ));
     }
@@ -340,7 +378,11 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 format!("record says {id} is {}, its YAML is in {state}/", r.state),
                 format!(
                     "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
-                    paths(&v.files).iter().map(|p| q(p)).collect::<Vec<_>>().join(" "),
+                    paths(&v.files)
+                        .iter()
+                        .map(|p| q(p))
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     inv.jobs_rel,
                     r.state,
                     r.state
@@ -388,15 +430,22 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 ));
             }
         }
-        if r.token > 0 && r.phase != Phase::Taking && !inv.intent_marked.contains(id.as_str()) {
+        // A requeued WO (pending again) is not "taken" any more: its interrupted take
+        // may never have reached the marker.
+        if r.token > 0
+            && r.phase != Phase::Taking
+            && r.state != State::Pending
+            && !inv.intent_marked.contains(id.as_str())
+        {
             let base = r.base.clone().unwrap_or_else(|| "<base>".into());
             out.push(Finding::new(
                 Code::MissingIntentMarker,
                 Some(id.as_str()),
                 format!("{id} was taken by git-wo but has no intent marker"),
                 format!(
-                    "git notes --ref=wo append -m \"[{id}] intent: {}\" {base}",
-                    r.title
+                    "git notes --ref=wo append -m {} {}",
+                    q(&crate::model::marker::intent(id.as_str(), &r.title)),
+                    q(&base)
                 ),
                 vec![crate::git::records::ref_name(id.as_str())],
             ));
