@@ -672,3 +672,24 @@ fn take_refuses_a_base_that_an_existing_branch_would_ignore() {
     let (code, v) = s.json(&["take", "WO-0001", "--base", &first]);
     assert_eq!(code, 0, "same commit as the branch: fine: {v}");
 }
+
+#[test]
+fn json_errors_are_objects_with_a_kind_and_the_exit_code_comes_from_it() {
+    let s = repo_with_pending();
+    // Bad input: exit 2, kind usage.
+    let (code, v) = s.json(&["take", "WO-../../x"]);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["schema"], "git-wo.take.v1");
+    assert_eq!(v["error"]["kind"], "usage");
+    assert_eq!(v["error"]["exit"], 2);
+    assert!(v["error"]["fix"].is_string(), "{v}");
+    // Conflict: exit 3, kind conflict, naming the holder.
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let (code, v) = s.json(&["take", "WO-0001", "--owner", "bob"]);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(v["error"]["kind"], "conflict");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("alice"),
+        "{v}"
+    );
+}

@@ -175,6 +175,32 @@ impl Inventory {
         })
     }
 
+    /// An inventory of just these files, with no git behind it: for views tested as
+    /// the pure functions they are. Add records, locks or worktrees by setting fields.
+    pub fn from_files(control_root: &Path, files: Vec<OrderFile>, now: DateTime<Utc>) -> Inventory {
+        Inventory {
+            control_root: control_root.to_path_buf(),
+            common_dir: control_root.join(".git"),
+            jobs_rel: "_ctx/jobs".into(),
+            git_head: None,
+            now,
+            lease: Duration::hours(2),
+            branch_prefix: "feat/wo-".into(),
+            initialized: false,
+            source: Source::WorkingTree,
+            files,
+            locks: Vec::new(),
+            odd_locks: Vec::new(),
+            leftovers: Vec::new(),
+            records: BTreeMap::new(),
+            bad_records: Vec::new(),
+            worktrees: Vec::new(),
+            intent_marked: BTreeSet::new(),
+            fail_verdicts: BTreeSet::new(),
+            dead_transitions: BTreeSet::new(),
+        }
+    }
+
     /// `Err(invalid_record)` when `id`'s record ref cannot be read.
     pub fn refuse_bad_record(&self, id: &WoId) -> Result<()> {
         let name = crate::git::records::ref_name(id.as_str());

@@ -94,6 +94,10 @@ impl fmt::Display for Code {
 /// One problem found in the inventory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// What reconcile and gc act on, as data (not rendered into the JSON, whose shape
+    /// is the original auditor's).
+    #[serde(skip)]
+    pub subject: Subject,
     pub code: Code,
     pub severity: Severity,
     pub wo_id: Option<String>,
@@ -104,7 +108,24 @@ pub struct Finding {
     pub paths: Vec<String>,
 }
 
+/// The typed facts behind a finding: the WO's copies (paths relative to the control
+/// checkout), the copy that wins (SPEC §7's precedence), the worktree concerned and
+/// the `.lock` file, when they apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    pub copies: Vec<String>,
+    pub winner: Option<crate::model::state::State>,
+    pub worktree: Option<std::path::PathBuf>,
+    pub lock_file: Option<String>,
+}
+
 impl Finding {
+    /// The same finding with its typed subject.
+    pub fn about(mut self, subject: Subject) -> Finding {
+        self.subject = subject;
+        self
+    }
+
     pub fn new(
         code: Code,
         wo_id: Option<&str>,
@@ -113,6 +134,7 @@ impl Finding {
         paths: Vec<String>,
     ) -> Finding {
         Finding {
+            subject: Subject::default(),
             code,
             severity: code.severity(),
             wo_id: wo_id.map(str::to_owned),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::error::shell_quote as q;
 use crate::git::worktrees::{Head, parse_lock_reason};
 use crate::inventory::{Inventory, WoView};
-use crate::model::finding::{Code, Finding};
+use crate::model::finding::{Code, Finding, Subject};
 use crate::model::record::Phase;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -174,13 +174,20 @@ fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
                     Err(None) => "no `status:`".to_owned(),
                 };
                 let id = f.id.as_ref().map(|i| i.as_str());
-                out.push(Finding::new(
-                    Code::StatusMismatch,
-                    id,
-                    format!("{} is in {}/ but says {said}", id.unwrap_or("?"), f.folder),
-                    format!("set `status: {}` in {}", f.folder, q(&path)),
-                    vec![path],
-                ));
+                out.push(
+                    Finding::new(
+                        Code::StatusMismatch,
+                        id,
+                        format!("{} is in {}/ but says {said}", id.unwrap_or("?"), f.folder),
+                        format!("set `status: {}` in {}", f.folder, q(&path)),
+                        vec![path.clone()],
+                    )
+                    .about(Subject {
+                        copies: vec![path],
+                        winner: Some(f.folder),
+                        ..Subject::default()
+                    }),
+                );
             }
         }
     }
@@ -205,17 +212,24 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             .filter(|f| Some(f.folder) != keep)
             .map(|f| inv.rel(&f.rel_path))
             .collect();
-        out.push(Finding::new(
-            Code::SplitBrain,
-            Some(id.as_str()),
-            format!("{id} is in {} at once", states.join(" and ")),
-            format!(
-                "keep the {} copy and remove the others: git rm -- {}",
-                keep.map_or("newest", |s| s.as_str()),
-                losers.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
-            ),
-            paths(&v.files),
-        ));
+        out.push(
+            Finding::new(
+                Code::SplitBrain,
+                Some(id.as_str()),
+                format!("{id} is in {} at once", states.join(" and ")),
+                format!(
+                    "keep the {} copy and remove the others: git rm -- {}",
+                    keep.map_or("newest", |s| s.as_str()),
+                    losers.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
+                ),
+                paths(&v.files),
+            )
+            .about(Subject {
+                copies: paths(&v.files),
+                winner: keep,
+                ..Subject::default()
+            }),
+        );
     }
     for state in &v.states {
         // Archived copies in the same state folder count as duplicates (never as state).
@@ -314,23 +328,31 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
     if let Some(lock) = v.lock
         && !running
     {
-        out.push(Finding::new(
-            Code::LockWithoutRunning,
-            Some(id.as_str()),
-            format!(
-                "{} exists but {id} is {}",
-                inv.rel(&lock.rel_path),
-                v.single_state()
-                    .map_or("in no state folder".to_owned(), |s| format!(
-                        "{s}, not running"
-                    ))
-            ),
-            format!(
-                "remove the stale lock: rm -- {}",
-                q(&inv.rel(&lock.rel_path))
-            ),
-            vec![inv.rel(&lock.rel_path)],
-        ));
+        out.push(
+            Finding::new(
+                Code::LockWithoutRunning,
+                Some(id.as_str()),
+                format!(
+                    "{} exists but {id} is {}",
+                    inv.rel(&lock.rel_path),
+                    v.single_state()
+                        .map_or("in no state folder".to_owned(), |s| format!(
+                            "{s}, not running"
+                        ))
+                ),
+                format!(
+                    "remove the stale lock: rm -- {}",
+                    q(&inv.rel(&lock.rel_path))
+                ),
+                vec![inv.rel(&lock.rel_path)],
+            )
+            .about(Subject {
+                copies: paths(&v.files),
+                winner: v.single_state(),
+                lock_file: Some(inv.rel(&lock.rel_path)),
+                ..Subject::default()
+            }),
+        );
     }
 
     if let Some(r) = record {
@@ -474,17 +496,23 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
         } else {
             String::new()
         };
-        out.push(Finding::new(
-            Code::PrunableWorktree,
-            id.as_ref().map(|i| i.as_str()),
-            format!(
-                "worktree metadata {} points at {}, which is gone",
-                wt.admin_dir.display(),
-                wt.path.display()
-            ),
-            format!("{unlock}git worktree prune"),
-            vec![wt.path.to_string_lossy().into_owned()],
-        ));
+        out.push(
+            Finding::new(
+                Code::PrunableWorktree,
+                id.as_ref().map(|i| i.as_str()),
+                format!(
+                    "worktree metadata {} points at {}, which is gone",
+                    wt.admin_dir.display(),
+                    wt.path.display()
+                ),
+                format!("{unlock}git worktree prune"),
+                vec![wt.path.to_string_lossy().into_owned()],
+            )
+            .about(Subject {
+                worktree: Some(wt.path.clone()),
+                ..Subject::default()
+            }),
+        );
     }
     for (wt, id) in owners {
         if !wt.exists {
@@ -505,7 +533,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 format!("worktree {path} is for {id}, which has no YAML and no record"),
                 format!("check it is clean (git -C {qp} status), then: {unlock}git worktree remove -- {qp}"),
                 vec![path],
-            ));
+            ).about(Subject { worktree: Some(wt.path.clone()), ..Subject::default() }));
             continue;
         }
         let terminal = if view.files.is_empty() {
@@ -521,7 +549,12 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 format!("worktree {path} is still there but {id} is {}", state.map_or("closed", |s| s.as_str())),
                 format!("check it is clean (git -C {qp} status), then: {unlock}git worktree remove -- {qp}"),
                 vec![path.clone()],
-            ));
+            ).about(Subject {
+                copies: view.files.iter().map(|f| inv.rel(&f.rel_path)).collect(),
+                winner: state,
+                worktree: Some(wt.path.clone()),
+                ..Subject::default()
+            }));
         }
         let expected = inv.expected_branch(&id, view);
         let on = match &wt.head {
@@ -539,5 +572,59 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 vec![path],
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::audit;
+    use crate::inventory::Inventory;
+    use crate::model::finding::Code;
+    use crate::model::order::OrderFile;
+    use crate::model::state::State;
+
+    fn file(state: State, name: &str, yaml: &str) -> OrderFile {
+        let rel = PathBuf::from(format!("_ctx/jobs/{state}/{name}"));
+        OrderFile::parse(rel, state, false, yaml.as_bytes())
+    }
+
+    /// Views are pure functions of the inventory: built here without git.
+    #[test]
+    fn split_brain_names_its_copies_and_the_winner() {
+        let files = vec![
+            file(
+                State::Pending,
+                "WO-0001.yaml",
+                "id: WO-0001\nstatus: pending\n",
+            ),
+            file(
+                State::Done,
+                "WO-0001.yaml",
+                "id: WO-0001\nstatus: done\nfinished_at: 2026-01-01T00:00:00Z\n",
+            ),
+            file(
+                State::Pending,
+                "WO-0002.yaml",
+                "id: WO-0002\nstatus: running\n",
+            ),
+        ];
+        let inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let findings = audit(&inv);
+        let split = findings
+            .iter()
+            .find(|f| f.code == Code::SplitBrain)
+            .expect("split_brain");
+        assert_eq!(split.wo_id.as_deref(), Some("WO-0001"));
+        assert_eq!(split.subject.winner, Some(State::Done));
+        assert_eq!(split.subject.copies.len(), 2);
+        let mismatch = findings
+            .iter()
+            .find(|f| f.code == Code::StatusMismatch)
+            .expect("status_mismatch");
+        assert_eq!(mismatch.wo_id.as_deref(), Some("WO-0002"));
+        assert_eq!(mismatch.subject.winner, Some(State::Pending));
+        assert_eq!(findings.len(), 2, "{findings:?}");
     }
 }
