@@ -4,11 +4,11 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::Ctx;
-use super::list::row;
 use crate::cli::ShowArgs;
 use crate::error::{Exit, WoError};
 use crate::inventory::{Inventory, Source};
 use crate::model::wo_id::WoId;
+use crate::views::list::row;
 
 pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     let id = WoId::parse(&args.id)

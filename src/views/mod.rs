@@ -4,4 +4,5 @@
 pub mod audit;
 pub mod check;
 pub mod lint;
+pub mod list;
 pub mod precedence;

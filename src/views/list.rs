@@ -1,0 +1,71 @@
+//! `list`: one row per WO (files, record, holder, lease, worktree), a pure function of
+//! the inventory.
+
+use serde::Serialize;
+
+use crate::inventory::{Inventory, WoView};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+
+/// One WO in a listing.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub id: String,
+    pub states: Vec<State>,
+    pub title: String,
+    pub phase: Option<&'static str>,
+    pub token: Option<u64>,
+    pub holder: Option<String>,
+    pub lease_expires_at: Option<String>,
+    pub worktree: Option<String>,
+    pub files: Vec<String>,
+}
+
+pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
+    let record = v.record.map(|s| &s.record);
+    let title = v
+        .files
+        .first()
+        .map(|f| f.title())
+        .filter(|t| !t.is_empty())
+        .or_else(|| record.map(|r| r.title.clone()))
+        .unwrap_or_default();
+    let holder = record
+        .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
+        .or_else(|| v.lock.and_then(|l| l.user.clone()));
+    let states: Vec<State> = if v.states.is_empty() {
+        record.map(|r| r.state).into_iter().collect()
+    } else {
+        v.states.iter().copied().collect()
+    };
+    let lease = if states.contains(&State::Running) {
+        inv.lease_end(v).map(|t| t.to_rfc3339())
+    } else {
+        None
+    };
+    Row {
+        id: id.to_string(),
+        states,
+        title,
+        phase: record.map(|r| r.phase.as_str()),
+        token: record.map(|r| r.token),
+        holder,
+        lease_expires_at: lease,
+        worktree: v
+            .worktrees
+            .iter()
+            .find(|w| w.exists)
+            .map(|w| w.path.to_string_lossy().into_owned()),
+        files: v.files.iter().map(|f| inv.rel(&f.rel_path)).collect(),
+    }
+}
+
+/// Every WO with a file or a record, optionally only those with a copy in `state`.
+pub fn rows(inv: &Inventory, state: Option<State>) -> Vec<Row> {
+    inv.wos()
+        .iter()
+        .filter(|(_, v)| !v.files.is_empty() || v.record.is_some())
+        .map(|(id, v)| row(inv, id, v))
+        .filter(|r| state.is_none_or(|s| r.states.contains(&s)))
+        .collect()
+}
