@@ -21,8 +21,6 @@ pub enum Exit {
     Usage = 2,
     /// 3: conflict: lock held by another, compare-and-swap lost.
     Conflict = 3,
-    /// 130: interrupted (Ctrl-C).
-    Interrupted = 130,
 }
 
 impl Exit {
@@ -47,8 +45,6 @@ pub enum Kind {
     Git,
     /// A record ref that is not a git-wo record: 2.
     InvalidRecord,
-    /// Interrupted by a signal: 130.
-    Interrupted,
 }
 
 impl Kind {
@@ -57,7 +53,6 @@ impl Kind {
             Kind::Usage | Kind::Io | Kind::Git | Kind::InvalidRecord => Exit::Usage,
             Kind::Conflict => Exit::Conflict,
             Kind::Refused => Exit::Findings,
-            Kind::Interrupted => Exit::Interrupted,
         }
     }
 }
@@ -103,11 +98,6 @@ impl WoError {
     /// Attach the command (or action) that fixes the problem.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
-        self
-    }
-    /// The same error with `prefix` before its message.
-    pub fn prefixed(mut self, prefix: impl fmt::Display) -> Self {
-        self.message = format!("{prefix}{}", self.message);
         self
     }
     pub fn exit(&self) -> Exit {

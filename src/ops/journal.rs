@@ -29,7 +29,7 @@ use crate::failpoint;
 use crate::git::Repo;
 use crate::git::records::{self, Expect, Stored};
 use crate::git::worktrees::{self, Head, Worktree};
-use crate::model::record::{Phase, Record};
+use crate::model::record::Record;
 use crate::model::session::{self, Session};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -687,14 +687,6 @@ pub fn write_marker(repo: &Repo, target: ObjectId, line: &str) -> Result<()> {
     Ok(())
 }
 
-/// The record a plan ends with, as the last record step writes it.
-pub fn last_record(plan: &Plan) -> Option<&Record> {
-    plan.steps.iter().rev().find_map(|s| match s {
-        Step::Record(w) => Some(&w.record),
-        _ => None,
-    })
-}
-
 /// Whether the process that holds `record`'s lease is gone: the lease expired, or it
 /// ran on this host and its pid is dead.
 pub fn holder_gone(record: &Record, now: chrono::DateTime<chrono::Utc>) -> bool {
@@ -704,9 +696,4 @@ pub fn holder_gone(record: &Record, now: chrono::DateTime<chrono::Utc>) -> bool 
             l.expired(now) || (l.host == crate::host::hostname() && !crate::host::pid_alive(l.pid))
         }
     }
-}
-
-/// Phase of a record, for plans that must refuse in-flight transitions.
-pub fn in_flight(stored: Option<&Stored>) -> Option<Phase> {
-    stored.map(|s| s.record.phase).filter(|p| p.in_flight())
 }
