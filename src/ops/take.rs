@@ -124,15 +124,6 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     } else {
         "claim"
     };
-    let claim = RecordWrite {
-        record: record.clone(),
-        yaml: OrderYaml::Bytes(file.bytes.clone()),
-        action,
-        owner: opts.owner.clone(),
-        lines: Vec::new(),
-        parent: Parent::Previous,
-        fixed_time: false,
-    };
     let shape = Shape {
         repo,
         id,
@@ -146,7 +137,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         resuming: false,
         replace_lock: stolen_from.is_some(),
     };
-    let plan = shape.plan(claim);
+    let plan = shape.plan(action);
     let mut journal = Journal::new(repo, &inv.jobs_rel, prev.as_ref());
     let applied = journal.apply(&plan)?;
     let mut outcome = shape.outcome(&applied)?;
@@ -369,10 +360,10 @@ impl Shape<'_> {
         crate::git::repo::canonical(&self.repo.worktree_root()).join(self.id.as_str())
     }
 
-    /// The plan: `first` (the claim, or the resume's lease refresh), then branch,
-    /// worktree, session, YAML move, `.lock`, intent marker and phase active. Every
-    /// step is idempotent, so a resume runs the same plan.
-    fn plan(&self, first: RecordWrite) -> Plan {
+    /// The plan: the record write `first_action` (claim, steal, or the resume's lease
+    /// refresh), then branch, worktree, session, YAML move, `.lock`, intent marker and
+    /// phase active. Every step is idempotent, so a resume runs the same plan.
+    fn plan(&self, first_action: &'static str) -> Plan {
         let id = self.id;
         let lease = self.record.lock.clone().unwrap_or_else(|| Lease {
             owner: self.opts.owner.clone(),
@@ -392,7 +383,15 @@ impl Shape<'_> {
             ..self.record.clone()
         };
         let steps = vec![
-            Step::Record(Box::new(first)),
+            Step::Record(Box::new(RecordWrite {
+                record: self.record.clone(),
+                yaml: OrderYaml::Bytes(self.yaml_bytes.clone()),
+                action: first_action,
+                owner: self.opts.owner.clone(),
+                lines: Vec::new(),
+                parent: Parent::Previous,
+                fixed_time: false,
+            })),
             Step::CreateBranch {
                 name: self.branch.to_owned(),
                 at: self.base,
@@ -559,15 +558,8 @@ fn resume(
         updated_at: now,
         ..r.clone()
     };
-    let branch = match record.branch.clone() {
-        Some(b) => b,
-        None => branch_of(repo, id, Some(stored), file)?,
-    };
-    if let Some(why) = crate::model::branch::problem(&branch) {
-        return Err(WoError::usage(format!("{id}: {why}"))
-            .fix(format!("git wo show {id}"))
-            .into());
-    }
+    // The record's branch first (the same as `record.branch`), validated like a take's.
+    let branch = branch_of(repo, id, Some(stored), file)?;
     let base = match &record.base {
         Some(b) => ObjectId::from_hex(b.as_bytes()).context("record base is not a sha")?,
         None => repo.resolve_commit(&repo.default_branch()?)?,
@@ -576,15 +568,6 @@ fn resume(
         .worktree
         .clone()
         .unwrap_or_else(|| format!("{}/{id}", repo.config.worktree_dir));
-    let first = RecordWrite {
-        record: record.clone(),
-        yaml: OrderYaml::Bytes(file.bytes.clone()),
-        action: "resume",
-        owner: opts.owner.clone(),
-        lines: Vec::new(),
-        parent: Parent::Previous,
-        fixed_time: false,
-    };
     let shape = Shape {
         repo,
         id,
@@ -598,7 +581,7 @@ fn resume(
         resuming: true,
         replace_lock: true,
     };
-    let plan = shape.plan(first);
+    let plan = shape.plan("resume");
     let mut journal = Journal::new(repo, &inv.jobs_rel, Some(stored));
     let applied = journal.apply(&plan).map_err(|e| {
         let w = crate::error::classify(&e);
