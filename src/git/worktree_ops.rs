@@ -115,32 +115,13 @@ impl Repo {
     /// missing files are written from it; no existing file is overwritten. Fails, having
     /// changed nothing but the index, when tracked files differ from HEAD afterwards.
     pub fn repair_checkout(&self, wt: &Worktree) -> Result<()> {
-        let changed = |wt: &Worktree| -> Result<Vec<(String, String)>> {
-            let out = git_output(
-                &wt.path,
-                &["status", "--porcelain=v1", "-z", "--untracked-files=no"],
-            )?;
-            Ok(out
-                .stdout
-                .split(|b| *b == 0)
-                .filter(|e| e.len() > 3)
-                .map(|e| {
-                    (
-                        String::from_utf8_lossy(&e[..2]).into_owned(),
-                        String::from_utf8_lossy(&e[3..]).into_owned(),
-                    )
-                })
-                .collect())
-        };
+        let changed = |wt: &Worktree| status_entries(&wt.path, &["--untracked-files=no"]);
         let before = changed(wt)?;
         if before.is_empty() {
             return Ok(());
         }
         // Only deletions (staged or not) are the mark of an unfinished checkout.
-        if before
-            .iter()
-            .all(|(code, _)| code.chars().all(|c| c == 'D' || c == ' '))
-        {
+        if before.iter().all(StatusEntry::is_deletion) {
             git(&wt.path, &["reset", "-q"])?;
             let _ = git_output(&wt.path, &["checkout-index", "-a", "-q"]);
         }
@@ -148,7 +129,7 @@ impl Repo {
         if after.is_empty() {
             return Ok(());
         }
-        let names: Vec<&str> = after.iter().take(3).map(|(_, p)| p.as_str()).collect();
+        let names: Vec<&str> = after.iter().take(3).map(|e| e.path.as_str()).collect();
         anyhow::bail!(
             "{} tracked file(s) differ from HEAD (e.g. {})",
             after.len(),
@@ -158,7 +139,7 @@ impl Repo {
 
     /// `git worktree remove --force`: only for a worktree whose every change is a
     /// deleted tracked file (what a removal killed half-way leaves; the content is in
-    /// HEAD's commit), see [`Repo::only_deletions`].
+    /// HEAD's commit), see [`Removal::deleted_only`].
     pub fn remove_half_removed_worktree(&self, path: &Path) -> Result<()> {
         let p = path.to_string_lossy();
         git(
@@ -166,33 +147,6 @@ impl Repo {
             &["worktree", "remove", "--force", "--", &p],
         )
         .map(|_| ())
-    }
-
-    /// Whether every change in `wt` is a deleted tracked file (no modified, added,
-    /// untracked or ignored file).
-    pub fn only_deletions(&self, wt: &Worktree) -> bool {
-        let args = [
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--no-renames",
-        ];
-        match git_output(&wt.path, &args) {
-            Ok(out) if out.status.success() => {
-                let entries: Vec<&[u8]> = out
-                    .stdout
-                    .split(|b| *b == 0)
-                    .filter(|e| e.len() > 3)
-                    .collect();
-                !entries.is_empty()
-                    && entries
-                        .iter()
-                        .all(|e| e[..2].iter().all(|c| *c == b'D' || *c == b' '))
-            }
-            _ => false,
-        }
     }
 
     /// HEAD of the worktree at `path`.
@@ -204,15 +158,16 @@ impl Repo {
     /// Why removing `wt` would lose something, if anything: modified, staged or
     /// untracked files (whatever `status.showUntrackedFiles` says), an operation in
     /// progress, commits reachable from no branch, tag or remote ref, a lock that is not
-    /// git-wo's. Empty means safe. Ignored files are allowed when `disposable(path)`.
-    pub fn removal_blockers(
-        &self,
-        wt: &Worktree,
-        disposable: &dyn Fn(&str) -> bool,
-    ) -> Vec<String> {
+    /// git-wo's. No blockers means safe. Ignored files are allowed when
+    /// `disposable(path)`.
+    pub fn removal_check(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool) -> Removal {
         let mut why = Vec::new();
+        let mut deleted_only = false;
         if !wt.exists {
-            return why;
+            return Removal {
+                blockers: why,
+                deleted_only,
+            };
         }
         if let Some(reason) = &wt.locked
             && !reason.starts_with("git-wo ")
@@ -232,21 +187,17 @@ impl Repo {
             }
         }
         let args = [
-            "status",
-            "--porcelain=v1",
-            "-z",
             "--untracked-files=all",
             "--ignored=matching",
             "--no-renames",
         ];
-        match git_output(&wt.path, &args) {
-            Ok(out) if out.status.success() => {
+        match status_entries(&wt.path, &args) {
+            Ok(entries) => {
+                deleted_only = !entries.is_empty() && entries.iter().all(StatusEntry::is_deletion);
                 let (mut changed, mut untracked, mut ignored) = (0, 0, Vec::new());
                 let mut disposable_dirs = Vec::new();
-                for entry in out.stdout.split(|b| *b == 0).filter(|e| e.len() > 3) {
-                    let code = &entry[..2];
-                    let path = String::from_utf8_lossy(&entry[3..]).into_owned();
-                    match code {
+                for StatusEntry { code, path } in entries {
+                    match &code {
                         b"??" => untracked += 1,
                         b"!!" if !disposable(&path) => ignored.push(path),
                         b"!!" => disposable_dirs.push(path),
@@ -277,11 +228,7 @@ impl Repo {
                     }
                 }
             }
-            Ok(out) => why.push(format!(
-                "git status failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )),
-            Err(e) => why.push(format!("git status failed: {e}")),
+            Err(e) => why.push(format!("git status failed: {e:#}")),
         }
         // Edits git does not show: files marked assume-unchanged or skip-worktree.
         if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
@@ -331,8 +278,60 @@ impl Repo {
             }
             (_, None) => why.push("HEAD cannot be read".into()),
         }
-        why
+        Removal {
+            blockers: why,
+            deleted_only,
+        }
     }
+}
+
+/// What [`Repo::removal_check`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Removal {
+    /// Why the worktree must be kept; empty: removing it loses nothing.
+    pub blockers: Vec<String>,
+    /// Every entry `git status` lists is a deleted tracked file (no other change, no
+    /// untracked or ignored file). With no other blocker (`blockers.len() == 1`) that is
+    /// what a killed `git worktree remove` leaves: the content is in HEAD's commit.
+    pub deleted_only: bool,
+}
+
+/// One entry of `git status --porcelain=v1 -z`.
+struct StatusEntry {
+    /// The two-letter status, e.g. `b" M"`, `b"??"`, `b"!!"`.
+    code: [u8; 2],
+    path: String,
+}
+
+impl StatusEntry {
+    /// A tracked file deleted in the index, the worktree or both.
+    fn is_deletion(&self) -> bool {
+        self.code.iter().all(|c| *c == b'D' || *c == b' ')
+    }
+}
+
+/// `git status --porcelain=v1 -z <extra>` in `dir`, parsed.
+fn status_entries(dir: &Path, extra: &[&str]) -> Result<Vec<StatusEntry>> {
+    let mut args = vec!["status", "--porcelain=v1", "-z"];
+    args.extend_from_slice(extra);
+    let out = git_output(dir, &args)?;
+    if !out.status.success() {
+        return Err(crate::error::GitFailure {
+            command: args.join(" "),
+            dir: dir.display().to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }
+        .into());
+    }
+    Ok(out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|e| e.len() > 3)
+        .map(|e| StatusEntry {
+            code: [e[0], e[1]],
+            path: String::from_utf8_lossy(&e[3..]).into_owned(),
+        })
+        .collect())
 }
 
 /// Git repositories nested under `dir` (not following links), up to a bound on the

@@ -247,18 +247,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             kept_because.push("--keep-worktree".to_owned());
         } else {
             let disposable = |p: &str| repo.config.is_disposable(p);
-            kept_because = repo.removal_blockers(w, &disposable);
+            let removal = repo.removal_check(w, &disposable);
             // A rerun after a kill inside `git worktree remove`: only deleted tracked
             // files are left, whose content is in the commit; complete the removal.
-            if r.phase == Phase::Finishing
-                && !kept_because.is_empty()
-                && repo.only_deletions(w)
-                && kept_because
-                    .iter()
-                    .all(|b| b.contains("modified or staged"))
-            {
-                kept_because.clear();
+            if r.phase == Phase::Finishing && removal.deleted_only && removal.blockers.len() == 1 {
                 half_removed = true;
+            } else {
+                kept_because = removal.blockers;
             }
         }
         steps.push(Step::ReleaseWorktree {

@@ -109,7 +109,7 @@ pub enum Step {
     /// it is safe) or keep it; either way drop git-wo's git lock and the session file.
     /// Destructive: fenced. `half_removed`: a removal that was killed half-way is
     /// completed (`--force`; only deleted tracked files remain, see
-    /// [`Repo::only_deletions`]).
+    /// [`Removal::deleted_only`](crate::git::worktree_ops::Removal)).
     ReleaseWorktree {
         path: PathBuf,
         remove: bool,
