@@ -144,12 +144,16 @@ impl std::error::Error for GitFailure {}
 pub fn classify(err: &anyhow::Error) -> WoError {
     let text = format!("{err:#}");
     if let Some(w) = err.chain().find_map(|e| e.downcast_ref::<WoError>()) {
-        // The chain's text already holds the WoError's message (and its fix line);
-        // keep the outer context, drop the duplicated fix.
-        let message = match &w.fix {
-            Some(fix) => text.replace(&format!("\n  fix: {fix}"), ""),
-            None => text,
-        };
+        // The outer context, then the WoError's message (its fix goes in `fix`), as
+        // anyhow's `{:#}` joins a chain.
+        let message = err
+            .chain()
+            .map(|e| match e.downcast_ref::<WoError>() {
+                Some(w) => w.message.clone(),
+                None => e.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(": ");
         return WoError {
             kind: w.kind,
             message,

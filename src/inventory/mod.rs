@@ -140,7 +140,6 @@ impl Inventory {
             })
             .map(|s| s.to_string())
             .collect();
-        let this_host = crate::host::hostname();
         let dead_transitions = records
             .values()
             .filter(|s| s.record.phase.in_flight())
@@ -148,7 +147,7 @@ impl Inventory {
                 s.record
                     .lock
                     .as_ref()
-                    .is_some_and(|l| l.host == this_host && !crate::host::pid_alive(l.pid))
+                    .is_some_and(crate::model::record::Lease::process_dead_here)
             })
             .map(|s| s.record.id.clone())
             .collect();

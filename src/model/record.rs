@@ -49,6 +49,11 @@ impl Lease {
     pub fn expired(&self, now: DateTime<Utc>) -> bool {
         self.expires_at <= now
     }
+
+    /// Whether the holder's process ran on this host and is dead.
+    pub fn process_dead_here(&self) -> bool {
+        self.host == crate::host::hostname() && !crate::host::pid_alive(self.pid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

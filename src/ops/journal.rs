@@ -692,8 +692,6 @@ pub fn write_marker(repo: &Repo, target: ObjectId, line: &str) -> Result<()> {
 pub fn holder_gone(record: &Record, now: chrono::DateTime<chrono::Utc>) -> bool {
     match &record.lock {
         None => true,
-        Some(l) => {
-            l.expired(now) || (l.host == crate::host::hostname() && !crate::host::pid_alive(l.pid))
-        }
+        Some(l) => l.expired(now) || l.process_dead_here(),
     }
 }

@@ -220,7 +220,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 format!(
                     "keep the {} copy and remove the others: git rm -- {}",
                     keep.map_or("newest", |s| s.as_str()),
-                    losers.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
+                    quoted(&losers)
                 ),
                 paths(&v.files),
             )
@@ -256,11 +256,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 ),
                 format!(
                     "keep one and remove the rest: git rm -- {}",
-                    paths(&in_state[1..])
-                        .iter()
-                        .map(|p| q(p))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    quoted(&paths(&in_state[1..]))
                 ),
                 paths(&in_state),
             ));
@@ -400,11 +396,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 format!("record says {id} is {}, its YAML is in {state}/", r.state),
                 format!(
                     "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
-                    paths(&v.files)
-                        .iter()
-                        .map(|p| q(p))
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    quoted(&paths(&v.files)),
                     inv.jobs_rel,
                     r.state,
                     r.state
@@ -481,6 +473,11 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             paths(&v.files),
         ));
     }
+}
+
+/// Paths for a shell command line: each quoted, space-separated.
+fn quoted(paths: &[String]) -> String {
+    paths.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
 }
 
 fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mut Vec<Finding>) {
