@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Scenario, record_commit, record_of};
+use common::{Scenario, crash, record_commit, record_of, yaml_copies};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -69,14 +69,6 @@ fn commit_in(s: &Scenario, dir: &Path, file: &str) {
     s.git_at(dir, &["commit", "-q", "-m", &format!("add {file}")]);
 }
 
-fn yaml_copies(s: &Scenario, id: &str) -> Vec<String> {
-    ["pending", "running", "done", "failed"]
-        .iter()
-        .filter(|st| s.path(&format!("_ctx/jobs/{st}/{id}.yaml")).exists())
-        .map(|st| st.to_string())
-        .collect()
-}
-
 /// Findings of an audit report about `id`.
 fn findings_for<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
     report["findings"]
@@ -90,19 +82,6 @@ fn codes_for(report: &Value, id: &str) -> Vec<String> {
         .iter()
         .map(|f| f["code"].as_str().unwrap_or("").to_owned())
         .collect()
-}
-
-/// Run with `GIT_WO_FAILPOINT=<step>` and check it aborted.
-fn crash(s: &Scenario, dir: &Path, step: &str, args: &[&str]) {
-    let mut cmd = s.wo_in(dir, args);
-    cmd.env("GIT_WO_FAILPOINT", step);
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.code().is_none(),
-        "{step}: expected an abort, got {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// Sleep until the lease of `id`'s record has expired (its `expires_at` is in the past).

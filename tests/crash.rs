@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Scenario;
+use common::{Scenario, crash, yaml_copies};
 
 /// Every step of the take journal (`src/ops/take.rs`) but the last.
 const TAKE_STEPS: [&str; 7] = [
@@ -37,26 +37,6 @@ fn setup() -> Scenario {
     s.commit_all("wo");
     assert_eq!(s.run(&["init"]).0, 0);
     s
-}
-
-fn crash(s: &Scenario, dir: &std::path::Path, step: &str, args: &[&str]) {
-    let mut cmd = s.wo_in(dir, args);
-    cmd.env("GIT_WO_FAILPOINT", step);
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.code().is_none(),
-        "{step}: expected an abort, got {:?}: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn yaml_copies(s: &Scenario, id: &str) -> Vec<String> {
-    ["pending", "running", "done", "failed"]
-        .iter()
-        .filter(|st| s.path(&format!("_ctx/jobs/{st}/{id}.yaml")).exists())
-        .map(|st| st.to_string())
-        .collect()
 }
 
 #[test]

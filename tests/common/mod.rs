@@ -293,3 +293,25 @@ pub fn record_commit(s: &Scenario, id: &str) -> String {
     .trim()
     .to_owned()
 }
+
+/// Run with `GIT_WO_FAILPOINT=<step>` and check the process aborted there (like kill -9).
+pub fn crash(s: &Scenario, dir: &Path, step: &str, args: &[&str]) {
+    let mut cmd = s.wo_in(dir, args);
+    cmd.env("GIT_WO_FAILPOINT", step);
+    let out = cmd.output().expect("run git-wo");
+    assert!(
+        out.status.code().is_none(),
+        "{step}: expected an abort, got {:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The state folders holding `<id>.yaml`.
+pub fn yaml_copies(s: &Scenario, id: &str) -> Vec<String> {
+    ["pending", "running", "done", "failed"]
+        .iter()
+        .filter(|st| s.path(&format!("_ctx/jobs/{st}/{id}.yaml")).exists())
+        .map(|st| st.to_string())
+        .collect()
+}
