@@ -164,24 +164,9 @@ pub struct Plan {
     pub recovery: Recovery,
 }
 
-/// What the record ref must hold for the journal to go on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fence {
-    Absent,
-    At(ObjectId),
-}
-
-impl Fence {
-    pub fn of(stored: Option<&Stored>) -> Fence {
-        stored.map_or(Fence::Absent, |s| Fence::At(s.commit))
-    }
-}
-
 /// What an applied plan did, for the command's report.
 #[derive(Debug, Default, Clone)]
 pub struct Applied {
-    /// The last record written.
-    pub record: Option<Stored>,
     pub branch_created: bool,
     pub worktree_created: bool,
     /// The worktree a step added or reused.
@@ -217,8 +202,8 @@ enum Undo {
 pub struct Journal<'a> {
     repo: &'a Repo,
     jobs: Jobs,
-    fence: Fence,
-    /// The record as the journal last saw or wrote it.
+    /// The record as the journal last saw or wrote it: its commit is the fence, what
+    /// the record ref must still hold for the journal to go on.
     current: Option<Stored>,
 }
 
@@ -228,7 +213,6 @@ impl<'a> Journal<'a> {
         Journal {
             repo,
             jobs: Jobs::new(&repo.control_root, jobs_rel),
-            fence: Fence::of(stored),
             current: stored.cloned(),
         }
     }
@@ -255,6 +239,11 @@ impl<'a> Journal<'a> {
         Ok(done)
     }
 
+    /// The commit the record ref must hold (`None`: no record) for the journal to go on.
+    fn fence(&self) -> Option<ObjectId> {
+        self.current.as_ref().map(|s| s.commit)
+    }
+
     /// Before a destructive step: the record must still be where this journal left it.
     fn check_fence(&self, plan: &Plan, step: &Step) -> Result<()> {
         if !step.destructive() {
@@ -269,12 +258,7 @@ impl<'a> Journal<'a> {
             .repo
             .read_record(id.as_str())
             .map_err(|e| invalid_record(id, &e))?;
-        let ok = match (self.fence, &now) {
-            (Fence::Absent, None) => true,
-            (Fence::At(c), Some(s)) => s.commit == c,
-            _ => false,
-        };
-        if ok {
+        if now.as_ref().map(|s| s.commit) == self.fence() {
             return Ok(());
         }
         let was = self
@@ -347,9 +331,7 @@ impl<'a> Journal<'a> {
                         prev: prev.as_ref().map(|p| p.commit),
                     });
                 }
-                self.fence = Fence::At(stored.commit);
-                self.current = Some(stored.clone());
-                done.record = Some(stored);
+                self.current = Some(stored);
             }
             Step::CreateBranch { name, at } => {
                 if repo.branch_tip(name)?.is_none() {
@@ -383,22 +365,9 @@ impl<'a> Journal<'a> {
                 to,
                 edits,
             } => {
-                let shown = shell_quote(&from.to_string_lossy());
-                let current = std::str::from_utf8(bytes).map_err(|_| {
-                    WoError::usage(format!("{id}: {} is not UTF-8", from.display()))
-                        .fix(format!("git wo lint {id}"))
-                })?;
                 // Edited before anything moves: a file that cannot be edited safely is
                 // refused with nothing changed.
-                let text = crate::model::yaml_edit::edit_fields(current, edits).map_err(|why| {
-                    WoError::usage(format!(
-                        "{id}: {} cannot be edited safely: {why}",
-                        from.display()
-                    ))
-                    .fix(format!(
-                        "rewrite {shown} in block style (`key: value` lines, one document), then git wo lint {id}"
-                    ))
-                })?;
+                let text = edited_yaml(id, from, bytes, edits)?;
                 let moved = self.jobs.move_to(from, *to, id.as_str())?;
                 if &moved != from {
                     undo.push(Undo::Yaml {
@@ -407,7 +376,7 @@ impl<'a> Journal<'a> {
                         bytes: bytes.clone(),
                     });
                 }
-                if text != current {
+                if text.as_bytes() != bytes.as_slice() {
                     self.jobs.rewrite(&moved, text.as_bytes())?;
                 }
                 done.yaml = Some(moved);
@@ -569,12 +538,12 @@ impl<'a> Journal<'a> {
                 Undo::Branch { name, at } => repo.delete_branch_if_at(&name, at),
                 Undo::Record { prev } => {
                     let name = records::ref_name(id.as_str());
-                    match (self.fence, prev) {
-                        (Fence::At(ours), Some(p)) => {
+                    match (self.fence(), prev) {
+                        (Some(ours), Some(p)) => {
                             repo.cas_ref(&name, Expect::At(ours), p, "git wo: undo")
                         }
-                        (Fence::At(ours), None) => repo.delete_ref_if_at(&name, ours),
-                        (Fence::Absent, _) => Ok(()),
+                        (Some(ours), None) => repo.delete_ref_if_at(&name, ours),
+                        (None, _) => Ok(()),
                     }
                 }
             };
@@ -600,6 +569,32 @@ fn undone(plan: &Plan, e: anyhow::Error, problems: &[String]) -> anyhow::Error {
         w.fix = Some(format!("git wo audit; then retry: git wo {} {id}", plan.op));
     }
     w.into()
+}
+
+/// The YAML at `from` (as `bytes`) with `edits` set, byte-preserving; bad input (exit
+/// 2) when it is not UTF-8 or cannot be edited safely (see
+/// [`edit_fields`](crate::model::yaml_edit::edit_fields)).
+pub fn edited_yaml(
+    id: &WoId,
+    from: &Path,
+    bytes: &[u8],
+    edits: &[(String, String)],
+) -> Result<String> {
+    let current = std::str::from_utf8(bytes).map_err(|_| {
+        WoError::usage(format!("{id}: {} is not UTF-8", from.display()))
+            .fix(format!("git wo lint {id}"))
+    })?;
+    crate::model::yaml_edit::edit_fields(current, edits).map_err(|why| {
+        WoError::usage(format!(
+            "{id}: {} cannot be edited safely: {why}",
+            from.display()
+        ))
+        .fix(format!(
+            "rewrite {} in block style (`key: value` lines, one document), then git wo lint {id}",
+            shell_quote(&from.to_string_lossy())
+        ))
+        .into()
+    })
 }
 
 /// A lost compare-and-swap names who holds the record now.

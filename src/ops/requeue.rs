@@ -12,7 +12,7 @@ use crate::inventory::{Inventory, Source};
 use crate::model::record::{Phase, Record};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
-use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
+use crate::ops::journal::{self, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 #[derive(Debug, Serialize)]
 pub struct Requeued {
@@ -96,14 +96,8 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
         ("requeued_at".into(), stamp),
         ("requeue_reason".into(), reason.to_owned()),
     ];
-    let text = crate::model::yaml_edit::edit_fields(file.text().unwrap_or_default(), &edits)
-        .map_err(|why| {
-            WoError::usage(format!(
-                "{id}: {} cannot be edited safely: {why}",
-                file.rel_path.display()
-            ))
-            .fix(format!("git wo lint {id}"))
-        })?;
+    // The record's `order.yaml` is the YAML as the move will leave it.
+    let text = journal::edited_yaml(id, &file.rel_path, &file.bytes, &edits)?;
 
     // The record first: it is the truth if we stop half-way.
     let mut steps = Vec::new();
