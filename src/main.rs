@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use git_wo::cli::Ctx;
-use git_wo::cli::{self as commands, Cli, Command};
+use git_wo::cli::output::Out;
+use git_wo::cli::{self as commands, Cli, Command, Ctx};
 use git_wo::error::{self, Exit};
 
 fn main() -> ExitCode {
@@ -23,10 +23,7 @@ fn main() -> ExitCode {
         Err(err) => {
             let e = error::classify(&err);
             if cli.global.json {
-                let doc = error::to_json(&e, cli.command.name());
-                git_wo::cli::output::print_line(
-                    &serde_json::to_string_pretty(&doc).unwrap_or_default(),
-                );
+                let _ = Out::new(true, false).json(&error::to_json(&e, cli.command.name()));
             }
             eprintln!("git wo: {e}");
             ExitCode::from(e.exit().code() as u8)

@@ -16,7 +16,7 @@ use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
-use crate::ops::journal::{self, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
+use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 pub const ACTION: &str = "heartbeat";
 
@@ -45,11 +45,8 @@ pub struct Renewed {
 pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) -> Result<Renewed> {
     // The same checks as every command: a symlinked state folder is refused.
     let inv = Inventory::gather(repo, Source::WorkingTree)?;
-    let stored = match repo.read_record(id.as_str()) {
-        Ok(s) => s,
-        Err(e) => return Err(journal::invalid_record(id, &e)),
-    };
-    let stored = stored.ok_or_else(|| {
+    inv.refuse_bad_record(id)?;
+    let stored = inv.records.get(id.as_str()).cloned().ok_or_else(|| {
         if inv.wos().contains_key(id) {
             WoError::usage(format!("{id} has no record: nothing to renew"))
                 .fix(format!("git wo init, then git wo take {id}"))
