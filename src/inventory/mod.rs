@@ -49,7 +49,7 @@ pub struct Inventory {
     pub files: Vec<OrderFile>,
     pub locks: Vec<LockFile>,
     /// `running/<ID>.lock` paths that are a directory or a symlink: (id, path, what).
-    pub odd_locks: Vec<(WoId, PathBuf, &'static str)>,
+    pub odd_locks: Vec<OddLock>,
     /// What a killed process leaves: git-wo temp files in state folders and ref locks
     /// (`refs/**.lock`) older than a minute. Paths relative to the control checkout, or
     /// absolute for files in the git dir.
@@ -116,8 +116,7 @@ impl Inventory {
             .map(|s| (s.record.id.clone(), s))
             .collect();
         let known = ids_named(&files, &records);
-        let locks = read_locks(&repo.control_root, &jobs_rel, &known);
-        let odd_locks = read_odd_locks(&repo.control_root, &jobs_rel, &known);
+        let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known);
         let leftovers = read_leftovers(&repo.control_root, &jobs_rel, &repo.common_dir, now);
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
         let intent_marked = repo.intent_ids(&mut cache)?;
@@ -545,38 +544,6 @@ fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
     )
 }
 
-/// `.lock` entries in `running/` that are not regular files (never followed).
-fn read_odd_locks(
-    root: &Path,
-    jobs_rel: &str,
-    known: &BTreeSet<&str>,
-) -> Vec<(WoId, PathBuf, &'static str)> {
-    let rel_dir = PathBuf::from(jobs_rel).join("running");
-    let Ok(entries) = fs::read_dir(root.join(&rel_dir)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<_> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let t = e.file_type().ok()?;
-            let what = if t.is_symlink() {
-                "a symlink"
-            } else if t.is_dir() {
-                "a directory"
-            } else if t.is_file() {
-                return None;
-            } else {
-                "not a regular file"
-            };
-            let name = e.file_name().into_string().ok()?;
-            let id = classify_lock_name(&name, |s| known.contains(s))?;
-            Some((id, rel_dir.join(&name), what))
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// git-wo temp files (`.git-wo-*.tmp`) in the state folders, and ref locks under
 /// `<common-dir>/refs` (plus `packed-refs.lock`) older than a minute.
 fn read_leftovers(
@@ -626,31 +593,56 @@ fn read_leftovers(
     out
 }
 
-/// `.lock` files directly in `running/` (other tools' temp files are skipped).
-fn read_locks(root: &Path, jobs_rel: &str, known: &BTreeSet<&str>) -> Vec<LockFile> {
+/// A `.lock` path in `running/` that is not a regular file: (id, path, what it is).
+/// Never followed.
+pub type OddLock = (WoId, PathBuf, &'static str);
+
+/// `.lock` entries directly in `running/`, in one pass: the regular files parsed (other
+/// tools' temp files are skipped), and those that are a directory, a symlink or
+/// something else, never followed.
+fn read_locks(
+    root: &Path,
+    jobs_rel: &str,
+    known: &BTreeSet<&str>,
+) -> (Vec<LockFile>, Vec<OddLock>) {
     let rel_dir = PathBuf::from(jobs_rel).join("running");
     let Ok(entries) = fs::read_dir(root.join(&rel_dir)) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut out: Vec<LockFile> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let id = classify_lock_name(&name, |s| known.contains(s))?;
-            let meta = e.metadata().ok();
-            if meta.as_ref().is_some_and(|m| m.len() > 64 * 1024) {
-                return Some(LockFile::parse(id, rel_dir.join(&name), "", None));
-            }
-            let text = fs::read(e.path())
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            let modified = meta
-                .and_then(|m| m.modified().ok())
-                .map(DateTime::<Utc>::from);
-            Some(LockFile::parse(id, rel_dir.join(&name), &text, modified))
-        })
-        .collect();
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
+    let (mut locks, mut odd) = (Vec::new(), Vec::new());
+    for e in entries.filter_map(|e| e.ok()) {
+        let Ok(t) = e.file_type() else { continue };
+        let Some(name) = e.file_name().into_string().ok() else {
+            continue;
+        };
+        let Some(id) = classify_lock_name(&name, |s| known.contains(s)) else {
+            continue;
+        };
+        if !t.is_file() {
+            let what = if t.is_symlink() {
+                "a symlink"
+            } else if t.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file"
+            };
+            odd.push((id, rel_dir.join(&name), what));
+            continue;
+        }
+        let meta = e.metadata().ok();
+        if meta.as_ref().is_some_and(|m| m.len() > 64 * 1024) {
+            locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
+            continue;
+        }
+        let text = fs::read(e.path())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let modified = meta
+            .and_then(|m| m.modified().ok())
+            .map(DateTime::<Utc>::from);
+        locks.push(LockFile::parse(id, rel_dir.join(&name), &text, modified));
+    }
+    locks.sort_by(|a, b| a.id.cmp(&b.id));
+    odd.sort();
+    (locks, odd)
 }
