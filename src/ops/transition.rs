@@ -7,26 +7,11 @@ use crate::git::Repo;
 use crate::git::records::{Expect, Stored};
 use crate::model::record::Record;
 
-/// Commit `record` (with `yaml` as `order.yaml`) on top of `prev`, winning only if the
-/// ref still holds `prev`. `lines` are marker lines for the message body.
-pub fn commit(
-    repo: &Repo,
-    prev: Option<&Stored>,
-    record: &Record,
-    yaml: &[u8],
-    action: &str,
-    owner: &str,
-    lines: &[String],
-) -> Result<Stored> {
-    let parent = prev.map(|p| p.commit);
-    commit_with_parent(
-        repo, prev, parent, record, yaml, action, owner, lines, false,
-    )
-}
-
-/// Like [`commit`] with an explicit parent (a lease renewal replaces the previous
-/// renewal: its parent is the last transition, not the renewal it replaces) and an
-/// optional fixed timestamp (deterministic imports).
+/// Commit `record` (with `yaml` as `order.yaml`) on `parent`, winning only if the ref
+/// still holds `prev`. `parent` is `prev` for a transition; a lease renewal replaces
+/// the previous renewal, so its parent is the last transition. `lines` are marker
+/// lines for the message body; `fixed_time` makes imports deterministic. Called only
+/// by the journal's record step.
 #[allow(clippy::too_many_arguments)]
 pub fn commit_with_parent(
     repo: &Repo,
