@@ -105,6 +105,16 @@ impl WoError {
     }
 }
 
+/// Give a [`WoError`] that has no fix line yet the fix `fix`: `git/` reports what went
+/// wrong, the layer that knows the command says what to run instead.
+pub fn with_fix(e: anyhow::Error, fix: impl Into<String>) -> anyhow::Error {
+    match e.downcast::<WoError>() {
+        Ok(w) if w.fix.is_none() => w.fix(fix).into(),
+        Ok(w) => w.into(),
+        Err(e) => e,
+    }
+}
+
 impl fmt::Display for WoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;

@@ -37,7 +37,14 @@ impl Ctx {
     }
 
     pub fn at(cwd: &Path, global: &GlobalArgs) -> Result<Ctx> {
-        let repo = Repo::discover(cwd, global.root.as_deref())?;
+        let repo = Repo::discover(cwd, global.root.as_deref()).map_err(|e| {
+            let fix = if global.root.is_some() {
+                "pass --root DIR naming the checkout that holds _ctx/jobs"
+            } else {
+                "run git wo inside a repository, or pass --root DIR (or set wo.root) to the checkout that holds _ctx/jobs"
+            };
+            crate::error::with_fix(e, fix)
+        })?;
         Ok(Ctx {
             repo,
             out: Out::new(global.json, global.quiet),

@@ -1,11 +1,11 @@
 //! All access to git lives below this module: discovery and config (`repo`), worktree
-//! metadata (`worktrees`), records under `refs/wo/orders/*` (`records`), markers in
+//! metadata (`worktrees`), refs, commits and compare-and-swap (`refs`), markers in
 //! `refs/notes/wo` (`notes`), index and tree reads (`tree_source`), and the few
 //! operations gix cannot do locally, run through the `git` CLI (`command`).
 
 pub mod command;
 pub mod notes;
-pub mod records;
+pub mod refs;
 pub mod repo;
 pub mod tree_source;
 pub mod worktree_ops;

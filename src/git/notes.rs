@@ -4,12 +4,9 @@
 use anyhow::Result;
 use gix::ObjectId;
 
-use std::collections::BTreeSet;
-
 use super::Repo;
-use super::records::Expect;
+use super::refs::Expect;
 use crate::error::WoError;
-use crate::inventory::object_cache::ObjectCache;
 
 pub const NOTES_REF: &str = "refs/notes/wo";
 
@@ -65,26 +62,18 @@ impl Repo {
         Ok(out)
     }
 
-    /// Ids that have an `[ID] intent:` marker anywhere in `refs/notes/wo`.
-    pub fn intent_ids(&self, cache: &mut ObjectCache) -> Result<BTreeSet<String>> {
-        let mut ids = BTreeSet::new();
-        let Some(mut r) = self.gix.try_find_reference(NOTES_REF)? else {
-            return Ok(ids);
+    /// (annotated object, note blob) for every note at the tip of `refs/notes/wo`.
+    pub fn notes_at_tip(&self) -> Result<Vec<(String, ObjectId)>> {
+        let Some(tip) = self.ref_target(NOTES_REF)? else {
+            return Ok(Vec::new());
         };
-        let commit = self.gix.find_commit(r.peel_to_id()?.detach())?;
-        for (_, blob) in self.note_blobs(commit.tree_id()?.detach(), String::new())? {
-            let of_blob = match cache.note(blob) {
-                Some(v) => v,
-                None => {
-                    let data = self.gix.find_blob(blob)?;
-                    let v = intents_in(&String::from_utf8_lossy(&data.data));
-                    cache.put_note(blob, v.clone());
-                    v
-                }
-            };
-            ids.extend(of_blob);
-        }
-        Ok(ids)
+        let tree = self.gix.find_commit(tip)?.tree_id()?.detach();
+        self.note_blobs(tree, String::new())
+    }
+
+    /// The bytes of blob `oid`.
+    pub fn blob(&self, oid: ObjectId) -> Result<Vec<u8>> {
+        Ok(self.gix.find_blob(oid)?.data.clone())
     }
 
     /// Append `line` to the note of `target` unless it is already there.
@@ -137,16 +126,6 @@ impl Repo {
         Err(WoError::conflict(format!(
             "{NOTES_REF} kept changing under us; the marker `{line}` was not written"
         ))
-        .fix("retry the command")
         .into())
     }
-}
-
-/// The ids of the `[ID] intent: …` lines of a note.
-pub fn intents_in(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| line.strip_prefix('[').and_then(|l| l.split_once("] ")))
-        .filter(|(_, rest)| rest.starts_with("intent:"))
-        .map(|(id, _)| id.to_owned())
-        .collect()
 }

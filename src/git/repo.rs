@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::error::WoError;
-use crate::model::config::Config;
+use crate::model::config::{Config, Settings};
 
 pub struct Repo {
     pub gix: gix::Repository,
@@ -27,12 +27,11 @@ impl Repo {
         let start = root.unwrap_or(cwd);
         let gix = gix::discover(start).map_err(|e| {
             WoError::usage(format!("not a git repository: {} ({e})", start.display()))
-                .fix("run git wo inside a repository, or pass --root DIR")
         })?;
         let common_dir = canonical(gix.common_dir());
         let current_git_dir = canonical(gix.git_dir());
         let current_worktree = gix.workdir().map(canonical);
-        let config = Config::from_snapshot(&gix.config_snapshot())?;
+        let config = Config::from_settings(&GitConfig(gix.config_snapshot()))?;
         // Objects and refs are reached through the common dir, not the current
         // worktree's private git dir, which `finish` may remove from under us.
         let gix = if current_git_dir != common_dir {
@@ -131,7 +130,6 @@ fn main_worktree_of(common_dir: &Path) -> Result<PathBuf> {
             "{} is a bare repository or has a separate git dir: no control checkout",
             common_dir.display()
         ))
-        .fix("pass --root DIR (or set wo.root) to the checkout that holds _ctx/jobs")
         .into()),
     }
 }
@@ -160,4 +158,16 @@ pub fn canonical(p: &Path) -> PathBuf {
         }
     }
     p.to_path_buf()
+}
+
+/// git's configuration as [`Settings`].
+struct GitConfig<'r>(gix::config::Snapshot<'r>);
+
+impl Settings for GitConfig<'_> {
+    fn string(&self, key: &str) -> Option<String> {
+        self.0.string(key).map(|v| v.to_string())
+    }
+    fn boolean(&self, key: &str) -> Option<bool> {
+        self.0.boolean(key)
+    }
 }

@@ -44,10 +44,7 @@ impl Repo {
         let obj = self
             .gix
             .rev_parse_single(rev)
-            .map_err(|e| {
-                WoError::usage(format!("`{rev}` is not a commit or tree: {e}"))
-                    .fix("git wo check --tree HEAD")
-            })?
+            .map_err(|e| WoError::usage(format!("`{rev}` is not a commit or tree: {e}")))?
             .object()?;
         let tree = obj
             .peel_to_tree()

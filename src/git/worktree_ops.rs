@@ -10,7 +10,7 @@ use gix::refs::transaction::{Change, PreviousValue, RefEdit, RefLog};
 
 use super::Repo;
 use super::command::{git, git_output};
-use super::records::Expect;
+use super::refs::Expect;
 use super::worktrees::{Head, Worktree};
 use crate::error::WoError;
 
@@ -62,10 +62,10 @@ impl Repo {
 
     /// A revision as a commit id.
     pub fn resolve_commit(&self, rev: &str) -> Result<ObjectId> {
-        let id = self.gix.rev_parse_single(rev).map_err(|e| {
-            WoError::usage(format!("`{rev}` is not a revision: {e}"))
-                .fix("pass --base <branch|commit>")
-        })?;
+        let id = self
+            .gix
+            .rev_parse_single(rev)
+            .map_err(|e| WoError::usage(format!("`{rev}` is not a revision: {e}")))?;
         Ok(id.object()?.peel_to_commit()?.id)
     }
 

@@ -115,32 +115,3 @@ fn read_head(git_dir: &Path) -> Head {
         Err(_) => Head::Unknown,
     }
 }
-
-/// A `git-wo <ID> token=<n>` lock reason, parsed.
-pub fn parse_lock_reason(reason: &str) -> Option<(String, Option<u64>)> {
-    let rest = reason.strip_prefix("git-wo ")?;
-    let mut parts = rest.split_whitespace();
-    let id = parts.next()?.to_owned();
-    let token = parts
-        .find_map(|p| p.strip_prefix("token="))
-        .and_then(|t| t.parse().ok());
-    Some((id, token))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lock_reasons() {
-        assert_eq!(
-            parse_lock_reason("git-wo WO-0042 token=3"),
-            Some(("WO-0042".into(), Some(3)))
-        );
-        assert_eq!(
-            parse_lock_reason("git-wo WO-1"),
-            Some(("WO-1".into(), None))
-        );
-        assert_eq!(parse_lock_reason("on a usb stick"), None);
-    }
-}

@@ -20,7 +20,7 @@ pub fn current_wo(repo: &Repo) -> Option<WoId> {
         .find(|w| !w.is_main && &w.path == here)?;
     wt.locked
         .as_deref()
-        .and_then(worktrees::parse_lock_reason)
+        .and_then(crate::model::lock_reason::parse)
         .and_then(|(id, _)| WoId::parse(&id).ok())
         .or_else(|| {
             wt.path
@@ -46,5 +46,63 @@ pub fn id_or_here(repo: &Repo, explicit: Option<&str>, command: &str) -> Result<
             .fix(format!("git wo {command} <ID> (see git wo list)"))
             .into()
         }),
+    }
+}
+
+/// Where a command runs: the worktree, what kind it is, its WO, and whether the
+/// session in it holds that WO.
+#[derive(Debug, Clone)]
+pub struct Here {
+    pub worktree: std::path::PathBuf,
+    pub kind: HereKind,
+    pub wo: Option<WoId>,
+    /// The session file of this worktree holds the WO's record (same session, same token).
+    pub holds: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HereKind {
+    /// The control checkout (the main worktree).
+    Control,
+    /// A WO's worktree.
+    Wo,
+    /// A linked worktree of no WO.
+    Other,
+}
+
+impl HereKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HereKind::Control => "control",
+            HereKind::Wo => "wo",
+            HereKind::Other => "other",
+        }
+    }
+}
+
+/// Read where the command runs; `inv` supplies the WO's record for `holds`.
+pub fn here(repo: &Repo, inv: &super::Inventory) -> Here {
+    let worktree = repo
+        .current_worktree
+        .clone()
+        .unwrap_or_else(|| repo.control_root.clone());
+    let control = worktree == repo.control_root;
+    let wo = current_wo(repo).filter(|_| !control);
+    let holds = wo
+        .as_ref()
+        .and_then(|id| inv.records.get(id.as_str()))
+        .is_some_and(|s| {
+            crate::model::session::holds(&repo.current_git_dir, &s.record) == Ok(true)
+        });
+    let kind = match (control, &wo) {
+        (true, _) => HereKind::Control,
+        (false, Some(_)) => HereKind::Wo,
+        (false, None) => HereKind::Other,
+    };
+    Here {
+        worktree,
+        kind,
+        wo,
+        holds,
     }
 }

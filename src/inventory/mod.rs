@@ -3,7 +3,9 @@
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
 pub mod here;
+pub mod markers;
 pub mod object_cache;
+pub mod records;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -14,14 +16,15 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::git::records::{Stored, Unreadable};
 use crate::git::repo::canonical;
 use crate::git::tree_source::{Content, SourceFile};
-use crate::git::worktrees::{self, Worktree, parse_lock_reason};
+use crate::git::worktrees::{self, Worktree};
+use crate::model::lock_reason;
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
+use records::{Stored, Unreadable};
 
 /// Where the WO YAML files are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,12 +108,13 @@ impl Inventory {
             Source::WorkingTree => read_jobs_dir(&repo.control_root, &jobs_rel)?,
             Source::Index => from_blobs(repo.files_in_index(&jobs_rel, MAX_YAML_BYTES)?, &jobs_rel),
             Source::Tree(rev) => from_blobs(
-                repo.files_in_tree(rev, &jobs_rel, MAX_YAML_BYTES)?,
+                repo.files_in_tree(rev, &jobs_rel, MAX_YAML_BYTES)
+                    .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))?,
                 &jobs_rel,
             ),
         };
         let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
-        let (stored, bad_records) = repo.read_records(&mut cache)?;
+        let (stored, bad_records) = records::read_all(repo, &mut cache)?;
         let records: BTreeMap<String, Stored> = stored
             .into_iter()
             .map(|s| (s.record.id.clone(), s))
@@ -119,7 +123,7 @@ impl Inventory {
         let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known);
         let leftovers = read_leftovers(&repo.control_root, &jobs_rel, &repo.common_dir, now);
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
-        let intent_marked = repo.intent_ids(&mut cache)?;
+        let intent_marked = markers::intent_ids(repo, &mut cache)?;
         cache.save();
         let running: BTreeSet<&str> = files
             .iter()
@@ -201,7 +205,7 @@ impl Inventory {
 
     /// `Err(invalid_record)` when `id`'s record ref cannot be read.
     pub fn refuse_bad_record(&self, id: &WoId) -> Result<()> {
-        let name = crate::git::records::ref_name(id.as_str());
+        let name = crate::inventory::records::ref_name(id.as_str());
         match self.bad_records.iter().find(|b| b.ref_name == name) {
             Some(bad) => Err(WoError::bad_record(id.as_str(), &bad.why).into()),
             None => Ok(()),
@@ -287,7 +291,7 @@ impl Inventory {
                 let by_reason = w
                     .locked
                     .as_deref()
-                    .and_then(parse_lock_reason)
+                    .and_then(lock_reason::parse)
                     .and_then(|(id, _)| WoId::parse(&id).ok());
                 let by_name = w
                     .path

@@ -35,13 +35,17 @@ pub struct Config {
 pub const DEFAULT_DISPOSABLE: &str =
     "target/ node_modules/ .venv/ __pycache__/ dist/ build/ .pytest_cache/";
 
+/// Where settings come from: git's configuration, as `git/` reads it.
+pub trait Settings {
+    /// The value of `key` (`section.name`), if set.
+    fn string(&self, key: &str) -> Option<String>;
+    /// `key` as a git boolean, if set and valid.
+    fn boolean(&self, key: &str) -> Option<bool>;
+}
+
 impl Config {
-    pub fn from_snapshot(snap: &gix::config::Snapshot<'_>) -> Result<Config> {
-        let s = |key: &str| {
-            snap.string(key)
-                .map(|v| v.to_string())
-                .filter(|v| !v.is_empty())
-        };
+    pub fn from_settings(settings: &dyn Settings) -> Result<Config> {
+        let s = |key: &str| settings.string(key).filter(|v| !v.is_empty());
         let lease = match s("wo.lease") {
             Some(text) => parse_duration(&text).map_err(|e| {
                 WoError::usage(format!("config wo.lease: {e}")).fix("git config wo.lease 2h")
@@ -56,7 +60,7 @@ impl Config {
             lease,
             session_log: s("wo.sessionLog"),
             gate_fail_on: s("wo.gate.failOn"),
-            initialized: snap.boolean("wo.initialized").unwrap_or(false),
+            initialized: settings.boolean("wo.initialized").unwrap_or(false),
             default_branch: s("init.defaultBranch"),
             user_name: s("user.name"),
             disposable: s("wo.gc.disposable")

@@ -5,6 +5,7 @@
 pub mod branch;
 pub mod config;
 pub mod finding;
+pub mod lock_reason;
 pub mod lockfile;
 pub mod marker;
 pub mod order;

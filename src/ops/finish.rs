@@ -13,8 +13,8 @@ use crate::error::WoError;
 use crate::failpoint;
 use crate::git::Repo;
 use crate::git::worktrees::Worktree;
-use crate::git::worktrees::parse_lock_reason;
 use crate::inventory::{Inventory, Source};
+use crate::model::lock_reason;
 use crate::model::marker;
 use crate::model::record::{Outcome, Phase, Record};
 use crate::model::session::{Session, holds};
@@ -339,7 +339,7 @@ pub fn own_worktree<'i>(inv: &'i Inventory, id: &WoId, r: &Record) -> Option<&'i
             linked().find(|w| {
                 w.locked
                     .as_deref()
-                    .and_then(parse_lock_reason)
+                    .and_then(lock_reason::parse)
                     .is_some_and(|(i, t)| i == id.as_str() && t == Some(r.token))
             })
         })

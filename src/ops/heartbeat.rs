@@ -170,7 +170,7 @@ pub fn auto_renew(repo: &Repo) {
     let Ok(id) = WoId::parse(&session.id) else {
         return;
     };
-    let Ok(Some(stored)) = repo.read_record(id.as_str()) else {
+    let Ok(Some(stored)) = crate::inventory::records::read(repo, id.as_str()) else {
         return;
     };
     let r = &stored.record;

@@ -91,7 +91,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
         .map(|b| {
             let id = b
                 .ref_name
-                .strip_prefix(crate::git::records::PREFIX)
+                .strip_prefix(crate::inventory::records::PREFIX)
                 .unwrap_or(&b.ref_name);
             WoError::bad_record(id, &b.why)
         })

@@ -27,8 +27,9 @@ use gix::ObjectId;
 use crate::error::{WoError, shell_quote};
 use crate::failpoint;
 use crate::git::Repo;
-use crate::git::records::{self, Expect, Stored};
+use crate::git::refs::Expect;
 use crate::git::worktrees::{self, Head, Worktree};
+use crate::inventory::records::{self, Stored};
 use crate::model::record::Record;
 use crate::model::session::{self, Session};
 use crate::model::state::State;
@@ -254,10 +255,7 @@ impl<'a> Journal<'a> {
 
     fn ensure_fence(&self, plan: &Plan) -> Result<()> {
         let id = &plan.id;
-        let now = self
-            .repo
-            .read_record(id.as_str())
-            .map_err(|e| invalid_record(id, &e))?;
+        let now = records::read(self.repo, id.as_str()).map_err(|e| invalid_record(id, &e))?;
         if now.as_ref().map(|s| s.commit) == self.fence() {
             return Ok(());
         }
@@ -426,7 +424,7 @@ impl<'a> Journal<'a> {
 
     fn current_order_yaml(&self) -> Result<Vec<u8>> {
         match &self.current {
-            Some(s) => Ok(self.repo.order_yaml_at(s.commit)?.unwrap_or_default()),
+            Some(s) => Ok(records::order_yaml_at(self.repo, s.commit)?.unwrap_or_default()),
             None => Ok(Vec::new()),
         }
     }
@@ -605,7 +603,7 @@ fn lost_to(repo: &Repo, id: &WoId, e: anyhow::Error) -> anyhow::Error {
     if w.kind != crate::error::Kind::Conflict {
         return e;
     }
-    let now = match repo.read_record(id.as_str()) {
+    let now = match crate::inventory::records::read(repo, id.as_str()) {
         Ok(Some(s)) => s,
         _ => return e,
     };
@@ -661,7 +659,8 @@ pub fn find_worktree(repo: &Repo, path: &Path) -> Option<Worktree> {
 
 /// Write `line` as a note on `target` and to the session log if configured.
 pub fn write_marker(repo: &Repo, target: ObjectId, line: &str) -> Result<()> {
-    repo.append_marker(target, line)?;
+    repo.append_marker(target, line)
+        .map_err(|e| crate::error::with_fix(e, "retry the command: markers are idempotent"))?;
     if let Some(log) = &repo.config.session_log {
         let path = repo.control_root.join(log);
         if let Some(dir) = path.parent() {

@@ -1,4 +1,4 @@
-//! Everything that changes state. Each operation computes a plan of typed steps from
+//! Everything that changes state (and `snapshot`, which writes a baseline). Each operation computes a plan of typed steps from
 //! the inventory and hands it to the one executor in [`journal`], which records phases
 //! in the record, checks the fencing token before every destructive step, undoes on
 //! failure and resumes from the recorded phase.
@@ -9,5 +9,6 @@ pub mod init;
 pub mod jobs;
 pub mod journal;
 pub mod requeue;
+pub mod snapshot;
 pub mod take;
 pub mod transition;

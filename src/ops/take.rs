@@ -11,9 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use gix::ObjectId;
 use serde::Serialize;
 
-use crate::error::WoError;
+use crate::error::{WoError, with_fix};
 use crate::git::Repo;
-use crate::git::records::Stored;
+use crate::inventory::records::Stored;
 use crate::inventory::{Inventory, Source, WoView};
 use crate::model::lockfile::LockFile;
 use crate::model::marker;
@@ -76,7 +76,11 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let base = match (&opts.base, existing_tip) {
         (Some(rev), Some(tip)) => {
             // An existing branch is reused as it is: a different --base would be ignored.
-            if repo.resolve_commit(rev)? != tip {
+            if repo
+                .resolve_commit(rev)
+                .map_err(|e| with_fix(e, "pass --base <branch|commit>"))?
+                != tip
+            {
                 return Err(WoError::usage(format!(
                     "{id}: branch {branch} already exists at {}, not at --base {rev}",
                     &tip.to_string()[..12]
@@ -88,7 +92,9 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
             }
             tip
         }
-        (Some(rev), None) => repo.resolve_commit(rev)?,
+        (Some(rev), None) => repo
+            .resolve_commit(rev)
+            .map_err(|e| with_fix(e, "pass --base <branch|commit>"))?,
         (None, Some(tip)) => tip,
         (None, None) => repo.resolve_commit(&repo.default_branch()?)?,
     };
@@ -399,7 +405,7 @@ impl Shape<'_> {
             Step::AddWorktree {
                 path: path.clone(),
                 branch: self.branch.to_owned(),
-                reason: format!("git-wo {id} token={}", self.record.token),
+                reason: crate::model::lock_reason::format(id.as_str(), self.record.token),
                 repair: self.resuming,
             },
             Step::WriteSession {

@@ -1,10 +1,12 @@
 //! Writing a record transition: the commit message (`wo: <action> <ID>` with marker
 //! lines and `WO-Action:`/`WO-Owner:`/`WO-Token:` trailers) and the compare-and-swap.
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 
+use crate::error::WoError;
 use crate::git::Repo;
-use crate::git::records::{Expect, Stored};
+use crate::git::refs::Expect;
+use crate::inventory::records::{ORDER_FILE, RECORD_FILE, Stored, ref_name};
 use crate::model::record::Record;
 
 /// Commit `record` (with `yaml` as `order.yaml`) on `parent`, winning only if the ref
@@ -26,7 +28,19 @@ pub fn commit_with_parent(
 ) -> Result<Stored> {
     let message = message(action, &record.id, owner, record.token, lines);
     let expect = prev.map_or(Expect::Absent, |p| Expect::At(p.commit));
-    let commit = repo.write_record(record, yaml, &message, parent, expect, fixed_time)?;
+    let json = serde_json::to_vec_pretty(record)?;
+    let files: [(&str, &[u8]); 2] = [(ORDER_FILE, yaml), (RECORD_FILE, &json)];
+    let commit = repo.commit_files(&files, &message, parent, fixed_time)?;
+    repo.cas_ref(&ref_name(&record.id), expect, commit, &message)
+        .map_err(|e| match e.downcast::<WoError>() {
+            Ok(w) => anyhow!(
+                WoError::conflict(format!("{}: {}", record.id, w.message)).fix(format!(
+                    "git wo show {} (someone changed it first; look, then retry)",
+                    record.id
+                ))
+            ),
+            Err(e) => e,
+        })?;
     Ok(Stored {
         record: record.clone(),
         commit,

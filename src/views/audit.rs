@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::shell_quote as q;
-use crate::git::worktrees::{Head, parse_lock_reason};
+use crate::git::worktrees::Head;
 use crate::inventory::{Inventory, WoView};
 use crate::model::finding::{Code, Finding, Subject};
+use crate::model::lock_reason;
 use crate::model::record::Phase;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -91,7 +92,7 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
     for bad in &inv.bad_records {
         let id = bad
             .ref_name
-            .strip_prefix(crate::git::records::PREFIX)
+            .strip_prefix(crate::inventory::records::PREFIX)
             .map(str::to_owned);
         out.push(Finding::new(
             Code::InvalidRecord,
@@ -357,7 +358,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             let git_token = v
                 .worktrees
                 .iter()
-                .filter_map(|w| w.locked.as_deref().and_then(parse_lock_reason))
+                .filter_map(|w| w.locked.as_deref().and_then(lock_reason::parse))
                 .find(|(wid, _)| wid == id.as_str())
                 .and_then(|(_, t)| t);
             let mut why = Vec::new();
@@ -376,7 +377,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             }
             if !why.is_empty() {
                 let mut p: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
-                p.push(crate::git::records::ref_name(id.as_str()));
+                p.push(crate::inventory::records::ref_name(id.as_str()));
                 out.push(Finding::new(
                     Code::LockMismatch,
                     Some(id.as_str()),
@@ -405,7 +406,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             ));
         }
         if v.files.is_empty() {
-            let ref_name = crate::git::records::ref_name(id.as_str());
+            let ref_name = crate::inventory::records::ref_name(id.as_str());
             out.push(Finding::new(
                 Code::OrphanRecord,
                 Some(id.as_str()),
@@ -440,7 +441,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                         }
                     ),
                     fix,
-                    vec![crate::git::records::ref_name(id.as_str())],
+                    vec![crate::inventory::records::ref_name(id.as_str())],
                 ));
             }
         }
@@ -461,7 +462,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                     q(&crate::model::marker::intent(id.as_str(), &r.title)),
                     q(&base)
                 ),
-                vec![crate::git::records::ref_name(id.as_str())],
+                vec![crate::inventory::records::ref_name(id.as_str())],
             ));
         }
     } else if inv.initialized && !v.files.is_empty() {

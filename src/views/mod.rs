@@ -6,3 +6,5 @@ pub mod check;
 pub mod lint;
 pub mod list;
 pub mod precedence;
+pub mod show;
+pub mod status;

@@ -1,24 +1,14 @@
-//! Records: `refs/wo/orders/<ID>` → a commit per transition whose tree holds
-//! `record.json` and `order.yaml`. Every write is one compare-and-swap ref update.
+//! Refs and the commits behind them, as bytes and ids: list the refs under a prefix,
+//! write a commit of a few files, compare-and-swap a ref, read a file of a commit,
+//! walk a first-parent log. What the refs mean (records of WOs) is the inventory's.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use gix::ObjectId;
 use gix::refs::Target;
 use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 
 use super::Repo;
 use crate::error::WoError;
-use crate::inventory::object_cache::ObjectCache;
-use crate::model::record::Record;
-
-pub const PREFIX: &str = "refs/wo/orders/";
-
-/// A record as stored: the record and the commit that holds it.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub record: Record,
-    pub commit: ObjectId,
-}
 
 /// What the ref must hold for a write to win.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,102 +17,63 @@ pub enum Expect {
     At(ObjectId),
 }
 
-/// One commit of a record's history.
+/// A ref under a prefix and what it points at (or why that could not be read).
+#[derive(Debug, Clone)]
+pub struct RefTarget {
+    pub name: String,
+    pub target: std::result::Result<ObjectId, String>,
+}
+
+/// One commit of a first-parent log.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct HistoryEntry {
+pub struct LogEntry {
     pub commit: String,
+    /// Committer time, RFC 3339; the epoch for commits written with a fixed time.
     pub time: String,
     pub subject: String,
 }
 
-/// A record that could not be read.
-#[derive(Debug, Clone)]
-pub struct Unreadable {
-    pub ref_name: String,
-    pub why: String,
-}
-
-pub fn ref_name(id: &str) -> String {
-    format!("{PREFIX}{id}")
-}
-
 impl Repo {
-    /// Every record, plus the refs under the prefix that could not be read.
-    pub fn read_records(&self, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
-        let mut ok = Vec::new();
-        let mut bad = Vec::new();
+    /// Every ref whose name starts with `prefix`, in name order. A ref that cannot be
+    /// read is listed with the error (its name is the prefix when even that is unknown).
+    pub fn refs_under(&self, prefix: &str) -> Result<Vec<RefTarget>> {
+        let mut out = Vec::new();
         let platform = self.gix.references()?;
-        for r in platform.prefixed(PREFIX)? {
+        for r in platform.prefixed(prefix)? {
             let mut r = match r {
                 Ok(r) => r,
                 Err(e) => {
-                    bad.push(Unreadable {
-                        ref_name: PREFIX.into(),
-                        why: e.to_string(),
+                    out.push(RefTarget {
+                        name: prefix.to_owned(),
+                        target: Err(e.to_string()),
                     });
                     continue;
                 }
             };
             let name = r.name().as_bstr().to_string();
-            // Records point straight at commits: no need to peel (which costs an object read).
+            // Direct refs need no peeling (which costs an object read).
             let target = match r.target().try_id() {
                 Some(id) => Ok(id.to_owned()),
                 None => r
                     .peel_to_id()
                     .map(|i| i.detach())
-                    .map_err(anyhow::Error::from),
+                    .map_err(|e| e.to_string()),
             };
-            if let Ok(commit) = &target {
-                let expected_id = name.strip_prefix(PREFIX).unwrap_or_default();
-                if let Some(record) = cache.record(*commit).filter(|r| r.id == expected_id) {
-                    ok.push(Stored {
-                        record,
-                        commit: *commit,
-                    });
-                    continue;
-                }
-            }
-            match target.and_then(|id| self.record_at(id)) {
-                Ok(s) => {
-                    cache.put_record(s.commit, &s.record);
-                    ok.push(s)
-                }
-                Err(e) => bad.push(Unreadable {
-                    ref_name: name,
-                    why: format!("{e:#}"),
-                }),
-            }
+            out.push(RefTarget { name, target });
         }
-        Ok((ok, bad))
+        Ok(out)
     }
 
-    /// The record of `id`, if it has one.
-    pub fn read_record(&self, id: &str) -> Result<Option<Stored>> {
-        match self.gix.try_find_reference(ref_name(id).as_str())? {
+    /// The object `name` points at after peeling, if the ref exists.
+    pub fn ref_target(&self, name: &str) -> Result<Option<ObjectId>> {
+        match self.gix.try_find_reference(name)? {
             None => Ok(None),
-            Some(mut r) => {
-                let commit = r.peel_to_id()?.detach();
-                self.record_at(commit).map(Some)
-            }
+            Some(mut r) => Ok(Some(r.peel_to_id()?.detach())),
         }
     }
 
-    /// The record stored in `commit`.
-    pub fn record_at(&self, commit: ObjectId) -> Result<Stored> {
-        let data = self
-            .file_in_commit(commit, "record.json")?
-            .context("commit has no record.json")?;
-        let record: Record =
-            serde_json::from_slice(&data).context("record.json is not a git-wo.record.v1")?;
-        Ok(Stored { record, commit })
-    }
-
-    /// `order.yaml` (the WO's YAML as of that transition) of a record commit.
-    pub fn order_yaml_at(&self, commit: ObjectId) -> Result<Option<Vec<u8>>> {
-        self.file_in_commit(commit, "order.yaml")
-    }
-
-    fn file_in_commit(&self, commit: ObjectId, name: &str) -> Result<Option<Vec<u8>>> {
+    /// The blob `name` at the top of the tree of `commit`, if there is one.
+    pub fn file_in_commit(&self, commit: ObjectId, name: &str) -> Result<Option<Vec<u8>>> {
         let tree = self.gix.find_commit(commit)?.tree()?;
         let Some(entry) = tree.find_entry(name) else {
             return Ok(None);
@@ -131,40 +82,25 @@ impl Repo {
         Ok(Some(self.gix.find_blob(oid)?.data.clone()))
     }
 
-    /// Write a transition: a commit with `record.json` and `order.yaml` whose parent is
-    /// `parent`, and a ref update that only wins if the ref is still `expect`.
-    /// Loses with exit 3 when someone else moved the ref first.
-    pub fn write_record(
+    /// Write a commit whose tree holds `files` (name, content) on `parent`, authored
+    /// by git-wo. No ref moves.
+    pub fn commit_files(
         &self,
-        record: &Record,
-        order_yaml: &[u8],
+        files: &[(&str, &[u8])],
         message: &str,
         parent: Option<ObjectId>,
-        expect: Expect,
         fixed_time: bool,
     ) -> Result<ObjectId> {
-        let json = serde_json::to_vec_pretty(record)?;
-        let record_blob = self.gix.write_blob(&json)?.detach();
-        let order_blob = self.gix.write_blob(order_yaml)?.detach();
-        let tree = gix::objs::Tree {
-            entries: vec![
-                tree_entry("order.yaml", order_blob),
-                tree_entry("record.json", record_blob),
-            ],
-        };
-        let tree_id = self.gix.write_object(&tree)?.detach();
-        let commit = self.write_commit(message, tree_id, parent, fixed_time)?;
-        self.cas_ref(&ref_name(&record.id), expect, commit, message)
-            .map_err(|e| match e.downcast::<WoError>() {
-                Ok(w) => anyhow!(
-                    WoError::conflict(format!("{}: {}", record.id, w.message)).fix(format!(
-                        "git wo show {} (someone changed it first; look, then retry)",
-                        record.id
-                    ))
-                ),
-                Err(e) => e,
-            })?;
-        Ok(commit)
+        let mut entries = Vec::with_capacity(files.len());
+        for (name, data) in files {
+            entries.push(tree_entry(name, self.gix.write_blob(data)?.detach()));
+        }
+        entries.sort_by(|a, b| a.filename.cmp(&b.filename));
+        let tree_id = self
+            .gix
+            .write_object(&gix::objs::Tree { entries })?
+            .detach();
+        self.write_commit(message, tree_id, parent, fixed_time)
     }
 
     /// Write a commit object (no ref update), authored by git-wo.
@@ -242,13 +178,10 @@ impl Repo {
         }
     }
 
-    /// First-parent history of a record, newest first.
-    pub fn record_history(&self, id: &str, limit: usize) -> Result<Vec<HistoryEntry>> {
-        let Some(stored) = self.read_record(id)? else {
-            return Ok(Vec::new());
-        };
+    /// First-parent log from `commit`, newest first, at most `limit` entries.
+    pub fn first_parent_log(&self, commit: ObjectId, limit: usize) -> Result<Vec<LogEntry>> {
         let mut out = Vec::new();
-        let mut next = Some(stored.commit);
+        let mut next = Some(commit);
         while let Some(c) = next {
             if out.len() >= limit {
                 break;
@@ -265,7 +198,7 @@ impl Repo {
             let when = chrono::DateTime::from_timestamp(time.seconds, 0)
                 .map(|t| t.to_rfc3339())
                 .unwrap_or_default();
-            out.push(HistoryEntry {
+            out.push(LogEntry {
                 commit: c.to_string(),
                 time: when,
                 subject,

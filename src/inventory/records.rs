@@ -1,0 +1,98 @@
+//! Records: `refs/wo/orders/<ID>` → a commit per transition whose tree holds
+//! `record.json` and `order.yaml` (SPEC §2). Reading them is here; writing them is the
+//! journal's (`ops::transition`).
+
+use anyhow::{Context, Result};
+use gix::ObjectId;
+
+use crate::git::Repo;
+use crate::git::refs::LogEntry;
+use crate::inventory::object_cache::ObjectCache;
+use crate::model::record::Record;
+
+pub const PREFIX: &str = "refs/wo/orders/";
+pub const RECORD_FILE: &str = "record.json";
+pub const ORDER_FILE: &str = "order.yaml";
+
+/// A record as stored: the record and the commit that holds it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub record: Record,
+    pub commit: ObjectId,
+}
+
+/// A record that could not be read.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub ref_name: String,
+    pub why: String,
+}
+
+pub fn ref_name(id: &str) -> String {
+    format!("{PREFIX}{id}")
+}
+
+/// Every record, plus the refs under the prefix that could not be read. Records whose
+/// commit is in `cache` cost no object read.
+pub fn read_all(repo: &Repo, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for r in repo.refs_under(PREFIX)? {
+        let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
+        if let Ok(commit) = &r.target
+            && let Some(record) = cache.record(*commit).filter(|rec| rec.id == expected_id)
+        {
+            ok.push(Stored {
+                record,
+                commit: *commit,
+            });
+            continue;
+        }
+        let read = r
+            .target
+            .map_err(anyhow::Error::msg)
+            .and_then(|commit| at(repo, commit));
+        match read {
+            Ok(s) => {
+                cache.put_record(s.commit, &s.record);
+                ok.push(s)
+            }
+            Err(e) => bad.push(Unreadable {
+                ref_name: r.name,
+                why: format!("{e:#}"),
+            }),
+        }
+    }
+    Ok((ok, bad))
+}
+
+/// The record of `id`, if it has one.
+pub fn read(repo: &Repo, id: &str) -> Result<Option<Stored>> {
+    match repo.ref_target(&ref_name(id))? {
+        None => Ok(None),
+        Some(commit) => at(repo, commit).map(Some),
+    }
+}
+
+/// The record stored in `commit`.
+pub fn at(repo: &Repo, commit: ObjectId) -> Result<Stored> {
+    let data = repo
+        .file_in_commit(commit, RECORD_FILE)?
+        .context("commit has no record.json")?;
+    let record: Record =
+        serde_json::from_slice(&data).context("record.json is not a git-wo.record.v1")?;
+    Ok(Stored { record, commit })
+}
+
+/// `order.yaml` (the WO's YAML as of that transition) of a record commit.
+pub fn order_yaml_at(repo: &Repo, commit: ObjectId) -> Result<Option<Vec<u8>>> {
+    repo.file_in_commit(commit, ORDER_FILE)
+}
+
+/// The record's transitions, newest first.
+pub fn history(repo: &Repo, id: &str, limit: usize) -> Result<Vec<LogEntry>> {
+    match repo.ref_target(&ref_name(id))? {
+        None => Ok(Vec::new()),
+        Some(commit) => repo.first_parent_log(commit, limit),
+    }
+}
