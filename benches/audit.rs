@@ -1,16 +1,38 @@
-//! End-to-end timing of `git wo audit` / `git wo check` on generated repos.
+//! End-to-end timing of git-wo's read commands on generated repositories.
 //!
-//! Run: `cargo bench --bench audit`.  Each size builds a real repository with
-//! `fixtures/scenario.sh bulk` (N WO YAMLs, W running with lock + worktree) and
-//! times real processes (stdout/stderr to /dev/null), median of RUNS after one
-//! warm-up.  Baseline = the two plain git commands a pre-commit gate can't
-//! avoid: `git worktree list --porcelain` + `git diff --cached --quiet`.
+//! Run (use your own target dir if someone else is building in `target/`):
 //!
-//! After those, `git wo init` mirrors every WO into a record and `audit` is timed
-//! again ("audit+rec": records, notes and the object cache in play).
+//! ```sh
+//! TMPDIR=/dev/shm cargo bench --bench audit
+//! GIT_WO_BENCH_SIZES=100,1000,10000,100000 GIT_WO_BENCH_RUNS=7 cargo bench --bench audit
+//! ```
 //!
-//! Env: GIT_WO_BENCH_SIZES=100,1000,10000   GIT_WO_BENCH_RUNS=7
-//! Fixture builds are I/O bound: `TMPDIR=/dev/shm cargo bench --bench audit` is faster.
+//! Each size N (default 100, 1000, 10000; 100000 is opt-in, its fixture takes minutes)
+//! is built once with `WO_FIXTURE_SPARSE=1 bash fixtures/scenario.sh bulk DIR N W`
+//! (W = min(N, 50) running WOs with lock and sparse worktree) and measured twice:
+//! first as built ("no records"), then after `git wo init` has mirrored every WO into
+//! `refs/wo/orders/<ID>` ("records"). Every command is a real process, stdout/stderr
+//! to /dev/null, isolated from the user's git config. Times are medians of RUNS, in ms.
+//!
+//! Columns of the table (one row per size and mode):
+//! - `audit` `check` `staged` (`check --staged`) `list` `status`: `cold/warm`. Cold:
+//!   every regular file in `.git/wo/` whose name ends in `cache` (object-cache,
+//!   parse-cache, …) is deleted before each run. Warm: one unmeasured run, then the
+//!   timed runs with the caches left in place.
+//! - `MiB`: peak RSS of one warm `audit` (`/usr/bin/time -f %M`; `-` without it).
+//! - `exit`: exit codes of audit/check/staged/list/status (`~` if runs disagreed).
+//! - floors, same repository, same moment: `git st` (`git status --porcelain`),
+//!   `wt list` (`git worktree list --porcelain`), `diff -c` (`git diff --cached
+//!   --quiet`), `start` (`git-wo --version`: process start), `yaml` (in this process:
+//!   walk `_ctx/jobs` and read every `*.yaml` into memory, no parsing).
+//! - `a/git` = warm audit / (wt list + diff -c); `a/yaml` = warm audit / yaml.
+//! - records rows only: `init s` (`git wo init`, caches deleted first, seconds),
+//!   `loose` (files under `.git/objects/??/`), `refs pk/ls` (`refs/wo/orders/` lines
+//!   in `.git/packed-refs` / loose files under `.git/refs/wo/orders`).
+//!
+//! Below the table: the cache files seen, fixture build times, and the targets, each
+//! PASS or MISS (the growth audit(100k)/audit(10k) is one of them, when both ran). Timings are a report, never a failure; the only
+//! assertion is that records do not change audit's exit code.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,6 +40,14 @@ use std::time::Instant;
 
 const WORKTREES: usize = 50;
 const BIN: &str = env!("CARGO_BIN_EXE_git-wo");
+/// The git-wo commands timed cold and warm, with their column names.
+const WO_CMDS: [(&str, &[&str]); 5] = [
+    ("audit", &["audit"]),
+    ("check", &["check"]),
+    ("staged", &["check", "--staged"]),
+    ("list", &["list"]),
+    ("status", &["status"]),
+];
 
 /// Parse a comma-separated env var, falling back to `default`.
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
@@ -25,8 +55,8 @@ fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
         Ok(s) if !s.trim().is_empty() => s
             .split(',')
             .map(|x| {
-                x.trim()
-                    .parse()
+                let x = x.trim().replace('_', "");
+                x.parse()
                     .unwrap_or_else(|_| panic!("{name}: bad number {x:?}"))
             })
             .collect(),
@@ -40,191 +70,411 @@ fn cmd(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> Command {
     c.args(args)
         .current_dir(cwd)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", home);
+        .env("HOME", home)
+        .stdin(Stdio::null());
     for v in [
         "XDG_CONFIG_HOME",
         "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_CONFIG_COUNT",
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_CEILING_DIRECTORIES",
     ] {
         c.env_remove(v);
     }
     c
 }
 
-/// Median wall-clock ms over `runs` runs after one warm-up; also the exit code.
-fn time(prog: &str, args: &[&str], cwd: &Path, home: &Path, runs: usize) -> (f64, i32) {
-    let run = || {
-        let t = Instant::now();
-        let st = cmd(prog, args, cwd, home)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap_or_else(|e| panic!("spawn {prog}: {e}"));
-        (t.elapsed().as_secs_f64() * 1e3, st.code().unwrap_or(-1))
+/// Run to completion with output discarded; returns (ms, exit code).
+fn run_once(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> (f64, i32) {
+    let t = Instant::now();
+    let st = cmd(prog, args, cwd, home)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("spawn {prog} {args:?}: {e}"));
+    (t.elapsed().as_secs_f64() * 1e3, st.code().unwrap_or(-1))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Delete git-wo's caches: every regular file in `.git/wo/` whose name ends in `cache`.
+fn drop_caches(repo: &Path) {
+    let Ok(dir) = std::fs::read_dir(repo.join(".git/wo")) else {
+        return; // not created yet
     };
-    let (_, code) = run(); // warm-up (page cache, git's index stat cache)
-    let mut ms: Vec<f64> = (0..runs).map(|_| run().0).collect();
-    ms.sort_by(|a, b| a.total_cmp(b));
-    (ms[ms.len() / 2], code)
+    for e in dir.flatten() {
+        let is_file = e.file_type().is_ok_and(|t| t.is_file());
+        if is_file && e.file_name().to_string_lossy().ends_with("cache") {
+            std::fs::remove_file(e.path())
+                .unwrap_or_else(|err| panic!("remove {}: {err}", e.path().display()));
+        }
+    }
+}
+
+/// Names of the cache files currently in `.git/wo/` (as `drop_caches` sees them).
+fn caches_present(repo: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(repo.join(".git/wo"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("cache"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A median time and the exit code every run agreed on (`None` if they differed).
+#[derive(Clone, Copy, Default)]
+struct Timed {
+    ms: f64,
+    code: Option<i32>,
+}
+
+/// Median of `runs`, caches dropped before each run (`cold`) or after one warm-up.
+fn time(prog: &str, args: &[&str], repo: &Path, home: &Path, runs: usize, cold: bool) -> Timed {
+    if !cold {
+        run_once(prog, args, repo, home);
+    }
+    let mut codes = Vec::new();
+    let ms = (0..runs)
+        .map(|_| {
+            if cold {
+                drop_caches(repo);
+            }
+            let (ms, code) = run_once(prog, args, repo, home);
+            codes.push(code);
+            ms
+        })
+        .collect();
+    let code = codes.iter().all(|&c| c == codes[0]).then_some(codes[0]);
+    Timed {
+        ms: median(ms),
+        code,
+    }
+}
+
+/// Read every `*.yaml` under `dir` into memory (no parsing, symlinks not followed).
+fn read_yamls(dir: &Path, out: &mut Vec<Vec<u8>>) {
+    let rd = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display()));
+    for e in rd {
+        let e = e.unwrap_or_else(|err| panic!("read {}: {err}", dir.display()));
+        let Ok(ft) = e.file_type() else { continue };
+        let path = e.path();
+        if ft.is_dir() {
+            read_yamls(&path, out);
+        } else if ft.is_file() && path.extension().is_some_and(|x| x == "yaml") {
+            out.push(
+                std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display())),
+            );
+        }
+    }
+}
+
+/// Median ms of reading every YAML (after one warm-up pass), and how many there are.
+fn time_read_yamls(repo: &Path, runs: usize) -> (f64, usize) {
+    let jobs = repo.join("_ctx/jobs");
+    let pass = || {
+        let t = Instant::now();
+        let mut files = Vec::new();
+        read_yamls(&jobs, &mut files);
+        let n = std::hint::black_box(&files).len();
+        (t.elapsed().as_secs_f64() * 1e3, n)
+    };
+    let (_, n) = pass();
+    (median((0..runs).map(|_| pass().0).collect()), n)
+}
+
+/// Peak RSS in MiB of one run, via GNU time; `None` if /usr/bin/time is missing or odd.
+fn peak_mib(args: &[&str], repo: &Path, home: &Path) -> Option<f64> {
+    let time_bin = Path::new("/usr/bin/time");
+    if !time_bin.exists() {
+        return None;
+    }
+    let out = home.join("time.out");
+    let mut a = vec!["-f", "%M", "-o", out.to_str()?, BIN];
+    a.extend_from_slice(args);
+    run_once("/usr/bin/time", &a, repo, home);
+    let kib: f64 = std::fs::read_to_string(&out)
+        .ok()?
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
 }
 
 /// Build the bulk fixture under `tmp`; returns (repo path, build seconds).
 fn build_fixture(n: usize, w: usize, tmp: &Path) -> (PathBuf, f64) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
-    let (ns, ws) = (n.to_string(), w.to_string());
     let dir = tmp.join("fx");
+    let (script, dir) = (script.to_string_lossy(), dir.to_string_lossy());
+    let (ns, ws) = (n.to_string(), w.to_string());
     let t = Instant::now();
-    let out = cmd(
-        "bash",
-        &[
-            script.to_str().unwrap(),
-            "bulk",
-            dir.to_str().unwrap(),
-            &ns,
-            &ws,
-        ],
-        tmp,
-        tmp,
-    )
-    .stderr(Stdio::null())
-    .output()
-    .expect("spawn bash");
+    let out = cmd("bash", &[&script, "bulk", &dir, &ns, &ws], tmp, tmp)
+        .env("WO_FIXTURE_SPARSE", "1")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("spawn bash fixtures/scenario.sh");
     assert!(
         out.status.success(),
         "scenario.sh bulk {n} {w} failed: {:?}",
         out.status
     );
-    let repo = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let repo = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     (PathBuf::from(repo), t.elapsed().as_secs_f64())
 }
 
-/// One size's figures (ms unless named `_s`).
+/// What `init` left: (loose objects, `refs/wo/orders/` lines in packed-refs, loose refs).
+fn storage(repo: &Path) -> (usize, usize, usize) {
+    let count_files = |dir: &Path| -> usize {
+        fn walk(d: &Path) -> usize {
+            std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .fold(0, |n, e| match e.file_type() {
+                    Ok(t) if t.is_dir() => n + walk(&e.path()),
+                    Ok(t) if t.is_file() => n + 1,
+                    _ => n,
+                })
+        }
+        walk(dir)
+    };
+    let objects = repo.join(".git/objects");
+    let loose = std::fs::read_dir(&objects)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .map(|e| count_files(&e.path()))
+        .sum();
+    let packed = std::fs::read_to_string(repo.join(".git/packed-refs"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" refs/wo/orders/"))
+        .count();
+    let loose_refs = count_files(&repo.join(".git/refs/wo/orders"));
+    (loose, packed, loose_refs)
+}
+
+/// The figures of one size in one record mode (ms unless named otherwise).
 struct Row {
     n: usize,
-    build_s: f64,
-    floor: f64,
-    audit: f64,
-    check: f64,
-    staged: f64,
-    wtl: f64,
+    records: bool,
+    cold: [Timed; 5],
+    warm: [Timed; 5],
+    peak: Option<f64>,
+    git_status: f64,
+    wt_list: f64,
     diff: f64,
-    codes: (i32, i32, i32),
-    init_s: f64,
-    audit_rec: f64,
+    start: f64,
+    yaml: f64,
+    /// records mode only: init seconds, loose objects, packed / loose record refs.
+    init: Option<(f64, usize, usize, usize)>,
+}
+
+impl Row {
+    fn audit(&self) -> f64 {
+        self.warm[0].ms
+    }
+}
+
+/// Measure every command and floor on `repo` as it is now.
+fn measure(n: usize, records: bool, repo: &Path, home: &Path, runs: usize) -> Row {
+    let git = |args: &[&str]| time("git", args, repo, home, runs, false).ms;
+    let (yaml, yamls) = time_read_yamls(repo, runs);
+    assert_eq!(yamls, n, "bulk {n} should hold {n} YAMLs");
+    let mut cold = [Timed::default(); 5];
+    let mut warm = [Timed::default(); 5];
+    for (i, (_, args)) in WO_CMDS.iter().enumerate() {
+        cold[i] = time(BIN, args, repo, home, runs, true);
+        warm[i] = time(BIN, args, repo, home, runs, false);
+    }
+    Row {
+        n,
+        records,
+        cold,
+        warm,
+        peak: peak_mib(&["audit"], repo, home),
+        git_status: git(&["status", "--porcelain"]),
+        wt_list: git(&["worktree", "list", "--porcelain"]),
+        diff: git(&["diff", "--cached", "--quiet"]),
+        start: time(BIN, &["--version"], repo, home, runs, false).ms,
+        yaml,
+        init: None,
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    let mut head = format!("{:>7} {:<4}", "N", "rec");
+    for (name, _) in WO_CMDS {
+        head += &format!(" {name:>13}");
+    }
+    head += &format!(
+        " {:>5} {:>9} | {:>6} {:>7} {:>6} {:>5} {:>6} | {:>5} {:>6} | {:>6} {:>6} {:>13}",
+        "MiB",
+        "exit",
+        "git st",
+        "wt list",
+        "diff -c",
+        "start",
+        "yaml",
+        "a/git",
+        "a/yaml",
+        "init s",
+        "loose",
+        "refs pk/ls"
+    );
+    println!("{head}");
+    let code = |t: &Timed| t.code.map_or("~".into(), |c| c.to_string());
+    for r in rows {
+        let mut line = format!("{:>7} {:<4}", r.n, if r.records { "yes" } else { "no" });
+        for (c, w) in r.cold.iter().zip(&r.warm) {
+            line += &format!(" {:>13}", format!("{:.1}/{:.1}", c.ms, w.ms));
+        }
+        let peak = r.peak.map_or("-".into(), |m| format!("{m:.1}"));
+        let exits: Vec<String> = r.warm.iter().map(code).collect();
+        let (init, loose, refs) = match r.init {
+            Some((s, l, p, lr)) => (format!("{s:.2}"), l.to_string(), format!("{p}/{lr}")),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        line += &format!(
+            " {peak:>5} {:>9} | {:>6.1} {:>7.1} {:>7.1} {:>5.1} {:>6.1} | {:>5.1} {:>6.1} | {init:>6} {loose:>6} {refs:>13}",
+            exits.join("/"),
+            r.git_status,
+            r.wt_list,
+            r.diff,
+            r.start,
+            r.yaml,
+            r.audit() / (r.wt_list + r.diff),
+            r.audit() / r.yaml,
+        );
+        println!("{line}");
+    }
+}
+
+fn print_targets(rows: &[Row]) {
+    let find = |n: usize, rec: bool| rows.iter().find(|r| r.n == n && r.records == rec);
+    let line = |what: &str, got: Option<(f64, f64, &str)>| match got {
+        Some((v, limit, unit)) => {
+            let verdict = if v <= limit { "PASS" } else { "MISS" };
+            println!("  {verdict}  {what}: {v:.1} {unit} (target <= {limit} {unit})");
+        }
+        None => println!("  n/a   {what}: size not run"),
+    };
+    println!("\ntargets:");
+    line(
+        "warm audit, 10k, no records",
+        find(10_000, false).map(|r| (r.audit(), 50.0, "ms")),
+    );
+    line(
+        "warm audit, 10k, records",
+        find(10_000, true).map(|r| (r.audit(), 60.0, "ms")),
+    );
+    for rec in [false, true] {
+        let what = format!("peak RSS of warm audit, 10k, records={rec}");
+        match find(10_000, rec).map(|r| r.peak) {
+            Some(None) => println!("  n/a   {what}: /usr/bin/time not available"),
+            got => line(&what, got.flatten().map(|m| (m, 30.0, "MiB"))),
+        }
+    }
+    line(
+        "git wo init, 10k",
+        find(10_000, true)
+            .and_then(|r| r.init)
+            .map(|i| (i.0, 1.0, "s")),
+    );
+    for rec in [false, true] {
+        let growth = find(10_000, rec)
+            .zip(find(100_000, rec))
+            .map(|(a, b)| (b.audit() / a.audit(), 10.0, "x"));
+        line(&format!("warm audit 100k / 10k, records={rec}"), growth);
+    }
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore all arguments.
+    let started = Instant::now();
     let sizes = env_list("GIT_WO_BENCH_SIZES", &[100, 1000, 10000]);
     let runs = env_list("GIT_WO_BENCH_RUNS", &[7])[0].max(1);
     println!(
-        "git-wo audit bench: W={WORKTREES} worktrees, median of {runs} runs after 1 warm-up, times in ms"
+        "git-wo bench: bulk fixtures, min(N,{WORKTREES}) sparse worktrees, median of {runs} runs, ms"
     );
     println!("bin: {BIN}");
 
     let mut rows = Vec::new();
+    let mut builds = Vec::new();
+    let mut caches_seen: Vec<String> = Vec::new();
     for &n in &sizes {
-        let tmp = tempfile::tempdir().expect("tempdir");
+        let tmp = tempfile::tempdir().expect("create a temp dir (TMPDIR)");
         let home = tmp.path();
-        eprint!("building bulk N={n} … ");
+        eprintln!("building bulk N={n} …");
         let (repo, build_s) = build_fixture(n, WORKTREES.min(n), home);
-        eprintln!("{build_s:.1} s");
+        eprintln!("  built in {build_s:.1} s; measuring without records …");
+        builds.push(format!("N={n}: {build_s:.1} s"));
 
-        let wo = |args: &[&str]| time(BIN, args, &repo, home, runs);
-        let git = |args: &[&str]| time("git", args, &repo, home, runs);
-        let floor = wo(&["--version"]).0;
-        let audit = wo(&["audit"]);
-        let check = wo(&["check"]);
-        let staged = wo(&["check", "--staged"]);
-        let wtl = git(&["worktree", "list", "--porcelain"]).0;
-        let diff = git(&["diff", "--cached", "--quiet"]).0;
-        let codes = (audit.1, check.1, staged.1);
+        let plain = measure(n, false, &repo, home, runs);
+        caches_seen.extend(caches_present(&repo));
+
+        drop_caches(&repo);
         let t = Instant::now();
         let init = cmd(BIN, &["init"], &repo, home)
             .stdout(Stdio::null())
             .status()
             .expect("spawn git-wo init");
-        assert!(init.success(), "git-wo init failed: {init:?}");
+        assert!(init.success(), "git-wo init failed on N={n}: {init:?}");
         let init_s = t.elapsed().as_secs_f64();
-        let audit_rec = wo(&["audit"]);
-        assert_eq!(audit_rec.1, audit.1, "records change no finding");
-        rows.push(Row {
-            n,
-            build_s,
-            floor,
-            audit: audit.0,
-            check: check.0,
-            staged: staged.0,
-            wtl,
-            diff,
-            codes,
-            init_s,
-            audit_rec: audit_rec.0,
-        });
+        let (loose, packed, loose_refs) = storage(&repo);
+        eprintln!("  init in {init_s:.2} s; measuring with records …");
+
+        let mut rec = measure(n, true, &repo, home, runs);
+        rec.init = Some((init_s, loose, packed, loose_refs));
+        caches_seen.extend(caches_present(&repo));
+        assert_eq!(
+            rec.warm[0].code, plain.warm[0].code,
+            "N={n}: records changed audit's exit code"
+        );
+        rows.push(plain);
+        rows.push(rec);
         // `tmp` drops here: the repo and its worktrees are removed.
     }
 
+    println!();
+    print_table(&rows);
     println!(
-        "\n{:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>7} {:>9}  exit a/c/s",
-        "N",
-        "build s",
-        "floor",
-        "audit",
-        "check",
-        "check -s",
-        "wt list",
-        "diff -c",
-        "base",
-        "a/base",
-        "c/base",
-        "init s",
-        "audit+rec"
-    );
-    for r in &rows {
-        let base = r.wtl + r.diff;
-        println!(
-            "{:>6} {:>8.1} {:>7.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>7.2} {:>7.2} {:>7.1} {:>9.1}  {}/{}/{}",
-            r.n,
-            r.build_s,
-            r.floor,
-            r.audit,
-            r.check,
-            r.staged,
-            r.wtl,
-            r.diff,
-            base,
-            r.audit / base,
-            r.check / base,
-            r.init_s,
-            r.audit_rec,
-            r.codes.0,
-            r.codes.1,
-            r.codes.2
-        );
-    }
-
-    // Linearity: cost per 1000 WOs, raw and net of process start-up (floor).
-    let per_k = |f: &dyn Fn(f64, f64) -> f64| {
-        rows.iter()
-            .map(|r| {
-                format!(
-                    "N={}: {:.1}",
-                    r.n,
-                    f(r.audit, r.floor) * 1000.0 / r.n as f64
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    println!("\naudit ms per 1000 WOs (raw):        {}", per_k(&|a, _| a));
-    println!(
-        "audit ms per 1000 WOs (net floor):  {}",
-        per_k(&|a, fl| a - fl)
+        "\ncold/warm = git-wo caches (.git/wo/*cache) deleted before each run / kept after a warm-up;"
     );
     println!(
-        "floor = `git-wo --version`; base = wt list + diff -c; exit a/c/s = audit/check/check --staged"
+        "exit = audit/check/staged/list/status; floors: git st, wt list, diff -c (git), start = git-wo --version,"
+    );
+    println!(
+        "yaml = read every _ctx/jobs/**/*.yaml in-process; a/git = warm audit / (wt list + diff -c);"
+    );
+    println!(
+        "a/yaml = warm audit / yaml; init s = git wo init (cold); loose = .git/objects/??/*; refs pk/ls = record refs packed/loose"
+    );
+    caches_seen.sort();
+    caches_seen.dedup();
+    println!("caches seen after warm runs: {}", caches_seen.join(", "));
+    println!("fixture builds: {}", builds.join(", "));
+    print_targets(&rows);
+    println!(
+        "\ntotal bench time: {:.0} s",
+        started.elapsed().as_secs_f64()
     );
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use super::Ctx;
 use crate::cli::AuditArgs;
 use crate::error::Exit;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::finding::{Code, Severity, parse_fail_on};
 use crate::views::audit::{audit, report};
 
@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
         Some(spec) => parse_fail_on(spec)?,
         None => Code::ALL.iter().copied().collect(),
     };
-    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     let rep = report(&inv, audit(&inv));
     if let Some(path) = &args.out {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

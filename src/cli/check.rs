@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::Ctx;
 use crate::cli::CheckArgs;
 use crate::error::Exit;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::finding::{Code, parse_fail_on};
 use crate::views::audit::audit;
 use crate::views::check::{DEFAULT_FAIL_ON, gate};
@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
         (None, true) => Source::Index,
         (None, false) => Source::WorkingTree,
     };
-    let inv = Inventory::gather(&ctx.repo, source)?;
+    let inv = Inventory::gather(&ctx.repo, source, Depth::Fields)?;
     let result = gate(&inv, audit(&inv), &fail_on);
     if ctx.out.json {
         ctx.out.json(&result)?;

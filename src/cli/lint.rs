@@ -6,7 +6,7 @@ use serde_json::json;
 use super::Ctx;
 use crate::cli::LintArgs;
 use crate::error::{Exit, WoError};
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::wo_id::WoId;
 use crate::views::lint::lint;
 
@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, args: &LintArgs) -> Result<Exit> {
                 .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Full)?;
     for id in &ids {
         if !inv
             .files

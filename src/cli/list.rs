@@ -6,12 +6,12 @@ use serde_json::json;
 use super::Ctx;
 use crate::cli::{ListArgs, StateArg};
 use crate::error::Exit;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::state::State;
 use crate::views::list::{Row, rows};
 
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
-    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     let want = args.state.map(|s| match s {
         StateArg::Pending => State::Pending,
         StateArg::Running => State::Running,

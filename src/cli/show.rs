@@ -5,14 +5,14 @@ use anyhow::Result;
 use super::Ctx;
 use crate::cli::ShowArgs;
 use crate::error::{Exit, WoError};
-use crate::inventory::{Inventory, Source, markers, records};
+use crate::inventory::{Depth, Inventory, Source, markers, records};
 use crate::model::wo_id::WoId;
 use crate::views::show::show;
 
 pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     let id = WoId::parse(&args.id)
         .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
-    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     inv.refuse_bad_record(&id)?;
     let history = records::history(&ctx.repo, id.as_str(), 50)?;
     let markers = markers::lines_of(&ctx.repo, id.as_str())?;

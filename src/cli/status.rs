@@ -5,11 +5,11 @@ use anyhow::Result;
 use super::Ctx;
 use crate::error::Exit;
 use crate::inventory::here::here;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::views::status::status;
 
 pub fn run(ctx: &Ctx) -> Result<Exit> {
-    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     let status = status(&inv, &here(&ctx.repo, &inv));
     if ctx.out.json {
         ctx.out.json(&status)?;

@@ -90,8 +90,8 @@ impl Repo {
 
     /// `HEAD` of the control checkout as a full sha, if it has one.
     pub fn head_sha(&self) -> Option<String> {
-        let main = gix::open(&self.control_root).ok()?;
-        main.head_id().ok().map(|id| id.to_string())
+        // `gix` is opened at the common dir, whose HEAD is the control checkout's.
+        self.gix.head_id().ok().map(|id| id.to_string())
     }
 
     /// The default branch: `init.defaultBranch`'s branch if it exists, else `main`,

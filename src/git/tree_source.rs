@@ -7,11 +7,18 @@ use gix::ObjectId;
 use super::Repo;
 use crate::error::WoError;
 
-/// A file under the jobs dir as stored in git: its path relative to the control
-/// checkout and its contents.
+/// A blob under a prefix as stored in git: its path relative to the top of the tree
+/// and its id.
+#[derive(Debug, Clone)]
+pub struct BlobEntry {
+    pub path: String,
+    pub oid: ObjectId,
+}
+
+/// A blob's contents as read.
 #[derive(Debug)]
 pub struct SourceFile {
-    pub path: String,
+    pub entry: BlobEntry,
     pub content: Content,
 }
 
@@ -25,7 +32,7 @@ pub enum Content {
 
 impl Repo {
     /// Files under `prefix/` as staged in the control checkout's index.
-    pub fn files_in_index(&self, prefix: &str, max: u64) -> Result<Vec<SourceFile>> {
+    pub fn index_entries(&self, prefix: &str) -> Result<Vec<BlobEntry>> {
         let main = gix::open(&self.control_root)?;
         let index = main.index_or_empty()?;
         let dir = format!("{prefix}/");
@@ -33,14 +40,17 @@ impl Repo {
             .entries()
             .iter()
             .filter(|e| e.stage_raw() == 0)
-            .map(|e| (e.path(&index).to_string(), e.id))
-            .filter(|(path, _)| path.starts_with(&dir))
+            .filter(|e| e.path(&index).starts_with(dir.as_bytes()))
+            .map(|e| BlobEntry {
+                path: e.path(&index).to_string(),
+                oid: e.id,
+            })
             .collect();
-        Ok(self.read_blobs(entries, max))
+        Ok(entries)
     }
 
     /// Files under `prefix/` in the tree of `rev` (a commit or a tree).
-    pub fn files_in_tree(&self, rev: &str, prefix: &str, max: u64) -> Result<Vec<SourceFile>> {
+    pub fn tree_entries(&self, rev: &str, prefix: &str) -> Result<Vec<BlobEntry>> {
         let obj = self
             .gix
             .rev_parse_single(rev)
@@ -55,15 +65,10 @@ impl Repo {
         {
             self.walk_tree(entry.oid().to_owned(), prefix.to_owned(), &mut entries)?;
         }
-        Ok(self.read_blobs(entries, max))
+        Ok(entries)
     }
 
-    fn walk_tree(
-        &self,
-        tree: ObjectId,
-        prefix: String,
-        out: &mut Vec<(String, ObjectId)>,
-    ) -> Result<()> {
+    fn walk_tree(&self, tree: ObjectId, prefix: String, out: &mut Vec<BlobEntry>) -> Result<()> {
         let tree = self.gix.find_tree(tree)?;
         for e in tree.iter() {
             let e = e?;
@@ -71,7 +76,10 @@ impl Repo {
             if e.mode().is_tree() {
                 self.walk_tree(e.oid().to_owned(), path, out)?;
             } else if e.mode().is_blob() {
-                out.push((path, e.oid().to_owned()));
+                out.push(BlobEntry {
+                    path,
+                    oid: e.oid().to_owned(),
+                });
             }
         }
         Ok(())
@@ -79,12 +87,13 @@ impl Repo {
 
     /// Read blobs in parallel (each thread with its own repository handle); blobs over
     /// `max` bytes are not inflated.
-    fn read_blobs(&self, entries: Vec<(String, ObjectId)>, max: u64) -> Vec<SourceFile> {
+    pub fn read_blobs(&self, entries: Vec<BlobEntry>, max: u64) -> Vec<SourceFile> {
         let shared = self.gix.clone().into_sync();
         crate::parallel::map(
             entries,
             || shared.to_thread_local(),
-            |repo, (path, id)| {
+            |repo, entry| {
+                let id = entry.oid;
                 let content = match repo.find_header(id) {
                     Ok(h) if h.size() > max => Content::TooLarge(h.size()),
                     Ok(_) => match repo.find_blob(id) {
@@ -93,7 +102,7 @@ impl Repo {
                     },
                     Err(e) => Content::Unreadable(e.to_string()),
                 };
-                SourceFile { path, content }
+                SourceFile { entry, content }
             },
         )
     }

@@ -5,6 +5,7 @@
 pub mod here;
 pub mod markers;
 pub mod object_cache;
+pub mod parse_cache;
 pub mod records;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,14 +18,25 @@ use chrono::{DateTime, Duration, Utc};
 use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::repo::canonical;
-use crate::git::tree_source::{Content, SourceFile};
+use crate::git::tree_source::{BlobEntry, Content, SourceFile};
 use crate::git::worktrees::{self, Worktree};
 use crate::model::lock_reason;
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
+use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Stored, Unreadable};
+
+/// How much of each WO file a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// The [`Fields`](crate::model::order::Fields) the views read, from the parse cache
+    /// where the file is unchanged: audit, check, list, show, status.
+    Fields,
+    /// Every file read, its bytes and mapping kept: lint and every state change.
+    Full,
+}
 
 /// Where the WO YAML files are read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +80,15 @@ pub struct Inventory {
     pub dead_transitions: BTreeSet<String>,
 }
 
+/// The facts [`Inventory::gather_git`] reads.
+struct GitFacts {
+    records: BTreeMap<String, Stored>,
+    bad_records: Vec<Unreadable>,
+    leftovers: Vec<PathBuf>,
+    worktrees: Vec<Worktree>,
+    intent_marked: BTreeSet<String>,
+}
+
 /// Everything known about one WO id.
 #[derive(Debug, Default)]
 pub struct WoView<'a> {
@@ -100,31 +121,45 @@ impl WoView<'_> {
 
 impl Inventory {
     /// Gather everything. `source` says where WO YAML is read from; locks, records,
-    /// worktrees and markers always come from the repository as it is now.
-    pub fn gather(repo: &Repo, source: Source) -> Result<Inventory> {
+    /// worktrees and markers always come from the repository as it is now. `depth`
+    /// says whether every file is read in full or known from the parse cache.
+    pub fn gather(repo: &Repo, source: Source, depth: Depth) -> Result<Inventory> {
         let now = Utc::now();
         let jobs_rel = repo.jobs_rel();
-        let files = match &source {
-            Source::WorkingTree => read_jobs_dir(&repo.control_root, &jobs_rel)?,
-            Source::Index => from_blobs(repo.files_in_index(&jobs_rel, MAX_YAML_BYTES)?, &jobs_rel),
-            Source::Tree(rev) => from_blobs(
-                repo.files_in_tree(rev, &jobs_rel, MAX_YAML_BYTES)
-                    .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))?,
-                &jobs_rel,
-            ),
-        };
-        let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
-        let (stored, bad_records) = records::read_all(repo, &mut cache)?;
-        let records: BTreeMap<String, Stored> = stored
-            .into_iter()
-            .map(|s| (s.record.id.clone(), s))
-            .collect();
+        // The working tree's files are read on a thread of their own while this one
+        // reads records, markers and worktrees: the two halves take about as long.
+        let root = repo.control_root.clone();
+        let wo_dir = repo.wo_dir();
+        let (files, rest) = std::thread::scope(|scope| {
+            let on_disk = (source == Source::WorkingTree)
+                .then(|| scope.spawn(|| read_jobs_dir(&root, &jobs_rel, &wo_dir, depth)));
+            let rest = Self::gather_git(repo, &jobs_rel, now);
+            let files = match (&source, on_disk) {
+                (_, Some(handle)) => match handle.join() {
+                    Ok(files) => files,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                (Source::Index, None) => repo
+                    .index_entries(&jobs_rel)
+                    .map(|e| from_blobs(repo, e, &jobs_rel, depth)),
+                (Source::Tree(rev), None) => repo
+                    .tree_entries(rev, &jobs_rel)
+                    .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))
+                    .map(|e| from_blobs(repo, e, &jobs_rel, depth)),
+                (Source::WorkingTree, None) => Ok(Vec::new()),
+            };
+            (files, rest)
+        });
+        let files = files?;
+        let GitFacts {
+            records,
+            bad_records,
+            leftovers,
+            worktrees,
+            intent_marked,
+        } = rest?;
         let known = ids_named(&files, &records);
         let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known);
-        let leftovers = read_leftovers(&repo.control_root, &jobs_rel, &repo.common_dir, now);
-        let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
-        let intent_marked = markers::intent_ids(repo, &mut cache)?;
-        cache.save();
         let running: BTreeSet<&str> = files
             .iter()
             .filter(|f| f.folder == State::Running && f.is_live())
@@ -174,6 +209,27 @@ impl Inventory {
             intent_marked,
             fail_verdicts,
             dead_transitions,
+        })
+    }
+
+    /// What comes from the repository rather than the jobs dir.
+    fn gather_git(repo: &Repo, jobs_rel: &str, now: DateTime<Utc>) -> Result<GitFacts> {
+        let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
+        let (stored, bad_records) = records::read_all(repo, &mut cache)?;
+        let records: BTreeMap<String, Stored> = stored
+            .into_iter()
+            .map(|s| (s.record.id.clone(), s))
+            .collect();
+        let leftovers = read_leftovers(&repo.control_root, jobs_rel, &repo.common_dir, now);
+        let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
+        let intent_marked = markers::intent_ids(repo, &mut cache)?;
+        cache.save();
+        Ok(GitFacts {
+            records,
+            bad_records,
+            leftovers,
+            worktrees,
+            intent_marked,
         })
     }
 
@@ -275,7 +331,7 @@ impl Inventory {
     pub fn worktree_owners(&self) -> Vec<(&Worktree, WoId)> {
         let mut by_path: BTreeMap<PathBuf, WoId> = BTreeMap::new();
         for f in self.files.iter().filter(|f| f.is_live()) {
-            if let (Some(id), Some(wt)) = (&f.id, f.field("worktree")) {
+            if let (Some(id), Some(wt)) = (&f.id, f.worktree()) {
                 by_path.insert(self.resolve(&wt), id.clone());
             }
         }
@@ -318,7 +374,7 @@ impl Inventory {
     pub fn expected_branch(&self, id: &WoId, view: &WoView<'_>) -> String {
         view.record
             .and_then(|s| s.record.branch.clone())
-            .or_else(|| view.files.iter().find_map(|f| f.field("branch")))
+            .or_else(|| view.files.iter().find_map(|f| f.branch()))
             .unwrap_or_else(|| format!("{}{id}", self.branch_prefix))
     }
 
@@ -332,7 +388,7 @@ impl Inventory {
             return Some(since + self.lease);
         }
         view.file_in(State::Running)
-            .and_then(|f| f.field("started_at"))
+            .and_then(|f| f.started_at())
             .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
             .map(|t| t.with_timezone(&Utc) + self.lease)
     }
@@ -370,7 +426,12 @@ fn verdict_is_fail(path: &Path) -> bool {
 
 /// Read the four state folders of the working tree. A jobs dir that is a file or a
 /// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
-fn read_jobs_dir(root: &Path, jobs_rel: &str) -> Result<Vec<OrderFile>> {
+fn read_jobs_dir(
+    root: &Path,
+    jobs_rel: &str,
+    wo_dir: &Path,
+    depth: Depth,
+) -> Result<Vec<OrderFile>> {
     let jobs = root.join(jobs_rel);
     match fs::symlink_metadata(&jobs) {
         Err(_) => return Ok(Vec::new()),
@@ -413,7 +474,7 @@ fn read_jobs_dir(root: &Path, jobs_rel: &str) -> Result<Vec<OrderFile>> {
         let rel = PathBuf::from(jobs_rel).join(state.as_str());
         list_state_folder(root, &rel, state, false, 0, &mut candidates)?;
     }
-    Ok(read_candidates(root, candidates))
+    Ok(read_candidates(root, wo_dir, candidates, depth))
 }
 
 /// Deepest archive subfolder level read.
@@ -470,12 +531,79 @@ fn list_state_folder(
     Ok(())
 }
 
-/// Read and parse every candidate in parallel, keeping their order.
-fn read_candidates(root: &Path, candidates: Vec<Candidate>) -> Vec<OrderFile> {
-    crate::parallel::map(candidates, || (), |_, c| read_candidate(root, c))
+/// Read and parse every candidate in parallel, keeping their order. With
+/// [`Depth::Fields`] a file whose stat matches the parse cache is not read at all; either
+/// way the cache is rewritten when anything changed.
+fn read_candidates(
+    root: &Path,
+    wo_dir: &Path,
+    candidates: Vec<Candidate>,
+    depth: Depth,
+) -> Vec<OrderFile> {
+    let mut cache = ParseCache::load(wo_dir);
+    let now = std::time::SystemTime::now();
+    // Stat in parallel, take what the cache knows, read the rest in parallel.
+    let stamped: Vec<(Candidate, Option<(Stamp, std::time::SystemTime)>)> = match depth {
+        Depth::Fields => crate::parallel::map(
+            candidates,
+            || (),
+            |_, c| {
+                let stamp = (!c.symlink)
+                    .then(|| fs::symlink_metadata(root.join(&c.rel_path)).ok())
+                    .flatten()
+                    .and_then(|m| Some((Stamp::of(&m)?, m.modified().ok()?)));
+                (c, stamp)
+            },
+        ),
+        Depth::Full => candidates.into_iter().map(|c| (c, None)).collect(),
+    };
+    let mut files: Vec<Option<OrderFile>> = Vec::with_capacity(stamped.len());
+    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(stamped.len());
+    let mut misses = Vec::new();
+    for (c, stamp) in stamped {
+        match stamp.and_then(|(s, m)| Some((s, m, cache.take(&c.rel_path, s, now)?))) {
+            Some((stamp, modified, p)) => {
+                let mut file =
+                    OrderFile::cached(c.rel_path, c.state, c.archived, p.id, p.problem, p.fields);
+                file.modified = Some(DateTime::<Utc>::from(modified));
+                files.push(Some(file));
+                stamps.push(Some(stamp));
+            }
+            None => {
+                misses.push((files.len(), c));
+                files.push(None);
+                stamps.push(None);
+            }
+        }
+    }
+    let changed = !misses.is_empty() || !cache.is_empty();
+    let read = crate::parallel::map(
+        misses,
+        || (),
+        |_, (slot, c)| {
+            let (file, stamp) = read_candidate(root, c, depth);
+            (slot, file, stamp)
+        },
+    );
+    for (slot, file, stamp) in read {
+        files[slot] = Some(file);
+        stamps[slot] = stamp;
+    }
+    let files: Vec<OrderFile> = files.into_iter().flatten().collect();
+    if changed {
+        cache.save(
+            now,
+            files
+                .iter()
+                .zip(&stamps)
+                .filter_map(|(f, s)| Some((f, (*s)?))),
+        );
+    }
+    files
 }
 
-fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
+/// Read one candidate: the [`OrderFile`], and the stamp it was read at (for the cache).
+fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option<Stamp>) {
     let Candidate {
         rel_path,
         state,
@@ -483,45 +611,60 @@ fn read_candidate(root: &Path, c: Candidate) -> OrderFile {
         symlink,
     } = c;
     if symlink {
-        return OrderFile::unreadable(rel_path, state, archived, "a symlink: not followed".into());
+        let why = "a symlink: not followed".into();
+        return (OrderFile::unreadable(rel_path, state, archived, why), None);
     }
     // One open, one fstat, one read per file.
-    match read_bounded(&root.join(&rel_path)) {
-        Ok((Ok(bytes), modified)) => {
-            let mut file = OrderFile::parse(rel_path, state, archived, &bytes);
-            file.modified = modified;
-            file
+    let (file, meta) = match read_bounded(&root.join(&rel_path)) {
+        Ok((Ok(bytes), meta)) => (OrderFile::parse(rel_path, state, archived, &bytes), meta),
+        Ok((Err(size), meta)) => (OrderFile::too_large(rel_path, state, archived, size), meta),
+        Err(e) => {
+            let why = format!("unreadable: {e}");
+            return (OrderFile::unreadable(rel_path, state, archived, why), None);
         }
-        Ok((Err(size), _)) => OrderFile::too_large(rel_path, state, archived, size),
-        Err(e) => OrderFile::unreadable(rel_path, state, archived, format!("unreadable: {e}")),
+    };
+    let mut file = match depth {
+        Depth::Fields => file.into_fields_only(),
+        Depth::Full => file,
+    };
+    file.modified = meta.modified().ok().map(DateTime::<Utc>::from);
+    (file, Stamp::of(&meta))
+}
+
+fn parsed_of(file: &OrderFile) -> Parsed {
+    Parsed {
+        id: file.id.clone(),
+        problem: file.problem.clone(),
+        fields: file.fields.clone(),
     }
 }
 
-/// A file's bytes (or its size, when over [`MAX_YAML_BYTES`]) and its modification time.
-type Bounded = (Result<Vec<u8>, u64>, Option<DateTime<Utc>>);
+/// A file's bytes (or its size, when over [`MAX_YAML_BYTES`]) and its metadata.
+type Bounded = (Result<Vec<u8>, u64>, fs::Metadata);
 
 /// Read a file unless it is larger than [`MAX_YAML_BYTES`].
 fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
     use std::io::Read;
     let file = fs::File::open(path)?;
     let meta = file.metadata()?;
-    let modified = meta.modified().ok().map(DateTime::<Utc>::from);
     if meta.len() > MAX_YAML_BYTES {
-        return Ok((Err(meta.len()), modified));
+        let size = meta.len();
+        return Ok((Err(size), meta));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // Bounded even if the file grows between the fstat and the read.
     file.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_YAML_BYTES {
-        return Ok((Err(bytes.len() as u64), modified));
+        return Ok((Err(bytes.len() as u64), meta));
     }
-    Ok((Ok(bytes), modified))
+    Ok((Ok(bytes), meta))
 }
 
-/// WO files from the blobs of the index or a tree, parsed in parallel.
-fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
+/// WO files from the blobs of the index or a tree, parsed in parallel. With
+/// [`Depth::Fields`], blobs in the blob cache are not read.
+fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) -> Vec<OrderFile> {
     let prefix = format!("{jobs_rel}/");
-    let wanted: Vec<(SourceFile, State, bool)> = blobs
+    let wanted: Vec<(BlobEntry, State, bool)> = blobs
         .into_iter()
         .filter_map(|b| {
             let rest = b.path.strip_prefix(&prefix)?;
@@ -532,20 +675,61 @@ fn from_blobs(blobs: Vec<SourceFile>, jobs_rel: &str) -> Vec<OrderFile> {
             Some((b, state, archived))
         })
         .collect();
-    crate::parallel::map(
-        wanted,
-        || (),
-        |_, (b, state, archived)| {
-            let rel = PathBuf::from(&b.path);
-            match b.content {
-                Content::Bytes(bytes) => OrderFile::parse(rel, state, archived, &bytes),
-                Content::TooLarge(size) => OrderFile::too_large(rel, state, archived, size),
-                Content::Unreadable(why) => {
-                    OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}"))
-                }
+    let cache = BlobCache::load(&repo.wo_dir());
+    let mut files: Vec<Option<OrderFile>> = Vec::with_capacity(wanted.len());
+    let mut to_read = Vec::new();
+    let mut where_to = Vec::new();
+    let mut used: Vec<(String, Parsed)> = Vec::with_capacity(wanted.len());
+    for (b, state, archived) in wanted {
+        let hex = b.oid.to_string();
+        match cache.get(&hex).filter(|_| depth == Depth::Fields) {
+            Some(p) => {
+                let rel = PathBuf::from(&b.path);
+                files.push(Some(OrderFile::cached(
+                    rel,
+                    state,
+                    archived,
+                    p.id.clone(),
+                    p.problem.clone(),
+                    p.fields.clone(),
+                )));
+                used.push((hex, p.clone()));
             }
+            None => {
+                where_to.push((files.len(), state, archived));
+                files.push(None);
+                to_read.push(b);
+            }
+        }
+    }
+    let read = repo.read_blobs(to_read, MAX_YAML_BYTES);
+    let parsed = crate::parallel::map(
+        read.into_iter().zip(where_to).collect(),
+        || (),
+        |_, (b, (slot, state, archived)): (SourceFile, (usize, State, bool))| {
+            let rel = PathBuf::from(&b.entry.path);
+            let (file, cacheable) = match b.content {
+                Content::Bytes(bytes) => (OrderFile::parse(rel, state, archived, &bytes), true),
+                Content::TooLarge(size) => (OrderFile::too_large(rel, state, archived, size), true),
+                Content::Unreadable(why) => (
+                    OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}")),
+                    false,
+                ),
+            };
+            let entry = cacheable.then(|| (b.entry.oid.to_string(), parsed_of(&file)));
+            let file = match depth {
+                Depth::Fields => file.into_fields_only(),
+                Depth::Full => file,
+            };
+            (slot, file, entry)
         },
-    )
+    );
+    for (slot, file, entry) in parsed {
+        files[slot] = Some(file);
+        used.extend(entry);
+    }
+    cache.save(&used);
+    files.into_iter().flatten().collect()
 }
 
 /// git-wo temp files (`.git-wo-*.tmp`) in the state folders, and ref locks under

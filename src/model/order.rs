@@ -24,6 +24,38 @@ pub const REQUIRED_KEYS: [&str; 8] = [
     "execution",
 ];
 
+/// The top-level fields of a WO that audit, check, list, status and the lifecycle
+/// read: small enough to keep in the parse cache. Scalars are rendered as text
+/// (numbers and booleans too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub status: Option<String>,
+    pub title: Option<String>,
+    pub branch: Option<String>,
+    pub worktree: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub dependencies: Vec<String>,
+    /// `verify.commands`.
+    pub verify_commands: Vec<String>,
+}
+
+impl Fields {
+    fn of(map: &serde_yaml::Mapping) -> Fields {
+        let s = |key: &str| map.get(key).and_then(scalar);
+        Fields {
+            status: s("status"),
+            title: s("title"),
+            branch: s("branch"),
+            worktree: s("worktree"),
+            started_at: s("started_at"),
+            finished_at: s("finished_at"),
+            dependencies: string_list(map.get("dependencies")),
+            verify_commands: string_list(map.get("verify").and_then(|v| v.get("commands"))),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct OrderFile {
     /// Path relative to the control checkout, e.g. `_ctx/jobs/running/WO-0042.yaml`.
@@ -37,7 +69,9 @@ pub struct OrderFile {
     pub id: Option<WoId>,
     /// Why the file is not a usable WO (`invalid_yaml`), if it is not.
     pub problem: Option<String>,
-    /// The parsed mapping, when it parsed.
+    /// The fields the views read, taken from the mapping (or from the parse cache).
+    pub fields: Fields,
+    /// The parsed mapping, when the file was read in full (lint reads every key).
     pub doc: Option<serde_yaml::Mapping>,
     /// Modification time (working-tree files only).
     pub modified: Option<chrono::DateTime<chrono::Utc>>,
@@ -59,6 +93,7 @@ impl OrderFile {
             archived,
             id: None,
             problem: None,
+            fields: Fields::default(),
             doc: None,
             modified: None,
             bytes: bytes.to_vec(),
@@ -90,8 +125,38 @@ impl OrderFile {
                 file.problem = Some("no `id:` key".into());
             }
         }
+        file.fields = Fields::of(&map);
         file.doc = Some(map);
         file
+    }
+
+    /// A file known from the parse cache: what it says, without its bytes.
+    pub fn cached(
+        rel_path: PathBuf,
+        folder: State,
+        archived: bool,
+        id: Option<WoId>,
+        problem: Option<String>,
+        fields: Fields,
+    ) -> OrderFile {
+        OrderFile {
+            rel_path,
+            folder,
+            archived,
+            id,
+            problem,
+            fields,
+            doc: None,
+            modified: None,
+            bytes: Vec::new(),
+        }
+    }
+
+    /// Drop the bytes and the mapping, keeping what the views read.
+    pub fn into_fields_only(mut self) -> OrderFile {
+        self.doc = None;
+        self.bytes = Vec::new();
+        self
     }
 
     /// A file over [`MAX_YAML_BYTES`]: reported, never read.
@@ -113,6 +178,7 @@ impl OrderFile {
             archived,
             id,
             problem: Some(why),
+            fields: Fields::default(),
             doc: None,
             modified: None,
             bytes: Vec::new(),
@@ -129,32 +195,42 @@ impl OrderFile {
         !self.archived && self.problem.is_none() && self.id.is_some()
     }
 
-    /// A top-level string (or number/bool rendered) field.
-    pub fn field(&self, key: &str) -> Option<String> {
-        scalar(self.doc.as_ref()?.get(key)?)
-    }
-
     /// `status:` as a state, or the raw text when it is not one.
     pub fn status(&self) -> Result<State, Option<String>> {
-        match self.field("status") {
-            Some(s) => State::parse(&s).ok_or(Some(s)),
+        match &self.fields.status {
+            Some(s) => State::parse(s).ok_or_else(|| Some(s.clone())),
             None => Err(None),
         }
     }
 
     pub fn title(&self) -> String {
-        self.field("title").unwrap_or_default()
+        self.fields.title.clone().unwrap_or_default()
+    }
+
+    pub fn branch(&self) -> Option<String> {
+        self.fields.branch.clone()
+    }
+
+    pub fn worktree(&self) -> Option<String> {
+        self.fields.worktree.clone()
+    }
+
+    pub fn started_at(&self) -> Option<String> {
+        self.fields.started_at.clone()
+    }
+
+    pub fn finished_at(&self) -> Option<String> {
+        self.fields.finished_at.clone()
     }
 
     /// `dependencies:` as strings.
     pub fn dependencies(&self) -> Vec<String> {
-        string_list(self.doc.as_ref().and_then(|d| d.get("dependencies")))
+        self.fields.dependencies.clone()
     }
 
     /// `verify.commands`.
     pub fn verify_commands(&self) -> Vec<String> {
-        let verify = self.doc.as_ref().and_then(|d| d.get("verify"));
-        string_list(verify.and_then(|v| v.get("commands")))
+        self.fields.verify_commands.clone()
     }
 }
 
@@ -227,7 +303,7 @@ mod tests {
         let f = parse(
             "id: WO-0001\nversion: 1\nstatus: pending\ndependencies: [WO-0002]\nverify:\n  commands: [\"true\"]\n",
         );
-        assert_eq!(f.field("version").as_deref(), Some("1"));
+        assert_eq!(f.fields.title, None);
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);

@@ -13,7 +13,7 @@ use crate::error::WoError;
 use crate::failpoint;
 use crate::git::Repo;
 use crate::git::worktrees::Worktree;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::lock_reason;
 use crate::model::marker;
 use crate::model::record::{Outcome, Phase, Record};
@@ -51,7 +51,7 @@ pub struct FinishOutcome {
 
 pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let id = &opts.id;
-    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
     inv.refuse_odd_lock(id)?;
     let wos = inv.wos();

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::lockfile::LockFile;
 use crate::model::record::{Lease, Phase, Record};
 use crate::model::session::{Session, holds};
@@ -44,7 +44,7 @@ pub struct Renewed {
 /// Renew `id`'s lease for `lease` from now. Only the holder, or `force` (recorded).
 pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) -> Result<Renewed> {
     // The same checks as every command: a symlinked state folder is refused.
-    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
     let stored = inv.records.get(id.as_str()).cloned().ok_or_else(|| {
         if inv.wos().contains_key(id) {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::command::git;
-use crate::inventory::{Inventory, Source, WoView};
+use crate::inventory::{Depth, Inventory, Source, WoView};
 use crate::model::record::{Lease, Phase, Record};
 use crate::model::state::State;
 use crate::ops::jobs::Jobs;
@@ -36,7 +36,7 @@ fn import_time() -> DateTime<Utc> {
 pub fn init(repo: &Repo) -> Result<Initialized> {
     let root = &repo.control_root;
     // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
-    Inventory::gather(repo, Source::WorkingTree)?;
+    Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     let mut config_set = Vec::new();
     let mut set = |key: &str, value: &str| -> Result<()> {
         let current = git(root, &["config", "--get-all", key]).unwrap_or_default();
@@ -83,7 +83,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     let jobs = Jobs::new(root, &repo.jobs_rel());
     jobs.ensure_dirs()?;
 
-    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     // Every unreadable record is named, before anything is imported.
     let bad: Vec<WoError> = inv
         .bad_records
@@ -151,8 +151,8 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
     let file = view.files[0];
     let t0 = import_time();
     let mut r = Record::new(id, state, &file.title(), t0);
-    r.branch = file.field("branch");
-    r.worktree = file.field("worktree");
+    r.branch = file.branch();
+    r.worktree = file.worktree();
     if state == State::Running {
         r.phase = Phase::Active;
         r.lock = view.lock.map(|l| {

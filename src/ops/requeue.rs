@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::record::{Phase, Record};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -26,7 +26,7 @@ pub struct Requeued {
 }
 
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
-    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
     inv.refuse_odd_lock(id)?;
     let wos = inv.wos();
@@ -146,7 +146,7 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
     let moved = applied.yaml.unwrap_or_else(|| file.rel_path.clone());
     let branch = record
         .and_then(|r| r.branch.clone())
-        .or_else(|| file.field("branch"));
+        .or_else(|| file.branch());
     Ok(Requeued {
         schema: "git-wo.requeue.v1",
         id: id.to_string(),

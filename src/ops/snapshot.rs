@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 
 use crate::git::Repo;
 use crate::git::command::git;
-use crate::inventory::{Inventory, Source};
+use crate::inventory::{Depth, Inventory, Source};
 use crate::model::state::State;
 use crate::views::audit::{audit, report};
 use crate::views::check::{DEFAULT_FAIL_ON, gate};
@@ -36,7 +36,7 @@ pub struct Snapshot {
 pub fn snapshot(repo: &Repo, dir: &Path) -> Result<Snapshot> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let root = &repo.control_root;
-    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
     let findings = audit(&inv);
 
     write(

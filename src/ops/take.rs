@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::error::{WoError, with_fix};
 use crate::git::Repo;
 use crate::inventory::records::Stored;
-use crate::inventory::{Inventory, Source, WoView};
+use crate::inventory::{Depth, Inventory, Source, WoView};
 use crate::model::lockfile::LockFile;
 use crate::model::marker;
 use crate::model::record::{Lease, Phase, Record};
@@ -54,7 +54,7 @@ pub struct TakeOutcome {
 
 pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let id = &opts.id;
-    let inv = Inventory::gather(repo, Source::WorkingTree)?;
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
     let wos = inv.wos();
     let empty = WoView::default();
@@ -161,7 +161,7 @@ fn branch_of(
 ) -> Result<String> {
     let branch = prev
         .and_then(|s| s.record.branch.clone())
-        .or_else(|| file.field("branch"))
+        .or_else(|| file.branch())
         .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
     if let Some(why) = crate::model::branch::problem(&branch) {
         return Err(WoError::usage(format!("{id}: {why}"))

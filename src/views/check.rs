@@ -90,7 +90,7 @@ fn lockless_is_young(inv: &Inventory, id: Option<&str>) -> bool {
                     && f.id.as_ref().is_some_and(|i| i.as_str() == id)
             })
             .find_map(|f| {
-                f.field("started_at")
+                f.started_at()
                     .and_then(|s| {
                         DateTime::parse_from_rfc3339(&s)
                             .ok()

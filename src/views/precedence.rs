@@ -16,7 +16,7 @@ pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
     if has(State::Done) && has(State::Failed) {
         let finished = |s: State| {
             view.file_in(s)
-                .and_then(|f| f.field("finished_at"))
+                .and_then(|f| f.finished_at())
                 .unwrap_or_default()
         };
         // RFC 3339 stamps in one zone compare as text; ties go to done.

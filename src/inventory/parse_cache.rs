@@ -1,0 +1,475 @@
+//! What each WO YAML said when it was last parsed, so that a run reads and parses only
+//! the files that changed. Two caches, both under `<git-common-dir>/wo/`:
+//!
+//! - `parse-cache`, for the working tree, keyed like git's index: the path and the
+//!   file's size, mtime, ctime and inode. A file whose mtime is within [`RACY`] of the
+//!   moment it is looked up or stored is always re-read (git's "racy" rule), so an edit
+//!   that keeps the size and lands in the same timestamp tick is never missed.
+//! - `blob-cache`, for `--staged` and `--tree`: keyed by blob id, whose content never
+//!   changes, so an entry can only be missing, never stale.
+//!
+//! Each holds only [`Fields`], the id and the problem: what the views read. A file with
+//! the wrong header, a line that does not parse, or an unreadable file is ignored and
+//! rebuilt, never trusted. Losing the caches costs time, never correctness.
+//! `GIT_WO_NO_CACHE=1` turns both off (the tests compare output with and without).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::model::order::{Fields, OrderFile};
+use crate::model::wo_id::WoId;
+
+pub const PARSE_FILE: &str = "parse-cache";
+pub const BLOB_FILE: &str = "blob-cache";
+
+/// The first line of a cache file: a file from another format or version is foreign.
+const HEADER: &str = concat!("git-wo parse-cache 1 ", env!("CARGO_PKG_VERSION"));
+
+/// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
+pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The stat data a working-tree entry is keyed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+    pub ino: u64,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            size: meta.len(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+            ctime_ns: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
+            ino: meta.ino(),
+        })
+    }
+
+    /// No stable inode and ctime here: no working-tree cache.
+    #[cfg(not(unix))]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Whether the file changed too recently, as seen at `now`, to be trusted.
+    pub fn racy(&self, now: std::time::SystemTime) -> bool {
+        let now_ns = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let newest = self.mtime_ns.max(self.ctime_ns);
+        now_ns - newest < RACY.as_nanos() as i128
+    }
+}
+
+/// What a file said: its id, why it is unusable (if it is), and its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub id: Option<WoId>,
+    pub problem: Option<String>,
+    pub fields: Fields,
+}
+
+/// Whether caches are in use at all (`GIT_WO_NO_CACHE` unset or empty or `0`).
+pub fn enabled() -> bool {
+    std::env::var_os("GIT_WO_NO_CACHE").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// The working-tree cache.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    path: Option<PathBuf>,
+    entries: HashMap<PathBuf, (Stamp, Parsed)>,
+}
+
+impl ParseCache {
+    /// Load `<wo_dir>/parse-cache`; a missing or foreign file gives an empty cache.
+    /// With caches off, the cache is empty and [`ParseCache::save`] writes nothing.
+    pub fn load(wo_dir: &Path) -> ParseCache {
+        if !enabled() {
+            return ParseCache::default();
+        }
+        let path = wo_dir.join(PARSE_FILE);
+        let mut entries = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let mut lines = text.lines();
+            if lines.next() == Some(HEADER) {
+                for line in lines {
+                    if let Some((rel, stamp, parsed)) = parse_path_line(line) {
+                        entries.insert(rel, (stamp, parsed));
+                    }
+                }
+            }
+        }
+        ParseCache {
+            path: Some(path),
+            entries,
+        }
+    }
+
+    /// Take the entry for `rel` out of the cache if its stamp is `stamp` and the file
+    /// is not racy.
+    pub fn take(&mut self, rel: &Path, stamp: Stamp, now: std::time::SystemTime) -> Option<Parsed> {
+        let (s, _) = self.entries.get(rel)?;
+        if *s != stamp || stamp.racy(now) {
+            return None;
+        }
+        self.entries.remove(rel).map(|(_, p)| p)
+    }
+
+    /// Whether no entry is left (every cached file was taken).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Write the cache for exactly these files, each with the stamp it was read at,
+    /// leaving out racy ones. Best effort: a failure costs the next run some time,
+    /// never correctness.
+    pub fn save<'f>(
+        &self,
+        now: std::time::SystemTime,
+        files: impl Iterator<Item = (&'f OrderFile, Stamp)>,
+    ) {
+        let Some(path) = &self.path else { return };
+        let mut text = String::with_capacity(1 << 16);
+        text.push_str(HEADER);
+        text.push('\n');
+        for (file, stamp) in files {
+            if stamp.racy(now) {
+                continue;
+            }
+            let Some(rel) = file.rel_path.to_str() else {
+                continue;
+            };
+            text.push_str(&escape(rel));
+            for n in [
+                stamp.size as i128,
+                stamp.mtime_ns,
+                stamp.ctime_ns,
+                stamp.ino as i128,
+            ] {
+                text.push('\t');
+                text.push_str(&n.to_string());
+            }
+            push_parsed(
+                &mut text,
+                file.id.as_ref(),
+                file.problem.as_ref(),
+                &file.fields,
+            );
+            text.push('\n');
+        }
+        write_atomically(path, &text);
+    }
+}
+
+/// The blob-id cache for files read from the index or a tree.
+#[derive(Debug, Default)]
+pub struct BlobCache {
+    path: Option<PathBuf>,
+    entries: HashMap<String, Parsed>,
+}
+
+impl BlobCache {
+    pub fn load(wo_dir: &Path) -> BlobCache {
+        if !enabled() {
+            return BlobCache::default();
+        }
+        let path = wo_dir.join(BLOB_FILE);
+        let mut entries = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let mut lines = text.lines();
+            if lines.next() == Some(HEADER) {
+                for line in lines {
+                    let Some((oid, rest)) = line.split_once('\t') else {
+                        continue;
+                    };
+                    let valid_oid = oid.len() >= 40 && oid.bytes().all(|b| b.is_ascii_hexdigit());
+                    if let (true, Some(parsed)) = (valid_oid, parse_parsed(rest)) {
+                        entries.insert(oid.to_owned(), parsed);
+                    }
+                }
+            }
+        }
+        BlobCache {
+            path: Some(path),
+            entries,
+        }
+    }
+
+    pub fn get(&self, oid: &str) -> Option<&Parsed> {
+        self.entries.get(oid)
+    }
+
+    /// Write the entries of the blobs used in this run, unless nothing changed.
+    pub fn save(&self, used: &[(String, Parsed)]) {
+        let Some(path) = &self.path else { return };
+        let same = used.len() == self.entries.len()
+            && used
+                .iter()
+                .all(|(oid, p)| self.entries.get(oid).is_some_and(|q| q == p));
+        if same {
+            return;
+        }
+        let mut text = String::with_capacity(64 + used.len() * 160);
+        text.push_str(HEADER);
+        text.push('\n');
+        for (oid, parsed) in used {
+            text.push_str(oid);
+            push_parsed(
+                &mut text,
+                parsed.id.as_ref(),
+                parsed.problem.as_ref(),
+                &parsed.fields,
+            );
+            text.push('\n');
+        }
+        write_atomically(path, &text);
+    }
+}
+
+fn write_atomically(path: &Path, text: &str) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+        && tmp.write_all(text.as_bytes()).is_ok()
+    {
+        let _ = tmp.persist(path);
+    }
+}
+
+/// `<path>\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`.
+fn parse_path_line(line: &str) -> Option<(PathBuf, Stamp, Parsed)> {
+    let mut parts = line.splitn(6, '\t');
+    let rel = unescape(parts.next()?)?;
+    let size = parts.next()?.parse().ok()?;
+    let mtime_ns = parts.next()?.parse().ok()?;
+    let ctime_ns = parts.next()?.parse().ok()?;
+    let ino = parts.next()?.parse().ok()?;
+    let parsed = parse_parsed(parts.next()?)?;
+    Some((
+        PathBuf::from(rel),
+        Stamp {
+            size,
+            mtime_ns,
+            ctime_ns,
+            ino,
+        },
+        parsed,
+    ))
+}
+
+/// The ten fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
+/// worktree, started_at, finished_at (each `-` for none or `=` and the escaped text),
+/// then dependencies and verify commands (escaped items joined by `\x1f`, `-` for none).
+fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
+    let id = id.map(|i| i.as_str().to_owned());
+    for v in [
+        id.as_ref(),
+        problem,
+        f.status.as_ref(),
+        f.title.as_ref(),
+        f.branch.as_ref(),
+        f.worktree.as_ref(),
+        f.started_at.as_ref(),
+        f.finished_at.as_ref(),
+    ] {
+        text.push('\t');
+        match v {
+            None => text.push('-'),
+            Some(s) => {
+                text.push('=');
+                text.push_str(&escape(s));
+            }
+        }
+    }
+    for list in [&f.dependencies, &f.verify_commands] {
+        text.push('\t');
+        if list.is_empty() {
+            text.push('-');
+        } else {
+            let items: Vec<String> = list.iter().map(|s| escape(s)).collect();
+            text.push('=');
+            text.push_str(&items.join("\x1f"));
+        }
+    }
+}
+
+fn parse_parsed(rest: &str) -> Option<Parsed> {
+    let mut parts = rest.split('\t');
+    let mut opt = || -> Option<Option<String>> {
+        let v = parts.next()?;
+        match v.strip_prefix('=') {
+            Some(s) => Some(Some(unescape(s)?)),
+            None if v == "-" => Some(None),
+            None => None,
+        }
+    };
+    let id = match opt()? {
+        Some(s) => Some(WoId::parse(&s).ok()?),
+        None => None,
+    };
+    let problem = opt()?;
+    let status = opt()?;
+    let title = opt()?;
+    let branch = opt()?;
+    let worktree = opt()?;
+    let started_at = opt()?;
+    let finished_at = opt()?;
+    let mut list = || -> Option<Vec<String>> {
+        let v = parts.next()?;
+        match v.strip_prefix('=') {
+            Some(s) => s.split('\x1f').map(unescape).collect(),
+            None if v == "-" => Some(Vec::new()),
+            None => None,
+        }
+    };
+    let dependencies = list()?;
+    let verify_commands = list()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Parsed {
+        id,
+        problem,
+        fields: Fields {
+            status,
+            title,
+            branch,
+            worktree,
+            started_at,
+            finished_at,
+            dependencies,
+            verify_commands,
+        },
+    })
+}
+
+/// Backslash-escape the characters that separate entries and fields.
+fn escape(s: &str) -> String {
+    if !s.contains(['\\', '\t', '\n', '\r', '\x1f']) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x1f' => out.push_str("\\u"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> Option<String> {
+    if !s.contains('\\') {
+        return Some(s.to_owned());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            'u' => '\x1f',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Parsed {
+        Parsed {
+            id: WoId::parse("WO-0042").ok(),
+            problem: None,
+            fields: Fields {
+                status: Some("running".into()),
+                title: Some("tabs\there, new\nline, back\\slash, \x1f unit, -dash, =eq".into()),
+                branch: Some(String::new()),
+                worktree: None,
+                started_at: Some("2026-01-01T00:00:00Z".into()),
+                finished_at: None,
+                dependencies: vec!["WO-0001".into(), "a\x1fb".into()],
+                verify_commands: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn entries_round_trip() {
+        let p = sample();
+        let mut text = String::new();
+        push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
+        assert!(!text.contains('\n'));
+        assert_eq!(parse_parsed(&text[1..]), Some(p));
+        let line = format!("{}\t10\t11\t12\t13{text}", escape("_ctx/jobs/a\tb.yaml"));
+        let (rel, stamp, _) = parse_path_line(&line).expect("parses");
+        assert_eq!(rel, PathBuf::from("_ctx/jobs/a\tb.yaml"));
+        assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino), (10, 11, 13));
+    }
+
+    #[test]
+    fn damaged_entries_are_ignored() {
+        let mut text = String::new();
+        let p = sample();
+        push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
+        for bad in [
+            text[1..].replace("=running", "running"),
+            format!("{}\textra", &text[1..]),
+            text[1..].replace("WO-0042", "WO-../x"),
+            "-\t-".to_owned(),
+            text[1..].replace("\\t", "\\q"),
+        ] {
+            assert_eq!(parse_parsed(&bad), None, "{bad:?}");
+        }
+        assert!(parse_path_line("p\tnot-a-number\t1\t1\t1\t-").is_none());
+    }
+
+    #[test]
+    fn racy_files_are_not_trusted() {
+        let now = std::time::SystemTime::now();
+        let ns = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let fresh = Stamp {
+            size: 1,
+            mtime_ns: ns - 1_000_000_000,
+            ctime_ns: ns - 1_000_000_000,
+            ino: 1,
+        };
+        let old = Stamp {
+            mtime_ns: ns - 10_000_000_000,
+            ctime_ns: ns - 10_000_000_000,
+            ..fresh
+        };
+        assert!(fresh.racy(now));
+        assert!(!old.racy(now));
+        let mut cache = ParseCache::default();
+        cache.entries.insert("f".into(), (fresh, sample()));
+        cache.entries.insert("g".into(), (old, sample()));
+        assert!(cache.take(Path::new("f"), fresh, now).is_none());
+        let changed = Stamp { size: 2, ..old };
+        assert!(cache.take(Path::new("g"), changed, now).is_none());
+        assert!(cache.take(Path::new("g"), old, now).is_some());
+        assert!(!cache.is_empty(), "the racy entry stays until rewritten");
+    }
+}
