@@ -13,6 +13,8 @@
 //! first as built ("no records"), then after `git wo init` has mirrored every WO into
 //! `refs/wo/orders/<ID>` ("records"). Every command is a real process, stdout/stderr
 //! to /dev/null, isolated from the user's git config. Times are medians of RUNS, in ms.
+//! Each fixture rests 3 s before it is measured, so that stat-keyed caches (git's
+//! index, git-wo's parse cache) do not distrust its just-written files as "racy".
 //!
 //! Columns of the table (one row per size and mode):
 //! - `audit` `check` `staged` (`check --staged`) `list` `status`: `cold/warm`. Cold:
@@ -31,15 +33,18 @@
 //!   in `.git/packed-refs` / loose files under `.git/refs/wo/orders`).
 //!
 //! Below the table: the cache files seen, fixture build times, and the targets, each
-//! PASS or MISS (the growth audit(100k)/audit(10k) is one of them, when both ran). Timings are a report, never a failure; the only
-//! assertion is that records do not change audit's exit code.
+//! PASS or MISS (the growth audit(100k)/audit(10k) is one of them, when both ran).
+//! Timings are a report, never a failure; the only assertion (besides the fixture
+//! holding N YAMLs) is that records do not change audit's exit code.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const WORKTREES: usize = 50;
 const BIN: &str = env!("CARGO_BIN_EXE_git-wo");
+/// Pause after building a fixture, before measuring it (see its use).
+const SETTLE: Duration = Duration::from_secs(3);
 /// The git-wo commands timed cold and warm, with their column names.
 const WO_CMDS: [(&str, &[&str]); 5] = [
     ("audit", &["audit"]),
@@ -427,6 +432,9 @@ fn main() {
         let (repo, build_s) = build_fixture(n, WORKTREES.min(n), home);
         eprintln!("  built in {build_s:.1} s; measuring without records …");
         builds.push(format!("N={n}: {build_s:.1} s"));
+        // Stat-keyed caches (git's index, git-wo's parse cache) distrust files modified
+        // in the last second or two ("racy"); let the fresh fixture age past that.
+        std::thread::sleep(SETTLE);
 
         let plain = measure(n, false, &repo, home, runs);
         caches_seen.extend(caches_present(&repo));

@@ -18,7 +18,7 @@
 //!   parsing bytes.
 //! - [`git`]: refs, objects, notes, worktrees, index; knows bytes and ids, not WOs.
 //!
-//! [`error`], [`failpoint`], [`host`] and [`parallel`] are small support modules any
+//! [`error`], [`failpoint`], [`host`], [`parallel`] and [`trace`] are small support modules any
 //! layer may use.
 
 pub mod cli;
@@ -30,4 +30,5 @@ pub mod inventory;
 pub mod model;
 pub mod ops;
 pub mod parallel;
+pub mod trace;
 pub mod views;

@@ -17,7 +17,10 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
         None => Code::ALL.iter().copied().collect(),
     };
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
-    let rep = report(&inv, audit(&inv));
+    let rep = {
+        let _t = crate::trace::phase("audit");
+        report(&inv, audit(&inv))
+    };
     if let Some(path) = &args.out {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -30,6 +33,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
         .iter()
         .filter(|f| fail_on.contains(&f.code))
         .count();
+    let _t = crate::trace::phase("render");
     if ctx.out.json {
         ctx.out.json(&rep)?;
     } else {

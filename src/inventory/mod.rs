@@ -124,6 +124,7 @@ impl Inventory {
     /// worktrees and markers always come from the repository as it is now. `depth`
     /// says whether every file is read in full or known from the parse cache.
     pub fn gather(repo: &Repo, source: Source, depth: Depth) -> Result<Inventory> {
+        let _t = crate::trace::phase("gather");
         let now = Utc::now();
         let jobs_rel = repo.jobs_rel();
         // The working tree's files are read on a thread of their own while this one
@@ -214,15 +215,24 @@ impl Inventory {
 
     /// What comes from the repository rather than the jobs dir.
     fn gather_git(repo: &Repo, jobs_rel: &str, now: DateTime<Utc>) -> Result<GitFacts> {
+        let _t = crate::trace::phase("gather: git");
         let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
+        let t = crate::trace::phase("gather: records");
         let (stored, bad_records) = records::read_all(repo, &mut cache)?;
         let records: BTreeMap<String, Stored> = stored
             .into_iter()
             .map(|s| (s.record.id.clone(), s))
             .collect();
+        drop(t);
+        let t = crate::trace::phase("gather: leftovers");
         let leftovers = read_leftovers(&repo.control_root, jobs_rel, &repo.common_dir, now);
+        drop(t);
+        let t = crate::trace::phase("gather: worktrees");
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
+        drop(t);
+        let t = crate::trace::phase("gather: markers");
         let intent_marked = markers::intent_ids(repo, &mut cache)?;
+        drop(t);
         cache.save();
         Ok(GitFacts {
             records,
@@ -446,7 +456,31 @@ fn read_jobs_dir(
         }
         Ok(_) => {}
     }
-    let mut candidates = Vec::new();
+    // The parse cache loads on a thread of its own while the folders are listed.
+    std::thread::scope(|scope| {
+        let cache = scope.spawn(|| {
+            let _t = crate::trace::phase("parse cache: load");
+            match depth {
+                Depth::Fields => ParseCache::load(wo_dir),
+                Depth::Full => ParseCache::at(wo_dir),
+            }
+        });
+        let candidates = {
+            let _t = crate::trace::phase("jobs dir: list+stat");
+            list_jobs_dir(root, jobs_rel, &jobs, depth)?
+        };
+        let cache = match cache.join() {
+            Ok(c) => c,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let _t = crate::trace::phase("jobs dir: files");
+        Ok(read_candidates(root, cache, candidates, depth))
+    })
+}
+
+/// Every WO file candidate in the state folders, stat'ed when `depth` is
+/// [`Depth::Fields`] (relative to the open folder: no path walk per file).
+fn list_jobs_dir(root: &Path, jobs_rel: &str, jobs: &Path, depth: Depth) -> Result<Vec<Candidate>> {
     for state in State::ALL {
         let dir = jobs.join(state.as_str());
         match fs::symlink_metadata(&dir) {
@@ -471,10 +505,34 @@ fn read_jobs_dir(
             }
             Ok(_) => {}
         }
-        let rel = PathBuf::from(jobs_rel).join(state.as_str());
-        list_state_folder(root, &rel, state, false, 0, &mut candidates)?;
     }
-    Ok(read_candidates(root, wo_dir, candidates, depth))
+    // One thread per state folder: listing and stat'ing are most of a warm run.
+    let stat = depth == Depth::Fields;
+    let listed: Vec<Result<Vec<Candidate>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = State::ALL
+            .iter()
+            .filter(|s| jobs.join(s.as_str()).is_dir())
+            .map(|&state| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    let rel = PathBuf::from(jobs_rel).join(state.as_str());
+                    list_state_folder(root, &rel, state, false, 0, stat, &mut out).map(|_| out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    let mut candidates = Vec::new();
+    for l in listed {
+        candidates.extend(l?);
+    }
+    Ok(candidates)
 }
 
 /// Deepest archive subfolder level read.
@@ -494,6 +552,8 @@ struct Candidate {
     state: State,
     archived: bool,
     symlink: bool,
+    /// The file's stamp and mtime from `lstat`, when the parse cache is consulted.
+    stat: Option<(Stamp, std::time::SystemTime)>,
 }
 
 fn list_state_folder(
@@ -502,19 +562,30 @@ fn list_state_folder(
     state: State,
     archived: bool,
     depth: usize,
+    stat: bool,
     out: &mut Vec<Candidate>,
 ) -> Result<()> {
     let entries = fs::read_dir(root.join(rel))?;
-    let mut names: Vec<(String, fs::FileType)> = entries
+    type Listed = (String, fs::FileType, Option<(Stamp, std::time::SystemTime)>);
+    let mut names: Vec<Listed> = entries
         .filter_map(|e| e.ok())
-        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.file_type().ok()?)))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let ft = e.file_type().ok()?;
+            let wanted = stat && ft.is_file() && wo_file_kind(&name, true).is_some();
+            let stamp = wanted
+                .then(|| e.metadata().ok())
+                .flatten()
+                .and_then(|m| Some((Stamp::of(&m)?, m.modified().ok()?)));
+            Some((name, ft, stamp))
+        })
         .collect();
     names.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, ft) in names {
+    for (name, ft, stamp) in names {
         let rel_path = rel.join(&name);
         if ft.is_dir() {
             if depth < MAX_ARCHIVE_DEPTH {
-                list_state_folder(root, &rel_path, state, true, depth + 1, out)?;
+                list_state_folder(root, &rel_path, state, true, depth + 1, stat, out)?;
             }
             continue;
         }
@@ -526,6 +597,7 @@ fn list_state_folder(
             state,
             archived,
             symlink: ft.is_symlink(),
+            stat: stamp,
         });
     }
     Ok(())
@@ -536,42 +608,39 @@ fn list_state_folder(
 /// way the cache is rewritten when anything changed.
 fn read_candidates(
     root: &Path,
-    wo_dir: &Path,
+    mut cache: ParseCache,
     candidates: Vec<Candidate>,
     depth: Depth,
 ) -> Vec<OrderFile> {
-    let mut cache = ParseCache::load(wo_dir);
     let now = std::time::SystemTime::now();
-    // Stat in parallel, take what the cache knows, read the rest in parallel.
-    let stamped: Vec<(Candidate, Option<(Stamp, std::time::SystemTime)>)> = match depth {
-        Depth::Fields => crate::parallel::map(
-            candidates,
-            || (),
-            |_, c| {
-                let stamp = (!c.symlink)
-                    .then(|| fs::symlink_metadata(root.join(&c.rel_path)).ok())
-                    .flatten()
-                    .and_then(|m| Some((Stamp::of(&m)?, m.modified().ok()?)));
-                (c, stamp)
-            },
-        ),
-        Depth::Full => candidates.into_iter().map(|c| (c, None)).collect(),
-    };
-    let mut files: Vec<Option<OrderFile>> = Vec::with_capacity(stamped.len());
-    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(stamped.len());
+    // Take what the cache knows (by the stat of the listing), read the rest in parallel.
+    let mut files: Vec<OrderFile> = Vec::with_capacity(candidates.len());
+    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(candidates.len());
     let mut misses = Vec::new();
-    for (c, stamp) in stamped {
-        match stamp.and_then(|(s, m)| Some((s, m, cache.take(&c.rel_path, s, now)?))) {
+    for c in candidates {
+        let hit = c
+            .stat
+            .and_then(|(s, m)| Some((s, m, cache.take(&c.rel_path, s, now)?)));
+        match hit {
             Some((stamp, modified, p)) => {
                 let mut file =
                     OrderFile::cached(c.rel_path, c.state, c.archived, p.id, p.problem, p.fields);
                 file.modified = Some(DateTime::<Utc>::from(modified));
-                files.push(Some(file));
+                files.push(file);
                 stamps.push(Some(stamp));
             }
             None => {
+                // A placeholder, replaced below by what the read finds.
+                let placeholder = OrderFile::cached(
+                    PathBuf::new(),
+                    c.state,
+                    c.archived,
+                    None,
+                    None,
+                    Default::default(),
+                );
                 misses.push((files.len(), c));
-                files.push(None);
+                files.push(placeholder);
                 stamps.push(None);
             }
         }
@@ -586,11 +655,11 @@ fn read_candidates(
         },
     );
     for (slot, file, stamp) in read {
-        files[slot] = Some(file);
+        files[slot] = file;
         stamps[slot] = stamp;
     }
-    let files: Vec<OrderFile> = files.into_iter().flatten().collect();
     if changed {
+        let _t = crate::trace::phase("parse cache: save");
         cache.save(
             now,
             files
@@ -609,6 +678,7 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option
         state,
         archived,
         symlink,
+        ..
     } = c;
     if symlink {
         let why = "a symlink: not followed".into();

@@ -24,7 +24,7 @@ pub const PARSE_FILE: &str = "parse-cache";
 pub const BLOB_FILE: &str = "blob-cache";
 
 /// The first line of a cache file: a file from another format or version is foreign.
-const HEADER: &str = concat!("git-wo parse-cache 1 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo parse-cache 2 ", env!("CARGO_PKG_VERSION"));
 
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -79,11 +79,17 @@ pub fn enabled() -> bool {
     std::env::var_os("GIT_WO_NO_CACHE").is_none_or(|v| v.is_empty() || v == "0")
 }
 
-/// The working-tree cache.
+/// The working-tree cache. Entries are kept in file order, which is the order the jobs
+/// dir is listed in, so an unchanged dir is matched by walking both lists together; a
+/// path index is built only when they part.
 #[derive(Debug, Default)]
 pub struct ParseCache {
     path: Option<PathBuf>,
-    entries: HashMap<PathBuf, (Stamp, Parsed)>,
+    entries: Vec<(PathBuf, Stamp, Option<Parsed>)>,
+    cursor: usize,
+    index: Option<HashMap<PathBuf, usize>>,
+    /// Entries not taken yet.
+    left: usize,
 }
 
 impl ParseCache {
@@ -94,36 +100,68 @@ impl ParseCache {
             return ParseCache::default();
         }
         let path = wo_dir.join(PARSE_FILE);
-        let mut entries = HashMap::new();
+        let mut entries = Vec::new();
         if let Ok(text) = std::fs::read_to_string(&path) {
             let mut lines = text.lines();
             if lines.next() == Some(HEADER) {
+                entries.reserve(text.len() / 100);
                 for line in lines {
                     if let Some((rel, stamp, parsed)) = parse_path_line(line) {
-                        entries.insert(rel, (stamp, parsed));
+                        entries.push((rel, stamp, Some(parsed)));
                     }
                 }
             }
         }
         ParseCache {
             path: Some(path),
+            left: entries.len(),
             entries,
+            cursor: 0,
+            index: None,
+        }
+    }
+
+    /// An empty cache that [`ParseCache::save`] writes to `<wo_dir>/parse-cache`: for
+    /// runs that read every file anyway.
+    pub fn at(wo_dir: &Path) -> ParseCache {
+        ParseCache {
+            path: enabled().then(|| wo_dir.join(PARSE_FILE)),
+            ..ParseCache::default()
         }
     }
 
     /// Take the entry for `rel` out of the cache if its stamp is `stamp` and the file
     /// is not racy.
     pub fn take(&mut self, rel: &Path, stamp: Stamp, now: std::time::SystemTime) -> Option<Parsed> {
-        let (s, _) = self.entries.get(rel)?;
+        let at = match self.entries.get(self.cursor) {
+            Some((p, _, _)) if p == rel => self.cursor,
+            _ => {
+                let entries = &self.entries;
+                let index = self.index.get_or_insert_with(|| {
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (p, _, _))| (p.clone(), i))
+                        .collect()
+                });
+                *index.get(rel)?
+            }
+        };
+        self.cursor = at + 1;
+        let (_, s, parsed) = &mut self.entries[at];
         if *s != stamp || stamp.racy(now) {
             return None;
         }
-        self.entries.remove(rel).map(|(_, p)| p)
+        let taken = parsed.take();
+        if taken.is_some() {
+            self.left -= 1;
+        }
+        taken
     }
 
-    /// Whether no entry is left (every cached file was taken).
+    /// Whether every cached entry was taken (nothing in the cache went unused).
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.left == 0
     }
 
     /// Write the cache for exactly these files, each with the stamp it was read at,
@@ -265,9 +303,8 @@ fn parse_path_line(line: &str) -> Option<(PathBuf, Stamp, Parsed)> {
     ))
 }
 
-/// The ten fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
-/// worktree, started_at, finished_at (each `-` for none or `=` and the escaped text),
-/// then dependencies and verify commands (escaped items joined by `\x1f`, `-` for none).
+/// The eight fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
+/// worktree, started_at, finished_at, each `-` for none or `=` and the escaped text.
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
     let id = id.map(|i| i.as_str().to_owned());
     for v in [
@@ -287,16 +324,6 @@ fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f
                 text.push('=');
                 text.push_str(&escape(s));
             }
-        }
-    }
-    for list in [&f.dependencies, &f.verify_commands] {
-        text.push('\t');
-        if list.is_empty() {
-            text.push('-');
-        } else {
-            let items: Vec<String> = list.iter().map(|s| escape(s)).collect();
-            text.push('=');
-            text.push_str(&items.join("\x1f"));
         }
     }
 }
@@ -322,16 +349,6 @@ fn parse_parsed(rest: &str) -> Option<Parsed> {
     let worktree = opt()?;
     let started_at = opt()?;
     let finished_at = opt()?;
-    let mut list = || -> Option<Vec<String>> {
-        let v = parts.next()?;
-        match v.strip_prefix('=') {
-            Some(s) => s.split('\x1f').map(unescape).collect(),
-            None if v == "-" => Some(Vec::new()),
-            None => None,
-        }
-    };
-    let dependencies = list()?;
-    let verify_commands = list()?;
     if parts.next().is_some() {
         return None;
     }
@@ -345,8 +362,6 @@ fn parse_parsed(rest: &str) -> Option<Parsed> {
             worktree,
             started_at,
             finished_at,
-            dependencies,
-            verify_commands,
         },
     })
 }
@@ -408,8 +423,6 @@ mod tests {
                 worktree: None,
                 started_at: Some("2026-01-01T00:00:00Z".into()),
                 finished_at: None,
-                dependencies: vec!["WO-0001".into(), "a\x1fb".into()],
-                verify_commands: Vec::new(),
             },
         }
     }
@@ -463,13 +476,20 @@ mod tests {
         };
         assert!(fresh.racy(now));
         assert!(!old.racy(now));
-        let mut cache = ParseCache::default();
-        cache.entries.insert("f".into(), (fresh, sample()));
-        cache.entries.insert("g".into(), (old, sample()));
+        let mut cache = ParseCache {
+            entries: vec![
+                ("f".into(), fresh, Some(sample())),
+                ("g".into(), old, Some(sample())),
+            ],
+            left: 2,
+            ..ParseCache::default()
+        };
         assert!(cache.take(Path::new("f"), fresh, now).is_none());
         let changed = Stamp { size: 2, ..old };
         assert!(cache.take(Path::new("g"), changed, now).is_none());
         assert!(cache.take(Path::new("g"), old, now).is_some());
+        assert!(cache.take(Path::new("g"), old, now).is_none(), "taken once");
         assert!(!cache.is_empty(), "the racy entry stays until rewritten");
+        assert!(cache.take(Path::new("nope"), old, now).is_none());
     }
 }

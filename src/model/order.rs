@@ -24,9 +24,10 @@ pub const REQUIRED_KEYS: [&str; 8] = [
     "execution",
 ];
 
-/// The top-level fields of a WO that audit, check, list, status and the lifecycle
-/// read: small enough to keep in the parse cache. Scalars are rendered as text
-/// (numbers and booleans too).
+/// The top-level fields of a WO that audit, check, list, show and status read: small
+/// enough to keep in the parse cache. Scalars are rendered as text (numbers and
+/// booleans too). Everything else (dependencies, verify commands, the keys lint
+/// checks) is read from the mapping, which only a full read keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
     pub status: Option<String>,
@@ -35,9 +36,6 @@ pub struct Fields {
     pub worktree: Option<String>,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
-    pub dependencies: Vec<String>,
-    /// `verify.commands`.
-    pub verify_commands: Vec<String>,
 }
 
 impl Fields {
@@ -50,8 +48,6 @@ impl Fields {
             worktree: s("worktree"),
             started_at: s("started_at"),
             finished_at: s("finished_at"),
-            dependencies: string_list(map.get("dependencies")),
-            verify_commands: string_list(map.get("verify").and_then(|v| v.get("commands"))),
         }
     }
 }
@@ -72,7 +68,7 @@ pub struct OrderFile {
     /// The fields the views read, taken from the mapping (or from the parse cache).
     pub fields: Fields,
     /// The parsed mapping, when the file was read in full (lint reads every key).
-    pub doc: Option<serde_yaml::Mapping>,
+    pub doc: Option<Box<serde_yaml::Mapping>>,
     /// Modification time (working-tree files only).
     pub modified: Option<chrono::DateTime<chrono::Utc>>,
     /// The bytes as read (empty when the file could not be read): operations work on
@@ -126,7 +122,7 @@ impl OrderFile {
             }
         }
         file.fields = Fields::of(&map);
-        file.doc = Some(map);
+        file.doc = Some(Box::new(map));
         file
     }
 
@@ -223,14 +219,15 @@ impl OrderFile {
         self.fields.finished_at.clone()
     }
 
-    /// `dependencies:` as strings.
+    /// `dependencies:` as strings (read in full only: empty otherwise).
     pub fn dependencies(&self) -> Vec<String> {
-        self.fields.dependencies.clone()
+        string_list(self.doc.as_ref().and_then(|d| d.get("dependencies")))
     }
 
-    /// `verify.commands`.
+    /// `verify.commands` (read in full only: empty otherwise).
     pub fn verify_commands(&self) -> Vec<String> {
-        self.fields.verify_commands.clone()
+        let verify = self.doc.as_ref().and_then(|d| d.get("verify"));
+        string_list(verify.and_then(|v| v.get("commands")))
     }
 }
 

@@ -1,0 +1,36 @@
+//! `GIT_WO_TRACE=1`: how long each phase of a run took, on stderr, like git's
+//! `GIT_TRACE_PERFORMANCE`. For finding where time goes; costs nothing when unset.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("GIT_WO_TRACE").is_some_and(|v| !v.is_empty() && v != "0"))
+}
+
+/// Prints `git-wo trace: <name> <ms>` when dropped, if tracing is on.
+pub struct Phase {
+    name: &'static str,
+    start: Option<Instant>,
+}
+
+/// Start timing `name`.
+pub fn phase(name: &'static str) -> Phase {
+    Phase {
+        name,
+        start: enabled().then(Instant::now),
+    }
+}
+
+impl Drop for Phase {
+    fn drop(&mut self) {
+        if let Some(t) = self.start {
+            eprintln!(
+                "git-wo trace: {:<24} {:>8.2} ms",
+                self.name,
+                t.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
