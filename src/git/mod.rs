@@ -4,6 +4,7 @@
 //! operations gix cannot do locally, run through the `git` CLI (`command`).
 
 pub mod command;
+pub mod fast_import;
 pub mod notes;
 pub mod refs;
 pub mod repo;

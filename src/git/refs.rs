@@ -210,7 +210,7 @@ impl Repo {
 }
 
 /// git-wo's identity on record commits and reflog entries.
-fn signature(
+pub(super) fn signature(
     time: gix::date::Time,
     buf: &mut gix::date::parse::TimeBuf,
 ) -> gix::actor::SignatureRef<'_> {

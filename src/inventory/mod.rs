@@ -3,6 +3,7 @@
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
 pub mod here;
+pub mod line_format;
 pub mod markers;
 pub mod object_cache;
 pub mod parse_cache;
@@ -233,7 +234,7 @@ impl Inventory {
         let t = crate::trace::phase("gather: markers");
         let intent_marked = markers::intent_ids(repo, &mut cache)?;
         drop(t);
-        cache.save();
+        cache.save(&records);
         Ok(GitFacts {
             records,
             bad_records,
@@ -434,17 +435,12 @@ fn verdict_is_fail(path: &Path) -> bool {
         .any(|s| s.eq_ignore_ascii_case("fail") || s.eq_ignore_ascii_case("failed"))
 }
 
-/// Read the four state folders of the working tree. A jobs dir that is a file or a
-/// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
-fn read_jobs_dir(
-    root: &Path,
-    jobs_rel: &str,
-    wo_dir: &Path,
-    depth: Depth,
-) -> Result<Vec<OrderFile>> {
+/// Whether the jobs dir exists; `Err` (bad input, exit 2) when it, or one of its state
+/// folders, is a file or a symlink: git-wo never follows state out of the checkout.
+pub fn check_jobs_dir(root: &Path, jobs_rel: &str) -> Result<bool> {
     let jobs = root.join(jobs_rel);
     match fs::symlink_metadata(&jobs) {
-        Err(_) => return Ok(Vec::new()),
+        Err(_) => return Ok(false),
         Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
             return Err(WoError::usage(format!(
                 "{} is not a directory (it is a {})",
@@ -456,31 +452,6 @@ fn read_jobs_dir(
         }
         Ok(_) => {}
     }
-    // The parse cache loads on a thread of its own while the folders are listed.
-    std::thread::scope(|scope| {
-        let cache = scope.spawn(|| {
-            let _t = crate::trace::phase("parse cache: load");
-            match depth {
-                Depth::Fields => ParseCache::load(wo_dir),
-                Depth::Full => ParseCache::at(wo_dir),
-            }
-        });
-        let candidates = {
-            let _t = crate::trace::phase("jobs dir: list+stat");
-            list_jobs_dir(root, jobs_rel, &jobs, depth)?
-        };
-        let cache = match cache.join() {
-            Ok(c) => c,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        let _t = crate::trace::phase("jobs dir: files");
-        Ok(read_candidates(root, cache, candidates, depth))
-    })
-}
-
-/// Every WO file candidate in the state folders, stat'ed when `depth` is
-/// [`Depth::Fields`] (relative to the open folder: no path walk per file).
-fn list_jobs_dir(root: &Path, jobs_rel: &str, jobs: &Path, depth: Depth) -> Result<Vec<Candidate>> {
     for state in State::ALL {
         let dir = jobs.join(state.as_str());
         match fs::symlink_metadata(&dir) {
@@ -506,6 +477,46 @@ fn list_jobs_dir(root: &Path, jobs_rel: &str, jobs: &Path, depth: Depth) -> Resu
             Ok(_) => {}
         }
     }
+    Ok(true)
+}
+
+/// Read the four state folders of the working tree. A jobs dir that is a file or a
+/// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
+fn read_jobs_dir(
+    root: &Path,
+    jobs_rel: &str,
+    wo_dir: &Path,
+    depth: Depth,
+) -> Result<Vec<OrderFile>> {
+    if !check_jobs_dir(root, jobs_rel)? {
+        return Ok(Vec::new());
+    }
+    let jobs = root.join(jobs_rel);
+    // The parse cache loads on a thread of its own while the folders are listed.
+    std::thread::scope(|scope| {
+        let cache = scope.spawn(|| {
+            let _t = crate::trace::phase("parse cache: load");
+            match depth {
+                Depth::Fields => ParseCache::load(wo_dir),
+                Depth::Full => ParseCache::at(wo_dir),
+            }
+        });
+        let candidates = {
+            let _t = crate::trace::phase("jobs dir: list+stat");
+            list_jobs_dir(root, jobs_rel, &jobs, depth)?
+        };
+        let cache = match cache.join() {
+            Ok(c) => c,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let _t = crate::trace::phase("jobs dir: files");
+        Ok(read_candidates(root, cache, candidates, depth))
+    })
+}
+
+/// Every WO file candidate in the state folders, stat'ed when `depth` is
+/// [`Depth::Fields`] (relative to the open folder: no path walk per file).
+fn list_jobs_dir(root: &Path, jobs_rel: &str, jobs: &Path, depth: Depth) -> Result<Vec<Candidate>> {
     // One thread per state folder: listing and stat'ing are most of a warm run.
     let stat = depth == Depth::Fields;
     let listed: Vec<Result<Vec<Candidate>>> = std::thread::scope(|scope| {

@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::inventory::line_format::{self, escape, unescape};
 use crate::model::order::{Fields, OrderFile};
 use crate::model::wo_id::WoId;
 
@@ -304,11 +305,10 @@ fn parse_path_line(line: &str) -> Option<(PathBuf, Stamp, Parsed)> {
 }
 
 /// The eight fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
-/// worktree, started_at, finished_at, each `-` for none or `=` and the escaped text.
+/// worktree, started_at, finished_at, each optional (see [`line_format`]).
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
-    let id = id.map(|i| i.as_str().to_owned());
+    line_format::push_opt(text, id.map(|i| i.as_str()));
     for v in [
-        id.as_ref(),
         problem,
         f.status.as_ref(),
         f.title.as_ref(),
@@ -317,95 +317,29 @@ fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f
         f.started_at.as_ref(),
         f.finished_at.as_ref(),
     ] {
-        text.push('\t');
-        match v {
-            None => text.push('-'),
-            Some(s) => {
-                text.push('=');
-                text.push_str(&escape(s));
-            }
-        }
+        line_format::push_opt(text, v.map(String::as_str));
     }
 }
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
-    let mut parts = rest.split('\t');
-    let mut opt = || -> Option<Option<String>> {
-        let v = parts.next()?;
-        match v.strip_prefix('=') {
-            Some(s) => Some(Some(unescape(s)?)),
-            None if v == "-" => Some(None),
-            None => None,
-        }
-    };
-    let id = match opt()? {
+    let mut f = line_format::Fields::new(rest);
+    let id = match f.opt()? {
         Some(s) => Some(WoId::parse(&s).ok()?),
         None => None,
     };
-    let problem = opt()?;
-    let status = opt()?;
-    let title = opt()?;
-    let branch = opt()?;
-    let worktree = opt()?;
-    let started_at = opt()?;
-    let finished_at = opt()?;
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(Parsed {
+    let parsed = Parsed {
         id,
-        problem,
+        problem: f.opt()?,
         fields: Fields {
-            status,
-            title,
-            branch,
-            worktree,
-            started_at,
-            finished_at,
+            status: f.opt()?,
+            title: f.opt()?,
+            branch: f.opt()?,
+            worktree: f.opt()?,
+            started_at: f.opt()?,
+            finished_at: f.opt()?,
         },
-    })
-}
-
-/// Backslash-escape the characters that separate entries and fields.
-fn escape(s: &str) -> String {
-    if !s.contains(['\\', '\t', '\n', '\r', '\x1f']) {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\x1f' => out.push_str("\\u"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn unescape(s: &str) -> Option<String> {
-    if !s.contains('\\') {
-        return Some(s.to_owned());
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            't' => '\t',
-            'n' => '\n',
-            'r' => '\r',
-            'u' => '\x1f',
-            _ => return None,
-        });
-    }
-    Some(out)
+    };
+    f.done().then_some(parsed)
 }
 
 #[cfg(test)]

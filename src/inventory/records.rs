@@ -40,7 +40,9 @@ pub fn read_all(repo: &Repo, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Ve
     for r in repo.refs_under(PREFIX)? {
         let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
         if let Ok(commit) = &r.target
-            && let Some(record) = cache.record(*commit).filter(|rec| rec.id == expected_id)
+            && let Some(record) = cache
+                .take_record(*commit)
+                .filter(|rec| rec.id == expected_id)
         {
             ok.push(Stored {
                 record,
@@ -54,7 +56,7 @@ pub fn read_all(repo: &Repo, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Ve
             .and_then(|commit| at(repo, commit));
         match read {
             Ok(s) => {
-                cache.put_record(s.commit, &s.record);
+                cache.put_record(s.commit);
                 ok.push(s)
             }
             Err(e) => bad.push(Unreadable {

@@ -16,7 +16,7 @@ use crate::inventory::{Depth, Inventory, Source, WoView};
 use crate::model::record::{Lease, Phase, Record};
 use crate::model::state::State;
 use crate::ops::jobs::Jobs;
-use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
+use crate::ops::journal::{self, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
 #[derive(Debug, Serialize)]
 pub struct Initialized {
@@ -36,7 +36,7 @@ fn import_time() -> DateTime<Utc> {
 pub fn init(repo: &Repo) -> Result<Initialized> {
     let root = &repo.control_root;
     // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
-    Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    crate::inventory::check_jobs_dir(root, &repo.jobs_rel())?;
     let mut config_set = Vec::new();
     let mut set = |key: &str, value: &str| -> Result<()> {
         let current = git(root, &["config", "--get-all", key]).unwrap_or_default();
@@ -105,6 +105,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     let mut imported = Vec::new();
     let mut refused = Vec::new();
     let mut already = 0;
+    let mut plans = Vec::new();
     for (id, view) in inv.wos() {
         if view.record.is_some() {
             already += 1;
@@ -119,7 +120,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
         }
         let file = view.files[0];
         let record = import_record(&inv, &view, file.folder, id.as_str());
-        let plan = Plan {
+        plans.push(Plan {
             id: id.clone(),
             op: "init",
             steps: vec![Step::Record(Box::new(RecordWrite {
@@ -132,9 +133,22 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
                 fixed_time: true,
             }))],
             recovery: Recovery::RollForward,
-        };
-        Journal::new(repo, &inv.jobs_rel, None).apply(&plan)?;
-        imported.push(id.to_string());
+        });
+    }
+    let results = journal::apply_imports(repo, &inv.jobs_rel, &plans);
+    let mut lost = Vec::new();
+    for (plan, result) in plans.iter().zip(results) {
+        match result {
+            Ok(_) => imported.push(plan.id.to_string()),
+            // Someone else created the record first: it is mirrored, just not by us.
+            Err(e) if crate::error::classify(&e).kind == crate::error::Kind::Conflict => {
+                already += 1;
+            }
+            Err(e) => lost.push(e),
+        }
+    }
+    if let Some(e) = lost.into_iter().next() {
+        return Err(e);
     }
     Ok(Initialized {
         schema: "git-wo.init.v1",

@@ -1,0 +1,124 @@
+//! The line format of git-wo's caches: tab-separated fields on one line, text escaped
+//! so that it holds no tab, newline or `\x1f`; an optional field is `-` (none) or `=`
+//! and the escaped text. Parsing never trusts: anything malformed is `None`.
+
+/// Backslash-escape the characters that separate entries and fields.
+pub fn escape(s: &str) -> String {
+    if !s.contains(['\\', '\t', '\n', '\r', '\x1f']) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x1f' => out.push_str("\\u"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn unescape(s: &str) -> Option<String> {
+    if !s.contains('\\') {
+        return Some(s.to_owned());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            'u' => '\x1f',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// Append `\t` and the field.
+pub fn push(text: &mut String, field: &str) {
+    text.push('\t');
+    text.push_str(&escape(field));
+}
+
+/// Append `\t` and an optional field.
+pub fn push_opt(text: &mut String, field: Option<&str>) {
+    text.push('\t');
+    match field {
+        None => text.push('-'),
+        Some(s) => {
+            text.push('=');
+            text.push_str(&escape(s));
+        }
+    }
+}
+
+/// Reads the fields of a line in order.
+pub struct Fields<'a> {
+    parts: std::str::Split<'a, char>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(line: &'a str) -> Fields<'a> {
+        Fields {
+            parts: line.split('\t'),
+        }
+    }
+
+    /// The next field, unescaped.
+    pub fn text(&mut self) -> Option<String> {
+        unescape(self.parts.next()?)
+    }
+
+    /// The next field as it is (for numbers and names that need no escaping).
+    pub fn raw(&mut self) -> Option<&'a str> {
+        self.parts.next()
+    }
+
+    /// The next optional field: `Some(None)` for `-`.
+    pub fn opt(&mut self) -> Option<Option<String>> {
+        let v = self.parts.next()?;
+        match v.strip_prefix('=') {
+            Some(s) => Some(Some(unescape(s)?)),
+            None if v == "-" => Some(None),
+            None => None,
+        }
+    }
+
+    /// Whether every field was read.
+    pub fn done(mut self) -> bool {
+        self.parts.next().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_round_trip() {
+        let mut line = "start".to_owned();
+        push(&mut line, "a\tb\\c\nd\x1f");
+        push_opt(&mut line, None);
+        push_opt(&mut line, Some(""));
+        push_opt(&mut line, Some("-"));
+        let mut f = Fields::new(&line);
+        assert_eq!(f.raw(), Some("start"));
+        assert_eq!(f.text().as_deref(), Some("a\tb\\c\nd\x1f"));
+        assert_eq!(f.opt(), Some(None));
+        assert_eq!(f.opt(), Some(Some(String::new())));
+        assert_eq!(f.opt(), Some(Some("-".into())));
+        assert!(f.done());
+        assert_eq!(Fields::new("x").opt(), None, "neither - nor =");
+        assert_eq!(unescape("bad\\q"), None);
+    }
+}
