@@ -7,6 +7,7 @@ pub mod line_format;
 pub mod markers;
 pub mod object_cache;
 pub mod parse_cache;
+pub mod record_cache;
 pub mod records;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -85,7 +86,7 @@ pub struct Inventory {
 struct GitFacts {
     records: BTreeMap<String, Stored>,
     bad_records: Vec<Unreadable>,
-    leftovers: Vec<PathBuf>,
+    ref_leftovers: Vec<PathBuf>,
     worktrees: Vec<Worktree>,
     intent_marked: BTreeSet<String>,
 }
@@ -135,33 +136,44 @@ impl Inventory {
         let (files, rest) = std::thread::scope(|scope| {
             let on_disk = (source == Source::WorkingTree)
                 .then(|| scope.spawn(|| read_jobs_dir(&root, &jobs_rel, &wo_dir, depth)));
-            let rest = Self::gather_git(repo, &jobs_rel, now);
+            let rest = Self::gather_git(repo, now);
             let files = match (&source, on_disk) {
                 (_, Some(handle)) => match handle.join() {
                     Ok(files) => files,
                     Err(panic) => std::panic::resume_unwind(panic),
                 },
-                (Source::Index, None) => repo
-                    .index_entries(&jobs_rel)
-                    .map(|e| from_blobs(repo, e, &jobs_rel, depth)),
+                (Source::Index, None) => repo.index_entries(&jobs_rel).map(|e| {
+                    (
+                        from_blobs(repo, e, &jobs_rel, depth),
+                        list_others(&root, &jobs_rel),
+                    )
+                }),
                 (Source::Tree(rev), None) => repo
                     .tree_entries(rev, &jobs_rel)
                     .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))
-                    .map(|e| from_blobs(repo, e, &jobs_rel, depth)),
-                (Source::WorkingTree, None) => Ok(Vec::new()),
+                    .map(|e| {
+                        (
+                            from_blobs(repo, e, &jobs_rel, depth),
+                            list_others(&root, &jobs_rel),
+                        )
+                    }),
+                (Source::WorkingTree, None) => Ok((Vec::new(), Vec::new())),
             };
             (files, rest)
         });
-        let files = files?;
+        let (files, others) = files?;
         let GitFacts {
             records,
             bad_records,
-            leftovers,
+            ref_leftovers,
             worktrees,
             intent_marked,
         } = rest?;
         let known = ids_named(&files, &records);
-        let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known);
+        let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known, &others);
+        let mut leftovers = jobs_leftovers(&repo.control_root, &others, now);
+        leftovers.extend(ref_leftovers);
+        leftovers.sort();
         let running: BTreeSet<&str> = files
             .iter()
             .filter(|f| f.folder == State::Running && f.is_live())
@@ -215,18 +227,18 @@ impl Inventory {
     }
 
     /// What comes from the repository rather than the jobs dir.
-    fn gather_git(repo: &Repo, jobs_rel: &str, now: DateTime<Utc>) -> Result<GitFacts> {
+    fn gather_git(repo: &Repo, now: DateTime<Utc>) -> Result<GitFacts> {
         let _t = crate::trace::phase("gather: git");
         let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
         let t = crate::trace::phase("gather: records");
-        let (stored, bad_records) = records::read_all(repo, &mut cache)?;
+        let (stored, bad_records) = records::read_all(repo)?;
         let records: BTreeMap<String, Stored> = stored
             .into_iter()
             .map(|s| (s.record.id.clone(), s))
             .collect();
         drop(t);
         let t = crate::trace::phase("gather: leftovers");
-        let leftovers = read_leftovers(&repo.control_root, jobs_rel, &repo.common_dir, now);
+        let ref_leftovers = read_ref_leftovers(&repo.common_dir, now);
         drop(t);
         let t = crate::trace::phase("gather: worktrees");
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
@@ -234,11 +246,11 @@ impl Inventory {
         let t = crate::trace::phase("gather: markers");
         let intent_marked = markers::intent_ids(repo, &mut cache)?;
         drop(t);
-        cache.save(&records);
+        cache.save();
         Ok(GitFacts {
             records,
             bad_records,
-            leftovers,
+            ref_leftovers,
             worktrees,
             intent_marked,
         })
@@ -487,9 +499,9 @@ fn read_jobs_dir(
     jobs_rel: &str,
     wo_dir: &Path,
     depth: Depth,
-) -> Result<Vec<OrderFile>> {
+) -> Result<(Vec<OrderFile>, Vec<Other>)> {
     if !check_jobs_dir(root, jobs_rel)? {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let jobs = root.join(jobs_rel);
     // The parse cache loads on a thread of its own while the folders are listed.
@@ -501,7 +513,7 @@ fn read_jobs_dir(
                 Depth::Full => ParseCache::at(wo_dir),
             }
         });
-        let candidates = {
+        let (candidates, others) = {
             let _t = crate::trace::phase("jobs dir: list+stat");
             list_jobs_dir(root, jobs_rel, &jobs, depth)?
         };
@@ -510,24 +522,31 @@ fn read_jobs_dir(
             Err(panic) => std::panic::resume_unwind(panic),
         };
         let _t = crate::trace::phase("jobs dir: files");
-        Ok(read_candidates(root, cache, candidates, depth))
+        Ok((read_candidates(root, cache, candidates, depth), others))
     })
 }
 
 /// Every WO file candidate in the state folders, stat'ed when `depth` is
 /// [`Depth::Fields`] (relative to the open folder: no path walk per file).
-fn list_jobs_dir(root: &Path, jobs_rel: &str, jobs: &Path, depth: Depth) -> Result<Vec<Candidate>> {
+fn list_jobs_dir(
+    root: &Path,
+    jobs_rel: &str,
+    jobs: &Path,
+    depth: Depth,
+) -> Result<(Vec<Candidate>, Vec<Other>)> {
     // One thread per state folder: listing and stat'ing are most of a warm run.
     let stat = depth == Depth::Fields;
-    let listed: Vec<Result<Vec<Candidate>>> = std::thread::scope(|scope| {
+    type Listing = Result<(Vec<Candidate>, Vec<Other>)>;
+    let listed: Vec<Listing> = std::thread::scope(|scope| {
         let handles: Vec<_> = State::ALL
             .iter()
             .filter(|s| jobs.join(s.as_str()).is_dir())
             .map(|&state| {
                 scope.spawn(move || {
-                    let mut out = Vec::new();
+                    let (mut out, mut others) = (Vec::new(), Vec::new());
                     let rel = PathBuf::from(jobs_rel).join(state.as_str());
-                    list_state_folder(root, &rel, state, false, 0, stat, &mut out).map(|_| out)
+                    list_state_folder(root, &rel, state, false, 0, stat, &mut out, &mut others)
+                        .map(|_| (out, others))
                 })
             })
             .collect();
@@ -539,11 +558,13 @@ fn list_jobs_dir(root: &Path, jobs_rel: &str, jobs: &Path, depth: Depth) -> Resu
             })
             .collect()
     });
-    let mut candidates = Vec::new();
+    let (mut candidates, mut others) = (Vec::new(), Vec::new());
     for l in listed {
-        candidates.extend(l?);
+        let (c, o) = l?;
+        candidates.extend(c);
+        others.extend(o);
     }
-    Ok(candidates)
+    Ok((candidates, others))
 }
 
 /// Deepest archive subfolder level read.
@@ -557,6 +578,15 @@ fn wo_file_kind(name: &str, in_subfolder: bool) -> Option<bool> {
         .then(|| in_subfolder || !name.starts_with("WO-"))
 }
 
+/// A non-YAML entry directly in a state folder that other readers look for: a
+/// `.lock` (in `running/`) or a git-wo temp file. Kept from the listing so that nothing
+/// lists the folders twice.
+#[derive(Debug, Clone)]
+struct Other {
+    rel_path: PathBuf,
+    file_type: fs::FileType,
+}
+
 /// A file found in a state folder, to be read.
 struct Candidate {
     rel_path: PathBuf,
@@ -567,6 +597,9 @@ struct Candidate {
     stat: Option<(Stamp, std::time::SystemTime)>,
 }
 
+/// List one state folder (or, `depth` > 0, an archive subfolder of it) into `out`, and
+/// the entries other readers want into `others`.
+#[allow(clippy::too_many_arguments)]
 fn list_state_folder(
     root: &Path,
     rel: &Path,
@@ -575,6 +608,7 @@ fn list_state_folder(
     depth: usize,
     stat: bool,
     out: &mut Vec<Candidate>,
+    others: &mut Vec<Other>,
 ) -> Result<()> {
     let entries = fs::read_dir(root.join(rel))?;
     type Listed = (String, fs::FileType, Option<(Stamp, std::time::SystemTime)>);
@@ -595,12 +629,24 @@ fn list_state_folder(
     for (name, ft, stamp) in names {
         let rel_path = rel.join(&name);
         if ft.is_dir() {
+            if depth == 0 && name.ends_with(".lock") {
+                others.push(Other {
+                    rel_path: rel_path.clone(),
+                    file_type: ft,
+                });
+            }
             if depth < MAX_ARCHIVE_DEPTH {
-                list_state_folder(root, &rel_path, state, true, depth + 1, stat, out)?;
+                list_state_folder(root, &rel_path, state, true, depth + 1, stat, out, others)?;
             }
             continue;
         }
         let Some(archived) = wo_file_kind(&name, archived) else {
+            if depth == 0 && (name.ends_with(".lock") || name.starts_with(".git-wo-")) {
+                others.push(Other {
+                    rel_path,
+                    file_type: ft,
+                });
+            }
             continue;
         };
         out.push(Candidate {
@@ -813,20 +859,17 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
     files.into_iter().flatten().collect()
 }
 
-/// git-wo temp files (`.git-wo-*.tmp`) in the state folders, and ref locks under
-/// `<common-dir>/refs` (plus `packed-refs.lock`) older than a minute.
-fn read_leftovers(
-    root: &Path,
-    jobs_rel: &str,
-    common_dir: &Path,
-    now: DateTime<Utc>,
-) -> Vec<PathBuf> {
-    let old = |p: &Path| {
-        fs::symlink_metadata(p)
-            .and_then(|m| m.modified())
-            .map(|t| now - DateTime::<Utc>::from(t) > chrono::Duration::seconds(60))
-            .unwrap_or(false)
-    };
+/// Whether `p` was last modified more than a minute before `now`.
+fn older_than_a_minute(p: &Path, now: DateTime<Utc>) -> bool {
+    fs::symlink_metadata(p)
+        .and_then(|m| m.modified())
+        .map(|t| now - DateTime::<Utc>::from(t) > chrono::Duration::seconds(60))
+        .unwrap_or(false)
+}
+
+/// The `.lock` and `.git-wo-*` entries of the state folders, listed afresh (when the
+/// files themselves came from the index or a tree).
+fn list_others(root: &Path, jobs_rel: &str) -> Vec<Other> {
     let mut out = Vec::new();
     for state in State::ALL {
         let rel = PathBuf::from(jobs_rel).join(state.as_str());
@@ -834,12 +877,40 @@ fn read_leftovers(
             continue;
         };
         for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".git-wo-") && name.ends_with(".tmp") && old(&e.path()) {
-                out.push(rel.join(name));
+            let (Ok(name), Ok(file_type)) = (e.file_name().into_string(), e.file_type()) else {
+                continue;
+            };
+            if name.ends_with(".lock") || name.starts_with(".git-wo-") {
+                out.push(Other {
+                    rel_path: rel.join(name),
+                    file_type,
+                });
             }
         }
     }
+    out
+}
+
+/// git-wo temp files (`.git-wo-*.tmp`) in the state folders older than a minute.
+fn jobs_leftovers(root: &Path, others: &[Other], now: DateTime<Utc>) -> Vec<PathBuf> {
+    others
+        .iter()
+        .filter(|o| {
+            let name = o
+                .rel_path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("");
+            name.starts_with(".git-wo-") && name.ends_with(".tmp")
+        })
+        .filter(|o| older_than_a_minute(&root.join(&o.rel_path), now))
+        .map(|o| o.rel_path.clone())
+        .collect()
+}
+
+/// Ref locks under `<common-dir>/refs` (plus `packed-refs.lock`) older than a minute.
+fn read_ref_leftovers(common_dir: &Path, now: DateTime<Utc>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
     let mut stack = vec![common_dir.join("refs")];
     while let Some(d) = stack.pop() {
         let Ok(entries) = fs::read_dir(&d) else {
@@ -849,16 +920,15 @@ fn read_leftovers(
             let p = e.path();
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "lock") && old(&p) {
+            } else if p.extension().is_some_and(|x| x == "lock") && older_than_a_minute(&p, now) {
                 out.push(p);
             }
         }
     }
     let packed = common_dir.join("packed-refs.lock");
-    if old(&packed) {
+    if older_than_a_minute(&packed, now) {
         out.push(packed);
     }
-    out.sort();
     out
 }
 
@@ -873,15 +943,21 @@ fn read_locks(
     root: &Path,
     jobs_rel: &str,
     known: &BTreeSet<&str>,
+    others: &[Other],
 ) -> (Vec<LockFile>, Vec<OddLock>) {
     let rel_dir = PathBuf::from(jobs_rel).join("running");
-    let Ok(entries) = fs::read_dir(root.join(&rel_dir)) else {
-        return (Vec::new(), Vec::new());
-    };
     let (mut locks, mut odd) = (Vec::new(), Vec::new());
-    for e in entries.filter_map(|e| e.ok()) {
-        let Ok(t) = e.file_type() else { continue };
-        let Some(name) = e.file_name().into_string().ok() else {
+    for o in others
+        .iter()
+        .filter(|o| o.rel_path.parent() == Some(rel_dir.as_path()))
+    {
+        let t = o.file_type;
+        let Some(name) = o
+            .rel_path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_owned)
+        else {
             continue;
         };
         let Some(id) = classify_lock_name(&name, |s| known.contains(s)) else {
@@ -898,12 +974,12 @@ fn read_locks(
             odd.push((id, rel_dir.join(&name), what));
             continue;
         }
-        let meta = e.metadata().ok();
+        let meta = fs::symlink_metadata(root.join(&o.rel_path)).ok();
         if meta.as_ref().is_some_and(|m| m.len() > 64 * 1024) {
             locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
             continue;
         }
-        let text = fs::read(e.path())
+        let text = fs::read(root.join(&o.rel_path))
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
         let modified = meta

@@ -7,7 +7,7 @@ use gix::ObjectId;
 
 use crate::git::Repo;
 use crate::git::refs::LogEntry;
-use crate::inventory::object_cache::ObjectCache;
+use crate::inventory::record_cache::{self, RecordCache};
 use crate::model::record::Record;
 
 pub const PREFIX: &str = "refs/wo/orders/";
@@ -32,17 +32,23 @@ pub fn ref_name(id: &str) -> String {
     format!("{PREFIX}{id}")
 }
 
-/// Every record, plus the refs under the prefix that could not be read. Records whose
-/// commit is in `cache` cost no object read.
-pub fn read_all(repo: &Repo, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
+/// Every record, plus the refs under the prefix that could not be read. Records come
+/// from the record cache when the refs have not moved, and records whose commit is in
+/// it cost no object read when they have.
+pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
+    let mut cache = RecordCache::load(&repo.wo_dir());
+    // The key is taken before the refs are listed: a change while listing makes it stale.
+    let key = record_cache::refs_key(&repo.common_dir, std::time::SystemTime::now());
+    if let Some(records) = cache.hit(key.as_deref()) {
+        return Ok((records, Vec::new()));
+    }
+    let mut known = cache.by_commit();
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for r in repo.refs_under(PREFIX)? {
         let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
         if let Ok(commit) = &r.target
-            && let Some(record) = cache
-                .take_record(*commit)
-                .filter(|rec| rec.id == expected_id)
+            && let Some(record) = known.remove(commit).filter(|rec| rec.id == expected_id)
         {
             ok.push(Stored {
                 record,
@@ -55,16 +61,15 @@ pub fn read_all(repo: &Repo, cache: &mut ObjectCache) -> Result<(Vec<Stored>, Ve
             .map_err(anyhow::Error::msg)
             .and_then(|commit| at(repo, commit));
         match read {
-            Ok(s) => {
-                cache.put_record(s.commit);
-                ok.push(s)
-            }
+            Ok(s) => ok.push(s),
             Err(e) => bad.push(Unreadable {
                 ref_name: r.name,
                 why: format!("{e:#}"),
             }),
         }
     }
+    // An unreadable ref is read again next time: never cache a list that lacks it.
+    cache.save(key.as_deref().filter(|_| bad.is_empty()), &ok);
     Ok((ok, bad))
 }
 

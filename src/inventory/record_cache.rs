@@ -1,0 +1,311 @@
+//! The records as the last run read them, so that a run reads no record object and
+//! parses no JSON when the record refs have not moved. Kept in
+//! `<git-common-dir>/wo/record-cache`: a header line naming the refs' stamp (the stat of
+//! `packed-refs` and of the `refs/wo/orders` folder, which every ref write renames a
+//! file into), then one line per record, `<commit> ` and its fields (see
+//! [`line_format`]; times as nanoseconds). When the stamp matches and neither is
+//! racy, the lines are the records; otherwise the refs are listed again and each
+//! record whose commit is in the file is taken from it, the rest read from git. A
+//! foreign or damaged file is ignored. `GIT_WO_NO_CACHE=1` turns it off.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use gix::ObjectId;
+
+use crate::inventory::line_format::{self, Fields};
+use crate::inventory::parse_cache::{Stamp, enabled};
+use crate::inventory::records::Stored;
+use crate::model::record::{Lease, Outcome, Phase, Record};
+use crate::model::state::State;
+
+pub const FILE: &str = "record-cache";
+
+const HEADER: &str = concat!("git-wo record-cache 1 ", env!("CARGO_PKG_VERSION"));
+
+/// What the record refs look like on disk, or `None` when that cannot be trusted (a
+/// racy stamp, or a folder below `refs/wo/orders`, whose changes its stamp misses).
+pub fn refs_key(common_dir: &Path, now: std::time::SystemTime) -> Option<String> {
+    let stamp = |p: &Path| -> Option<String> {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) => {
+                let s = Stamp::of(&m)?;
+                (!s.racy(now))
+                    .then(|| format!("{}:{}:{}:{}", s.size, s.mtime_ns, s.ctime_ns, s.ino))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("-".into()),
+            Err(_) => None,
+        }
+    };
+    let orders = common_dir.join("refs/wo/orders");
+    if let Ok(entries) = std::fs::read_dir(&orders)
+        && entries
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+    {
+        return None;
+    }
+    Some(format!(
+        "{} {}",
+        stamp(&common_dir.join("packed-refs"))?,
+        stamp(&orders)?
+    ))
+}
+
+/// The cached records: their key and the records in file (ref name) order.
+#[derive(Debug, Default)]
+pub struct RecordCache {
+    path: Option<PathBuf>,
+    key: Option<String>,
+    records: Vec<Stored>,
+}
+
+impl RecordCache {
+    pub fn load(wo_dir: &Path) -> RecordCache {
+        if !enabled() {
+            return RecordCache::default();
+        }
+        let path = wo_dir.join(FILE);
+        let mut cache = RecordCache {
+            path: Some(path.clone()),
+            ..RecordCache::default()
+        };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return cache;
+        };
+        let mut lines = text.lines();
+        let Some(key) = lines
+            .next()
+            .and_then(|h| h.strip_prefix(HEADER))
+            .and_then(|k| k.strip_prefix('\t'))
+        else {
+            return cache;
+        };
+        cache.records.reserve(text.len() / 200);
+        for line in lines {
+            let Some((hex, rest)) = line.split_once(' ') else {
+                continue;
+            };
+            let (Ok(commit), Some(record)) =
+                (ObjectId::from_hex(hex.as_bytes()), decode_record(rest))
+            else {
+                continue;
+            };
+            cache.records.push(Stored { record, commit });
+        }
+        cache.key = Some(key.to_owned());
+        cache
+    }
+
+    /// The records, when they were cached under `key`.
+    pub fn hit(&mut self, key: Option<&str>) -> Option<Vec<Stored>> {
+        (key.is_some() && key == self.key.as_deref()).then(|| std::mem::take(&mut self.records))
+    }
+
+    /// The cached records by commit, for reuse when the refs moved.
+    pub fn by_commit(&mut self) -> HashMap<ObjectId, Record> {
+        std::mem::take(&mut self.records)
+            .into_iter()
+            .map(|s| (s.commit, s.record))
+            .collect()
+    }
+
+    /// Write `records` under `key` (`None`: a stamp never to be trusted, but the lines
+    /// still serve by commit). Best effort.
+    pub fn save(&self, key: Option<&str>, records: &[Stored]) {
+        let Some(path) = &self.path else { return };
+        let mut text = String::with_capacity(64 + records.len() * 256);
+        text.push_str(HEADER);
+        text.push('\t');
+        text.push_str(key.unwrap_or("racy"));
+        text.push('\n');
+        for s in records {
+            text.push_str(&s.commit.to_string());
+            text.push(' ');
+            encode_record(&mut text, &s.record);
+            text.push('\n');
+        }
+        let Some(dir) = path.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+            && tmp.write_all(text.as_bytes()).is_ok()
+        {
+            let _ = tmp.persist(path);
+        }
+    }
+}
+
+fn push_time(text: &mut String, t: DateTime<Utc>) {
+    text.push('\t');
+    match t.timestamp_nanos_opt() {
+        Some(n) => text.push_str(&n.to_string()),
+        None => text.push('?'),
+    }
+}
+
+fn time(f: &mut Fields<'_>) -> Option<DateTime<Utc>> {
+    Some(DateTime::from_timestamp_nanos(f.raw()?.parse().ok()?))
+}
+
+fn phase(s: &str) -> Option<Phase> {
+    Some(match s {
+        "idle" => Phase::Idle,
+        "taking" => Phase::Taking,
+        "active" => Phase::Active,
+        "finishing" => Phase::Finishing,
+        _ => return None,
+    })
+}
+
+/// A record as one line of fields (after the `r <commit> ` prefix).
+pub fn encode_record(text: &mut String, r: &Record) {
+    text.push_str(&line_format::escape(&r.schema));
+    line_format::push(text, &r.id);
+    line_format::push(text, r.state.as_str());
+    line_format::push(text, r.phase.as_str());
+    line_format::push(text, &r.token.to_string());
+    line_format::push(text, &r.title);
+    line_format::push_opt(text, r.branch.as_deref());
+    line_format::push_opt(text, r.worktree.as_deref());
+    line_format::push_opt(text, r.base.as_deref());
+    match &r.lock {
+        None => text.push_str("\t-"),
+        Some(l) => {
+            text.push_str("\tL");
+            line_format::push(text, &l.owner);
+            line_format::push(text, &l.session);
+            line_format::push(text, &l.host);
+            line_format::push(text, &l.pid.to_string());
+            push_time(text, l.acquired_at);
+            push_time(text, l.renewed_at);
+            push_time(text, l.expires_at);
+        }
+    }
+    match &r.result {
+        None => text.push_str("\t-"),
+        Some(o) => {
+            text.push_str("\tR");
+            line_format::push(text, o.verdict.as_str());
+            line_format::push(text, if o.verified { "1" } else { "0" });
+            line_format::push_opt(text, o.skip_verification_reason.as_deref());
+            line_format::push_opt(text, o.tip.as_deref());
+            push_time(text, o.finished_at);
+        }
+    }
+    push_time(text, r.updated_at);
+    line_format::push_opt(text, r.note.as_deref());
+}
+
+/// The record of a line written by [`encode_record`]; `None` if anything is off.
+pub fn decode_record(line: &str) -> Option<Record> {
+    let mut f = Fields::new(line);
+    let schema = f.text()?;
+    let id = f.text()?;
+    let state = State::parse(f.raw()?)?;
+    let phase = phase(f.raw()?)?;
+    let token = f.raw()?.parse().ok()?;
+    let title = f.text()?;
+    let branch = f.opt()?;
+    let worktree = f.opt()?;
+    let base = f.opt()?;
+    let lock = match f.raw()? {
+        "-" => None,
+        "L" => Some(Lease {
+            owner: f.text()?,
+            session: f.text()?,
+            host: f.text()?,
+            pid: f.raw()?.parse().ok()?,
+            acquired_at: time(&mut f)?,
+            renewed_at: time(&mut f)?,
+            expires_at: time(&mut f)?,
+        }),
+        _ => return None,
+    };
+    let result = match f.raw()? {
+        "-" => None,
+        "R" => Some(Outcome {
+            verdict: State::parse(f.raw()?)?,
+            verified: match f.raw()? {
+                "1" => true,
+                "0" => false,
+                _ => return None,
+            },
+            skip_verification_reason: f.opt()?,
+            tip: f.opt()?,
+            finished_at: time(&mut f)?,
+        }),
+        _ => return None,
+    };
+    let updated_at = time(&mut f)?;
+    let note = f.opt()?;
+    let record = Record {
+        schema,
+        id,
+        state,
+        phase,
+        token,
+        title,
+        branch,
+        worktree,
+        base,
+        lock,
+        result,
+        updated_at,
+        note,
+    };
+    f.done().then_some(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(s, 123_456_789).unwrap_or_default()
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let mut full = Record::new("WO-0042", State::Done, "tab\there, new\nline", t(10));
+        full.phase = Phase::Finishing;
+        full.token = 7;
+        full.branch = Some("feat/wo-WO-0042".into());
+        full.worktree = Some(String::new());
+        full.base = Some("abc".into());
+        full.lock = Some(Lease {
+            owner: "ana\\".into(),
+            session: "s".into(),
+            host: "h".into(),
+            pid: 42,
+            acquired_at: t(1),
+            renewed_at: t(2),
+            expires_at: t(3),
+        });
+        full.result = Some(Outcome {
+            verdict: State::Failed,
+            verified: true,
+            skip_verification_reason: Some("-".into()),
+            tip: None,
+            finished_at: t(4),
+        });
+        full.note = Some("=note".into());
+        let bare = Record::new("WO-1", State::Pending, "", t(0));
+        for r in [full, bare] {
+            let mut line = String::new();
+            encode_record(&mut line, &r);
+            assert!(!line.contains('\n'));
+            assert_eq!(decode_record(&line), Some(r.clone()));
+            // Damage is never trusted.
+            assert_eq!(decode_record(&format!("{line}\textra")), None);
+            let bad_state = line.replacen(&format!("\t{}\t", r.state.as_str()), "\tnostate\t", 1);
+            assert_ne!(bad_state, line);
+            assert_eq!(decode_record(&bad_state), None);
+            let short = line.rsplit_once('\t').map_or("", |(head, _)| head);
+            assert_eq!(decode_record(short), None, "a missing field");
+        }
+    }
+}
