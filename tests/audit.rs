@@ -95,9 +95,26 @@ fn baseline_reproduces_the_plans_table() {
     assert_eq!(sum["by_code"]["split_brain"], 5);
     assert_eq!(sum["by_code"]["ghost_worktree"], 1);
     assert_eq!(sum["by_code"]["zombie_worktree"], 8);
-    assert_eq!(sum["total_findings"], 14, "nothing else: {report}");
-    assert_eq!(sum["by_severity"]["P0"], 6);
-    assert_eq!(sum["by_severity"]["P1"], 8);
+    // The running family is reported for split-brain WOs too, as the original does.
+    assert_eq!(sum["by_code"]["running_without_lock"], 2);
+    assert_eq!(sum["by_code"]["running_without_worktree"], 2);
+    assert_eq!(sum["total_findings"], 18, "nothing else: {report}");
+    assert_eq!(sum["by_severity"]["P0"], 8);
+    assert_eq!(sum["by_severity"]["P1"], 10);
+    let of = |code: &str| -> Vec<String> {
+        codes(&report)
+            .into_iter()
+            .filter(|(c, _)| c == code)
+            .map(|(_, id)| id)
+            .collect()
+    };
+    assert_eq!(of("running_without_lock"), ["WO-0046", "WO-0048"]);
+    assert_eq!(of("running_without_worktree"), ["WO-0046", "WO-0055"]);
+    let zombies = of("zombie_worktree");
+    assert!(
+        !zombies.contains(&"WO-0014".to_string()) && !zombies.contains(&"WO-0048".to_string()),
+        "a split-brain WO's worktree is not a zombie: {zombies:?}"
+    );
     let split: Vec<String> = codes(&report)
         .into_iter()
         .filter(|(c, _)| c == "split_brain")
@@ -129,24 +146,23 @@ fn baseline_reproduces_the_plans_table() {
 
     // The human table names the same figures.
     let (_, text, _) = s.run(&["audit"]);
-    assert!(
-        text.contains("worktrees active           14 (1 main + 13 WO)"),
-        "{text}"
+    let row = |label: &str| -> String {
+        text.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_else(|| panic!("no row {label}: {text}"))
+    };
+    assert_eq!(row("worktrees active"), "14 (1 main + 13 WO)");
+    assert_eq!(row("WO YAMLs total"), "60 (55 unique WOs)");
+    assert_eq!(row("locks active"), "3 (WO-0015, WO-0055, WO-0057)");
+    assert_eq!(
+        row("split_brain (P0)"),
+        "5 (WO-0014, WO-0015, WO-0046, WO-0048, WO-0055)"
     );
-    assert!(text.contains("WO YAMLs total             60"), "{text}");
-    assert!(
-        text.contains("locks active               3 (WO-0015, WO-0055, WO-0057)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("split_brain (P0)           5 (WO-0014, WO-0015, WO-0046, WO-0048, WO-0055)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("ghost_worktree (P0)        1 (WO-0052)"),
-        "{text}"
-    );
-    assert!(text.contains("zombie_worktree (P1)       8 ("), "{text}");
+    assert_eq!(row("ghost_worktree (P0)"), "1 (WO-0052)");
+    assert!(row("zombie_worktree (P1)").starts_with("8 ("), "{text}");
+    assert_eq!(row("running_without_lock (P0)"), "2 (WO-0046, WO-0048)");
+    assert_eq!(row("running_without_worktree (P1)"), "2 (WO-0046, WO-0055)");
 
     let gate = [
         "audit",

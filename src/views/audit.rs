@@ -268,21 +268,34 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
     let in_flight = record.is_some_and(|r| r.phase.in_flight());
     let live_record_lock = record.and_then(|r| r.live_lock(inv.now)).is_some();
 
-    if running && !v.is_split_brain() {
+    // The running family is reported for a split-brain WO too (its running copy is
+    // still a running copy, and the original auditor counts it); the fix then starts
+    // with the split-brain.
+    let first = if v.is_split_brain() {
+        "resolve the split-brain first (see split_brain), then: "
+    } else {
+        ""
+    };
+    if running {
         if v.lock.is_none() && !live_record_lock && !in_flight {
-            let path = paths(&v.files);
+            let running_copy: Vec<String> = v
+                .files
+                .iter()
+                .filter(|f| f.folder == State::Running)
+                .map(|f| inv.rel(&f.rel_path))
+                .collect();
             out.push(Finding::new(
                 Code::RunningWithoutLock,
                 Some(id.as_str()),
                 format!("{id} is running but has no .lock file and no live record lock"),
                 if v.worktrees.iter().any(|w| w.exists) {
                     format!(
-                        "its worktree is live: recreate the lock with git wo heartbeat {id} --force"
+                        "{first}its worktree is live: recreate the lock with git wo heartbeat {id} --force"
                     )
                 } else {
-                    format!("git wo requeue {id} --reason \"no lock, no worktree\"")
+                    format!("{first}git wo requeue {id} --reason \"no lock, no worktree\"")
                 },
-                path,
+                running_copy,
             ));
         }
         if let Some(end) = lease_end
@@ -296,7 +309,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Some(id.as_str()),
                 format!("{id}'s lease expired at {}", end.to_rfc3339()),
                 format!(
-                    "git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"
+                    "{first}git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"
                 ),
                 p,
             ));
@@ -307,8 +320,12 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Code::RunningWithoutWorktree,
                 Some(id.as_str()),
                 format!("{id} is running but its worktree is missing"),
-                format!("git wo requeue {id} --reason \"worktree lost\""),
-                paths(&v.files),
+                format!("{first}git wo requeue {id} --reason \"worktree lost\""),
+                v.files
+                    .iter()
+                    .filter(|f| f.folder == State::Running)
+                    .map(|f| inv.rel(&f.rel_path))
+                    .collect(),
             ));
         }
         if inv.fail_verdicts.contains(id.as_str()) {
@@ -316,7 +333,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Code::FailButRunning,
                 Some(id.as_str()),
                 format!("_ctx/logs/{id}/verdict.json says FAIL but {id} is still running"),
-                format!("git wo finish {id} --result failed"),
+                format!("{first}git wo finish {id} --result failed"),
                 vec![format!("_ctx/logs/{id}/verdict.json")],
             ));
         }
