@@ -2,7 +2,7 @@
 //! parses no JSON when the record refs have not moved. Kept in
 //! `<git-common-dir>/wo/record-cache`: a header line naming the refs' stamp (the stat of
 //! `packed-refs` and of the `refs/wo/orders` folder, which every ref write renames a
-//! file into), then one line per record, `<commit> ` and its fields (see
+//! file into) and the number of records, then one line per record, `<commit> ` and its fields (see
 //! [`line_format`]; times as nanoseconds). When the stamp matches and neither is
 //! racy, the lines are the records; otherwise the refs are listed again and each
 //! record whose commit is in the file is taken from it, the rest read from git. A
@@ -76,26 +76,32 @@ impl RecordCache {
             return cache;
         };
         let mut lines = text.lines();
-        let Some(key) = lines
+        // `<HEADER>\t<key>\t<count>`: the count catches a truncated or damaged file,
+        // which may still serve by commit but never as the whole list.
+        let Some((key, count)) = lines
             .next()
             .and_then(|h| h.strip_prefix(HEADER))
             .and_then(|k| k.strip_prefix('\t'))
+            .and_then(|k| k.rsplit_once('\t'))
         else {
             return cache;
         };
         cache.records.reserve(text.len() / 200);
+        let mut damaged = false;
         for line in lines {
-            let Some((hex, rest)) = line.split_once(' ') else {
-                continue;
-            };
-            let (Ok(commit), Some(record)) =
-                (ObjectId::from_hex(hex.as_bytes()), decode_record(rest))
-            else {
-                continue;
-            };
-            cache.records.push(Stored { record, commit });
+            let decoded = line.split_once(' ').and_then(|(hex, rest)| {
+                Some((
+                    ObjectId::from_hex(hex.as_bytes()).ok()?,
+                    decode_record(rest)?,
+                ))
+            });
+            match decoded {
+                Some((commit, record)) => cache.records.push(Stored { record, commit }),
+                None => damaged = true,
+            }
         }
-        cache.key = Some(key.to_owned());
+        let complete = !damaged && count.parse::<usize>().ok() == Some(cache.records.len());
+        cache.key = complete.then(|| key.to_owned());
         cache
     }
 
@@ -120,6 +126,8 @@ impl RecordCache {
         text.push_str(HEADER);
         text.push('\t');
         text.push_str(key.unwrap_or("racy"));
+        text.push('\t');
+        text.push_str(&records.len().to_string());
         text.push('\n');
         for s in records {
             text.push_str(&s.commit.to_string());

@@ -1,0 +1,249 @@
+//! The caches under `<git-common-dir>/wo/` (parse, blob, record and object caches)
+//! change no byte of any output: every view, on every fixture, prints the same with the
+//! caches off (`GIT_WO_NO_CACHE=1`), cold (the run that writes them) and warm (the run
+//! that reads them). And a cache is never trusted past a change: same-size edits with
+//! the mtime put back, moved records, and damaged cache files.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{Scenario, run};
+
+/// Every view that reads through a cache.
+const VIEWS: [&[&str]; 9] = [
+    &["audit"],
+    &["--json", "audit"],
+    &["check"],
+    &["check", "--staged"],
+    &["--json", "check", "--staged"],
+    &["list"],
+    &["--json", "list"],
+    &["status"],
+    &["--json", "status"],
+];
+
+/// Cached files git-wo keeps in `.git/wo/`.
+fn caches(s: &Scenario) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(s.repo.join(".git/wo"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with("cache"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// `args` run once, with the caches on or off; the JSON audit's timestamp (the one
+/// field that is the clock) is blanked.
+fn output(s: &Scenario, args: &[&str], cache: bool) -> (i32, String, String) {
+    let mut cmd = s.wo(args);
+    if !cache {
+        cmd.env("GIT_WO_NO_CACHE", "1");
+    }
+    let (code, out, err) = run(cmd);
+    let out = match out.find("\"audit_timestamp\"") {
+        Some(at) => {
+            let end = out[at..].find(",").map_or(out.len(), |e| at + e);
+            format!("{}{}", &out[..at], &out[end..])
+        }
+        None => out,
+    };
+    (code, out, err)
+}
+
+/// Wait until nothing in the repository is racy (changed in the last two seconds):
+/// only then do the caches trust what they hold.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(2100));
+}
+
+fn compare(name: &str, s: &Scenario) {
+    for args in VIEWS {
+        let off = output(s, args, false);
+        let cold = output(s, args, true);
+        let warm = output(s, args, true);
+        assert_eq!(off, cold, "{name}: {args:?} with the cache being written");
+        assert_eq!(off, warm, "{name}: {args:?} read from the cache");
+    }
+}
+
+#[test]
+fn every_fixture_prints_the_same_with_and_without_the_caches() {
+    let names = [
+        "clean",
+        "empty",
+        "split_brain",
+        "duplicate_yaml",
+        "invalid_yaml",
+        "status_mismatch",
+        "running_without_lock",
+        "lock_without_running",
+        "stale_lock",
+        "ghost",
+        "zombie",
+        "running_without_worktree",
+        "prunable",
+        "branch_mismatch",
+        "fail_but_running",
+        "hostile",
+        "baseline",
+    ];
+    let built: Vec<(&str, Scenario)> = names.iter().map(|n| (*n, Scenario::build(n))).collect();
+    // Records too: mirrored copies exercise the record cache (init imports all but
+    // the split-brain WOs of the baseline, and says so with exit 1).
+    let mirrored = Scenario::build("clean");
+    assert_eq!(mirrored.run(&["init"]).0, 0);
+    let mirrored_baseline = Scenario::build("baseline");
+    assert!(mirrored_baseline.run(&["init"]).0 <= 1);
+    settle();
+    for (name, s) in &built {
+        compare(name, s);
+    }
+    compare("clean after init", &mirrored);
+    compare("baseline after init", &mirrored_baseline);
+    // The comparison meant something: the caches were there to be read.
+    let (_, s) = &built[0];
+    assert_eq!(
+        caches(s),
+        ["blob-cache", "parse-cache", "record-cache"],
+        "caches after warm runs"
+    );
+    assert!(caches(&mirrored).contains(&"record-cache".to_string()));
+}
+
+/// Put `path`'s mtime back to what it was (`touch -d @<secs>.<nanos>`).
+fn touch_back(s: &Scenario, path: &Path, mtime: std::time::SystemTime) {
+    let d = mtime
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("mtime after the epoch");
+    let stamp = format!("@{}.{:09}", d.as_secs(), d.subsec_nanos());
+    let out = std::process::Command::new("touch")
+        .args(["-m", "-d", &stamp])
+        .arg(path)
+        .current_dir(&s.repo)
+        .output()
+        .expect("touch");
+    assert!(out.status.success(), "touch: {out:?}");
+}
+
+#[test]
+fn a_same_size_edit_with_the_old_mtime_is_still_seen() {
+    let s = Scenario::build("clean");
+    let rel = "_ctx/jobs/pending/WO-0001.yaml";
+    let path = s.path(rel);
+    settle();
+    let before = output(&s, &["--json", "list"], true);
+    assert!(
+        before.1.contains("Fixture work order WO-0001"),
+        "{}",
+        before.1
+    );
+    assert_eq!(output(&s, &["--json", "list"], true), before, "warm");
+    // Same length, same mtime: only ctime (and inode data) say it changed.
+    let mtime = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let text = s
+        .read(rel)
+        .replace("Fixture work order", "Fixture WORK ORDER");
+    std::fs::write(&path, text).expect("edit");
+    touch_back(&s, &path, mtime);
+    settle();
+    let after = output(&s, &["--json", "list"], true);
+    assert!(
+        after.1.contains("Fixture WORK ORDER WO-0001"),
+        "the cache hid an edit: {}",
+        after.1
+    );
+    assert_eq!(after, output(&s, &["--json", "list"], false));
+}
+
+#[test]
+fn a_file_edited_just_now_is_read_again() {
+    let s = Scenario::build("clean");
+    let rel = "_ctx/jobs/pending/WO-0001.yaml";
+    settle();
+    let _ = output(&s, &["list"], true);
+    // Within the racy window an edit may share the cached mtime tick: never trusted.
+    std::fs::write(
+        s.path(rel),
+        s.read(rel).replace("status: pending", "status: done"),
+    )
+    .expect("edit");
+    let (_, out, _) = output(&s, &["--json", "audit"], true);
+    assert!(out.contains("status_mismatch"), "{out}");
+}
+
+#[test]
+fn damaged_caches_are_ignored_and_rebuilt() {
+    let s = Scenario::build("baseline");
+    assert!(
+        s.run(&["init"]).0 <= 1,
+        "init imports the WOs that are not split-brain"
+    );
+    settle();
+    let good: Vec<_> = VIEWS.iter().map(|a| output(&s, a, false)).collect();
+    for a in VIEWS {
+        let _ = output(&s, a, true);
+    }
+    let names = caches(&s);
+    assert!(names.len() >= 3, "{names:?}");
+    for (i, junk) in [
+        "not a cache\n".to_string(),
+        String::new(),
+        "\u{0}\u{1}binary\tjunk\n\n\t\t".to_string(),
+        "truncated".to_string(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        // Rebuild good caches, then damage them.
+        for a in VIEWS {
+            let _ = output(&s, a, true);
+        }
+        for n in &names {
+            let path = s.repo.join(".git/wo").join(n);
+            let kept = std::fs::read_to_string(&path).unwrap_or_default();
+            // A valid header over damaged lines, or no header at all.
+            let text = match (i, kept.lines().next()) {
+                (0, Some(header)) => format!("{header}\n{junk}garbage\tline\n"),
+                // Cut at a line boundary: every line left is valid, one is missing.
+                (3, Some(_)) => {
+                    let lines: Vec<&str> = kept.lines().collect();
+                    lines[..lines.len() - 1].join("\n") + "\n"
+                }
+                _ => junk.clone(),
+            };
+            std::fs::write(&path, text).expect("damage the cache");
+        }
+        for (a, want) in VIEWS.iter().zip(&good) {
+            assert_eq!(&output(&s, a, true), want, "{a:?} over damaged caches #{i}");
+        }
+    }
+}
+
+#[test]
+fn a_moved_record_is_read_again() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["init"]).0, 0);
+    settle();
+    let (_, before) = s.json(&["show", "WO-0001"]);
+    let _ = output(&s, &["list"], true);
+    let _ = output(&s, &["list"], true);
+    // Take moves the record; the next view must see the new one.
+    assert_eq!(s.run(&["take", "WO-0001", "--owner", "bob"]).0, 0);
+    settle();
+    let (_, list, _) = output(&s, &["--json", "list"], true);
+    assert!(list.contains("\"holder\": \"bob\""), "{list}");
+    let (_, after) = s.json(&["show", "WO-0001"]);
+    assert_ne!(before["record_commit"], after["record_commit"]);
+    assert_eq!(
+        output(&s, &["--json", "list"], true),
+        output(&s, &["--json", "list"], false)
+    );
+}
