@@ -18,7 +18,7 @@
 //!   parsing bytes.
 //! - [`git`]: refs, objects, notes, worktrees, index; knows bytes and ids, not WOs.
 //!
-//! [`error`], [`failpoint`], [`host`], [`parallel`] and [`trace`] are small support modules any
+//! [`error`], [`failpoint`], [`host`], [`parallel`], [`progress`] and [`trace`] are small support modules any
 //! layer may use.
 
 pub mod cli;
@@ -30,5 +30,6 @@ pub mod inventory;
 pub mod model;
 pub mod ops;
 pub mod parallel;
+pub mod progress;
 pub mod trace;
 pub mod views;

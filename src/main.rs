@@ -18,6 +18,7 @@ fn main() -> ExitCode {
             });
         }
     };
+    git_wo::progress::set_quiet(cli.global.quiet);
     let _t = git_wo::trace::phase("total");
     match run(&cli) {
         Ok(exit) => ExitCode::from(exit.code() as u8),

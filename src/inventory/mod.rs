@@ -703,14 +703,17 @@ fn read_candidates(
         }
     }
     let changed = !misses.is_empty() || !cache.is_empty();
+    let progress = crate::progress::start("Reading WOs", misses.len());
     let read = crate::parallel::map(
         misses,
         || (),
         |_, (slot, c)| {
             let (file, stamp) = read_candidate(root, c, depth);
+            progress.add(1);
             (slot, file, stamp)
         },
     );
+    drop(progress);
     for (slot, file, stamp) in read {
         files[slot] = file;
         stamps[slot] = stamp;

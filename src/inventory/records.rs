@@ -45,7 +45,10 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
     let mut known = cache.by_commit();
     let mut ok = Vec::new();
     let mut bad = Vec::new();
-    for r in repo.refs_under(PREFIX)? {
+    let refs = repo.refs_under(PREFIX)?;
+    let progress = crate::progress::start("Reading records", refs.len());
+    for r in refs {
+        progress.add(1);
         let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
         if let Ok(commit) = &r.target
             && let Some(record) = known.remove(commit).filter(|rec| rec.id == expected_id)

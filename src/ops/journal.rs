@@ -284,7 +284,10 @@ fn import_batch(repo: &Repo, imports: &[&RecordWrite]) -> Result<Vec<String>> {
         });
     }
     let t = crate::trace::phase("import: fast-import");
+    let progress = crate::progress::start("Writing records", commits.len());
     let ids = repo.import_root_commits(&commits)?;
+    progress.add(commits.len());
+    drop(progress);
     drop(t);
     let _t = crate::trace::phase("import: packed refs");
     let refs: Vec<(String, ObjectId)> = imports
