@@ -39,6 +39,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
     } else {
         render(ctx, &rep);
     }
+    super::keep_until_exit((inv, rep));
     Ok(if failing > 0 {
         Exit::Findings
     } else {

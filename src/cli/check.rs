@@ -66,9 +66,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
             );
         }
     }
-    Ok(if result.passed() {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    let passed = result.passed();
+    super::keep_until_exit((inv, result));
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
 }

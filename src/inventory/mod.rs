@@ -25,7 +25,7 @@ use crate::git::worktrees::{self, Worktree};
 use crate::model::lock_reason;
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
-use crate::model::state::State;
+use crate::model::state::{State, StateSet};
 use crate::model::wo_id::WoId;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Stored, Unreadable};
@@ -99,7 +99,7 @@ pub struct WoView<'a> {
     /// Archived copies (archive subfolders, names not starting with `WO-`): only for
     /// duplicate detection.
     pub archived: Vec<&'a OrderFile>,
-    pub states: BTreeSet<State>,
+    pub states: StateSet,
     pub lock: Option<&'a LockFile>,
     pub record: Option<&'a Stored>,
     pub worktrees: Vec<&'a Worktree>,
@@ -109,7 +109,7 @@ impl WoView<'_> {
     /// The one state of a WO that is not split-brain.
     pub fn single_state(&self) -> Option<State> {
         (self.states.len() == 1)
-            .then(|| self.states.iter().next().copied())
+            .then(|| self.states.first())
             .flatten()
     }
     pub fn is_split_brain(&self) -> bool {

@@ -239,7 +239,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             .iter()
             .chain(v.archived.iter())
             .copied()
-            .filter(|f| f.folder == *state)
+            .filter(|f| f.folder == state)
             .collect();
         if in_state.len() > 1 {
             let archived = in_state.iter().filter(|f| f.archived).count();

@@ -36,7 +36,7 @@ pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
     let states: Vec<State> = if v.states.is_empty() {
         record.map(|r| r.state).into_iter().collect()
     } else {
-        v.states.iter().copied().collect()
+        v.states.iter().collect()
     };
     let lease = if states.contains(&State::Running) {
         inv.lease_end(v).map(|t| t.to_rfc3339())

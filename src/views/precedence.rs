@@ -45,5 +45,5 @@ pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
             State::Pending
         });
     }
-    view.states.iter().next().copied()
+    view.states.first()
 }
