@@ -62,11 +62,13 @@ impl Repo {
         Ok(out)
     }
 
-    /// (annotated object, note blob) for every note at the tip of `refs/notes/wo`.
-    pub fn notes_at_tip(&self) -> Result<Vec<(String, ObjectId)>> {
-        let Some(tip) = self.ref_target(NOTES_REF)? else {
-            return Ok(Vec::new());
-        };
+    /// The commit `refs/notes/wo` points at, if it exists.
+    pub fn notes_tip(&self) -> Result<Option<ObjectId>> {
+        self.ref_target(NOTES_REF)
+    }
+
+    /// (annotated object, note blob) for every note in the notes commit `tip`.
+    pub fn notes_in(&self, tip: ObjectId) -> Result<Vec<(String, ObjectId)>> {
         let tree = self.gix.find_commit(tip)?.tree_id()?.detach();
         self.note_blobs(tree, String::new())
     }

@@ -8,10 +8,17 @@ use anyhow::Result;
 use crate::git::Repo;
 use crate::inventory::object_cache::ObjectCache;
 
-/// Ids that have an `[ID] intent:` marker anywhere in `refs/notes/wo`.
+/// Ids that have an `[ID] intent:` marker anywhere in `refs/notes/wo`. A notes commit
+/// seen before answers at once; otherwise each note blob seen before does.
 pub fn intent_ids(repo: &Repo, cache: &mut ObjectCache) -> Result<BTreeSet<String>> {
     let mut ids = BTreeSet::new();
-    for (_, blob) in repo.notes_at_tip()? {
+    let Some(tip) = repo.notes_tip()? else {
+        return Ok(ids);
+    };
+    if let Some(known) = cache.tip(tip) {
+        return Ok(known.into_iter().collect());
+    }
+    for (_, blob) in repo.notes_in(tip)? {
         let of_blob = match cache.note(blob) {
             Some(v) => v,
             None => {
@@ -22,6 +29,7 @@ pub fn intent_ids(repo: &Repo, cache: &mut ObjectCache) -> Result<BTreeSet<Strin
         };
         ids.extend(of_blob);
     }
+    cache.put_tip(tip, ids.iter().cloned().collect());
     Ok(ids)
 }
 

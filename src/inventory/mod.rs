@@ -338,7 +338,9 @@ impl Inventory {
             map.entry(l.id.clone()).or_default().lock = Some(l);
         }
         for (id, s) in &self.records {
-            if let Ok(id) = WoId::parse(id) {
+            if let Some(v) = map.get_mut(id.as_str()) {
+                v.record = Some(s);
+            } else if let Ok(id) = WoId::parse(id) {
                 map.entry(id).or_default().record = Some(s);
             }
         }
@@ -353,14 +355,22 @@ impl Inventory {
     /// name is a WO id).
     pub fn worktree_owners(&self) -> Vec<(&Worktree, WoId)> {
         let mut by_path: BTreeMap<PathBuf, WoId> = BTreeMap::new();
+        // The YAML and the record usually name the same path: resolve each text once.
+        let mut resolved: std::collections::HashMap<String, PathBuf> = Default::default();
+        let mut resolve = |wt: &str| -> PathBuf {
+            resolved
+                .entry(wt.to_owned())
+                .or_insert_with(|| self.resolve(wt))
+                .clone()
+        };
         for f in self.files.iter().filter(|f| f.is_live()) {
             if let (Some(id), Some(wt)) = (&f.id, f.worktree()) {
-                by_path.insert(self.resolve(&wt), id.clone());
+                by_path.insert(resolve(&wt), id.clone());
             }
         }
         for (id, s) in &self.records {
             if let (Ok(id), Some(wt)) = (WoId::parse(id), &s.record.worktree) {
-                by_path.insert(self.resolve(wt), id);
+                by_path.insert(resolve(wt), id);
             }
         }
         self.worktrees

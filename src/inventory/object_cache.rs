@@ -1,7 +1,8 @@
-//! A content-addressed cache of the intent ids in each note blob of `refs/notes/wo`.
-//! Keys are object ids, whose content never changes, so an entry is never stale; it
-//! only may be missing. Kept in `<git-common-dir>/wo/object-cache` after a header line,
-//! one line per blob: `n <blob> <id> <id>…`. Losing or corrupting the file costs time,
+//! A content-addressed cache of the intent ids in `refs/notes/wo`: of each note blob,
+//! and of the whole notes commit last seen. Keys are object ids, whose content never
+//! changes, so an entry is never stale; it only may be missing. Kept in
+//! `<git-common-dir>/wo/object-cache` after a header line, one line per object:
+//! `n <blob> <id> <id>…` or `t <notes commit> <id> <id>…`. Losing or corrupting the file costs time,
 //! never correctness: a foreign header or an unreadable line is ignored and re-read
 //! from git. `GIT_WO_NO_CACHE=1` turns it off. (Records have their own cache,
 //! [`record_cache`](crate::inventory::record_cache).)
@@ -22,6 +23,11 @@ pub struct ObjectCache {
     /// `None`: caching is off.
     path: Option<PathBuf>,
     notes: HashMap<ObjectId, Vec<String>>,
+    /// Intent ids of whole notes commits (the last one written is kept).
+    tips: HashMap<ObjectId, Vec<String>>,
+    /// The notes commit answered from `tips`: nothing else was read.
+    tip_hit: bool,
+    new_tip: Option<(ObjectId, Vec<String>)>,
     /// Keys used in this run: what a rewrite keeps.
     used_notes: Vec<ObjectId>,
     dirty: bool,
@@ -48,7 +54,9 @@ impl ObjectCache {
         }
         for line in lines {
             let mut parts = line.splitn(3, ' ');
-            let (Some("n"), Some(hex), rest) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(kind @ ("n" | "t")), Some(hex), rest) =
+                (parts.next(), parts.next(), parts.next())
+            else {
                 continue;
             };
             let Ok(oid) = ObjectId::from_hex(hex.as_bytes()) else {
@@ -59,9 +67,26 @@ impl ObjectCache {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect();
-            cache.notes.insert(oid, ids);
+            if kind == "t" {
+                cache.tips.insert(oid, ids);
+            } else {
+                cache.notes.insert(oid, ids);
+            }
         }
         cache
+    }
+
+    /// The intent ids of the notes commit `tip`, if it is the one cached.
+    pub fn tip(&mut self, tip: ObjectId) -> Option<Vec<String>> {
+        let ids = self.tips.get(&tip)?.clone();
+        self.tip_hit = true;
+        Some(ids)
+    }
+
+    /// The intent ids of the notes commit `tip`, read from its blobs.
+    pub fn put_tip(&mut self, tip: ObjectId, ids: Vec<String>) {
+        self.new_tip = Some((tip, ids));
+        self.dirty = true;
     }
 
     /// The ids with an intent marker in note blob `blob`, if cached.
@@ -82,7 +107,7 @@ impl ObjectCache {
     /// next run some time.
     pub fn save(&self) {
         let Some(path) = &self.path else { return };
-        if !self.dirty && self.notes.len() == self.used_notes.len() {
+        if self.tip_hit || !self.dirty && self.notes.len() == self.used_notes.len() {
             return;
         }
         let mut text = String::with_capacity(64 + self.used_notes.len() * 64);
@@ -92,6 +117,9 @@ impl ObjectCache {
             if let Some(ids) = self.notes.get(oid) {
                 text.push_str(&format!("n {oid} {}\n", ids.join(" ")));
             }
+        }
+        if let Some((tip, ids)) = &self.new_tip {
+            text.push_str(&format!("t {tip} {}\n", ids.join(" ")));
         }
         let Some(dir) = path.parent() else {
             return;

@@ -34,8 +34,8 @@ pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub size: u64,
-    pub mtime_ns: i128,
-    pub ctime_ns: i128,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
     pub ino: u64,
 }
 
@@ -45,8 +45,14 @@ impl Stamp {
         use std::os::unix::fs::MetadataExt;
         Some(Stamp {
             size: meta.len(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            ctime_ns: meta.ctime() as i128 * 1_000_000_000 + meta.ctime_nsec() as i128,
+            mtime_ns: meta
+                .mtime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.mtime_nsec()),
+            ctime_ns: meta
+                .ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(meta.ctime_nsec()),
             ino: meta.ino(),
         })
     }
@@ -61,9 +67,9 @@ impl Stamp {
     pub fn racy(&self, now: std::time::SystemTime) -> bool {
         let now_ns = now
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i128);
+            .map_or(0, |d| d.as_nanos() as i64);
         let newest = self.mtime_ns.max(self.ctime_ns);
-        now_ns - newest < RACY.as_nanos() as i128
+        now_ns.saturating_sub(newest) < RACY.as_nanos() as i64
     }
 }
 
@@ -86,11 +92,29 @@ pub fn enabled() -> bool {
 #[derive(Debug, Default)]
 pub struct ParseCache {
     path: Option<PathBuf>,
-    entries: Vec<(PathBuf, Stamp, Option<Parsed>)>,
+    /// The file as loaded: entry paths are ranges of it (no copy per entry).
+    text: String,
+    entries: Vec<(Key, Stamp, Option<Parsed>)>,
     cursor: usize,
-    index: Option<HashMap<PathBuf, usize>>,
+    index: Option<HashMap<String, usize>>,
     /// Entries not taken yet.
     left: usize,
+}
+
+/// Where an entry's path is: a range of the loaded text, or unescaped on its own.
+#[derive(Debug)]
+enum Key {
+    At(usize, usize),
+    Owned(String),
+}
+
+impl ParseCache {
+    fn key<'a>(&'a self, k: &'a Key) -> &'a str {
+        match k {
+            Key::At(start, end) => self.text.get(*start..*end).unwrap_or(""),
+            Key::Owned(s) => s,
+        }
+    }
 }
 
 impl ParseCache {
@@ -102,20 +126,30 @@ impl ParseCache {
         }
         let path = wo_dir.join(PARSE_FILE);
         let mut entries = Vec::new();
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let mut lines = text.lines();
-            if lines.next() == Some(HEADER) {
-                entries.reserve(text.len() / 100);
-                for line in lines {
-                    if let Some((rel, stamp, parsed)) = parse_path_line(line) {
-                        entries.push((rel, stamp, Some(parsed)));
-                    }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let base = text.as_ptr() as usize;
+        let mut lines = text.lines();
+        if lines.next() == Some(HEADER) {
+            entries.reserve(text.len() / 100);
+            for line in lines {
+                if let Some((rel, stamp, parsed)) = parse_path_line(line) {
+                    let key = if rel.contains('\\') {
+                        match unescape(rel) {
+                            Some(owned) => Key::Owned(owned),
+                            None => continue,
+                        }
+                    } else {
+                        let start = rel.as_ptr() as usize - base;
+                        Key::At(start, start + rel.len())
+                    };
+                    entries.push((key, stamp, Some(parsed)));
                 }
             }
         }
         ParseCache {
             path: Some(path),
             left: entries.len(),
+            text,
             entries,
             cursor: 0,
             index: None,
@@ -134,18 +168,20 @@ impl ParseCache {
     /// Take the entry for `rel` out of the cache if its stamp is `stamp` and the file
     /// is not racy.
     pub fn take(&mut self, rel: &Path, stamp: Stamp, now: std::time::SystemTime) -> Option<Parsed> {
+        let rel = rel.to_str()?;
         let at = match self.entries.get(self.cursor) {
-            Some((p, _, _)) if p == rel => self.cursor,
+            Some((k, _, _)) if self.key(k) == rel => self.cursor,
             _ => {
-                let entries = &self.entries;
-                let index = self.index.get_or_insert_with(|| {
-                    entries
+                if self.index.is_none() {
+                    let index = self
+                        .entries
                         .iter()
                         .enumerate()
-                        .map(|(i, (p, _, _))| (p.clone(), i))
-                        .collect()
-                });
-                *index.get(rel)?
+                        .map(|(i, (k, _, _))| (self.key(k).to_owned(), i))
+                        .collect();
+                    self.index = Some(index);
+                }
+                *self.index.as_ref()?.get(rel)?
             }
         };
         self.cursor = at + 1;
@@ -186,13 +222,13 @@ impl ParseCache {
             };
             text.push_str(&escape(rel));
             for n in [
-                stamp.size as i128,
-                stamp.mtime_ns,
-                stamp.ctime_ns,
-                stamp.ino as i128,
+                stamp.size.to_string(),
+                stamp.mtime_ns.to_string(),
+                stamp.ctime_ns.to_string(),
+                stamp.ino.to_string(),
             ] {
                 text.push('\t');
-                text.push_str(&n.to_string());
+                text.push_str(&n);
             }
             push_parsed(
                 &mut text,
@@ -283,17 +319,17 @@ fn write_atomically(path: &Path, text: &str) {
     }
 }
 
-/// `<path>\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`.
-fn parse_path_line(line: &str) -> Option<(PathBuf, Stamp, Parsed)> {
+/// `<path>\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`; the path as written (escaped).
+fn parse_path_line(line: &str) -> Option<(&str, Stamp, Parsed)> {
     let mut parts = line.splitn(6, '\t');
-    let rel = unescape(parts.next()?)?;
+    let rel = parts.next()?;
     let size = parts.next()?.parse().ok()?;
     let mtime_ns = parts.next()?.parse().ok()?;
     let ctime_ns = parts.next()?.parse().ok()?;
     let ino = parts.next()?.parse().ok()?;
     let parsed = parse_parsed(parts.next()?)?;
     Some((
-        PathBuf::from(rel),
+        rel,
         Stamp {
             size,
             mtime_ns,
@@ -370,7 +406,7 @@ mod tests {
         assert_eq!(parse_parsed(&text[1..]), Some(p));
         let line = format!("{}\t10\t11\t12\t13{text}", escape("_ctx/jobs/a\tb.yaml"));
         let (rel, stamp, _) = parse_path_line(&line).expect("parses");
-        assert_eq!(rel, PathBuf::from("_ctx/jobs/a\tb.yaml"));
+        assert_eq!(unescape(rel).as_deref(), Some("_ctx/jobs/a\tb.yaml"));
         assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino), (10, 11, 13));
     }
 
@@ -396,7 +432,7 @@ mod tests {
         let now = std::time::SystemTime::now();
         let ns = now
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i128);
+            .map_or(0, |d| d.as_nanos() as i64);
         let fresh = Stamp {
             size: 1,
             mtime_ns: ns - 1_000_000_000,
@@ -412,8 +448,8 @@ mod tests {
         assert!(!old.racy(now));
         let mut cache = ParseCache {
             entries: vec![
-                ("f".into(), fresh, Some(sample())),
-                ("g".into(), old, Some(sample())),
+                (Key::Owned("f".into()), fresh, Some(sample())),
+                (Key::Owned("g".into()), old, Some(sample())),
             ],
             left: 2,
             ..ParseCache::default()

@@ -48,6 +48,14 @@ impl WoId {
     }
 }
 
+/// A `WoId` orders, compares and hashes as its text, so maps keyed by ids can be
+/// looked up with a `&str`.
+impl std::borrow::Borrow<str> for WoId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for WoId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::shell_quote as q;
-use crate::git::worktrees::Head;
+use crate::git::worktrees::{Head, Worktree};
 use crate::inventory::{Inventory, WoView};
 use crate::model::finding::{Code, Finding, Subject};
 use crate::model::lock_reason;
@@ -144,11 +144,11 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
 
 fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
     for f in &inv.files {
-        let path = inv.rel(&f.rel_path);
         if let Some(problem) = &f.problem {
             if f.archived {
                 continue;
             }
+            let path = inv.rel(&f.rel_path);
             let id = f.id.as_ref().map(|i| i.as_str());
             out.push(Finding::new(
                 Code::InvalidYaml,
@@ -169,6 +169,7 @@ fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
         match f.status() {
             Ok(s) if s == f.folder => {}
             other => {
+                let path = inv.rel(&f.rel_path);
                 let said = match other {
                     Ok(s) => format!("`status: {s}`"),
                     Err(Some(raw)) => format!("`status: {}`", crate::model::wo_id::printable(&raw)),
@@ -499,8 +500,11 @@ fn quoted(paths: &[String]) -> String {
 }
 
 fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mut Vec<Finding>) {
-    // Resolved once: it canonicalizes the worktree path of every WO.
-    let owners = inv.worktree_owners();
+    // The owners `wos` already resolved (resolving canonicalizes every WO's worktree path).
+    let owners: Vec<(&Worktree, WoId)> = wos
+        .iter()
+        .flat_map(|(id, v)| v.worktrees.iter().map(move |w| (*w, id.clone())))
+        .collect();
     for wt in inv.worktrees.iter().filter(|w| !w.is_main && !w.exists) {
         let id = owners
             .iter()
