@@ -164,3 +164,39 @@ fn batch_commits_are_the_commits_a_one_by_one_write_makes() {
     }
     assert_ne!(batch[0], batch[1]);
 }
+
+#[test]
+fn init_configures_the_remote_once() {
+    let s = Scenario::build("clean");
+    let bare = s.tmp.path().join("origin.git");
+    s.git(&["init", "-q", "--bare", bare.to_str().expect("utf-8 path")]);
+    s.git(&[
+        "remote",
+        "add",
+        "origin",
+        bare.to_str().expect("utf-8 path"),
+    ]);
+    for _ in 0..2 {
+        let (code, out, err) = s.run(&["init"]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let fetch = s.git(&["config", "--get-all", "remote.origin.fetch"]);
+    let lines: Vec<&str> = fetch.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "+refs/heads/*:refs/remotes/origin/*",
+            "+refs/wo/*:refs/remotes/origin/wo/*",
+            "+refs/notes/wo:refs/notes/remotes/origin/wo",
+        ],
+        "each refspec once, after a second init too"
+    );
+    assert_eq!(
+        s.git(&["config", "--get-all", "notes.rewriteRef"]).trim(),
+        "refs/notes/wo"
+    );
+    assert_eq!(s.git(&["config", "wo.initialized"]).trim(), "true");
+    // A second run reports nothing set.
+    let (_, out, _) = s.run(&["init"]);
+    assert!(!out.contains("config:"), "{out}");
+}

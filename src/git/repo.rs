@@ -88,6 +88,27 @@ impl Repo {
         canonical(&joined)
     }
 
+    /// Every value of the config key `key` (e.g. a multi-valued `remote.origin.fetch`),
+    /// as the repository's configuration said when it was opened.
+    pub fn config_values(&self, key: &str) -> Vec<String> {
+        self.gix
+            .config_snapshot()
+            .strings(key)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect()
+    }
+
+    /// The names of the configured remotes.
+    pub fn remote_names(&self) -> Vec<String> {
+        self.gix
+            .remote_names()
+            .into_iter()
+            .map(|n| n.to_string())
+            .collect()
+    }
+
     /// `HEAD` of the control checkout as a full sha, if it has one.
     pub fn head_sha(&self) -> Option<String> {
         // `gix` is opened at the common dir, whose HEAD is the control checkout's.

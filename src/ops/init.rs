@@ -38,9 +38,10 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
     crate::inventory::check_jobs_dir(root, &repo.jobs_rel())?;
     let mut config_set = Vec::new();
+    // Current values come from the configuration as read at start (no `git config`
+    // process per key); only missing values are written.
     let mut set = |key: &str, value: &str| -> Result<()> {
-        let current = git(root, &["config", "--get-all", key]).unwrap_or_default();
-        if !current.lines().any(|l| l == value) {
+        if !repo.config_values(key).iter().any(|l| l == value) {
             let multi = key == "notes.rewriteRef" || key.ends_with(".fetch");
             let args: Vec<&str> = if multi {
                 vec!["config", "--add", key, value]
@@ -56,18 +57,19 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     set("notes.rewrite.amend", "true")?;
     set("notes.rewrite.rebase", "true")?;
     set("notes.wo.mergeStrategy", "cat_sort_uniq")?;
-    let remotes = git(root, &["remote"]).unwrap_or_default();
-    let remote = git(root, &["config", "wo.remote"])
-        .ok()
+    let remotes = repo.remote_names();
+    let remote = repo
+        .config_values("wo.remote")
+        .pop()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .or_else(|| {
             remotes
-                .lines()
+                .iter()
                 .any(|r| r == "origin")
                 .then(|| "origin".to_owned())
         });
-    if let Some(r) = remote.filter(|r| remotes.lines().any(|l| l == r)) {
+    if let Some(r) = remote.filter(|r| remotes.iter().any(|l| l == r)) {
         set(
             &format!("remote.{r}.fetch"),
             &format!("+refs/wo/*:refs/remotes/{r}/wo/*"),
