@@ -169,7 +169,7 @@ pub struct AuditArgs {
     /// Also write the JSON report to PATH.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Exit 1 only for these codes: a comma list, `p0` or `all` (default: all).
+    /// Exit 1 only for these codes: a comma list, `p0`, `p1`, `p2` or `all` (default: all but unmirrored).
     #[arg(long, value_name = "CODES")]
     pub fail_on: Option<String>,
 }
@@ -182,7 +182,7 @@ pub struct CheckArgs {
     /// Check the jobs dir as it is in TREE-ISH (a commit or tree).
     #[arg(long, value_name = "TREE-ISH")]
     pub tree: Option<String>,
-    /// Failing codes: a comma list, `p0` or `all` (default: wo.gate.failOn or the gate set).
+    /// Failing codes: a comma list, `p0`, `p1`, `p2` or `all` (default: wo.gate.failOn or the gate set).
     #[arg(long, value_name = "CODES")]
     pub fail_on: Option<String>,
 }

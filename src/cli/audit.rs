@@ -14,9 +14,16 @@ use crate::views::audit::{audit, report};
 pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
     let fail_on: BTreeSet<Code> = match &args.fail_on {
         Some(spec) => parse_fail_on(spec)?,
-        None => Code::ALL.iter().copied().collect(),
+        // A YAML added since init is reported, but it is not a failure by default: the
+        // next state change (or init) mirrors it.
+        None => Code::ALL
+            .iter()
+            .copied()
+            .filter(|c| *c != Code::Unmirrored)
+            .collect(),
     };
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
+    super::note_missing_jobs_dir(ctx);
     let rep = {
         let _t = crate::trace::phase("audit");
         report(&inv, audit(&inv))

@@ -31,7 +31,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
     let result = gate(&inv, audit(&inv), &fail_on);
     if ctx.out.json {
         ctx.out.json(&result)?;
-    } else {
+    } else if !ctx.out.quiet {
         for f in &result.failures {
             crate::cli::output::print_line(&format!(
                 "{} {}: {} (fix: {})",

@@ -58,6 +58,15 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
         if let Some(w) = &f.worktree {
             if f.worktree_removed {
                 out.line(format!("  worktree: {w} removed"));
+                // The shell may stand in the directory that is gone now.
+                let inside =
+                    std::env::current_dir().map_or(true, |d| d.starts_with(w) || !d.exists());
+                if inside {
+                    out.line(format!(
+                        "next: cd {}",
+                        crate::error::shell_quote(&ctx.repo.control_root.to_string_lossy())
+                    ));
+                }
             } else {
                 out.line(format!(
                     "  worktree: {w} kept: {}",

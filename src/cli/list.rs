@@ -12,6 +12,7 @@ use crate::views::list::{Row, rows};
 
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
+    super::note_missing_jobs_dir(ctx);
     let want = args.state.map(|s| match s {
         StateArg::Pending => State::Pending,
         StateArg::Running => State::Running,

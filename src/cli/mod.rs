@@ -24,11 +24,53 @@ use crate::cli::output::Out;
 use crate::git::Repo;
 pub use args::*;
 
+/// A note on stderr when the repository has no jobs dir yet, saying how to start
+/// (views of an empty jobs dir are not an error: exit 0).
+pub fn note_missing_jobs_dir(ctx: &Ctx) {
+    let jobs = ctx.repo.jobs_dir();
+    if ctx.out.quiet || std::fs::symlink_metadata(&jobs).is_ok() {
+        return;
+    }
+    let rel = ctx.repo.jobs_rel();
+    eprintln!(
+        "note: there is no {rel} in {}: no WOs yet. Start with: git wo init (creates {rel}/{{pending,running,done,failed}}), then add WO YAMLs to {rel}/pending/",
+        ctx.repo.control_root.display()
+    );
+}
+
 /// Leave `value` to the process exit instead of freeing it: a view of 10,000 WOs is
 /// tens of thousands of small allocations, which the kernel drops at once when the
 /// process ends, faster than freeing them one by one.
 pub fn keep_until_exit<T>(value: T) {
     std::mem::forget(value);
+}
+
+/// The error for a current directory that cannot be read: most often it was removed
+/// under the shell (a finished WO's worktree). Names it and the nearest directory left.
+fn gone_cwd(e: &std::io::Error) -> anyhow::Error {
+    let pwd = std::env::var_os("PWD").map(std::path::PathBuf::from);
+    let Some(pwd) = pwd else {
+        return crate::error::WoError::usage(format!("the current directory cannot be read: {e}"))
+            .fix("cd to the main checkout of the repository and run the command again")
+            .into();
+    };
+    let left = pwd
+        .ancestors()
+        .skip(1)
+        .find(|a| a.is_dir())
+        .map(Path::to_path_buf);
+    crate::error::WoError::usage(format!(
+        "the current directory {} no longer exists (was it a finished WO's worktree?)",
+        pwd.display()
+    ))
+    .fix(match left {
+        Some(dir) => format!(
+            "cd {} (then into the main checkout) and run the command again",
+            crate::error::shell_quote(&dir.to_string_lossy())
+        ),
+        None => "cd to the main checkout and run the command again".to_owned(),
+    })
+    .into()
 }
 
 /// What every command gets: the repository and the output settings.
@@ -39,7 +81,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: &GlobalArgs) -> Result<Ctx> {
-        let cwd = std::env::current_dir()?;
+        let cwd = std::env::current_dir().map_err(|e| gone_cwd(&e))?;
         Ctx::at(&cwd, global)
     }
 

@@ -17,9 +17,13 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
             .map_err(|e| WoError::usage(format!("--lease: {e}")).fix("--lease 2h"))?,
         None => ctx.repo.config.lease,
     };
+    let (owner, source) = crate::cli::owner::resolve_with_source(&ctx.repo, args.owner.as_deref())?;
+    if source == crate::cli::owner::Source::Login && !ctx.out.quiet {
+        eprintln!("{}", crate::cli::owner::login_note(&owner));
+    }
     let opts = TakeOptions {
         id,
-        owner: crate::cli::owner::resolve(&ctx.repo, args.owner.as_deref()),
+        owner,
         base: args.base.clone(),
         lease,
         steal: args.steal,

@@ -166,8 +166,14 @@ pub fn parse_fail_on(spec: &str) -> Result<BTreeSet<Code>, WoError> {
                 }
                 None => {
                     let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-                    return Err(WoError::usage(format!("--fail-on: unknown code `{other}`"))
-                        .fix(format!("use p0, all, or codes from: {}", known.join(","))));
+                    return Err(WoError::usage(format!(
+                        "--fail-on: unknown code `{}`",
+                        crate::model::wo_id::printable(other)
+                    ))
+                    .fix(format!(
+                        "use p0, p1, p2 (that severity and worse), all, or codes from: {}",
+                        known.join(",")
+                    )));
                 }
             },
         }

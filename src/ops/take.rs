@@ -207,6 +207,25 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
             State::Running => {
                 let lock = r.lock.as_ref();
                 if let Some(l) = lock.filter(|l| !l.expired(inv.now)) {
+                    if l.owner == opts.owner {
+                        let here = view
+                            .worktrees
+                            .iter()
+                            .find(|w| w.exists)
+                            .map(|w| w.path.to_string_lossy().into_owned())
+                            .or_else(|| r.worktree.clone());
+                        return Err(WoError::conflict(format!(
+                            "{id} is yours already: you ({}) hold it (token {}), lease until {}",
+                            l.owner,
+                            r.token,
+                            l.expires_at.to_rfc3339()
+                        ))
+                        .fix(match here {
+                            Some(p) => format!("you hold it: cd {}", crate::error::shell_quote(&p)),
+                            None => format!("you hold it: git wo show {id}"),
+                        })
+                        .into());
+                    }
                     return Err(WoError::conflict(format!(
                         "{id} is held by {} on {} (token {}), lease until {}",
                         l.owner,
@@ -237,10 +256,17 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                     lock.map_or_else(|| "nobody".to_owned(), |l| l.owner.clone()),
                 ));
             }
-            State::Done | State::Failed => {
-                return Err(WoError::usage(format!("{id} is {} already", r.state))
+            State::Done => {
+                return Err(WoError::usage(format!("{id} is done already"))
                     .fix(format!(
-                        "git wo requeue {id} --reason \"…\" (to work on it again)"
+                        "nothing to take: its result is recorded (git wo show {id}); new work on it is a new WO"
+                    ))
+                    .into());
+            }
+            State::Failed => {
+                return Err(WoError::usage(format!("{id} is failed already"))
+                    .fix(format!(
+                        "git wo requeue {id} --reason \"…\" (back to pending, to work on it again)"
                     ))
                     .into());
             }
@@ -287,9 +313,16 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
             .into());
         }
         Some(s) => {
+            let fix = if s == State::Failed {
+                format!("git wo requeue {id} --reason \"…\" (back to pending)")
+            } else {
+                format!(
+                    "nothing to take: {id} is done (git wo show {id}); new work on it is a new WO"
+                )
+            };
             return Err(
                 WoError::usage(format!("{id} is {s}; only pending WOs can be taken"))
-                    .fix(format!("git wo requeue {id} --reason \"…\""))
+                    .fix(fix)
                     .into(),
             );
         }

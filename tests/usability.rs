@@ -1,0 +1,168 @@
+//! Ordinary mistakes get advice that leads somewhere (issue: a tool people and agents
+//! can drive without reading the source).
+
+mod common;
+
+use common::Scenario;
+
+#[test]
+fn an_empty_owner_is_bad_input() {
+    let s = Scenario::build("clean");
+    for empty in ["", "   ", "\t"] {
+        let (code, out, err) = s.run(&["take", "WO-0001", "--owner", empty]);
+        assert_eq!(code, 2, "{empty:?}: {out}{err}");
+        assert!(err.contains("--owner is empty"), "{err}");
+    }
+    assert!(
+        s.path("_ctx/jobs/pending/WO-0001.yaml").exists(),
+        "nothing changed"
+    );
+}
+
+#[test]
+fn without_user_name_take_says_who_it_acts_as() {
+    let s = Scenario::build("clean");
+    s.git(&["config", "--unset", "user.name"]);
+    let mut cmd = s.wo(&["take", "WO-0001"]);
+    cmd.env("USER", "bob").env("LOGNAME", "bob");
+    let (code, out, err) = common::run(cmd);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("as bob"), "{out}");
+    assert!(
+        err.contains("no git user.name is set; acting as bob"),
+        "{err}"
+    );
+    assert!(err.contains("git config --global user.name"), "{err}");
+    // With user.name, no note.
+    let (code, _, err) = s.run(&["take", "WO-0002", "--owner", "carol"]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("user.name"), "{err}");
+}
+
+#[test]
+fn taking_a_closed_wo_gives_the_right_advice() {
+    let s = Scenario::build("clean");
+    let (code, _, err) = s.run(&["take", "WO-0003"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("WO-0003 is done"), "{err}");
+    assert!(!err.contains("requeue"), "a done WO is not requeued: {err}");
+    let (code, _, err) = s.run(&["take", "WO-0004"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("git wo requeue WO-0004"),
+        "a failed WO is: {err}"
+    );
+    // The same with records.
+    assert_eq!(s.run(&["init"]).0, 0);
+    let (_, _, err) = s.run(&["take", "WO-0003"]);
+    assert!(err.contains("done") && !err.contains("requeue"), "{err}");
+    let (_, _, err) = s.run(&["take", "WO-0004"]);
+    assert!(err.contains("git wo requeue WO-0004"), "{err}");
+}
+
+#[test]
+fn taking_a_wo_you_hold_says_where_it_is() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let (code, _, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("yours already"), "{err}");
+    assert!(err.contains("you hold it: cd "), "{err}");
+    assert!(err.contains("WO-0001"), "{err}");
+    // Someone else is told who holds it.
+    let (code, _, err) = s.run(&["take", "WO-0001", "--owner", "mallory"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("held by alice"), "{err}");
+}
+
+#[test]
+fn heartbeat_of_an_unknown_wo_says_it_does_not_exist() {
+    let s = Scenario::build("clean");
+    let (code, _, err) = s.run(&["heartbeat", "WO-9999"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("WO-9999 does not exist"), "{err}");
+}
+
+#[test]
+fn check_quiet_is_quiet() {
+    let s = Scenario::build("split_brain");
+    let (code, out, err) = s.run(&["-q", "check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        (out.as_str(), err.as_str()),
+        ("", ""),
+        "check -q prints nothing"
+    );
+    let (code, out, _) = s.run(&["check"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("split_brain"), "{out}");
+    let clean = Scenario::build("clean");
+    let (code, out, err) = clean.run(&["-q", "check"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+}
+
+#[test]
+fn fail_on_lists_what_it_accepts() {
+    let s = Scenario::build("clean");
+    let (code, _, err) = s.run(&["audit", "--fail-on", "split-brain"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown code `split-brain`"), "{err}");
+    assert!(err.contains("p0, p1, p2"), "{err}");
+    assert!(err.contains("split_brain,"), "{err}");
+}
+
+#[test]
+fn no_jobs_dir_is_explained_not_an_error() {
+    let s = Scenario::build("empty");
+    std::fs::remove_dir_all(s.path("_ctx")).expect("remove _ctx");
+    for args in [&["list"][..], &["audit"][..]] {
+        let (code, _, err) = s.run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(err.contains("there is no _ctx/jobs"), "{args:?}: {err}");
+        assert!(err.contains("git wo init"), "{args:?}: {err}");
+    }
+    let (_, _, err) = s.run(&["-q", "list"]);
+    assert!(err.is_empty(), "-q: {err}");
+}
+
+#[test]
+fn an_unmirrored_yaml_is_reported_but_does_not_fail_audit() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["init"]).0, 0);
+    s.write_wo("pending", "WO-0077", "");
+    let (code, out, _) = s.run(&["audit"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("unmirrored WO-0077"), "still reported: {out}");
+    assert_eq!(s.run(&["audit", "--fail-on", "all"]).0, 1);
+    assert_eq!(s.run(&["audit", "--fail-on", "unmirrored"]).0, 1);
+    assert_eq!(s.run(&["audit", "--fail-on", "p1"]).0, 0);
+}
+
+#[test]
+fn finish_from_inside_says_where_to_go_and_a_gone_directory_is_explained() {
+    let s = Scenario::build("clean");
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let wt = s.worktree("WO-0001");
+    std::fs::write(wt.join("work.txt"), "done\n").expect("write");
+    s.git_at(&wt, &["add", "work.txt"]);
+    s.git_at(&wt, &["commit", "-qm", "work"]);
+    let bin = assert_cmd::cargo::cargo_bin("git-wo");
+    let script = format!(
+        "cd {wt} && {bin} finish WO-0001 --result done; {bin} status; echo \"status exit $?\"",
+        wt = wt.display(),
+        bin = bin.display()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", &script]);
+    common::isolate(&mut cmd, s.tmp.path());
+    let (_, out, err) = common::run(cmd);
+    let root = s.repo.display().to_string();
+    assert!(out.contains(&format!("next: cd {root}")), "{out}{err}");
+    assert!(out.contains("status exit 2"), "{out}{err}");
+    assert!(err.contains("no longer exists"), "{err}");
+    assert!(
+        !err.contains("No such file or directory (os error"),
+        "{err}"
+    );
+}
