@@ -235,14 +235,15 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
     }
     for state in &v.states {
         // Archived copies in the same state folder count as duplicates (never as state).
-        let in_state: Vec<_> = v
-            .files
-            .iter()
-            .chain(v.archived.iter())
-            .copied()
-            .filter(|f| f.folder == state)
-            .collect();
-        if in_state.len() > 1 {
+        let copies = || {
+            v.files
+                .iter()
+                .chain(v.archived.iter())
+                .copied()
+                .filter(move |f| f.folder == state)
+        };
+        if copies().nth(1).is_some() {
+            let in_state: Vec<_> = copies().collect();
             let archived = in_state.iter().filter(|f| f.archived).count();
             out.push(Finding::new(
                 Code::DuplicateYaml,
