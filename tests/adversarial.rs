@@ -867,7 +867,7 @@ fn defect_11_finish_keeps_worktrees_with_hidden_work() {
                 );
             }
         }
-        let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
+        let (code, v) = s.json_in(&wt, &["finish", "--result", "done", "--allow-empty"]);
         c.check(code == 0, format!("{case}: finish exit {code}: {v}"));
         c.check(
             wt.exists() && v["worktree_removed"] == false,

@@ -166,3 +166,66 @@ fn finish_from_inside_says_where_to_go_and_a_gone_directory_is_explained() {
         "{err}"
     );
 }
+
+#[test]
+fn internals_do_not_leak() {
+    let s = Scenario::build("clean");
+    // One commit only: HEAD~1 does not exist, and the message says so in plain words.
+    let (code, _, err) = s.run(&["check", "--tree", "HEAD~1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("`HEAD~1` is not a commit or tree of this repository"),
+        "{err}"
+    );
+    assert!(!err.to_lowercase().contains("gix"), "{err}");
+    // Times to the second; import commits shown as imported.
+    assert_eq!(s.run(&["init"]).0, 0);
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "{err}");
+    let until = out
+        .split("lease until ")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .next()
+        .unwrap_or("");
+    assert!(
+        until.len() == 20 && until.ends_with('Z'),
+        "lease shown to the second: {until:?}"
+    );
+    let (_, show, _) = s.run(&["show", "WO-0001"]);
+    assert!(show.contains(" imported "), "{show}");
+    assert!(!show.contains("1970-01-01"), "{show}");
+    let (_, list, _) = s.run(&["list", "--state", "running"]);
+    assert!(!list.contains('.') || !list.contains("+00:00"), "{list}");
+}
+
+#[test]
+fn finishing_done_with_no_commit_needs_allow_empty() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let base = s.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    let wt = s.worktree("WO-0001");
+    let (code, _, err) = s.run_in(&wt, &["finish", "WO-0001", "--result", "done"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no commit since its base"), "{err}");
+    assert!(err.contains("--allow-empty"), "{err}");
+    assert!(
+        s.path("_ctx/jobs/running/WO-0001.yaml").exists(),
+        "still running"
+    );
+    let (code, _, err) = s.run_in(
+        &wt,
+        &["finish", "WO-0001", "--result", "done", "--allow-empty"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(s.path("_ctx/jobs/done/WO-0001.yaml").exists());
+    // The base commit (main's) carries no result note.
+    let notes = s.git(&["log", "--notes=wo", "--format=%N", "-1", &base]);
+    assert!(!notes.contains("result:"), "{notes}");
+    // A failed result with no commit needs no flag.
+    assert_eq!(s.run(&["take", "WO-0002"]).0, 0);
+    let wt2 = s.worktree("WO-0002");
+    let (code, _, err) = s.run_in(&wt2, &["finish", "WO-0002", "--result", "failed"]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -153,6 +153,9 @@ pub struct FinishArgs {
     /// Finish a WO you do not hold (recorded as an override).
     #[arg(long)]
     pub force: bool,
+    /// Allow `--result done` with no commit on the WO's branch since its base.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,7 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
         skip_reason,
         keep_worktree: args.keep_worktree,
         force: args.force,
+        allow_empty: args.allow_empty,
     };
     let f = finish(&ctx.repo, &opts)?;
     if ctx.out.json {

@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
             "{}: lease of {} renewed until {}",
             r.id,
             r.owner,
-            r.expires_at.to_rfc3339()
+            crate::model::when::shown(r.expires_at)
         ));
         if r.lock_file_recreated {
             ctx.out

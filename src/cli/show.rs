@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
                     l.owner,
                     l.host,
                     l.pid,
-                    l.expires_at.to_rfc3339(),
+                    crate::model::when::shown(l.expires_at),
                     if l.expired(inv.now) { " (expired)" } else { "" }
                 ));
             }
@@ -84,10 +84,15 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     if !view.history.is_empty() {
         out.line("  history:");
         for h in &view.history {
+            // Imports are dated at the epoch (deterministic imports): say what they are.
+            let when = if h.time.starts_with("1970-01-01T00:00:00") {
+                "imported".to_owned()
+            } else {
+                h.time.clone()
+            };
             out.line(format!(
-                "    {} {} {}",
+                "    {} {when:<25} {}",
                 &h.commit[..12.min(h.commit.len())],
-                h.time,
                 h.subject
             ));
         }

@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
             t.id,
             t.owner,
             t.token,
-            t.lease_expires_at.to_rfc3339()
+            crate::model::when::shown(t.lease_expires_at)
         ));
         if let Some(from) = &t.stolen_from {
             out.line(format!("  previous holder: {from} (lease expired)"));

@@ -54,7 +54,11 @@ impl Repo {
         let obj = self
             .gix
             .rev_parse_single(rev)
-            .map_err(|e| WoError::usage(format!("`{rev}` is not a commit or tree: {e}")))?
+            .map_err(|_| {
+                WoError::usage(format!(
+                    "`{rev}` is not a commit or tree of this repository (no such revision)"
+                ))
+            })?
             .object()?;
         let tree = obj
             .peel_to_tree()

@@ -65,7 +65,7 @@ impl Repo {
         let id = self
             .gix
             .rev_parse_single(rev)
-            .map_err(|e| WoError::usage(format!("`{rev}` is not a revision: {e}")))?;
+            .map_err(|_| WoError::usage(format!("`{rev}` is not a revision of this repository")))?;
         Ok(id.object()?.peel_to_commit()?.id)
     }
 

@@ -12,5 +12,6 @@ pub mod order;
 pub mod record;
 pub mod session;
 pub mod state;
+pub mod when;
 pub mod wo_id;
 pub mod yaml_edit;

@@ -30,6 +30,8 @@ pub struct FinishOptions {
     pub skip_reason: Option<String>,
     pub keep_worktree: bool,
     pub force: bool,
+    /// `--result done` with no commit since the base.
+    pub allow_empty: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,7 +103,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         Ok(false) => {
             let holder = r.lock.as_ref().map_or_else(
                 || "nobody".to_owned(),
-                |l| format!("{} until {}", l.owner, l.expires_at.to_rfc3339()),
+                |l| {
+                    format!(
+                        "{} until {}",
+                        l.owner,
+                        crate::model::when::shown(l.expires_at)
+                    )
+                },
             );
             let wt = own_worktree(&inv, id, r)
                 .map(|w| {
@@ -132,6 +140,29 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                 .as_deref()
                 .and_then(|b| repo.branch_tip(b).ok().flatten())
         });
+
+    // A branch with no commit since its base: nothing was done. `done` needs
+    // --allow-empty, and the result marker never goes on the base (someone else's commit).
+    let empty = tip.is_some_and(|t| r.base.as_deref() == Some(t.to_string().as_str()));
+    if empty && opts.verdict == State::Done && !opts.allow_empty && r.phase != Phase::Finishing {
+        let short = r.base.as_deref().map_or("", |b| &b[..b.len().min(12)]);
+        let here = wt
+            .as_ref()
+            .map(|w| {
+                format!(
+                    "commit your work in {}, or: ",
+                    crate::error::shell_quote(&w.path.to_string_lossy())
+                )
+            })
+            .unwrap_or_default();
+        return Err(WoError::usage(format!(
+            "{id}: its branch has no commit since its base {short}: nothing was done to finish as done"
+        ))
+        .fix(format!(
+            "{here}git wo finish {id} --result done --allow-empty (or --result failed)"
+        ))
+        .into());
+    }
 
     let mut steps = Vec::new();
     // (1) Verify, unless resuming a finish whose verdict is already recorded.
@@ -232,7 +263,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         .tip
         .as_ref()
         .map(|t| marker::result(id.as_str(), target, verified_of(verified_word), t));
-    if let (Some(line), Some(t)) = (&result_line, tip) {
+    if let (Some(line), Some(t)) = (&result_line, tip.filter(|_| !empty)) {
         steps.push(Step::Marker {
             target: t,
             line: line.clone(),

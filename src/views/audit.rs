@@ -309,7 +309,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             out.push(Finding::new(
                 Code::StaleLock,
                 Some(id.as_str()),
-                format!("{id}'s lease expired at {}", end.to_rfc3339()),
+                format!("{id}'s lease expired at {}", crate::model::when::shown(end)),
                 format!(
                     "{first}git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"
                 ),

@@ -39,7 +39,7 @@ pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
         v.states.iter().collect()
     };
     let lease = if states.contains(&State::Running) {
-        inv.lease_end(v).map(|t| t.to_rfc3339())
+        inv.lease_end(v).map(crate::model::when::shown)
     } else {
         None
     };

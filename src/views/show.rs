@@ -76,7 +76,7 @@ impl Show<'_> {
             record_commit: self.record.map(|s| s.commit.to_string()),
             lock_file: self.lock_file.map(|l| {
                 serde_json::json!({"path": inv.rel(&l.rel_path), "user": l.user, "pid": l.pid,
-                    "host": l.host, "locked_at": l.locked_at.map(|t| t.to_rfc3339())})
+                    "host": l.host, "locked_at": l.locked_at.map(crate::model::when::shown)})
             }),
             worktrees: self
                 .worktrees

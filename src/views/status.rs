@@ -61,7 +61,7 @@ pub fn status(inv: &Inventory, here: &Here) -> Status {
                 .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
                 .or_else(|| v.lock.and_then(|l| l.user.clone()));
             status.you_hold_it = here.holds;
-            status.lease_expires_at = inv.lease_end(v).map(|t| t.to_rfc3339());
+            status.lease_expires_at = inv.lease_end(v).map(crate::model::when::shown);
             match (status.wo_state, status.you_hold_it) {
                 (Some(State::Running), true) => {
                     next.push("commit your work here".to_owned());
