@@ -68,7 +68,7 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
                 return Err(WoError::conflict(format!(
                     "{id} is held by {} until {}",
                     who.unwrap_or_else(|| "someone".into()),
-                    end.to_rfc3339()
+                    crate::model::when::shown(end)
                 ))
                 .fix(format!(
                     "the holder finishes it: git wo finish {id} --result failed"

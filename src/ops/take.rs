@@ -192,7 +192,7 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
             let lease = r
                 .lock
                 .as_ref()
-                .map(|l| format!("{} until {}", l.owner, l.expires_at.to_rfc3339()))
+                .map(|l| format!("{} until {}", l.owner, crate::model::when::shown(l.expires_at)))
                 .unwrap_or_default();
             return Err(WoError::conflict(format!(
                 "{id}: a {} is in progress ({lease})",
@@ -218,7 +218,7 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                             "{id} is yours already: you ({}) hold it (token {}), lease until {}",
                             l.owner,
                             r.token,
-                            l.expires_at.to_rfc3339()
+                            crate::model::when::shown(l.expires_at)
                         ))
                         .fix(match here {
                             Some(p) => format!("you hold it: cd {}", crate::error::shell_quote(&p)),
@@ -231,7 +231,7 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                         l.owner,
                         l.host,
                         r.token,
-                        l.expires_at.to_rfc3339()
+                        crate::model::when::shown(l.expires_at)
                     ))
                     .fix(format!("git wo show {id} (take another WO, or wait for the lease to expire and use --steal)"))
                     .into());
@@ -239,7 +239,7 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                 if !opts.steal {
                     return Err(WoError::usage(format!(
                         "{id} is running but its lease expired{}",
-                        lock.map(|l| format!(" ({} at {})", l.owner, l.expires_at.to_rfc3339()))
+                        lock.map(|l| format!(" ({} at {})", l.owner, crate::model::when::shown(l.expires_at)))
                             .unwrap_or_default()
                     ))
                     .fix(format!("git wo take {id} --steal"))
@@ -575,7 +575,7 @@ fn resume(
             lock.pid,
             lock.host,
             lock.owner,
-            lock.expires_at.to_rfc3339()
+            crate::model::when::shown(lock.expires_at)
         ))
         .fix(format!("wait for it to finish: git wo show {id}"))
         .into());
