@@ -229,3 +229,39 @@ fn finishing_done_with_no_commit_needs_allow_empty() {
     let (code, _, err) = s.run_in(&wt2, &["finish", "WO-0002", "--result", "failed"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn list_filters_by_holder_and_has_a_porcelain_format() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    assert_eq!(s.run(&["take", "WO-0002", "--owner", "bob"]).0, 0);
+    let (code, mine, _) = s.run(&["list", "--mine"]);
+    assert_eq!(code, 0);
+    assert!(
+        mine.contains("WO-0001") && !mine.contains("WO-0002"),
+        "{mine}"
+    );
+    let (_, bobs, _) = s.run(&["list", "--owner", "bob"]);
+    assert!(
+        bobs.contains("WO-0002") && !bobs.contains("WO-0001"),
+        "{bobs}"
+    );
+    let (code, _, err) = s.run(&["list", "--owner", "bob", "--mine"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, p, _) = s.run(&["list", "--porcelain", "--state", "running"]);
+    assert_eq!(code, 0);
+    let lines: Vec<Vec<&str>> = p.lines().map(|l| l.split('\t').collect()).collect();
+    assert!(lines.iter().all(|f| f.len() == 6), "{p}");
+    let one = lines
+        .iter()
+        .find(|f| f[0] == "WO-0001")
+        .expect("WO-0001 listed");
+    assert_eq!(one[1], "running");
+    assert_eq!(one[2], "alice");
+    assert!(one[3].ends_with('Z') && one[3].len() == 20, "{p}");
+    let pending = s.run(&["list", "--porcelain", "--state", "pending"]).1;
+    assert!(
+        pending.lines().all(|l| l.split('\t').nth(2) == Some("-")),
+        "{pending}"
+    );
+}

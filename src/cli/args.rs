@@ -90,6 +90,15 @@ pub struct ListArgs {
     /// Only WOs with a file in this state folder.
     #[arg(long, value_enum)]
     pub state: Option<StateArg>,
+    /// Only WOs held by NAME.
+    #[arg(long, value_name = "NAME", conflicts_with = "mine")]
+    pub owner: Option<String>,
+    /// Only WOs held by you (user.name, or the login name).
+    #[arg(long)]
+    pub mine: bool,
+    /// Stable tab-separated lines for scripts: id, states, holder, lease, phase, title.
+    #[arg(long)]
+    pub porcelain: bool,
 }
 
 #[derive(Debug, Args)]

@@ -19,12 +19,40 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         StateArg::Done => State::Done,
         StateArg::Failed => State::Failed,
     });
-    let rows: Vec<Row> = rows(&inv, want);
+    let holder = if args.mine {
+        Some(crate::cli::owner::resolve(&ctx.repo, None))
+    } else {
+        args.owner.clone()
+    };
+    let rows: Vec<Row> = rows(&inv, want)
+        .into_iter()
+        .filter(|r| holder.is_none() || r.holder == holder)
+        .collect();
     if ctx.out.json {
         return ctx
             .out
             .json(&json!({"schema": "git-wo.list.v1", "wos": rows}))
             .map(|_| Exit::Ok);
+    }
+    if args.porcelain {
+        for r in &rows {
+            let field = |v: Option<&str>| -> String {
+                v.filter(|s| !s.is_empty())
+                    .map(|s| s.replace(['\t', '\n', '\r'], " "))
+                    .unwrap_or_else(|| "-".to_owned())
+            };
+            let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
+            crate::cli::output::print_line(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                r.id,
+                field(Some(&states.join("+"))),
+                field(r.holder.as_deref()),
+                field(r.lease_expires_at.as_deref()),
+                field(r.phase),
+                field(Some(&r.title)),
+            ));
+        }
+        return Ok(Exit::Ok);
     }
     for r in &rows {
         let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();

@@ -192,7 +192,13 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
             let lease = r
                 .lock
                 .as_ref()
-                .map(|l| format!("{} until {}", l.owner, crate::model::when::shown(l.expires_at)))
+                .map(|l| {
+                    format!(
+                        "{} until {}",
+                        l.owner,
+                        crate::model::when::shown(l.expires_at)
+                    )
+                })
                 .unwrap_or_default();
             return Err(WoError::conflict(format!(
                 "{id}: a {} is in progress ({lease})",
@@ -239,8 +245,12 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                 if !opts.steal {
                     return Err(WoError::usage(format!(
                         "{id} is running but its lease expired{}",
-                        lock.map(|l| format!(" ({} at {})", l.owner, crate::model::when::shown(l.expires_at)))
-                            .unwrap_or_default()
+                        lock.map(|l| format!(
+                            " ({} at {})",
+                            l.owner,
+                            crate::model::when::shown(l.expires_at)
+                        ))
+                        .unwrap_or_default()
                     ))
                     .fix(format!("git wo take {id} --steal"))
                     .into());
