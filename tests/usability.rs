@@ -265,3 +265,20 @@ fn list_filters_by_holder_and_has_a_porcelain_format() {
         "{pending}"
     );
 }
+
+#[test]
+fn a_near_miss_id_gets_a_did_you_mean() {
+    let s = Scenario::build("clean");
+    let (code, _, err) = s.run(&["show", "WO-0110"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean WO-0010?"), "{err}");
+    let (code, _, err) = s.run(&["take", "WO-0021"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("did you mean WO-0001?") || err.contains("did you mean WO-0002?"),
+        "{err}"
+    );
+    // Nothing near: no guess.
+    let (_, _, err) = s.run(&["show", "WO-9999"]);
+    assert!(!err.contains("did you mean"), "{err}");
+}

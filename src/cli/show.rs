@@ -17,11 +17,15 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     let history = records::history(&ctx.repo, id.as_str(), 50)?;
     let markers = markers::lines_of(&ctx.repo, id.as_str())?;
     let Some(view) = show(&inv, &id, history, markers) else {
+        let fix = match crate::views::near::nearest(&inv, id.as_str()) {
+            Some(near) => format!("did you mean {near}? git wo show {near} (or git wo list)"),
+            None => "git wo list".to_owned(),
+        };
         return Err(WoError::usage(format!(
             "{id}: no YAML in {}, no record, no worktree",
             inv.jobs_rel
         ))
-        .fix("git wo list")
+        .fix(fix)
         .into());
     };
     if ctx.out.json {

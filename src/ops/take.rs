@@ -306,8 +306,12 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                 .fix(format!("git wo lint {id}"))
                 .into());
             }
+            let fix = match crate::views::near::nearest(inv, id.as_str()) {
+                Some(near) => format!("did you mean {near}? git wo take {near} (or git wo list)"),
+                None => "git wo list".to_owned(),
+            };
             return Err(WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel))
-                .fix("git wo list")
+                .fix(fix)
                 .into());
         }
         Some(State::Pending) => {}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod lint;
 pub mod list;
+pub mod near;
 pub mod precedence;
 pub mod show;
 pub mod status;
