@@ -282,3 +282,31 @@ fn a_near_miss_id_gets_a_did_you_mean() {
     let (_, _, err) = s.run(&["show", "WO-9999"]);
     assert!(!err.contains("did you mean"), "{err}");
 }
+
+#[test]
+fn every_subcommand_help_groups_global_options_and_ends_with_examples() {
+    use clap::CommandFactory;
+    let cli = git_wo::cli::Cli::command();
+    let names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    assert!(names.len() >= 12, "{names:?}");
+    let s = Scenario::build("empty");
+    for name in names {
+        let (code, out, err) = s.run(&[&name, "--help"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(out.contains("\nGlobal options:\n"), "{name}: {out}");
+        let examples = out.split("\nExamples:\n").nth(1).unwrap_or("");
+        let lines: Vec<&str> = examples
+            .lines()
+            .filter(|l| l.trim_start().starts_with("git wo "))
+            .collect();
+        assert!(!lines.is_empty(), "{name}: no examples: {out}");
+        assert!(
+            lines.iter().all(|l| l.contains(&format!("git wo {name}"))
+                || l.contains(&format!("git wo --json {name}"))),
+            "{name}: examples of another command: {lines:?}"
+        );
+    }
+}

@@ -24,41 +24,77 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Print one JSON document on stdout instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Use DIR as the control checkout instead of discovering it (config wo.root).
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub root: Option<PathBuf>,
     /// Print nothing but errors.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write config and import every YAML WO into a record.
+    #[command(after_help = "Examples:\n  git wo init
+  git wo --json init")]
     Init(InitArgs),
     /// List every WO with its state, holder and worktree.
+    #[command(after_help = "Examples:\n  git wo list --state running
+  git wo list --mine
+  git wo list --porcelain | cut -f1,3")]
     List(ListArgs),
     /// Show one WO: files, record, lock, lease, history and markers.
+    #[command(after_help = "Examples:\n  git wo show WO-0042
+  git wo --json show WO-0042")]
     Show(ShowArgs),
     /// Say what this worktree is and what to do next.
+    #[command(after_help = "Examples:\n  git wo status
+  git wo --json status")]
     Status(StatusArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
+    #[command(after_help = "Examples:\n  git wo take WO-0042
+  git wo take WO-0042 --base release-1.2
+  git wo take WO-0042 --steal          (its lease expired)")]
     Take(TakeArgs),
     /// Renew the lease of a WO you hold.
+    #[command(
+        after_help = "Examples:\n  git wo heartbeat                     (in the WO's worktree)
+  git wo heartbeat WO-0042 --lease 4h"
+    )]
     Heartbeat(HeartbeatArgs),
     /// Verify and close a WO you hold; remove its worktree when safe.
+    #[command(
+        after_help = "Examples:\n  git wo finish --result done          (in the WO's worktree)
+  git wo finish WO-0042 --result failed
+  git wo finish --result done --skip-verification --reason \"CI is down\""
+    )]
     Finish(FinishArgs),
     /// Put a failed (or stale running) WO back to pending, keeping its branch.
+    #[command(after_help = "Examples:\n  git wo requeue WO-0042 --reason \"lease expired\"")]
     Requeue(RequeueArgs),
     /// Report every integrity finding.
+    #[command(after_help = "Examples:\n  git wo audit
+  git wo audit --fail-on split_brain,running_without_lock,ghost_worktree,zombie_worktree
+  git wo audit --out data/wo_audit.json")]
     Audit(AuditArgs),
     /// The fast integrity gate the pre-commit hook runs.
+    #[command(after_help = "Examples:\n  git wo check
+  git wo check --staged                (what is about to be committed)
+  git wo check --tree HEAD~1")]
     Check(CheckArgs),
     /// Check WO YAML against the schema and its semantics.
+    #[command(after_help = "Examples:\n  git wo lint
+  git wo lint WO-0042")]
     Lint(LintArgs),
     /// Freeze a baseline of the repository state into a directory.
+    #[command(after_help = "Examples:\n  git wo snapshot --dir data/wo_forensics_baseline")]
     Snapshot(SnapshotArgs),
 }
 
