@@ -310,3 +310,31 @@ fn every_subcommand_help_groups_global_options_and_ends_with_examples() {
         );
     }
 }
+
+#[test]
+fn path_prints_the_worktree_of_a_wo() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let wt = s.worktree("WO-0001");
+    let (code, out, err) = s.run(&["path", "WO-0001"]);
+    assert_eq!(code, 0, "{err}");
+    let printed = std::path::PathBuf::from(out.trim_end());
+    assert_eq!(
+        std::fs::canonicalize(&printed).ok(),
+        std::fs::canonicalize(&wt).ok(),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1);
+    // From inside (a subdirectory too), no id needed.
+    std::fs::create_dir_all(wt.join("src/deep")).expect("mkdir");
+    let (code, inside, _) = s.run_in(&wt.join("src/deep"), &["path"]);
+    assert_eq!(code, 0);
+    assert_eq!(inside, out);
+    let (code, _, err) = s.run(&["path", "WO-0002"]);
+    assert_eq!(code, 1, "a pending WO has no worktree: {err}");
+    assert!(err.contains("has no worktree"), "{err}");
+    let (code, _, err) = s.run(&["path", "WO-9999"]);
+    assert_eq!(code, 2, "{err}");
+    let (_, v) = s.json(&["path", "WO-0001"]);
+    assert_eq!(v["schema"], "git-wo.path.v1");
+}

@@ -58,6 +58,11 @@ pub enum Command {
     #[command(after_help = "Examples:\n  git wo status
   git wo --json status")]
     Status(StatusArgs),
+    /// Print the path of a WO's worktree.
+    #[command(
+        after_help = "Examples:\n  cd \"$(git wo path WO-0042)\"\n  git wo path                  (the WO of this worktree)"
+    )]
+    Path(PathArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
     #[command(after_help = "Examples:\n  git wo take WO-0042
   git wo take WO-0042 --base release-1.2
@@ -106,6 +111,7 @@ impl Command {
             Command::List(_) => "list",
             Command::Show(_) => "show",
             Command::Status(_) => "status",
+            Command::Path(_) => "path",
             Command::Take(_) => "take",
             Command::Heartbeat(_) => "heartbeat",
             Command::Finish(_) => "finish",
@@ -139,6 +145,12 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
+
+#[derive(Debug, Args)]
+pub struct PathArgs {
+    /// The WO id (default: the WO of the worktree you are in).
+    pub id: Option<String>,
+}
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod list;
 pub mod output;
 pub mod owner;
+pub mod path;
 pub mod requeue;
 pub mod show;
 pub mod snapshot;
