@@ -338,3 +338,35 @@ fn path_prints_the_worktree_of_a_wo() {
     let (_, v) = s.json(&["path", "WO-0001"]);
     assert_eq!(v["schema"], "git-wo.path.v1");
 }
+
+#[test]
+fn sibling_repositories_get_their_own_worktree_folders() {
+    let s = Scenario::build("clean");
+    s.git(&["config", "--unset", "wo.worktreeDir"]);
+    let parent = s.repo.parent().expect("parent").to_path_buf();
+    let other = parent.join("other");
+    s.git(&[
+        "clone",
+        "-q",
+        s.repo.to_str().expect("utf-8"),
+        other.to_str().expect("utf-8"),
+    ]);
+    s.git_at(&other, &["config", "user.name", "bob"]);
+    s.git_at(&other, &["config", "user.email", "bob@example.com"]);
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out2, err) = s.run_in(&other, &["take", "WO-0001"]);
+    assert_eq!(code, 0, "the sibling takes its own WO-0001: {out2}{err}");
+    let mine = parent.join("repo.worktrees/WO-0001");
+    let theirs = parent.join("other.worktrees/WO-0001");
+    assert!(mine.join(".git").exists(), "{out}");
+    assert!(theirs.join(".git").exists(), "{out2}");
+    let (_, p1, _) = s.run(&["path", "WO-0001"]);
+    let (_, p2, _) = s.run_in(&other, &["path", "WO-0001"]);
+    assert_ne!(p1, p2);
+    // wo.worktreeDir still overrides.
+    s.git_at(&other, &["config", "wo.worktreeDir", "../shared-wt"]);
+    let (code, out3, err) = s.run_in(&other, &["take", "WO-0002"]);
+    assert_eq!(code, 0, "{out3}{err}");
+    assert!(parent.join("shared-wt/WO-0002/.git").exists(), "{out3}");
+}

@@ -72,9 +72,25 @@ impl Repo {
         self.common_dir.join("wo")
     }
 
-    /// The folder WO worktrees are created in (default `<main>/../.worktrees`).
+    /// The folder WO worktrees are created in, relative to the control checkout:
+    /// `wo.worktreeDir`, else `../<repo>.worktrees` (per repository, so that sibling
+    /// checkouts taking the same id never share a path).
+    pub fn worktree_dir(&self) -> String {
+        match &self.config.worktree_dir {
+            Some(d) => d.trim_end_matches('/').to_owned(),
+            None => {
+                let name = self
+                    .control_root
+                    .file_name()
+                    .map_or_else(|| "repo".into(), |n| n.to_string_lossy().into_owned());
+                format!("../{name}.worktrees")
+            }
+        }
+    }
+
+    /// The folder WO worktrees are created in, as a path.
     pub fn worktree_root(&self) -> PathBuf {
-        self.control_root.join(&self.config.worktree_dir)
+        self.control_root.join(self.worktree_dir())
     }
 
     /// Resolve a path as WO YAMLs record it (relative to the control checkout).

@@ -11,8 +11,9 @@ pub struct Config {
     pub root: Option<String>,
     /// `wo.jobsDir`, default `_ctx/jobs`.
     pub jobs_dir: String,
-    /// `wo.worktreeDir`, default `../.worktrees` (relative to the control checkout).
-    pub worktree_dir: String,
+    /// `wo.worktreeDir` (relative to the control checkout), if set; the default is per
+    /// repository, `../<repo>.worktrees` (see `Repo::worktree_dir`).
+    pub worktree_dir: Option<String>,
     /// `wo.branchPrefix`, default `feat/wo-`.
     pub branch_prefix: String,
     /// `wo.lease`, default 2 h.
@@ -55,7 +56,7 @@ impl Config {
         Ok(Config {
             root: s("wo.root"),
             jobs_dir: s("wo.jobsDir").unwrap_or_else(|| "_ctx/jobs".into()),
-            worktree_dir: s("wo.worktreeDir").unwrap_or_else(|| "../.worktrees".into()),
+            worktree_dir: s("wo.worktreeDir"),
             branch_prefix: s("wo.branchPrefix").unwrap_or_else(|| "feat/wo-".into()),
             lease,
             session_log: s("wo.sessionLog"),
@@ -121,7 +122,7 @@ mod tests {
         let mut c = Config {
             root: None,
             jobs_dir: "_ctx/jobs".into(),
-            worktree_dir: "../.worktrees".into(),
+            worktree_dir: None,
             branch_prefix: "feat/wo-".into(),
             lease: Duration::hours(2),
             session_log: None,

@@ -98,7 +98,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         (None, Some(tip)) => tip,
         (None, None) => repo.resolve_commit(&repo.default_branch()?)?,
     };
-    let worktree_rel = format!("{}/{id}", repo.config.worktree_dir.trim_end_matches('/'));
+    let worktree_rel = format!("{}/{id}", repo.worktree_dir());
     let token = prev.as_ref().map_or(0, |s| s.record.token) + 1;
     let lease = Lease {
         owner: opts.owner.clone(),
@@ -620,7 +620,7 @@ fn resume(
     let worktree_rel = record
         .worktree
         .clone()
-        .unwrap_or_else(|| format!("{}/{id}", repo.config.worktree_dir));
+        .unwrap_or_else(|| format!("{}/{id}", repo.worktree_dir()));
     let shape = Shape {
         repo,
         id,

@@ -44,6 +44,9 @@ impl Scenario {
         let s = Scenario { tmp, repo };
         s.git(&["config", "user.name", "alice"]);
         s.git(&["config", "user.email", "alice@example.com"]);
+        // The fixtures' worktrees live in `<DIR>/.worktrees`; takes in tests go there too.
+        // (The per-repository default is tested on its own.)
+        s.git(&["config", "wo.worktreeDir", "../.worktrees"]);
         s
     }
 
