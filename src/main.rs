@@ -46,6 +46,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::List(a) => commands::list::run(&ctx, a),
         Command::Show(a) => commands::show::run(&ctx, a),
         Command::Path(a) => commands::path::run(&ctx, a),
+        Command::Config(a) => commands::config::run(&ctx, a),
         Command::Status(_) => commands::status::run(&ctx),
         Command::Snapshot(a) => commands::snapshot::run(&ctx, a),
         Command::Init(_) => commands::init::run(&ctx),

@@ -370,3 +370,40 @@ fn sibling_repositories_get_their_own_worktree_folders() {
     assert_eq!(code, 0, "{out3}{err}");
     assert!(parent.join("shared-wt/WO-0002/.git").exists(), "{out3}");
 }
+
+#[test]
+fn config_lists_values_sources_and_defaults() {
+    let s = Scenario::build("clean");
+    s.git(&["config", "wo.lease", "90m"]);
+    let (code, out, err) = s.run(&["config"]);
+    assert_eq!(code, 0, "{err}");
+    let row = |key: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        row("wo.lease").contains("90m") && row("wo.lease").contains("local"),
+        "{out}"
+    );
+    assert!(
+        row("wo.jobsDir").contains("_ctx/jobs") && row("wo.jobsDir").contains("(default)"),
+        "{out}"
+    );
+    assert!(row("user.name").contains("alice"), "{out}");
+    let (_, v) = s.json(&["config"]);
+    assert_eq!(v["schema"], "git-wo.config.v1");
+    let lease = v["settings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["key"] == "wo.lease"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(lease["default"], "2h");
+    assert_eq!(lease["value"], "90m");
+    // A bad value is bad input, named.
+    s.git(&["config", "wo.lease", "soon"]);
+    let (code, _, err) = s.run(&["config"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("wo.lease"), "{err}");
+}

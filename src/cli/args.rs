@@ -63,6 +63,9 @@ pub enum Command {
         after_help = "Examples:\n  cd \"$(git wo path WO-0042)\"\n  git wo path                  (the WO of this worktree)"
     )]
     Path(PathArgs),
+    /// List the settings git-wo reads, their values and where they come from.
+    #[command(after_help = "Examples:\n  git wo config\n  git wo --json config")]
+    Config(ConfigArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
     #[command(after_help = "Examples:\n  git wo take WO-0042
   git wo take WO-0042 --base release-1.2
@@ -112,6 +115,7 @@ impl Command {
             Command::Show(_) => "show",
             Command::Status(_) => "status",
             Command::Path(_) => "path",
+            Command::Config(_) => "config",
             Command::Take(_) => "take",
             Command::Heartbeat(_) => "heartbeat",
             Command::Finish(_) => "finish",
@@ -145,6 +149,9 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {}
 
 #[derive(Debug, Args)]
 pub struct PathArgs {

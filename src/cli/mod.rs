@@ -3,6 +3,7 @@
 pub mod args;
 pub mod audit;
 pub mod check;
+pub mod config;
 pub mod finish;
 pub mod heartbeat;
 pub mod init;

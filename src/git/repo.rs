@@ -116,6 +116,39 @@ impl Repo {
             .collect()
     }
 
+    /// Where each `section.key` set in git's configuration comes from, for keys whose
+    /// name starts with one of `prefixes`: (key in lower case, value, origin), as
+    /// `git config --show-origin --show-scope --get-regexp` reports them.
+    pub fn config_origins(&self, prefixes: &[&str]) -> Result<Vec<(String, String, String)>> {
+        let pattern = format!("^({})\\.", prefixes.join("|"));
+        let out = super::command::git_output(
+            &self.control_root,
+            &[
+                "config",
+                "--show-origin",
+                "--show-scope",
+                "--get-regexp",
+                &pattern,
+            ],
+        )?;
+        let mut found = Vec::new();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let mut parts = line.splitn(3, '\t');
+            let (Some(scope), Some(origin), Some(rest)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let (key, value) = rest.split_once(' ').unwrap_or((rest, ""));
+            found.push((
+                key.to_owned(),
+                value.to_owned(),
+                format!("{scope} {origin}"),
+            ));
+        }
+        Ok(found)
+    }
+
     /// The names of the configured remotes.
     pub fn remote_names(&self) -> Vec<String> {
         self.gix
