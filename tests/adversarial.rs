@@ -868,7 +868,10 @@ fn defect_11_finish_keeps_worktrees_with_hidden_work() {
             }
         }
         let (code, v) = s.json_in(&wt, &["finish", "--result", "done", "--allow-empty"]);
-        c.check(code == 0, format!("{case}: finish exit {code}: {v}"));
+        c.check(
+            code == 1,
+            format!("{case}: finish exit {code} (1: work left): {v}"),
+        );
         c.check(
             wt.exists() && v["worktree_removed"] == false,
             format!("{case}: the worktree was removed with its hidden work: {v}"),

@@ -341,11 +341,15 @@ fn finish_keeps_a_dirty_worktree_and_says_why() {
     commit_in(&s, &wt, "hello.txt");
     std::fs::write(wt.join("notes.txt"), "uncommitted thoughts").unwrap();
     let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
-    assert_eq!(code, 0, "{v}");
+    assert_eq!(code, 1, "closed, but work is left: {v}");
     assert_eq!(v["worktree_removed"], false);
     assert!(
         v["worktree_kept_because"].to_string().contains("untracked"),
         "{v}"
+    );
+    assert!(
+        v["worktree_kept_because"].to_string().contains("notes.txt"),
+        "the file is named: {v}"
     );
     assert_eq!(
         std::fs::read_to_string(wt.join("notes.txt")).unwrap(),
@@ -611,7 +615,7 @@ fn ignored_build_output_goes_with_the_worktree_but_other_ignored_files_keep_it()
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "secret or binary").unwrap();
         let (code, v) = s.json_in(&wt, &["finish", "--result", "done", "--allow-empty"]);
-        assert_eq!(code, 0, "{v}");
+        assert_eq!(code, if removed { 0 } else { 1 }, "{v}");
         assert_eq!(v["worktree_removed"], removed, "{file}: {v}");
         if !removed {
             assert!(

@@ -407,3 +407,32 @@ fn config_lists_values_sources_and_defaults() {
     assert_eq!(code, 2);
     assert!(err.contains("wo.lease"), "{err}");
 }
+
+#[test]
+fn finish_that_keeps_the_worktree_names_the_work_and_exits_1() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let wt = s.worktree("WO-0001");
+    std::fs::write(wt.join("done.txt"), "x\n").expect("write");
+    s.git_at(&wt, &["add", "done.txt"]);
+    s.git_at(&wt, &["commit", "-qm", "work"]);
+    std::fs::write(wt.join("draft.md"), "not committed\n").expect("write");
+    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 1, "work left: {out}{err}");
+    assert!(out.contains("draft.md"), "{out}");
+    assert!(
+        out.contains("work left:") && out.contains("git worktree remove -- "),
+        "{out}"
+    );
+    assert!(
+        s.path("_ctx/jobs/done/WO-0001.yaml").exists(),
+        "the WO is closed all the same"
+    );
+    assert!(wt.join("draft.md").exists(), "nothing lost");
+    // Asked to keep it: not "work left".
+    assert_eq!(s.run(&["take", "WO-0002"]).0, 0);
+    let wt2 = s.worktree("WO-0002");
+    let (code, out, _) = s.run_in(&wt2, &["finish", "--result", "failed", "--keep-worktree"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("work left"), "{out}");
+}

@@ -73,12 +73,29 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
                     "  worktree: {w} kept: {}",
                     f.worktree_kept_because.join("; ")
                 ));
+                if work_left(&f) {
+                    out.line(format!(
+                        "work left: commit (or move away) what is listed, then remove the worktree: git worktree remove -- {} (git refuses while anything is left)",
+                        crate::error::shell_quote(w)
+                    ));
+                }
             }
         }
     }
-    Ok(if f.verdict == f.requested {
+    // Exit 1 when the verdict is not the one asked for, or when work is left behind.
+    Ok(if f.verdict == f.requested && !work_left(&f) {
         Exit::Ok
     } else {
         Exit::Findings
     })
+}
+
+/// The worktree was kept because it holds work (not because --keep-worktree asked).
+fn work_left(f: &crate::ops::finish::FinishOutcome) -> bool {
+    f.worktree.is_some()
+        && !f.worktree_removed
+        && !f
+            .worktree_kept_because
+            .iter()
+            .any(|r| r == "--keep-worktree")
 }

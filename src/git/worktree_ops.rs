@@ -194,21 +194,38 @@ impl Repo {
         match status_entries(&wt.path, &args) {
             Ok(entries) => {
                 deleted_only = !entries.is_empty() && entries.iter().all(StatusEntry::is_deletion);
-                let (mut changed, mut untracked, mut ignored) = (0, 0, Vec::new());
+                let (mut changed, mut untracked, mut ignored) =
+                    (Vec::new(), Vec::new(), Vec::new());
                 let mut disposable_dirs = Vec::new();
                 for StatusEntry { code, path } in entries {
                     match &code {
-                        b"??" => untracked += 1,
+                        b"??" => untracked.push(path),
                         b"!!" if !disposable(&path) => ignored.push(path),
                         b"!!" => disposable_dirs.push(path),
-                        _ => changed += 1,
+                        _ => changed.push(path),
                     }
                 }
-                if changed > 0 {
-                    why.push(format!("{changed} modified or staged file(s)"));
+                // The files are named (a few), so that the user knows what to commit.
+                let named = |files: &[String]| -> String {
+                    let mut shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
+                    if files.len() > 5 {
+                        shown.push("…");
+                    }
+                    shown.join(", ")
+                };
+                if !changed.is_empty() {
+                    why.push(format!(
+                        "{} modified or staged file(s): {}",
+                        changed.len(),
+                        named(&changed)
+                    ));
                 }
-                if untracked > 0 {
-                    why.push(format!("{untracked} untracked file(s)"));
+                if !untracked.is_empty() {
+                    why.push(format!(
+                        "{} untracked file(s): {}",
+                        untracked.len(),
+                        named(&untracked)
+                    ));
                 }
                 if !ignored.is_empty() {
                     why.push(format!(
