@@ -436,3 +436,46 @@ fn finish_that_keeps_the_worktree_names_the_work_and_exits_1() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("work left"), "{out}");
 }
+
+#[test]
+fn a_take_mirrors_wos_added_since_init() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["init"]).0, 0);
+    s.write_wo("pending", "WO-0077", "");
+    s.write_wo("pending", "WO-0078", "");
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("also mirrored 2 WO(s) added since init: WO-0077, WO-0078"),
+        "{out}"
+    );
+    for id in ["WO-0077", "WO-0078"] {
+        assert!(
+            s.git(&[
+                "rev-parse",
+                "--verify",
+                "-q",
+                &format!("refs/wo/orders/{id}")
+            ])
+            .len()
+                > 10,
+            "{id} has a record"
+        );
+    }
+    let (_, report) = s.json(&["audit"]);
+    assert!(
+        !common::codes(&report)
+            .iter()
+            .any(|(c, _)| c == "unmirrored"),
+        "{report}"
+    );
+    // Before init nothing is mirrored behind the user's back.
+    let fresh = Scenario::build("clean");
+    let (_, out, _) = fresh.run(&["take", "WO-0001"]);
+    assert!(!out.contains("mirrored"), "{out}");
+    assert!(
+        fresh
+            .git(&["for-each-ref", "refs/wo/orders/WO-0002"])
+            .is_empty()
+    );
+}

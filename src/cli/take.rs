@@ -62,6 +62,13 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
             if t.worktree_created { "new" } else { "reused" }
         ));
         out.line(format!("  yaml:     {}", t.yaml.display()));
+        if !t.mirrored.is_empty() {
+            out.line(format!(
+                "  also mirrored {} WO(s) added since init: {}",
+                t.mirrored.len(),
+                t.mirrored.join(", ")
+            ));
+        }
         out.line(format!(
             "next: cd {} && work, commit, then git wo finish {} --result done",
             t.worktree.display(),

@@ -120,22 +120,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
             refused.push(id.to_string());
             continue;
         }
-        let file = view.files[0];
-        let record = import_record(&inv, &view, file.folder, id.as_str());
-        plans.push(Plan {
-            id: id.clone(),
-            op: "init",
-            steps: vec![Step::Record(Box::new(RecordWrite {
-                record,
-                yaml: OrderYaml::Bytes(file.bytes.clone()),
-                action: "import",
-                owner: "git-wo".into(),
-                lines: Vec::new(),
-                parent: Parent::Previous,
-                fixed_time: true,
-            }))],
-            recovery: Recovery::RollForward,
-        });
+        plans.push(import_plan(&inv, &id, &view, "init"));
     }
     let results = journal::apply_imports(repo, &inv.jobs_rel, &plans);
     let mut lost = Vec::new();
@@ -160,6 +145,63 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
         already_mirrored: already,
         refused_split_brain: refused,
     })
+}
+
+/// The plan that imports a WO (one live YAML, no record) into a record.
+fn import_plan(
+    inv: &Inventory,
+    id: &crate::model::wo_id::WoId,
+    view: &WoView<'_>,
+    op: &'static str,
+) -> Plan {
+    let file = view.files[0];
+    let record = import_record(inv, view, file.folder, id.as_str());
+    Plan {
+        id: id.clone(),
+        op,
+        steps: vec![Step::Record(Box::new(RecordWrite {
+            record,
+            yaml: OrderYaml::Bytes(file.bytes.clone()),
+            action: "import",
+            owner: "git-wo".into(),
+            lines: Vec::new(),
+            parent: Parent::Previous,
+            fixed_time: true,
+        }))],
+        recovery: Recovery::RollForward,
+    }
+}
+
+/// In an initialised repository, import the WOs added since (a live YAML in one
+/// folder, no record), except `skip` (the WO the command is acting on): the state
+/// changes that follow init keep the mirror whole without a rerun of init. Best effort:
+/// returns the ids imported; a failure is reported by the caller, never fatal.
+pub fn mirror_new(
+    repo: &Repo,
+    inv: &Inventory,
+    skip: &crate::model::wo_id::WoId,
+) -> Result<Vec<String>> {
+    if !repo.config.initialized {
+        return Ok(Vec::new());
+    }
+    let plans: Vec<Plan> = inv
+        .wos()
+        .iter()
+        .filter(|(id, v)| {
+            *id != skip && v.record.is_none() && !v.files.is_empty() && !v.is_split_brain()
+        })
+        .map(|(id, v)| import_plan(inv, id, v, "mirror"))
+        .collect();
+    let results = journal::apply_imports(repo, &inv.jobs_rel, &plans);
+    let mut done = Vec::new();
+    for (plan, r) in plans.iter().zip(results) {
+        match r {
+            Ok(_) => done.push(plan.id.to_string()),
+            Err(e) if crate::error::classify(&e).kind == crate::error::Kind::Conflict => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// The record of a WO as its YAML (and `.lock` file) describe it.

@@ -49,6 +49,8 @@ pub struct TakeOutcome {
     pub yaml: PathBuf,
     pub lease_expires_at: DateTime<Utc>,
     pub stolen_from: Option<String>,
+    /// WOs added since init that this take mirrored into records on the way.
+    pub mirrored: Vec<String>,
     pub resumed: bool,
 }
 
@@ -148,6 +150,9 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let applied = journal.apply(&plan)?;
     let mut outcome = shape.outcome(&applied)?;
     outcome.stolen_from = stolen_from;
+    // Best effort: what is not mirrored now is by the next command, or init, and
+    // audit reports it meanwhile.
+    outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, id).unwrap_or_default();
     Ok(outcome)
 }
 
@@ -530,6 +535,7 @@ impl Shape<'_> {
                 .unwrap_or_else(|| self.yaml_from.clone()),
             lease_expires_at: lease.expires_at,
             stolen_from: None,
+            mirrored: Vec::new(),
             resumed: self.resuming,
         })
     }
