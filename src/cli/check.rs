@@ -41,19 +41,17 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
                 f.hint
             ));
         }
-        if !ctx.out.quiet {
-            for f in result
-                .warnings
-                .iter()
-                .filter(|w| w.code == Code::RunningWithoutLock)
-            {
-                eprintln!(
-                    "warning: {} {}: {} (older than 24 h, not blocking)",
-                    f.code,
-                    f.wo_id.as_deref().unwrap_or("-"),
-                    f.message
-                );
-            }
+        for f in result
+            .warnings
+            .iter()
+            .filter(|w| w.code == Code::RunningWithoutLock)
+        {
+            eprintln!(
+                "warning: {} {}: {} (older than 24 h, not blocking)",
+                f.code,
+                f.wo_id.as_deref().unwrap_or("-"),
+                f.message
+            );
         }
         if result.passed() {
             ctx.out

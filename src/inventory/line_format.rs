@@ -2,6 +2,22 @@
 //! so that it holds no tab, newline or `\x1f`; an optional field is `-` (none) or `=`
 //! and the escaped text. Parsing never trusts: anything malformed is `None`.
 
+/// Replace the cache file `path` with `text` (a temp file renamed over it, so a reader
+/// sees the old file or the new one). Best effort: a cache that cannot be written only
+/// costs the next run some time.
+pub fn write_file(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+        && tmp.write_all(text.as_bytes()).is_ok()
+    {
+        let _ = tmp.persist(path);
+    }
+}
+
 /// Backslash-escape the characters that separate entries and fields.
 pub fn escape(s: &str) -> String {
     if !s.contains(['\\', '\t', '\n', '\r', '\x1f']) {

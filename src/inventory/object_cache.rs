@@ -8,7 +8,6 @@
 //! [`record_cache`](crate::inventory::record_cache).)
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gix::ObjectId;
@@ -121,16 +120,6 @@ impl ObjectCache {
         if let Some((tip, ids)) = &self.new_tip {
             text.push_str(&format!("t {tip} {}\n", ids.join(" ")));
         }
-        let Some(dir) = path.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
-            && tmp.write_all(text.as_bytes()).is_ok()
-        {
-            let _ = tmp.persist(path);
-        }
+        crate::inventory::line_format::write_file(path, &text);
     }
 }

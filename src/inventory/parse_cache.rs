@@ -14,7 +14,6 @@
 //! `GIT_WO_NO_CACHE=1` turns both off (the tests compare output with and without).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::line_format::{self, escape, unescape};
@@ -238,7 +237,7 @@ impl ParseCache {
             );
             text.push('\n');
         }
-        write_atomically(path, &text);
+        line_format::write_file(path, &text);
     }
 }
 
@@ -303,19 +302,7 @@ impl BlobCache {
             );
             text.push('\n');
         }
-        write_atomically(path, &text);
-    }
-}
-
-fn write_atomically(path: &Path, text: &str) {
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
-        && tmp.write_all(text.as_bytes()).is_ok()
-    {
-        let _ = tmp.persist(path);
+        line_format::write_file(path, &text);
     }
 }
 

@@ -9,7 +9,6 @@
 //! foreign or damaged file is ignored. `GIT_WO_NO_CACHE=1` turns it off.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -135,15 +134,7 @@ impl RecordCache {
             encode_record(&mut text, &s.record);
             text.push('\n');
         }
-        let Some(dir) = path.parent() else { return };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
-            && tmp.write_all(text.as_bytes()).is_ok()
-        {
-            let _ = tmp.persist(path);
-        }
+        line_format::write_file(path, &text);
     }
 }
 
