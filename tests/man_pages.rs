@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use git_wo::cli::Cli;
 
-const GLOBAL: [&str; 3] = ["json", "root", "quiet"];
+const GLOBAL: [&str; 4] = ["json", "root", "quiet", "color"];
 
 fn page(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

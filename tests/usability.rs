@@ -479,3 +479,39 @@ fn a_take_mirrors_wos_added_since_init() {
             .is_empty()
     );
 }
+
+#[test]
+fn colour_follows_the_flag_no_color_and_git_config() {
+    let s = Scenario::build("split_brain");
+    let red = "\u{1b}[31;1mP0";
+    let with = |args: &[&str], no_color: bool| -> String {
+        let mut cmd = s.wo(args);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        common::run(cmd).1
+    };
+    // Piped, no settings: no colour.
+    assert!(!with(&["audit"], false).contains(red));
+    assert!(with(&["--color", "always", "audit"], false).contains(red));
+    assert!(
+        with(&["--color", "always", "audit"], true).contains(red),
+        "the flag beats NO_COLOR"
+    );
+    assert!(!with(&["--color", "never", "audit"], false).contains(red));
+    s.git(&["config", "color.ui", "always"]);
+    assert!(with(&["audit"], false).contains(red), "color.ui always");
+    assert!(
+        !with(&["audit"], true).contains(red),
+        "NO_COLOR beats config"
+    );
+    s.git(&["config", "color.wo", "never"]);
+    assert!(
+        !with(&["audit"], false).contains(red),
+        "color.wo beats color.ui"
+    );
+    // JSON is never coloured.
+    assert!(!with(&["--color", "always", "--json", "audit"], false).contains('\u{1b}'));
+}

@@ -37,6 +37,23 @@ pub struct GlobalArgs {
     /// Print nothing but errors.
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
+    /// Colour: auto (on a terminal), always or never (default: NO_COLOR, color.wo, color.ui).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        help_heading = "Global options"
+    )]
+    pub color: Option<ColorArg>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

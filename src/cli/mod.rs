@@ -96,9 +96,16 @@ impl Ctx {
             };
             crate::error::with_fix(e, fix)
         })?;
+        use std::io::IsTerminal;
+        let color = crate::cli::output::use_color(
+            global.color,
+            repo.config.color.as_deref(),
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").is_some(),
+        );
         Ok(Ctx {
+            out: Out::with_color(global.json, global.quiet, color),
             repo,
-            out: Out::new(global.json, global.quiet),
         })
     }
 }

@@ -15,11 +15,45 @@ pub struct Out {
     pub color: bool,
 }
 
+/// Whether to colour: `--color` first, then `NO_COLOR` (never), then `color.wo` /
+/// `color.ui` (`config`), then whether stdout is a terminal.
+pub fn use_color(
+    flag: Option<crate::cli::ColorArg>,
+    config: Option<&str>,
+    tty: bool,
+    no_color: bool,
+) -> bool {
+    use crate::cli::ColorArg;
+    match flag {
+        Some(ColorArg::Always) => return true,
+        Some(ColorArg::Never) => return false,
+        Some(ColorArg::Auto) => return tty,
+        None => {}
+    }
+    if no_color {
+        return false;
+    }
+    match config.map(|c| c.trim().to_ascii_lowercase()).as_deref() {
+        Some("always") => true,
+        Some("never" | "false" | "no" | "off" | "0") => false,
+        _ => tty,
+    }
+}
+
 impl Out {
     pub fn new(json: bool, quiet: bool) -> Out {
         let color =
             !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Out { json, quiet, color }
+    }
+
+    /// Output settings with colour decided by [`use_color`].
+    pub fn with_color(json: bool, quiet: bool, color: bool) -> Out {
+        Out {
+            json,
+            quiet,
+            color: color && !json,
+        }
     }
 
     /// Print one JSON document.

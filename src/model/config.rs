@@ -30,6 +30,8 @@ pub struct Config {
     pub user_name: Option<String>,
     /// `wo.gc.disposable`: ignored paths that may be thrown away with a worktree.
     pub disposable: Vec<String>,
+    /// `color.wo`, else `color.ui`, as written (`auto`, `always`, `never`, a boolean).
+    pub color: Option<String>,
 }
 
 /// Build output that may go with a removed worktree, unless `wo.gc.disposable` says otherwise.
@@ -64,6 +66,7 @@ impl Config {
             initialized: settings.boolean("wo.initialized").unwrap_or(false),
             default_branch: s("init.defaultBranch"),
             user_name: s("user.name"),
+            color: s("color.wo").or_else(|| s("color.ui")),
             disposable: s("wo.gc.disposable")
                 .unwrap_or_else(|| DEFAULT_DISPOSABLE.to_owned())
                 .split_whitespace()
@@ -127,6 +130,7 @@ mod tests {
             lease: Duration::hours(2),
             session_log: None,
             gate_fail_on: None,
+            color: None,
             initialized: false,
             default_branch: None,
             user_name: None,
