@@ -39,13 +39,11 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
             "(the checkout git finds)".into(),
         ),
         ("wo.jobsDir", c.jobs_dir.clone(), "_ctx/jobs".into()),
-        ("wo.worktreeDir", repo.worktree_dir(), {
-            let name = repo
-                .control_root
-                .file_name()
-                .map_or_else(|| "repo".into(), |n| n.to_string_lossy().into_owned());
-            format!("../{name}.worktrees")
-        }),
+        (
+            "wo.worktreeDir",
+            repo.worktree_dir(),
+            repo.default_worktree_dir(),
+        ),
         (
             "wo.branchPrefix",
             c.branch_prefix.clone(),

@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
                     "  worktree: {w} kept: {}",
                     f.worktree_kept_because.join("; ")
                 ));
-                if work_left(&f) {
+                if f.work_left() {
                     out.line(format!(
                         "work left: commit (or move away) what is listed, then remove the worktree: git worktree remove -- {} (git refuses while anything is left)",
                         crate::error::shell_quote(w)
@@ -83,19 +83,9 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
         }
     }
     // Exit 1 when the verdict is not the one asked for, or when work is left behind.
-    Ok(if f.verdict == f.requested && !work_left(&f) {
+    Ok(if f.verdict == f.requested && !f.work_left() {
         Exit::Ok
     } else {
         Exit::Findings
     })
-}
-
-/// The worktree was kept because it holds work (not because --keep-worktree asked).
-fn work_left(f: &crate::ops::finish::FinishOutcome) -> bool {
-    f.worktree.is_some()
-        && !f.worktree_removed
-        && !f
-            .worktree_kept_because
-            .iter()
-            .any(|r| r == "--keep-worktree")
 }

@@ -41,10 +41,15 @@ pub fn use_color(
 }
 
 impl Out {
+    /// Output settings with no `--color` and no config: [`use_color`]'s defaults.
     pub fn new(json: bool, quiet: bool) -> Out {
-        let color =
-            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        Out { json, quiet, color }
+        let color = use_color(
+            None,
+            None,
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").is_some(),
+        );
+        Out::with_color(json, quiet, color)
     }
 
     /// Output settings with colour decided by [`use_color`].

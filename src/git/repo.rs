@@ -78,14 +78,17 @@ impl Repo {
     pub fn worktree_dir(&self) -> String {
         match &self.config.worktree_dir {
             Some(d) => d.trim_end_matches('/').to_owned(),
-            None => {
-                let name = self
-                    .control_root
-                    .file_name()
-                    .map_or_else(|| "repo".into(), |n| n.to_string_lossy().into_owned());
-                format!("../{name}.worktrees")
-            }
+            None => self.default_worktree_dir(),
         }
+    }
+
+    /// `../<repo>.worktrees`: the worktree folder when `wo.worktreeDir` is not set.
+    pub fn default_worktree_dir(&self) -> String {
+        let name = self
+            .control_root
+            .file_name()
+            .map_or_else(|| "repo".into(), |n| n.to_string_lossy().into_owned());
+        format!("../{name}.worktrees")
     }
 
     /// The folder WO worktrees are created in, as a path.

@@ -51,6 +51,18 @@ pub struct FinishOutcome {
     pub forced: bool,
 }
 
+impl FinishOutcome {
+    /// The worktree was kept because it holds work (not because --keep-worktree asked).
+    pub fn work_left(&self) -> bool {
+        self.worktree.is_some()
+            && !self.worktree_removed
+            && !self
+                .worktree_kept_because
+                .iter()
+                .any(|r| r == "--keep-worktree")
+    }
+}
+
 pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let id = &opts.id;
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
@@ -234,9 +246,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     };
 
     // (3) YAML to done/failed with the finish fields; `.lock` removed.
-    let stamp = outcome
-        .finished_at
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = crate::model::when::shown(outcome.finished_at);
     let target = outcome.verdict;
     let mut edits: Vec<(String, String)> = vec![
         ("status".into(), target.as_str().into()),

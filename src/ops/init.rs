@@ -179,13 +179,13 @@ fn import_plan(
 pub fn mirror_new(
     repo: &Repo,
     inv: &Inventory,
+    wos: &std::collections::BTreeMap<crate::model::wo_id::WoId, WoView<'_>>,
     skip: &crate::model::wo_id::WoId,
 ) -> Result<Vec<String>> {
     if !repo.config.initialized {
         return Ok(Vec::new());
     }
-    let plans: Vec<Plan> = inv
-        .wos()
+    let plans: Vec<Plan> = wos
         .iter()
         .filter(|(id, v)| {
             *id != skip && v.record.is_none() && !v.files.is_empty() && !v.is_split_brain()

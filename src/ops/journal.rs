@@ -713,8 +713,7 @@ fn lost_to(repo: &Repo, id: &WoId, e: anyhow::Error) -> anyhow::Error {
             l.owner,
             l.host,
             now.record.token,
-            l.expires_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            crate::model::when::shown(l.expires_at)
         ),
         None => format!(
             "it is {} now (token {})",

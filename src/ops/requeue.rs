@@ -90,7 +90,7 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
         }
     }
     let now = Utc::now();
-    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = crate::model::when::shown(now);
     let edits: Vec<(String, String)> = vec![
         ("status".into(), "pending".into()),
         ("requeued_at".into(), stamp),

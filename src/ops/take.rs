@@ -152,7 +152,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     outcome.stolen_from = stolen_from;
     // Best effort: what is not mirrored now is by the next command, or init, and
     // audit reports it meanwhile.
-    outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, id).unwrap_or_default();
+    outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, &wos, id).unwrap_or_default();
     Ok(outcome)
 }
 
@@ -549,7 +549,7 @@ fn current_or_now(yaml: &[u8], now: DateTime<Utc>) -> String {
             v.get("started_at")
                 .and_then(|s| s.as_str().map(str::to_owned))
         });
-    existing.unwrap_or_else(|| now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    existing.unwrap_or_else(|| crate::model::when::shown(now))
 }
 
 /// `take --resume`: roll an interrupted take (phase taking) of the same owner forward,
