@@ -7,7 +7,7 @@ use git_wo::cli::{self as commands, Cli, Command, Ctx};
 use git_wo::error::{self, Exit};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(commands::normalize_args(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -54,5 +54,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Heartbeat(a) => commands::heartbeat::run(&ctx, a),
         Command::Finish(a) => commands::finish::run(&ctx, a),
         Command::Requeue(a) => commands::requeue::run(&ctx, a),
+        Command::Reconcile(a) => commands::reconcile::run(&ctx, a),
+        Command::Gc(a) => commands::gc::run(&ctx, a),
     }
 }

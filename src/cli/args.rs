@@ -21,6 +21,42 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `reconcile` and `gc` take `--json PATH` (SPEC §7, §8) where every other command's
+/// `--json` is the global flag: after those subcommands, `--json <value>` (a value not
+/// starting with `-`) and `--json=<value>` become `--json-out`. A bare `--json` stays
+/// the global flag.
+pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let takes_value = ["--root", "--color"];
+    let mut out = Vec::with_capacity(args.len());
+    let mut sub: Option<String> = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].to_string_lossy().into_owned();
+        let in_path_command = matches!(sub.as_deref(), Some("reconcile" | "gc"));
+        if i > 0 && sub.is_none() && !a.starts_with('-') {
+            let prev = args[i - 1].to_string_lossy();
+            if i == 1 || !takes_value.contains(&prev.as_ref()) {
+                sub = Some(a.clone());
+            }
+        }
+        if in_path_command && a == "--json" {
+            if let Some(next) = args.get(i + 1).filter(|n| !n.to_string_lossy().starts_with('-')) {
+                out.push("--json-out".into());
+                out.push(next.clone());
+                i += 2;
+                continue;
+            }
+        } else if in_path_command && let Some(v) = a.strip_prefix("--json=") {
+            out.push(format!("--json-out={v}").into());
+            i += 1;
+            continue;
+        }
+        out.push(args[i].clone());
+        i += 1;
+    }
+    out
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Print one JSON document on stdout instead of text.
@@ -118,6 +154,17 @@ pub enum Command {
     #[command(after_help = "Examples:\n  git wo lint
   git wo lint WO-0042")]
     Lint(LintArgs),
+    /// Plan (default) or apply repairs: one state per WO, the locks it needs, nothing deleted.
+    #[command(after_help = "Examples:\n  git wo reconcile                     (the plan; exit 1 when there is one)
+  git wo reconcile --apply --json data/reconcile_result.json
+  git wo reconcile --apply --force     (also the unsafe repairs)
+  git wo reconcile --restore 20261201T112551Z-4242")]
+    Reconcile(ReconcileArgs),
+    /// Remove zombie and ghost worktrees that hold no work; release stale locks.
+    #[command(after_help = "Examples:\n  git wo gc                             (dry run; exit 1 when there is work)
+  git wo gc --apply
+  git wo gc --apply --min-age 0 --json data/gc_result.json")]
+    Gc(GcArgs),
     /// Freeze a baseline of the repository state into a directory.
     #[command(after_help = "Examples:\n  git wo snapshot --dir data/wo_forensics_baseline")]
     Snapshot(SnapshotArgs),
@@ -141,6 +188,8 @@ impl Command {
             Command::Check(_) => "check",
             Command::Lint(_) => "lint",
             Command::Snapshot(_) => "snapshot",
+            Command::Reconcile(_) => "reconcile",
+            Command::Gc(_) => "gc",
         }
     }
 }
@@ -276,6 +325,44 @@ pub struct LintArgs {
     /// Only these WOs (default: every live WO).
     #[arg(value_name = "ID")]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Apply the safe repairs (reversible; surplus copies go to quarantine).
+    #[arg(long, conflicts_with = "restore")]
+    pub apply: bool,
+    /// With --apply, also the unsafe repairs (requeue a running WO with nothing live).
+    #[arg(long, requires = "apply")]
+    pub force: bool,
+    /// Also write the JSON plan or result to PATH (`--json PATH` is the same).
+    #[arg(long = "json-out", value_name = "PATH")]
+    pub json_path: Option<PathBuf>,
+    /// Put the files of quarantine folder STAMP back (never overwriting).
+    #[arg(long, value_name = "STAMP")]
+    pub restore: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Report only (the default).
+    #[arg(long, conflicts_with = "apply")]
+    pub dry_run: bool,
+    /// Remove, release and prune what is safe.
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply, override the dirty, untracked, ignored and min-age rules (the files go to quarantine first).
+    #[arg(long, requires = "apply")]
+    pub force: bool,
+    /// Keep worktrees touched more recently than this, e.g. 10m, 2h, 0 (default: 10m).
+    #[arg(long, value_name = "DURATION")]
+    pub min_age: Option<String>,
+    /// Also write the JSON report to PATH (`--json PATH` is the same).
+    #[arg(long = "json-out", value_name = "PATH")]
+    pub json_path: Option<PathBuf>,
+    /// Append the report to PATH instead of <git-common-dir>/wo/gc.log.
+    #[arg(long, value_name = "PATH")]
+    pub log: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

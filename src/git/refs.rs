@@ -34,6 +34,16 @@ pub struct LogEntry {
 }
 
 impl Repo {
+    /// `git pack-refs` of the refs matching `pattern` (e.g. `refs/wo/*`): one
+    /// `packed-refs` entry each instead of a loose file.
+    pub fn pack_refs(&self, pattern: &str) -> Result<()> {
+        super::command::git(
+            &self.control_root,
+            &["pack-refs", "--include", pattern],
+        )
+        .map(|_| ())
+    }
+
     /// Every ref whose name starts with `prefix`, in name order. A ref that cannot be
     /// read is listed with the error (its name is the prefix when even that is unknown).
     pub fn refs_under(&self, prefix: &str) -> Result<Vec<RefTarget>> {

@@ -139,14 +139,37 @@ impl Repo {
 
     /// `git worktree remove --force`: only for a worktree whose every change is a
     /// deleted tracked file (what a removal killed half-way leaves; the content is in
-    /// HEAD's commit), see [`Removal::deleted_only`].
-    pub fn remove_half_removed_worktree(&self, path: &Path) -> Result<()> {
+    /// HEAD's commit, see [`Removal::deleted_only`]), or whose changes the caller has
+    /// saved elsewhere first.
+    pub fn force_remove_worktree(&self, path: &Path) -> Result<()> {
         let p = path.to_string_lossy();
         git(
             &self.control_root,
             &["worktree", "remove", "--force", "--", &p],
         )
         .map(|_| ())
+    }
+
+    /// `git worktree prune`: drop the metadata of worktrees whose directory is gone
+    /// (git itself keeps locked ones).
+    pub fn prune_worktrees(&self) -> Result<()> {
+        git(&self.control_root, &["worktree", "prune"]).map(|_| ())
+    }
+
+    /// When the worktree was last touched: the newest modification time of its
+    /// directory, its `HEAD`, its HEAD reflog and a session file in its admin dir
+    /// (commits, checkouts, files created or removed at its top, heartbeats). The
+    /// index is left out: `git status` rewrites it.
+    pub fn worktree_touched(&self, wt: &Worktree) -> Option<std::time::SystemTime> {
+        [
+            wt.path.clone(),
+            wt.admin_dir.join("HEAD"),
+            wt.admin_dir.join("logs").join("HEAD"),
+            wt.admin_dir.join(crate::model::session::FILE),
+        ]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max()
     }
 
     /// HEAD of the worktree at `path`.
@@ -161,18 +184,16 @@ impl Repo {
     /// git-wo's. No blockers means safe. Ignored files are allowed when
     /// `disposable(path)`.
     pub fn removal_check(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool) -> Removal {
-        let mut why = Vec::new();
+        let mut why: Vec<Blocker> = Vec::new();
+        let mut at_risk: Vec<String> = Vec::new();
         let mut deleted_only = false;
         if !wt.exists {
-            return Removal {
-                blockers: why,
-                deleted_only,
-            };
+            return Removal::default();
         }
         if let Some(reason) = &wt.locked
             && !reason.starts_with("git-wo ")
         {
-            why.push(format!("locked by someone else ({reason:?})"));
+            why.push(Blocker::hard(format!("locked by someone else ({reason:?})")));
         }
         for (file, what) in [
             ("rebase-merge", "a rebase"),
@@ -183,7 +204,7 @@ impl Repo {
             ("BISECT_LOG", "a bisect"),
         ] {
             if wt.admin_dir.join(file).exists() {
-                why.push(format!("{what} is in progress"));
+                why.push(Blocker::hard(format!("{what} is in progress")));
             }
         }
         let args = [
@@ -214,38 +235,41 @@ impl Repo {
                     shown.join(", ")
                 };
                 if !changed.is_empty() {
-                    why.push(format!(
+                    why.push(Blocker::work(format!(
                         "{} modified or staged file(s): {}",
                         changed.len(),
                         named(&changed)
-                    ));
+                    )));
                 }
                 if !untracked.is_empty() {
-                    why.push(format!(
+                    why.push(Blocker::work(format!(
                         "{} untracked file(s): {}",
                         untracked.len(),
                         named(&untracked)
-                    ));
+                    )));
                 }
                 if !ignored.is_empty() {
-                    why.push(format!(
+                    why.push(Blocker::work(format!(
                         "{} ignored file(s) that are not build output (e.g. {})",
                         ignored.len(),
                         ignored[0]
-                    ));
+                    )));
                 }
+                at_risk.extend(changed);
+                at_risk.extend(untracked);
+                at_risk.extend(ignored);
                 for d in &disposable_dirs {
                     for nested in nested_repositories(&wt.path.join(d)) {
                         if let Some(w) = nested_work(&nested) {
-                            why.push(format!(
+                            why.push(Blocker::hard(format!(
                                 "nested repository {} {w}",
                                 nested.strip_prefix(&wt.path).unwrap_or(&nested).display()
-                            ));
+                            )));
                         }
                     }
                 }
             }
-            Err(e) => why.push(format!("git status failed: {e:#}")),
+            Err(e) => why.push(Blocker::hard(format!("git status failed: {e:#}"))),
         }
         // Edits git does not show: files marked assume-unchanged or skip-worktree.
         if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
@@ -256,11 +280,12 @@ impl Repo {
                 .map(|e| String::from_utf8_lossy(&e[2..]).into_owned())
                 .collect();
             if !hidden.is_empty() {
-                why.push(format!(
+                why.push(Blocker::work(format!(
                     "{} file(s) marked assume-unchanged or skip-worktree, whose edits git does not show (e.g. {})",
                     hidden.len(),
                     hidden[0]
-                ));
+                )));
+                at_risk.extend(hidden);
             }
         }
         let head = match &wt.head {
@@ -287,17 +312,43 @@ impl Repo {
                 .map(|o| !o.trim().is_empty())
                 .unwrap_or(false);
                 if !contained {
-                    why.push(format!(
+                    why.push(Blocker::hard(format!(
                         "HEAD {} is on no branch, tag or remote ref",
                         &s[..12]
-                    ));
+                    )));
                 }
             }
-            (_, None) => why.push("HEAD cannot be read".into()),
+            (_, None) => why.push(Blocker::hard("HEAD cannot be read".into())),
         }
         Removal {
             blockers: why,
             deleted_only,
+            at_risk,
+        }
+    }
+}
+
+/// One reason to keep a worktree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub text: String,
+    /// Files that `gc --force` may override (modified, staged, untracked, ignored,
+    /// hidden by assume-unchanged): a forced removal copies them to quarantine first.
+    /// Not: someone else's lock, an operation in progress, unreachable commits.
+    pub forcible: bool,
+}
+
+impl Blocker {
+    fn work(text: String) -> Blocker {
+        Blocker {
+            text,
+            forcible: true,
+        }
+    }
+    fn hard(text: String) -> Blocker {
+        Blocker {
+            text,
+            forcible: false,
         }
     }
 }
@@ -306,7 +357,9 @@ impl Repo {
 #[derive(Debug, Clone, Default)]
 pub struct Removal {
     /// Why the worktree must be kept; empty: removing it loses nothing.
-    pub blockers: Vec<String>,
+    pub blockers: Vec<Blocker>,
+    /// The files a removal would lose (relative to the worktree; folders end in `/`).
+    pub at_risk: Vec<String>,
     /// Every entry `git status` lists is a deleted tracked file (no other change, no
     /// untracked or ignored file). With no other blocker (`blockers.len() == 1`) that is
     /// what a killed `git worktree remove` leaves: the content is in HEAD's commit.

@@ -211,6 +211,16 @@ impl OrderFile {
         self.fields.worktree.clone()
     }
 
+    /// `owner:` (read in full only: `None` otherwise).
+    pub fn owner(&self) -> Option<String> {
+        self.doc
+            .as_ref()
+            .and_then(|d| d.get("owner"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .filter(|s| !s.trim().is_empty())
+    }
+
     pub fn started_at(&self) -> Option<String> {
         self.fields.started_at.clone()
     }

@@ -294,13 +294,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             if r.phase == Phase::Finishing && removal.deleted_only && removal.blockers.len() == 1 {
                 half_removed = true;
             } else {
-                kept_because = removal.blockers;
+                kept_because = removal.blockers.into_iter().map(|b| b.text).collect();
             }
         }
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: kept_because.is_empty(),
-            half_removed,
+            force: half_removed,
         });
     }
 

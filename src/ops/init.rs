@@ -180,7 +180,7 @@ pub fn mirror_new(
     repo: &Repo,
     inv: &Inventory,
     wos: &std::collections::BTreeMap<crate::model::wo_id::WoId, WoView<'_>>,
-    skip: &crate::model::wo_id::WoId,
+    skip: Option<&crate::model::wo_id::WoId>,
 ) -> Result<Vec<String>> {
     if !repo.config.initialized {
         return Ok(Vec::new());
@@ -188,7 +188,7 @@ pub fn mirror_new(
     let plans: Vec<Plan> = wos
         .iter()
         .filter(|(id, v)| {
-            *id != skip && v.record.is_none() && !v.files.is_empty() && !v.is_split_brain()
+            Some(*id) != skip && v.record.is_none() && !v.files.is_empty() && !v.is_split_brain()
         })
         .map(|(id, v)| import_plan(inv, id, v, "mirror"))
         .collect();

@@ -96,6 +96,37 @@ impl Jobs {
         sync_dir(Some(dir))
     }
 
+    /// Create `rel_path` with `bytes` (temp file, then a link that fails when the name
+    /// is taken): a file already there, even an identical one, is never overwritten;
+    /// an identical one is not an error (a rerun).
+    pub fn create_new(&self, rel_path: &Path, bytes: &[u8]) -> Result<()> {
+        let path = self.abs(rel_path);
+        let dir = path.parent().context("no parent")?;
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        if fs::symlink_metadata(&path).is_ok() {
+            if fs::read(&path).is_ok_and(|b| b == bytes) {
+                return Ok(());
+            }
+            return Err(WoError::failed(format!(
+                "{} exists already; refusing to overwrite it",
+                rel_path.display()
+            ))
+            .fix("git wo audit")
+            .into());
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".git-wo-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temp file in {}", dir.display()))?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist_noclobber(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("creating {}", path.display()))?;
+        sync_dir(Some(dir))
+    }
+
     /// Create `running/<ID>.lock` exclusively. Fails (conflict) if it exists.
     pub fn create_lock(&self, id: &str, text: &str) -> Result<()> {
         let path = self.abs(&self.lock_rel(id));

@@ -35,6 +35,7 @@ use crate::model::session::{self, Session};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
+use crate::ops::quarantine;
 use crate::ops::transition;
 
 /// Which commit a record write gets as its parent.
@@ -108,13 +109,29 @@ pub enum Step {
     Marker { target: ObjectId, line: String },
     /// Release the worktree at `path`: remove it (`remove`, after the caller checked
     /// it is safe) or keep it; either way drop git-wo's git lock and the session file.
-    /// Destructive: fenced. `half_removed`: a removal that was killed half-way is
-    /// completed (`--force`; only deleted tracked files remain, see
-    /// [`Removal::deleted_only`](crate::git::worktree_ops::Removal)).
+    /// Destructive: fenced. `force`: remove with `git worktree remove --force`: a
+    /// removal that was killed half-way (only deleted tracked files remain, see
+    /// [`Removal::deleted_only`](crate::git::worktree_ops::Removal)), or `gc --force`
+    /// after what it would lose was copied to quarantine.
     ReleaseWorktree {
         path: PathBuf,
         remove: bool,
-        half_removed: bool,
+        force: bool,
+    },
+    /// Move a file (a surplus copy, a stray lock; relative to the control checkout)
+    /// into the quarantine folder `dir`, recorded in its manifest. Destructive: fenced.
+    Quarantine {
+        from: PathBuf,
+        dir: PathBuf,
+        entry: quarantine::Entry,
+    },
+    /// Write a missing YAML, `<to>/<ID>.yaml`, from these bytes (a record's
+    /// `order.yaml`); never overwrites.
+    RestoreYaml { to: State, bytes: Vec<u8> },
+    /// Put a quarantined file back where it came from; never overwrites.
+    Unquarantine {
+        dir: PathBuf,
+        entry: quarantine::Entry,
     },
 }
 
@@ -131,6 +148,9 @@ impl Step {
             Step::RemoveLock => "unlock",
             Step::Marker { .. } => "marker",
             Step::ReleaseWorktree { .. } => "release",
+            Step::Quarantine { .. } => "quarantine",
+            Step::RestoreYaml { .. } => "restore",
+            Step::Unquarantine { .. } => "unquarantine",
         }
     }
 
@@ -141,6 +161,7 @@ impl Step {
             Step::PlaceYaml { .. }
                 | Step::RemoveLock
                 | Step::ReleaseWorktree { .. }
+                | Step::Quarantine { .. }
                 | Step::CreateLock { replace: true, .. }
         )
     }
@@ -493,7 +514,7 @@ impl<'a> Journal<'a> {
             Step::ReleaseWorktree {
                 path,
                 remove,
-                half_removed,
+                force,
             } => {
                 if let Some(wt) = find_worktree(repo, path) {
                     if wt
@@ -507,8 +528,8 @@ impl<'a> Journal<'a> {
                         // `git worktree remove` deletes the admin dir (and the session
                         // file in it) last: a crash before leaves the holder's session
                         // in place, so a plain rerun by the holder still works.
-                        if *half_removed {
-                            repo.remove_half_removed_worktree(&wt.path)?;
+                        if *force {
+                            repo.force_remove_worktree(&wt.path)?;
                         } else {
                             repo.remove_worktree(&wt.path)?;
                         }
@@ -517,6 +538,18 @@ impl<'a> Journal<'a> {
                         let _ = std::fs::remove_file(wt.admin_dir.join(session::FILE));
                     }
                 }
+            }
+            Step::Quarantine { from, dir, entry } => {
+                quarantine::put(&repo.control_root, dir, from, entry)?;
+            }
+            Step::RestoreYaml { to, bytes } => {
+                let rel = self.jobs.state_dir_rel(*to).join(format!("{id}.yaml"));
+                self.jobs.create_new(&rel, bytes)?;
+                done.yaml = Some(rel);
+                done.yaml_bytes = Some(bytes.clone());
+            }
+            Step::Unquarantine { dir, entry } => {
+                quarantine::restore(&repo.control_root, dir, entry)?;
             }
         }
         Ok(())

@@ -4,11 +4,15 @@
 //! failure and resumes from the recorded phase.
 
 pub mod finish;
+pub mod gc;
 pub mod heartbeat;
 pub mod init;
 pub mod jobs;
 pub mod journal;
 pub mod requeue;
+pub mod quarantine;
+pub mod reconcile;
+pub mod repo_lock;
 pub mod snapshot;
 pub mod take;
 pub mod transition;

@@ -26,6 +26,18 @@ pub struct Requeued {
 }
 
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
+    requeue_as(repo, id, reason, owner, "requeue")
+}
+
+/// [`requeue`] on behalf of another command (`reconcile`, `gc`): `op` names it in
+/// failpoints and messages.
+pub fn requeue_as(
+    repo: &Repo,
+    id: &WoId,
+    reason: &str,
+    owner: &str,
+    op: &'static str,
+) -> Result<Requeued> {
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
     inv.refuse_odd_lock(id)?;
@@ -132,13 +144,13 @@ pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requ
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: false,
-            half_removed: false,
+            force: false,
         });
         worktree_kept = Some(w.path.to_string_lossy().into_owned());
     }
     let plan = Plan {
         id: id.clone(),
-        op: "requeue",
+        op,
         steps,
         recovery: Recovery::RollForward,
     };

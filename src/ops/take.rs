@@ -152,7 +152,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     outcome.stolen_from = stolen_from;
     // Best effort: what is not mirrored now is by the next command, or init, and
     // audit reports it meanwhile.
-    outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, &wos, id).unwrap_or_default();
+    outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default();
     Ok(outcome)
 }
 

@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod check;
+pub mod gc;
 pub mod lint;
 pub mod list;
 pub mod near;
 pub mod precedence;
+pub mod reconcile;
 pub mod show;
 pub mod status;

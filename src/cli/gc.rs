@@ -1,0 +1,87 @@
+//! `git wo gc`.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::GcArgs;
+use crate::error::{Exit, WoError};
+use crate::ops::gc::{GcOptions, gc};
+
+pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
+    let min_age = match &args.min_age {
+        Some(text) if text.trim() == "0" => chrono::Duration::zero(),
+        Some(text) => crate::model::config::parse_duration(text).map_err(|why| {
+            WoError::usage(format!("--min-age {text}: {why}")).fix("git wo gc --min-age 10m")
+        })?,
+        None => chrono::Duration::minutes(10),
+    };
+    let r = gc(
+        &ctx.repo,
+        &GcOptions {
+            apply: args.apply,
+            force: args.force,
+            min_age,
+            owner: crate::cli::owner::resolve(&ctx.repo, None),
+            log: args.log.clone(),
+        },
+    )?;
+    if let Some(path) = &args.json_path {
+        crate::cli::reconcile::write_json(path, &r)?;
+    }
+    if ctx.out.json {
+        ctx.out.json(&r)?;
+    } else if r.actions.is_empty() {
+        ctx.out.line("nothing to collect");
+    } else {
+        for a in &r.actions {
+            let what = a
+                .path
+                .clone()
+                .or_else(|| a.wo_id.clone())
+                .unwrap_or_default();
+            ctx.out.line(format!(
+                "{:<13} {:<10} {:<10} {what}",
+                a.action,
+                a.kind.as_str(),
+                a.wo_id.as_deref().unwrap_or("-"),
+            ));
+            ctx.out.line(format!("    {}", a.message));
+        }
+        let s = &r.summary;
+        ctx.out.line(format!(
+            "zombies {}/{} removed, ghosts {}/{} removed, stale locks {}/{} released, prunable {}/{} pruned, {} kept, {} errors",
+            s.zombies_removed,
+            s.zombies_found,
+            s.ghosts_removed,
+            s.ghosts_found,
+            s.stale_locks_released,
+            s.stale_locks_found,
+            s.prunable_pruned,
+            s.prunable_found,
+            s.kept,
+            s.errors_count
+        ));
+        if r.dry_run {
+            ctx.out.line("dry run: nothing changed. Apply: git wo gc --apply");
+        } else if s.bytes_reclaimed > 0 {
+            ctx.out.line(format!(
+                "packed refs/wo/* and rebuilt the caches: {} KiB reclaimed",
+                s.bytes_reclaimed / 1024
+            ));
+        }
+        if let Some(q) = &r.quarantine {
+            ctx.out.line(format!(
+                "files of force-removed worktrees: {}",
+                crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+            ));
+        }
+    }
+    for e in &r.errors {
+        eprintln!("git wo: gc: {e}");
+    }
+    Ok(if r.work_left() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}

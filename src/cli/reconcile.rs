@@ -1,0 +1,118 @@
+//! `git wo reconcile`.
+
+use anyhow::{Context, Result};
+
+use super::Ctx;
+use crate::cli::ReconcileArgs;
+use crate::error::Exit;
+use crate::ops::reconcile::{ReconcileOptions, reconcile, restore};
+
+pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
+    let owner = crate::cli::owner::resolve(&ctx.repo, None);
+    if let Some(stamp) = &args.restore {
+        let r = restore(&ctx.repo, stamp)?;
+        if let Some(path) = &args.json_path {
+            write_json(path, &r)?;
+        }
+        if ctx.out.json {
+            ctx.out.json(&r)?;
+        } else {
+            for p in &r.restored {
+                ctx.out.line(format!("restored {p}"));
+            }
+            for p in &r.already_back {
+                ctx.out.line(format!("already back: {p}"));
+            }
+            for f in &r.failed {
+                eprintln!("git wo: {f}");
+            }
+            ctx.out.line(format!(
+                "{} restored, {} already back, {} failed (run git wo audit)",
+                r.restored.len(),
+                r.already_back.len(),
+                r.failed.len()
+            ));
+        }
+        return Ok(if r.failed.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Findings
+        });
+    }
+    let r = reconcile(
+        &ctx.repo,
+        &ReconcileOptions {
+            apply: args.apply,
+            force: args.force,
+            owner,
+        },
+    )?;
+    if let Some(path) = &args.json_path {
+        write_json(path, &r)?;
+    }
+    if ctx.out.json {
+        ctx.out.json(&r)?;
+    } else if r.actions.is_empty() {
+        ctx.out.line("nothing to reconcile");
+    } else {
+        let w = r
+            .actions
+            .iter()
+            .map(|a| a.action.code.as_str().len())
+            .max()
+            .unwrap_or(0);
+        for a in &r.actions {
+            let safety = match a.action.safety {
+                crate::views::reconcile::Safety::Safe => "safe  ",
+                crate::views::reconcile::Safety::Unsafe => "UNSAFE",
+            };
+            ctx.out.line(format!(
+                "{:<10} {:<w$} {safety} {}  [{}]",
+                a.action.wo_id.as_str(),
+                a.action.code.as_str(),
+                a.action.action,
+                a.outcome
+            ));
+        }
+        let s = &r.summary;
+        if r.dry_run {
+            ctx.out.line(format!(
+                "{} repairs planned ({} safe, {} unsafe). Apply the safe ones: git wo reconcile --apply{}",
+                s.planned,
+                s.safe,
+                s.unsafe_,
+                if s.unsafe_ > 0 {
+                    " (unsafe ones too: --apply --force)"
+                } else {
+                    ""
+                }
+            ));
+        } else {
+            ctx.out.line(format!(
+                "{} applied, {} skipped, {} failed",
+                s.applied, s.skipped, s.failed
+            ));
+            if let Some(q) = &r.quarantine {
+                ctx.out.line(format!(
+                    "moved aside, not deleted: {} (undo: git wo reconcile --restore {q})",
+                    crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+                ));
+            }
+        }
+    }
+    Ok(if r.work_left() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Write `value` as pretty JSON to `path`, creating its folder.
+pub fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}

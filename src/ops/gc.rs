@@ -1,0 +1,565 @@
+//! `gc` (SPEC §8): remove zombie and ghost worktrees when that loses nothing, release
+//! stale locks (the WO goes back to pending, its branch kept), prune worktree metadata
+//! whose directory is gone; with `--apply`, also pack `refs/wo/*` and rebuild git-wo's
+//! caches. Every decision is in the report with its reasons, and the report is appended
+//! to `<git-common-dir>/wo/gc.log` (one JSON line per run).
+//!
+//! `--apply` holds the repository lock ([`RepoLock`]) throughout, and checks each
+//! candidate again right before removing it: the inventory is gathered anew, the
+//! candidate must still be one, its worktree must still pass every rule, and the
+//! removal itself is a journal step fenced by the WO's record. `git worktree remove`
+//! (without `--force`) is the last guard: git refuses a dirty tree itself.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{Duration, Utc};
+use serde::Serialize;
+
+use crate::git::Repo;
+use crate::git::worktrees::Worktree;
+use crate::inventory::{Depth, Inventory, Source};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::ops::journal::{Journal, Plan, Recovery, Step};
+use crate::ops::quarantine::{self, Entry};
+use crate::ops::repo_lock::RepoLock;
+use crate::views::gc::{Candidate, Kind, candidates};
+
+pub const LOG: &str = "gc.log";
+
+#[derive(Debug, Clone)]
+pub struct GcOptions {
+    pub apply: bool,
+    /// Override the dirty, untracked, ignored and min-age rules (what would be lost is
+    /// copied to quarantine first).
+    pub force: bool,
+    /// A worktree touched more recently than this is kept.
+    pub min_age: Duration,
+    pub owner: String,
+    /// Where to append the JSON line (default `<git-common-dir>/wo/gc.log`).
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GcAction {
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    pub wo_id: Option<String>,
+    pub path: Option<String>,
+    pub wo_state: Option<State>,
+    pub is_dirty: bool,
+    /// `would_remove`, `would_keep`, `removed`, `kept` or `failed` (a stale lock:
+    /// `would_release`, `released`; prunable metadata: `would_prune`, `pruned`).
+    pub action: String,
+    pub reasons: Vec<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct GcSummary {
+    pub zombies_found: usize,
+    pub ghosts_found: usize,
+    pub zombies_removed: usize,
+    pub ghosts_removed: usize,
+    pub zombies_skipped_dirty: usize,
+    pub stale_locks_found: usize,
+    pub stale_locks_released: usize,
+    pub prunable_found: usize,
+    pub prunable_pruned: usize,
+    pub kept: usize,
+    pub errors_count: usize,
+    /// Bytes freed by packing `refs/wo/*` and rebuilding the caches (`--apply`).
+    pub bytes_reclaimed: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GcReport {
+    pub schema: &'static str,
+    pub dry_run: bool,
+    pub at: String,
+    pub summary: GcSummary,
+    pub actions: Vec<GcAction>,
+    pub errors: Vec<String>,
+    /// The quarantine folder that holds what forced removals would have lost.
+    pub quarantine: Option<String>,
+}
+
+impl GcReport {
+    /// A dry run found something; an apply left something (kept or failed).
+    pub fn work_left(&self) -> bool {
+        if self.dry_run {
+            !self.actions.is_empty()
+        } else {
+            self.summary.kept + self.summary.errors_count > 0
+        }
+    }
+}
+
+pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
+    let _lock = if opts.apply {
+        Some(RepoLock::acquire(&repo.wo_dir(), "git wo gc")?)
+    } else {
+        None
+    };
+    let now = Utc::now();
+    let stamp = quarantine::new_stamp(now);
+    let qdir = quarantine::root(&repo.wo_dir()).join(&stamp);
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
+    let mut actions = Vec::new();
+    let mut errors = Vec::new();
+    let mut prune = Vec::new();
+    for c in candidates(&inv) {
+        let a = match c.kind {
+            Kind::Zombie | Kind::Ghost => worktree(repo, &inv, &c, opts, &qdir),
+            Kind::StaleLock => stale_lock(repo, &c, opts),
+            Kind::Prunable => {
+                let a = prunable(repo, &inv, &c, opts);
+                if a.action == "pruning" {
+                    prune.push(actions.len());
+                }
+                a
+            }
+        };
+        if a.action == "failed" {
+            errors.push(a.message.clone());
+        }
+        actions.push(a);
+    }
+    if !prune.is_empty() {
+        let result = repo.prune_worktrees();
+        let after = crate::git::worktrees::list(&repo.common_dir, &repo.control_root);
+        for n in prune {
+            let a = &mut actions[n];
+            let gone = !after
+                .iter()
+                .any(|w| Some(w.path.to_string_lossy().as_ref()) == a.path.as_deref());
+            if gone {
+                a.action = "pruned".into();
+                a.message = "metadata pruned (git worktree prune)".into();
+            } else {
+                a.action = "failed".into();
+                a.message = match &result {
+                    Err(e) => format!("git worktree prune failed: {e:#}"),
+                    Ok(()) => "git worktree prune kept it".into(),
+                };
+                errors.push(a.message.clone());
+            }
+        }
+    }
+    let mut summary = GcSummary::default();
+    if opts.apply {
+        match compact(repo) {
+            Ok(freed) => summary.bytes_reclaimed = freed,
+            Err(e) => errors.push(format!("packing refs/wo/* and the caches: {e:#}")),
+        }
+    }
+    for a in &actions {
+        let removed = a.action == "removed";
+        match a.kind {
+            Kind::Zombie => {
+                summary.zombies_found += 1;
+                summary.zombies_removed += removed as usize;
+                summary.zombies_skipped_dirty +=
+                    (a.is_dirty && (a.action == "would_keep" || a.action == "kept")) as usize;
+            }
+            Kind::Ghost => {
+                summary.ghosts_found += 1;
+                summary.ghosts_removed += removed as usize;
+            }
+            Kind::StaleLock => {
+                summary.stale_locks_found += 1;
+                summary.stale_locks_released += (a.action == "released") as usize;
+            }
+            Kind::Prunable => {
+                summary.prunable_found += 1;
+                summary.prunable_pruned += (a.action == "pruned") as usize;
+            }
+        }
+        summary.kept += (a.action == "kept") as usize;
+    }
+    summary.errors_count = errors.len();
+    let used = qdir.join(quarantine::MANIFEST).exists();
+    let report = GcReport {
+        schema: "git-wo.gc.v1",
+        dry_run: !opts.apply,
+        at: crate::model::when::shown(now),
+        summary,
+        actions,
+        errors,
+        quarantine: used.then_some(stamp),
+    };
+    append_log(repo, opts, &report)?;
+    Ok(report)
+}
+
+fn action(c: &Candidate, action: &str, reasons: Vec<String>, message: String) -> GcAction {
+    GcAction {
+        kind: c.kind,
+        wo_id: c.wo_id.clone(),
+        path: c.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        wo_state: c.wo_state,
+        is_dirty: false,
+        action: action.to_owned(),
+        reasons,
+        message,
+    }
+}
+
+fn find(inv: &Inventory, path: &Path) -> Option<Worktree> {
+    inv.worktrees.iter().find(|w| w.path == path).cloned()
+}
+
+/// A zombie or ghost worktree: every rule, then (`--apply`) every rule again under the
+/// lock on a fresh inventory, then the removal.
+fn worktree(
+    repo: &Repo,
+    inv: &Inventory,
+    c: &Candidate,
+    opts: &GcOptions,
+    qdir: &Path,
+) -> GcAction {
+    let Some(path) = &c.path else {
+        return action(c, "failed", vec![], "no path".into());
+    };
+    let Some(wt) = find(inv, path) else {
+        return action(c, "failed", vec![], format!("{} is not registered", path.display()));
+    };
+    let (mut a, at_risk) = decide(repo, c, &wt, opts);
+    if !opts.apply || a.action == "would_keep" {
+        if opts.apply {
+            a.action = "kept".into();
+        }
+        return a;
+    }
+    // Under the lock, right before removal: the same candidate on a fresh inventory,
+    // and the same verdict on the worktree as it is now.
+    let fresh = match Inventory::gather(repo, Source::WorkingTree, Depth::Fields) {
+        Ok(f) => f,
+        Err(e) => return action(c, "failed", vec![], format!("{e:#}")),
+    };
+    if !candidates(&fresh).contains(c) {
+        a.action = "kept".into();
+        a.reasons = vec!["it changed meanwhile and is no longer a candidate".into()];
+        return a;
+    }
+    let Some(wt) = find(&fresh, path) else {
+        a.action = "kept".into();
+        a.reasons = vec!["it was removed meanwhile".into()];
+        return a;
+    };
+    let (again, at_risk_now) = decide(repo, c, &wt, opts);
+    if again.action != "would_remove" || at_risk_now != at_risk {
+        let mut kept = again;
+        kept.action = "kept".into();
+        kept.reasons
+            .push("it changed between the check and the removal".into());
+        return kept;
+    }
+    let forced = !at_risk.is_empty();
+    if forced {
+        // What the removal would lose goes to quarantine first.
+        if let Err(e) = save(&wt, c, &at_risk, qdir) {
+            return action(
+                c,
+                "failed",
+                a.reasons.clone(),
+                format!("saving its files to quarantine failed, so it was kept: {e:#}"),
+            );
+        }
+    }
+    let id = c
+        .wo_id
+        .as_deref()
+        .and_then(|i| WoId::parse(i).ok());
+    let Some(id) = id else {
+        return action(c, "failed", vec![], "no WO id".into());
+    };
+    let plan = Plan {
+        id: id.clone(),
+        op: "gc",
+        steps: vec![Step::ReleaseWorktree {
+            path: wt.path.clone(),
+            remove: true,
+            force: forced,
+        }],
+        recovery: Recovery::RollForward,
+    };
+    match Journal::new(repo, &fresh.jobs_rel, fresh.records.get(id.as_str())).apply(&plan) {
+        Ok(_) => {
+            a.action = "removed".into();
+            a.message = if forced {
+                format!(
+                    "removed with --force; {} file(s) it held are in quarantine",
+                    at_risk.len()
+                )
+            } else {
+                "removed; its branch is kept".into()
+            };
+            a
+        }
+        Err(e) => {
+            a.action = "failed".into();
+            a.message = format!("{}", crate::error::classify(&e));
+            a
+        }
+    }
+}
+
+/// The verdict on one worktree: `would_remove` or `would_keep` with every reason, and
+/// the files a forced removal would lose.
+fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAction, Vec<String>) {
+    let mut hard = Vec::new();
+    let mut soft = Vec::new();
+    let mut young = false;
+    if let Some(t) = repo.worktree_touched(wt) {
+        let age = std::time::SystemTime::now()
+            .duration_since(t)
+            .unwrap_or_default();
+        let min = opts.min_age.to_std().unwrap_or_default();
+        if age < min {
+            young = true;
+            soft.push(format!(
+                "touched {}s ago (under --min-age {}s)",
+                age.as_secs(),
+                min.as_secs()
+            ));
+        }
+    }
+    let disposable = |p: &str| repo.config.is_disposable(p);
+    let removal = repo.removal_check(wt, &disposable);
+    let mut dirty = false;
+    for b in removal.blockers {
+        if b.forcible {
+            dirty = true;
+            soft.push(b.text);
+        } else {
+            hard.push(b.text);
+        }
+    }
+    let keep = !hard.is_empty() || (!soft.is_empty() && !opts.force);
+    let only_forcible = hard.is_empty();
+    let mut reasons = hard;
+    let overridden = !keep && !soft.is_empty();
+    reasons.extend(soft);
+    let what = match c.kind {
+        Kind::Ghost => "its WO has no YAML and no record",
+        _ => "its WO is closed",
+    };
+    let message = if keep {
+        let fix = match (only_forcible, dirty, young) {
+            (false, _, _) => "",
+            (true, true, _) => {
+                " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)"
+            }
+            (true, false, _) => " (rerun later, or pass --min-age 0)",
+        };
+        format!("kept: {}{fix}", reasons.join("; "))
+    } else if overridden {
+        format!("{what}; --force overrides: {}", reasons.join("; "))
+    } else {
+        format!("{what}; clean, its commits are on a branch")
+    };
+    let mut a = action(
+        c,
+        if keep { "would_keep" } else { "would_remove" },
+        reasons,
+        message,
+    );
+    a.is_dirty = dirty;
+    if overridden {
+        // Reasons overridden by --force stay in the report.
+        a.reasons.insert(0, "--force".into());
+    }
+    (a, removal.at_risk)
+}
+
+/// Copy the files of `wt` a forced removal would lose into the quarantine folder.
+fn save(wt: &Worktree, c: &Candidate, at_risk: &[String], qdir: &Path) -> Result<()> {
+    let name = c.wo_id.clone().unwrap_or_else(|| wt.name.clone());
+    for rel in at_risk {
+        let from = wt.path.join(rel.trim_end_matches('/'));
+        for file in files_under(&from) {
+            let inside = file.strip_prefix(&wt.path).unwrap_or(&file);
+            let stored = Path::new("worktrees").join(&name).join(inside);
+            let entry = Entry {
+                wo_id: name.clone(),
+                from: file.to_string_lossy().into_owned(),
+                stored: stored.to_string_lossy().into_owned(),
+                code: match c.kind {
+                    Kind::Ghost => "ghost_worktree",
+                    _ => "zombie_worktree",
+                }
+                .into(),
+                reason: "gc --force removed the worktree that held it".into(),
+                bytes: std::fs::symlink_metadata(&file).map(|m| m.len()).unwrap_or(0),
+                at: crate::model::when::shown(Utc::now()),
+            };
+            if std::fs::symlink_metadata(&file).is_ok() {
+                quarantine::copy_in(qdir, &file, &entry)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `path` itself when it is a file (or a link), else every file below it.
+fn files_under(path: &Path) -> Vec<PathBuf> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Vec::new();
+    };
+    if !meta.is_dir() {
+        return vec![path.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            out.extend(files_under(&e.path()));
+        }
+    }
+    out
+}
+
+/// A stale lock: the WO goes back to pending (branch and worktree kept).
+fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
+    let Some(id) = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok()) else {
+        return action(c, "failed", vec![], "no WO id".into());
+    };
+    if !opts.apply {
+        return action(
+            c,
+            "would_release",
+            vec!["its lease expired".into()],
+            format!("{id} goes back to pending; its branch and worktree are kept"),
+        );
+    }
+    match crate::ops::requeue::requeue_as(
+        repo,
+        &id,
+        "stale lock released by git wo gc (lease expired)",
+        &opts.owner,
+        "gc",
+    ) {
+        Ok(r) => action(
+            c,
+            "released",
+            vec!["its lease expired".into()],
+            format!(
+                "{id} is pending again{}",
+                r.branch_kept
+                    .map(|b| format!("; branch {b} kept"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Err(e) => action(
+            c,
+            "failed",
+            vec!["its lease expired".into()],
+            format!("{}", crate::error::classify(&e)),
+        ),
+    }
+}
+
+/// Worktree metadata whose directory is gone: pruned, unless someone else locked it.
+fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> GcAction {
+    let wt = c.path.as_ref().and_then(|p| find(inv, p));
+    let foreign = wt
+        .as_ref()
+        .and_then(|w| w.locked.clone())
+        .filter(|r| !r.starts_with("git-wo "));
+    if let Some(reason) = foreign {
+        return action(
+            c,
+            if opts.apply { "kept" } else { "would_keep" },
+            vec![format!("locked by someone else ({reason:?}): maybe on removable media")],
+            "kept: its lock is not git-wo's".into(),
+        );
+    }
+    if !opts.apply {
+        return action(
+            c,
+            "would_prune",
+            vec!["its directory is gone".into()],
+            "git worktree prune".into(),
+        );
+    }
+    if let Some(w) = wt.filter(|w| w.locked.is_some())
+        && let Err(e) = repo.unlock_worktree(&w)
+    {
+        return action(c, "failed", vec![], format!("unlocking it failed: {e:#}"));
+    }
+    action(c, "pruning", vec!["its directory is gone".into()], String::new())
+}
+
+/// Pack `refs/wo/*` and rebuild git-wo's caches (they then hold only what the refs and
+/// files of now need); the bytes freed.
+fn compact(repo: &Repo) -> Result<u64> {
+    let wo_dir = repo.wo_dir();
+    let caches = [
+        crate::inventory::parse_cache::PARSE_FILE,
+        crate::inventory::parse_cache::BLOB_FILE,
+        crate::inventory::record_cache::FILE,
+        crate::inventory::object_cache::FILE,
+    ];
+    let size = |repo: &Repo| -> u64 {
+        let refs = dir_size(&repo.common_dir.join("refs").join("wo"));
+        let packed = file_size(&repo.common_dir.join("packed-refs"));
+        let cached: u64 = caches.iter().map(|c| file_size(&wo_dir.join(c))).sum();
+        refs + packed + cached
+    };
+    let before = size(repo);
+    repo.pack_refs("refs/wo/*")?;
+    for c in caches {
+        match std::fs::remove_file(wo_dir.join(c)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(anyhow::Error::from(e).context(format!("removing the cache {c}"))),
+        }
+    }
+    // The next views rebuild them; this one does at once, from what exists now.
+    Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
+    Ok(before.saturating_sub(size(repo)))
+}
+
+fn file_size(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).map(|m| m.blocks() * 512).unwrap_or(0)
+}
+
+/// The space a folder's files take, in whole file-system blocks (a loose ref of 41
+/// bytes takes a block).
+fn dir_size(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(p) {
+        for e in entries.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => total += dir_size(&e.path()),
+                Ok(m) => total += m.blocks() * 512,
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// Append the report as one JSON line to the log.
+fn append_log(repo: &Repo, opts: &GcOptions, report: &GcReport) -> Result<()> {
+    let path = opts
+        .log
+        .clone()
+        .unwrap_or_else(|| repo.wo_dir().join(LOG));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("appending to the gc log {}", path.display()))?;
+    let mut line = serde_json::to_string(report)?;
+    line.push('\n');
+    f.write_all(line.as_bytes())?;
+    Ok(())
+}
