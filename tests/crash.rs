@@ -147,3 +147,127 @@ fn requeue_rolls_an_interrupted_take_back() {
     let (code, out, err) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// kill -9 at every step of take and finish, then `reconcile --apply` (no manual
+/// resume): audit is clean, the WO has one YAML, and its commits are kept.
+#[test]
+fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
+    for step in TAKE_STEPS {
+        let s = setup();
+        crash(&s, &s.repo, &format!("take:{step}"), &["take", "WO-0001"]);
+        let (code, out, err) = s.run(&["reconcile", "--apply"]);
+        assert_eq!(code, 0, "take:{step}: {out}{err}");
+        assert_eq!(yaml_copies(&s, "WO-0001"), ["pending"], "take:{step}: rolled back");
+        let (code, report) = s.json(&["audit"]);
+        assert_eq!(code, 0, "take:{step}: {report}");
+        assert_eq!(s.json(&["reconcile"]).0, 0, "take:{step}: nothing left");
+        let (code, out, err) = s.run(&["take", "WO-0001"]);
+        assert_eq!(code, 0, "take:{step}: can be taken again: {out}{err}");
+    }
+    for step in FINISH_STEPS {
+        let s = setup();
+        assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+        let wt = s.worktree("WO-0001");
+        std::fs::write(wt.join("hello.txt"), "hi\n").unwrap();
+        s.git_at(&wt, &["add", "hello.txt"]);
+        s.git_at(&wt, &["commit", "-q", "-m", "work"]);
+        let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
+        crash(&s, &wt, &format!("finish:{step}"), &["finish", "--result", "done"]);
+        let (code, out, err) = s.run(&["reconcile", "--apply"]);
+        assert_eq!(code, 0, "finish:{step}: {out}{err}");
+        let (code, report) = s.json(&["audit"]);
+        assert_eq!(code, 0, "finish:{step}: {report}");
+        let expected: &[&str] = if step == "after-verify" {
+            &["running"] // the finish never started: still held
+        } else {
+            &["done"]
+        };
+        assert_eq!(yaml_copies(&s, "WO-0001"), expected, "finish:{step}");
+        assert_eq!(
+            s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(),
+            tip,
+            "finish:{step}: commit kept"
+        );
+    }
+}
+
+/// A repository that needs every kind of reconcile repair.
+fn needs_every_repair() -> Scenario {
+    let s = Scenario::build("empty");
+    for id in ["WO-0001", "WO-0002", "WO-0003", "WO-0004", "WO-0005"] {
+        s.write_wo("pending", id, "");
+    }
+    s.write_wo("done", "WO-0007", "");
+    s.commit_all("wo");
+    assert_eq!(s.run(&["init"]).0, 0);
+    // WO-0001: an interrupted take (rolled back by requeue's plan).
+    crash(&s, &s.repo, "take:after-move", &["take", "WO-0001"]);
+    // WO-0002: the YAML is lost (restored from the record).
+    std::fs::remove_file(s.path("_ctx/jobs/pending/WO-0002.yaml")).unwrap();
+    // WO-0003: a second copy in done/ (quarantined: the record says pending).
+    std::fs::copy(
+        s.path("_ctx/jobs/pending/WO-0003.yaml"),
+        s.path("_ctx/jobs/done/WO-0003.yaml"),
+    )
+    .unwrap();
+    // WO-0004: status: says done (fixed in place).
+    let text = s.read("_ctx/jobs/pending/WO-0004.yaml").replace("status: pending", "status: done");
+    std::fs::write(s.path("_ctx/jobs/pending/WO-0004.yaml"), text).unwrap();
+    // WO-0005: held, its .lock lost (recreated from the record).
+    assert_eq!(s.run(&["take", "WO-0005"]).0, 0);
+    std::fs::remove_file(s.path("_ctx/jobs/running/WO-0005.lock")).unwrap();
+    // WO-0006: new, not imported. WO-0007: done with a stray lock.
+    s.write_wo("pending", "WO-0006", "");
+    std::fs::write(s.path("_ctx/jobs/running/WO-0007.lock"), "WO-0007\n").unwrap();
+    s
+}
+
+/// kill -9 at every step reconcile (and gc) take: a second `reconcile --apply`
+/// finishes the job; audit is clean; quarantined files are byte-identical copies.
+#[test]
+fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
+    for step in [
+        "reconcile:after-requeue",
+        "reconcile:after-move",
+        "reconcile:after-unlock",
+        "reconcile:after-release",
+        "reconcile:after-restore",
+        "reconcile:after-quarantine",
+        "reconcile:after-lockfile",
+        "mirror:after-import",
+    ] {
+        let s = needs_every_repair();
+        let before = common::jobs_files(&s);
+        crash(&s, &s.repo, step, &["reconcile", "--apply"]);
+        let (code, out, err) = s.run(&["reconcile", "--apply"]);
+        assert_eq!(code, 0, "{step}: {out}{err}");
+        let (code, report) = s.json(&["audit"]);
+        assert_eq!(code, 0, "{step}: {report}");
+        for id in ["WO-0001", "WO-0002", "WO-0003", "WO-0004", "WO-0005", "WO-0006", "WO-0007"] {
+            assert_eq!(yaml_copies(&s, id).len(), 1, "{step}: {id}");
+        }
+        for (from, bytes) in common::quarantined(&s) {
+            assert_eq!(before.get(&from), Some(&bytes), "{step}: {from}");
+        }
+        assert_eq!(s.json(&["reconcile"]).0, 0, "{step}: nothing left");
+    }
+    // gc: the removal of a zombie, and the release of a stale lock (requeue's steps).
+    let s = Scenario::build("zombie");
+    crash(&s, &s.repo, "gc:after-release", &["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(s.run(&["reconcile", "--apply"]).0, 0);
+    let (code, out, err) = s.run(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 0, "gc rerun: {out}{err}");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "gc:after-release: {report}");
+    for step in ["gc:after-requeue", "gc:after-move", "gc:after-unlock", "gc:after-release"] {
+        let s = Scenario::build("stale_lock");
+        assert_eq!(s.run(&["init"]).0, 0);
+        crash(&s, &s.repo, step, &["gc", "--apply"]);
+        let (code, out, err) = s.run(&["reconcile", "--apply"]);
+        assert_eq!(code, 0, "{step}: {out}{err}");
+        let (code, report) = s.json(&["audit"]);
+        assert_eq!(code, 0, "{step}: {report}");
+        assert_eq!(yaml_copies(&s, "WO-0070"), ["pending"], "{step}");
+        assert!(s.worktree("WO-0070").exists(), "{step}: worktree kept");
+    }
+}

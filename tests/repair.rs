@@ -36,18 +36,6 @@ fn quarantine_root(s: &Scenario) -> PathBuf {
     s.path(".git/wo/quarantine")
 }
 
-/// Every file of every quarantine folder, by the path it came from.
-fn quarantined(s: &Scenario) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for (rel, bytes) in files(&quarantine_root(s)) {
-        let text = rel.to_string_lossy().into_owned();
-        if let Some((_, from)) = text.split_once("/files/") {
-            out.insert(from.to_owned(), bytes);
-        }
-    }
-    out
-}
-
 #[test]
 fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
     let s = Scenario::build("baseline");
@@ -175,7 +163,7 @@ fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
 
     // Every YAML byte that existed is in place or in quarantine.
     let now = files(&s.path("_ctx/jobs"));
-    let aside = quarantined(&s);
+    let aside = common::quarantined(&s);
     for (rel, bytes) in &before {
         let full = format!("_ctx/jobs/{}", rel.display());
         let in_place = now.get(rel) == Some(bytes);

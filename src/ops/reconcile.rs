@@ -142,7 +142,12 @@ fn apply_wo(
     opts: &ReconcileOptions,
 ) {
     let todo = |r: &ActionReport| r.outcome == "pending";
-    // Transitions in flight are completed by the operation they belong to.
+    let has_record = inv.records.contains_key(id.as_str());
+    // With a record, a requeue moves the record first: requeue's own plan, after the
+    // file repairs (it refuses a WO in more than one state).
+    let by_requeue = |r: &Repair| has_record && matches!(r, Repair::Requeue { .. });
+    // Transitions in flight are completed by the operation they belong to (the plan
+    // holds nothing else for such a WO).
     for r in reports.iter_mut().filter(|r| todo(r)) {
         let result = match r.action.repair {
             Repair::RollBackTake => crate::ops::requeue::requeue_as(
@@ -162,7 +167,7 @@ fn apply_wo(
     let mut steps = Vec::new();
     let mut in_plan = Vec::new();
     for (n, r) in reports.iter().enumerate() {
-        if !todo(r) || matches!(r.action.repair, Repair::CreateRecord) {
+        if !todo(r) || r.action.repair == Repair::CreateRecord || by_requeue(&r.action.repair) {
             continue;
         }
         match step_of(repo, inv, id, &r.action, qdir, opts) {
@@ -180,21 +185,35 @@ fn apply_wo(
             }
         }
     }
-    if steps.is_empty() {
-        return;
+    if !steps.is_empty() {
+        let plan = Plan {
+            id: id.clone(),
+            op: "reconcile",
+            steps,
+            recovery: Recovery::RollForward,
+        };
+        let result = Journal::new(repo, &inv.jobs_rel, record)
+            .apply(&plan)
+            .map(|_| ());
+        let outcome = outcome_of(result);
+        for n in in_plan {
+            reports[n].outcome = outcome.clone();
+        }
     }
-    let plan = Plan {
-        id: id.clone(),
-        op: "reconcile",
-        steps,
-        recovery: Recovery::RollForward,
-    };
-    let result = Journal::new(repo, &inv.jobs_rel, record)
-        .apply(&plan)
-        .map(|_| ());
-    let outcome = outcome_of(result);
-    for n in in_plan {
-        reports[n].outcome = outcome.clone();
+    for r in reports
+        .iter_mut()
+        .filter(|r| todo(r) && by_requeue(&r.action.repair))
+    {
+        r.outcome = outcome_of(
+            crate::ops::requeue::requeue_as(
+                repo,
+                id,
+                "no lock, no live worktree (git wo reconcile --force)",
+                &opts.owner,
+                "reconcile",
+            )
+            .map(|_| ()),
+        );
     }
 }
 
@@ -266,7 +285,7 @@ fn step_of(
                     ("requeued_at".into(), crate::model::when::shown(Utc::now())),
                     (
                         "requeue_reason".into(),
-                        "no lock, no record, no worktree (git wo reconcile --force)".into(),
+                        "no lock, no live worktree (git wo reconcile --force)".into(),
                     ),
                 ],
             }

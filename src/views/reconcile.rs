@@ -216,15 +216,14 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
     if target == State::Running {
         if v.lock.is_none() {
             let live_worktree = v.worktrees.iter().any(|w| w.exists);
-            match record {
-                Some(r) if r.live_lock(inv.now).is_some() => push(
+            match record.and_then(|r| r.lock.as_ref()) {
+                Some(l) if !l.expired(inv.now) => push(
                     Code::RunningWithoutLock,
                     Repair::CreateLock,
                     Safety::Safe,
                     format!(
                         "recreate {}/running/{id}.lock for its holder {}",
-                        inv.jobs_rel,
-                        r.lock.as_ref().map_or("", |l| l.owner.as_str())
+                        inv.jobs_rel, l.owner
                     ),
                     vec![format!("{}/running/{id}.lock", inv.jobs_rel)],
                 ),
@@ -249,7 +248,7 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
                         Code::RunningWithoutLock,
                         Repair::Requeue { path: path.clone() },
                         Safety::Unsafe,
-                        format!("requeue {id} to pending: no lock, no record, no worktree"),
+                        format!("requeue {id} to pending: no lock, no live worktree"),
                         vec![rel(&path)],
                     );
                 }

@@ -318,3 +318,50 @@ pub fn yaml_copies(s: &Scenario, id: &str) -> Vec<String> {
         .map(|st| st.to_string())
         .collect()
 }
+
+/// Every file under the jobs dir with its bytes, by its path relative to the checkout.
+pub fn jobs_files(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                let rel = p.strip_prefix(root).unwrap_or(&p);
+                out.insert(rel.to_string_lossy().into_owned(), bytes);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(&s.repo, &s.repo.join("_ctx/jobs"), &mut out);
+    out
+}
+
+/// Every file reconcile quarantined, by the path it came from (relative to the checkout).
+pub fn quarantined(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    walk(&s.repo.join(".git/wo/quarantine"), &mut all);
+    all.into_iter()
+        .filter_map(|p| {
+            let text = p.to_string_lossy().into_owned();
+            let (_, from) = text.split_once("/files/")?;
+            Some((from.to_owned(), std::fs::read(&p).ok()?))
+        })
+        .collect()
+}
