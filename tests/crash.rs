@@ -157,7 +157,11 @@ fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
         crash(&s, &s.repo, &format!("take:{step}"), &["take", "WO-0001"]);
         let (code, out, err) = s.run(&["reconcile", "--apply"]);
         assert_eq!(code, 0, "take:{step}: {out}{err}");
-        assert_eq!(yaml_copies(&s, "WO-0001"), ["pending"], "take:{step}: rolled back");
+        assert_eq!(
+            yaml_copies(&s, "WO-0001"),
+            ["pending"],
+            "take:{step}: rolled back"
+        );
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 0, "take:{step}: {report}");
         assert_eq!(s.json(&["reconcile"]).0, 0, "take:{step}: nothing left");
@@ -172,7 +176,12 @@ fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
         s.git_at(&wt, &["add", "hello.txt"]);
         s.git_at(&wt, &["commit", "-q", "-m", "work"]);
         let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
-        crash(&s, &wt, &format!("finish:{step}"), &["finish", "--result", "done"]);
+        crash(
+            &s,
+            &wt,
+            &format!("finish:{step}"),
+            &["finish", "--result", "done"],
+        );
         let (code, out, err) = s.run(&["reconcile", "--apply"]);
         assert_eq!(code, 0, "finish:{step}: {out}{err}");
         let (code, report) = s.json(&["audit"]);
@@ -211,7 +220,9 @@ fn needs_every_repair() -> Scenario {
     )
     .unwrap();
     // WO-0004: status: says done (fixed in place).
-    let text = s.read("_ctx/jobs/pending/WO-0004.yaml").replace("status: pending", "status: done");
+    let text = s
+        .read("_ctx/jobs/pending/WO-0004.yaml")
+        .replace("status: pending", "status: done");
     std::fs::write(s.path("_ctx/jobs/pending/WO-0004.yaml"), text).unwrap();
     // WO-0005: held, its .lock lost (recreated from the record).
     assert_eq!(s.run(&["take", "WO-0005"]).0, 0);
@@ -243,7 +254,9 @@ fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
         assert_eq!(code, 0, "{step}: {out}{err}");
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 0, "{step}: {report}");
-        for id in ["WO-0001", "WO-0002", "WO-0003", "WO-0004", "WO-0005", "WO-0006", "WO-0007"] {
+        for id in [
+            "WO-0001", "WO-0002", "WO-0003", "WO-0004", "WO-0005", "WO-0006", "WO-0007",
+        ] {
             assert_eq!(yaml_copies(&s, id).len(), 1, "{step}: {id}");
         }
         for (from, bytes) in common::quarantined(&s) {
@@ -253,13 +266,23 @@ fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
     }
     // gc: the removal of a zombie, and the release of a stale lock (requeue's steps).
     let s = Scenario::build("zombie");
-    crash(&s, &s.repo, "gc:after-release", &["gc", "--apply", "--min-age", "0"]);
+    crash(
+        &s,
+        &s.repo,
+        "gc:after-release",
+        &["gc", "--apply", "--min-age", "0"],
+    );
     assert_eq!(s.run(&["reconcile", "--apply"]).0, 0);
     let (code, out, err) = s.run(&["gc", "--apply", "--min-age", "0"]);
     assert_eq!(code, 0, "gc rerun: {out}{err}");
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "gc:after-release: {report}");
-    for step in ["gc:after-requeue", "gc:after-move", "gc:after-unlock", "gc:after-release"] {
+    for step in [
+        "gc:after-requeue",
+        "gc:after-move",
+        "gc:after-unlock",
+        "gc:after-release",
+    ] {
         let s = Scenario::build("stale_lock");
         assert_eq!(s.run(&["init"]).0, 0);
         crash(&s, &s.repo, step, &["gc", "--apply"]);

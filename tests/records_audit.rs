@@ -47,13 +47,12 @@ fn orphan_record_is_restorable_from_the_record() {
     let report = has(&s, "orphan_record", "WO-0002");
     let hint = report["findings"][0]["hint"].as_str().unwrap().to_owned();
     assert!(
-        hint.starts_with(
-            "git show refs/wo/orders/WO-0002:order.yaml > _ctx/jobs/pending/WO-0002.yaml"
-        ),
+        hint.starts_with("git wo reconcile --apply (restores _ctx/jobs/pending/WO-0002.yaml"),
         "{hint}"
     );
-    let restored = s.git(&["show", "refs/wo/orders/WO-0002:order.yaml"]);
-    assert_eq!(restored, original);
+    // The hint works: the YAML comes back byte for byte.
+    assert_eq!(s.run(&["reconcile", "--apply"]).0, 0);
+    assert_eq!(s.read("_ctx/jobs/pending/WO-0002.yaml"), original);
 }
 
 #[test]

@@ -50,7 +50,11 @@ fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
     // The plan: nothing changes, exit 1 (there is a plan), the JSON names each repair.
     let (code, out, _) = s.run(&["reconcile", "--json", "data/base/reconcile_plan.json"]);
     assert_eq!(code, 1, "{out}");
-    assert_eq!(files(&s.path("_ctx/jobs")), before, "a plan changes nothing");
+    assert_eq!(
+        files(&s.path("_ctx/jobs")),
+        before,
+        "a plan changes nothing"
+    );
     let plan: serde_json::Value =
         serde_json::from_str(&s.read("data/base/reconcile_plan.json")).unwrap();
     assert_eq!(plan["schema"], "git-wo.reconcile.v1");
@@ -123,7 +127,8 @@ fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
     ] {
         assert!(!s.worktree(id).exists(), "{id}: clean zombie removed");
         assert!(
-            !s.git(&["branch", "--list", &format!("feat/wo-{id}")]).is_empty(),
+            !s.git(&["branch", "--list", &format!("feat/wo-{id}")])
+                .is_empty(),
             "{id}: branch kept"
         );
     }
@@ -137,10 +142,7 @@ fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
         .clone();
     assert_eq!(kept["action"], "kept");
     assert_eq!(kept["is_dirty"], true);
-    assert!(
-        kept["reasons"].to_string().contains("notes.txt"),
-        "{kept}"
-    );
+    assert!(kept["reasons"].to_string().contains("notes.txt"), "{kept}");
 
     // --force removes it, and its file is in quarantine.
     let (code, report) = s.json(&["gc", "--apply", "--force", "--min-age", "0"]);
@@ -239,7 +241,10 @@ fn a_running_wo_with_nothing_live_is_requeued_only_with_force() {
     let (code, r) = s.json(&["reconcile", "--apply", "--force"]);
     assert_eq!(code, 0, "{r}");
     assert_eq!(yaml_copies(&s, "WO-0099"), ["pending"]);
-    assert!(s.read("_ctx/jobs/pending/WO-0099.yaml").contains("status: pending"));
+    assert!(
+        s.read("_ctx/jobs/pending/WO-0099.yaml")
+            .contains("status: pending")
+    );
 }
 
 #[test]
@@ -270,7 +275,12 @@ fn the_record_is_the_truth() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["wo_id"].as_str().unwrap().into(), a["code"].as_str().unwrap().into()))
+        .map(|a| {
+            (
+                a["wo_id"].as_str().unwrap().into(),
+                a["code"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         codes,
@@ -286,7 +296,11 @@ fn the_record_is_the_truth() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(yaml_copies(&s, "WO-0001"), ["running"]);
     assert!(s.path("_ctx/jobs/running/WO-0001.lock").exists());
-    assert_eq!(s.read("_ctx/jobs/pending/WO-0002.yaml"), wo2, "restored byte for byte");
+    assert_eq!(
+        s.read("_ctx/jobs/pending/WO-0002.yaml"),
+        wo2,
+        "restored byte for byte"
+    );
     assert!(!s.git(&["rev-parse", "refs/wo/orders/WO-0003"]).is_empty());
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
@@ -310,7 +324,10 @@ fn gc_releases_stale_locks_and_prunes_metadata() {
     let (code, r) = s.json(&["gc", "--apply"]);
     assert_eq!(code, 0, "{r}");
     assert_eq!(r["summary"]["prunable_pruned"], 1, "{r}");
-    assert!(!s.git(&["worktree", "list", "--porcelain"]).contains("prunable"));
+    assert!(
+        !s.git(&["worktree", "list", "--porcelain"])
+            .contains("prunable")
+    );
 }
 
 #[test]
@@ -319,12 +336,21 @@ fn gc_never_removes_what_it_must_not() {
     // Default --min-age: just created, so kept; the dry run says why.
     let (code, r) = s.json(&["gc"]);
     assert_eq!(code, 1);
-    assert!(r["actions"][0]["reasons"].to_string().contains("min-age"), "{r}");
+    assert!(
+        r["actions"][0]["reasons"].to_string().contains("min-age"),
+        "{r}"
+    );
 
     // Someone else's git lock, and a commit on no branch: kept even with --force.
     let w80 = s.worktree("WO-0080");
     let w81 = s.worktree("WO-0081");
-    s.git(&["worktree", "lock", "--reason", "on my usb disk", &w80.to_string_lossy()]);
+    s.git(&[
+        "worktree",
+        "lock",
+        "--reason",
+        "on my usb disk",
+        &w80.to_string_lossy(),
+    ]);
     s.git_at(&w81, &["checkout", "-q", "--detach"]);
     s.git_at(&w81, &["commit", "-q", "--allow-empty", "-m", "lost work"]);
     let (code, r) = s.json(&["gc", "--apply", "--force", "--min-age", "0"]);

@@ -40,7 +40,10 @@ pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> 
             }
         }
         if in_path_command && a == "--json" {
-            if let Some(next) = args.get(i + 1).filter(|n| !n.to_string_lossy().starts_with('-')) {
+            if let Some(next) = args
+                .get(i + 1)
+                .filter(|n| !n.to_string_lossy().starts_with('-'))
+            {
                 out.push("--json-out".into());
                 out.push(next.clone());
                 i += 2;
@@ -155,15 +158,19 @@ pub enum Command {
   git wo lint WO-0042")]
     Lint(LintArgs),
     /// Plan (default) or apply repairs: one state per WO, the locks it needs, nothing deleted.
-    #[command(after_help = "Examples:\n  git wo reconcile                     (the plan; exit 1 when there is one)
+    #[command(
+        after_help = "Examples:\n  git wo reconcile                     (the plan; exit 1 when there is one)
   git wo reconcile --apply --json data/reconcile_result.json
   git wo reconcile --apply --force     (also the unsafe repairs)
-  git wo reconcile --restore 20261201T112551Z-4242")]
+  git wo reconcile --restore 20261201T112551Z-4242"
+    )]
     Reconcile(ReconcileArgs),
     /// Remove zombie and ghost worktrees that hold no work; release stale locks.
-    #[command(after_help = "Examples:\n  git wo gc                             (dry run; exit 1 when there is work)
+    #[command(
+        after_help = "Examples:\n  git wo gc                             (dry run; exit 1 when there is work)
   git wo gc --apply
-  git wo gc --apply --min-age 0 --json data/gc_result.json")]
+  git wo gc --apply --min-age 0 --json data/gc_result.json"
+    )]
     Gc(GcArgs),
     /// Freeze a baseline of the repository state into a directory.
     #[command(after_help = "Examples:\n  git wo snapshot --dir data/wo_forensics_baseline")]

@@ -62,7 +62,8 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
             s.errors_count
         ));
         if r.dry_run {
-            ctx.out.line("dry run: nothing changed. Apply: git wo gc --apply");
+            ctx.out
+                .line("dry run: nothing changed. Apply: git wo gc --apply");
         } else if s.bytes_reclaimed > 0 {
             ctx.out.line(format!(
                 "packed refs/wo/* and rebuilt the caches: {} KiB reclaimed",

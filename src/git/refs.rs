@@ -37,11 +37,7 @@ impl Repo {
     /// `git pack-refs` of the refs matching `pattern` (e.g. `refs/wo/*`): one
     /// `packed-refs` entry each instead of a loose file.
     pub fn pack_refs(&self, pattern: &str) -> Result<()> {
-        super::command::git(
-            &self.control_root,
-            &["pack-refs", "--include", pattern],
-        )
-        .map(|_| ())
+        super::command::git(&self.control_root, &["pack-refs", "--include", pattern]).map(|_| ())
     }
 
     /// Every ref whose name starts with `prefix`, in name order. A ref that cannot be

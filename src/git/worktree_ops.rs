@@ -157,16 +157,18 @@ impl Repo {
     }
 
     /// When the worktree was last touched: the newest modification time of its
-    /// directory, its `HEAD`, its HEAD reflog and a session file in its admin dir
-    /// (commits, checkouts, files created or removed at its top, heartbeats). The
-    /// index is left out: `git status` rewrites it.
-    pub fn worktree_touched(&self, wt: &Worktree) -> Option<std::time::SystemTime> {
+    /// directory, its `HEAD`, its HEAD reflog and the files `also` of its admin dir
+    /// (commits, checkouts, files created or removed at its top, and whatever the
+    /// caller writes there). The index is left out: `git status` rewrites it.
+    pub fn worktree_touched(&self, wt: &Worktree, also: &[&str]) -> Option<std::time::SystemTime> {
         [
             wt.path.clone(),
             wt.admin_dir.join("HEAD"),
             wt.admin_dir.join("logs").join("HEAD"),
-            wt.admin_dir.join(crate::model::session::FILE),
         ]
+        .into_iter()
+        .chain(also.iter().map(|f| wt.admin_dir.join(f)))
+        .collect::<Vec<_>>()
         .iter()
         .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .max()
@@ -193,7 +195,9 @@ impl Repo {
         if let Some(reason) = &wt.locked
             && !reason.starts_with("git-wo ")
         {
-            why.push(Blocker::hard(format!("locked by someone else ({reason:?})")));
+            why.push(Blocker::hard(format!(
+                "locked by someone else ({reason:?})"
+            )));
         }
         for (file, what) in [
             ("rebase-merge", "a rebase"),

@@ -224,7 +224,12 @@ fn worktree(
         return action(c, "failed", vec![], "no path".into());
     };
     let Some(wt) = find(inv, path) else {
-        return action(c, "failed", vec![], format!("{} is not registered", path.display()));
+        return action(
+            c,
+            "failed",
+            vec![],
+            format!("{} is not registered", path.display()),
+        );
     };
     let (mut a, at_risk) = decide(repo, c, &wt, opts);
     if !opts.apply || a.action == "would_keep" {
@@ -269,10 +274,7 @@ fn worktree(
             );
         }
     }
-    let id = c
-        .wo_id
-        .as_deref()
-        .and_then(|i| WoId::parse(i).ok());
+    let id = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok());
     let Some(id) = id else {
         return action(c, "failed", vec![], "no WO id".into());
     };
@@ -313,7 +315,7 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
     let mut hard = Vec::new();
     let mut soft = Vec::new();
     let mut young = false;
-    if let Some(t) = repo.worktree_touched(wt) {
+    if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
         let age = std::time::SystemTime::now()
             .duration_since(t)
             .unwrap_or_default();
@@ -393,7 +395,9 @@ fn save(wt: &Worktree, c: &Candidate, at_risk: &[String], qdir: &Path) -> Result
                 }
                 .into(),
                 reason: "gc --force removed the worktree that held it".into(),
-                bytes: std::fs::symlink_metadata(&file).map(|m| m.len()).unwrap_or(0),
+                bytes: std::fs::symlink_metadata(&file)
+                    .map(|m| m.len())
+                    .unwrap_or(0),
                 at: crate::model::when::shown(Utc::now()),
             };
             if std::fs::symlink_metadata(&file).is_ok() {
@@ -472,7 +476,9 @@ fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> Gc
         return action(
             c,
             if opts.apply { "kept" } else { "would_keep" },
-            vec![format!("locked by someone else ({reason:?}): maybe on removable media")],
+            vec![format!(
+                "locked by someone else ({reason:?}): maybe on removable media"
+            )],
             "kept: its lock is not git-wo's".into(),
         );
     }
@@ -489,7 +495,12 @@ fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> Gc
     {
         return action(c, "failed", vec![], format!("unlocking it failed: {e:#}"));
     }
-    action(c, "pruning", vec!["its directory is gone".into()], String::new())
+    action(
+        c,
+        "pruning",
+        vec!["its directory is gone".into()],
+        String::new(),
+    )
 }
 
 /// Pack `refs/wo/*` and rebuild git-wo's caches (they then hold only what the refs and
@@ -546,10 +557,7 @@ fn dir_size(p: &Path) -> u64 {
 
 /// Append the report as one JSON line to the log.
 fn append_log(repo: &Repo, opts: &GcOptions, report: &GcReport) -> Result<()> {
-    let path = opts
-        .log
-        .clone()
-        .unwrap_or_else(|| repo.wo_dir().join(LOG));
+    let path = opts.log.clone().unwrap_or_else(|| repo.wo_dir().join(LOG));
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

@@ -111,10 +111,9 @@ pub fn copy_in(dir: &Path, from: &Path, entry: &Entry) -> Result<()> {
 pub fn manifest(dir: &Path) -> Result<Vec<Entry>> {
     let path = dir.join(MANIFEST);
     let text = fs::read_to_string(&path).map_err(|e| {
-        anyhow::Error::from(
-            WoError::usage(format!("{}: {e}", path.display()))
-                .fix("ls \"$(git rev-parse --git-common-dir)/wo/quarantine\" (the folders you can restore)"),
-        )
+        anyhow::Error::from(WoError::usage(format!("{}: {e}", path.display())).fix(
+            "ls \"$(git rev-parse --git-common-dir)/wo/quarantine\" (the folders you can restore)",
+        ))
     })?;
     text.lines()
         .filter(|l| !l.trim().is_empty())

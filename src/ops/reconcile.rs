@@ -291,7 +291,11 @@ fn step_of(
             }
         }
         Repair::CreateLock => {
-            let text = match inv.records.get(id.as_str()).and_then(|s| s.record.lock.as_ref()) {
+            let text = match inv
+                .records
+                .get(id.as_str())
+                .and_then(|s| s.record.lock.as_ref())
+            {
                 Some(l) => LockFile::render(l.acquired_at, l.pid, &l.owner, &l.host),
                 None => {
                     let owner = inv
@@ -321,8 +325,9 @@ fn step_of(
             let bytes = crate::inventory::records::order_yaml_at(repo, stored.commit)?
                 .filter(|b| !b.is_empty())
                 .ok_or_else(|| {
-                    WoError::failed(format!("{id}: its record holds no order.yaml"))
-                        .fix(format!("git log refs/wo/orders/{id} (find a commit that has it)"))
+                    WoError::failed(format!("{id}: its record holds no order.yaml")).fix(format!(
+                        "git log refs/wo/orders/{id} (find a commit that has it)"
+                    ))
                 })?;
             Step::RestoreYaml { to: *to, bytes }
         }
@@ -416,7 +421,8 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             continue;
         }
         let Ok(id) = WoId::parse(&e.wo_id) else {
-            out.failed.push(format!("{}: not a WO id in the manifest", e.wo_id));
+            out.failed
+                .push(format!("{}: not a WO id in the manifest", e.wo_id));
             continue;
         };
         let plan = Plan {
@@ -430,9 +436,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         };
         match Journal::new(repo, &inv.jobs_rel, inv.records.get(id.as_str())).apply(&plan) {
             Ok(_) => out.restored.push(e.from.clone()),
-            Err(err) => out
-                .failed
-                .push(format!("{}", crate::error::classify(&err))),
+            Err(err) => out.failed.push(format!("{}", crate::error::classify(&err))),
         }
     }
     Ok(out)

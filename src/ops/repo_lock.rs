@@ -58,7 +58,9 @@ impl RepoLock {
                     .into());
                 }
                 Err(e) => {
-                    return Err(anyhow::Error::from(e).context(format!("creating {}", path.display())));
+                    return Err(
+                        anyhow::Error::from(e).context(format!("creating {}", path.display()))
+                    );
                 }
             }
         }

@@ -181,7 +181,11 @@ fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
                         Code::StatusMismatch,
                         id,
                         format!("{} is in {}/ but says {said}", id.unwrap_or("?"), f.folder),
-                        format!("set `status: {}` in {}", f.folder, q(&path)),
+                        format!(
+                            "git wo reconcile --apply (sets `status: {}` in {})",
+                            f.folder,
+                            q(&path)
+                        ),
                         vec![path.clone()],
                     )
                     .about(Subject {
@@ -220,8 +224,8 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Some(id.as_str()),
                 format!("{id} is in {} at once", states.join(" and ")),
                 format!(
-                    "keep the {} copy and remove the others: git rm -- {}",
-                    keep.map_or("newest", |s| s.as_str()),
+                    "git wo reconcile --apply (keeps the {} copy; {} go to quarantine)",
+                    keep.map_or("winning", |s| s.as_str()),
                     quoted(&losers)
                 ),
                 paths(&v.files),
@@ -258,7 +262,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                     }
                 ),
                 format!(
-                    "keep one and remove the rest: git rm -- {}",
+                    "git wo reconcile --apply (keeps one; the others go to quarantine: {})",
                     quoted(&paths(&in_state[1..]))
                 ),
                 paths(&in_state),
@@ -291,11 +295,11 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Some(id.as_str()),
                 format!("{id} is running but has no .lock file and no live record lock"),
                 if v.worktrees.iter().any(|w| w.exists) {
-                    format!(
-                        "{first}its worktree is live: recreate the lock with git wo heartbeat {id} --force"
-                    )
+                    "git wo reconcile --apply (its worktree is live: recreates the lock)".to_owned()
                 } else {
-                    format!("{first}git wo requeue {id} --reason \"no lock, no worktree\"")
+                    format!(
+                        "{first}git wo reconcile --apply --force (no live worktree: requeues it), or git wo requeue {id} --reason \"no lock, no worktree\""
+                    )
                 },
                 running_copy,
             ));
@@ -311,7 +315,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Some(id.as_str()),
                 format!("{id}'s lease expired at {}", crate::model::when::shown(end)),
                 format!(
-                    "{first}git wo requeue {id} --reason \"lease expired\" (or git wo take {id} --steal)"
+                    "{first}git wo gc --apply (releases it: pending again, branch kept), or git wo take {id} --steal"
                 ),
                 p,
             ));
@@ -357,7 +361,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                         ))
                 ),
                 format!(
-                    "remove the stale lock: rm -- {}",
+                    "git wo reconcile --apply (moves {} to quarantine)",
                     q(&inv.rel(&lock.rel_path))
                 ),
                 vec![inv.rel(&lock.rel_path)],
@@ -415,10 +419,9 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Some(id.as_str()),
                 format!("record says {id} is {}, its YAML is in {state}/", r.state),
                 format!(
-                    "git mv {} {}/{}/ and set `status: {}` (the record is the truth)",
+                    "git wo reconcile --apply (the record is the truth: moves {} to {}/{}/)",
                     quoted(&paths(&v.files)),
                     inv.jobs_rel,
-                    r.state,
                     r.state
                 ),
                 paths(&v.files),
@@ -431,7 +434,7 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 Some(id.as_str()),
                 format!("{id} has a record ({}) but no YAML", r.state),
                 format!(
-                    "git show {ref_name}:order.yaml > {}/{}/{id}.yaml",
+                    "git wo reconcile --apply (restores {}/{}/{id}.yaml from {ref_name})",
                     inv.jobs_rel, r.state
                 ),
                 vec![ref_name],
@@ -441,10 +444,16 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             let expired = lease_end.is_none_or(|end| end <= inv.now);
             if expired || inv.dead_transitions.contains(id.as_str()) {
                 let (what, fix) = match r.phase {
-                    Phase::Taking => ("take", format!("git wo take {id} --resume")),
+                    Phase::Taking => (
+                        "take",
+                        format!(
+                            "git wo take {id} --resume (its owner), or git wo reconcile --apply (rolls it back)"
+                        ),
+                    ),
                     _ => (
                         "finish",
-                        format!("git wo finish {id} --result <done|failed> --force"),
+                        "git wo reconcile --apply (completes it with the recorded verdict)"
+                            .to_owned(),
                     ),
                 };
                 out.push(Finding::new(
@@ -489,7 +498,8 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             Code::Unmirrored,
             Some(id.as_str()),
             format!("{id} has no record under refs/wo/orders"),
-            "git wo init (imports missing records; safe to rerun)".to_owned(),
+            "git wo reconcile --apply, or git wo init (imports missing records; safe to rerun)"
+                .to_owned(),
             paths(&v.files),
         ));
     }
@@ -525,7 +535,11 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                     wt.admin_dir.display(),
                     wt.path.display()
                 ),
-                format!("{unlock}git worktree prune"),
+                if unlock.is_empty() {
+                    "git wo gc --apply (prunes it)".to_owned()
+                } else {
+                    format!("{unlock}git worktree prune")
+                },
                 vec![wt.path.to_string_lossy().into_owned()],
             )
             .about(Subject {
@@ -541,17 +555,12 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
         let path = wt.path.to_string_lossy().into_owned();
         let Some(view) = wos.get(&id) else { continue };
         let qp = q(&path);
-        let unlock = if wt.locked.is_some() {
-            format!("git worktree unlock -- {qp} && ")
-        } else {
-            String::new()
-        };
         if view.files.is_empty() && view.record.is_none() {
             out.push(Finding::new(
                 Code::GhostWorktree,
                 Some(id.as_str()),
                 format!("worktree {path} is for {id}, which has no YAML and no record"),
-                format!("check it is clean (git -C {qp} status), then: {unlock}git worktree remove -- {qp}"),
+                "git wo gc --apply (removes it when it holds no work; git wo gc shows why it would keep it)".to_owned(),
                 vec![path],
             ).about(Subject { worktree: Some(wt.path.clone()), ..Subject::default() }));
             continue;
@@ -567,7 +576,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
                 Code::ZombieWorktree,
                 Some(id.as_str()),
                 format!("worktree {path} is still there but {id} is {}", state.map_or("closed", |s| s.as_str())),
-                format!("check it is clean (git -C {qp} status), then: {unlock}git worktree remove -- {qp}"),
+                "git wo gc --apply (removes it when it holds no work; git wo gc shows why it would keep it)".to_owned(),
                 vec![path.clone()],
             ).about(Subject {
                 copies: view.files.iter().map(|f| inv.rel(&f.rel_path)).collect(),

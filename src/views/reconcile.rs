@@ -104,7 +104,10 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
                 let verdict = r.result.as_ref().map_or(State::Done, |o| o.verdict);
                 (
                     Repair::CompleteFinish,
-                    format!("complete the interrupted finish (token {}): {id} {verdict}", r.token),
+                    format!(
+                        "complete the interrupted finish (token {}): {id} {verdict}",
+                        r.token
+                    ),
                 )
             };
             push(
@@ -119,10 +122,7 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
     }
 
     // The state the WO ends in.
-    let Some(target) = record
-        .map(|r| r.state)
-        .or_else(|| winning_state(inv, v))
-    else {
+    let Some(target) = record.map(|r| r.state).or_else(|| winning_state(inv, v)) else {
         return;
     };
 
@@ -147,7 +147,10 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
                         path: lock.rel_path.clone(),
                     },
                     Safety::Safe,
-                    format!("quarantine {} ({id} has no YAML and no record)", rel(&lock.rel_path)),
+                    format!(
+                        "quarantine {} ({id} has no YAML and no record)",
+                        rel(&lock.rel_path)
+                    ),
                     vec![rel(&lock.rel_path)],
                 );
             }
@@ -322,11 +325,23 @@ mod tests {
     #[test]
     fn split_brain_keeps_the_winner_and_quarantines_the_rest() {
         let files = vec![
-            file(State::Pending, "WO-0001.yaml", "id: WO-0001\nstatus: pending\n"),
+            file(
+                State::Pending,
+                "WO-0001.yaml",
+                "id: WO-0001\nstatus: pending\n",
+            ),
             file(State::Done, "WO-0001.yaml", "id: WO-0001\nstatus: done\n"),
-            file(State::Done, "WO-0002.yaml", "id: WO-0002\nstatus: running\n"),
+            file(
+                State::Done,
+                "WO-0002.yaml",
+                "id: WO-0002\nstatus: running\n",
+            ),
             file(State::Done, "WO-0003.yaml", "id: WO-0003\nstatus: done\n"),
-            file(State::Done, "WO-0003_copy.yaml", "id: WO-0003\nstatus: done\n"),
+            file(
+                State::Done,
+                "WO-0003_copy.yaml",
+                "id: WO-0003\nstatus: done\n",
+            ),
         ];
         let inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
         let plan = plan(&inv);
