@@ -7,7 +7,10 @@
 //! `worktree`, `session`, `move`, `lockfile`, `marker`, `take`. Of finish: `verify`
 //! (before the plan), `finishing`, `move`, `unlock`, `marker`, `release`, `finish`.
 //! Of requeue: `requeue`, `move`, `unlock`, `release`. Of heartbeat: `heartbeat`,
-//! `lockfile`.
+//! `lockfile`. Of reconcile: `quarantine`, `move`, `lockfile`, `restore`, and
+//! requeue's steps (`reconcile:after-requeue`…) when it rolls an interrupted take back;
+//! the records it imports hit `mirror:after-import`. Of gc: `release` (a worktree
+//! removed), and requeue's steps (`gc:after-requeue`…) when it releases a stale lock.
 //!
 //! Test-only pause: `GIT_WO_PAUSE=<command>:<step>:<millis>` (e.g.
 //! `take:after-worktree:30000`) makes the process sleep up to `<millis>` ms when it
