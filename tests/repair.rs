@@ -46,6 +46,16 @@ fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
 
     let (code, out, err) = s.run(&["snapshot", "--dir", "data/base"]);
     assert_eq!(code, 0, "{out}{err}");
+    // Audit's hints name the tool that repairs each finding.
+    let (_, audit) = s.json(&["audit"]);
+    for f in audit["findings"].as_array().unwrap() {
+        let tool = match f["code"].as_str().unwrap() {
+            "split_brain" => "git wo reconcile --apply",
+            "ghost_worktree" | "zombie_worktree" => "git wo gc --apply",
+            _ => continue,
+        };
+        assert!(f["hint"].as_str().unwrap().starts_with(tool), "{f}");
+    }
 
     // The plan: nothing changes, exit 1 (there is a plan), the JSON names each repair.
     let (code, out, _) = s.run(&["reconcile", "--json", "data/base/reconcile_plan.json"]);
@@ -389,4 +399,44 @@ fn json_path_and_global_json_both_work() {
     let (code, out, _) = s.run(&["reconcile", "--json-out=p2.json"]);
     assert_eq!(code, 1, "{out}");
     assert!(s.path("p2.json").exists());
+}
+
+#[test]
+fn gc_keeps_staged_and_ignored_work_but_not_build_output() {
+    let s = Scenario::build("zombie");
+    let w80 = s.worktree("WO-0080");
+    let w81 = s.worktree("WO-0081");
+    std::fs::write(w80.join(".gitignore"), "node_modules/\n.env\n").unwrap();
+    s.git_at(&w80, &["add", ".gitignore"]);
+    s.git_at(&w80, &["commit", "-q", "-m", "ignore"]);
+    std::fs::create_dir_all(w80.join("node_modules/x")).unwrap();
+    std::fs::write(w80.join("node_modules/x/index.js"), "//\n").unwrap();
+    // WO-0080: only build output: removed. WO-0081: a staged file, and a secret.
+    std::fs::write(w81.join(".gitignore"), ".env\n").unwrap();
+    std::fs::write(w81.join(".env"), "TOKEN=1\n").unwrap();
+    s.git_at(&w81, &["add", ".gitignore"]);
+    let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 1, "{r}");
+    assert!(!w80.exists(), "build output is disposable: {r}");
+    assert!(w81.exists());
+    let text = r.to_string();
+    assert!(text.contains("modified or staged"), "{text}");
+    assert!(text.contains("ignored file(s) that are not build output"), "{text}");
+}
+
+#[test]
+fn gc_packs_the_records_and_rebuilds_the_caches() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["init"]).0, 0);
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    assert!(s.path(".git/refs/wo/orders/WO-0001").exists(), "a take writes a loose ref");
+    assert_eq!(s.json(&["audit"]).0, 0, "caches written");
+    let (code, r) = s.json(&["gc", "--apply"]);
+    assert_eq!(code, 0, "{r}");
+    assert!(!s.path(".git/refs/wo/orders/WO-0001").exists(), "packed");
+    assert!(s.read(".git/packed-refs").contains("refs/wo/orders/WO-0001"));
+    assert!(r["summary"]["bytes_reclaimed"].as_u64().unwrap() > 0, "{r}");
+    assert!(s.path(".git/wo/parse-cache").exists(), "rebuilt");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
 }
