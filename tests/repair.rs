@@ -421,7 +421,10 @@ fn gc_keeps_staged_and_ignored_work_but_not_build_output() {
     assert!(w81.exists());
     let text = r.to_string();
     assert!(text.contains("modified or staged"), "{text}");
-    assert!(text.contains("ignored file(s) that are not build output"), "{text}");
+    assert!(
+        text.contains("ignored file(s) that are not build output"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -429,14 +432,51 @@ fn gc_packs_the_records_and_rebuilds_the_caches() {
     let s = Scenario::build("clean");
     assert_eq!(s.run(&["init"]).0, 0);
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
-    assert!(s.path(".git/refs/wo/orders/WO-0001").exists(), "a take writes a loose ref");
+    assert!(
+        s.path(".git/refs/wo/orders/WO-0001").exists(),
+        "a take writes a loose ref"
+    );
     assert_eq!(s.json(&["audit"]).0, 0, "caches written");
     let (code, r) = s.json(&["gc", "--apply"]);
     assert_eq!(code, 0, "{r}");
     assert!(!s.path(".git/refs/wo/orders/WO-0001").exists(), "packed");
-    assert!(s.read(".git/packed-refs").contains("refs/wo/orders/WO-0001"));
+    assert!(
+        s.read(".git/packed-refs")
+            .contains("refs/wo/orders/WO-0001")
+    );
     assert!(r["summary"]["bytes_reclaimed"].as_u64().unwrap() > 0, "{r}");
     assert!(s.path(".git/wo/parse-cache").exists(), "rebuilt");
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn a_stray_lock_of_no_wo_is_quarantined() {
+    let s = Scenario::build("empty");
+    std::fs::write(s.path("_ctx/jobs/running/WO-0123.lock"), "WO-0123\n").unwrap();
+    let (code, r) = s.json(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["actions"][0]["code"], "lock_without_running", "{r}");
+    assert!(!s.path("_ctx/jobs/running/WO-0123.lock").exists());
+    assert_eq!(
+        common::quarantined(&s).get("_ctx/jobs/running/WO-0123.lock"),
+        Some(&b"WO-0123\n".to_vec())
+    );
+    assert_eq!(s.json(&["audit"]).0, 0);
+}
+
+#[test]
+fn force_requeues_an_unheld_running_wo_that_has_a_record() {
+    // Imported as running without a lock; its started_at is fresh, its worktree gone.
+    let s = Scenario::build("empty");
+    let now = chrono::Utc::now().to_rfc3339();
+    s.write_wo("running", "WO-0099", &format!("started_at: \"{now}\"\n"));
+    s.commit_all("wo");
+    assert_eq!(s.run(&["init"]).0, 0);
+    let (code, r) = s.json(&["reconcile", "--apply", "--force"]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(yaml_copies(&s, "WO-0099"), ["pending"]);
+    let record = s.git(&["show", "refs/wo/orders/WO-0099:record.json"]);
+    assert!(record.contains("\"state\": \"pending\""), "{record}");
+    assert_eq!(s.json(&["reconcile"]).0, 0, "nothing left");
 }

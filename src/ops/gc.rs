@@ -181,7 +181,7 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     }
     summary.errors_count = errors.len();
     let used = qdir.join(quarantine::MANIFEST).exists();
-    let report = GcReport {
+    let mut report = GcReport {
         schema: "git-wo.gc.v1",
         dry_run: !opts.apply,
         at: crate::model::when::shown(now),
@@ -190,7 +190,11 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
         errors,
         quarantine: used.then_some(stamp),
     };
-    append_log(repo, opts, &report)?;
+    // What was done is reported even when the log cannot be written.
+    if let Err(e) = append_log(repo, opts, &report) {
+        report.errors.push(format!("{e:#}"));
+        report.summary.errors_count = report.errors.len();
+    }
     Ok(report)
 }
 
@@ -444,6 +448,7 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
         "stale lock released by git wo gc (lease expired)",
         &opts.owner,
         "gc",
+        false,
     ) {
         Ok(r) => action(
             c,

@@ -44,6 +44,7 @@ pub struct ActionReport {
 pub struct Summary {
     pub planned: usize,
     pub safe: usize,
+    #[serde(rename = "unsafe")]
     pub unsafe_: usize,
     pub applied: usize,
     pub skipped: usize,
@@ -156,6 +157,7 @@ fn apply_wo(
                 "interrupted take rolled back by git wo reconcile",
                 &opts.owner,
                 "reconcile",
+                false,
             )
             .map(|_| ()),
             Repair::CompleteFinish => complete_finish(repo, inv, id, opts),
@@ -211,6 +213,7 @@ fn apply_wo(
                 "no lock, no live worktree (git wo reconcile --force)",
                 &opts.owner,
                 "reconcile",
+                true,
             )
             .map(|_| ()),
         );

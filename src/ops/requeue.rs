@@ -26,17 +26,20 @@ pub struct Requeued {
 }
 
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
-    requeue_as(repo, id, reason, owner, "requeue")
+    requeue_as(repo, id, reason, owner, "requeue", false)
 }
 
 /// [`requeue`] on behalf of another command (`reconcile`, `gc`): `op` names it in
-/// failpoints and messages.
+/// failpoints and messages. `unheld`: the caller has found the WO held by nobody (no
+/// record lock, no `.lock` file, no live worktree: `reconcile --force`), so the YAML's
+/// `started_at` does not count as a lease; a record lock always does.
 pub fn requeue_as(
     repo: &Repo,
     id: &WoId,
     reason: &str,
     owner: &str,
     op: &'static str,
+    unheld: bool,
 ) -> Result<Requeued> {
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
@@ -73,7 +76,12 @@ pub fn requeue_as(
             }
         }
         State::Running => {
-            if let Some(end) = inv.lease_end(view).filter(|end| *end > inv.now) {
+            let no_holder =
+                unheld && view.lock.is_none() && record.is_none_or(|r| r.lock.is_none());
+            if let Some(end) = inv
+                .lease_end(view)
+                .filter(|end| *end > inv.now && !no_holder)
+            {
                 let who = record
                     .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
                     .or_else(|| view.lock.and_then(|l| l.user.clone()));

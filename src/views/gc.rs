@@ -42,10 +42,20 @@ pub struct Candidate {
     pub wo_state: Option<State>,
 }
 
-/// Every candidate, in a stable order (kind, then WO, then path).
+/// Every candidate, in a stable order (kind, then WO, then path). A worktree whose
+/// WO's record is mid-transition, or says running, is no candidate: an interrupted
+/// transition is reconcile's, and a finish in flight removes its worktree itself.
 pub fn candidates(inv: &Inventory) -> Vec<Candidate> {
+    let busy = |id: Option<&str>| {
+        id.and_then(|i| inv.records.get(i))
+            .is_some_and(|s| s.record.phase.in_flight() || s.record.state == State::Running)
+    };
     let mut out: Vec<Candidate> = crate::views::audit::audit(inv)
         .into_iter()
+        .filter(|f| {
+            !matches!(f.code, Code::ZombieWorktree | Code::GhostWorktree)
+                || !busy(f.wo_id.as_deref())
+        })
         .filter_map(|f| {
             let kind = match f.code {
                 Code::ZombieWorktree => Kind::Zombie,

@@ -121,11 +121,30 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
         return;
     }
 
+    // Only a lock (and maybe a worktree): the stray lock goes to quarantine; worktrees
+    // are gc's.
+    if v.files.is_empty() && record.is_none() {
+        if let Some(lock) = v.lock {
+            push(
+                Code::LockWithoutRunning,
+                Repair::Quarantine {
+                    path: lock.rel_path.clone(),
+                },
+                Safety::Safe,
+                format!(
+                    "quarantine {} ({id} has no YAML and no record)",
+                    rel(&lock.rel_path)
+                ),
+                vec![rel(&lock.rel_path)],
+            );
+        }
+        return;
+    }
+
     // The state the WO ends in.
     let Some(target) = record.map(|r| r.state).or_else(|| winning_state(inv, v)) else {
         return;
     };
-
     if v.files.is_empty() {
         if let Some(r) = record {
             push(
@@ -138,23 +157,6 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
                 ),
                 vec![format!("{}/{}/{id}.yaml", inv.jobs_rel, r.state)],
             );
-        } else {
-            // Only a lock or a worktree: a stray lock goes to quarantine; worktrees are gc's.
-            if let Some(lock) = v.lock {
-                push(
-                    Code::LockWithoutRunning,
-                    Repair::Quarantine {
-                        path: lock.rel_path.clone(),
-                    },
-                    Safety::Safe,
-                    format!(
-                        "quarantine {} ({id} has no YAML and no record)",
-                        rel(&lock.rel_path)
-                    ),
-                    vec![rel(&lock.rel_path)],
-                );
-            }
-            return;
         }
     } else {
         let keeper = keeper(id, v, target);
