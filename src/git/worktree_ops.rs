@@ -168,8 +168,6 @@ impl Repo {
         ]
         .into_iter()
         .chain(also.iter().map(|f| wt.admin_dir.join(f)))
-        .collect::<Vec<_>>()
-        .iter()
         .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .max()
     }

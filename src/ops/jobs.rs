@@ -80,13 +80,7 @@ impl Jobs {
     pub fn rewrite(&self, rel_path: &Path, bytes: &[u8]) -> Result<()> {
         let path = self.abs(rel_path);
         let dir = path.parent().context("no parent")?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".git-wo-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
+        let tmp = synced_temp(dir, bytes)?;
         if let Ok(meta) = fs::metadata(&path) {
             let _ = fs::set_permissions(tmp.path(), meta.permissions());
         }
@@ -114,13 +108,7 @@ impl Jobs {
             .fix("git wo audit")
             .into());
         }
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".git-wo-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .with_context(|| format!("creating a temp file in {}", dir.display()))?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
+        let tmp = synced_temp(dir, bytes)?;
         tmp.persist_noclobber(&path)
             .map_err(|e| e.error)
             .with_context(|| format!("creating {}", path.display()))?;
@@ -170,6 +158,19 @@ impl Jobs {
     pub fn lock_present(&self, id: &str) -> bool {
         fs::symlink_metadata(self.abs(&self.lock_rel(id))).is_ok()
     }
+}
+
+/// A git-wo temp file in `dir` holding `bytes`, synced: what a rename or link then
+/// puts in place.
+fn synced_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".git-wo-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temp file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
 }
 
 fn sync_dir(dir: Option<&Path>) -> Result<()> {
