@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::AuditArgs;
@@ -29,11 +29,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
         report(&inv, audit(&inv))
     };
     if let Some(path) = &args.out {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let text = serde_json::to_string_pretty(&rep)?;
-        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+        crate::cli::output::write_json(path, &rep)?;
     }
     let failing = rep
         .findings

@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
         },
     )?;
     if let Some(path) = &args.json_path {
-        crate::cli::reconcile::write_json(path, &r)?;
+        crate::cli::output::write_json(path, &r)?;
     }
     if ctx.out.json {
         ctx.out.json(&r)?;

@@ -3,7 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::model::finding::{Finding, Severity};
@@ -110,4 +110,15 @@ pub fn print_line(text: &str) {
         eprintln!("git wo: writing to stdout: {e}");
         std::process::exit(2);
     }
+}
+
+/// Write `value` as pretty JSON (and a newline) to `path`, creating its folder: what
+/// `audit --out`, `reconcile --json PATH` and `gc --json PATH` write.
+pub fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }

@@ -1,6 +1,6 @@
 //! `git wo reconcile`.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::ReconcileArgs;
@@ -12,7 +12,7 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
     if let Some(stamp) = &args.restore {
         let r = restore(&ctx.repo, stamp)?;
         if let Some(path) = &args.json_path {
-            write_json(path, &r)?;
+            crate::cli::output::write_json(path, &r)?;
         }
         if ctx.out.json {
             ctx.out.json(&r)?;
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
         },
     )?;
     if let Some(path) = &args.json_path {
-        write_json(path, &r)?;
+        crate::cli::output::write_json(path, &r)?;
     }
     if ctx.out.json {
         ctx.out.json(&r)?;
@@ -105,14 +105,4 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
     } else {
         Exit::Ok
     })
-}
-
-/// Write `value` as pretty JSON to `path`, creating its folder.
-pub fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
