@@ -31,13 +31,45 @@ pub struct ReconcileOptions {
     pub owner: String,
 }
 
+/// What became of one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Planned,
+    PlannedUnsafe,
+    /// To be applied: never left in a finished report.
+    Pending,
+    Applied,
+    /// Not done, and why (an unsafe repair without `--force`, or someone else first).
+    Skipped(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Planned => f.write_str("planned"),
+            Outcome::PlannedUnsafe => f.write_str("planned (unsafe: needs --force)"),
+            Outcome::Pending => f.write_str("pending"),
+            Outcome::Applied => f.write_str("applied"),
+            Outcome::Skipped(why) => write!(f, "skipped: {why}"),
+            Outcome::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+/// In the JSON, as the text it displays as.
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One action of the plan, with what became of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionReport {
     #[serde(flatten)]
     pub action: Action,
-    /// `planned`, `needs --force`, `applied`, `skipped: …` or `failed: …`.
-    pub outcome: String,
+    pub outcome: Outcome,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -79,30 +111,24 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
         .into_iter()
         .map(|a| {
             let outcome = match (opts.apply, a.safety, opts.force) {
-                (false, Safety::Safe, _) => "planned",
-                (false, Safety::Unsafe, _) => "planned (unsafe: needs --force)",
-                (true, Safety::Unsafe, false) => "skipped: unsafe, needs --apply --force",
-                (true, _, _) => "pending",
+                (false, Safety::Safe, _) => Outcome::Planned,
+                (false, Safety::Unsafe, _) => Outcome::PlannedUnsafe,
+                (true, Safety::Unsafe, false) => {
+                    Outcome::Skipped("unsafe, needs --apply --force".into())
+                }
+                (true, _, _) => Outcome::Pending,
             };
-            ActionReport {
-                action: a,
-                outcome: outcome.to_owned(),
-            }
+            ActionReport { action: a, outcome }
         })
         .collect();
     let now = Utc::now();
     let stamp = quarantine::new_stamp(now);
     let qdir = quarantine::root(&repo.wo_dir()).join(&stamp);
     if opts.apply {
-        let mut i = 0;
-        while i < reports.len() {
-            let id = reports[i].action.wo_id.clone();
-            let end = i + reports[i..]
-                .iter()
-                .take_while(|r| r.action.wo_id == id)
-                .count();
-            apply_wo(repo, &inv, &id, &mut reports[i..end], &qdir, opts);
-            i = end;
+        // The plan lists each WO's repairs together.
+        for one_wo in reports.chunk_by_mut(|a, b| a.action.wo_id == b.action.wo_id) {
+            let id = one_wo[0].action.wo_id.clone();
+            apply_wo(repo, &inv, &id, one_wo, &qdir, opts);
         }
         import_missing(repo, &mut reports)?;
     }
@@ -115,12 +141,11 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
             Safety::Safe => summary.safe += 1,
             Safety::Unsafe => summary.unsafe_ += 1,
         }
-        if r.outcome == "applied" {
-            summary.applied += 1;
-        } else if r.outcome.starts_with("skipped") {
-            summary.skipped += 1;
-        } else if r.outcome.starts_with("failed") {
-            summary.failed += 1;
+        match r.outcome {
+            Outcome::Applied => summary.applied += 1,
+            Outcome::Skipped(_) => summary.skipped += 1,
+            Outcome::Failed(_) => summary.failed += 1,
+            Outcome::Planned | Outcome::PlannedUnsafe | Outcome::Pending => {}
         }
     }
     let used = qdir.join(quarantine::MANIFEST).exists();
@@ -133,7 +158,11 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
     })
 }
 
-/// Apply the repairs of one WO (`reports`, all `pending` or skipped); each gets its outcome.
+/// Apply the repairs of one WO (`reports`, each pending or skipped); each gets its
+/// outcome. The file repairs are one journal plan; a transition in flight is completed
+/// by the operation it belongs to, and a requeue is requeue's own plan (it moves the
+/// record first, when there is one), run after the file repairs: it refuses a WO in
+/// more than one state.
 fn apply_wo(
     repo: &Repo,
     inv: &Inventory,
@@ -142,34 +171,26 @@ fn apply_wo(
     qdir: &Path,
     opts: &ReconcileOptions,
 ) {
-    let todo = |r: &ActionReport| r.outcome == "pending";
-    let has_record = inv.records.contains_key(id.as_str());
-    // With a record, a requeue moves the record first: requeue's own plan, after the
-    // file repairs (it refuses a WO in more than one state).
-    let by_requeue = |r: &Repair| has_record && matches!(r, Repair::Requeue { .. });
-    // Transitions in flight are completed by the operation they belong to (the plan
-    // holds nothing else for such a WO).
+    let todo = |r: &ActionReport| r.outcome == Outcome::Pending;
+    let requeue = |reason: &str, unheld: bool| {
+        crate::ops::requeue::requeue_as(repo, id, reason, &opts.owner, "reconcile", unheld)
+            .map(|_| ())
+    };
+    // The plan holds nothing else for a WO whose transition is in flight.
     for r in reports.iter_mut().filter(|r| todo(r)) {
         let result = match r.action.repair {
-            Repair::RollBackTake => crate::ops::requeue::requeue_as(
-                repo,
-                id,
-                "interrupted take rolled back by git wo reconcile",
-                &opts.owner,
-                "reconcile",
-                false,
-            )
-            .map(|_| ()),
+            Repair::RollBackTake => {
+                requeue("interrupted take rolled back by git wo reconcile", false)
+            }
             Repair::CompleteFinish => complete_finish(repo, inv, id, opts),
             _ => continue,
         };
         r.outcome = outcome_of(result);
     }
-    let record = inv.records.get(id.as_str());
     let mut steps = Vec::new();
     let mut in_plan = Vec::new();
     for (n, r) in reports.iter().enumerate() {
-        if !todo(r) || r.action.repair == Repair::CreateRecord || by_requeue(&r.action.repair) {
+        if !todo(r) || !is_file_repair(&r.action.repair) {
             continue;
         }
         match step_of(repo, inv, id, &r.action, qdir, opts) {
@@ -179,9 +200,9 @@ fn apply_wo(
             }
             Err(e) => {
                 // Nothing of this WO is applied when one of its steps cannot be built.
-                let text = format!("failed: {}", crate::error::classify(&e));
+                let failed = Outcome::Failed(crate::error::classify(&e).to_string());
                 for r in reports.iter_mut().filter(|r| todo(r)) {
-                    r.outcome = text.clone();
+                    r.outcome = failed.clone();
                 }
                 return;
             }
@@ -194,7 +215,7 @@ fn apply_wo(
             steps,
             recovery: Recovery::RollForward,
         };
-        let result = Journal::new(repo, &inv.jobs_rel, record)
+        let result = Journal::new(repo, &inv.jobs_rel, inv.records.get(id.as_str()))
             .apply(&plan)
             .map(|_| ());
         let outcome = outcome_of(result);
@@ -204,31 +225,35 @@ fn apply_wo(
     }
     for r in reports
         .iter_mut()
-        .filter(|r| todo(r) && by_requeue(&r.action.repair))
+        .filter(|r| todo(r) && matches!(r.action.repair, Repair::Requeue { .. }))
     {
-        r.outcome = outcome_of(
-            crate::ops::requeue::requeue_as(
-                repo,
-                id,
-                "no lock, no live worktree (git wo reconcile --force)",
-                &opts.owner,
-                "reconcile",
-                true,
-            )
-            .map(|_| ()),
-        );
+        r.outcome = outcome_of(requeue(
+            "no lock, no live worktree (git wo reconcile --force)",
+            true,
+        ));
     }
 }
 
-fn outcome_of(result: Result<()>) -> String {
+/// A repair that is a step of the WO's journal plan.
+fn is_file_repair(r: &Repair) -> bool {
+    matches!(
+        r,
+        Repair::Quarantine { .. }
+            | Repair::Place { .. }
+            | Repair::CreateLock
+            | Repair::RestoreYaml { .. }
+    )
+}
+
+fn outcome_of(result: Result<()>) -> Outcome {
     match result {
-        Ok(()) => "applied".to_owned(),
+        Ok(()) => Outcome::Applied,
         Err(e) => {
             let w = crate::error::classify(&e);
             if w.kind == Kind::Conflict {
-                format!("skipped: {w}")
+                Outcome::Skipped(w.to_string())
             } else {
-                format!("failed: {w}")
+                Outcome::Failed(w.to_string())
             }
         }
     }
@@ -277,22 +302,6 @@ fn step_of(
                 edits: vec![("status".into(), to.as_str().into())],
             }
         }
-        Repair::Requeue { path } => {
-            let f = file_at(path)?;
-            Step::PlaceYaml {
-                from: path.clone(),
-                bytes: f.bytes.clone(),
-                to: State::Pending,
-                edits: vec![
-                    ("status".into(), "pending".into()),
-                    ("requeued_at".into(), crate::model::when::shown(Utc::now())),
-                    (
-                        "requeue_reason".into(),
-                        "no lock, no live worktree (git wo reconcile --force)".into(),
-                    ),
-                ],
-            }
-        }
         Repair::CreateLock => {
             let text = match inv
                 .records
@@ -334,9 +343,10 @@ fn step_of(
                 })?;
             Step::RestoreYaml { to: *to, bytes }
         }
-        Repair::CreateRecord | Repair::RollBackTake | Repair::CompleteFinish => {
-            anyhow::bail!("{id}: not a journal step")
-        }
+        Repair::Requeue { .. }
+        | Repair::CreateRecord
+        | Repair::RollBackTake
+        | Repair::CompleteFinish => anyhow::bail!("{id}: not a journal step"),
     })
 }
 
@@ -366,7 +376,7 @@ fn complete_finish(repo: &Repo, inv: &Inventory, id: &WoId, opts: &ReconcileOpti
 fn import_missing(repo: &Repo, reports: &mut [ActionReport]) -> Result<()> {
     let wanted: BTreeSet<WoId> = reports
         .iter()
-        .filter(|r| r.outcome == "pending" && r.action.repair == Repair::CreateRecord)
+        .filter(|r| r.outcome == Outcome::Pending && r.action.repair == Repair::CreateRecord)
         .map(|r| r.action.wo_id.clone())
         .collect();
     if wanted.is_empty() {
@@ -384,12 +394,12 @@ fn import_missing(repo: &Repo, reports: &mut [ActionReport]) -> Result<()> {
         .collect();
     for r in reports
         .iter_mut()
-        .filter(|r| r.outcome == "pending" && r.action.repair == Repair::CreateRecord)
+        .filter(|r| r.outcome == Outcome::Pending && r.action.repair == Repair::CreateRecord)
     {
         r.outcome = if done.contains(r.action.wo_id.as_str()) {
-            "applied".into()
+            Outcome::Applied
         } else {
-            "skipped: still in more than one state, or someone else created it".into()
+            Outcome::Skipped("still in more than one state, or someone else created it".into())
         };
     }
     Ok(())
@@ -409,7 +419,7 @@ pub struct Restored {
 pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     let dir = quarantine::folder(&repo.wo_dir(), stamp)?;
     let entries = quarantine::manifest(&dir)?;
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
+    let jobs_rel = repo.jobs_rel();
     let mut out = Restored {
         schema: "git-wo.reconcile-restore.v1",
         quarantine: stamp.to_owned(),
@@ -437,9 +447,13 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             }],
             recovery: Recovery::RollForward,
         };
-        match Journal::new(repo, &inv.jobs_rel, inv.records.get(id.as_str())).apply(&plan) {
+        // Fenced by the record as it is now (none: no record must appear meanwhile).
+        let applied = crate::inventory::records::read(repo, id.as_str())
+            .map_err(|err| crate::ops::journal::invalid_record(&id, &err))
+            .and_then(|record| Journal::new(repo, &jobs_rel, record.as_ref()).apply(&plan));
+        match applied {
             Ok(_) => out.restored.push(e.from.clone()),
-            Err(err) => out.failed.push(format!("{}", crate::error::classify(&err))),
+            Err(err) => out.failed.push(crate::error::classify(&err).to_string()),
         }
     }
     Ok(out)

@@ -39,7 +39,8 @@ pub enum Repair {
     /// Write `running/<ID>.lock` for the record's holder, or (no record) for the
     /// owner the YAML names: its worktree is live.
     CreateLock,
-    /// A running WO with no lock, no record and no live worktree goes back to pending.
+    /// A running WO with no lock and no live worktree goes back to pending (requeue's
+    /// own plan: the record first, when there is one).
     Requeue { path: PathBuf },
     /// Write the missing YAML from the record's `order.yaml`.
     RestoreYaml { to: State },
@@ -121,30 +122,9 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
         return;
     }
 
-    // Only a lock (and maybe a worktree): the stray lock goes to quarantine; worktrees
-    // are gc's.
-    if v.files.is_empty() && record.is_none() {
-        if let Some(lock) = v.lock {
-            push(
-                Code::LockWithoutRunning,
-                Repair::Quarantine {
-                    path: lock.rel_path.clone(),
-                },
-                Safety::Safe,
-                format!(
-                    "quarantine {} ({id} has no YAML and no record)",
-                    rel(&lock.rel_path)
-                ),
-                vec![rel(&lock.rel_path)],
-            );
-        }
-        return;
-    }
-
-    // The state the WO ends in.
-    let Some(target) = record.map(|r| r.state).or_else(|| winning_state(inv, v)) else {
-        return;
-    };
+    // The state the WO ends in; none for an id that has only a lock (or only a
+    // worktree, which is gc's).
+    let target = record.map(|r| r.state).or_else(|| winning_state(inv, v));
     if v.files.is_empty() {
         if let Some(r) = record {
             push(
@@ -158,7 +138,7 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
                 vec![format!("{}/{}/{id}.yaml", inv.jobs_rel, r.state)],
             );
         }
-    } else {
+    } else if let Some(target) = target {
         let keeper = keeper(id, v, target);
         let split = v.is_split_brain();
         for f in v.files.iter().filter(|f| f.rel_path != keeper.rel_path) {
@@ -218,7 +198,7 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
     }
 
     // Locks, as the state needs them.
-    if target == State::Running {
+    if target == Some(State::Running) {
         if v.lock.is_none() {
             let live_worktree = v.worktrees.iter().any(|w| w.exists);
             match record.and_then(|r| r.lock.as_ref()) {
@@ -260,13 +240,17 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
             }
         }
     } else if let Some(lock) = v.lock {
+        let why = match target {
+            Some(state) => format!("{id} is {state}"),
+            None => format!("{id} has no YAML and no record"),
+        };
         push(
             Code::LockWithoutRunning,
             Repair::Quarantine {
                 path: lock.rel_path.clone(),
             },
             Safety::Safe,
-            format!("quarantine {} ({id} is {target})", rel(&lock.rel_path)),
+            format!("quarantine {} ({why})", rel(&lock.rel_path)),
             vec![rel(&lock.rel_path)],
         );
     }
