@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
                 .unwrap_or_default();
             ctx.out.line(format!(
                 "{:<13} {:<10} {:<10} {what}",
-                a.action,
+                a.action.as_str(),
                 a.kind.as_str(),
                 a.wo_id.as_deref().unwrap_or("-"),
             ));

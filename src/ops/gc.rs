@@ -50,11 +50,48 @@ pub struct GcAction {
     pub path: Option<String>,
     pub wo_state: Option<State>,
     pub is_dirty: bool,
-    /// `would_remove`, `would_keep`, `removed`, `kept` or `failed` (a stale lock:
-    /// `would_release`, `released`; prunable metadata: `would_prune`, `pruned`).
-    pub action: String,
+    pub action: Decision,
     pub reasons: Vec<String>,
     pub message: String,
+}
+
+/// What gc did, or (a dry run) would do, with a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    WouldRemove,
+    WouldKeep,
+    Removed,
+    Kept,
+    Failed,
+    /// A stale lock.
+    WouldRelease,
+    Released,
+    /// Prunable metadata.
+    WouldPrune,
+    Pruned,
+}
+
+impl Decision {
+    /// Its name in the report and the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::WouldRemove => "would_remove",
+            Decision::WouldKeep => "would_keep",
+            Decision::Removed => "removed",
+            Decision::Kept => "kept",
+            Decision::Failed => "failed",
+            Decision::WouldRelease => "would_release",
+            Decision::Released => "released",
+            Decision::WouldPrune => "would_prune",
+            Decision::Pruned => "pruned",
+        }
+    }
+}
+
+impl Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -115,14 +152,14 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
             Kind::Zombie | Kind::Ghost => worktree(repo, &inv, &c, opts, &qdir),
             Kind::StaleLock => stale_lock(repo, &c, opts),
             Kind::Prunable => {
-                let a = prunable(repo, &inv, &c, opts);
-                if a.action == "pruning" {
+                let (a, to_prune) = prunable(repo, &inv, &c, opts);
+                if to_prune {
                     prune.push(actions.len());
                 }
                 a
             }
         };
-        if a.action == "failed" {
+        if a.action == Decision::Failed {
             errors.push(a.message.clone());
         }
         actions.push(a);
@@ -136,10 +173,10 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
                 .iter()
                 .any(|w| Some(w.path.to_string_lossy().as_ref()) == a.path.as_deref());
             if gone {
-                a.action = "pruned".into();
+                a.action = Decision::Pruned;
                 a.message = "metadata pruned (git worktree prune)".into();
             } else {
-                a.action = "failed".into();
+                a.action = Decision::Failed;
                 a.message = match &result {
                     Err(e) => format!("git worktree prune failed: {e:#}"),
                     Ok(()) => "git worktree prune kept it".into(),
@@ -156,13 +193,14 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
         }
     }
     for a in &actions {
-        let removed = a.action == "removed";
+        let removed = a.action == Decision::Removed;
         match a.kind {
             Kind::Zombie => {
                 summary.zombies_found += 1;
                 summary.zombies_removed += removed as usize;
-                summary.zombies_skipped_dirty +=
-                    (a.is_dirty && (a.action == "would_keep" || a.action == "kept")) as usize;
+                summary.zombies_skipped_dirty += (a.is_dirty
+                    && matches!(a.action, Decision::WouldKeep | Decision::Kept))
+                    as usize;
             }
             Kind::Ghost => {
                 summary.ghosts_found += 1;
@@ -170,14 +208,14 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
             }
             Kind::StaleLock => {
                 summary.stale_locks_found += 1;
-                summary.stale_locks_released += (a.action == "released") as usize;
+                summary.stale_locks_released += (a.action == Decision::Released) as usize;
             }
             Kind::Prunable => {
                 summary.prunable_found += 1;
-                summary.prunable_pruned += (a.action == "pruned") as usize;
+                summary.prunable_pruned += (a.action == Decision::Pruned) as usize;
             }
         }
-        summary.kept += (a.action == "kept") as usize;
+        summary.kept += (a.action == Decision::Kept) as usize;
     }
     summary.errors_count = errors.len();
     let used = qdir.join(quarantine::MANIFEST).exists();
@@ -198,14 +236,14 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     Ok(report)
 }
 
-fn action(c: &Candidate, action: &str, reasons: Vec<String>, message: String) -> GcAction {
+fn action(c: &Candidate, action: Decision, reasons: Vec<String>, message: String) -> GcAction {
     GcAction {
         kind: c.kind,
         wo_id: c.wo_id.clone(),
         path: c.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
         wo_state: c.wo_state,
         is_dirty: false,
-        action: action.to_owned(),
+        action,
         reasons,
         message,
     }
@@ -215,8 +253,9 @@ fn find(inv: &Inventory, path: &Path) -> Option<Worktree> {
     inv.worktrees.iter().find(|w| w.path == path).cloned()
 }
 
-/// A zombie or ghost worktree: every rule, then (`--apply`) every rule again under the
-/// lock on a fresh inventory, then the removal.
+/// A zombie or ghost worktree: every rule; with `--apply`, under the lock and right
+/// before the removal, on a fresh inventory (the candidate must still be one), then
+/// the removal.
 fn worktree(
     repo: &Repo,
     inv: &Inventory,
@@ -225,46 +264,34 @@ fn worktree(
     qdir: &Path,
 ) -> GcAction {
     let Some(path) = &c.path else {
-        return action(c, "failed", vec![], "no path".into());
+        return action(c, Decision::Failed, vec![], "no path".into());
     };
-    let Some(wt) = find(inv, path) else {
-        return action(
-            c,
-            "failed",
-            vec![],
-            format!("{} is not registered", path.display()),
-        );
-    };
-    let (mut a, at_risk) = decide(repo, c, &wt, opts);
-    if !opts.apply || a.action == "would_keep" {
-        if opts.apply {
-            a.action = "kept".into();
-        }
-        return a;
+    if !opts.apply {
+        return match find(inv, path) {
+            Some(wt) => decide(repo, c, &wt, opts).0,
+            None => action(
+                c,
+                Decision::Failed,
+                vec![],
+                format!("{} is not registered", path.display()),
+            ),
+        };
     }
-    // Under the lock, right before removal: the same candidate on a fresh inventory,
-    // and the same verdict on the worktree as it is now.
+    let kept = |why: &str| action(c, Decision::Kept, vec![why.into()], format!("kept: {why}"));
     let fresh = match Inventory::gather(repo, Source::WorkingTree, Depth::Fields) {
         Ok(f) => f,
-        Err(e) => return action(c, "failed", vec![], format!("{e:#}")),
+        Err(e) => return action(c, Decision::Failed, vec![], format!("{e:#}")),
     };
     if !candidates(&fresh).contains(c) {
-        a.action = "kept".into();
-        a.reasons = vec!["it changed meanwhile and is no longer a candidate".into()];
-        return a;
+        return kept("it changed meanwhile and is no longer a candidate");
     }
     let Some(wt) = find(&fresh, path) else {
-        a.action = "kept".into();
-        a.reasons = vec!["it was removed meanwhile".into()];
-        return a;
+        return kept("it was removed meanwhile");
     };
-    let (again, at_risk_now) = decide(repo, c, &wt, opts);
-    if again.action != "would_remove" || at_risk_now != at_risk {
-        let mut kept = again;
-        kept.action = "kept".into();
-        kept.reasons
-            .push("it changed between the check and the removal".into());
-        return kept;
+    let (mut a, at_risk) = decide(repo, c, &wt, opts);
+    if a.action == Decision::WouldKeep {
+        a.action = Decision::Kept;
+        return a;
     }
     let forced = !at_risk.is_empty();
     if forced {
@@ -272,7 +299,7 @@ fn worktree(
         if let Err(e) = save(&wt, c, &at_risk, qdir) {
             return action(
                 c,
-                "failed",
+                Decision::Failed,
                 a.reasons.clone(),
                 format!("saving its files to quarantine failed, so it was kept: {e:#}"),
             );
@@ -280,7 +307,7 @@ fn worktree(
     }
     let id = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok());
     let Some(id) = id else {
-        return action(c, "failed", vec![], "no WO id".into());
+        return action(c, Decision::Failed, vec![], "no WO id".into());
     };
     let plan = Plan {
         id: id.clone(),
@@ -294,7 +321,7 @@ fn worktree(
     };
     match Journal::new(repo, &fresh.jobs_rel, fresh.records.get(id.as_str())).apply(&plan) {
         Ok(_) => {
-            a.action = "removed".into();
+            a.action = Decision::Removed;
             a.message = if forced {
                 format!(
                     "removed with --force; {} file(s) it held are in quarantine",
@@ -306,7 +333,7 @@ fn worktree(
             a
         }
         Err(e) => {
-            a.action = "failed".into();
+            a.action = Decision::Failed;
             a.message = format!("{}", crate::error::classify(&e));
             a
         }
@@ -369,7 +396,11 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
     };
     let mut a = action(
         c,
-        if keep { "would_keep" } else { "would_remove" },
+        if keep {
+            Decision::WouldKeep
+        } else {
+            Decision::WouldRemove
+        },
         reasons,
         message,
     );
@@ -432,12 +463,12 @@ fn files_under(path: &Path) -> Vec<PathBuf> {
 /// A stale lock: the WO goes back to pending (branch and worktree kept).
 fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
     let Some(id) = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok()) else {
-        return action(c, "failed", vec![], "no WO id".into());
+        return action(c, Decision::Failed, vec![], "no WO id".into());
     };
     if !opts.apply {
         return action(
             c,
-            "would_release",
+            Decision::WouldRelease,
             vec!["its lease expired".into()],
             format!("{id} goes back to pending; its branch and worktree are kept"),
         );
@@ -452,7 +483,7 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
     ) {
         Ok(r) => action(
             c,
-            "released",
+            Decision::Released,
             vec!["its lease expired".into()],
             format!(
                 "{id} is pending again{}",
@@ -463,7 +494,7 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
         ),
         Err(e) => action(
             c,
-            "failed",
+            Decision::Failed,
             vec!["its lease expired".into()],
             format!("{}", crate::error::classify(&e)),
         ),
@@ -471,41 +502,50 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
 }
 
 /// Worktree metadata whose directory is gone: pruned, unless someone else locked it.
-fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> GcAction {
+/// `true`: to be pruned by the one `git worktree prune` of this run, whose result
+/// decides the action.
+fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> (GcAction, bool) {
     let wt = c.path.as_ref().and_then(|p| find(inv, p));
     let foreign = wt
         .as_ref()
         .and_then(|w| w.locked.clone())
         .filter(|r| !r.starts_with("git-wo "));
     if let Some(reason) = foreign {
-        return action(
+        let a = action(
             c,
-            if opts.apply { "kept" } else { "would_keep" },
+            if opts.apply {
+                Decision::Kept
+            } else {
+                Decision::WouldKeep
+            },
             vec![format!(
                 "locked by someone else ({reason:?}): maybe on removable media"
             )],
             "kept: its lock is not git-wo's".into(),
         );
+        return (a, false);
     }
+    let a = action(
+        c,
+        Decision::WouldPrune,
+        vec!["its directory is gone".into()],
+        "git worktree prune".into(),
+    );
     if !opts.apply {
-        return action(
-            c,
-            "would_prune",
-            vec!["its directory is gone".into()],
-            "git worktree prune".into(),
-        );
+        return (a, false);
     }
     if let Some(w) = wt.filter(|w| w.locked.is_some())
         && let Err(e) = repo.unlock_worktree(&w)
     {
-        return action(c, "failed", vec![], format!("unlocking it failed: {e:#}"));
+        let failed = action(
+            c,
+            Decision::Failed,
+            vec![],
+            format!("unlocking it failed: {e:#}"),
+        );
+        return (failed, false);
     }
-    action(
-        c,
-        "pruning",
-        vec!["its directory is gone".into()],
-        String::new(),
-    )
+    (a, true)
 }
 
 /// Pack `refs/wo/*` and rebuild git-wo's caches (they then hold only what the refs and

@@ -12,8 +12,7 @@ use crate::inventory::Inventory;
 use crate::model::finding::Code;
 use crate::model::state::State;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     Zombie,
     Ghost,
@@ -29,6 +28,13 @@ impl Kind {
             Kind::Prunable => "prunable",
             Kind::StaleLock => "stale_lock",
         }
+    }
+}
+
+/// In the JSON report as [`Kind::as_str`] names it.
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
