@@ -173,7 +173,9 @@ fn synced_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
     Ok(tmp)
 }
 
-fn sync_dir(dir: Option<&Path>) -> Result<()> {
+/// `fsync` a folder (best effort: a folder that cannot be opened is skipped), so a
+/// rename in it survives a crash.
+pub fn sync_dir(dir: Option<&Path>) -> Result<()> {
     if let Some(d) = dir
         && let Ok(f) = File::open(d)
     {

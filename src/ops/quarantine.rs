@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{WoError, shell_quote};
+use crate::ops::jobs::sync_dir;
 
 pub const MANIFEST: &str = "manifest.jsonl";
 
@@ -66,26 +67,7 @@ pub fn put(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Resul
         );
     }
     append_line(&dir.join(MANIFEST), entry)?;
-    match fs::rename(&src, &dest) {
-        Ok(()) => {}
-        // Another file system (a symlinked folder): copy, sync, then remove.
-        Err(e) if e.raw_os_error() == Some(18) => {
-            fs::copy(&src, &dest).with_context(|| format!("copying {}", src.display()))?;
-            fs::File::open(&dest)?.sync_all()?;
-            fs::remove_file(&src).with_context(|| format!("removing {}", src.display()))?;
-        }
-        Err(e) => {
-            return Err(anyhow::Error::from(e).context(format!(
-                "{}: moving {} into {}",
-                entry.wo_id,
-                src.display(),
-                dest.display()
-            )));
-        }
-    }
-    sync_dir(dest.parent());
-    sync_dir(src.parent());
-    Ok(())
+    move_file(&src, &dest).with_context(|| format!("{}: moving it into quarantine", entry.wo_id))
 }
 
 /// Copy `from` (absolute) into quarantine: what a forced removal of a worktree would
@@ -185,17 +167,31 @@ pub fn restore(control_root: &Path, dir: &Path, entry: &Entry) -> Result<bool> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
-    match fs::rename(&stored, &dest) {
-        Ok(()) => {}
-        Err(e) if e.raw_os_error() == Some(18) => {
-            fs::copy(&stored, &dest)?;
-            fs::File::open(&dest)?.sync_all()?;
-            fs::remove_file(&stored)?;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    sync_dir(dest.parent());
+    move_file(&stored, &dest)
+        .with_context(|| format!("{}: restoring it from quarantine", entry.wo_id))?;
     Ok(true)
+}
+
+/// `rename(2)` `src` to `dest`; across file systems (a symlinked folder), copy, sync,
+/// then remove. Both folders are synced.
+fn move_file(src: &Path, dest: &Path) -> Result<()> {
+    match fs::rename(src, dest) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+            fs::copy(src, dest).with_context(|| format!("copying {}", src.display()))?;
+            fs::File::open(dest)?.sync_all()?;
+            fs::remove_file(src).with_context(|| format!("removing {}", src.display()))?;
+        }
+        Err(e) => {
+            return Err(anyhow::Error::from(e).context(format!(
+                "moving {} to {}",
+                src.display(),
+                dest.display()
+            )));
+        }
+    }
+    sync_dir(dest.parent())?;
+    sync_dir(src.parent())
 }
 
 fn append_line(path: &Path, entry: &Entry) -> Result<()> {
@@ -209,14 +205,6 @@ fn append_line(path: &Path, entry: &Entry) -> Result<()> {
     f.write_all(line.as_bytes())?;
     f.sync_all()?;
     Ok(())
-}
-
-fn sync_dir(dir: Option<&Path>) {
-    if let Some(d) = dir
-        && let Ok(f) = fs::File::open(d)
-    {
-        let _ = f.sync_all();
-    }
 }
 
 #[cfg(test)]
