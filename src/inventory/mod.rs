@@ -282,6 +282,16 @@ impl Inventory {
         }
     }
 
+    /// The inventory a state change of `id` starts from (finish, requeue): every file
+    /// read in full; `Err` with nothing changed when `id`'s record cannot be read or its
+    /// `.lock` path is a folder or a link.
+    pub fn for_change(repo: &Repo, id: &WoId) -> Result<Inventory> {
+        let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+        inv.refuse_bad_record(id)?;
+        inv.refuse_odd_lock(id)?;
+        Ok(inv)
+    }
+
     /// `Err(invalid_record)` when `id`'s record ref cannot be read.
     pub fn refuse_bad_record(&self, id: &WoId) -> Result<()> {
         let name = crate::inventory::records::ref_name(id.as_str());
@@ -448,6 +458,15 @@ impl Inventory {
     pub fn rel(&self, p: &Path) -> String {
         p.to_string_lossy().into_owned()
     }
+}
+
+/// `id`'s facts in `wos`, or a usage error when it has neither a YAML nor a record.
+pub fn existing<'m, 'a>(wos: &'m BTreeMap<WoId, WoView<'a>>, id: &WoId) -> Result<&'m WoView<'a>> {
+    wos.get(id).ok_or_else(|| {
+        WoError::usage(format!("{id}: no YAML, no record"))
+            .fix("git wo list")
+            .into()
+    })
 }
 
 /// Every id named by a WO file (archives included) or a record.

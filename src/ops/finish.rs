@@ -13,7 +13,7 @@ use crate::error::WoError;
 use crate::failpoint;
 use crate::git::Repo;
 use crate::git::worktrees::Worktree;
-use crate::inventory::{Depth, Inventory, Source};
+use crate::inventory::Inventory;
 use crate::model::lock_reason;
 use crate::model::marker;
 use crate::model::record::{Outcome, Phase, Record};
@@ -65,13 +65,9 @@ impl FinishOutcome {
 
 pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let id = &opts.id;
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
-    inv.refuse_bad_record(id)?;
-    inv.refuse_odd_lock(id)?;
+    let inv = Inventory::for_change(repo, id)?;
     let wos = inv.wos();
-    let view = wos
-        .get(id)
-        .ok_or_else(|| WoError::usage(format!("{id}: no YAML, no record")).fix("git wo list"))?;
+    let view = crate::inventory::existing(&wos, id)?;
     let Some(stored) = view.record.cloned() else {
         return Err(
             WoError::usage(format!("{id} has no record: it was not taken with git wo"))

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::inventory::{Depth, Inventory, Source};
+use crate::inventory::Inventory;
 use crate::model::record::{Phase, Record};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -41,13 +41,9 @@ pub fn requeue_as(
     op: &'static str,
     unheld: bool,
 ) -> Result<Requeued> {
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
-    inv.refuse_bad_record(id)?;
-    inv.refuse_odd_lock(id)?;
+    let inv = Inventory::for_change(repo, id)?;
     let wos = inv.wos();
-    let view = wos
-        .get(id)
-        .ok_or_else(|| WoError::usage(format!("{id}: no YAML, no record")).fix("git wo list"))?;
+    let view = crate::inventory::existing(&wos, id)?;
     if view.is_split_brain() {
         return Err(
             WoError::usage(format!("{id} is in split-brain; requeue would pick a side"))
