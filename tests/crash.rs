@@ -39,6 +39,19 @@ fn setup() -> Scenario {
     s
 }
 
+/// WO-0001 taken, with a commit in its worktree that makes verify pass: the worktree
+/// and the commit.
+fn taken_with_work() -> (Scenario, std::path::PathBuf, String) {
+    let s = setup();
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let wt = s.worktree("WO-0001");
+    std::fs::write(wt.join("hello.txt"), "hi\n").unwrap();
+    s.git_at(&wt, &["add", "hello.txt"]);
+    s.git_at(&wt, &["commit", "-q", "-m", "work"]);
+    let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
+    (s, wt, tip)
+}
+
 #[test]
 fn take_crashes_at_every_step_are_resumed() {
     for step in TAKE_STEPS {
@@ -79,13 +92,7 @@ fn take_crashes_at_every_step_are_resumed() {
 #[test]
 fn finish_crashes_at_every_step_are_rolled_forward() {
     for step in FINISH_STEPS {
-        let s = setup();
-        assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
-        let wt = s.worktree("WO-0001");
-        std::fs::write(wt.join("hello.txt"), "hi\n").unwrap();
-        s.git_at(&wt, &["add", "hello.txt"]);
-        s.git_at(&wt, &["commit", "-q", "-m", "work"]);
-        let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
+        let (s, wt, tip) = taken_with_work();
 
         crash(
             &s,
@@ -169,13 +176,7 @@ fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
         assert_eq!(code, 0, "take:{step}: can be taken again: {out}{err}");
     }
     for step in FINISH_STEPS {
-        let s = setup();
-        assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
-        let wt = s.worktree("WO-0001");
-        std::fs::write(wt.join("hello.txt"), "hi\n").unwrap();
-        s.git_at(&wt, &["add", "hello.txt"]);
-        s.git_at(&wt, &["commit", "-q", "-m", "work"]);
-        let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
+        let (s, wt, tip) = taken_with_work();
         crash(
             &s,
             &wt,

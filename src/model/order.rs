@@ -156,6 +156,14 @@ impl OrderFile {
     }
 
     /// A file over [`MAX_YAML_BYTES`]: reported, never read.
+    /// A file `<jobs>/<state>/<name>` holding `yaml`, for tests of views, which are
+    /// pure functions of the inventory and are tested without git.
+    #[cfg(test)]
+    pub fn in_folder(state: State, name: &str, yaml: &str) -> OrderFile {
+        let rel = PathBuf::from(format!("_ctx/jobs/{state}/{name}"));
+        OrderFile::parse(rel, state, false, yaml.as_bytes())
+    }
+
     pub fn too_large(rel_path: PathBuf, folder: State, archived: bool, size: u64) -> OrderFile {
         let why =
             format!("{size} bytes: larger than the {MAX_YAML_BYTES}-byte limit for a WO: not read");

@@ -606,7 +606,7 @@ fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mu
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::audit;
     use crate::inventory::Inventory;
@@ -615,8 +615,7 @@ mod tests {
     use crate::model::state::State;
 
     fn file(state: State, name: &str, yaml: &str) -> OrderFile {
-        let rel = PathBuf::from(format!("_ctx/jobs/{state}/{name}"));
-        OrderFile::parse(rel, state, false, yaml.as_bytes())
+        OrderFile::in_folder(state, name, yaml)
     }
 
     /// Views are pure functions of the inventory: built here without git.

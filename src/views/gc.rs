@@ -96,12 +96,7 @@ mod tests {
 
     #[test]
     fn a_worktree_of_a_done_wo_and_one_of_no_wo_are_candidates() {
-        let file = OrderFile::parse(
-            "_ctx/jobs/done/WO-0001.yaml".into(),
-            State::Done,
-            false,
-            b"id: WO-0001\nstatus: done\n",
-        );
+        let file = OrderFile::in_folder(State::Done, "WO-0001.yaml", "id: WO-0001\nstatus: done\n");
         let mut inv = Inventory::from_files(Path::new("/repo"), vec![file], chrono::Utc::now());
         for id in ["WO-0001", "WO-0002"] {
             inv.worktrees.push(Worktree {

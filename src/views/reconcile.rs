@@ -298,14 +298,13 @@ fn keeper<'a>(id: &WoId, v: &WoView<'a>, target: State) -> &'a OrderFile {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     use super::*;
     use crate::model::order::OrderFile;
 
     fn file(state: State, name: &str, yaml: &str) -> OrderFile {
-        let rel = PathBuf::from(format!("_ctx/jobs/{state}/{name}"));
-        OrderFile::parse(rel, state, false, yaml.as_bytes())
+        OrderFile::in_folder(state, name, yaml)
     }
 
     #[test]
