@@ -293,6 +293,10 @@ fn worktree(
         a.action = Decision::Kept;
         return a;
     }
+    let id = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok());
+    let Some(id) = id else {
+        return action(c, Decision::Failed, vec![], "no WO id".into());
+    };
     let forced = !at_risk.is_empty();
     if forced {
         // What the removal would lose goes to quarantine first.
@@ -305,10 +309,6 @@ fn worktree(
             );
         }
     }
-    let id = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok());
-    let Some(id) = id else {
-        return action(c, Decision::Failed, vec![], "no WO id".into());
-    };
     let plan = Plan {
         id: id.clone(),
         op: "gc",
@@ -345,14 +345,12 @@ fn worktree(
 fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAction, Vec<String>) {
     let mut hard = Vec::new();
     let mut soft = Vec::new();
-    let mut young = false;
     if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
         let age = std::time::SystemTime::now()
             .duration_since(t)
             .unwrap_or_default();
         let min = opts.min_age.to_std().unwrap_or_default();
         if age < min {
-            young = true;
             soft.push(format!(
                 "touched {}s ago (under --min-age {}s)",
                 age.as_secs(),
@@ -381,12 +379,13 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
         _ => "its WO is closed",
     };
     let message = if keep {
-        let fix = match (only_forcible, dirty, young) {
-            (false, _, _) => "",
-            (true, true, _) => {
+        // Kept for forcible reasons only: work in it, or else only its age.
+        let fix = match (only_forcible, dirty) {
+            (false, _) => "",
+            (true, true) => {
                 " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)"
             }
-            (true, false, _) => " (rerun later, or pass --min-age 0)",
+            (true, false) => " (rerun later, or pass --min-age 0)",
         };
         format!("kept: {}{fix}", reasons.join("; "))
     } else if overridden {
@@ -418,6 +417,9 @@ fn save(wt: &Worktree, c: &Candidate, at_risk: &[String], qdir: &Path) -> Result
     for rel in at_risk {
         let from = wt.path.join(rel.trim_end_matches('/'));
         for file in files_under(&from) {
+            let Ok(meta) = std::fs::symlink_metadata(&file) else {
+                continue;
+            };
             let inside = file.strip_prefix(&wt.path).unwrap_or(&file);
             let stored = Path::new("worktrees").join(&name).join(inside);
             let entry = Entry {
@@ -430,14 +432,10 @@ fn save(wt: &Worktree, c: &Candidate, at_risk: &[String], qdir: &Path) -> Result
                 }
                 .into(),
                 reason: "gc --force removed the worktree that held it".into(),
-                bytes: std::fs::symlink_metadata(&file)
-                    .map(|m| m.len())
-                    .unwrap_or(0),
+                bytes: meta.len(),
                 at: crate::model::when::shown(Utc::now()),
             };
-            if std::fs::symlink_metadata(&file).is_ok() {
-                quarantine::copy_in(qdir, &file, &entry)?;
-            }
+            quarantine::copy_in(qdir, &file, &entry)?;
         }
     }
     Ok(())
