@@ -454,6 +454,14 @@ impl Inventory {
             .map(|t| t.with_timezone(&Utc) + self.lease)
     }
 
+    /// Whether `view`'s record is mid-transition (taking, finishing) with nobody carrying
+    /// it on: its lease expired, or the process that ran it on this host is gone.
+    pub fn interrupted(&self, id: &WoId, view: &WoView<'_>) -> bool {
+        view.record.is_some_and(|s| s.record.phase.in_flight())
+            && (self.lease_end(view).is_none_or(|end| end <= self.now)
+                || self.dead_transitions.contains(id.as_str()))
+    }
+
     /// Path of a file relative to the control checkout, as text.
     pub fn rel(&self, p: &Path) -> String {
         p.to_string_lossy().into_owned()

@@ -440,38 +440,35 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 vec![ref_name],
             ));
         }
-        if r.phase.in_flight() {
+        if inv.interrupted(id, v) {
             let expired = lease_end.is_none_or(|end| end <= inv.now);
-            if expired || inv.dead_transitions.contains(id.as_str()) {
-                let (what, fix) = match r.phase {
-                    Phase::Taking => (
-                        "take",
-                        format!(
-                            "git wo take {id} --resume (its owner), or git wo reconcile --apply (rolls it back)"
-                        ),
-                    ),
-                    _ => (
-                        "finish",
-                        "git wo reconcile --apply (completes it with the recorded verdict)"
-                            .to_owned(),
-                    ),
-                };
-                out.push(Finding::new(
-                    Code::InterruptedTransition,
-                    Some(id.as_str()),
+            let (what, fix) = match r.phase {
+                Phase::Taking => (
+                    "take",
                     format!(
-                        "{id}: a {what} (token {}) was interrupted{}",
-                        r.token,
-                        if expired {
-                            ": its lease expired"
-                        } else {
-                            ": its process is gone"
-                        }
+                        "git wo take {id} --resume (its owner), or git wo reconcile --apply (rolls it back)"
                     ),
-                    fix,
-                    vec![crate::inventory::records::ref_name(id.as_str())],
-                ));
-            }
+                ),
+                _ => (
+                    "finish",
+                    "git wo reconcile --apply (completes it with the recorded verdict)".to_owned(),
+                ),
+            };
+            out.push(Finding::new(
+                Code::InterruptedTransition,
+                Some(id.as_str()),
+                format!(
+                    "{id}: a {what} (token {}) was interrupted{}",
+                    r.token,
+                    if expired {
+                        ": its lease expired"
+                    } else {
+                        ": its process is gone"
+                    }
+                ),
+                fix,
+                vec![crate::inventory::records::ref_name(id.as_str())],
+            ));
         }
         // A requeued WO (pending again) is not "taken" any more: its interrupted take
         // may never have reached the marker.

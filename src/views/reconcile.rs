@@ -91,8 +91,7 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
     // An interrupted transition first: finishing it (or rolling it back) is what puts
     // the files right. One still in progress is left alone.
     if let Some(r) = record.filter(|r| r.phase.in_flight()) {
-        let expired = inv.lease_end(v).is_none_or(|end| end <= inv.now);
-        if expired || inv.dead_transitions.contains(id.as_str()) {
+        if inv.interrupted(id, v) {
             let (repair, what) = if r.phase == Phase::Taking {
                 (
                     Repair::RollBackTake,
