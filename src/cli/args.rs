@@ -49,7 +49,9 @@ pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> 
                 i += 2;
                 continue;
             }
-        } else if in_path_command && let Some(v) = a.strip_prefix("--json=") {
+        } else if in_path_command
+            && let Some(v) = args[i].to_str().and_then(|s| s.strip_prefix("--json="))
+        {
             out.push(format!("--json-out={v}").into());
             i += 1;
             continue;

@@ -8,7 +8,6 @@ use crate::error::Exit;
 use crate::ops::reconcile::{ReconcileOptions, reconcile, restore};
 
 pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
-    let owner = crate::cli::owner::resolve(&ctx.repo, None);
     if let Some(stamp) = &args.restore {
         let r = restore(&ctx.repo, stamp)?;
         if let Some(path) = &args.json_path {
@@ -44,7 +43,7 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
         &ReconcileOptions {
             apply: args.apply,
             force: args.force,
-            owner,
+            owner: crate::cli::owner::resolve(&ctx.repo, None),
         },
     )?;
     if let Some(path) = &args.json_path {
