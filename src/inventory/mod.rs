@@ -138,10 +138,7 @@ impl Inventory {
                 .then(|| scope.spawn(|| read_jobs_dir(&root, &jobs_rel, &wo_dir, depth)));
             let rest = Self::gather_git(repo, now);
             let files = match (&source, on_disk) {
-                (_, Some(handle)) => match handle.join() {
-                    Ok(files) => files,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
+                (_, Some(handle)) => crate::parallel::join(handle),
                 (Source::Index, None) => repo.index_entries(&jobs_rel).map(|e| {
                     (
                         from_blobs(repo, e, &jobs_rel, depth),
@@ -572,10 +569,7 @@ fn read_jobs_dir(
             let _t = crate::trace::phase("jobs dir: list+stat");
             list_jobs_dir(root, jobs_rel, &jobs, depth)?
         };
-        let cache = match cache.join() {
-            Ok(c) => c,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
+        let cache = crate::parallel::join(cache);
         let _t = crate::trace::phase("jobs dir: files");
         Ok((read_candidates(root, cache, candidates, depth), others))
     })
@@ -605,13 +599,7 @@ fn list_jobs_dir(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| match h.join() {
-                Ok(r) => r,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
+        handles.into_iter().map(crate::parallel::join).collect()
     });
     let (mut candidates, mut others) = (Vec::new(), Vec::new());
     for l in listed {
