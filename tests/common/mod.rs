@@ -319,9 +319,10 @@ pub fn yaml_copies(s: &Scenario, id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every file under the jobs dir with its bytes, by its path relative to the checkout.
-pub fn jobs_files(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+/// Every file below `dir` with its bytes, by its path relative to `dir` (none when
+/// `dir` does not exist).
+pub fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -330,38 +331,32 @@ pub fn jobs_files(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else if let Ok(bytes) = std::fs::read(&p) {
-                let rel = p.strip_prefix(root).unwrap_or(&p);
-                out.insert(rel.to_string_lossy().into_owned(), bytes);
+                let rel = p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+                out.insert(rel, bytes);
             }
         }
     }
     let mut out = std::collections::BTreeMap::new();
-    walk(&s.repo, &s.repo.join("_ctx/jobs"), &mut out);
+    walk(dir, dir, &mut out);
     out
+}
+
+/// Every file under the jobs dir with its bytes, by its path relative to the checkout.
+pub fn jobs_files(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> {
+    files(&s.repo.join("_ctx/jobs"))
+        .into_iter()
+        .map(|(rel, bytes)| (format!("_ctx/jobs/{}", rel.display()), bytes))
+        .collect()
 }
 
 /// Every file reconcile quarantined, by the path it came from (relative to the checkout).
 pub fn quarantined(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    let mut all = Vec::new();
-    walk(&s.repo.join(".git/wo/quarantine"), &mut all);
-    all.into_iter()
-        .filter_map(|p| {
-            let text = p.to_string_lossy().into_owned();
+    files(&s.repo.join(".git/wo/quarantine"))
+        .into_iter()
+        .filter_map(|(rel, bytes)| {
+            let text = rel.to_string_lossy().into_owned();
             let (_, from) = text.split_once("/files/")?;
-            Some((from.to_owned(), std::fs::read(&p).ok()?))
+            Some((from.to_owned(), bytes))
         })
         .collect()
 }
