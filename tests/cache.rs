@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{Scenario, run};
 
 /// Every view that reads through a cache.
-const VIEWS: [&[&str]; 9] = [
+const VIEWS: [&[&str]; 11] = [
     &["audit"],
     &["--json", "audit"],
     &["check"],
@@ -22,6 +22,8 @@ const VIEWS: [&[&str]; 9] = [
     &["--json", "list"],
     &["status"],
     &["--json", "status"],
+    &["reconcile"],
+    &["--json", "reconcile"],
 ];
 
 /// Cached files git-wo keeps in `.git/wo/`.

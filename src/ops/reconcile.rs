@@ -105,7 +105,14 @@ impl Reconciled {
 }
 
 pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    // The plan reads only the fields views read (the parse cache serves them); the
+    // repairs need every file's bytes.
+    let depth = if opts.apply {
+        Depth::Full
+    } else {
+        Depth::Fields
+    };
+    let inv = Inventory::gather(repo, Source::WorkingTree, depth)?;
     let actions = crate::views::reconcile::plan(&inv);
     let mut reports: Vec<ActionReport> = actions
         .into_iter()
