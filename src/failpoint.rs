@@ -11,6 +11,9 @@
 //! requeue's steps (`reconcile:after-requeue`…) when it rolls an interrupted take back;
 //! the records it imports hit `mirror:after-import`. Of gc: `release` (a worktree
 //! removed), and requeue's steps (`gc:after-requeue`…) when it releases a stale lock.
+//! After a plan's last step every command hits `<command>:after-stage` once its YAML
+//! moves are staged (a crash at its last step, e.g. `take:after-take`, leaves them
+//! unstaged).
 //!
 //! Test-only pause: `GIT_WO_PAUSE=<command>:<step>:<millis>` (e.g.
 //! `take:after-worktree:30000`) makes the process sleep up to `<millis>` ms when it

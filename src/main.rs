@@ -36,7 +36,11 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> anyhow::Result<Exit> {
     let ctx = Ctx::new(&cli.global)?;
     // Every command run inside a WO worktree renews its holder's lease (SPEC §2).
-    if !matches!(cli.command, Command::Heartbeat(_) | Command::Finish(_)) {
+    // (The hooks renew where SPEC §5 says: post-commit and post-checkout.)
+    if !matches!(
+        cli.command,
+        Command::Heartbeat(_) | Command::Finish(_) | Command::Hook(_)
+    ) {
         git_wo::ops::heartbeat::auto_renew(&ctx.repo);
     }
     match &cli.command {
@@ -49,12 +53,15 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Config(a) => commands::config::run(&ctx, a),
         Command::Status(_) => commands::status::run(&ctx),
         Command::Snapshot(a) => commands::snapshot::run(&ctx, a),
-        Command::Init(_) => commands::init::run(&ctx),
+        Command::Init(a) => commands::init::run(&ctx, a),
         Command::Take(a) => commands::take::run(&ctx, a),
         Command::Heartbeat(a) => commands::heartbeat::run(&ctx, a),
         Command::Finish(a) => commands::finish::run(&ctx, a),
         Command::Requeue(a) => commands::requeue::run(&ctx, a),
         Command::Reconcile(a) => commands::reconcile::run(&ctx, a),
         Command::Gc(a) => commands::gc::run(&ctx, a),
+        Command::InstallHooks(a) => commands::hooks::install(&ctx, a),
+        Command::UninstallHooks(_) => commands::hooks::uninstall(&ctx),
+        Command::Hook(a) => commands::hook::run(&ctx, a),
     }
 }

@@ -174,6 +174,25 @@ pub enum Command {
   git wo gc --apply --min-age 0 --json data/gc_result.json"
     )]
     Gc(GcArgs),
+    /// Install the commit gate hooks (pre-commit, commit-msg, post-commit, post-checkout).
+    #[command(
+        name = "install-hooks",
+        after_help = "Examples:\n  git wo install-hooks
+  git wo install-hooks --force         (an older <name>.pre-wo goes to quarantine)"
+    )]
+    InstallHooks(InstallHooksArgs),
+    /// Remove git-wo's hooks and put back the ones they kept aside.
+    #[command(
+        name = "uninstall-hooks",
+        after_help = "Examples:\n  git wo uninstall-hooks"
+    )]
+    UninstallHooks(UninstallHooksArgs),
+    /// Run a hook: the entry point of the installed hook shims.
+    #[command(
+        after_help = "Examples:\n  git wo hook pre-commit               (what git runs before a commit)
+  git wo hook commit-msg .git/COMMIT_EDITMSG"
+    )]
+    Hook(HookArgs),
     /// Freeze a baseline of the repository state into a directory.
     #[command(after_help = "Examples:\n  git wo snapshot --dir data/wo_forensics_baseline")]
     Snapshot(SnapshotArgs),
@@ -199,12 +218,52 @@ impl Command {
             Command::Snapshot(_) => "snapshot",
             Command::Reconcile(_) => "reconcile",
             Command::Gc(_) => "gc",
+            Command::InstallHooks(_) => "install-hooks",
+            Command::UninstallHooks(_) => "uninstall-hooks",
+            Command::Hook(_) => "hook",
         }
     }
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// Also install the commit gate hooks (git wo install-hooks).
+    #[arg(long)]
+    pub hooks: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHooksArgs {
+    /// When a foreign hook is in place and an older <name>.pre-wo too, move that one to quarantine.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallHooksArgs {}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The hook git is running.
+    #[arg(value_enum)]
+    pub name: HookName,
+    /// The hook's arguments, as git passes them.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<std::ffi::OsString>,
+}
+
+/// The hooks `git wo hook` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookName {
+    PreCommit,
+    CommitMsg,
+    PostCommit,
+    PostCheckout,
+}
 
 #[derive(Debug, Args)]
 pub struct ListArgs {

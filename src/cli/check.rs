@@ -1,27 +1,21 @@
 //! `git wo check`.
 
-use std::collections::BTreeSet;
-
 use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::CheckArgs;
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
-use crate::model::finding::{Code, parse_fail_on};
+use crate::model::finding::Code;
 use crate::views::audit::audit;
-use crate::views::check::{DEFAULT_FAIL_ON, gate};
+use crate::views::check::{fail_on, gate, line, old_lockless_line};
 
 pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
-    let fail_on: BTreeSet<Code> = match args.fail_on.as_ref().or(ctx
-        .repo
-        .config
-        .gate_fail_on
-        .as_ref())
-    {
-        Some(spec) => parse_fail_on(spec)?,
-        None => DEFAULT_FAIL_ON.into_iter().collect(),
-    };
+    let fail_on = fail_on(
+        args.fail_on
+            .as_deref()
+            .or(ctx.repo.config.gate_fail_on.as_deref()),
+    )?;
     let source = match (&args.tree, args.staged) {
         (Some(t), _) => Source::Tree(t.clone()),
         (None, true) => Source::Index,
@@ -33,25 +27,14 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
         ctx.out.json(&result)?;
     } else if !ctx.out.quiet {
         for f in &result.failures {
-            crate::cli::output::print_line(&format!(
-                "{} {}: {} (fix: {})",
-                f.code,
-                f.wo_id.as_deref().unwrap_or("-"),
-                f.message,
-                f.hint
-            ));
+            crate::cli::output::print_line(&line(f));
         }
         for f in result
             .warnings
             .iter()
             .filter(|w| w.code == Code::RunningWithoutLock)
         {
-            eprintln!(
-                "warning: {} {}: {} (older than 24 h, not blocking)",
-                f.code,
-                f.wo_id.as_deref().unwrap_or("-"),
-                f.message
-            );
+            eprintln!("{}", old_lockless_line(f));
         }
         if result.passed() {
             ctx.out

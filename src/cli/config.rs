@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::ConfigArgs;
 use crate::error::Exit;
-use crate::model::config::DEFAULT_DISPOSABLE;
+use crate::model::config::{DEFAULT_DISPOSABLE, GateHooks};
 use crate::views::check::DEFAULT_FAIL_ON;
 
 #[derive(Debug, Serialize)]
@@ -60,6 +60,18 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
             c.gate_fail_on.clone().unwrap_or_else(|| gate.join(",")),
             gate.join(","),
         ),
+        ("wo.gate.always", c.gate_always.to_string(), "false".into()),
+        (
+            "wo.gate.hooks",
+            match c.gate_hooks {
+                GateHooks::GitWo => "git-wo",
+                GateHooks::Framework => "framework",
+                GateHooks::None => "none",
+            }
+            .into(),
+            "git-wo".into(),
+        ),
+        ("wo.commit", c.commit.to_string(), "false".into()),
         (
             "wo.gc.disposable",
             c.disposable.join(" "),

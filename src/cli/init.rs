@@ -3,10 +3,14 @@
 use anyhow::Result;
 
 use super::Ctx;
+use crate::cli::InitArgs;
 use crate::error::Exit;
 
-pub fn run(ctx: &Ctx) -> Result<Exit> {
-    let done = crate::ops::init::init(&ctx.repo)?;
+pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
+    let mut done = crate::ops::init::init(&ctx.repo)?;
+    if args.hooks {
+        done.hooks = Some(crate::ops::hooks::install::install(&ctx.repo, false)?);
+    }
     if ctx.out.json {
         ctx.out.json(&done)?;
     } else {
@@ -22,6 +26,9 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
             done.imported.len(),
             done.already_mirrored
         ));
+        if let Some(h) = &done.hooks {
+            super::hooks::render(ctx, h);
+        }
     }
     if done.refused_split_brain.is_empty() {
         return Ok(Exit::Ok);

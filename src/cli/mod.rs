@@ -7,6 +7,8 @@ pub mod config;
 pub mod finish;
 pub mod gc;
 pub mod heartbeat;
+pub mod hook;
+pub mod hooks;
 pub mod init;
 pub mod lint;
 pub mod list;

@@ -5,6 +5,8 @@
 
 pub mod command;
 pub mod fast_import;
+pub mod hooks_dir;
+pub mod index;
 pub mod notes;
 pub mod refs;
 pub mod repo;

@@ -30,23 +30,44 @@ pub enum Content {
     Unreadable(String),
 }
 
+/// The stage-0 entries of `index` below `prefix/`.
+fn entries_under(index: &gix::index::State, prefix: &str) -> Vec<BlobEntry> {
+    let dir = format!("{prefix}/");
+    index
+        .entries()
+        .iter()
+        .filter(|e| e.stage_raw() == 0)
+        .filter(|e| e.path(index).starts_with(dir.as_bytes()))
+        .map(|e| BlobEntry {
+            path: e.path(index).to_string(),
+            oid: e.id,
+        })
+        .collect()
+}
+
 impl Repo {
     /// Files under `prefix/` as staged in the control checkout's index.
     pub fn index_entries(&self, prefix: &str) -> Result<Vec<BlobEntry>> {
         let main = gix::open(&self.control_root)?;
         let index = main.index_or_empty()?;
-        let dir = format!("{prefix}/");
-        let entries = index
-            .entries()
-            .iter()
-            .filter(|e| e.stage_raw() == 0)
-            .filter(|e| e.path(&index).starts_with(dir.as_bytes()))
-            .map(|e| BlobEntry {
-                path: e.path(&index).to_string(),
-                oid: e.id,
-            })
-            .collect();
-        Ok(entries)
+        Ok(entries_under(&index, prefix))
+    }
+
+    /// Files under `prefix/` as staged in the index file at `path` (the one a commit in
+    /// progress is made from: git hands hooks `GIT_INDEX_FILE`).
+    pub fn index_file_entries(
+        &self,
+        path: &std::path::Path,
+        prefix: &str,
+    ) -> Result<Vec<BlobEntry>> {
+        let index = gix::index::File::at_or_default(
+            path,
+            self.gix.object_hash(),
+            true,
+            gix::index::decode::Options::default(),
+        )
+        .with_context(|| format!("reading the index {}", path.display()))?;
+        Ok(entries_under(&index, prefix))
     }
 
     /// Files under `prefix/` in the tree of `rev` (a commit or a tree).

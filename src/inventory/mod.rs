@@ -3,6 +3,7 @@
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
 pub mod here;
+pub mod hooks;
 pub mod line_format;
 pub mod markers;
 pub mod object_cache;
@@ -46,6 +47,8 @@ pub enum Source {
     WorkingTree,
     /// The index of the control checkout (what is about to be committed).
     Index,
+    /// The index file a commit in progress is made from (`GIT_INDEX_FILE` in a hook).
+    IndexFile(PathBuf),
     /// A commit or tree.
     Tree(String),
 }
@@ -71,6 +74,9 @@ pub struct Inventory {
     /// (`refs/**.lock`) older than a minute. Paths relative to the control checkout, or
     /// absolute for files in the git dir.
     pub leftovers: Vec<PathBuf>,
+    /// When the youngest temp file or ref lock not yet a leftover becomes one (a
+    /// minute after it was last modified): views cached over time end there.
+    pub leftovers_due: Option<DateTime<Utc>>,
     pub records: BTreeMap<String, Stored>,
     pub bad_records: Vec<Unreadable>,
     pub worktrees: Vec<Worktree>,
@@ -80,13 +86,15 @@ pub struct Inventory {
     pub fail_verdicts: BTreeSet<String>,
     /// Ids whose in-flight transition belongs to a dead process on this host.
     pub dead_transitions: BTreeSet<String>,
+    /// The hooks as installed.
+    pub hooks: hooks::HookFacts,
 }
 
 /// The facts [`Inventory::gather_git`] reads.
 struct GitFacts {
     records: BTreeMap<String, Stored>,
     bad_records: Vec<Unreadable>,
-    ref_leftovers: Vec<PathBuf>,
+    ref_leftovers: (Vec<PathBuf>, Option<DateTime<Utc>>),
     worktrees: Vec<Worktree>,
     intent_marked: BTreeSet<String>,
 }
@@ -145,6 +153,14 @@ impl Inventory {
                         list_others(&root, &jobs_rel),
                     )
                 }),
+                (Source::IndexFile(path), None) => {
+                    repo.index_file_entries(path, &jobs_rel).map(|e| {
+                        (
+                            from_blobs(repo, e, &jobs_rel, depth),
+                            list_others(&root, &jobs_rel),
+                        )
+                    })
+                }
                 (Source::Tree(rev), None) => repo
                     .tree_entries(rev, &jobs_rel)
                     .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))
@@ -168,8 +184,10 @@ impl Inventory {
         } = rest?;
         let known = ids_named(&files, &records);
         let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known, &others);
-        let mut leftovers = jobs_leftovers(&repo.control_root, &others, now);
+        let (mut leftovers, jobs_due) = jobs_leftovers(&repo.control_root, &others, now);
+        let (ref_leftovers, refs_due) = ref_leftovers;
         leftovers.extend(ref_leftovers);
+        let leftovers_due = earliest(jobs_due, refs_due);
         leftovers.sort();
         let running: BTreeSet<&str> = files
             .iter()
@@ -214,12 +232,14 @@ impl Inventory {
             locks,
             odd_locks,
             leftovers,
+            leftovers_due,
             records,
             bad_records,
             worktrees,
             intent_marked,
             fail_verdicts,
             dead_transitions,
+            hooks: hooks::HookFacts::read(repo),
         })
     }
 
@@ -270,12 +290,14 @@ impl Inventory {
             locks: Vec::new(),
             odd_locks: Vec::new(),
             leftovers: Vec::new(),
+            leftovers_due: None,
             records: BTreeMap::new(),
             bad_records: Vec::new(),
             worktrees: Vec::new(),
             intent_marked: BTreeSet::new(),
             fail_verdicts: BTreeSet::new(),
             dead_transitions: BTreeSet::new(),
+            hooks: hooks::HookFacts::default(),
         }
     }
 
@@ -905,12 +927,25 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
     files.into_iter().flatten().collect()
 }
 
-/// Whether `p` was last modified more than a minute before `now`.
-fn older_than_a_minute(p: &Path, now: DateTime<Utc>) -> bool {
-    fs::symlink_metadata(p)
+/// The earlier of two optional times.
+pub fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Whether `p` was last modified more than a minute before `now`; if not, when it
+/// will have been (`None` for a path that cannot be read).
+fn older_than_a_minute(p: &Path, now: DateTime<Utc>) -> Result<(), Option<DateTime<Utc>>> {
+    let due = fs::symlink_metadata(p)
         .and_then(|m| m.modified())
-        .map(|t| now - DateTime::<Utc>::from(t) > chrono::Duration::seconds(60))
-        .unwrap_or(false)
+        .map(|t| DateTime::<Utc>::from(t) + chrono::Duration::seconds(60));
+    match due {
+        Ok(due) if now > due => Ok(()),
+        Ok(due) => Err(Some(due)),
+        Err(_) => Err(None),
+    }
 }
 
 /// The `.lock` and `.git-wo-*` entries of the state folders, listed afresh (when the
@@ -937,26 +972,39 @@ fn list_others(root: &Path, jobs_rel: &str) -> Vec<Other> {
     out
 }
 
-/// git-wo temp files (`.git-wo-*.tmp`) in the state folders older than a minute.
-fn jobs_leftovers(root: &Path, others: &[Other], now: DateTime<Utc>) -> Vec<PathBuf> {
-    others
-        .iter()
-        .filter(|o| {
-            let name = o
-                .rel_path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            name.starts_with(".git-wo-") && name.ends_with(".tmp")
-        })
-        .filter(|o| older_than_a_minute(&root.join(&o.rel_path), now))
-        .map(|o| o.rel_path.clone())
-        .collect()
+/// git-wo temp files (`.git-wo-*.tmp`) in the state folders older than a minute, and
+/// when the youngest of the others will be.
+fn jobs_leftovers(
+    root: &Path,
+    others: &[Other],
+    now: DateTime<Utc>,
+) -> (Vec<PathBuf>, Option<DateTime<Utc>>) {
+    let (mut old, mut due) = (Vec::new(), None);
+    for o in others {
+        let name = o
+            .rel_path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        if !(name.starts_with(".git-wo-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        match older_than_a_minute(&root.join(&o.rel_path), now) {
+            Ok(()) => old.push(o.rel_path.clone()),
+            Err(d) => due = earliest(due, d),
+        }
+    }
+    (old, due)
 }
 
-/// Ref locks under `<common-dir>/refs` (plus `packed-refs.lock`) older than a minute.
-fn read_ref_leftovers(common_dir: &Path, now: DateTime<Utc>) -> Vec<PathBuf> {
+/// Ref locks under `<common-dir>/refs` (plus `packed-refs.lock`) older than a minute,
+/// and when the youngest of the others will be.
+fn read_ref_leftovers(
+    common_dir: &Path,
+    now: DateTime<Utc>,
+) -> (Vec<PathBuf>, Option<DateTime<Utc>>) {
     let mut out = Vec::new();
+    let mut due: Option<DateTime<Utc>> = None;
     let mut stack = vec![common_dir.join("refs")];
     while let Some(d) = stack.pop() {
         let Ok(entries) = fs::read_dir(&d) else {
@@ -966,16 +1014,20 @@ fn read_ref_leftovers(common_dir: &Path, now: DateTime<Utc>) -> Vec<PathBuf> {
             let p = e.path();
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "lock") && older_than_a_minute(&p, now) {
-                out.push(p);
+            } else if p.extension().is_some_and(|x| x == "lock") {
+                match older_than_a_minute(&p, now) {
+                    Ok(()) => out.push(p),
+                    Err(d) => due = earliest(due, d),
+                }
             }
         }
     }
     let packed = common_dir.join("packed-refs.lock");
-    if older_than_a_minute(&packed, now) {
-        out.push(packed);
+    match older_than_a_minute(&packed, now) {
+        Ok(()) => out.push(packed),
+        Err(d) => due = earliest(due, d),
     }
-    out
+    (out, due)
 }
 
 /// A `.lock` path in `running/` that is not a regular file: (id, path, what it is).

@@ -22,6 +22,14 @@ pub struct Config {
     pub session_log: Option<String>,
     /// `wo.gate.failOn`: codes the gate fails on.
     pub gate_fail_on: Option<String>,
+    /// `wo.gate.always`: the pre-commit gate runs on every commit, not only on those
+    /// that touch the jobs dir.
+    pub gate_always: bool,
+    /// `wo.gate.hooks`: how the gate is run, for the `hooks_missing` finding.
+    pub gate_hooks: GateHooks,
+    /// `wo.commit`: take, finish, requeue and reconcile also commit the YAML moves they
+    /// stage, as a commit of their own.
+    pub commit: bool,
     /// `wo.initialized`: `git wo init` ran.
     pub initialized: bool,
     /// `init.defaultBranch`.
@@ -32,6 +40,32 @@ pub struct Config {
     pub disposable: Vec<String>,
     /// `color.wo`, else `color.ui`, as written (`auto`, `always`, `never`, a boolean).
     pub color: Option<String>,
+}
+
+/// `wo.gate.hooks`: what runs the gate, so what audit expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateHooks {
+    /// `git-wo` (default): the shims of `git wo install-hooks`.
+    GitWo,
+    /// `framework`: pre-commit or prek runs the `wo-gate` hook of `.pre-commit-hooks.yaml`.
+    Framework,
+    /// `none`: no hooks expected (no `hooks_missing`).
+    None,
+}
+
+impl GateHooks {
+    fn parse(v: Option<&str>) -> Result<GateHooks> {
+        match v.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("git-wo") => Ok(GateHooks::GitWo),
+            Some("framework") => Ok(GateHooks::Framework),
+            Some("none") => Ok(GateHooks::None),
+            Some(other) => Err(WoError::usage(format!(
+                "config wo.gate.hooks: `{other}` is not git-wo, framework or none"
+            ))
+            .fix("git config wo.gate.hooks git-wo")
+            .into()),
+        }
+    }
 }
 
 /// Build output that may go with a removed worktree, unless `wo.gc.disposable` says otherwise.
@@ -63,6 +97,9 @@ impl Config {
             lease,
             session_log: s("wo.sessionLog"),
             gate_fail_on: s("wo.gate.failOn"),
+            gate_always: settings.boolean("wo.gate.always").unwrap_or(false),
+            gate_hooks: GateHooks::parse(s("wo.gate.hooks").as_deref())?,
+            commit: settings.boolean("wo.commit").unwrap_or(false),
             initialized: settings.boolean("wo.initialized").unwrap_or(false),
             default_branch: s("init.defaultBranch"),
             user_name: s("user.name"),
@@ -131,6 +168,9 @@ mod tests {
             session_log: None,
             gate_fail_on: None,
             color: None,
+            gate_always: false,
+            gate_hooks: GateHooks::GitWo,
+            commit: false,
             initialized: false,
             default_branch: None,
             user_name: None,

@@ -5,6 +5,7 @@
 pub mod branch;
 pub mod config;
 pub mod finding;
+pub mod hook_shim;
 pub mod lock_reason;
 pub mod lockfile;
 pub mod marker;

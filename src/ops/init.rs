@@ -26,6 +26,9 @@ pub struct Initialized {
     pub imported: Vec<String>,
     pub already_mirrored: usize,
     pub refused_split_brain: Vec<String>,
+    /// What `--hooks` installed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<crate::ops::hooks::install::HooksReport>,
 }
 
 /// The date of every import commit and record (deterministic imports).
@@ -138,6 +141,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
         return Err(e);
     }
     Ok(Initialized {
+        hooks: None,
         schema: "git-wo.init.v1",
         config_set,
         excluded,

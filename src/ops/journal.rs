@@ -327,6 +327,8 @@ pub struct Journal<'a> {
     /// The record as the journal last saw or wrote it: its commit is the fence, what
     /// the record ref must still hold for the journal to go on.
     current: Option<Stored>,
+    /// Paths (relative to the control checkout) the steps moved, created or removed.
+    touched: Vec<PathBuf>,
 }
 
 impl<'a> Journal<'a> {
@@ -336,6 +338,7 @@ impl<'a> Journal<'a> {
             repo,
             jobs: Jobs::new(&repo.control_root, jobs_rel),
             current: stored.cloned(),
+            touched: Vec::new(),
         }
     }
 
@@ -358,7 +361,68 @@ impl<'a> Journal<'a> {
             }
             failpoint::hit(&format!("{}:after-{}", plan.op, step.name()));
         }
+        self.stage(plan);
+        failpoint::hit(&format!("{}:after-stage", plan.op));
         Ok(done)
+    }
+
+    /// After the last step: stage the YAML moves and edits the steps made, as `git mv`
+    /// would (SPEC §1), when the files are tracked (in the index or in `HEAD`), and
+    /// nothing else; with `wo.commit`, commit exactly them. The state change is done
+    /// by then, so a failure here is a warning with the command that finishes it.
+    fn stage(&mut self, plan: &Plan) {
+        let paths: Vec<String> = std::mem::take(&mut self.touched)
+            .into_iter()
+            // WO files only: lock files are runtime state (excluded by init).
+            .filter(|p| p.is_relative() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if paths.is_empty() {
+            return;
+        }
+        let repo = self.repo;
+        let tracked = || -> Result<bool> {
+            let index = crate::git::index::Staged::read(&repo.control_index_path()?)?;
+            let head = repo.head_commit();
+            for p in &paths {
+                if index.tracks(p) {
+                    return Ok(true);
+                }
+                if let Some(h) = head
+                    && repo.path_in(h, p)?
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        let quoted: Vec<String> = paths.iter().map(|p| shell_quote(p)).collect();
+        let result = tracked().and_then(|t| {
+            if !t {
+                return Ok(());
+            }
+            repo.stage(&paths)?;
+            if repo.config.commit {
+                let message = format!("wo: {} {}\n", plan.op, plan.id);
+                repo.commit_paths(&paths, &message)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            eprintln!(
+                "warning: {}: the {} is done but its files could not be {}: {e:#} (fix: git add -A -- {})",
+                plan.id,
+                plan.op,
+                if repo.config.commit {
+                    "staged and committed"
+                } else {
+                    "staged"
+                },
+                quoted.join(" ")
+            );
+        }
     }
 
     /// The commit the record ref must hold (`None`: no record) for the journal to go on.
@@ -498,6 +562,7 @@ impl<'a> Journal<'a> {
                 if text.as_bytes() != bytes.as_slice() {
                     self.jobs.rewrite(&moved, text.as_bytes())?;
                 }
+                self.touched.extend([from.clone(), moved.clone()]);
                 done.yaml = Some(moved);
                 done.yaml_bytes = Some(text.into_bytes());
             }
@@ -541,15 +606,18 @@ impl<'a> Journal<'a> {
             }
             Step::Quarantine { from, dir, entry } => {
                 quarantine::put(&repo.control_root, dir, from, entry)?;
+                self.touched.push(from.clone());
             }
             Step::RestoreYaml { to, bytes } => {
                 let rel = self.jobs.state_dir_rel(*to).join(format!("{id}.yaml"));
                 self.jobs.create_new(&rel, bytes)?;
+                self.touched.push(rel.clone());
                 done.yaml = Some(rel);
                 done.yaml_bytes = Some(bytes.clone());
             }
             Step::Unquarantine { dir, entry } => {
                 quarantine::restore(&repo.control_root, dir, entry)?;
+                self.touched.push(PathBuf::from(&entry.from));
             }
         }
         Ok(())

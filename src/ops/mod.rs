@@ -6,6 +6,7 @@
 pub mod finish;
 pub mod gc;
 pub mod heartbeat;
+pub mod hooks;
 pub mod init;
 pub mod jobs;
 pub mod journal;

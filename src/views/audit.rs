@@ -89,6 +89,7 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
         wo_findings(inv, id, view, &mut out);
     }
     worktree_findings(inv, &wos, &mut out);
+    hook_findings(inv, &mut out);
     for bad in &inv.bad_records {
         let id = bad
             .ref_name
@@ -500,6 +501,51 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             paths(&v.files),
         ));
     }
+}
+
+/// `hooks_missing`: in an initialised repository, the gate hooks are not installed, or
+/// cannot run (a `core.hooksPath` naming a missing folder, `git-wo` not on `PATH`).
+fn hook_findings(inv: &Inventory, out: &mut Vec<Finding>) {
+    use crate::model::config::GateHooks;
+    let h = &inv.hooks;
+    if !inv.initialized || h.expected == GateHooks::None || h.dir.as_os_str().is_empty() {
+        return;
+    }
+    let dir = h.dir.to_string_lossy().into_owned();
+    let missing = h.missing();
+    let message = if !h.dir_exists && h.configured.is_some() {
+        format!(
+            "core.hooksPath is {}, a folder that does not exist: git runs no hook at all",
+            h.configured.as_deref().unwrap_or_default()
+        )
+    } else if !missing.is_empty() {
+        format!(
+            "the git-wo hooks are not installed in {dir}: {}",
+            missing.join(", ")
+        )
+    } else if h.expected == GateHooks::Framework && !h.framework_configured {
+        "wo.gate.hooks is framework but .pre-commit-config.yaml does not name the wo-gate hook"
+            .to_owned()
+    } else if !h.on_path {
+        "the git-wo hooks are installed but git-wo is not on PATH, so they refuse every commit"
+            .to_owned()
+    } else {
+        return;
+    };
+    let hint = if h.expected == GateHooks::Framework {
+        "add the wo-gate hook to .pre-commit-config.yaml (see README: pre-commit), then: pre-commit install (or prek install)".to_owned()
+    } else if missing.is_empty() && h.dir_exists {
+        "put git-wo on PATH (see README: Install), or: git wo uninstall-hooks".to_owned()
+    } else {
+        "git wo install-hooks".to_owned()
+    };
+    out.push(Finding::new(
+        Code::HooksMissing,
+        None,
+        message,
+        hint,
+        vec![dir],
+    ));
 }
 
 /// Paths for a shell command line: each quoted, space-separated.

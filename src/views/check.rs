@@ -23,6 +23,64 @@ pub const DEFAULT_FAIL_ON: [Code; 7] = [
     Code::InterruptedTransition,
 ];
 
+/// The failing codes: `spec` (`--fail-on`, else `wo.gate.failOn`), or the default.
+pub fn fail_on(spec: Option<&str>) -> anyhow::Result<BTreeSet<Code>> {
+    match spec {
+        Some(spec) => Ok(crate::model::finding::parse_fail_on(spec)?),
+        None => Ok(DEFAULT_FAIL_ON.into_iter().collect()),
+    }
+}
+
+/// One line per problem: code, WO, message, fix.
+pub fn line(f: &Finding) -> String {
+    format!(
+        "{} {}: {} (fix: {})",
+        f.code,
+        f.wo_id.as_deref().unwrap_or("-"),
+        f.message,
+        f.hint
+    )
+}
+
+/// The warning line of a lockless running WO older than 24 h.
+pub fn old_lockless_line(f: &Finding) -> String {
+    format!(
+        "warning: {} {}: {} (older than 24 h, not blocking)",
+        f.code,
+        f.wo_id.as_deref().unwrap_or("-"),
+        f.message
+    )
+}
+
+/// The first moment after `inv.now` at which time alone could change the gate's
+/// verdict on `inv`: a lease ending, a lockless running WO turning 24 h old, a temp
+/// file or ref lock becoming a leftover. `None`: nothing in it depends on time.
+pub fn verdict_expires(inv: &Inventory) -> Option<DateTime<Utc>> {
+    let mut times: Vec<DateTime<Utc>> = Vec::new();
+    for s in inv.records.values() {
+        let r = &s.record;
+        times.push(r.updated_at + lockless_grace());
+        if let Some(l) = &r.lock {
+            times.extend([l.expires_at, l.renewed_at + lockless_grace()]);
+        }
+    }
+    for f in inv.files.iter().filter(|f| f.folder == State::Running) {
+        let started = f.started_at().and_then(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        });
+        times.extend(
+            started
+                .into_iter()
+                .chain(f.modified)
+                .map(|t| t + lockless_grace()),
+        );
+    }
+    times.extend(inv.leftovers_due);
+    times.into_iter().filter(|t| *t > inv.now).min()
+}
+
 /// How old a lockless running WO may get before it only warns.
 pub fn lockless_grace() -> Duration {
     Duration::hours(24)
@@ -59,7 +117,9 @@ pub fn gate(inv: &Inventory, findings: Vec<Finding>, fail_on: &BTreeSet<Code>) -
     }
     let source = match &inv.source {
         crate::inventory::Source::WorkingTree => "working-tree".to_owned(),
-        crate::inventory::Source::Index => "index".to_owned(),
+        crate::inventory::Source::Index | crate::inventory::Source::IndexFile(_) => {
+            "index".to_owned()
+        }
         crate::inventory::Source::Tree(t) => format!("tree:{t}"),
     };
     GateResult {

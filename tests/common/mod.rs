@@ -47,6 +47,9 @@ impl Scenario {
         // The fixtures' worktrees live in `<DIR>/.worktrees`; takes in tests go there too.
         // (The per-repository default is tested on its own.)
         s.git(&["config", "wo.worktreeDir", "../.worktrees"]);
+        // Hooks are tested on their own (tests/hooks.rs), where this is unset: elsewhere
+        // an initialised repository without them would report `hooks_missing`.
+        s.git(&["config", "wo.gate.hooks", "none"]);
         s
     }
 

@@ -1,0 +1,197 @@
+//! `git wo hook pre-commit`: when the commit touches the jobs dir (the staged jobs
+//! tree differs from `HEAD`'s) or `wo.gate.always` says so, the gate of SPEC §5 on the
+//! **staged** tree plus worktree health; otherwise nothing but a read of the index.
+//! Either way a passing gate leaves the stamp post-commit checks.
+
+use anyhow::Result;
+use gix::ObjectId;
+
+use super::CommitSite;
+use super::closure::{self, Closure};
+use super::stamp::GateStamp;
+use super::verdict_cache::{self, Verdict};
+use crate::git::Repo;
+use crate::inventory::{Depth, Inventory, Source};
+use crate::model::finding::Code;
+use crate::views::audit::audit;
+use crate::views::check::{self, gate};
+
+/// How the verdict was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Nothing under the jobs dir is staged: no gate needed.
+    Untouched,
+    /// A commit in a linked worktree: its jobs dir is not live state.
+    LinkedWorktree,
+    /// The whole verdict came from the cache.
+    Cached,
+    /// The gate ran.
+    Checked,
+}
+
+impl How {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Untouched => "untouched",
+            How::LinkedWorktree => "linked_worktree",
+            How::Cached => "cached",
+            How::Checked => "checked",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct PreCommit {
+    pub how: How,
+    pub verdict: Verdict,
+}
+
+pub fn run(repo: &Repo) -> Result<PreCommit> {
+    let site = CommitSite::here(repo)?;
+    let (staged, head_jobs) = site.jobs_trees(repo)?;
+    let (how, verdict) = if !site.control {
+        (How::LinkedWorktree, Verdict::pass())
+    } else if staged == head_jobs && !repo.config.gate_always {
+        (How::Untouched, Verdict::pass())
+    } else {
+        gate_staged(repo, &site, staged)?
+    };
+    if verdict.passed {
+        let stamp = GateStamp {
+            head: site.head.map(|h| h.to_string()),
+            jobs_tree: staged.map(|t| t.to_string()),
+            at: Some(chrono::Utc::now()),
+            msg_at: None,
+            closures: verdict.closures.clone(),
+            bypasses: Vec::new(),
+        };
+        // A stamp that cannot be written only costs a bypass marker later.
+        let _ = stamp.write(&site.git_dir);
+    } else {
+        GateStamp::remove(&site.git_dir);
+    }
+    Ok(PreCommit { how, verdict })
+}
+
+impl Verdict {
+    fn pass() -> Verdict {
+        Verdict {
+            passed: true,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            closures: Vec::new(),
+        }
+    }
+}
+
+/// The gate on the staged jobs tree: from the verdict cache when every input is
+/// unchanged, else from a fresh inventory (then cached).
+fn gate_staged(repo: &Repo, site: &CommitSite, staged: Option<ObjectId>) -> Result<(How, Verdict)> {
+    let fail_on = check::fail_on(repo.config.gate_fail_on.as_deref())?;
+    let key = cache_key(repo, site, staged, &fail_on);
+    if let Some(v) = key.as_deref().and_then(|k| verdict_cache::lookup(repo, k)) {
+        return Ok((How::Cached, v));
+    }
+    let inv = Inventory::gather(repo, Source::IndexFile(site.index.clone()), Depth::Fields)?;
+    let closures = closure::find(repo, &inv, site.head)?;
+    let findings = audit(&inv)
+        .into_iter()
+        .filter(|f| !deferred(f.code, f.wo_id.as_deref(), &closures))
+        .collect();
+    let result = gate(&inv, findings, &fail_on);
+    let mut failures: Vec<String> = result.failures.iter().map(check::line).collect();
+    if !result.passed() {
+        failures.extend(unstaged_fix(repo, &result.failures)?);
+    }
+    let verdict = Verdict {
+        passed: result.passed(),
+        failures,
+        warnings: result
+            .warnings
+            .iter()
+            .filter(|w| w.code == Code::RunningWithoutLock)
+            .map(check::old_lockless_line)
+            .collect(),
+        closures,
+    };
+    let in_flight = inv.records.values().any(|s| s.record.phase.in_flight());
+    if let Some(k) = key.as_deref()
+        && !in_flight
+    {
+        let deps = verdict_cache::deps(repo, &inv);
+        verdict_cache::store(repo, k, &deps, check::verdict_expires(&inv), &verdict);
+    }
+    Ok((How::Checked, verdict))
+}
+
+/// When the working tree has none of the staged tree's problems for some WOs (a move
+/// made but not staged, e.g. by a take killed before it staged it), the line that
+/// says so, with the command that stages exactly those WOs' files.
+fn unstaged_fix(
+    repo: &Repo,
+    failures: &[crate::model::finding::Finding],
+) -> Result<Option<String>> {
+    let ids: std::collections::BTreeSet<&str> =
+        failures.iter().filter_map(|f| f.wo_id.as_deref()).collect();
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let wt = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
+    let wt_findings = audit(&wt);
+    let fine: Vec<&str> = ids
+        .into_iter()
+        .filter(|id| {
+            !wt_findings.iter().any(|f| {
+                f.wo_id.as_deref() == Some(id) && failures.iter().any(|g| g.code == f.code)
+            })
+        })
+        .collect();
+    if fine.is_empty() {
+        return Ok(None);
+    }
+    let mut paths: std::collections::BTreeSet<String> = failures
+        .iter()
+        .filter(|f| f.wo_id.as_deref().is_some_and(|id| fine.contains(&id)))
+        .flat_map(|f| f.paths.iter().cloned())
+        .filter(|p| p.starts_with(&wt.jobs_rel))
+        .collect();
+    paths.extend(
+        wt.files
+            .iter()
+            .filter(|f| f.id.as_ref().is_some_and(|id| fine.contains(&id.as_str())))
+            .map(|f| f.rel_path.to_string_lossy().into_owned()),
+    );
+    let quoted: Vec<String> = paths.iter().map(|p| crate::error::shell_quote(p)).collect();
+    Ok(Some(format!(
+        "not staged {}: the working tree is already right for it; stage it (fix: git add -A -- {})",
+        fine.join(", "),
+        quoted.join(" ")
+    )))
+}
+
+/// A finding a manual closure causes by itself: commit-msg decides on it.
+fn deferred(code: Code, id: Option<&str>, closures: &[Closure]) -> bool {
+    closure::DEFERRED.contains(&code) && id.is_some_and(|id| closures.iter().any(|c| c.id == id))
+}
+
+/// Everything the verdict depends on that is not a file's `stat` (see
+/// [`verdict_cache`]); `None` when the record refs cannot be keyed.
+fn cache_key(
+    repo: &Repo,
+    site: &CommitSite,
+    staged: Option<ObjectId>,
+    fail_on: &std::collections::BTreeSet<Code>,
+) -> Option<String> {
+    let refs =
+        crate::inventory::record_cache::refs_key(&repo.common_dir, std::time::SystemTime::now())?;
+    let codes: Vec<&str> = fail_on.iter().map(|c| c.as_str()).collect();
+    Some(format!(
+        "jobs={} head={} index={} fail_on={} refs={refs} path={} config={:?}",
+        staged.map_or_else(|| "-".into(), |t| t.to_string()),
+        site.head.map_or_else(|| "-".into(), |t| t.to_string()),
+        site.index.display(),
+        codes.join(","),
+        std::env::var("PATH").unwrap_or_default(),
+        repo.config,
+    ))
+}
