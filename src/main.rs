@@ -63,5 +63,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::InstallHooks(a) => commands::hooks::install(&ctx, a),
         Command::UninstallHooks(_) => commands::hooks::uninstall(&ctx),
         Command::Hook(a) => commands::hook::run(&ctx, a),
+        Command::Sync(a) => commands::sync::run(&ctx, a),
+        Command::Kpi(a) => commands::kpi::run(&ctx, a),
     }
 }

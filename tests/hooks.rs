@@ -782,3 +782,80 @@ fn a_take_killed_before_it_staged_its_move_is_refused_with_the_command_that_stag
     let (code, _, err) = git_hooked(&s, &s.repo, &["commit", "-q", "-m", "note"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn an_allowed_closure_made_by_an_amend_is_marked_too() {
+    let s = hooked("clean");
+    stage_readme(&s, "first\n");
+    let (code, _, err) = git_hooked(&s, &s.repo, &["commit", "-q", "-m", "first"]);
+    assert_eq!(code, 0, "{err}");
+    s.git(&[
+        "mv",
+        "_ctx/jobs/running/WO-0010.yaml",
+        "_ctx/jobs/done/WO-0010.yaml",
+    ]);
+    let (code, _, err) = git_hooked(
+        &s,
+        &s.repo,
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "-m",
+            "first, and close WO-0010 [bypass]",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let notes = notes_of(&s, "HEAD");
+    assert!(
+        notes.contains("manual closure of WO-0010") && notes.contains("[bypass]"),
+        "{notes}"
+    );
+    assert!(!notes.contains("--no-verify"), "{notes}");
+}
+
+#[test]
+fn commits_made_by_revert_cherry_pick_and_rebase_get_no_bypass_marker() {
+    let s = hooked("clean");
+    stage_readme(&s, "to revert\n");
+    let (code, _, err) = git_hooked(&s, &s.repo, &["commit", "-q", "-m", "to revert"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = git_hooked(&s, &s.repo, &["revert", "--no-edit", "HEAD"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(notes_of(&s, "HEAD"), "", "revert");
+    let (code, _, err) = git_hooked(&s, &s.repo, &["cherry-pick", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(notes_of(&s, "HEAD"), "", "cherry-pick");
+    let (code, _, err) = git_hooked(&s, &s.repo, &["rebase", "-q", "--force-rebase", "HEAD~2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(notes_of(&s, "HEAD"), "", "rebase");
+}
+
+#[test]
+fn a_tracked_lock_file_is_staged_with_the_move() {
+    // The fixture committed WO-0010's lock (as the original system did).
+    let s = hooked("clean");
+    assert!(
+        !s.git(&["ls-files", "_ctx/jobs/running/WO-0010.lock"])
+            .is_empty()
+    );
+    let (code, _, err) = wo_hooked(
+        &s,
+        &[
+            "finish",
+            "WO-0010",
+            "--result",
+            "done",
+            "--force",
+            "--allow-empty",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let unstaged = s.git(&["diff", "--name-only"]);
+    assert_eq!(unstaged.trim(), "", "nothing of the finish left unstaged");
+    let staged = s.git(&["diff", "--cached", "--name-only"]);
+    assert!(
+        staged.contains("_ctx/jobs/running/WO-0010.lock"),
+        "{staged}"
+    );
+}

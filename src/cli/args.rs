@@ -187,6 +187,19 @@ pub enum Command {
         after_help = "Examples:\n  git wo uninstall-hooks"
     )]
     UninstallHooks(UninstallHooksArgs),
+    /// The plan's weekly KPIs, each against its target.
+    #[command(after_help = "Examples:\n  git wo kpi
+  git wo kpi --since 30d
+  git wo kpi --weeks 8                 (each KPI week by week)
+  git wo --json kpi")]
+    Kpi(KpiArgs),
+    /// Exchange records and markers with a remote: fetch, fast-forward, merge, push.
+    #[command(
+        after_help = "Examples:\n  git wo sync                          (wo.remote, else origin)
+  git wo sync upstream
+  git wo --json sync"
+    )]
+    Sync(SyncArgs),
     /// Run a hook: the entry point of the installed hook shims.
     #[command(
         after_help = "Examples:\n  git wo hook pre-commit               (what git runs before a commit)
@@ -221,6 +234,8 @@ impl Command {
             Command::InstallHooks(_) => "install-hooks",
             Command::UninstallHooks(_) => "uninstall-hooks",
             Command::Hook(_) => "hook",
+            Command::Sync(_) => "sync",
+            Command::Kpi(_) => "kpi",
         }
     }
 }
@@ -241,6 +256,22 @@ pub struct InstallHooksArgs {
 
 #[derive(Debug, Args)]
 pub struct UninstallHooksArgs {}
+
+#[derive(Debug, Args)]
+pub struct KpiArgs {
+    /// The window, back from now: 90m, 2h, 7d, 4w.
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub since: String,
+    /// Also show each KPI for each of the last N weeks.
+    #[arg(long, value_name = "N")]
+    pub weeks: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The remote (default: wo.remote, else origin).
+    pub remote: Option<String>,
+}
 
 #[derive(Debug, Args)]
 pub struct HookArgs {
@@ -318,6 +349,9 @@ pub struct TakeArgs {
     /// Finish an interrupted take of yours (phase taking).
     #[arg(long)]
     pub resume: bool,
+    /// Publish the claim to REMOTE as part of the take; losing the race there undoes it (default: wo.remote).
+    #[arg(long, value_name = "REMOTE")]
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -354,6 +388,9 @@ pub struct FinishArgs {
     /// Allow `--result done` with no commit on the WO's branch since its base.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Publish the record to REMOTE as part of the finish (default: wo.remote).
+    #[arg(long, value_name = "REMOTE")]
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Args)]

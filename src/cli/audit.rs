@@ -28,6 +28,13 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
         let _t = crate::trace::phase("audit");
         report(&inv, audit(&inv))
     };
+    crate::ops::audit_log::append(
+        &ctx.repo,
+        &crate::ops::audit_log::Sample {
+            at: inv.now,
+            by_code: rep.summary.by_code.clone(),
+        },
+    );
     if let Some(path) = &args.out {
         crate::cli::output::write_json(path, &rep)?;
     }

@@ -37,6 +37,10 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
         keep_worktree: args.keep_worktree,
         force: args.force,
         allow_empty: args.allow_empty,
+        remote: args
+            .remote
+            .clone()
+            .or_else(|| ctx.repo.config.remote.clone()),
     };
     let f = finish(&ctx.repo, &opts)?;
     if ctx.out.json {

@@ -60,6 +60,7 @@ fn pre(ctx: &Ctx) -> Result<Exit> {
             "how": p.how.as_str(),
             "passed": p.verdict.passed,
             "failures": p.verdict.failures,
+            "notes": p.verdict.notes,
             "warnings": p.verdict.warnings,
             "closures": p.verdict.closures,
         }))?;
@@ -71,7 +72,7 @@ fn pre(ctx: &Ctx) -> Result<Exit> {
     if p.verdict.passed {
         return Ok(Exit::Ok);
     }
-    for f in &p.verdict.failures {
+    for f in p.verdict.failures.iter().chain(&p.verdict.notes) {
         eprintln!("{f}");
     }
     eprintln!(
@@ -93,6 +94,15 @@ fn msg(ctx: &Ctx, file: &std::path::Path) -> Result<Exit> {
                 "git wo: {} manual closure(s) allowed by {t}; a bypass marker goes on the commit",
                 m.closures.len()
             );
+            for c in &m.closures {
+                eprintln!(
+                    "note: {}'s record still says {}: to make them agree, git wo reconcile --apply (moves the YAML back), then git wo finish {} --result {} --force",
+                    c.id,
+                    c.record.as_deref().unwrap_or("nothing (no record)"),
+                    c.id,
+                    c.folder
+                );
+            }
         }
         return Ok(Exit::Ok);
     }

@@ -10,6 +10,7 @@ pub mod heartbeat;
 pub mod hook;
 pub mod hooks;
 pub mod init;
+pub mod kpi;
 pub mod lint;
 pub mod list;
 pub mod output;
@@ -20,6 +21,7 @@ pub mod requeue;
 pub mod show;
 pub mod snapshot;
 pub mod status;
+pub mod sync;
 pub mod take;
 
 use std::path::Path;
@@ -92,6 +94,7 @@ impl Ctx {
     }
 
     pub fn at(cwd: &Path, global: &GlobalArgs) -> Result<Ctx> {
+        let _t = crate::trace::phase("discover");
         let repo = Repo::discover(cwd, global.root.as_deref()).map_err(|e| {
             let fix = if global.root.is_some() {
                 "pass --root DIR naming the checkout that holds _ctx/jobs"

@@ -28,6 +28,10 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
         lease,
         steal: args.steal,
         resume: args.resume,
+        remote: args
+            .remote
+            .clone()
+            .or_else(|| ctx.repo.config.remote.clone()),
     };
     let t = take(&ctx.repo, &opts)?;
     if ctx.out.json {

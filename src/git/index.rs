@@ -20,13 +20,18 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// Read the index at `path` (a missing file is an empty index).
+    /// Read the index at `path` (a missing file is an empty index). SHA-1 only, like
+    /// the rest of git-wo (gix is built with its `sha1` feature alone).
     pub fn read(path: &Path) -> Result<Staged> {
         let index = gix::index::File::at_or_default(
             path,
             gix::hash::Kind::Sha1,
             true,
-            gix::index::decode::Options::default(),
+            gix::index::decode::Options {
+                // One thread: spawning more costs more than they save at this size.
+                thread_limit: Some(1),
+                ..Default::default()
+            },
         )
         .with_context(|| format!("reading the index {}", path.display()))?;
         Ok(Staged { index })
@@ -242,6 +247,21 @@ impl Repo {
         )?;
         ObjectId::from_hex(commit.as_bytes()).context("git commit-tree printed no commit id")
     }
+}
+
+/// The message of the newest entry of `HEAD`'s reflog in the git dir `git_dir`
+/// (`commit: …`, `commit (amend): …`, `revert: …`, `rebase (pick): …`), if any.
+pub fn last_head_reflog(git_dir: &Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(git_dir.join("logs/HEAD")).ok()?;
+    let len = f.metadata().ok()?.len();
+    let from = len.saturating_sub(8192);
+    f.seek(SeekFrom::Start(from)).ok()?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).ok()?;
+    let text = String::from_utf8_lossy(&tail);
+    let line = text.lines().rev().find(|l| !l.is_empty())?;
+    Some(line.split_once('\t')?.1.to_owned())
 }
 
 fn nul_list(paths: &[String]) -> Vec<u8> {

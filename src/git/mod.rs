@@ -3,12 +3,14 @@
 //! `refs/notes/wo` (`notes`), index and tree reads (`tree_source`), and the few
 //! operations gix cannot do locally, run through the `git` CLI (`command`).
 
+pub mod cache_tree;
 pub mod command;
 pub mod fast_import;
 pub mod hooks_dir;
 pub mod index;
 pub mod notes;
 pub mod refs;
+pub mod remote;
 pub mod repo;
 pub mod tree_source;
 pub mod worktree_ops;

@@ -184,6 +184,12 @@ impl Repo {
         }
     }
 
+    /// The committer time of commit `id`.
+    pub fn commit_time(&self, id: ObjectId) -> Option<chrono::DateTime<chrono::Utc>> {
+        let t = self.gix.find_commit(id).ok()?.time().ok()?;
+        chrono::DateTime::from_timestamp(t.seconds, 0)
+    }
+
     /// First-parent log from `commit`, newest first, at most `limit` entries.
     pub fn first_parent_log(&self, commit: ObjectId, limit: usize) -> Result<Vec<LogEntry>> {
         let mut out = Vec::new();

@@ -1,4 +1,4 @@
-//! The hooks as installed: for the `hooks_missing` finding and `status`.
+//! The hooks as installed: for the `hooks_missing` finding.
 
 use std::path::PathBuf;
 

@@ -3,6 +3,7 @@
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
 pub mod here;
+pub mod history;
 pub mod hooks;
 pub mod line_format;
 pub mod markers;

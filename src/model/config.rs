@@ -30,6 +30,9 @@ pub struct Config {
     /// `wo.commit`: take, finish, requeue and reconcile also commit the YAML moves they
     /// stage, as a commit of their own.
     pub commit: bool,
+    /// `wo.remote`: the remote `sync` talks to, and that take, finish and renewals
+    /// publish the record to.
+    pub remote: Option<String>,
     /// `wo.initialized`: `git wo init` ran.
     pub initialized: bool,
     /// `init.defaultBranch`.
@@ -100,6 +103,9 @@ impl Config {
             gate_always: settings.boolean("wo.gate.always").unwrap_or(false),
             gate_hooks: GateHooks::parse(s("wo.gate.hooks").as_deref())?,
             commit: settings.boolean("wo.commit").unwrap_or(false),
+            remote: s("wo.remote")
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty()),
             initialized: settings.boolean("wo.initialized").unwrap_or(false),
             default_branch: s("init.defaultBranch"),
             user_name: s("user.name"),
@@ -171,6 +177,7 @@ mod tests {
             gate_always: false,
             gate_hooks: GateHooks::GitWo,
             commit: false,
+            remote: None,
             initialized: false,
             default_branch: None,
             user_name: None,

@@ -32,6 +32,8 @@ pub struct FinishOptions {
     pub force: bool,
     /// `--result done` with no commit since the base.
     pub allow_empty: bool,
+    /// Publish the record there (SPEC §10).
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -233,6 +235,9 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             parent: Parent::Previous,
             fixed_time: false,
         })));
+        // Before anything moves: the remote must still have this holder's record
+        // (someone who stole the WO there fences this finish out).
+        steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), true));
         (outcome, failed_command)
     };
     let verified_word = match (&outcome.skip_verification_reason, outcome.verified) {
@@ -320,6 +325,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         parent: Parent::Previous,
         fixed_time: false,
     })));
+    steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), false));
     let plan = Plan {
         id: id.clone(),
         op: "finish",

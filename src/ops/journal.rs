@@ -133,6 +133,14 @@ pub enum Step {
         dir: PathBuf,
         entry: quarantine::Entry,
     },
+    /// Publish the record as the journal last wrote it to `remote` (SPEC §10): pushed
+    /// with `--force-with-lease` on the value the remote holds, which must be an
+    /// ancestor of it (or a renewal of one). Losing is a conflict naming the remote's
+    /// holder; `required: false` turns a failure into a warning (`git wo sync` later).
+    Publish { remote: String, required: bool },
+    /// Set the record ref to `commit`, a record fetched from a remote that is ahead
+    /// (compare-and-swap on the fence).
+    Adopt { commit: ObjectId },
 }
 
 impl Step {
@@ -151,6 +159,8 @@ impl Step {
             Step::Quarantine { .. } => "quarantine",
             Step::RestoreYaml { .. } => "restore",
             Step::Unquarantine { .. } => "unquarantine",
+            Step::Publish { .. } => "publish",
+            Step::Adopt { .. } => "adopt",
         }
     }
 
@@ -159,6 +169,7 @@ impl Step {
         matches!(
             self,
             Step::PlaceYaml { .. }
+                | Step::Adopt { .. }
                 | Step::RemoveLock
                 | Step::ReleaseWorktree { .. }
                 | Step::Quarantine { .. }
@@ -218,6 +229,13 @@ enum Undo {
         bytes: Vec<u8>,
     },
     LockFile,
+    /// Put the remote's record back to `prev` (`None`: delete it) where it still
+    /// holds `now`.
+    Published {
+        remote: String,
+        now: ObjectId,
+        prev: Option<ObjectId>,
+    },
 }
 
 /// Apply imports (plans of one [`Step::Record`] with [`OrderYaml::Bytes`] and a fixed
@@ -371,42 +389,54 @@ impl<'a> Journal<'a> {
     /// nothing else; with `wo.commit`, commit exactly them. The state change is done
     /// by then, so a failure here is a warning with the command that finishes it.
     fn stage(&mut self, plan: &Plan) {
-        let paths: Vec<String> = std::mem::take(&mut self.touched)
+        let touched: std::collections::BTreeSet<String> = std::mem::take(&mut self.touched)
             .into_iter()
-            // WO files only: lock files are runtime state (excluded by init).
-            .filter(|p| p.is_relative() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .filter(|p| p.is_relative())
             .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
             .collect();
-        if paths.is_empty() {
+        if touched.is_empty() {
             return;
         }
         let repo = self.repo;
-        let tracked = || -> Result<bool> {
+        let is_yaml = |p: &str| p.ends_with(".yaml") || p.ends_with(".yml");
+        // The WO's files move together: all staged when one of them is tracked. Other
+        // files (`.lock`s, runtime state that init excludes) only where tracked.
+        let staged_paths = || -> Result<Vec<String>> {
             let index = crate::git::index::Staged::read(&repo.control_index_path()?)?;
             let head = repo.head_commit();
-            for p in &paths {
-                if index.tracks(p) {
-                    return Ok(true);
-                }
-                if let Some(h) = head
-                    && repo.path_in(h, p)?
-                {
-                    return Ok(true);
+            let tracked = |p: &str| -> Result<bool> {
+                Ok(index.tracks(p)
+                    || match head {
+                        Some(h) => repo.path_in(h, p)?,
+                        None => false,
+                    })
+            };
+            let mut yaml_tracked = false;
+            for p in touched.iter().filter(|p| is_yaml(p)) {
+                yaml_tracked |= tracked(p)?;
+            }
+            let mut out = Vec::new();
+            for p in &touched {
+                if if is_yaml(p) {
+                    yaml_tracked
+                } else {
+                    tracked(p)?
+                } {
+                    out.push(p.clone());
                 }
             }
-            Ok(false)
+            Ok(out)
         };
+        let paths: Vec<String> = touched.iter().cloned().collect();
         let quoted: Vec<String> = paths.iter().map(|p| shell_quote(p)).collect();
-        let result = tracked().and_then(|t| {
-            if !t {
+        let result = staged_paths().and_then(|staged| {
+            if staged.is_empty() {
                 return Ok(());
             }
-            repo.stage(&paths)?;
+            repo.stage(&staged)?;
             if repo.config.commit {
                 let message = format!("wo: {} {}\n", plan.op, plan.id);
-                repo.commit_paths(&paths, &message)?;
+                repo.commit_paths(&staged, &message)?;
             }
             Ok(())
         });
@@ -567,6 +597,7 @@ impl<'a> Journal<'a> {
                 done.yaml_bytes = Some(text.into_bytes());
             }
             Step::CreateLock { text, replace } => {
+                self.touched.push(self.jobs.lock_rel(id.as_str()));
                 if *replace {
                     self.jobs.replace_lock(id.as_str(), text)?;
                 } else {
@@ -574,7 +605,10 @@ impl<'a> Journal<'a> {
                     undo.push(Undo::LockFile);
                 }
             }
-            Step::RemoveLock => self.jobs.remove_lock(id.as_str())?,
+            Step::RemoveLock => {
+                self.touched.push(self.jobs.lock_rel(id.as_str()));
+                self.jobs.remove_lock(id.as_str())?
+            }
             Step::Marker { target, line } => write_marker(repo, *target, line)?,
             Step::ReleaseWorktree {
                 path,
@@ -619,8 +653,73 @@ impl<'a> Journal<'a> {
                 quarantine::restore(&repo.control_root, dir, entry)?;
                 self.touched.push(PathBuf::from(&entry.from));
             }
+            Step::Publish { remote, required } => match self.publish(id, remote) {
+                Ok(Some((now, prev))) => undo.push(Undo::Published {
+                    remote: remote.clone(),
+                    now,
+                    prev,
+                }),
+                Ok(None) => {}
+                Err(e) if !required => eprintln!(
+                    "warning: {id}: the record was not published to {remote}: {} (fix: git wo sync {remote})",
+                    crate::error::classify(&e)
+                ),
+                Err(e) => return Err(e),
+            },
+            Step::Adopt { commit } => {
+                let name = records::ref_name(id.as_str());
+                let expect = self.fence().map_or(Expect::Absent, Expect::At);
+                repo.cas_ref(&name, expect, *commit, &format!("git wo: {}", plan.op))
+                    .map_err(|e| lost_to(repo, id, e))?;
+                self.current = Some(records::at(repo, *commit)?);
+            }
         }
         Ok(())
+    }
+
+    /// Push the record to `remote` unless it holds it already: (pushed, what the
+    /// remote held before) when it did push.
+    fn publish(&self, id: &WoId, remote: &str) -> Result<Option<(ObjectId, Option<ObjectId>)>> {
+        let repo = self.repo;
+        let name = records::ref_name(id.as_str());
+        let Some(local) = self.fence() else {
+            return Ok(None);
+        };
+        let theirs = repo
+            .ls_remote(remote, &[&name])
+            .map_err(|e| crate::ops::sync::unreachable_remote(e, remote))?
+            .get(&name)
+            .copied();
+        if theirs == Some(local) {
+            return Ok(None);
+        }
+        if let Some(r) = theirs
+            && !supersedes(repo, remote, &name, local, r)?
+        {
+            return Err(remote_holder(repo, remote, id, r));
+        }
+        let update = crate::git::remote::Update {
+            name: name.clone(),
+            new: Some(local),
+            expect: theirs,
+        };
+        match repo.push_leased(remote, &[update])? {
+            crate::git::remote::Pushed::Done => Ok(Some((local, theirs))),
+            crate::git::remote::Pushed::Rejected(_) => {
+                let now = repo.ls_remote(remote, &[&name])?.get(&name).copied();
+                match now {
+                    Some(r) => {
+                        let _ = fetch_record(repo, remote, &name);
+                        Err(remote_holder(repo, remote, id, r))
+                    }
+                    None => Err(WoError::conflict(format!(
+                        "{id}: {remote} refused the record (someone pushed it meanwhile)"
+                    ))
+                    .fix(format!("git wo sync {remote}, then git wo show {id}"))
+                    .into()),
+                }
+            }
+        }
     }
 
     fn current_order_yaml(&self) -> Result<Vec<u8>> {
@@ -735,6 +834,14 @@ impl<'a> Journal<'a> {
                     None => Ok(()),
                 },
                 Undo::Branch { name, at } => repo.delete_branch_if_at(&name, at),
+                Undo::Published { remote, now, prev } => {
+                    let update = crate::git::remote::Update {
+                        name: records::ref_name(id.as_str()),
+                        new: prev,
+                        expect: Some(now),
+                    };
+                    repo.push_leased(&remote, &[update]).map(|_| ())
+                }
                 Undo::Record { prev } => {
                     let name = records::ref_name(id.as_str());
                     match (self.fence(), prev) {
@@ -838,7 +945,7 @@ fn state_of_folder(rel: &Path) -> Option<State> {
 }
 
 /// The commit a renewal builds on: the last transition, skipping a renewal.
-fn last_transition(repo: &Repo, at: ObjectId) -> Result<Option<ObjectId>> {
+pub fn last_transition(repo: &Repo, at: ObjectId) -> Result<Option<ObjectId>> {
     let commit = repo.gix.find_commit(at)?;
     let is_renewal = commit
         .message_raw_sloppy()
@@ -855,6 +962,78 @@ pub fn find_worktree(repo: &Repo, path: &Path) -> Option<Worktree> {
     worktrees::list(&repo.common_dir, &repo.control_root)
         .into_iter()
         .find(|w| !w.is_main && w.path == path)
+}
+
+/// The publish step for `remote`, if there is one.
+pub fn publish(remote: Option<&str>, required: bool) -> Option<Step> {
+    remote.map(|r| Step::Publish {
+        remote: r.to_owned(),
+        required,
+    })
+}
+
+/// Fetch `name` from `remote` into `refs/remotes/<remote>/wo/...`.
+pub fn fetch_record(repo: &Repo, remote: &str, name: &str) -> Result<()> {
+    let tracking = tracking_ref(remote, name);
+    repo.fetch(remote, &[format!("+{name}:{tracking}")])
+}
+
+/// `refs/wo/orders/<ID>` as fetched from `remote`: `refs/remotes/<remote>/wo/orders/<ID>`.
+pub fn tracking_ref(remote: &str, name: &str) -> String {
+    format!(
+        "refs/remotes/{remote}/{}",
+        name.strip_prefix("refs/").unwrap_or(name)
+    )
+}
+
+/// Whether the local record `local` may replace the remote's `theirs`: it descends
+/// from it, or from the transition `theirs` renews (a renewal replaces the previous
+/// renewal, so it is no ancestor). `theirs` is fetched when it is not here.
+pub fn supersedes(
+    repo: &Repo,
+    remote: &str,
+    name: &str,
+    local: ObjectId,
+    theirs: ObjectId,
+) -> Result<bool> {
+    if !repo.has_object(theirs) {
+        fetch_record(repo, remote, name)?;
+        if !repo.has_object(theirs) {
+            return Ok(false);
+        }
+    }
+    if repo.first_parent_reaches(local, theirs, 10_000) {
+        return Ok(true);
+    }
+    Ok(match last_transition(repo, theirs)? {
+        Some(t) if t != theirs => repo.first_parent_reaches(local, t, 10_000),
+        _ => false,
+    })
+}
+
+/// The conflict of a record the remote holds that is not ours to replace, naming its
+/// holder.
+fn remote_holder(repo: &Repo, remote: &str, id: &WoId, theirs: ObjectId) -> anyhow::Error {
+    let who = records::at(repo, theirs)
+        .ok()
+        .map(|s| {
+            let r = &s.record;
+            match &r.lock {
+                Some(l) => format!(
+                    "{} by {} on {} (token {})",
+                    r.state, l.owner, l.host, r.token
+                ),
+                None => format!("{} (token {})", r.state, r.token),
+            }
+        })
+        .unwrap_or_else(|| "changed".into());
+    WoError::conflict(format!(
+        "{id}: lost the race on {remote}: the record there is {who}"
+    ))
+    .fix(format!(
+        "git wo sync {remote}, then git wo show {id} (take another WO)"
+    ))
+    .into()
 }
 
 /// Write `line` as a note on `target` and to the session log if configured.

@@ -3,6 +3,7 @@
 //! in the record, checks the fencing token before every destructive step, undoes on
 //! failure and resumes from the recorded phase.
 
+pub mod audit_log;
 pub mod finish;
 pub mod gc;
 pub mod heartbeat;
@@ -15,5 +16,6 @@ pub mod reconcile;
 pub mod repo_lock;
 pub mod requeue;
 pub mod snapshot;
+pub mod sync;
 pub mod take;
 pub mod transition;

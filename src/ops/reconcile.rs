@@ -374,6 +374,7 @@ fn complete_finish(repo: &Repo, inv: &Inventory, id: &WoId, opts: &ReconcileOpti
             keep_worktree: false,
             force: true,
             allow_empty: true,
+            remote: repo.config.remote.clone(),
         },
     )
     .map(|_| ())
@@ -438,6 +439,18 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         let stored = dir.join(&e.stored);
         if std::fs::symlink_metadata(&stored).is_err() {
             out.already_back.push(e.from.clone());
+            continue;
+        }
+        if e.wo_id.is_empty() {
+            // Not a WO's file (a hook `install-hooks --force` replaced): no record
+            // fences it; put back unless something is in its place.
+            match quarantine::restore(&repo.control_root, &dir, &e) {
+                Ok(true) => out.restored.push(e.from.clone()),
+                Ok(false) => out
+                    .failed
+                    .push(format!("{}: something is in its place", e.from)),
+                Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
+            }
             continue;
         }
         let Ok(id) = WoId::parse(&e.wo_id) else {

@@ -33,6 +33,8 @@ pub struct TakeOptions {
     pub lease: Duration,
     pub steal: bool,
     pub resume: bool,
+    /// Publish the record there (SPEC §10).
+    pub remote: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,6 +58,10 @@ pub struct TakeOutcome {
 
 pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let id = &opts.id;
+    if let Some(remote) = &opts.remote {
+        // Decide on what the remote knows: someone else's claim there is seen here.
+        crate::ops::sync::pull_record(repo, remote, id)?;
+    }
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     inv.refuse_bad_record(id)?;
     let wos = inv.wos();
@@ -440,7 +446,7 @@ impl Shape<'_> {
             updated_at: Utc::now(),
             ..self.record.clone()
         };
-        let steps = vec![
+        let mut steps = vec![
             Step::Record(Box::new(RecordWrite {
                 record: self.record.clone(),
                 yaml: OrderYaml::Bytes(self.yaml_bytes.clone()),
@@ -498,6 +504,13 @@ impl Shape<'_> {
                 fixed_time: false,
             })),
         ];
+        // The claim is decided on the remote too: published right after it is made
+        // locally (losing there undoes the take), and the finished take after it.
+        let remote = self.opts.remote.as_deref();
+        if let Some(p) = journal::publish(remote, true) {
+            steps.insert(1, p);
+        }
+        steps.extend(journal::publish(remote, false));
         Plan {
             id: id.clone(),
             op: "take",

@@ -513,31 +513,42 @@ fn hook_findings(inv: &Inventory, out: &mut Vec<Finding>) {
     }
     let dir = h.dir.to_string_lossy().into_owned();
     let missing = h.missing();
-    let message = if !h.dir_exists && h.configured.is_some() {
-        format!(
-            "core.hooksPath is {}, a folder that does not exist: git runs no hook at all",
-            h.configured.as_deref().unwrap_or_default()
+    let (message, hint) = if !h.dir_exists && h.configured.is_some() {
+        (
+            format!(
+                "core.hooksPath is {}, a folder that does not exist: git runs no hook at all",
+                h.configured.as_deref().unwrap_or_default()
+            ),
+            "git wo install-hooks (creates it)".to_owned(),
         )
-    } else if !missing.is_empty() {
-        format!(
-            "the git-wo hooks are not installed in {dir}: {}",
-            missing.join(", ")
+    } else if h.expected == GateHooks::Framework && !missing.is_empty() {
+        (
+            format!("wo.gate.hooks is framework but {dir} has no pre-commit hook"),
+            "pre-commit install --hook-type pre-commit --hook-type commit-msg --hook-type post-commit (or prek install with the same options)".to_owned(),
         )
     } else if h.expected == GateHooks::Framework && !h.framework_configured {
-        "wo.gate.hooks is framework but .pre-commit-config.yaml does not name the wo-gate hook"
-            .to_owned()
+        (
+            "wo.gate.hooks is framework but .pre-commit-config.yaml does not name the wo-gate hook"
+                .to_owned(),
+            "add the wo-gate hooks to .pre-commit-config.yaml (see README: pre-commit and prek)"
+                .to_owned(),
+        )
+    } else if !missing.is_empty() {
+        (
+            format!(
+                "the git-wo hooks are not installed in {dir}: {}",
+                missing.join(", ")
+            ),
+            "git wo install-hooks".to_owned(),
+        )
     } else if !h.on_path {
-        "the git-wo hooks are installed but git-wo is not on PATH, so they refuse every commit"
-            .to_owned()
+        (
+            "the gate hooks are installed but git-wo is not on PATH, so they refuse every commit"
+                .to_owned(),
+            "put git-wo on PATH (see README: Install), or: git wo uninstall-hooks".to_owned(),
+        )
     } else {
         return;
-    };
-    let hint = if h.expected == GateHooks::Framework {
-        "add the wo-gate hook to .pre-commit-config.yaml (see README: pre-commit), then: pre-commit install (or prek install)".to_owned()
-    } else if missing.is_empty() && h.dir_exists {
-        "put git-wo on PATH (see README: Install), or: git wo uninstall-hooks".to_owned()
-    } else {
-        "git wo install-hooks".to_owned()
     };
     out.push(Finding::new(
         Code::HooksMissing,

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod gc;
+pub mod kpi;
 pub mod lint;
 pub mod list;
 pub mod near;

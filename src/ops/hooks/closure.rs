@@ -44,11 +44,17 @@ impl Closure {
         let rec = self.record.as_deref().unwrap_or("missing");
         let back = self.path.replacen(
             &format!("/{}/", self.folder),
-            &format!("/{}/", self.record.as_deref().unwrap_or("running")),
+            &format!("/{}/", self.record.as_deref().unwrap_or("pending")),
             1,
         );
+        // Finish closes a running WO; a pending one (or one without a record) is taken first.
+        let take = if self.record.as_deref() == Some("running") {
+            String::new()
+        } else {
+            format!("git wo take {} && ", self.id)
+        };
         format!(
-            "manual_closure {}: {} is staged as {} but its record is {rec}, not finished (fix: git mv -- {} {} && git wo finish {} --result {}; or put [emergency] in the message's first line)",
+            "manual_closure {}: {} is staged as {} but its record is {rec}, not finished (fix: git mv -- {} {} && {take}git wo finish {} --result {}; or put [emergency] in the message's first line)",
             self.id,
             self.path,
             self.folder,

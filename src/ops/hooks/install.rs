@@ -122,11 +122,9 @@ pub fn install(repo: &Repo, force: bool) -> Result<HooksReport> {
         std::fs::create_dir_all(&dir.path)
             .with_context(|| format!("creating the hooks folder {}", dir.path.display()))?;
     }
-    if dir.configured.as_deref().is_some_and(is_relative)
-        && repo.current_worktree.as_deref() != Some(repo.control_root.as_path())
-    {
+    if dir.configured.as_deref().is_some_and(is_relative) {
         warnings.push(format!(
-            "core.hooksPath is relative, so each worktree looks for hooks in its own copy of {}; installed in the control checkout's",
+            "core.hooksPath is relative ({}): each worktree looks for hooks in its own copy of that folder; installed in the control checkout's, where the gate applies",
             dir.configured.as_deref().unwrap_or_default()
         ));
     }

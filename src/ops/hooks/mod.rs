@@ -70,7 +70,13 @@ impl CommitSite {
     /// jobs dir.
     pub fn jobs_trees(&self, repo: &Repo) -> Result<(Option<ObjectId>, Option<ObjectId>)> {
         let jobs = repo.jobs_rel();
-        let staged = Staged::read(&self.index)?.tree_of(&jobs)?;
+        let t = crate::trace::phase("pre-commit: staged tree");
+        let staged = match crate::git::cache_tree::cached_tree_id(&self.index, &jobs) {
+            Some(id) => Some(id),
+            None => Staged::read(&self.index)?.tree_of(&jobs)?,
+        };
+        drop(t);
+        let _t = crate::trace::phase("pre-commit: HEAD tree");
         let head = match self.head {
             Some(h) => repo.tree_at(h, &jobs)?,
             None => None,

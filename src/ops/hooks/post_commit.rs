@@ -34,17 +34,21 @@ pub fn run(repo: &Repo) -> Result<PostCommit> {
     let Some(commit) = site.head else {
         return Ok(PostCommit::default());
     };
-    // Commits a rebase, cherry-pick or revert makes never ran pre-commit.
-    if [
-        "rebase-merge",
-        "rebase-apply",
-        "sequencer",
-        "CHERRY_PICK_HEAD",
-        "REVERT_HEAD",
-    ]
-    .iter()
-    .any(|f| site.git_dir.join(f).exists())
-    {
+    // Only `git commit` runs pre-commit: the commits a revert, cherry-pick, rebase or
+    // am makes (their reflog entry says so) never do.
+    let by_commit = match crate::git::index::last_head_reflog(&site.git_dir) {
+        Some(msg) => msg.starts_with("commit"),
+        None => ![
+            "rebase-merge",
+            "rebase-apply",
+            "sequencer",
+            "CHERRY_PICK_HEAD",
+            "REVERT_HEAD",
+        ]
+        .iter()
+        .any(|f| site.git_dir.join(f).exists()),
+    };
+    if !by_commit {
         return Ok(PostCommit {
             commit: Some(commit),
             markers: Vec::new(),
@@ -53,9 +57,13 @@ pub fn run(repo: &Repo) -> Result<PostCommit> {
     let parents = repo.parents(commit)?;
     let jobs = repo.jobs_rel();
     let jobs_tree = repo.tree_at(commit, &jobs)?;
-    let verified = stamp
+    let on_top = stamp
         .as_ref()
-        .is_some_and(|s| stamped(repo, s, &parents, jobs_tree).unwrap_or(false));
+        .is_some_and(|s| made_on(repo, s, &parents).unwrap_or(false));
+    let verified = on_top
+        && stamp
+            .as_ref()
+            .is_some_and(|s| stamped(repo, s, jobs_tree).unwrap_or(false));
     let mut markers = Vec::new();
     if !verified {
         let parent_jobs = match parents.first() {
@@ -72,12 +80,12 @@ pub fn run(repo: &Repo) -> Result<PostCommit> {
         ));
     }
     if let Some(s) = &stamp
-        && s.head == parents.first().map(|p| p.to_string())
+        && on_top
     {
         markers.extend(s.bypasses.iter().map(|b| format!("[wo] bypass: {b}")));
     }
     for line in &markers {
-        repo.append_marker(commit, line)?;
+        crate::ops::journal::write_marker(repo, commit, line)?;
     }
     Ok(PostCommit {
         commit: Some(commit),
@@ -85,22 +93,10 @@ pub fn run(repo: &Repo) -> Result<PostCommit> {
     })
 }
 
-/// Whether `stamp` was left by the gate hooks for this commit: made on top of the
-/// commit it names (or, for `--amend`, on a commit with the same parents), of the
-/// jobs tree it verified, recently, and, when the commit-msg shim is installed,
-/// passed by it too.
-fn stamped(
-    repo: &Repo,
-    stamp: &GateStamp,
-    parents: &[ObjectId],
-    jobs_tree: Option<ObjectId>,
-) -> Result<bool> {
-    let Some(at) = stamp.at else { return Ok(false) };
-    let now = Utc::now();
-    if now - at > stamp_lifetime() {
-        return Ok(false);
-    }
-    let on_top = match &stamp.head {
+/// Whether the commit with `parents` is the one `stamp` was made for: on top of the
+/// commit it names, or (`--amend`) on a commit with the same parents.
+fn made_on(repo: &Repo, stamp: &GateStamp, parents: &[ObjectId]) -> Result<bool> {
+    Ok(match &stamp.head {
         None => parents.is_empty(),
         Some(h) => {
             parents.first().map(|p| p.to_string()).as_deref() == Some(h.as_str())
@@ -110,8 +106,14 @@ fn stamped(
                     .transpose()?
                     .is_some_and(|hp| hp == parents)
         }
-    };
-    if !on_top || stamp.jobs_tree != jobs_tree.map(|t| t.to_string()) {
+    })
+}
+
+/// Whether `stamp` says the gate hooks passed this commit: pre-commit on the jobs
+/// tree it has, recently, and, when the commit-msg shim is installed, commit-msg too.
+fn stamped(repo: &Repo, stamp: &GateStamp, jobs_tree: Option<ObjectId>) -> Result<bool> {
+    let Some(at) = stamp.at else { return Ok(false) };
+    if Utc::now() - at > stamp_lifetime() || stamp.jobs_tree != jobs_tree.map(|t| t.to_string()) {
         return Ok(false);
     }
     let msg_hook = matches!(

@@ -47,8 +47,11 @@ pub struct PreCommit {
 }
 
 pub fn run(repo: &Repo) -> Result<PreCommit> {
+    let t = crate::trace::phase("pre-commit: jobs trees");
     let site = CommitSite::here(repo)?;
     let (staged, head_jobs) = site.jobs_trees(repo)?;
+    drop(t);
+    let _t = crate::trace::phase("pre-commit: verdict");
     let (how, verdict) = if !site.control {
         (How::LinkedWorktree, Verdict::pass())
     } else if staged == head_jobs && !repo.config.gate_always {
@@ -78,6 +81,7 @@ impl Verdict {
         Verdict {
             passed: true,
             failures: Vec::new(),
+            notes: Vec::new(),
             warnings: Vec::new(),
             closures: Vec::new(),
         }
@@ -99,13 +103,15 @@ fn gate_staged(repo: &Repo, site: &CommitSite, staged: Option<ObjectId>) -> Resu
         .filter(|f| !deferred(f.code, f.wo_id.as_deref(), &closures))
         .collect();
     let result = gate(&inv, findings, &fail_on);
-    let mut failures: Vec<String> = result.failures.iter().map(check::line).collect();
-    if !result.passed() {
-        failures.extend(unstaged_fix(repo, &result.failures)?);
-    }
+    let notes = if result.passed() {
+        Vec::new()
+    } else {
+        unstaged_fix(repo, &result.failures)?.into_iter().collect()
+    };
     let verdict = Verdict {
         passed: result.passed(),
-        failures,
+        failures: result.failures.iter().map(check::line).collect(),
+        notes,
         warnings: result
             .warnings
             .iter()

@@ -37,14 +37,17 @@ impl GateStamp {
 
     pub fn write(&self, git_dir: &Path) -> std::io::Result<()> {
         let p = path(git_dir);
-        if let Some(dir) = p.parent() {
+        if let Some(dir) = p.parent()
+            && !dir.is_dir()
+        {
             std::fs::create_dir_all(dir)?;
         }
         let text = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(p.parent().unwrap_or(git_dir))?;
-        std::io::Write::write_all(&mut tmp, &text)?;
-        tmp.persist(&p).map_err(|e| e.error)?;
-        Ok(())
+        // One commit at a time per worktree (git holds its index.lock): a fixed temp
+        // name is enough, then a rename so a reader never sees half a stamp.
+        let tmp = p.with_extension("tmp");
+        std::fs::write(&tmp, &text)?;
+        std::fs::rename(&tmp, &p)
     }
 
     pub fn remove(git_dir: &Path) {

@@ -30,6 +30,8 @@ pub struct Verdict {
     pub passed: bool,
     /// One line per problem (code, WO, message, fix).
     pub failures: Vec<String>,
+    /// What to do about them, beyond each line's fix.
+    pub notes: Vec<String>,
     pub warnings: Vec<String>,
     /// Manual closures left to the commit-msg hook.
     pub closures: Vec<super::closure::Closure>,

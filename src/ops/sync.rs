@@ -1,0 +1,327 @@
+//! `git wo sync [<remote>]` (SPEC §10): fetch the remote's records and markers into
+//! remote-tracking refs (`refs/remotes/<remote>/wo/*`, `refs/notes/remotes/<remote>/wo`),
+//! fast-forward the local records the remote is ahead on, merge the markers with
+//! `cat_sort_uniq`, and push local progress in one atomic push, each ref fenced by
+//! `--force-with-lease` on the value just fetched. A record both sides moved on
+//! independently is a `sync_conflict`: reported, neither side overwritten.
+//!
+//! A lease renewal replaces the previous renewal commit (its parent is the last
+//! transition), so a newer renewal of the same transition is progress too, not a
+//! divergence.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use gix::ObjectId;
+use serde::Serialize;
+
+use crate::error::WoError;
+use crate::git::Repo;
+use crate::git::notes::NOTES_REF;
+use crate::git::refs::Expect;
+use crate::git::remote::{Pushed, Update};
+use crate::inventory::records::{self, PREFIX, Stored};
+use crate::model::wo_id::WoId;
+use crate::ops::journal::{self, Journal, Plan, Recovery, Step};
+
+/// How a record compares between the two sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Same,
+    /// Only here: pushed.
+    LocalOnly,
+    /// Only there: fetched into `refs/wo/orders/`.
+    RemoteOnly,
+    /// Here is ahead: pushed.
+    LocalAhead,
+    /// There is ahead: fast-forwarded here.
+    RemoteAhead,
+    /// Both moved on: `sync_conflict`.
+    Diverged,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Conflict {
+    pub code: &'static str,
+    pub wo_id: String,
+    pub local: String,
+    pub remote: String,
+    pub message: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SyncReport {
+    pub schema: &'static str,
+    pub remote: String,
+    /// Records the remote has.
+    pub remote_records: usize,
+    /// Records fetched or fast-forwarded here.
+    pub fetched: Vec<String>,
+    /// Records pushed there.
+    pub pushed: Vec<String>,
+    pub unchanged: usize,
+    pub conflicts: Vec<Conflict>,
+    /// unchanged, fetched, pushed, merged (and pushed), or none (neither side has any).
+    pub notes: &'static str,
+    /// Refs the remote refused because someone pushed them meanwhile (nothing of this
+    /// push landed; run sync again).
+    pub rejected: Vec<String>,
+}
+
+impl SyncReport {
+    pub fn clean(&self) -> bool {
+        self.conflicts.is_empty() && self.rejected.is_empty()
+    }
+}
+
+/// Exchange records and markers with `remote`; with `push: false` only fetch and
+/// fast-forward (what `init` does first).
+pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
+    if !repo.remote_names().iter().any(|r| r == remote) {
+        return Err(
+            WoError::usage(format!("{remote} is not a remote of this repository"))
+                .fix(format!(
+                    "git remote add {} <url>, or git config wo.remote <name>",
+                    crate::error::shell_quote(remote)
+                ))
+                .into(),
+        );
+    }
+    let listed = repo
+        .ls_remote(remote, &["refs/wo/*", NOTES_REF])
+        .map_err(|e| unreachable_remote(e, remote))?;
+    let theirs: BTreeMap<String, ObjectId> = listed
+        .iter()
+        .filter(|(n, _)| n.starts_with(PREFIX))
+        .map(|(n, o)| (n.clone(), *o))
+        .collect();
+    let their_notes = listed.get(NOTES_REF).copied();
+    let notes_tracking = format!("refs/notes/remotes/{remote}/wo");
+    let mut specs = Vec::new();
+    if !theirs.is_empty() {
+        specs.push(format!("+refs/wo/*:refs/remotes/{remote}/wo/*"));
+    }
+    if their_notes.is_some() {
+        specs.push(format!("+{NOTES_REF}:{notes_tracking}"));
+    }
+    repo.fetch(remote, &specs)?;
+
+    let ours: BTreeMap<String, ObjectId> = repo
+        .refs_under(PREFIX)?
+        .into_iter()
+        .filter_map(|r| r.target.ok().map(|t| (r.name, t)))
+        .collect();
+    let names: BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+    let mut report = SyncReport {
+        schema: "git-wo.sync.v1",
+        remote: remote.to_owned(),
+        remote_records: theirs.len(),
+        fetched: Vec::new(),
+        pushed: Vec::new(),
+        unchanged: 0,
+        conflicts: Vec::new(),
+        notes: "unchanged",
+        rejected: Vec::new(),
+    };
+    let mut updates = Vec::new();
+    for name in names {
+        let id = name.strip_prefix(PREFIX).unwrap_or(name).to_owned();
+        let (local, there) = (ours.get(name).copied(), theirs.get(name).copied());
+        match relation(repo, local, there)? {
+            Relation::Same => report.unchanged += 1,
+            Relation::LocalOnly | Relation::LocalAhead => {
+                if push {
+                    updates.push(Update {
+                        name: name.clone(),
+                        new: local,
+                        expect: there,
+                    });
+                    report.pushed.push(id);
+                }
+            }
+            Relation::RemoteOnly | Relation::RemoteAhead => {
+                let Some(there) = there else { continue };
+                adopt(repo, &id, local, there)?;
+                report.fetched.push(id);
+            }
+            Relation::Diverged => report
+                .conflicts
+                .push(conflict(repo, &id, local, there, remote)),
+        }
+    }
+    let ours_notes = repo.notes_tip()?;
+    report.notes = match (ours_notes, their_notes) {
+        (None, None) => "none",
+        (Some(l), Some(r)) if l == r => "unchanged",
+        (None, Some(r)) => {
+            repo.cas_ref(NOTES_REF, Expect::Absent, r, "git wo sync: fetch markers")?;
+            "fetched"
+        }
+        (Some(l), Some(r)) if repo.is_ancestor(l, r)? => {
+            repo.cas_ref(NOTES_REF, Expect::At(l), r, "git wo sync: fetch markers")?;
+            "fetched"
+        }
+        (Some(l), there) => {
+            let merged = match there {
+                Some(r) if !repo.is_ancestor(r, l)? => {
+                    repo.merge_notes(&notes_tracking)?;
+                    true
+                }
+                _ => false,
+            };
+            if push {
+                let new = repo.notes_tip()?.unwrap_or(l);
+                updates.push(Update {
+                    name: NOTES_REF.to_owned(),
+                    new: Some(new),
+                    expect: there,
+                });
+            }
+            match (merged, push) {
+                (true, true) => "merged and pushed",
+                (true, false) => "merged",
+                (false, true) => "pushed",
+                (false, false) => "unchanged",
+            }
+        }
+    };
+    if push && let Pushed::Rejected(refs) = repo.push_leased(remote, &updates)? {
+        report.rejected = if refs.is_empty() {
+            updates.iter().map(|u| u.name.clone()).collect()
+        } else {
+            refs
+        };
+        report.pushed.clear();
+    }
+    Ok(report)
+}
+
+/// A remote that cannot be reached: say how to check it.
+pub fn unreachable_remote(e: anyhow::Error, remote: &str) -> anyhow::Error {
+    crate::error::with_fix(
+        e,
+        format!(
+            "git remote -v (is {} right and reachable?), then run the command again",
+            crate::error::shell_quote(remote)
+        ),
+    )
+}
+
+/// Bring `id`'s record up to date with `remote` before a take decides anything: a
+/// record the remote is ahead on is fast-forwarded here; one that diverged is a
+/// conflict.
+pub fn pull_record(repo: &Repo, remote: &str, id: &WoId) -> Result<()> {
+    let name = records::ref_name(id.as_str());
+    let listed = repo
+        .ls_remote(remote, &[&name])
+        .map_err(|e| unreachable_remote(e, remote))?;
+    let Some(there) = listed.get(&name).copied() else {
+        return Ok(());
+    };
+    if !repo.has_object(there) {
+        journal::fetch_record(repo, remote, &name)?;
+    }
+    let local = repo.ref_target(&name)?;
+    match relation(repo, local, Some(there))? {
+        Relation::RemoteOnly | Relation::RemoteAhead => adopt(repo, id.as_str(), local, there),
+        Relation::Diverged => {
+            let c = conflict(repo, id.as_str(), local, Some(there), remote);
+            Err(WoError::conflict(c.message).fix(c.hint).into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How `local` and `there` (the remote's record, fetched) compare.
+pub fn relation(repo: &Repo, local: Option<ObjectId>, there: Option<ObjectId>) -> Result<Relation> {
+    let (l, r) = match (local, there) {
+        (None, None) => return Ok(Relation::Same),
+        (Some(_), None) => return Ok(Relation::LocalOnly),
+        (None, Some(_)) => return Ok(Relation::RemoteOnly),
+        (Some(l), Some(r)) => (l, r),
+    };
+    const DEPTH: usize = 10_000;
+    if l == r {
+        return Ok(Relation::Same);
+    }
+    if repo.first_parent_reaches(l, r, DEPTH) {
+        return Ok(Relation::LocalAhead);
+    }
+    if repo.first_parent_reaches(r, l, DEPTH) {
+        return Ok(Relation::RemoteAhead);
+    }
+    // Renewals: each replaces the last one, so compare what they renew.
+    let lt = journal::last_transition(repo, l)?.unwrap_or(l);
+    let rt = journal::last_transition(repo, r)?.unwrap_or(r);
+    if lt == rt {
+        let newer_here =
+            records::at(repo, l)?.record.updated_at >= records::at(repo, r)?.record.updated_at;
+        return Ok(if newer_here {
+            Relation::LocalAhead
+        } else {
+            Relation::RemoteAhead
+        });
+    }
+    if rt != r && repo.first_parent_reaches(l, rt, DEPTH) {
+        return Ok(Relation::LocalAhead);
+    }
+    if lt != l && repo.first_parent_reaches(r, lt, DEPTH) {
+        return Ok(Relation::RemoteAhead);
+    }
+    Ok(Relation::Diverged)
+}
+
+/// Move the local record of `id` from `local` to the fetched `there` (fenced).
+pub fn adopt(repo: &Repo, id: &str, local: Option<ObjectId>, there: ObjectId) -> Result<()> {
+    let wo = WoId::parse(id).map_err(|why| {
+        WoError::invalid_record(format!("{PREFIX}{id} on the remote is not a WO id: {why}"))
+    })?;
+    let stored: Option<Stored> = local.map(|c| records::at(repo, c)).transpose()?;
+    let plan = Plan {
+        id: wo,
+        op: "sync",
+        steps: vec![Step::Adopt { commit: there }],
+        recovery: Recovery::RollForward,
+    };
+    Journal::new(repo, &repo.jobs_rel(), stored.as_ref()).apply(&plan)?;
+    Ok(())
+}
+
+fn conflict(
+    repo: &Repo,
+    id: &str,
+    local: Option<ObjectId>,
+    there: Option<ObjectId>,
+    remote: &str,
+) -> Conflict {
+    let describe = |c: Option<ObjectId>| -> String {
+        c.and_then(|c| records::at(repo, c).ok())
+            .map(|s| {
+                let r = &s.record;
+                let who = r
+                    .lock
+                    .as_ref()
+                    .map(|l| format!(" by {}", l.owner))
+                    .unwrap_or_default();
+                format!("{} {}{who}, token {}", r.state, r.phase.as_str(), r.token)
+            })
+            .unwrap_or_else(|| "unreadable".into())
+    };
+    let short = |c: Option<ObjectId>| c.map(|c| c.to_string()).unwrap_or_default();
+    Conflict {
+        code: "sync_conflict",
+        wo_id: id.to_owned(),
+        local: short(local),
+        remote: short(there),
+        message: format!(
+            "{id}: the record here ({}) and on {remote} ({}) moved on independently; neither was overwritten",
+            describe(local),
+            describe(there)
+        ),
+        hint: format!(
+            "compare: git log --oneline {PREFIX}{id} refs/remotes/{remote}/wo/orders/{id}; keep theirs: git update-ref {PREFIX}{id} refs/remotes/{remote}/wo/orders/{id}; keep yours: git push --force-with-lease={PREFIX}{id}:{} {remote} {PREFIX}{id}",
+            short(there)
+        ),
+    }
+}
