@@ -21,6 +21,8 @@ pub enum Exit {
     Usage = 2,
     /// 3: conflict: lock held by another, compare-and-swap lost.
     Conflict = 3,
+    /// 130: interrupted (Ctrl-C), as shells report a SIGINT.
+    Interrupted = 130,
 }
 
 impl Exit {
@@ -45,6 +47,8 @@ pub enum Kind {
     Git,
     /// A record ref that is not a git-wo record: 2.
     InvalidRecord,
+    /// Ctrl-C stopped it between two steps: 130.
+    Interrupted,
 }
 
 impl Kind {
@@ -53,6 +57,7 @@ impl Kind {
             Kind::Usage | Kind::Io | Kind::Git | Kind::InvalidRecord => Exit::Usage,
             Kind::Conflict => Exit::Conflict,
             Kind::Refused => Exit::Findings,
+            Kind::Interrupted => Exit::Interrupted,
         }
     }
 }

@@ -61,7 +61,7 @@ fn pause(step: &str) {
     eprintln!("git wo: paused at {step} (pid {})", std::process::id());
     let deadline = Instant::now() + Duration::from_millis(ms);
     loop {
-        if release.as_ref().is_some_and(|p| p.exists()) {
+        if release.as_ref().is_some_and(|p| p.exists()) || crate::interrupt::interrupted() {
             break;
         }
         let now = Instant::now();

@@ -18,7 +18,7 @@
 //!   parsing bytes.
 //! - [`git`]: refs, objects, notes, worktrees, index; knows bytes and ids, not WOs.
 //!
-//! [`error`], [`failpoint`], [`host`], [`parallel`], [`progress`] and [`trace`] are small support modules any
+//! [`error`], [`failpoint`], [`host`], [`interrupt`], [`parallel`], [`progress`] and [`trace`] are small support modules any
 //! layer may use.
 
 pub mod cli;
@@ -26,6 +26,7 @@ pub mod error;
 pub mod failpoint;
 pub mod git;
 pub mod host;
+pub mod interrupt;
 pub mod inventory;
 pub mod model;
 pub mod ops;

@@ -34,6 +34,25 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<Exit> {
+    // Needs no repository.
+    if let Command::Completions(a) = &cli.command {
+        return commands::completions::run(a);
+    }
+    // State changes stop cleanly between steps on Ctrl-C (exit 130).
+    if matches!(
+        cli.command,
+        Command::Take(_)
+            | Command::Finish(_)
+            | Command::Requeue(_)
+            | Command::Heartbeat(_)
+            | Command::Reconcile(_)
+            | Command::Gc(_)
+            | Command::Init(_)
+            | Command::Sync(_)
+            | Command::New(_)
+    ) {
+        git_wo::interrupt::catch();
+    }
     let ctx = Ctx::new(&cli.global)?;
     // Every command run inside a WO worktree renews its holder's lease (SPEC §2).
     // (The hooks renew where SPEC §5 says: post-commit and post-checkout.)
@@ -65,5 +84,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Hook(a) => commands::hook::run(&ctx, a),
         Command::Sync(a) => commands::sync::run(&ctx, a),
         Command::Kpi(a) => commands::kpi::run(&ctx, a),
+        Command::New(a) => commands::new::run(&ctx, a),
+        Command::Completions(a) => commands::completions::run(a),
     }
 }

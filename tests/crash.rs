@@ -295,3 +295,58 @@ fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
         assert!(s.worktree("WO-0070").exists(), "{step}: worktree kept");
     }
 }
+
+/// Send SIGINT (what Ctrl-C sends) to `pid`.
+fn ctrl_c(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_during_a_take_undoes_it_and_a_plain_retry_works() {
+    let s = setup();
+    let mut take = s.spawn_paused(&s.repo, &["take", "WO-0001"], "take:after-worktree");
+    ctrl_c(take.pid);
+    let (code, _, err) = take.release();
+    assert_eq!(code, 130, "{err}");
+    assert!(err.contains("interrupted (Ctrl-C)"), "{err}");
+    assert!(err.contains("undone"), "{err}");
+    assert!(
+        err.contains("git wo take WO-0001"),
+        "says what to run: {err}"
+    );
+    assert_eq!(yaml_copies(&s, "WO-0001"), ["pending"]);
+    assert!(
+        !s.worktree("WO-0001").exists(),
+        "the worktree it added is gone"
+    );
+    let (code, _, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "a plain retry: {err}");
+}
+
+#[test]
+fn ctrl_c_during_a_finish_stops_it_and_a_plain_rerun_goes_on() {
+    let (s, wt, tip) = taken_with_work();
+    let mut finish = s.spawn_paused(
+        &wt,
+        &["finish", "--result", "done"],
+        "finish:after-finishing",
+    );
+    ctrl_c(finish.pid);
+    let (code, _, err) = finish.release();
+    assert_eq!(code, 130, "{err}");
+    assert!(err.contains("interrupted (Ctrl-C)"), "{err}");
+    assert!(err.contains("run the same command again"), "{err}");
+    assert_eq!(
+        yaml_copies(&s, "WO-0001"),
+        ["running"],
+        "stopped before the move"
+    );
+    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(yaml_copies(&s, "WO-0001"), ["done"]);
+    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip);
+}

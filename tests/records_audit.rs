@@ -170,3 +170,26 @@ fn take_from_a_base_and_a_worktree_dir_inside_the_checkout() {
     assert_eq!(s.git(&["for-each-ref"]), before, "nothing claimed");
     assert!(s.path("_ctx/jobs/pending/WO-0002.yaml").exists());
 }
+
+#[test]
+fn new_yamls_get_records_from_the_next_finish_or_requeue() {
+    let s = initialised();
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    s.write_wo("pending", "WO-0003", "");
+    let (code, out, err) = s.run(&[
+        "--json", "finish", "WO-0001", "--result", "failed", "--force",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let done: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(done["mirrored"], serde_json::json!(["WO-0003"]), "{done}");
+    assert!(
+        !codes(&s.json(&["audit"]).1)
+            .iter()
+            .any(|(c, _)| c == "unmirrored")
+    );
+    s.write_wo("pending", "WO-0004", "");
+    let (code, out, err) = s.run(&["--json", "requeue", "WO-0001", "--reason", "retry"]);
+    assert_eq!(code, 0, "{err}");
+    let done: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(done["mirrored"], serde_json::json!(["WO-0004"]), "{done}");
+}

@@ -123,6 +123,22 @@ fn no_jobs_dir_is_explained_not_an_error() {
     }
     let (_, _, err) = s.run(&["-q", "list"]);
     assert!(err.is_empty(), "-q: {err}");
+    // init does not start a WO system by accident (a wrong --root, a typo'd wo.jobsDir)…
+    let (code, _, err) = s.run(&["init"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("git wo init --create"), "{err}");
+    assert!(!s.path("_ctx").exists(), "nothing created");
+    assert!(
+        !s.git(&["config", "--list", "--local"])
+            .contains("wo.initialized"),
+        "no config written"
+    );
+    // …but creates one when asked.
+    let (code, _, err) = s.run(&["init", "--create"]);
+    assert_eq!(code, 0, "{err}");
+    for d in ["pending", "running", "done", "failed"] {
+        assert!(s.path(&format!("_ctx/jobs/{d}")).is_dir(), "{d}");
+    }
 }
 
 #[test]
@@ -514,4 +530,125 @@ fn colour_follows_the_flag_no_color_and_git_config() {
     );
     // JSON is never coloured.
     assert!(!with(&["--color", "always", "--json", "audit"], false).contains('\u{1b}'));
+}
+
+#[test]
+fn new_creates_a_lint_clean_staged_wo_with_the_next_free_id() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["init"]).0, 0);
+    let (code, out, err) = s.run(&["--json", "new", "--title", "Fix: the \"login\" redirect"]);
+    assert_eq!(code, 0, "{err}");
+    let c: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // The clean fixture's highest id is WO-0010.
+    assert_eq!(c["id"], "WO-0011", "{c}");
+    assert_eq!(c["yaml"], "_ctx/jobs/pending/WO-0011.yaml");
+    assert_eq!(c["staged"], true);
+    assert_eq!(c["mirrored"], true, "a record, since init ran");
+    assert!(
+        s.git(&["diff", "--cached", "--name-only"])
+            .contains("_ctx/jobs/pending/WO-0011.yaml")
+    );
+    let (code, out, _) = s.run(&["lint", "WO-0011"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        s.read("_ctx/jobs/pending/WO-0011.yaml")
+            .contains("title: 'Fix: the \"login\" redirect'")
+    );
+    // An id in use is refused; so is a template that forgets the id.
+    let (code, _, err) = s.run(&["new", "--title", "again", "--id", "WO-0011"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("exists already"), "{err}");
+    std::fs::write(
+        s.path("tpl.yaml"),
+        "version: 1\nid: WO-9999\ntitle: {title}\n",
+    )
+    .expect("tpl");
+    let (code, _, err) = s.run(&["new", "--title", "t", "--template", "tpl.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        !s.path("_ctx/jobs/pending/WO-0012.yaml").exists(),
+        "nothing written"
+    );
+    // With wo.commit it is committed alone.
+    s.git(&["config", "wo.commit", "true"]);
+    let (code, _, err) = s.run(&["new", "--title", "second"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        s.git(&["log", "-1", "--format=%s"]).trim(),
+        "wo: new WO-0012"
+    );
+}
+
+/// Run `script` in bash in `s`'s checkout with git-wo on PATH; its stdout.
+fn bash_in(s: &Scenario, script: &str) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("git-wo");
+    let dir = bin.parent().expect("bin dir");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg("-c").arg(script).current_dir(&s.repo);
+    common::isolate(&mut cmd, s.tmp.path());
+    cmd.env(
+        "PATH",
+        format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    let (code, out, err) = common::run(cmd);
+    assert_eq!(code, 0, "{script}: {err}");
+    out
+}
+
+#[test]
+fn completions_list_commands_options_and_wo_ids() {
+    let s = Scenario::build("clean");
+    let complete = |words: &str| {
+        bash_in(
+            &s,
+            &format!(
+                "source <(git-wo completions bash); COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _git_wo; echo \"${{COMPREPLY[*]}}\""
+            ),
+        )
+        .trim()
+        .to_owned()
+    };
+    assert_eq!(complete("git-wo ta"), "take");
+    assert_eq!(complete("git wo rec"), "reconcile");
+    assert!(complete("git-wo take --").contains("--steal"));
+    // Where an id is expected, the WOs there are.
+    let ids = complete("git-wo show WO-000");
+    for id in ["WO-0001", "WO-0002", "WO-0003", "WO-0004"] {
+        assert!(ids.split(' ').any(|w| w == id), "{id} in {ids}");
+    }
+    assert_eq!(complete("git-wo audit WO-"), "", "audit takes no id");
+    // Through git's own completion (`git wo <TAB>`), where the machine has it.
+    let git_completion = std::path::Path::new("/usr/share/bash-completion/completions/git");
+    if git_completion.exists() {
+        let out = bash_in(
+            &s,
+            &format!(
+                "source {}; source <(git-wo completions bash); COMP_WORDS=(git wo show WO-0010); COMP_CWORD=3; COMP_LINE='git wo show WO-0010'; COMP_POINT=${{#COMP_LINE}}; __git_wrap__git_main; echo \"${{COMPREPLY[*]}}\"",
+                git_completion.display()
+            ),
+        );
+        assert_eq!(out.trim(), "WO-0010");
+    } else {
+        eprintln!("git's bash completion is not installed here: `git wo <TAB>` not exercised");
+    }
+    // zsh and fish scripts are generated from the same definitions.
+    for (shell, ids_fn) in [("zsh", "_git-wo-ids"), ("fish", "__git_wo_ids")] {
+        let (code, out, err) = s.run(&["completions", shell]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(ids_fn) && out.contains("reconcile"),
+            "{shell}: {out}"
+        );
+    }
+    // Outside any repository it still works.
+    let outside = tempfile::tempdir().expect("tmp");
+    let (code, out, _) = s.run_in(outside.path(), &["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("complete -o default -F _git_wo git-wo"));
 }

@@ -124,6 +124,13 @@ pub enum Command {
     /// List the settings git-wo reads, their values and where they come from.
     #[command(after_help = "Examples:\n  git wo config\n  git wo --json config")]
     Config(ConfigArgs),
+    /// Create a WO YAML in pending/ from a template, with the next free id.
+    #[command(
+        after_help = "Examples:\n  git wo new --title \"Fix the login redirect\"
+  git wo new --title \"Rotate keys\" --epic E-7 --priority P1
+  git wo new --id WO-0100 --title \"Spike\" --template _ctx/templates/spike.yaml"
+    )]
+    New(NewArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
     #[command(after_help = "Examples:\n  git wo take WO-0042
   git wo take WO-0042 --base release-1.2
@@ -200,6 +207,13 @@ pub enum Command {
   git wo --json sync"
     )]
     Sync(SyncArgs),
+    /// Print a shell completion script (bash, zsh or fish) that completes WO ids too.
+    #[command(
+        after_help = "Examples:\n  source <(git wo completions bash)      (in ~/.bashrc)
+  git wo completions zsh > ~/.zfunc/_git-wo
+  git wo completions fish > ~/.config/fish/completions/git-wo.fish"
+    )]
+    Completions(CompletionsArgs),
     /// Run a hook: the entry point of the installed hook shims.
     #[command(
         after_help = "Examples:\n  git wo hook pre-commit               (what git runs before a commit)
@@ -236,6 +250,8 @@ impl Command {
             Command::Hook(_) => "hook",
             Command::Sync(_) => "sync",
             Command::Kpi(_) => "kpi",
+            Command::New(_) => "new",
+            Command::Completions(_) => "completions",
         }
     }
 }
@@ -245,6 +261,9 @@ pub struct InitArgs {
     /// Also install the commit gate hooks (git wo install-hooks).
     #[arg(long)]
     pub hooks: bool,
+    /// Create the jobs dir (_ctx/jobs/{pending,running,done,failed}) when there is none.
+    #[arg(long)]
+    pub create: bool,
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +275,43 @@ pub struct InstallHooksArgs {
 
 #[derive(Debug, Args)]
 pub struct UninstallHooksArgs {}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// The shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The WO's title.
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    /// Use this id instead of the next free one.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// epic_id (default: E-0).
+    #[arg(long, value_name = "EPIC", default_value = "E-0")]
+    pub epic: String,
+    /// priority (default: P2).
+    #[arg(long, value_name = "P", default_value = "P2")]
+    pub priority: String,
+    /// dod_id (default: DOD-STD).
+    #[arg(long, value_name = "DOD", default_value = "DOD-STD")]
+    pub dod: String,
+    /// A template file with {id}, {title}, {epic}, {priority}, {dod} (default: wo.template, else built in).
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct KpiArgs {

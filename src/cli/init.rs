@@ -7,7 +7,7 @@ use crate::cli::InitArgs;
 use crate::error::Exit;
 
 pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
-    let mut done = crate::ops::init::init(&ctx.repo)?;
+    let mut done = crate::ops::init::init(&ctx.repo, args.create)?;
     if args.hooks {
         done.hooks = Some(crate::ops::hooks::install::install(&ctx.repo, false)?);
     }
@@ -20,6 +20,13 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
         }
         for e in &done.excluded {
             out.line(format!("info/exclude: {e}"));
+        }
+        if !done.fetched.is_empty() {
+            out.line(format!(
+                "fetched {} record(s) from {}",
+                done.fetched.len(),
+                ctx.repo.config.remote.as_deref().unwrap_or("the remote")
+            ));
         }
         out.line(format!(
             "imported {} WO(s) into refs/wo/orders/ ({} already mirrored)",

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod config;
 pub mod finish;
 pub mod gc;
@@ -13,6 +14,7 @@ pub mod init;
 pub mod kpi;
 pub mod lint;
 pub mod list;
+pub mod new;
 pub mod output;
 pub mod owner;
 pub mod path;
@@ -41,7 +43,7 @@ pub fn note_missing_jobs_dir(ctx: &Ctx) {
     }
     let rel = ctx.repo.jobs_rel();
     eprintln!(
-        "note: there is no {rel} in {}: no WOs yet. Start with: git wo init (creates {rel}/{{pending,running,done,failed}}), then add WO YAMLs to {rel}/pending/",
+        "note: there is no {rel} in {}: no WOs yet. Start with: git wo init --create (creates {rel}/{{pending,running,done,failed}}), then add WO YAMLs to {rel}/pending/",
         ctx.repo.control_root.display()
     );
 }

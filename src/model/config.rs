@@ -30,6 +30,8 @@ pub struct Config {
     /// `wo.commit`: take, finish, requeue and reconcile also commit the YAML moves they
     /// stage, as a commit of their own.
     pub commit: bool,
+    /// `wo.template`: the template `git wo new` fills in (relative to the control checkout).
+    pub template: Option<String>,
     /// `wo.remote`: the remote `sync` talks to, and that take, finish and renewals
     /// publish the record to.
     pub remote: Option<String>,
@@ -103,6 +105,7 @@ impl Config {
             gate_always: settings.boolean("wo.gate.always").unwrap_or(false),
             gate_hooks: GateHooks::parse(s("wo.gate.hooks").as_deref())?,
             commit: settings.boolean("wo.commit").unwrap_or(false),
+            template: s("wo.template"),
             remote: s("wo.remote")
                 .map(|r| r.trim().to_owned())
                 .filter(|r| !r.is_empty()),
@@ -178,6 +181,7 @@ mod tests {
             gate_hooks: GateHooks::GitWo,
             commit: false,
             remote: None,
+            template: None,
             initialized: false,
             default_branch: None,
             user_name: None,

@@ -51,6 +51,8 @@ pub struct FinishOutcome {
     pub worktree_removed: bool,
     pub worktree_kept_because: Vec<String>,
     pub forced: bool,
+    /// WOs added since init that this finish mirrored into records on the way.
+    pub mirrored: Vec<String>,
 }
 
 impl FinishOutcome {
@@ -335,7 +337,10 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let mut journal = Journal::new(repo, &inv.jobs_rel, Some(&stored));
     let applied = journal.apply(&plan).map_err(|e| {
         let w = crate::error::classify(&e);
-        if w.kind == crate::error::Kind::Conflict {
+        if matches!(
+            w.kind,
+            crate::error::Kind::Conflict | crate::error::Kind::Interrupted
+        ) {
             return e;
         }
         anyhow::Error::from(WoError {
@@ -366,6 +371,8 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         worktree_removed: applied.worktree_removed,
         worktree_kept_because: kept_because,
         forced,
+        // Best effort, as take does: the next command, sync or init mirrors the rest.
+        mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
     })
 }
 

@@ -128,6 +128,11 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
             replace: false,
         });
     }
+    // Renewals are published too (wo.remote), so other clones see the lease live.
+    steps.extend(crate::ops::journal::publish(
+        repo.config.remote.as_deref(),
+        false,
+    ));
     let plan = Plan {
         id: id.clone(),
         op: ACTION,
@@ -196,7 +201,12 @@ pub fn auto_renew(repo: &Repo) {
     let plan = Plan {
         id,
         op: ACTION,
-        steps: vec![Step::Record(Box::new(renewal(record, &lock.owner.clone())))],
+        steps: std::iter::once(Step::Record(Box::new(renewal(record, &lock.owner.clone()))))
+            .chain(crate::ops::journal::publish(
+                repo.config.remote.as_deref(),
+                false,
+            ))
+            .collect(),
         recovery: Recovery::RollForward,
     };
     let _ = Journal::new(repo, &repo.jobs_rel(), Some(&stored)).apply(&plan);

@@ -26,6 +26,8 @@ pub struct Initialized {
     pub imported: Vec<String>,
     pub already_mirrored: usize,
     pub refused_split_brain: Vec<String>,
+    /// Records fetched from `wo.remote` before importing (imported only what it lacks).
+    pub fetched: Vec<String>,
     /// What `--hooks` installed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<crate::ops::hooks::install::HooksReport>,
@@ -36,10 +38,22 @@ fn import_time() -> DateTime<Utc> {
     DateTime::<Utc>::UNIX_EPOCH
 }
 
-pub fn init(repo: &Repo) -> Result<Initialized> {
+/// `create`: make the jobs dir when there is none (otherwise that is refused, so a
+/// mistyped `--root` or `wo.jobsDir` does not start an empty WO system).
+pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
     let root = &repo.control_root;
     // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
-    crate::inventory::check_jobs_dir(root, &repo.jobs_rel())?;
+    let rel = repo.jobs_rel();
+    if !crate::inventory::check_jobs_dir(root, &rel)? && !create {
+        return Err(WoError::usage(format!(
+            "there is no {rel} in {}: nothing to import, and no WO system here yet",
+            root.display()
+        ))
+        .fix(format!(
+            "git wo init --create (creates {rel}/{{pending,running,done,failed}}), or point git-wo at the right folder: --root DIR or git config wo.jobsDir <path>"
+        ))
+        .into());
+    }
     let mut config_set = Vec::new();
     // Current values come from the configuration as read at start (no `git config`
     // process per key); only missing values are written.
@@ -88,6 +102,22 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
     let jobs = Jobs::new(root, &repo.jobs_rel());
     jobs.ensure_dirs()?;
 
+    // With a remote, what it has already is fetched first: only what it lacks is
+    // imported here. Unreachable, it is a warning: imports are deterministic, so a
+    // later sync finds the same records.
+    let fetched = match &repo.config.remote {
+        Some(remote) => match crate::ops::sync::sync(repo, remote, false) {
+            Ok(r) => r.fetched,
+            Err(e) => {
+                eprintln!(
+                    "warning: could not fetch the records of {remote} first: {} (git wo sync {remote} later)",
+                    crate::error::classify(&e)
+                );
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     // Every unreadable record is named, before anything is imported.
     let bad: Vec<WoError> = inv
@@ -141,6 +171,7 @@ pub fn init(repo: &Repo) -> Result<Initialized> {
         return Err(e);
     }
     Ok(Initialized {
+        fetched,
         hooks: None,
         schema: "git-wo.init.v1",
         config_set,

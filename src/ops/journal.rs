@@ -365,9 +365,12 @@ impl<'a> Journal<'a> {
         let mut done = Applied::default();
         let mut undo: Vec<Undo> = Vec::new();
         for step in &plan.steps {
-            let result = self
-                .check_fence(plan, step)
-                .and_then(|_| self.run(plan, step, &mut done, &mut undo));
+            let result = interrupted(plan, step)
+                .and_then(|_| self.check_fence(plan, step))
+                .and_then(|_| self.run(plan, step, &mut done, &mut undo))
+                // Ctrl-C during a step (which may have failed because its git child
+                // got the signal too) counts as an interruption of it.
+                .and_then(|_| interrupted(plan, step));
             if let Err(e) = result {
                 if plan.recovery == Recovery::Undo && !undo.is_empty() {
                     // Every undo that deletes or moves is fenced, so this is safe even
@@ -962,6 +965,32 @@ pub fn find_worktree(repo: &Repo, path: &Path) -> Option<Worktree> {
     worktrees::list(&repo.common_dir, &repo.control_root)
         .into_iter()
         .find(|w| !w.is_main && w.path == path)
+}
+
+/// `Err` (exit 130) once Ctrl-C was pressed: the plan stops before its next step; a
+/// take is undone by its recovery, a finish stays where its recorded phase says.
+fn interrupted(plan: &Plan, step: &Step) -> Result<()> {
+    if !crate::interrupt::interrupted() {
+        return Ok(());
+    }
+    let again = match plan.recovery {
+        Recovery::Undo => format!("run it again: git wo {} {}", plan.op, plan.id),
+        Recovery::RollForward => format!(
+            "run the same command again: the {} goes on from where it stopped",
+            plan.op
+        ),
+    };
+    Err(WoError::new(
+        crate::error::Kind::Interrupted,
+        format!(
+            "{}: interrupted (Ctrl-C) at the {} step of the {}",
+            plan.id,
+            step.name(),
+            plan.op
+        ),
+    )
+    .fix(again)
+    .into())
 }
 
 /// The publish step for `remote`, if there is one.

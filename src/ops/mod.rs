@@ -11,6 +11,7 @@ pub mod hooks;
 pub mod init;
 pub mod jobs;
 pub mod journal;
+pub mod new;
 pub mod quarantine;
 pub mod reconcile;
 pub mod repo_lock;

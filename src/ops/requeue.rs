@@ -23,6 +23,8 @@ pub struct Requeued {
     pub reason: String,
     pub branch_kept: Option<String>,
     pub worktree_kept: Option<String>,
+    /// WOs added since init that this requeue mirrored into records on the way.
+    pub mirrored: Vec<String>,
 }
 
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
@@ -171,5 +173,6 @@ pub fn requeue_as(
         reason: reason.to_owned(),
         branch_kept: branch,
         worktree_kept,
+        mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
     })
 }

@@ -60,6 +60,8 @@ pub struct SyncReport {
     pub fetched: Vec<String>,
     /// Records pushed there.
     pub pushed: Vec<String>,
+    /// WOs added since init whose records this sync created (and pushed).
+    pub mirrored: Vec<String>,
     pub unchanged: usize,
     pub conflicts: Vec<Conflict>,
     /// unchanged, fetched, pushed, merged (and pushed), or none (neither side has any).
@@ -106,7 +108,6 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
         specs.push(format!("+{NOTES_REF}:{notes_tracking}"));
     }
     repo.fetch(remote, &specs)?;
-
     let ours: BTreeMap<String, ObjectId> = repo
         .refs_under(PREFIX)?
         .into_iter()
@@ -119,6 +120,7 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
         remote_records: theirs.len(),
         fetched: Vec::new(),
         pushed: Vec::new(),
+        mirrored: Vec::new(),
         unchanged: 0,
         conflicts: Vec::new(),
         notes: "unchanged",
@@ -148,6 +150,27 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
             Relation::Diverged => report
                 .conflicts
                 .push(conflict(repo, &id, local, there, remote)),
+        }
+    }
+    // WOs added since init get their records now (after the remote's were fetched,
+    // which win for an id they have), and go with this push.
+    if push && repo.config.initialized {
+        let inv = crate::inventory::Inventory::gather(
+            repo,
+            crate::inventory::Source::WorkingTree,
+            crate::inventory::Depth::Full,
+        )?;
+        for id in crate::ops::init::mirror_new(repo, &inv, &inv.wos(), None)? {
+            let name = records::ref_name(&id);
+            if let Some(new) = repo.ref_target(&name)? {
+                updates.push(Update {
+                    name,
+                    new: Some(new),
+                    expect: None,
+                });
+                report.mirrored.push(id.clone());
+                report.pushed.push(id);
+            }
         }
     }
     let ours_notes = repo.notes_tip()?;

@@ -8,6 +8,7 @@ pub mod kpi;
 pub mod lint;
 pub mod list;
 pub mod near;
+pub mod next_id;
 pub mod precedence;
 pub mod reconcile;
 pub mod show;

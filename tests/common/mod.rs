@@ -201,15 +201,23 @@ impl Scenario {
     /// file; block until it prints that it paused at `step` (panics with its output
     /// if it ends without pausing).
     pub fn spawn_paused(&self, dir: &Path, args: &[&str], step: &str) -> Paused {
+        spawn_paused(self.wo_in(dir, args), self.tmp.path(), step)
+    }
+}
+
+/// Run `cmd` (a git-wo command) with `GIT_WO_PAUSE=<step>:<long>` and a release file
+/// in `scratch`; block until it prints that it paused at `step` (panics with its
+/// output if it ends without pausing).
+pub fn spawn_paused(mut cmd: Command, scratch: &Path, step: &str) -> Paused {
+    {
         use std::io::{BufRead, Read};
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
-        let release_file = self.tmp.path().join(format!(
+        let release_file = scratch.join(format!(
             "pause-release-{}-{}",
             std::process::id(),
             N.fetch_add(1, Ordering::SeqCst)
         ));
-        let mut cmd = self.wo_in(dir, args);
         cmd.env("GIT_WO_PAUSE", format!("{step}:120000"))
             .env("GIT_WO_PAUSE_RELEASE", &release_file)
             .stdin(std::process::Stdio::null())
@@ -248,7 +256,7 @@ impl Scenario {
         };
         if rx.recv().is_err() {
             let (code, out, err) = p.release();
-            panic!("{args:?} never paused at {step}: exit {code}\n{out}\n{err}");
+            panic!("never paused at {step}: exit {code}\n{out}\n{err}");
         }
         p
     }

@@ -1,0 +1,50 @@
+//! `git wo new`.
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::cli::NewArgs;
+use crate::error::{Exit, WoError};
+use crate::model::wo_id::WoId;
+use crate::ops::new::{NewOptions, new};
+
+pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<Exit> {
+    if args.title.trim().is_empty() {
+        return Err(WoError::usage("--title is empty")
+            .fix("git wo new --title \"What to do\"")
+            .into());
+    }
+    let id = args
+        .id
+        .as_deref()
+        .map(WoId::parse)
+        .transpose()
+        .map_err(|why| {
+            WoError::usage(format!("--id: {why}")).fix("git wo new --title … (the next free id)")
+        })?;
+    let opts = NewOptions {
+        id,
+        title: args.title.clone(),
+        epic: args.epic.clone(),
+        priority: args.priority.clone(),
+        dod: args.dod.clone(),
+        template: args
+            .template
+            .clone()
+            .or_else(|| ctx.repo.config.template.clone().map(Into::into)),
+    };
+    let c = new(&ctx.repo, &opts)?;
+    if ctx.out.json {
+        ctx.out.json(&c)?;
+    } else {
+        let how = match (c.committed, c.staged) {
+            (true, _) => ", committed",
+            (false, true) => ", staged",
+            _ => "",
+        };
+        ctx.out.line(format!("created {} ({}{how})", c.id, c.yaml));
+        ctx.out
+            .line(format!("next: edit it, then git wo take {}", c.id));
+    }
+    Ok(Exit::Ok)
+}

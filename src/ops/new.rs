@@ -1,0 +1,148 @@
+//! `git wo new`: a WO YAML from a template, with the next free id (or the one given),
+//! checked by lint before it is written, created in `pending/` (never overwriting),
+//! staged (committed with `wo.commit`), and mirrored into a record once `init` ran.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::error::{WoError, shell_quote};
+use crate::git::Repo;
+use crate::inventory::{Depth, Inventory, Source};
+use crate::model::order::OrderFile;
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::ops::journal::{Journal, Plan, Recovery, Step};
+
+/// The built-in template; `wo.template` (a file, relative to the control checkout)
+/// replaces it. `{id}`, `{title}`, `{epic}`, `{priority}` and `{dod}` are filled in
+/// (the title as a YAML string).
+pub const TEMPLATE: &str = "version: 1
+id: {id}
+epic_id: {epic}
+title: {title}
+priority: {priority}
+status: pending
+dod_id: {dod}
+execution:
+  mode: agent
+scope:
+  allow: []
+  deny: []
+verify:
+  commands: []
+dependencies: []
+";
+
+#[derive(Debug, Clone)]
+pub struct NewOptions {
+    pub id: Option<WoId>,
+    pub title: String,
+    pub epic: String,
+    pub priority: String,
+    pub dod: String,
+    pub template: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub schema: &'static str,
+    pub id: String,
+    pub yaml: String,
+    pub staged: bool,
+    pub committed: bool,
+    pub mirrored: bool,
+}
+
+pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    let known = inv.known_ids();
+    let id = match &opts.id {
+        Some(id) if known.contains(id.as_str()) => {
+            return Err(WoError::usage(format!("{id} exists already"))
+                .fix(format!(
+                    "git wo show {id}, or leave the id out for the next free one: git wo new --title {}",
+                    shell_quote(&opts.title)
+                ))
+                .into());
+        }
+        Some(id) => id.clone(),
+        None => WoId::parse(&crate::views::next_id::next_id(&known))
+            .map_err(|why| WoError::failed(format!("no next id: {why}")))?,
+    };
+    let template = match &opts.template {
+        Some(p) => std::fs::read_to_string(repo.control_root.join(p)).with_context(|| {
+            format!(
+                "reading the template {} (wo.template / --template)",
+                p.display()
+            )
+        })?,
+        None => TEMPLATE.to_owned(),
+    };
+    // serde_yaml quotes the title as YAML needs; the rest are plain tokens.
+    let title = serde_yaml::to_string(&opts.title)
+        .map(|s| s.trim_end().to_owned())
+        .unwrap_or_else(|_| format!("{:?}", opts.title));
+    let text = template
+        .replace("{id}", id.as_str())
+        .replace("{title}", &title)
+        .replace("{epic}", &opts.epic)
+        .replace("{priority}", &opts.priority)
+        .replace("{dod}", &opts.dod);
+    let rel = PathBuf::from(&inv.jobs_rel)
+        .join("pending")
+        .join(format!("{id}.yaml"));
+    // Lint it as it would be read, before anything is written.
+    let file = OrderFile::parse(rel.clone(), State::Pending, false, text.as_bytes());
+    let mut problems = Vec::new();
+    let mut known_after = known.clone();
+    known_after.insert(id.as_str());
+    crate::views::lint::lint_file(&inv, &file, &known_after, &mut problems);
+    if let Some(p) = problems.first() {
+        return Err(WoError::usage(format!(
+            "{id}: the new YAML would not pass lint: {}",
+            p.problem
+        ))
+        .fix("fix the template (wo.template / --template) or the values given, then run git wo new again")
+        .into());
+    }
+    if file.id.as_ref() != Some(&id) {
+        return Err(
+            WoError::usage(format!("the template does not put `id: {id}` in the YAML"))
+                .fix("use {id} for the id in the template")
+                .into(),
+        );
+    }
+    let plan = Plan {
+        id: id.clone(),
+        op: "new",
+        steps: vec![Step::RestoreYaml {
+            to: State::Pending,
+            bytes: text.into_bytes(),
+        }],
+        recovery: Recovery::RollForward,
+    };
+    Journal::new(repo, &inv.jobs_rel, None).apply(&plan)?;
+    let path = rel.to_string_lossy().replace('\\', "/");
+    // A new file is not tracked, so the journal did not stage it: `new` does.
+    let staged = repo.stage(std::slice::from_ref(&path)).is_ok();
+    let committed = staged
+        && repo.config.commit
+        && repo
+            .commit_paths(std::slice::from_ref(&path), &format!("wo: new {id}\n"))
+            .is_ok();
+    let after = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    let mirrored = crate::ops::init::mirror_new(repo, &after, &after.wos(), None)
+        .unwrap_or_default()
+        .iter()
+        .any(|m| m == id.as_str());
+    Ok(Created {
+        schema: "git-wo.new.v1",
+        id: id.to_string(),
+        yaml: path,
+        staged,
+        committed,
+        mirrored,
+    })
+}
