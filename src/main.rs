@@ -54,6 +54,22 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         git_wo::interrupt::catch();
     }
     let ctx = Ctx::new(&cli.global)?;
+    // Long reports page like git's do; state changes and hooks never.
+    let pages = matches!(
+        cli.command,
+        Command::List(_)
+            | Command::Show(_)
+            | Command::Audit(_)
+            | Command::Kpi(_)
+            | Command::Config(_)
+            | Command::Reconcile(_)
+            | Command::Gc(_)
+            | Command::Lint(_)
+    );
+    let _pager = commands::pager::start(
+        &ctx.repo,
+        pages && !cli.global.no_pager && !cli.global.json && !cli.global.quiet,
+    );
     // Every command run inside a WO worktree renews its holder's lease (SPEC §2).
     // (The hooks renew where SPEC §5 says: post-commit and post-checkout.)
     if !matches!(

@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use git_wo::cli::Cli;
 
-const GLOBAL: [&str; 4] = ["json", "root", "quiet", "color"];
+const GLOBAL: [&str; 5] = ["json", "root", "quiet", "color", "no_pager"];
 
 fn page(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

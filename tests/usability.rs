@@ -652,3 +652,53 @@ fn completions_list_commands_options_and_wo_ids() {
     assert_eq!(code, 0);
     assert!(out.contains("complete -o default -F _git_wo git-wo"));
 }
+
+/// `git-wo <args>` on a terminal (a pty from `script`), with `GIT_PAGER` set: what the
+/// terminal showed. `None` when `script` is not installed.
+fn on_a_terminal(s: &Scenario, args: &str, pager: &str) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("git-wo");
+    let probe = std::process::Command::new("script")
+        .arg("--version")
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .current_dir(&s.repo);
+    common::isolate(&mut cmd, s.tmp.path());
+    cmd.env("GIT_PAGER", pager).env_remove("NO_COLOR");
+    let (code, out, err) = common::run(cmd);
+    assert_eq!(code, 0, "{args}: {err}");
+    Some(out.replace('\r', ""))
+}
+
+#[test]
+fn long_output_is_paged_on_a_terminal_only() {
+    let s = Scenario::build("clean");
+    let pager = "sed 's/^/PAGED: /'";
+    let Some(paged) = on_a_terminal(&s, "--color never list", pager) else {
+        eprintln!("skipped: `script` (util-linux) is not installed, no pty to test on");
+        return;
+    };
+    assert!(
+        paged
+            .lines()
+            .filter(|l| !l.is_empty())
+            .all(|l| l.starts_with("PAGED: WO-")),
+        "{paged}"
+    );
+    let plain = on_a_terminal(&s, "--no-pager --color never list", pager).expect("script");
+    assert!(!plain.contains("PAGED"), "{plain}");
+    assert!(plain.contains("WO-0001"), "{plain}");
+    // `cat` as the pager, or a pipe instead of a terminal: no pager.
+    let cat = on_a_terminal(&s, "--color never list", "cat").expect("script");
+    assert!(cat.contains("WO-0001") && !cat.contains("PAGED"), "{cat}");
+    let mut piped = s.wo(&["list"]);
+    piped.env("GIT_PAGER", pager);
+    let (_, out, _) = common::run(piped);
+    assert!(!out.contains("PAGED"), "{out}");
+    // State changes are never paged.
+    let take = on_a_terminal(&s, "take WO-0001", pager).expect("script");
+    assert!(!take.contains("PAGED"), "{take}");
+}

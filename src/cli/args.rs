@@ -87,6 +87,9 @@ pub struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub color: Option<ColorArg>,
+    /// Do not page long output (default: git's pager on a terminal).
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub no_pager: bool,
 }
 
 /// `--color`.

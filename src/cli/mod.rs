@@ -17,6 +17,7 @@ pub mod list;
 pub mod new;
 pub mod output;
 pub mod owner;
+pub mod pager;
 pub mod path;
 pub mod reconcile;
 pub mod requeue;
