@@ -37,14 +37,21 @@
 //! Timings are a report, never a failure; the only assertion (besides the fixture
 //! holding N YAMLs) is that records do not change audit's exit code.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-const WORKTREES: usize = 50;
-const BIN: &str = env!("CARGO_BIN_EXE_git-wo");
-/// Pause after building a fixture, before measuring it (see its use).
-const SETTLE: Duration = Duration::from_secs(3);
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use support::{
+    BIN, Isolation, SETTLE, Timed, WORKTREES, build_fixture, cmd, drop_caches, env_list, median,
+    run_once,
+};
+
+/// The plain isolation: git-wo's directory is not put on `PATH`, and the caller's
+/// `GIT_WO_*` env is passed through.
+const ISO: Isolation = Isolation { wo_env: false };
+
 /// The git-wo commands timed cold and warm, with their column names.
 const WO_CMDS: [(&str, &[&str]); 5] = [
     ("audit", &["audit"]),
@@ -53,77 +60,6 @@ const WO_CMDS: [(&str, &[&str]); 5] = [
     ("list", &["list"]),
     ("status", &["status"]),
 ];
-
-/// Parse a comma-separated env var, falling back to `default`.
-fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
-    match std::env::var(name) {
-        Ok(s) if !s.trim().is_empty() => s
-            .split(',')
-            .map(|x| {
-                let x = x.trim().replace('_', "");
-                x.parse()
-                    .unwrap_or_else(|_| panic!("{name}: bad number {x:?}"))
-            })
-            .collect(),
-        _ => default.to_vec(),
-    }
-}
-
-/// A command isolated from the user's git configuration and surrounding git env.
-fn cmd(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> Command {
-    let mut c = Command::new(prog);
-    c.args(args)
-        .current_dir(cwd)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", home)
-        .stdin(Stdio::null());
-    for v in [
-        "XDG_CONFIG_HOME",
-        "GIT_CONFIG_GLOBAL",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_COMMON_DIR",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CEILING_DIRECTORIES",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
-
-/// Run to completion with output discarded; returns (ms, exit code).
-fn run_once(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> (f64, i32) {
-    let t = Instant::now();
-    let st = cmd(prog, args, cwd, home)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("spawn {prog} {args:?}: {e}"));
-    (t.elapsed().as_secs_f64() * 1e3, st.code().unwrap_or(-1))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// Delete git-wo's caches: every regular file in `.git/wo/` whose name ends in `cache`.
-fn drop_caches(repo: &Path) {
-    let Ok(dir) = std::fs::read_dir(repo.join(".git/wo")) else {
-        return; // not created yet
-    };
-    for e in dir.flatten() {
-        let is_file = e.file_type().is_ok_and(|t| t.is_file());
-        if is_file && e.file_name().to_string_lossy().ends_with("cache") {
-            std::fs::remove_file(e.path())
-                .unwrap_or_else(|err| panic!("remove {}: {err}", e.path().display()));
-        }
-    }
-}
 
 /// Names of the cache files currently in `.git/wo/` (as `drop_caches` sees them).
 fn caches_present(repo: &Path) -> Vec<String> {
@@ -139,17 +75,10 @@ fn caches_present(repo: &Path) -> Vec<String> {
     v
 }
 
-/// A median time and the exit code every run agreed on (`None` if they differed).
-#[derive(Clone, Copy, Default)]
-struct Timed {
-    ms: f64,
-    code: Option<i32>,
-}
-
 /// Median of `runs`, caches dropped before each run (`cold`) or after one warm-up.
 fn time(prog: &str, args: &[&str], repo: &Path, home: &Path, runs: usize, cold: bool) -> Timed {
     if !cold {
-        run_once(prog, args, repo, home);
+        run_once(ISO, prog, args, repo, home);
     }
     let mut codes = Vec::new();
     let ms = (0..runs)
@@ -157,7 +86,7 @@ fn time(prog: &str, args: &[&str], repo: &Path, home: &Path, runs: usize, cold: 
             if cold {
                 drop_caches(repo);
             }
-            let (ms, code) = run_once(prog, args, repo, home);
+            let (ms, code) = run_once(ISO, prog, args, repo, home);
             codes.push(code);
             ms
         })
@@ -209,7 +138,7 @@ fn peak_mib(args: &[&str], repo: &Path, home: &Path) -> Option<f64> {
     let out = home.join("time.out");
     let mut a = vec!["-f", "%M", "-o", out.to_str()?, BIN];
     a.extend_from_slice(args);
-    run_once("/usr/bin/time", &a, repo, home);
+    run_once(ISO, "/usr/bin/time", &a, repo, home);
     let kib: f64 = std::fs::read_to_string(&out)
         .ok()?
         .lines()
@@ -218,27 +147,6 @@ fn peak_mib(args: &[&str], repo: &Path, home: &Path) -> Option<f64> {
         .parse()
         .ok()?;
     Some(kib / 1024.0)
-}
-
-/// Build the bulk fixture under `tmp`; returns (repo path, build seconds).
-fn build_fixture(n: usize, w: usize, tmp: &Path) -> (PathBuf, f64) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
-    let dir = tmp.join("fx");
-    let (script, dir) = (script.to_string_lossy(), dir.to_string_lossy());
-    let (ns, ws) = (n.to_string(), w.to_string());
-    let t = Instant::now();
-    let out = cmd("bash", &[&script, "bulk", &dir, &ns, &ws], tmp, tmp)
-        .env("WO_FIXTURE_SPARSE", "1")
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("spawn bash fixtures/scenario.sh");
-    assert!(
-        out.status.success(),
-        "scenario.sh bulk {n} {w} failed: {:?}",
-        out.status
-    );
-    let repo = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (PathBuf::from(repo), t.elapsed().as_secs_f64())
 }
 
 /// What `init` left: (loose objects, `refs/wo/orders/` lines in packed-refs, loose refs).
@@ -346,14 +254,13 @@ fn print_table(rows: &[Row]) {
         "refs pk/ls"
     );
     println!("{head}");
-    let code = |t: &Timed| t.code.map_or("~".into(), |c| c.to_string());
     for r in rows {
         let mut line = format!("{:>7} {:<4}", r.n, if r.records { "yes" } else { "no" });
         for (c, w) in r.cold.iter().zip(&r.warm) {
             line += &format!(" {:>13}", format!("{:.1}/{:.1}", c.ms, w.ms));
         }
         let peak = r.peak.map_or("-".into(), |m| format!("{m:.1}"));
-        let exits: Vec<String> = r.warm.iter().map(code).collect();
+        let exits: Vec<String> = r.warm.iter().map(Timed::code).collect();
         let (init, loose, refs) = match r.init {
             Some((s, l, p, lr)) => (format!("{s:.2}"), l.to_string(), format!("{p}/{lr}")),
             None => ("-".into(), "-".into(), "-".into()),
@@ -429,7 +336,7 @@ fn main() {
         let tmp = tempfile::tempdir().expect("create a temp dir (TMPDIR)");
         let home = tmp.path();
         eprintln!("building bulk N={n} …");
-        let (repo, build_s) = build_fixture(n, WORKTREES.min(n), home);
+        let (repo, build_s) = build_fixture(ISO, n, WORKTREES.min(n), home);
         eprintln!("  built in {build_s:.1} s; measuring without records …");
         builds.push(format!("N={n}: {build_s:.1} s"));
         // Stat-keyed caches (git's index, git-wo's parse cache) distrust files modified
@@ -441,7 +348,7 @@ fn main() {
 
         drop_caches(&repo);
         let t = Instant::now();
-        let init = cmd(BIN, &["init"], &repo, home)
+        let init = cmd(ISO, BIN, &["init"], &repo, home)
             .stdout(Stdio::null())
             .status()
             .expect("spawn git-wo init");

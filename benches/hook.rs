@@ -44,94 +44,30 @@
 //! a failure; the only assertions are on the setup and that the untouched hook
 //! exits 0 (otherwise its numbers would be meaningless).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+mod support;
 
-const WORKTREES: usize = 50;
-const BIN: &str = env!("CARGO_BIN_EXE_git-wo");
-/// Pause after writing a fixture or staging a change, before measuring it.
-const SETTLE: Duration = Duration::from_secs(3);
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use support::{
+    BIN, Isolation, SETTLE, Timed, WORKTREES, build_fixture, cmd, drop_caches, env_list, median,
+    run_once,
+};
+
+/// git-wo's directory first on `PATH` (the installed shims run `git-wo` from `PATH`),
+/// `GIT_WO_TRACE` and `GIT_WO_NO_CACHE` removed.
+const ISO: Isolation = Isolation { wo_env: true };
+
 /// The gate's verdict cache, in `.git/wo/`.
 const GATE_CACHE: &str = "gate-cache";
 /// The target of the spec: untouched hook / `git diff --cached --quiet`, at 10000 WOs.
 const TARGET_N: usize = 10_000;
 const TARGET_RATIO: f64 = 1.5;
 
-/// Parse a comma-separated env var, falling back to `default`.
-fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
-    match std::env::var(name) {
-        Ok(s) if !s.trim().is_empty() => s
-            .split(',')
-            .map(|x| {
-                let x = x.trim().replace('_', "");
-                x.parse()
-                    .unwrap_or_else(|_| panic!("{name}: bad number {x:?}"))
-            })
-            .collect(),
-        _ => default.to_vec(),
-    }
-}
-
-/// `PATH` with the directory of the git-wo binary first.
-fn path_env() -> &'static str {
-    static PATH: OnceLock<String> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let dir = Path::new(BIN)
-            .parent()
-            .expect("git-wo binary has a parent dir");
-        match std::env::var("PATH") {
-            Ok(p) if !p.is_empty() => format!("{}:{p}", dir.display()),
-            _ => format!("{}:/usr/local/bin:/usr/bin:/bin", dir.display()),
-        }
-    })
-}
-
-/// A command isolated from the user's git configuration and surrounding git env,
-/// with git-wo's directory first on `PATH`.
-fn cmd(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> Command {
-    let mut c = Command::new(prog);
-    c.args(args)
-        .current_dir(cwd)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", home)
-        .env("PATH", path_env())
-        .stdin(Stdio::null());
-    for v in [
-        "XDG_CONFIG_HOME",
-        "GIT_CONFIG_GLOBAL",
-        "GIT_CONFIG_PARAMETERS",
-        "GIT_CONFIG_COUNT",
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_COMMON_DIR",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_CEILING_DIRECTORIES",
-        "GIT_WO_TRACE",
-        "GIT_WO_NO_CACHE",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
-
-/// Run to completion with output discarded; returns (ms, exit code).
-fn run_once(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> (f64, i32) {
-    let t = Instant::now();
-    let st = cmd(prog, args, cwd, home)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("spawn {prog} {args:?}: {e}"));
-    (t.elapsed().as_secs_f64() * 1e3, st.code().unwrap_or(-1))
-}
-
 /// Run a setup step that must succeed; returns its stdout, trimmed.
 fn must(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> String {
-    let out = cmd(prog, args, cwd, home)
+    let out = cmd(ISO, prog, args, cwd, home)
         .stderr(Stdio::inherit())
         .output()
         .unwrap_or_else(|e| panic!("spawn {prog} {args:?}: {e}"));
@@ -143,11 +79,6 @@ fn must(prog: &str, args: &[&str], cwd: &Path, home: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Delete `.git/wo/gate-cache` (absent is fine).
 fn drop_gate_cache(repo: &Path) {
     let p = repo.join(".git/wo").join(GATE_CACHE);
@@ -155,33 +86,6 @@ fn drop_gate_cache(repo: &Path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => panic!("remove {}: {e}", p.display()),
-    }
-}
-
-/// Delete git-wo's caches: every regular file in `.git/wo/` whose name ends in `cache`.
-fn drop_caches(repo: &Path) {
-    let Ok(dir) = std::fs::read_dir(repo.join(".git/wo")) else {
-        return; // not created yet
-    };
-    for e in dir.flatten() {
-        let is_file = e.file_type().is_ok_and(|t| t.is_file());
-        if is_file && e.file_name().to_string_lossy().ends_with("cache") {
-            std::fs::remove_file(e.path())
-                .unwrap_or_else(|err| panic!("remove {}: {err}", e.path().display()));
-        }
-    }
-}
-
-/// A median time and the exit code every run agreed on (`None` if they differed).
-#[derive(Clone, Copy, Default)]
-struct Timed {
-    ms: f64,
-    code: Option<i32>,
-}
-
-impl Timed {
-    fn code(&self) -> String {
-        self.code.map_or("~".into(), |c| c.to_string())
     }
 }
 
@@ -200,14 +104,14 @@ fn time_with(
 ) -> Timed {
     if warmup {
         before();
-        run_once(prog, args, repo, home);
+        run_once(ISO, prog, args, repo, home);
         after();
     }
     let mut codes = Vec::new();
     let ms = (0..runs)
         .map(|_| {
             before();
-            let (ms, code) = run_once(prog, args, repo, home);
+            let (ms, code) = run_once(ISO, prog, args, repo, home);
             after();
             codes.push(code);
             ms
@@ -223,27 +127,6 @@ fn time_with(
 /// Median of `runs` after one unmeasured run, nothing done in between.
 fn time(prog: &str, args: &[&str], repo: &Path, home: &Path, runs: usize) -> Timed {
     time_with(prog, args, repo, home, runs, true, &|| {}, &|| {})
-}
-
-/// Build the bulk fixture under `tmp`; returns (repo path, build seconds).
-fn build_fixture(n: usize, w: usize, tmp: &Path) -> (PathBuf, f64) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
-    let dir = tmp.join("fx");
-    let (script, dir) = (script.to_string_lossy(), dir.to_string_lossy());
-    let (ns, ws) = (n.to_string(), w.to_string());
-    let t = Instant::now();
-    let out = cmd("bash", &[&script, "bulk", &dir, &ns, &ws], tmp, tmp)
-        .env("WO_FIXTURE_SPARSE", "1")
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("spawn bash fixtures/scenario.sh");
-    assert!(
-        out.status.success(),
-        "scenario.sh bulk {n} {w} failed: {:?}",
-        out.status
-    );
-    let repo = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (PathBuf::from(repo), t.elapsed().as_secs_f64())
 }
 
 /// Append a line to `path`.
@@ -463,7 +346,7 @@ fn main() {
         let tmp = tempfile::tempdir().expect("create a temp dir (TMPDIR)");
         let home = tmp.path();
         eprintln!("building bulk N={n} …");
-        let (repo, build_s) = build_fixture(n, WORKTREES.min(n), home);
+        let (repo, build_s) = build_fixture(ISO, n, WORKTREES.min(n), home);
         eprintln!("  built in {build_s:.1} s; measuring …");
         builds.push(format!("N={n}: {build_s:.1} s"));
         // Stat-keyed caches (git's index, git-wo's caches) distrust files modified

@@ -39,33 +39,12 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         return commands::completions::run(a);
     }
     // State changes stop cleanly between steps on Ctrl-C (exit 130).
-    if matches!(
-        cli.command,
-        Command::Take(_)
-            | Command::Finish(_)
-            | Command::Requeue(_)
-            | Command::Heartbeat(_)
-            | Command::Reconcile(_)
-            | Command::Gc(_)
-            | Command::Init(_)
-            | Command::Sync(_)
-            | Command::New(_)
-    ) {
+    if cli.command.changes_state() {
         git_wo::interrupt::catch();
     }
     let ctx = Ctx::new(&cli.global)?;
     // Long reports page like git's do; state changes and hooks never.
-    let pages = matches!(
-        cli.command,
-        Command::List(_)
-            | Command::Show(_)
-            | Command::Audit(_)
-            | Command::Kpi(_)
-            | Command::Config(_)
-            | Command::Reconcile(_)
-            | Command::Gc(_)
-            | Command::Lint(_)
-    );
+    let pages = cli.command.is_report();
     let _pager = commands::pager::start(
         &ctx.repo,
         pages && !cli.global.no_pager && !cli.global.json && !cli.global.quiet,

@@ -229,6 +229,37 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether it changes state (it then stops between steps on Ctrl-C).
+    pub fn changes_state(&self) -> bool {
+        matches!(
+            self,
+            Command::Take(_)
+                | Command::Finish(_)
+                | Command::Requeue(_)
+                | Command::Heartbeat(_)
+                | Command::Reconcile(_)
+                | Command::Gc(_)
+                | Command::Init(_)
+                | Command::Sync(_)
+                | Command::New(_)
+        )
+    }
+
+    /// Whether its human output is a report, long enough to page on a terminal.
+    pub fn is_report(&self) -> bool {
+        matches!(
+            self,
+            Command::List(_)
+                | Command::Show(_)
+                | Command::Audit(_)
+                | Command::Kpi(_)
+                | Command::Config(_)
+                | Command::Reconcile(_)
+                | Command::Gc(_)
+                | Command::Lint(_)
+        )
+    }
+
     /// The subcommand's name, as typed (`git wo <name>`).
     pub fn name(&self) -> &'static str {
         match self {
