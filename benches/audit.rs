@@ -349,9 +349,15 @@ fn main() {
         drop_caches(&repo);
         // The hooks are measured by benches/hook.rs; here an initialised repository
         // without them would report hooks_missing and change audit's exit code.
-        let quiet_hooks = cmd(ISO, "git", &["config", "wo.gate.hooks", "none"], &repo, home)
-            .status()
-            .expect("spawn git config");
+        let quiet_hooks = cmd(
+            ISO,
+            "git",
+            &["config", "wo.gate.hooks", "none"],
+            &repo,
+            home,
+        )
+        .status()
+        .expect("spawn git config");
         assert!(quiet_hooks.success());
         let t = Instant::now();
         let init = cmd(ISO, BIN, &["init"], &repo, home)

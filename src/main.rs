@@ -55,7 +55,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         cli.command,
         Command::Heartbeat(_) | Command::Finish(_) | Command::Hook(_)
     ) {
-        git_wo::ops::heartbeat::auto_renew(&ctx.repo);
+        git_wo::ops::heartbeat::auto_renew(&ctx.repo, true);
     }
     match &cli.command {
         Command::Audit(a) => commands::audit::run(&ctx, a),

@@ -465,3 +465,39 @@ fn sync_creates_and_pushes_the_records_of_wos_added_since_init() {
     assert_eq!(r["mirrored"], serde_json::json!(["WO-0007"]), "{r}");
     assert!(t.rev(&t.remote, "refs/wo/orders/WO-0007").is_some());
 }
+
+#[test]
+fn a_wo_taken_in_another_clone_is_not_a_problem_here() {
+    let ids: Vec<String> = ["WO-0001", "WO-0002"].map(String::from).into();
+    let t = Team::new(&ids, |p| p.to_string_lossy().into_owned());
+    assert_eq!(t.wo(&t.a, &["sync"]).0, 0);
+    assert_eq!(t.wo(&t.b, &["sync"]).0, 0);
+    assert_eq!(t.wo(&t.a, &["take", "WO-0001"]).0, 0);
+    let codes_in = |dir: &Path| {
+        let (_, out, _) = t.wo(dir, &["--json", "audit"]);
+        common::codes(&serde_json::from_str(&out).expect("json"))
+    };
+    // bob has alice's record (sync) but not yet her YAML move (git pull).
+    assert_eq!(t.wo(&t.b, &["sync"]).0, 0);
+    let (code, out, _) = t.wo(&t.b, &["--json", "audit"]);
+    assert_eq!(code, 0, "no state_mismatch, no missing worktree: {out}");
+    // Her move reaches bob with git pull: still nothing to fix here.
+    t.git(&t.a, &["commit", "-q", "-m", "take WO-0001"]);
+    t.git(&t.a, &["push", "-q", "origin", "main"]);
+    t.git(&t.b, &["pull", "-q", "--ff-only", "origin", "main"]);
+    assert!(t.b.join("_ctx/jobs/running/WO-0001.yaml").exists());
+    let codes = codes_in(&t.b);
+    assert!(
+        !codes
+            .iter()
+            .any(|(c, _)| c == "running_without_worktree" || c == "state_mismatch"),
+        "{codes:?}"
+    );
+    // In alice's own clone, a lost worktree is still reported.
+    std::fs::remove_dir_all(t.tmp.path().join("a.worktrees/WO-0001")).expect("rm");
+    assert!(
+        codes_in(&t.a).contains(&("running_without_worktree".into(), "WO-0001".into())),
+        "{:?}",
+        codes_in(&t.a)
+    );
+}

@@ -3,7 +3,6 @@
 //! Exit 1 when a KPI misses its target.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::IsTerminal;
 
 use anyhow::Result;
 use chrono::Duration;
@@ -59,7 +58,7 @@ pub fn run(ctx: &Ctx, args: &KpiArgs) -> Result<Exit> {
     if ctx.out.json {
         ctx.out.json(&r)?;
     } else if !ctx.out.quiet {
-        render(&r, &args.since, std::io::stdout().is_terminal());
+        render(&r, &args.since, ctx.out.terminal);
     }
     Ok(if r.met() { Exit::Ok } else { Exit::Findings })
 }

@@ -13,6 +13,8 @@ pub struct Out {
     pub json: bool,
     pub quiet: bool,
     pub color: bool,
+    /// Whether stdout was a terminal when the command started (before any pager).
+    pub terminal: bool,
 }
 
 /// Whether to colour: `--color` first, then `NO_COLOR` (never), then `color.wo` /
@@ -58,6 +60,7 @@ impl Out {
             json,
             quiet,
             color: color && !json,
+            terminal: std::io::stdout().is_terminal(),
         }
     }
 

@@ -89,6 +89,8 @@ pub struct Inventory {
     pub dead_transitions: BTreeSet<String>,
     /// The hooks as installed.
     pub hooks: hooks::HookFacts,
+    /// This clone's id (see [`here::clone_id`]).
+    pub clone_id: Option<String>,
 }
 
 /// The facts [`Inventory::gather_git`] reads.
@@ -241,6 +243,7 @@ impl Inventory {
             fail_verdicts,
             dead_transitions,
             hooks: hooks::HookFacts::read(repo),
+            clone_id: here::clone_id(&repo.common_dir),
         })
     }
 
@@ -299,6 +302,7 @@ impl Inventory {
             fail_verdicts: BTreeSet::new(),
             dead_transitions: BTreeSet::new(),
             hooks: hooks::HookFacts::default(),
+            clone_id: None,
         }
     }
 
@@ -461,6 +465,16 @@ impl Inventory {
 
     /// When a running WO's lease ends: the record's lease, else the `.lock` stamp plus
     /// the default lease, else the YAML's `started_at` plus the lease.
+    /// Whether `record` is held, with a live lease, by a take made in another clone of
+    /// the shared remote: its worktree and `.lock` are there, and its YAML move
+    /// reaches this clone with the next `git pull`.
+    pub fn held_elsewhere(&self, record: &crate::model::record::Record) -> bool {
+        record
+            .live_lock(self.now)
+            .and_then(|l| l.clone.as_deref())
+            .is_some_and(|c| Some(c) != self.clone_id.as_deref())
+    }
+
     pub fn lease_end(&self, view: &WoView<'_>) -> Option<DateTime<Utc>> {
         if let Some(lock) = view.record.and_then(|s| s.record.lock.as_ref()) {
             return Some(lock.expires_at);

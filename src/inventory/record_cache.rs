@@ -22,7 +22,7 @@ use crate::model::state::State;
 
 pub const FILE: &str = "record-cache";
 
-const HEADER: &str = concat!("git-wo record-cache 1 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo record-cache 2 ", env!("CARGO_PKG_VERSION"));
 
 /// What the record refs look like on disk, or `None` when that cannot be trusted (a
 /// racy stamp, or a folder below `refs/wo/orders`, whose changes its stamp misses).
@@ -182,6 +182,7 @@ pub fn encode_record(text: &mut String, r: &Record) {
             push_time(text, l.acquired_at);
             push_time(text, l.renewed_at);
             push_time(text, l.expires_at);
+            line_format::push_opt(text, l.clone.as_deref());
         }
     }
     match &r.result {
@@ -221,6 +222,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
             acquired_at: time(&mut f)?,
             renewed_at: time(&mut f)?,
             expires_at: time(&mut f)?,
+            clone: f.opt()?,
         }),
         _ => return None,
     };
@@ -283,6 +285,7 @@ mod tests {
             acquired_at: t(1),
             renewed_at: t(2),
             expires_at: t(3),
+            clone: Some("c1".into()),
         });
         full.result = Some(Outcome {
             verdict: State::Failed,

@@ -43,6 +43,10 @@ pub struct Lease {
     pub acquired_at: DateTime<Utc>,
     pub renewed_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The clone the holder works in (`<git-common-dir>/wo/clone-id`), so that other
+    /// clones of a shared remote know its worktree is not theirs to miss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clone: Option<String>,
 }
 
 impl Lease {

@@ -221,6 +221,10 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             tip: tip.map(|t| t.to_string()),
             finished_at: Utc::now(),
         };
+        // Before anything changes: the remote must still have this holder's record
+        // (someone who stole the WO there fences this finish out, and then nothing
+        // was changed here).
+        steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), true));
         // (2) Phase finishing: the verdict is recorded before anything moves.
         steps.push(Step::Record(Box::new(RecordWrite {
             record: Record {
@@ -237,9 +241,6 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             parent: Parent::Previous,
             fixed_time: false,
         })));
-        // Before anything moves: the remote must still have this holder's record
-        // (someone who stole the WO there fences this finish out).
-        steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), true));
         (outcome, failed_command)
     };
     let verified_word = match (&outcome.skip_verification_reason, outcome.verified) {

@@ -107,6 +107,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         acquired_at: now,
         renewed_at: now,
         expires_at: now,
+        clone: crate::ops::clone_id::ensure(repo),
     });
     let lock = Lease {
         renewed_at: now,
@@ -168,7 +169,10 @@ fn renewal(record: Record, owner: &str) -> RecordWrite {
 /// Renew silently when the command runs inside a WO worktree whose session holds a
 /// live lease that was not renewed in the last minute. Failures are ignored: this is
 /// a courtesy, never a reason for a command to fail.
-pub fn auto_renew(repo: &Repo) {
+///
+/// `publish`: also push the renewal to `wo.remote` (not from the hooks: a commit must
+/// not wait on the network).
+pub fn auto_renew(repo: &Repo, publish: bool) {
     let Some(session) = Session::read(&repo.current_git_dir) else {
         return;
     };
@@ -202,10 +206,10 @@ pub fn auto_renew(repo: &Repo) {
         id,
         op: ACTION,
         steps: std::iter::once(Step::Record(Box::new(renewal(record, &lock.owner.clone()))))
-            .chain(crate::ops::journal::publish(
-                repo.config.remote.as_deref(),
-                false,
-            ))
+            .chain(
+                crate::ops::journal::publish(repo.config.remote.as_deref(), false)
+                    .filter(|_| publish),
+            )
             .collect(),
         recovery: Recovery::RollForward,
     };

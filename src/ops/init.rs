@@ -258,6 +258,8 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
                 acquired_at: since,
                 renewed_at: since,
                 expires_at: since + inv.lease,
+                // Imports are the same in every clone: no clone of its own.
+                clone: None,
             }
         });
     }

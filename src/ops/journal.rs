@@ -656,7 +656,7 @@ impl<'a> Journal<'a> {
                 quarantine::restore(&repo.control_root, dir, entry)?;
                 self.touched.push(PathBuf::from(&entry.from));
             }
-            Step::Publish { remote, required } => match self.publish(id, remote) {
+            Step::Publish { remote, required } => match self.publish(plan, remote) {
                 Ok(Some((now, prev))) => undo.push(Undo::Published {
                     remote: remote.clone(),
                     now,
@@ -682,8 +682,8 @@ impl<'a> Journal<'a> {
 
     /// Push the record to `remote` unless it holds it already: (pushed, what the
     /// remote held before) when it did push.
-    fn publish(&self, id: &WoId, remote: &str) -> Result<Option<(ObjectId, Option<ObjectId>)>> {
-        let repo = self.repo;
+    fn publish(&self, plan: &Plan, remote: &str) -> Result<Option<(ObjectId, Option<ObjectId>)>> {
+        let (repo, id) = (self.repo, &plan.id);
         let name = records::ref_name(id.as_str());
         let Some(local) = self.fence() else {
             return Ok(None);
@@ -699,7 +699,7 @@ impl<'a> Journal<'a> {
         if let Some(r) = theirs
             && !supersedes(repo, remote, &name, local, r)?
         {
-            return Err(remote_holder(repo, remote, id, r));
+            return Err(remote_holder(repo, remote, plan, r));
         }
         let update = crate::git::remote::Update {
             name: name.clone(),
@@ -713,7 +713,7 @@ impl<'a> Journal<'a> {
                 match now {
                     Some(r) => {
                         let _ = fetch_record(repo, remote, &name);
-                        Err(remote_holder(repo, remote, id, r))
+                        Err(remote_holder(repo, remote, plan, r))
                     }
                     None => Err(WoError::conflict(format!(
                         "{id}: {remote} refused the record (someone pushed it meanwhile)"
@@ -870,7 +870,12 @@ fn undone(plan: &Plan, e: anyhow::Error, problems: &[String]) -> anyhow::Error {
         Some(w) => w.clone(),
         None => crate::error::classify(&e),
     };
-    w.message = format!("{id}: {} failed and was undone: {}", plan.op, w.message);
+    let inner = w
+        .message
+        .strip_prefix(&format!("{id}: "))
+        .unwrap_or(&w.message)
+        .to_owned();
+    w.message = format!("{id}: {} failed and was undone: {inner}", plan.op);
     for p in problems {
         w.message.push_str(&format!("\n  undo problem: {p}"));
     }
@@ -1042,7 +1047,8 @@ pub fn supersedes(
 
 /// The conflict of a record the remote holds that is not ours to replace, naming its
 /// holder.
-fn remote_holder(repo: &Repo, remote: &str, id: &WoId, theirs: ObjectId) -> anyhow::Error {
+fn remote_holder(repo: &Repo, remote: &str, plan: &Plan, theirs: ObjectId) -> anyhow::Error {
+    let id = &plan.id;
     let who = records::at(repo, theirs)
         .ok()
         .map(|s| {
@@ -1056,13 +1062,19 @@ fn remote_holder(repo: &Repo, remote: &str, id: &WoId, theirs: ObjectId) -> anyh
             }
         })
         .unwrap_or_else(|| "changed".into());
-    WoError::conflict(format!(
-        "{id}: lost the race on {remote}: the record there is {who}"
-    ))
-    .fix(format!(
-        "git wo sync {remote}, then git wo show {id} (take another WO)"
-    ))
-    .into()
+    let (what, then) = if plan.op == "take" {
+        ("lost the race on", "take another WO")
+    } else {
+        (
+            "someone else moved the record on",
+            "nothing more was changed here",
+        )
+    };
+    WoError::conflict(format!("{id}: {what} {remote}: the record there is {who}"))
+        .fix(format!(
+            "git wo sync {remote}, then git wo show {id} ({then})"
+        ))
+        .into()
 }
 
 /// Write `line` as a note on `target` and to the session log if configured.

@@ -4,6 +4,7 @@
 //! failure and resumes from the recorded phase.
 
 pub mod audit_log;
+pub mod clone_id;
 pub mod finish;
 pub mod gc;
 pub mod heartbeat;

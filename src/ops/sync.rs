@@ -216,19 +216,31 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
             refs
         };
         report.pushed.clear();
+        if report.notes.contains("pushed") {
+            report.notes = if report.notes.starts_with("merged") {
+                "merged, not pushed"
+            } else {
+                "not pushed"
+            };
+        }
     }
     Ok(report)
 }
 
 /// A remote that cannot be reached: say how to check it.
 pub fn unreachable_remote(e: anyhow::Error, remote: &str) -> anyhow::Error {
-    crate::error::with_fix(
-        e,
+    WoError::new(
+        crate::error::Kind::Git,
         format!(
-            "git remote -v (is {} right and reachable?), then run the command again",
-            crate::error::shell_quote(remote)
+            "cannot reach the remote {remote}: {}",
+            crate::error::classify(&e).message
         ),
     )
+    .fix(format!(
+        "git remote -v (is {} right and reachable?), then run the command again",
+        crate::error::shell_quote(remote)
+    ))
+    .into()
 }
 
 /// Bring `id`'s record up to date with `remote` before a take decides anything: a
@@ -250,7 +262,9 @@ pub fn pull_record(repo: &Repo, remote: &str, id: &WoId) -> Result<()> {
         Relation::RemoteOnly | Relation::RemoteAhead => adopt(repo, id.as_str(), local, there),
         Relation::Diverged => {
             let c = conflict(repo, id.as_str(), local, Some(there), remote);
-            Err(WoError::conflict(c.message).fix(c.hint).into())
+            Err(WoError::conflict(format!("{id}: {}", c.message))
+                .fix(c.hint)
+                .into())
         }
         _ => Ok(()),
     }
@@ -338,7 +352,7 @@ fn conflict(
         local: short(local),
         remote: short(there),
         message: format!(
-            "{id}: the record here ({}) and on {remote} ({}) moved on independently; neither was overwritten",
+            "the record here ({}) and on {remote} ({}) moved on independently; neither was overwritten",
             describe(local),
             describe(there)
         ),

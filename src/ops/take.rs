@@ -116,6 +116,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         acquired_at: now,
         renewed_at: now,
         expires_at: now + opts.lease,
+        clone: crate::ops::clone_id::ensure(repo),
     };
     let record = Record {
         state: State::Running,
@@ -437,6 +438,7 @@ impl Shape<'_> {
             acquired_at: Utc::now(),
             renewed_at: Utc::now(),
             expires_at: Utc::now() + self.opts.lease,
+            clone: crate::ops::clone_id::ensure(self.repo),
         });
         let started = current_or_now(&self.yaml_bytes, lease.acquired_at);
         let intent = marker::intent(id.as_str(), &self.record.title);

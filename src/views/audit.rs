@@ -322,7 +322,8 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
             ));
         }
         let has_worktree = v.worktrees.iter().any(|w| w.exists);
-        if !has_worktree && !in_flight {
+        let elsewhere = v.record.is_some_and(|s| inv.held_elsewhere(&s.record));
+        if !has_worktree && !in_flight && !elsewhere {
             out.push(Finding::new(
                 Code::RunningWithoutWorktree,
                 Some(id.as_str()),
@@ -411,9 +412,12 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
                 ));
             }
         }
+        // A WO another clone took: its YAML move comes with the next `git pull`.
+        let lagging = inv.held_elsewhere(r) && v.single_state() == Some(State::Pending);
         if let Some(state) = v.single_state()
             && state != r.state
             && !r.phase.in_flight()
+            && !lagging
         {
             out.push(Finding::new(
                 Code::StateMismatch,
@@ -473,10 +477,12 @@ fn wo_findings(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Finding
         }
         // A requeued WO (pending again) is not "taken" any more: its interrupted take
         // may never have reached the marker.
+        // (A take in another clone: its marker comes with the next `git wo sync`.)
         if r.token > 0
             && r.phase != Phase::Taking
             && r.state != State::Pending
             && !inv.intent_marked.contains(id.as_str())
+            && !inv.held_elsewhere(r)
         {
             let base = r.base.clone().unwrap_or_else(|| "<base>".into());
             out.push(Finding::new(

@@ -12,7 +12,7 @@ pub fn run(repo: &Repo, branch_checkout: bool) -> Option<String> {
         return None;
     }
     let id = crate::inventory::here::current_wo(repo)?;
-    crate::ops::heartbeat::auto_renew(repo);
+    crate::ops::heartbeat::auto_renew(repo, false);
     if !branch_checkout {
         return None;
     }

@@ -27,7 +27,7 @@ pub struct PostCommit {
 }
 
 pub fn run(repo: &Repo) -> Result<PostCommit> {
-    crate::ops::heartbeat::auto_renew(repo);
+    crate::ops::heartbeat::auto_renew(repo, false);
     let site = CommitSite::here(repo)?;
     let stamp = GateStamp::read(&site.git_dir);
     GateStamp::remove(&site.git_dir);

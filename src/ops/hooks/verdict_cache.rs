@@ -152,6 +152,7 @@ pub fn deps(repo: &Repo, inv: &Inventory) -> Vec<PathBuf> {
         out.push(hooks.hook(name));
     }
     out.push(repo.common_dir.join("refs/notes/wo"));
+    out.push(repo.common_dir.join(crate::inventory::here::CLONE_ID_FILE));
     out.sort();
     out.dedup();
     out
