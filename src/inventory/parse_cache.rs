@@ -132,7 +132,7 @@ impl ParseCache {
             entries.reserve(text.len() / 100);
             for line in lines {
                 if let Some((rel, stamp, parsed)) = parse_path_line(line) {
-                    let key = if rel.contains('\\') {
+                    let key = if rel.bytes().any(|b| b == b'\\') {
                         match unescape(rel) {
                             Some(owned) => Key::Owned(owned),
                             None => continue,
@@ -308,13 +308,13 @@ impl BlobCache {
 
 /// `<path>\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`; the path as written (escaped).
 fn parse_path_line(line: &str) -> Option<(&str, Stamp, Parsed)> {
-    let mut parts = line.splitn(6, '\t');
-    let rel = parts.next()?;
-    let size = parts.next()?.parse().ok()?;
-    let mtime_ns = parts.next()?.parse().ok()?;
-    let ctime_ns = parts.next()?.parse().ok()?;
-    let ino = parts.next()?.parse().ok()?;
-    let parsed = parse_parsed(parts.next()?)?;
+    let mut parts = line_format::Fields::new(line);
+    let rel = parts.raw()?;
+    let size = parts.raw()?.parse().ok()?;
+    let mtime_ns = parts.raw()?.parse().ok()?;
+    let ctime_ns = parts.raw()?.parse().ok()?;
+    let ino = parts.raw()?.parse().ok()?;
+    let parsed = parse_parsed(parts.rest()?)?;
     Some((
         rel,
         Stamp {
