@@ -26,13 +26,7 @@ pub fn start(repo: &Repo, wanted: bool) -> Option<Pager> {
     if !wanted || !std::io::stdout().is_terminal() {
         return None;
     }
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(&repo.control_root)
-        .args(["var", "GIT_PAGER"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+    let out = crate::git::command::git_output(&repo.control_root, &["var", "GIT_PAGER"]).ok()?;
     let pager = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     if pager.is_empty() || pager == "cat" {
         return None;

@@ -6,13 +6,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
 use super::Repo;
-use crate::error::GitFailure;
 
 /// An index file read for its entries under one folder.
 pub struct Staged {
@@ -279,13 +278,8 @@ fn run_with_input(dir: &Path, args: &[&str], env: &[(&str, &str)], input: &[u8])
     let mut wait = std::time::Duration::from_millis(20);
     let mut last = None;
     for _ in 0..8 {
-        let mut cmd = Command::new("git");
-        cmd.arg("-C")
-            .arg(dir)
-            .args(args)
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
+        let mut cmd = super::command::command(dir);
+        cmd.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -302,22 +296,15 @@ fn run_with_input(dir: &Path, args: &[&str], env: &[(&str, &str)], input: &[u8])
         if out.status.success() {
             return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
         }
-        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-        let locked = stderr.contains("index.lock");
-        last = Some(GitFailure {
-            command: args.join(" "),
-            dir: dir.display().to_string(),
-            stderr,
-        });
+        let locked = String::from_utf8_lossy(&out.stderr).contains("index.lock");
+        last = Some(super::command::failure(args, dir, &out.stderr));
         if !locked {
             break;
         }
         std::thread::sleep(wait);
         wait *= 2;
     }
-    Err(last
-        .map(anyhow::Error::from)
-        .unwrap_or_else(|| anyhow::anyhow!("git {} failed", args.join(" "))))
+    Err(last.unwrap_or_else(|| anyhow::anyhow!("git {} failed", args.join(" "))))
 }
 
 #[cfg(test)]

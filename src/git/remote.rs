@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use gix::ObjectId;
 
 use super::Repo;
-use crate::error::GitFailure;
+use super::command::{command, failure};
 
 /// One ref to push: `new` (`None`: delete) where the remote must hold `expect`
 /// (`None`: must not exist).
@@ -32,25 +32,11 @@ pub enum Pushed {
     Rejected(Vec<String>),
 }
 
+/// [`command`], never waiting for a password or a host key on a terminal.
 fn git_cmd(dir: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.arg("-C")
-        .arg(dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        // Never wait for a password or a host key on a terminal.
-        .env("GIT_TERMINAL_PROMPT", "0");
+    let mut c = command(dir);
+    c.env("GIT_TERMINAL_PROMPT", "0");
     c
-}
-
-fn failure(args: &[&str], dir: &Path, stderr: &[u8]) -> anyhow::Error {
-    GitFailure {
-        command: args.join(" "),
-        dir: dir.display().to_string(),
-        stderr: String::from_utf8_lossy(stderr).trim().to_owned(),
-    }
-    .into()
 }
 
 impl Repo {
