@@ -81,6 +81,11 @@ impl Staged {
         tree.num_entries.map(|_| tree.id)
     }
 
+    /// The index as read.
+    pub fn state(&self) -> &gix::index::State {
+        &self.index
+    }
+
     /// Whether `path` (relative to the top of the worktree) has an entry.
     pub fn tracks(&self, path: &str) -> bool {
         self.index.entry_by_path(path.into()).is_some()

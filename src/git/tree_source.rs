@@ -60,14 +60,8 @@ impl Repo {
         path: &std::path::Path,
         prefix: &str,
     ) -> Result<Vec<BlobEntry>> {
-        let index = gix::index::File::at_or_default(
-            path,
-            self.gix.object_hash(),
-            true,
-            gix::index::decode::Options::default(),
-        )
-        .with_context(|| format!("reading the index {}", path.display()))?;
-        Ok(entries_under(&index, prefix))
+        let staged = super::index::Staged::read(path)?;
+        Ok(entries_under(staged.state(), prefix))
     }
 
     /// Files under `prefix/` in the tree of `rev` (a commit or a tree).

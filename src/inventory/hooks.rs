@@ -90,16 +90,7 @@ fn on_path(name: &str) -> bool {
         return false;
     };
     std::env::split_paths(&path).any(|d| {
-        std::fs::metadata(d.join(name)).is_ok_and(|m| {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                m.is_file() && m.permissions().mode() & 0o111 != 0
-            }
-            #[cfg(not(unix))]
-            {
-                m.is_file()
-            }
-        })
+        std::fs::metadata(d.join(name))
+            .is_ok_and(|m| m.is_file() && crate::git::hooks_dir::is_executable(&m))
     })
 }

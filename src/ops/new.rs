@@ -132,7 +132,9 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
         && repo
             .commit_paths(std::slice::from_ref(&path), &format!("wo: new {id}\n"))
             .is_ok();
-    let after = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    // The inventory read before, with the file just written: no second read.
+    let mut after = inv;
+    after.files.push(file);
     let mirrored = crate::ops::init::mirror_new(repo, &after, &after.wos(), None)
         .unwrap_or_default()
         .iter()

@@ -65,13 +65,8 @@ pub fn verdict_expires(inv: &Inventory) -> Option<DateTime<Utc>> {
         }
     }
     for f in inv.files.iter().filter(|f| f.folder == State::Running) {
-        let started = f.started_at().and_then(|s| {
-            DateTime::parse_from_rfc3339(&s)
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        });
         times.extend(
-            started
+            started(f)
                 .into_iter()
                 .chain(f.modified)
                 .map(|t| t + lockless_grace()),
@@ -149,15 +144,16 @@ fn lockless_is_young(inv: &Inventory, id: Option<&str>) -> bool {
                     && f.folder == State::Running
                     && f.id.as_ref().is_some_and(|i| i.as_str() == id)
             })
-            .find_map(|f| {
-                f.started_at()
-                    .and_then(|s| {
-                        DateTime::parse_from_rfc3339(&s)
-                            .ok()
-                            .map(|t| t.with_timezone(&Utc))
-                    })
-                    .or(f.modified)
-            }),
+            .find_map(|f| started(f).or(f.modified)),
     };
     since.is_none_or(|t| inv.now - t < lockless_grace())
+}
+
+/// The YAML's `started_at`, when it is a valid RFC 3339 time.
+fn started(f: &crate::model::order::OrderFile) -> Option<DateTime<Utc>> {
+    f.started_at().and_then(|s| {
+        DateTime::parse_from_rfc3339(&s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    })
 }

@@ -61,8 +61,8 @@ pub fn install(repo: &Repo, force: bool) -> Result<HooksReport> {
         let kept = kept_path(&path);
         let plan = match HookFile::read(&path) {
             HookFile::Missing => Plan::Write { updated: false },
-            HookFile::File { bytes, .. } if is_shim(&bytes) => {
-                if bytes == shim.as_bytes() && is_exec(&path) {
+            HookFile::File { bytes, executable } if is_shim(&bytes) => {
+                if bytes == shim.as_bytes() && executable {
                     Plan::Unchanged
                 } else {
                     Plan::Write { updated: true }
@@ -249,16 +249,6 @@ fn kept_path(hook: &Path) -> PathBuf {
     let mut name = hook.file_name().unwrap_or_default().to_os_string();
     name.push(KEPT_SUFFIX);
     hook.with_file_name(name)
-}
-
-fn is_exec(path: &Path) -> bool {
-    matches!(
-        HookFile::read(path),
-        HookFile::File {
-            executable: true,
-            ..
-        }
-    )
 }
 
 fn is_relative(p: &str) -> bool {
