@@ -124,13 +124,8 @@ pub fn deps(repo: &Repo, inv: &Inventory) -> Vec<PathBuf> {
     out.push(repo.common_dir.join("worktrees"));
     out.push(repo.common_dir.join("HEAD"));
     for wt in inv.worktrees.iter().filter(|w| !w.is_main) {
-        for f in ["", "gitdir", "HEAD", "locked"] {
-            out.push(if f.is_empty() {
-                wt.admin_dir.clone()
-            } else {
-                wt.admin_dir.join(f)
-            });
-        }
+        out.push(wt.admin_dir.clone());
+        out.extend(["gitdir", "HEAD", "locked"].map(|f| wt.admin_dir.join(f)));
         out.push(wt.path.clone());
         out.push(wt.path.join(".git"));
     }
