@@ -26,7 +26,9 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
     super::note_missing_jobs_dir(ctx);
     let rep = {
         let _t = crate::trace::phase("audit");
-        report(&inv, audit(&inv))
+        let findings = audit(&inv);
+        let _t = crate::trace::phase("audit: report");
+        report(&inv, findings)
     };
     crate::ops::audit_log::append(
         &ctx.repo,

@@ -20,10 +20,17 @@ pub fn write_file(path: &std::path::Path, text: &str) {
 
 /// Backslash-escape the characters that separate entries and fields.
 pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// Append `s` escaped to `out`.
+pub fn escape_into(out: &mut String, s: &str) {
     if !s.contains(['\\', '\t', '\n', '\r', '\x1f']) {
-        return s.to_owned();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -34,7 +41,6 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 pub fn unescape(s: &str) -> Option<String> {
@@ -43,6 +49,16 @@ pub fn unescape(s: &str) -> Option<String> {
         return Some(s.to_owned());
     }
     let mut out = String::with_capacity(s.len());
+    unescape_into(&mut out, s).map(|()| out)
+}
+
+/// Append `s` unescaped to `out`; `None` (with `out` partly written) if `s` is not
+/// escaped text.
+pub fn unescape_into(out: &mut String, s: &str) -> Option<()> {
+    if !s.bytes().any(|b| b == b'\\') {
+        out.push_str(s);
+        return Some(());
+    }
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
         if c != '\\' {
@@ -58,13 +74,13 @@ pub fn unescape(s: &str) -> Option<String> {
             _ => return None,
         });
     }
-    Some(out)
+    Some(())
 }
 
 /// Append `\t` and the field.
 pub fn push(text: &mut String, field: &str) {
     text.push('\t');
-    text.push_str(&escape(field));
+    escape_into(text, field);
 }
 
 /// Append `\t` and an optional field.
@@ -74,7 +90,7 @@ pub fn push_opt(text: &mut String, field: Option<&str>) {
         None => text.push('-'),
         Some(s) => {
             text.push('=');
-            text.push_str(&escape(s));
+            escape_into(text, s);
         }
     }
 }
@@ -114,6 +130,16 @@ impl<'a> Fields<'a> {
     /// The next field as it is (for numbers and names that need no escaping).
     pub fn raw(&mut self) -> Option<&'a str> {
         self.next_part()
+    }
+
+    /// The next optional field as it is (still escaped): `Some(None)` for `-`.
+    pub fn opt_raw(&mut self) -> Option<Option<&'a str>> {
+        let v = self.next_part()?;
+        match v.strip_prefix('=') {
+            Some(s) => Some(Some(s)),
+            None if v == "-" => Some(None),
+            None => None,
+        }
     }
 
     /// The next optional field: `Some(None)` for `-`.

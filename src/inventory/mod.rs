@@ -11,7 +11,9 @@ pub mod object_cache;
 pub mod parse_cache;
 pub mod record_cache;
 pub mod records;
+pub mod wo_map;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -30,7 +32,9 @@ use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::state::{State, StateSet};
 use crate::model::wo_id::WoId;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
-use records::{Stored, Unreadable};
+use records::{Records, Stored, Unreadable};
+pub use wo_map::WoMap;
+use wo_map::WoMapBuilder;
 
 /// How much of each WO file a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +82,7 @@ pub struct Inventory {
     /// When the youngest temp file or ref lock not yet a leftover becomes one (a
     /// minute after it was last modified): views cached over time end there.
     pub leftovers_due: Option<DateTime<Utc>>,
-    pub records: BTreeMap<String, Stored>,
+    pub records: Records,
     pub bad_records: Vec<Unreadable>,
     pub worktrees: Vec<Worktree>,
     /// Ids with an `[ID] intent:` marker.
@@ -95,7 +99,7 @@ pub struct Inventory {
 
 /// The facts [`Inventory::gather_git`] reads.
 struct GitFacts {
-    records: BTreeMap<String, Stored>,
+    records: Records,
     bad_records: Vec<Unreadable>,
     ref_leftovers: (Vec<PathBuf>, Option<DateTime<Utc>>),
     worktrees: Vec<Worktree>,
@@ -253,10 +257,7 @@ impl Inventory {
         let mut cache = crate::inventory::object_cache::ObjectCache::load(&repo.wo_dir());
         let t = crate::trace::phase("gather: records");
         let (stored, bad_records) = records::read_all(repo)?;
-        let records: BTreeMap<String, Stored> = stored
-            .into_iter()
-            .map(|s| (s.record.id.clone(), s))
-            .collect();
+        let records = Records::new(stored);
         drop(t);
         let t = crate::trace::phase("gather: leftovers");
         let ref_leftovers = read_ref_leftovers(&repo.common_dir, now);
@@ -295,7 +296,7 @@ impl Inventory {
             odd_locks: Vec::new(),
             leftovers: Vec::new(),
             leftovers_due: None,
-            records: BTreeMap::new(),
+            records: Records::default(),
             bad_records: Vec::new(),
             worktrees: Vec::new(),
             intent_marked: BTreeSet::new(),
@@ -350,56 +351,60 @@ impl Inventory {
     }
 
     /// Every WO id with its facts: live files, lock, record, worktrees.
-    pub fn wos(&self) -> BTreeMap<WoId, WoView<'_>> {
-        // Live files grouped by id with one sort, then the map built in bulk from the
-        // sorted groups: at 100,000 WOs much cheaper than one insert per file.
+    pub fn wos(&self) -> WoMap<'_> {
+        // Live files grouped by id with one sort (a stable one: a WO's files stay in
+        // listing order, and listings are sorted, so this is mostly a merge of runs).
         let mut live: Vec<(&WoId, &OrderFile)> = self
             .files
             .iter()
             .filter(|f| f.is_live())
             .filter_map(|f| Some((f.id.as_ref()?, f)))
             .collect();
-        // Stable: a WO's files stay in listing order.
         live.sort_by(|a, b| a.0.cmp(b.0));
-        let mut groups: Vec<(WoId, WoView<'_>)> = Vec::with_capacity(live.len());
+        let mut groups: Vec<(Cow<'_, WoId>, WoView<'_>)> = Vec::with_capacity(live.len());
         for (id, f) in live {
             match groups.last_mut() {
-                Some((last, v)) if last == id => {
+                Some((last, v)) if **last == *id => {
                     v.files.push(f);
                     v.states.insert(f.folder);
                 }
                 _ => {
-                    let mut v = WoView::default();
+                    let mut v = WoView {
+                        files: Vec::with_capacity(1),
+                        ..WoView::default()
+                    };
                     v.files.push(f);
                     v.states.insert(f.folder);
-                    groups.push((id.clone(), v));
+                    groups.push((Cow::Borrowed(id), v));
                 }
             }
         }
-        let mut map: BTreeMap<WoId, WoView<'_>> = groups.into_iter().collect();
+        let mut map = WoMapBuilder::from_sorted(groups);
         for f in self
             .files
             .iter()
             .filter(|f| f.archived && f.problem.is_none())
         {
-            if let Some(v) = f.id.as_ref().and_then(|id| map.get_mut(id)) {
+            if let Some(v) = f.id.as_ref().and_then(|id| map.existing(id.as_str())) {
                 v.archived.push(f);
             }
         }
         for l in &self.locks {
-            map.entry(l.id.clone()).or_default().lock = Some(l);
+            map.entry(&l.id).lock = Some(l);
         }
-        for (id, s) in &self.records {
-            if let Some(v) = map.get_mut(id.as_str()) {
+        // Records come sorted by id: one walk along the groups.
+        for s in self.records.values() {
+            let id = s.record.id.as_str();
+            if let Some(v) = map.walk(id) {
                 v.record = Some(s);
             } else if let Ok(id) = WoId::parse(id) {
-                map.entry(id).or_default().record = Some(s);
+                map.entry(&id).record = Some(s);
             }
         }
         for (wt, id) in self.worktree_owners() {
-            map.entry(id).or_default().worktrees.push(wt);
+            map.entry(&id).worktrees.push(wt);
         }
-        map
+        map.finish()
     }
 
     /// Each non-main worktree that belongs to a WO, with that WO's id (SPEC §1: the
@@ -416,12 +421,14 @@ impl Inventory {
                 .clone()
         };
         for f in self.files.iter().filter(|f| f.is_live()) {
-            if let (Some(id), Some(wt)) = (&f.id, f.worktree()) {
-                by_path.insert(resolve(&wt), id.clone());
+            if let (Some(id), Some(wt)) = (&f.id, f.fields.worktree()) {
+                by_path.insert(resolve(wt), id.clone());
             }
         }
-        for (id, s) in &self.records {
-            if let (Ok(id), Some(wt)) = (WoId::parse(id), &s.record.worktree) {
+        for s in self.records.values() {
+            if let Some(wt) = &s.record.worktree
+                && let Ok(id) = WoId::parse(&s.record.id)
+            {
                 by_path.insert(resolve(wt), id);
             }
         }
@@ -503,7 +510,7 @@ impl Inventory {
 }
 
 /// `id`'s facts in `wos`, or a usage error when it has neither a YAML nor a record.
-pub fn existing<'m, 'a>(wos: &'m BTreeMap<WoId, WoView<'a>>, id: &WoId) -> Result<&'m WoView<'a>> {
+pub fn existing<'m, 'a>(wos: &'m WoMap<'a>, id: &WoId) -> Result<&'m WoView<'a>> {
     wos.get(id).ok_or_else(|| {
         WoError::usage(format!("{id}: no YAML, no record"))
             .fix("git wo list")
@@ -512,14 +519,11 @@ pub fn existing<'m, 'a>(wos: &'m BTreeMap<WoId, WoView<'a>>, id: &WoId) -> Resul
 }
 
 /// Every id named by a WO file (archives included) or a record.
-fn ids_named<'a>(
-    files: &'a [OrderFile],
-    records: &'a BTreeMap<String, Stored>,
-) -> BTreeSet<&'a str> {
+fn ids_named<'a>(files: &'a [OrderFile], records: &'a Records) -> BTreeSet<&'a str> {
     files
         .iter()
         .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
-        .chain(records.keys().map(String::as_str))
+        .chain(records.keys())
         .collect()
 }
 
@@ -619,10 +623,11 @@ fn list_jobs_dir(
     jobs_rel: &str,
     jobs: &Path,
     depth: Depth,
-) -> Result<(Vec<Candidate>, Vec<Other>)> {
+) -> Result<(Vec<Vec<Candidate>>, Vec<Other>)> {
     // One thread per state folder: listing and stat'ing are most of a warm run.
     let stat = depth == Depth::Fields;
     type Listing = Result<(Vec<Candidate>, Vec<Other>)>;
+    // (Kept one list per folder: joining them would copy every candidate once more.)
     let listed: Vec<Listing> = std::thread::scope(|scope| {
         let handles: Vec<_> = State::ALL
             .iter()
@@ -630,7 +635,7 @@ fn list_jobs_dir(
             .map(|&state| {
                 scope.spawn(move || {
                     let (mut out, mut others) = (Vec::new(), Vec::new());
-                    let rel = PathBuf::from(jobs_rel).join(state.as_str());
+                    let rel = format!("{jobs_rel}/{state}");
                     list_state_folder(root, &rel, state, false, 0, stat, &mut out, &mut others)
                         .map(|_| (out, others))
                 })
@@ -641,10 +646,18 @@ fn list_jobs_dir(
     let (mut candidates, mut others) = (Vec::new(), Vec::new());
     for l in listed {
         let (c, o) = l?;
-        candidates.extend(c);
+        candidates.push(c);
         others.extend(o);
     }
     Ok((candidates, others))
+}
+
+/// How many entries to make room for when listing `dir`: its size over the smallest
+/// entry a file system stores (ext4: 12 bytes), so a big folder is listed without
+/// regrowing (and copying) its list. Room never used costs no memory that is touched.
+fn entries_hint(dir: &Path) -> usize {
+    let size = fs::metadata(dir).map_or(0, |m| m.len());
+    usize::try_from(size / 12).unwrap_or(0).clamp(16, 1 << 20)
 }
 
 /// Deepest archive subfolder level read.
@@ -674,7 +687,7 @@ struct Candidate {
     archived: bool,
     symlink: bool,
     /// The file's stamp and mtime from `lstat`, when the parse cache is consulted.
-    stat: Option<(Stamp, std::time::SystemTime)>,
+    stat: Option<Stamp>,
 }
 
 /// List one state folder (or, `depth` > 0, an archive subfolder of it) into `out`, and
@@ -682,7 +695,7 @@ struct Candidate {
 #[allow(clippy::too_many_arguments)]
 fn list_state_folder(
     root: &Path,
-    rel: &Path,
+    rel: &str,
     state: State,
     archived: bool,
     depth: usize,
@@ -690,47 +703,55 @@ fn list_state_folder(
     out: &mut Vec<Candidate>,
     others: &mut Vec<Other>,
 ) -> Result<()> {
-    let entries = fs::read_dir(root.join(rel))?;
-    type Listed = (String, fs::FileType, Option<(Stamp, std::time::SystemTime)>);
-    let mut names: Vec<Listed> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let ft = e.file_type().ok()?;
-            let wanted = stat && ft.is_file() && wo_file_kind(&name, true).is_some();
-            let stamp = wanted
-                .then(|| e.metadata().ok())
-                .flatten()
-                .and_then(|m| Some((Stamp::of(&m)?, m.modified().ok()?)));
-            Some((name, ft, stamp))
-        })
-        .collect();
-    names.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, ft, stamp) in names {
-        let rel_path = rel.join(&name);
+    let dir = root.join(rel);
+    let entries = fs::read_dir(&dir)?;
+    // Each entry's path relative to the checkout, built once at its final size: one
+    // allocation per file (of 10,000) instead of a name and a joined path.
+    type Listed = (String, fs::FileType, Option<Stamp>);
+    let mut listed: Vec<Listed> = Vec::with_capacity(entries_hint(&dir));
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Ok(ft) = e.file_type() else { continue };
+        let wanted = stat && ft.is_file() && wo_file_kind(name, true).is_some();
+        let stamp = wanted
+            .then(|| e.metadata().ok())
+            .flatten()
+            .and_then(|m| Stamp::of(&m));
+        let mut rel_path = String::with_capacity(rel.len() + 1 + name.len());
+        rel_path.push_str(rel);
+        rel_path.push('/');
+        rel_path.push_str(name);
+        listed.push((rel_path, ft, stamp));
+    }
+    // Names in one folder are unique and share the prefix: path order is name order.
+    listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out.reserve(listed.len());
+    for (rel_path, ft, stamp) in listed {
+        let name = rel_path.get(rel.len() + 1..).unwrap_or_default();
         if ft.is_dir() {
-            if depth == 0 && name.ends_with(".lock") {
-                others.push(Other {
-                    rel_path: rel_path.clone(),
-                    file_type: ft,
-                });
-            }
             if depth < MAX_ARCHIVE_DEPTH {
                 list_state_folder(root, &rel_path, state, true, depth + 1, stat, out, others)?;
             }
+            if depth == 0 && name.ends_with(".lock") {
+                others.push(Other {
+                    rel_path: rel_path.into(),
+                    file_type: ft,
+                });
+            }
             continue;
         }
-        let Some(archived) = wo_file_kind(&name, archived) else {
+        let Some(archived) = wo_file_kind(name, archived) else {
             if depth == 0 && (name.ends_with(".lock") || name.starts_with(".git-wo-")) {
                 others.push(Other {
-                    rel_path,
+                    rel_path: rel_path.into(),
                     file_type: ft,
                 });
             }
             continue;
         };
         out.push(Candidate {
-            rel_path,
+            rel_path: rel_path.into(),
             state,
             archived,
             symlink: ft.is_symlink(),
@@ -746,23 +767,24 @@ fn list_state_folder(
 fn read_candidates(
     root: &Path,
     mut cache: ParseCache,
-    candidates: Vec<Candidate>,
+    candidates: Vec<Vec<Candidate>>,
     depth: Depth,
 ) -> Vec<OrderFile> {
     let now = std::time::SystemTime::now();
+    let count = candidates.iter().map(Vec::len).sum();
     // Take what the cache knows (by the stat of the listing), read the rest in parallel.
-    let mut files: Vec<OrderFile> = Vec::with_capacity(candidates.len());
-    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(candidates.len());
+    let mut files: Vec<OrderFile> = Vec::with_capacity(count);
+    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(count);
     let mut misses = Vec::new();
-    for c in candidates {
+    for c in candidates.into_iter().flatten() {
         let hit = c
             .stat
-            .and_then(|(s, m)| Some((s, m, cache.take(&c.rel_path, s, now)?)));
+            .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
         match hit {
-            Some((stamp, modified, p)) => {
+            Some((stamp, p)) => {
                 let mut file =
                     OrderFile::cached(c.rel_path, c.state, c.archived, p.id, p.problem, p.fields);
-                file.modified = Some(DateTime::<Utc>::from(modified));
+                file.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
                 files.push(file);
                 stamps.push(Some(stamp));
             }

@@ -14,10 +14,11 @@
 //! `GIT_WO_NO_CACHE=1` turns both off (the tests compare output with and without).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::inventory::line_format::{self, escape, unescape};
-use crate::model::order::{Fields, OrderFile};
+use crate::inventory::line_format::{self, unescape};
+use crate::model::order::{Field, Fields, FieldsBuilder, OrderFile};
 use crate::model::wo_id::WoId;
 
 pub const PARSE_FILE: &str = "parse-cache";
@@ -219,16 +220,12 @@ impl ParseCache {
             let Some(rel) = file.rel_path.to_str() else {
                 continue;
             };
-            text.push_str(&escape(rel));
-            for n in [
-                stamp.size.to_string(),
-                stamp.mtime_ns.to_string(),
-                stamp.ctime_ns.to_string(),
-                stamp.ino.to_string(),
-            ] {
-                text.push('\t');
-                text.push_str(&n);
-            }
+            line_format::escape_into(&mut text, rel);
+            let _ = write!(
+                text,
+                "\t{}\t{}\t{}\t{}",
+                stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino
+            );
             push_parsed(
                 &mut text,
                 file.id.as_ref(),
@@ -331,36 +328,34 @@ fn parse_path_line(line: &str) -> Option<(&str, Stamp, Parsed)> {
 /// worktree, started_at, finished_at, each optional (see [`line_format`]).
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
     line_format::push_opt(text, id.map(|i| i.as_str()));
-    for v in [
-        problem,
-        f.status.as_ref(),
-        f.title.as_ref(),
-        f.branch.as_ref(),
-        f.worktree.as_ref(),
-        f.started_at.as_ref(),
-        f.finished_at.as_ref(),
-    ] {
-        line_format::push_opt(text, v.map(String::as_str));
+    line_format::push_opt(text, problem.map(String::as_str));
+    for field in Field::ALL {
+        line_format::push_opt(text, f.get(field));
     }
 }
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
     let mut f = line_format::Fields::new(rest);
-    let id = match f.opt()? {
-        Some(s) => Some(WoId::parse(&s).ok()?),
+    // An id is never escaped: a field holding an escape is no id, and the entry is off.
+    let id = match f.opt_raw()? {
+        Some(s) => Some(WoId::parse(s).ok()?),
         None => None,
     };
+    let problem = f.opt()?;
+    let mut fields = FieldsBuilder::default();
+    for _ in Field::ALL {
+        match f.opt_raw()? {
+            Some(v) => {
+                line_format::unescape_into(fields.buffer(), v)?;
+                fields.end(true);
+            }
+            None => fields.end(false),
+        }
+    }
     let parsed = Parsed {
         id,
-        problem: f.opt()?,
-        fields: Fields {
-            status: f.opt()?,
-            title: f.opt()?,
-            branch: f.opt()?,
-            worktree: f.opt()?,
-            started_at: f.opt()?,
-            finished_at: f.opt()?,
-        },
+        problem,
+        fields: fields.finish()?,
     };
     f.done().then_some(parsed)
 }
@@ -368,19 +363,20 @@ fn parse_parsed(rest: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::line_format::escape;
 
     fn sample() -> Parsed {
         Parsed {
             id: WoId::parse("WO-0042").ok(),
             problem: None,
-            fields: Fields {
-                status: Some("running".into()),
-                title: Some("tabs\there, new\nline, back\\slash, \x1f unit, -dash, =eq".into()),
-                branch: Some(String::new()),
-                worktree: None,
-                started_at: Some("2026-01-01T00:00:00Z".into()),
-                finished_at: None,
-            },
+            fields: Fields::new([
+                Some("running"),
+                Some("tabs\there, new\nline, back\\slash, \x1f unit, -dash, =eq"),
+                Some(""),
+                None,
+                Some("2026-01-01T00:00:00Z"),
+                None,
+            ]),
         }
     }
 

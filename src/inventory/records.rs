@@ -28,6 +28,56 @@ pub struct Unreadable {
     pub why: String,
 }
 
+/// Every readable record, sorted by id: looked up by binary search. (A map keyed by a
+/// copy of each id cost 10,000 allocations and two moves of every record per run.)
+#[derive(Debug, Clone, Default)]
+pub struct Records(Vec<Stored>);
+
+impl Records {
+    /// The records of `stored`, in any order; of two with the same id the later wins.
+    pub fn new(mut stored: Vec<Stored>) -> Records {
+        if !stored.is_sorted_by(|a, b| a.record.id < b.record.id) {
+            // Stable, so that "later wins" below keeps its meaning.
+            stored.sort_by(|a, b| a.record.id.cmp(&b.record.id));
+            let mut kept: Vec<Stored> = Vec::with_capacity(stored.len());
+            for s in stored {
+                match kept.last_mut() {
+                    Some(last) if last.record.id == s.record.id => *last = s,
+                    _ => kept.push(s),
+                }
+            }
+            stored = kept;
+        }
+        Records(stored)
+    }
+
+    /// The record of `id`.
+    pub fn get(&self, id: &str) -> Option<&Stored> {
+        self.0
+            .binary_search_by(|s| s.record.id.as_str().cmp(id))
+            .ok()
+            .and_then(|i| self.0.get(i))
+    }
+
+    /// The records in id order.
+    pub fn values(&self) -> std::slice::Iter<'_, Stored> {
+        self.0.iter()
+    }
+
+    /// The ids in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|s| s.record.id.as_str())
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 pub fn ref_name(id: &str) -> String {
     format!("{PREFIX}{id}")
 }

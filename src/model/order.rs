@@ -28,27 +28,138 @@ pub const REQUIRED_KEYS: [&str; 8] = [
 /// enough to keep in the parse cache. Scalars are rendered as text (numbers and
 /// booleans too). Everything else (dependencies, verify commands, the keys lint
 /// checks) is read from the mapping, which only a full read keeps.
+///
+/// The six values share one buffer: at 10,000 WOs, six strings each were 60,000
+/// allocations a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
-    pub status: Option<String>,
-    pub title: Option<String>,
-    pub branch: Option<String>,
-    pub worktree: Option<String>,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
+    text: String,
+    /// Where each field ends in `text` (it starts where the one before ends).
+    ends: [u32; Field::COUNT],
+    /// Bit `i` set: field `i` is present (an absent field is empty in `text`).
+    present: u8,
+}
+
+/// One of the [`Fields`], in their fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Status,
+    Title,
+    Branch,
+    Worktree,
+    StartedAt,
+    FinishedAt,
+}
+
+impl Field {
+    pub const COUNT: usize = 6;
+    pub const ALL: [Field; Field::COUNT] = [
+        Field::Status,
+        Field::Title,
+        Field::Branch,
+        Field::Worktree,
+        Field::StartedAt,
+        Field::FinishedAt,
+    ];
+
+    /// The YAML key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Status => "status",
+            Field::Title => "title",
+            Field::Branch => "branch",
+            Field::Worktree => "worktree",
+            Field::StartedAt => "started_at",
+            Field::FinishedAt => "finished_at",
+        }
+    }
 }
 
 impl Fields {
     fn of(map: &serde_yaml::Mapping) -> Fields {
-        let s = |key: &str| map.get(key).and_then(scalar);
-        Fields {
-            status: s("status"),
-            title: s("title"),
-            branch: s("branch"),
-            worktree: s("worktree"),
-            started_at: s("started_at"),
-            finished_at: s("finished_at"),
+        let mut b = FieldsBuilder::default();
+        for f in Field::ALL {
+            b.push(map.get(f.key()).and_then(scalar).as_deref());
         }
+        b.finish().unwrap_or_default()
+    }
+
+    /// Fields with these values, in [`Field::ALL`] order.
+    pub fn new(values: [Option<&str>; Field::COUNT]) -> Fields {
+        let mut b = FieldsBuilder::default();
+        for v in values {
+            b.push(v);
+        }
+        b.finish().unwrap_or_default()
+    }
+
+    pub fn get(&self, field: Field) -> Option<&str> {
+        let i = field as usize;
+        if self.present & (1 << i) == 0 {
+            return None;
+        }
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        self.text.get(start..self.ends[i] as usize)
+    }
+
+    pub fn status(&self) -> Option<&str> {
+        self.get(Field::Status)
+    }
+    pub fn title(&self) -> Option<&str> {
+        self.get(Field::Title)
+    }
+    pub fn branch(&self) -> Option<&str> {
+        self.get(Field::Branch)
+    }
+    pub fn worktree(&self) -> Option<&str> {
+        self.get(Field::Worktree)
+    }
+    pub fn started_at(&self) -> Option<&str> {
+        self.get(Field::StartedAt)
+    }
+    pub fn finished_at(&self) -> Option<&str> {
+        self.get(Field::FinishedAt)
+    }
+}
+
+/// Builds [`Fields`] one value at a time, in [`Field::ALL`] order; a value may be
+/// written into [`FieldsBuilder::buffer`] piecewise (the caches unescape into it).
+#[derive(Debug, Default)]
+pub struct FieldsBuilder {
+    fields: Fields,
+    next: usize,
+}
+
+impl FieldsBuilder {
+    /// The next value (`None`: absent).
+    pub fn push(&mut self, value: Option<&str>) {
+        if let Some(v) = value {
+            self.fields.text.push_str(v);
+        }
+        self.end(value.is_some());
+    }
+
+    /// The buffer the next value is being written to.
+    pub fn buffer(&mut self) -> &mut String {
+        &mut self.fields.text
+    }
+
+    /// End the next value: what was written to the buffer since the last one, present
+    /// or not.
+    pub fn end(&mut self, present: bool) {
+        if let Some(end) = self.fields.ends.get_mut(self.next) {
+            *end = u32::try_from(self.fields.text.len()).unwrap_or(u32::MAX);
+            if present {
+                self.fields.present |= 1 << self.next;
+            }
+        }
+        self.next += 1;
+    }
+
+    /// The fields, when exactly [`Field::COUNT`] values were pushed and they fit.
+    pub fn finish(self) -> Option<Fields> {
+        let fits = u32::try_from(self.fields.text.len()).is_ok();
+        (self.next == Field::COUNT && fits).then_some(self.fields)
     }
 }
 
@@ -201,22 +312,22 @@ impl OrderFile {
 
     /// `status:` as a state, or the raw text when it is not one.
     pub fn status(&self) -> Result<State, Option<String>> {
-        match &self.fields.status {
-            Some(s) => State::parse(s).ok_or_else(|| Some(s.clone())),
+        match self.fields.status() {
+            Some(s) => State::parse(s).ok_or_else(|| Some(s.to_owned())),
             None => Err(None),
         }
     }
 
     pub fn title(&self) -> String {
-        self.fields.title.clone().unwrap_or_default()
+        self.fields.title().unwrap_or_default().to_owned()
     }
 
     pub fn branch(&self) -> Option<String> {
-        self.fields.branch.clone()
+        self.fields.branch().map(str::to_owned)
     }
 
     pub fn worktree(&self) -> Option<String> {
-        self.fields.worktree.clone()
+        self.fields.worktree().map(str::to_owned)
     }
 
     /// `owner:` (read in full only: `None` otherwise).
@@ -230,11 +341,11 @@ impl OrderFile {
     }
 
     pub fn started_at(&self) -> Option<String> {
-        self.fields.started_at.clone()
+        self.fields.started_at().map(str::to_owned)
     }
 
     pub fn finished_at(&self) -> Option<String> {
-        self.fields.finished_at.clone()
+        self.fields.finished_at().map(str::to_owned)
     }
 
     /// `dependencies:` as strings (read in full only: empty otherwise).
@@ -249,18 +360,22 @@ impl OrderFile {
     }
 }
 
-fn scalar(v: &Value) -> Option<String> {
+fn scalar(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
     match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.as_str().into()),
+        Value::Number(n) => Some(n.to_string().into()),
+        Value::Bool(b) => Some(b.to_string().into()),
         _ => None,
     }
 }
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Sequence(items)) => items.iter().filter_map(scalar).collect(),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(scalar)
+            .map(|s| s.into_owned())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -318,7 +433,22 @@ mod tests {
         let f = parse(
             "id: WO-0001\nversion: 1\nstatus: pending\ndependencies: [WO-0002]\nverify:\n  commands: [\"true\"]\n",
         );
-        assert_eq!(f.fields.title, None);
+        assert_eq!(f.fields.title(), None);
+        let all = Fields::new([
+            Some("running"),
+            Some(""),
+            None,
+            Some("../wt"),
+            None,
+            Some("x"),
+        ]);
+        assert_eq!(all.status(), Some("running"));
+        assert_eq!(all.title(), Some(""));
+        assert_eq!(all.branch(), None);
+        assert_eq!(all.worktree(), Some("../wt"));
+        assert_eq!(all.started_at(), None);
+        assert_eq!(all.finished_at(), Some("x"));
+        assert_eq!(Fields::new([None; 6]), Fields::default());
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);

@@ -214,7 +214,7 @@ fn import_plan(
 pub fn mirror_new(
     repo: &Repo,
     inv: &Inventory,
-    wos: &std::collections::BTreeMap<crate::model::wo_id::WoId, WoView<'_>>,
+    wos: &crate::inventory::WoMap<'_>,
     skip: Option<&crate::model::wo_id::WoId>,
 ) -> Result<Vec<String>> {
     if !repo.config.initialized {

@@ -391,11 +391,8 @@ fn import_missing(repo: &Repo, reports: &mut [ActionReport]) -> Result<()> {
         return Ok(());
     }
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
-    let wos = inv.wos();
-    let only: std::collections::BTreeMap<_, _> = wos
-        .into_iter()
-        .filter(|(id, _)| wanted.contains(id))
-        .collect();
+    let mut only = inv.wos();
+    only.retain(|id, _| wanted.contains(id));
     let done: BTreeSet<String> = crate::ops::init::mirror_new(repo, &inv, &only, None)
         .unwrap_or_default()
         .into_iter()

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::error::shell_quote as q;
 use crate::git::worktrees::{Head, Worktree};
-use crate::inventory::{Inventory, WoView};
+use crate::inventory::{Inventory, WoMap, WoView};
 use crate::model::finding::{Code, Finding, Subject};
 use crate::model::lock_reason;
 use crate::model::record::Phase;
@@ -84,10 +84,15 @@ pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
 pub fn audit(inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     file_findings(inv, &mut out);
+    let t = crate::trace::phase("audit: wos");
     let wos = inv.wos();
+    drop(t);
+    let t = crate::trace::phase("audit: wo findings");
     for (id, view) in &wos {
         wo_findings(inv, id, view, &mut out);
     }
+    drop(t);
+    let _t = crate::trace::phase("audit: the rest");
     worktree_findings(inv, &wos, &mut out);
     hook_findings(inv, &mut out);
     for bad in &inv.bad_records {
@@ -570,7 +575,7 @@ fn quoted(paths: &[String]) -> String {
     paths.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
 }
 
-fn worktree_findings(inv: &Inventory, wos: &BTreeMap<WoId, WoView<'_>>, out: &mut Vec<Finding>) {
+fn worktree_findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
     // The owners `wos` already resolved (resolving canonicalizes every WO's worktree path).
     let owners: Vec<(&Worktree, WoId)> = wos
         .iter()
