@@ -166,6 +166,65 @@ fn batch_commits_are_the_commits_a_one_by_one_write_makes() {
 }
 
 #[test]
+fn a_big_import_split_between_processes_keeps_every_commit_in_order() {
+    let s = Scenario::build("empty");
+    let repo = Repo::discover(&s.repo, None).expect("repo");
+    // Enough commits for one fast-import per core (the split starts at 2 × 2048).
+    let n = 5000;
+    let commits: Vec<RootCommit> = (0..n)
+        .map(|i| RootCommit {
+            files: [
+                ("order.yaml", format!("id: WO-{i:05}\n").into_bytes()),
+                ("record.json", format!("{{\"n\": {i}}}\n").into_bytes()),
+            ],
+            message: format!("wo: import WO-{i:05}\n"),
+        })
+        .collect();
+    let packs = || {
+        std::fs::read_dir(s.repo.join(".git/objects/pack"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".pack"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let packs_before = packs();
+    let ids = repo.import_root_commits(&commits).expect("fast-import");
+    assert_eq!(ids.len(), n);
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), n, "one commit per record");
+    // Each id is its own commit, at the parts' edges too.
+    for i in [0, 1, n / 2 - 1, n / 2, n / 2 + 1, n - 1] {
+        let rev = format!("{}:order.yaml", ids[i]);
+        assert_eq!(
+            s.git(&["show", &rev]),
+            format!("id: WO-{i:05}\n"),
+            "commit {i}"
+        );
+        let c = &commits[i];
+        let files: Vec<(&str, &[u8])> = c.files.iter().map(|(n, d)| (*n, d.as_slice())).collect();
+        let one = repo
+            .commit_files(&files, &c.message, None, true)
+            .expect("commit");
+        assert_eq!(
+            one, ids[i],
+            "commit {i} is the one a one-by-one write makes"
+        );
+    }
+    assert!(
+        s.git(&["for-each-ref", "refs/wo-import/"]).is_empty(),
+        "scratch refs left"
+    );
+    // One pack per process: one per core, at most 4.
+    let written = packs() - packs_before;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    assert_eq!(written, cores.clamp(1, 4).min(n / 2048), "packs written");
+    let fsck = s.git(&["fsck", "--no-progress"]);
+    assert!(!fsck.contains("error"), "{fsck}");
+}
+
+#[test]
 fn init_configures_the_remote_once() {
     let s = Scenario::build("clean");
     let bare = s.tmp.path().join("origin.git");

@@ -25,79 +25,47 @@ pub struct RootCommit {
     pub message: String,
 }
 
-/// The ref fast-import moves while it writes; deleted when it is done.
-fn scratch_ref() -> String {
-    format!("refs/wo-import/{}", std::process::id())
+/// The ref fast-import process `part` moves while it writes; deleted when it is done.
+fn scratch_ref(part: usize) -> String {
+    format!("refs/wo-import/{}-{part}", std::process::id())
 }
 
+/// Fewer commits than this go to one fast-import process.
+const SPLIT_AT: usize = 2048;
+
+/// Most fast-import processes run at once.
+const MAX_PARTS: usize = 4;
+
 impl Repo {
-    /// Write `commits` into one pack and return their ids, in order.
+    /// Write `commits` into a few packs and return their ids, in order. A big import is
+    /// split between one `git fast-import` per core (each single-threaded, and most of
+    /// an import's time), each writing a pack of its own.
     pub fn import_root_commits(&self, commits: &[RootCommit]) -> Result<Vec<ObjectId>> {
         if commits.is_empty() {
             return Ok(Vec::new());
         }
-        let marks = tempfile::NamedTempFile::new_in(&self.common_dir)
-            .context("creating a marks file for git fast-import")?;
-        let marks_arg = format!("--export-marks={}", marks.path().display());
-        // Records are a few hundred bytes: deflating them saves ~12 % of the pack and
-        // costs half of fast-import's time, so they are stored (level 0).
-        let mut child = Command::new("git")
-            .arg("--git-dir")
-            .arg(&self.common_dir)
-            .args(["-c", "pack.compression=0"])
-            .args(["fast-import", "--quiet", "--done", &marks_arg])
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("GIT_INDEX_FILE")
-            // fast-import sets up and frees a zlib stream per object; with glibc's default
-            // heap trimming that is a `brk` pair per object (160,000 for 10,000 WOs, 5 s on
-            // a small VM). Keeping 64 MiB of heap slack makes it 6× faster; other C
-            // libraries ignore these.
-            .env("MALLOC_TOP_PAD_", "67108864")
-            .env("MALLOC_TRIM_THRESHOLD_", "268435456")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("running `git fast-import` (is git installed?)")?;
-        let scratch = scratch_ref();
-        let stream = stream(commits, &scratch);
-        let written = match child.stdin.take() {
-            Some(mut stdin) => stdin.write_all(&stream),
-            None => Ok(()),
-        };
-        let out = child
-            .wait_with_output()
-            .context("waiting for git fast-import")?;
-        // The scratch ref only ever names the last commit: drop it whatever happened.
-        let _ = self.delete_ref_if_present(&scratch);
-        if !out.status.success() {
-            return Err(GitFailure {
-                command: "fast-import".into(),
-                dir: self.common_dir.display().to_string(),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            }
-            .into());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parts = (commits.len() / SPLIT_AT).clamp(1, cores.clamp(1, MAX_PARTS));
+        let size = commits.len().div_ceil(parts);
+        let common_dir = &self.common_dir;
+        let results: Vec<Result<Vec<ObjectId>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = commits
+                .chunks(size)
+                .enumerate()
+                .map(|(part, chunk)| scope.spawn(move || import_part(common_dir, chunk, part)))
+                .collect();
+            handles.into_iter().map(crate::parallel::join).collect()
+        });
+        // A scratch ref only ever names the last commit of its part: dropped whatever
+        // happened.
+        for part in 0..results.len() {
+            let _ = self.delete_ref_if_present(&scratch_ref(part));
         }
-        written.context("writing to git fast-import")?;
-        let text = std::fs::read_to_string(marks.path()).context("reading fast-import's marks")?;
-        let mut ids = vec![None; commits.len()];
-        for line in text.lines() {
-            let Some((mark, hex)) = line.split_once(' ') else {
-                continue;
-            };
-            let Some(n) = mark.strip_prefix(':').and_then(|m| m.parse::<usize>().ok()) else {
-                continue;
-            };
-            // Marks: 3k+1 and 3k+2 are the blobs of commit k, 3k+3 the commit.
-            if n % 3 == 0 && n / 3 >= 1 && n / 3 <= commits.len() {
-                ids[n / 3 - 1] = Some(ObjectId::from_hex(hex.as_bytes())?);
-            }
+        let mut ids = Vec::with_capacity(commits.len());
+        for r in results {
+            ids.extend(r?);
         }
-        ids.into_iter()
-            .enumerate()
-            .map(|(i, id)| id.with_context(|| format!("fast-import wrote no commit {}", i + 1)))
-            .collect()
+        Ok(ids)
     }
 
     /// Create the refs `(name, target)`, none of which may exist yet, by adding them to
@@ -192,6 +160,75 @@ impl Repo {
         self.gix.edit_reference(edit)?;
         Ok(())
     }
+}
+
+/// Write `commits` into one pack with one fast-import process (part `part` of an
+/// import), leaving its scratch ref for the caller to delete.
+fn import_part(
+    common_dir: &std::path::Path,
+    commits: &[RootCommit],
+    part: usize,
+) -> Result<Vec<ObjectId>> {
+    let marks = tempfile::NamedTempFile::new_in(common_dir)
+        .context("creating a marks file for git fast-import")?;
+    let marks_arg = format!("--export-marks={}", marks.path().display());
+    // Records are a few hundred bytes: deflating them saves ~12 % of the pack and
+    // costs half of fast-import's time, so they are stored (level 0).
+    let mut child = Command::new("git")
+        .arg("--git-dir")
+        .arg(common_dir)
+        .args(["-c", "pack.compression=0"])
+        .args(["fast-import", "--quiet", "--done", &marks_arg])
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        // fast-import sets up and frees a zlib stream per object; with glibc's default
+        // heap trimming that is a `brk` pair per object (160,000 for 10,000 WOs, 5 s on
+        // a small VM). Keeping 64 MiB of heap slack makes it 6× faster; other C
+        // libraries ignore these.
+        .env("MALLOC_TOP_PAD_", "67108864")
+        .env("MALLOC_TRIM_THRESHOLD_", "268435456")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running `git fast-import` (is git installed?)")?;
+    let scratch = scratch_ref(part);
+    let stream = stream(commits, &scratch);
+    let written = match child.stdin.take() {
+        Some(mut stdin) => stdin.write_all(&stream),
+        None => Ok(()),
+    };
+    let out = child
+        .wait_with_output()
+        .context("waiting for git fast-import")?;
+    if !out.status.success() {
+        return Err(GitFailure {
+            command: "fast-import".into(),
+            dir: common_dir.display().to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        }
+        .into());
+    }
+    written.context("writing to git fast-import")?;
+    let text = std::fs::read_to_string(marks.path()).context("reading fast-import's marks")?;
+    let mut ids = vec![None; commits.len()];
+    for line in text.lines() {
+        let Some((mark, hex)) = line.split_once(' ') else {
+            continue;
+        };
+        let Some(n) = mark.strip_prefix(':').and_then(|m| m.parse::<usize>().ok()) else {
+            continue;
+        };
+        // Marks: 3k+1 and 3k+2 are the blobs of commit k, 3k+3 the commit.
+        if n % 3 == 0 && n / 3 >= 1 && n / 3 <= commits.len() {
+            ids[n / 3 - 1] = Some(ObjectId::from_hex(hex.as_bytes())?);
+        }
+    }
+    ids.into_iter()
+        .enumerate()
+        .map(|(i, id)| id.with_context(|| format!("fast-import wrote no commit {}", i + 1)))
+        .collect()
 }
 
 /// The fast-import stream: for commit k (from 0), blobs `:3k+1`, `:3k+2` and the

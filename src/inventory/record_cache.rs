@@ -8,6 +8,7 @@
 //! record whose commit is in the file is taken from it, the rest read from git. A
 //! foreign or damaged file is ignored. `GIT_WO_NO_CACHE=1` turns it off.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +18,7 @@ use gix::ObjectId;
 use crate::inventory::line_format::{self, Fields};
 use crate::inventory::parse_cache::{Stamp, enabled};
 use crate::inventory::records::Stored;
-use crate::model::record::{Lease, Outcome, Phase, Record};
+use crate::model::record::{Lease, Outcome, Phase, RECORD_SCHEMA, Record};
 use crate::model::state::State;
 
 pub const FILE: &str = "record-cache";
@@ -162,7 +163,7 @@ fn phase(s: &str) -> Option<Phase> {
 
 /// A record as one line of fields (after the `r <commit> ` prefix).
 pub fn encode_record(text: &mut String, r: &Record) {
-    text.push_str(&line_format::escape(&r.schema));
+    line_format::escape_into(text, &r.schema);
     line_format::push(text, &r.id);
     line_format::push(text, r.state.as_str());
     line_format::push(text, r.phase.as_str());
@@ -203,7 +204,10 @@ pub fn encode_record(text: &mut String, r: &Record) {
 /// The record of a line written by [`encode_record`]; `None` if anything is off.
 pub fn decode_record(line: &str) -> Option<Record> {
     let mut f = Fields::new(line);
-    let schema = f.text()?;
+    let schema = match f.raw()? {
+        RECORD_SCHEMA => Cow::Borrowed(RECORD_SCHEMA),
+        other => Cow::Owned(line_format::unescape(other)?),
+    };
     let id = f.text()?;
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;

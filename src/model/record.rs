@@ -71,7 +71,8 @@ pub struct Outcome {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
-    pub schema: String,
+    /// Always [`RECORD_SCHEMA`] as written by git-wo (borrowed then: no copy per record).
+    pub schema: std::borrow::Cow<'static, str>,
     pub id: String,
     pub state: State,
     pub phase: Phase,
@@ -94,7 +95,7 @@ impl Record {
     /// The record of a WO nobody has taken yet.
     pub fn new(id: &str, state: State, title: &str, now: DateTime<Utc>) -> Record {
         Record {
-            schema: RECORD_SCHEMA.into(),
+            schema: std::borrow::Cow::Borrowed(RECORD_SCHEMA),
             id: id.into(),
             state,
             phase: Phase::Idle,
