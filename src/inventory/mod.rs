@@ -682,11 +682,12 @@ struct Other {
 
 /// A file found in a state folder, to be read.
 struct Candidate {
-    rel_path: PathBuf,
+    /// Relative to the checkout (text: names that are not UTF-8 are never listed).
+    rel_path: String,
     state: State,
     archived: bool,
     symlink: bool,
-    /// The file's stamp and mtime from `lstat`, when the parse cache is consulted.
+    /// The file's stamp from `lstat`, when the parse cache is consulted.
     stat: Option<Stamp>,
 }
 
@@ -751,7 +752,7 @@ fn list_state_folder(
             continue;
         };
         out.push(Candidate {
-            rel_path: rel_path.into(),
+            rel_path,
             state,
             archived,
             symlink: ft.is_symlink(),
@@ -782,8 +783,14 @@ fn read_candidates(
             .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
         match hit {
             Some((stamp, p)) => {
-                let mut file =
-                    OrderFile::cached(c.rel_path, c.state, c.archived, p.id, p.problem, p.fields);
+                let mut file = OrderFile::cached(
+                    c.rel_path.into(),
+                    c.state,
+                    c.archived,
+                    p.id,
+                    p.problem,
+                    p.fields,
+                );
                 file.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
                 files.push(file);
                 stamps.push(Some(stamp));
@@ -842,6 +849,7 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option
         symlink,
         ..
     } = c;
+    let rel_path = PathBuf::from(rel_path);
     if symlink {
         let why = "a symlink: not followed".into();
         return (OrderFile::unreadable(rel_path, state, archived, why), None);
