@@ -189,7 +189,23 @@ impl Inventory {
             worktrees,
             intent_marked,
         } = rest?;
-        let known = ids_named(&files, &records);
+        // Whether an id is named by a file or a record, for the `.lock` files (a few):
+        // the files' ids are sorted only when there is a lock to look up.
+        let file_ids = std::cell::OnceCell::new();
+        let known = |id: &str| {
+            records.get(id).is_some()
+                || file_ids
+                    .get_or_init(|| {
+                        let mut ids: Vec<&str> = files
+                            .iter()
+                            .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+                            .collect();
+                        ids.sort_unstable();
+                        ids
+                    })
+                    .binary_search(&id)
+                    .is_ok()
+        };
         let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known, &others);
         let (mut leftovers, jobs_due) = jobs_leftovers(&repo.control_root, &others, now);
         let (ref_leftovers, refs_due) = ref_leftovers;
@@ -624,27 +640,65 @@ fn list_jobs_dir(
     jobs: &Path,
     depth: Depth,
 ) -> Result<(Vec<Vec<Candidate>>, Vec<Other>)> {
-    // One thread per state folder: listing and stat'ing are most of a warm run.
+    // Listing and stat'ing are most of a warm run: the folders are shared out between
+    // one thread per core (this one included), biggest first, by the size of each
+    // folder's directory file. A thread per folder cost more to start than the small
+    // folders take to list.
     let stat = depth == Depth::Fields;
+    let folders: Vec<(State, u64)> = State::ALL
+        .iter()
+        .filter_map(|&state| {
+            let meta = fs::metadata(jobs.join(state.as_str())).ok()?;
+            meta.is_dir().then_some((state, meta.len()))
+        })
+        .collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut bins: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); cores.clamp(1, 4)];
+    let mut biggest_first: Vec<usize> = (0..folders.len()).collect();
+    biggest_first.sort_by_key(|&i| std::cmp::Reverse(folders[i].1));
+    for i in biggest_first {
+        if let Some(bin) = bins.iter_mut().min_by_key(|b| b.0) {
+            bin.0 += folders[i].1;
+            bin.1.push(i);
+        }
+    }
     type Listing = Result<(Vec<Candidate>, Vec<Other>)>;
-    // (Kept one list per folder: joining them would copy every candidate once more.)
-    let listed: Vec<Listing> = std::thread::scope(|scope| {
-        let handles: Vec<_> = State::ALL
+    let list = |state: State| -> Listing {
+        let (mut out, mut others) = (Vec::new(), Vec::new());
+        let rel = format!("{jobs_rel}/{state}");
+        list_state_folder(root, &rel, state, false, 0, stat, &mut out, &mut others)
+            .map(|_| (out, others))
+    };
+    let mut listed: Vec<Option<Listing>> = folders.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (here, elsewhere) = bins
+            .split_first()
+            .map_or((&[][..], &[][..]), |(h, e)| (&h.1[..], e));
+        let (list, folders) = (&list, &folders);
+        let handles: Vec<_> = elsewhere
             .iter()
-            .filter(|s| jobs.join(s.as_str()).is_dir())
-            .map(|&state| {
+            .filter(|b| !b.1.is_empty())
+            .map(|b| {
                 scope.spawn(move || {
-                    let (mut out, mut others) = (Vec::new(), Vec::new());
-                    let rel = format!("{jobs_rel}/{state}");
-                    list_state_folder(root, &rel, state, false, 0, stat, &mut out, &mut others)
-                        .map(|_| (out, others))
+                    b.1.iter()
+                        .map(|&i| (i, list(folders[i].0)))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles.into_iter().map(crate::parallel::join).collect()
+        for &i in here {
+            listed[i] = Some(list(folders[i].0));
+        }
+        for h in handles {
+            for (i, l) in crate::parallel::join(h) {
+                listed[i] = Some(l);
+            }
+        }
     });
+    // (Kept one list per folder, in state order: joining them would copy every
+    // candidate once more.)
     let (mut candidates, mut others) = (Vec::new(), Vec::new());
-    for l in listed {
+    for l in listed.into_iter().flatten() {
         let (c, o) = l?;
         candidates.push(c);
         others.extend(o);
@@ -1085,7 +1139,7 @@ pub type OddLock = (WoId, PathBuf, &'static str);
 fn read_locks(
     root: &Path,
     jobs_rel: &str,
-    known: &BTreeSet<&str>,
+    known: &dyn Fn(&str) -> bool,
     others: &[Other],
 ) -> (Vec<LockFile>, Vec<OddLock>) {
     let rel_dir = PathBuf::from(jobs_rel).join("running");
@@ -1103,7 +1157,7 @@ fn read_locks(
         else {
             continue;
         };
-        let Some(id) = classify_lock_name(&name, |s| known.contains(s)) else {
+        let Some(id) = classify_lock_name(&name, known) else {
             continue;
         };
         if !t.is_file() {

@@ -72,9 +72,12 @@ impl RecordCache {
             path: Some(path.clone()),
             ..RecordCache::default()
         };
+        let t = crate::trace::phase("records: cache read");
         let Ok(text) = std::fs::read_to_string(&path) else {
             return cache;
         };
+        drop(t);
+        let _t = crate::trace::phase("records: cache decode");
         let mut lines = text.lines();
         // `<HEADER>\t<key>\t<count>`: the count catches a truncated or damaged file,
         // which may still serve by commit but never as the whole list.
