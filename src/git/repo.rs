@@ -233,6 +233,39 @@ pub fn canonical(p: &Path) -> PathBuf {
     p.to_path_buf()
 }
 
+/// [`canonical`] for many paths in few folders (the worktrees of a repository, the
+/// worktree paths YAMLs name): each folder is canonicalized once, and a path in it costs
+/// one `lstat` instead of a `readlink` per component. A final component that is a
+/// symlink (or `.`, `..`) falls back to [`canonical`].
+#[derive(Debug, Default)]
+pub struct CanonicalPaths {
+    folders: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+impl CanonicalPaths {
+    pub fn of(&mut self, p: &Path) -> PathBuf {
+        use std::path::Component;
+        let (Some(parent), Some(Component::Normal(name))) =
+            (p.parent(), p.components().next_back())
+        else {
+            return canonical(p);
+        };
+        if parent.as_os_str().is_empty() {
+            return canonical(p);
+        }
+        let folder = self
+            .folders
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| canonical(parent));
+        let joined = folder.join(name);
+        match std::fs::symlink_metadata(&joined) {
+            Ok(m) if m.file_type().is_symlink() => canonical(p),
+            // Not a link (or not there): the folder's real path and the name.
+            _ => joined,
+        }
+    }
+}
+
 /// git's configuration as [`Settings`].
 struct GitConfig<'r>(gix::config::Snapshot<'r>);
 
@@ -242,5 +275,44 @@ impl Settings for GitConfig<'_> {
     }
     fn boolean(&self, key: &str) -> Option<bool> {
         self.0.boolean(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_paths_agree_with_canonical() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let base = tmp.path();
+        let made = std::fs::create_dir_all(base.join("real/wt-a"))
+            .and_then(|_| std::fs::create_dir_all(base.join("repo")))
+            .and_then(|_| std::fs::create_dir_all(base.join("elsewhere/wt-b")));
+        made.unwrap_or_else(|e| panic!("{e}"));
+        #[cfg(unix)]
+        {
+            let links =
+                std::os::unix::fs::symlink(base.join("elsewhere/wt-b"), base.join("real/wt-b"))
+                    .and_then(|_| std::os::unix::fs::symlink(base.join("real"), base.join("via")));
+            links.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut paths = CanonicalPaths::default();
+        for p in [
+            "real/wt-a",
+            "repo/../real/wt-a",
+            "real/wt-b",
+            "via/wt-a",
+            "via/wt-b",
+            "real/missing",
+            "missing/deeper/x",
+            "repo/..",
+            "real/wt-a/.",
+        ] {
+            let p = base.join(p);
+            assert_eq!(paths.of(&p), canonical(&p), "{}", p.display());
+            // And again, from the folder cache.
+            assert_eq!(paths.of(&p), canonical(&p), "{} (cached)", p.display());
+        }
     }
 }

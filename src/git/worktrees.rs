@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::repo::canonical;
+use super::repo::CanonicalPaths;
 
 /// What a worktree has checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,17 +55,18 @@ pub fn list(common_dir: &Path, control_root: &Path) -> Vec<Worktree> {
     let Ok(entries) = fs::read_dir(common_dir.join("worktrees")) else {
         return out;
     };
+    let mut paths = CanonicalPaths::default();
     let mut linked: Vec<Worktree> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| read_linked(&e.path()))
+        .map(|e| read_linked(&e.path(), &mut paths))
         .collect();
     linked.sort_by(|a, b| a.path.cmp(&b.path));
     out.extend(linked);
     out
 }
 
-fn read_linked(admin: &Path) -> Worktree {
+fn read_linked(admin: &Path, paths: &mut CanonicalPaths) -> Worktree {
     let name = admin
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -81,7 +82,7 @@ fn read_linked(admin: &Path) -> Worktree {
     let exists =
         dir.as_ref().is_some_and(|d| d.is_dir()) && dot_git.as_ref().is_some_and(|g| g.exists());
     let path = match &dir {
-        Some(d) if exists => canonical(d),
+        Some(d) if exists => paths.of(d),
         Some(d) => d.clone(),
         None => admin.to_path_buf(),
     };

@@ -23,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::git::repo::canonical;
+use crate::git::repo::{CanonicalPaths, canonical};
 use crate::git::tree_source::{BlobEntry, Content, SourceFile};
 use crate::git::worktrees::{self, Worktree};
 use crate::model::lock_reason;
@@ -428,12 +428,21 @@ impl Inventory {
     /// name is a WO id).
     pub fn worktree_owners(&self) -> Vec<(&Worktree, WoId)> {
         let mut by_path: BTreeMap<PathBuf, WoId> = BTreeMap::new();
-        // The YAML and the record usually name the same path: resolve each text once.
+        // The YAML and the record usually name the same path: resolve each text once,
+        // and each folder they are in once.
         let mut resolved: std::collections::HashMap<String, PathBuf> = Default::default();
+        let mut folders = CanonicalPaths::default();
         let mut resolve = |wt: &str| -> PathBuf {
             resolved
                 .entry(wt.to_owned())
-                .or_insert_with(|| self.resolve(wt))
+                .or_insert_with(|| {
+                    let p = Path::new(wt);
+                    if p.is_absolute() {
+                        folders.of(p)
+                    } else {
+                        folders.of(&self.control_root.join(p))
+                    }
+                })
                 .clone()
         };
         for f in self.files.iter().filter(|f| f.is_live()) {

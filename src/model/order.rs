@@ -77,11 +77,8 @@ impl Field {
 
 impl Fields {
     fn of(map: &serde_yaml::Mapping) -> Fields {
-        let mut b = FieldsBuilder::default();
-        for f in Field::ALL {
-            b.push(map.get(f.key()).and_then(scalar).as_deref());
-        }
-        b.finish().unwrap_or_default()
+        let values = Field::ALL.map(|f| map.get(f.key()).and_then(scalar));
+        Fields::new(values.each_ref().map(|v| v.as_deref()))
     }
 
     /// Fields with these values, in [`Field::ALL`] order.
