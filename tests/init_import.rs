@@ -1,5 +1,5 @@
-//! `init` imports every WO at once: one pack of objects, the refs in `packed-refs`,
-//! the same commits as a one-by-one import would write, nothing of anyone else's lost.
+//! `init` imports every WO at once: a pack of objects per fast-import process, the refs
+//! in `packed-refs`, the same commits as a one-by-one import would write, nothing of anyone else's lost.
 
 mod common;
 

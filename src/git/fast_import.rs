@@ -1,6 +1,7 @@
-//! Writing many small commits at once: one `git fast-import` process streams every
-//! blob, tree and commit into a single pack instead of three loose objects each, and a
-//! single ref transaction puts every new ref straight into `packed-refs`. For imports
+//! Writing many small commits at once: a `git fast-import` process (one per core for
+//! thousands of commits) streams every blob, tree and commit into a pack instead of
+//! three loose objects each, and a single ref transaction puts every new ref straight
+//! into `packed-refs`. For imports
 //! of thousands of records, where one object file and one ref file per object would
 //! cost seconds.
 //!
