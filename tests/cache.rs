@@ -249,3 +249,50 @@ fn a_moved_record_is_read_again() {
         output(&s, &["--json", "list"], false)
     );
 }
+
+#[test]
+fn a_jobs_dir_at_the_top_of_the_checkout_is_listed_there() {
+    // `wo.jobsDir=/` (trimmed to nothing): the state folders are the checkout's own.
+    let s = Scenario::build("split_brain");
+    let (_, want) = s.json(&["audit"]);
+    for state in ["pending", "running", "done", "failed"] {
+        let from = s.repo.join("_ctx/jobs").join(state);
+        if from.exists() {
+            std::fs::rename(&from, s.repo.join(state)).expect("move the state folder up");
+        }
+    }
+    s.git(&["config", "wo.jobsDir", "/"]);
+    settle();
+    for cache in [false, true, true] {
+        let mut cmd = s.wo(&["--json", "audit"]);
+        if !cache {
+            cmd.env("GIT_WO_NO_CACHE", "1");
+        }
+        let (_, out, err) = run(cmd);
+        let got: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        assert_eq!(
+            got["summary"]["yamls_total"], want["summary"]["yamls_total"],
+            "{out}"
+        );
+        let paths: Vec<String> = got["findings"][0]["paths"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let in_a_state = |p: &String| {
+            ["pending/", "running/", "done/", "failed/"]
+                .iter()
+                .any(|s| p.starts_with(s))
+        };
+        assert!(
+            paths.len() >= 2 && paths.iter().all(in_a_state),
+            "paths relative to the checkout, no leading /: {paths:?}"
+        );
+        assert_eq!(got["summary"]["by_code"]["split_brain"], 1, "{out}");
+    }
+}

@@ -674,7 +674,11 @@ fn list_jobs_dir(
     type Listing = Result<(Vec<Candidate>, Vec<Other>)>;
     let list = |state: State| -> Listing {
         let (mut out, mut others) = (Vec::new(), Vec::new());
-        let rel = format!("{jobs_rel}/{state}");
+        // (As `Path::join` would: no leading `/` for an empty jobs dir.)
+        let rel = match jobs_rel {
+            "" => state.to_string(),
+            jobs => format!("{jobs}/{state}"),
+        };
         list_state_folder(root, &rel, state, false, 0, stat, &mut out, &mut others)
             .map(|_| (out, others))
     };
