@@ -89,7 +89,11 @@ impl RecordCache {
         else {
             return cache;
         };
-        cache.records.reserve(text.len() / 200);
+        // Room for the count the header gives (bounded by what the file can hold: a
+        // record line is well over 50 bytes), so 10,000 records are never moved to a
+        // bigger list while they are read.
+        let expected = count.parse::<usize>().unwrap_or(0).min(text.len() / 50);
+        cache.records.reserve(expected);
         let mut damaged = false;
         for line in lines {
             let decoded = line.split_once(' ').and_then(|(hex, rest)| {

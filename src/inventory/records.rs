@@ -93,9 +93,9 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
         return Ok((records, Vec::new()));
     }
     let mut known = cache.by_commit();
-    let mut ok = Vec::new();
     let mut bad = Vec::new();
     let refs = repo.refs_under(PREFIX)?;
+    let mut ok = Vec::with_capacity(refs.len());
     let progress = crate::progress::start("Reading records", refs.len());
     for r in refs {
         progress.add(1);
