@@ -1,9 +1,8 @@
 //! Writing many small commits at once: a `git fast-import` process (one per core for
 //! thousands of commits) streams every blob, tree and commit into a pack instead of
 //! three loose objects each, and a single ref transaction puts every new ref straight
-//! into `packed-refs`. For imports
-//! of thousands of records, where one object file and one ref file per object would
-//! cost seconds.
+//! into `packed-refs`. For imports of thousands of records, where one object file and
+//! one ref file per object would cost seconds.
 //!
 //! The commits are exactly the ones [`Repo::commit_files`] would write (same author,
 //! committer, time, message and tree), so their ids are the same either way.
