@@ -44,8 +44,7 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use support::{
-    BIN, Isolation, SETTLE, Timed, WORKTREES, build_fixture, cmd, drop_caches, env_list, median,
-    run_once,
+    BIN, Isolation, Timed, WORKTREES, cmd, drop_caches, env_list, median, run_once, settled_fixture,
 };
 
 /// The plain isolation: git-wo's directory is not put on `PATH`, and the caller's
@@ -335,13 +334,8 @@ fn main() {
     for &n in &sizes {
         let tmp = tempfile::tempdir().expect("create a temp dir (TMPDIR)");
         let home = tmp.path();
-        eprintln!("building bulk N={n} …");
-        let (repo, build_s) = build_fixture(ISO, n, WORKTREES.min(n), home);
-        eprintln!("  built in {build_s:.1} s; measuring without records …");
-        builds.push(format!("N={n}: {build_s:.1} s"));
-        // Stat-keyed caches (git's index, git-wo's parse cache) distrust files modified
-        // in the last second or two ("racy"); let the fresh fixture age past that.
-        std::thread::sleep(SETTLE);
+        let (repo, built) = settled_fixture(ISO, n, home, " without records");
+        builds.push(built);
 
         let plain = measure(n, false, &repo, home, runs);
         caches_seen.extend(caches_present(&repo));

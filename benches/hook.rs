@@ -51,8 +51,8 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use support::{
-    BIN, Isolation, SETTLE, Timed, WORKTREES, build_fixture, cmd, drop_caches, env_list, median,
-    run_once,
+    BIN, Isolation, SETTLE, Timed, WORKTREES, cmd, drop_caches, env_list, median, run_once,
+    settled_fixture,
 };
 
 /// git-wo's directory first on `PATH` (the installed shims run `git-wo` from `PATH`),
@@ -345,13 +345,8 @@ fn main() {
     for &n in &sizes {
         let tmp = tempfile::tempdir().expect("create a temp dir (TMPDIR)");
         let home = tmp.path();
-        eprintln!("building bulk N={n} …");
-        let (repo, build_s) = build_fixture(ISO, n, WORKTREES.min(n), home);
-        eprintln!("  built in {build_s:.1} s; measuring …");
-        builds.push(format!("N={n}: {build_s:.1} s"));
-        // Stat-keyed caches (git's index, git-wo's caches) distrust files modified
-        // in the last second or two ("racy"); let the fresh fixture age past that.
-        std::thread::sleep(SETTLE);
+        let (repo, built) = settled_fixture(ISO, n, home, "");
+        builds.push(built);
         rows.push(measure(n, &repo, home, runs));
         // `tmp` drops here: the repo and its worktrees are removed.
     }

@@ -132,6 +132,18 @@ impl Timed {
     }
 }
 
+/// [`build_fixture`] of `n` WOs with min(n, [`WORKTREES`]) worktrees, saying so on
+/// stderr (then "measuring `what` …"), left to age past "racy": stat-keyed caches
+/// (git's index, git-wo's caches) distrust files modified in the last second or two.
+/// Returns the repository and the build time as the report lists it.
+pub fn settled_fixture(iso: Isolation, n: usize, tmp: &Path, what: &str) -> (PathBuf, String) {
+    eprintln!("building bulk N={n} …");
+    let (repo, build_s) = build_fixture(iso, n, WORKTREES.min(n), tmp);
+    eprintln!("  built in {build_s:.1} s; measuring{what} …");
+    std::thread::sleep(SETTLE);
+    (repo, format!("N={n}: {build_s:.1} s"))
+}
+
 /// Build the bulk fixture under `tmp` (`WO_FIXTURE_SPARSE=1 bash fixtures/scenario.sh
 /// bulk DIR N W`, run with `cmd(iso, …)`); returns (repo path, build seconds).
 pub fn build_fixture(iso: Isolation, n: usize, w: usize, tmp: &Path) -> (PathBuf, f64) {

@@ -44,10 +44,6 @@ pub fn escape_into(out: &mut String, s: &str) {
 }
 
 pub fn unescape(s: &str) -> Option<String> {
-    // (A byte scan: most fields are a few bytes, shorter than a searcher's set-up.)
-    if !s.bytes().any(|b| b == b'\\') {
-        return Some(s.to_owned());
-    }
     let mut out = String::with_capacity(s.len());
     unescape_into(&mut out, s).map(|()| out)
 }
@@ -55,6 +51,7 @@ pub fn unescape(s: &str) -> Option<String> {
 /// Append `s` unescaped to `out`; `None` (with `out` partly written) if `s` is not
 /// escaped text.
 pub fn unescape_into(out: &mut String, s: &str) -> Option<()> {
+    // (A byte scan: most fields are a few bytes, shorter than a searcher's set-up.)
     if !s.bytes().any(|b| b == b'\\') {
         out.push_str(s);
         return Some(());

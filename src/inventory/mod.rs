@@ -23,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::error::WoError;
 use crate::git::Repo;
-use crate::git::repo::{CanonicalPaths, canonical};
+use crate::git::repo::CanonicalPaths;
 use crate::git::tree_source::{BlobEntry, Content, SourceFile};
 use crate::git::worktrees::{self, Worktree};
 use crate::model::lock_reason;
@@ -435,14 +435,7 @@ impl Inventory {
         let mut resolve = |wt: &str| -> PathBuf {
             resolved
                 .entry(wt.to_owned())
-                .or_insert_with(|| {
-                    let p = Path::new(wt);
-                    if p.is_absolute() {
-                        folders.of(p)
-                    } else {
-                        folders.of(&self.control_root.join(p))
-                    }
-                })
+                .or_insert_with(|| self.resolve_in(wt, &mut folders))
                 .clone()
         };
         for f in self.files.iter().filter(|f| f.is_live()) {
@@ -479,11 +472,16 @@ impl Inventory {
 
     /// A path as recorded in a YAML or record (relative to the control checkout), canonical.
     pub fn resolve(&self, recorded: &str) -> PathBuf {
+        self.resolve_in(recorded, &mut CanonicalPaths::default())
+    }
+
+    /// [`Inventory::resolve`] for many paths, each folder canonicalized once.
+    fn resolve_in(&self, recorded: &str, paths: &mut CanonicalPaths) -> PathBuf {
         let p = Path::new(recorded);
         if p.is_absolute() {
-            canonical(p)
+            paths.of(p)
         } else {
-            canonical(&self.control_root.join(p))
+            paths.of(&self.control_root.join(p))
         }
     }
 

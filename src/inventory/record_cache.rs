@@ -92,8 +92,10 @@ impl RecordCache {
         // Room for the count the header gives (bounded by what the file can hold: a
         // record line is well over 50 bytes), so 10,000 records are never moved to a
         // bigger list while they are read.
-        let expected = count.parse::<usize>().unwrap_or(0).min(text.len() / 50);
-        cache.records.reserve(expected);
+        let count = count.parse::<usize>().ok();
+        cache
+            .records
+            .reserve(count.unwrap_or(0).min(text.len() / 50));
         let mut damaged = false;
         for line in lines {
             let decoded = line.split_once(' ').and_then(|(hex, rest)| {
@@ -107,7 +109,7 @@ impl RecordCache {
                 None => damaged = true,
             }
         }
-        let complete = !damaged && count.parse::<usize>().ok() == Some(cache.records.len());
+        let complete = !damaged && count == Some(cache.records.len());
         cache.key = complete.then(|| key.to_owned());
         cache
     }
