@@ -23,10 +23,11 @@ fn each_bad_state_gets_exactly_its_finding() {
         ("duplicate_yaml", &[("duplicate_yaml", "WO-0020")]),
         (
             "invalid_yaml",
+            // Each by its file's stem (SPEC §1), the invalid `id:` of WO-0032 too.
             &[
-                ("invalid_yaml", "-"),
                 ("invalid_yaml", "WO-0030"),
                 ("invalid_yaml", "WO-0031"),
+                ("invalid_yaml", "WO-0032"),
             ],
         ),
         ("status_mismatch", &[("status_mismatch", "WO-0040")]),

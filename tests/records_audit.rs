@@ -103,15 +103,17 @@ fn missing_intent_marker_when_the_notes_are_lost() {
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     s.git(&["update-ref", "-d", "refs/notes/wo"]);
     let report = has(&s, "missing_intent_marker", "WO-0001");
-    let hint = report["findings"][0]["hint"].as_str().unwrap().to_owned();
+    let fix = report["findings"][0]["fix"].as_str().unwrap().to_owned();
     assert!(
-        hint.starts_with("git notes --ref=wo append -m '[WO-0001] intent: Work on WO-0001'"),
-        "{hint}"
+        fix.starts_with("git notes --ref=wo append -m '[WO-0001] intent: Work on WO-0001'"),
+        "{fix}"
     );
-    // The hint is a working command (single-quoted for the shell): running it fixes it.
+    let hint = report["findings"][0]["hint"].as_str().unwrap();
+    assert!(hint.starts_with(&fix), "{hint}");
+    // The fix is a working command (single-quoted for the shell): running it fixes it.
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg(&hint)
+        .arg(&fix)
         .current_dir(&s.repo)
         .env("HOME", s.tmp.path())
         .output()

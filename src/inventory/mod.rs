@@ -4,17 +4,19 @@
 
 pub mod here;
 pub mod history;
+pub mod holder;
 pub mod hooks;
 pub mod line_format;
 pub mod markers;
 pub mod object_cache;
+pub mod ownership;
 pub mod parse_cache;
 pub mod record_cache;
 pub mod records;
 pub mod wo_map;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,6 @@ use crate::git::Repo;
 use crate::git::repo::CanonicalPaths;
 use crate::git::tree_source::{BlobEntry, Content, SourceFile};
 use crate::git::worktrees::{self, Worktree};
-use crate::model::lock_reason;
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::state::{State, StateSet};
@@ -111,13 +112,23 @@ struct GitFacts {
 pub struct WoView<'a> {
     /// Live files (valid, not archived).
     pub files: Vec<&'a OrderFile>,
+    /// Copies in a state folder that cannot be read as a WO (merge-conflict markers,
+    /// no `id:`…), known by their stem (SPEC §1). They count as copies: in `states`,
+    /// split-brain and duplicates; and no repair or removal acts on the WO while it
+    /// has one.
+    pub unreadable: Vec<&'a OrderFile>,
     /// Archived copies (archive subfolders, names not starting with `WO-`): only for
     /// duplicate detection.
     pub archived: Vec<&'a OrderFile>,
+    /// The state folders its copies are in, readable or not.
     pub states: StateSet,
     pub lock: Option<&'a LockFile>,
     pub record: Option<&'a Stored>,
+    /// The worktrees it owns (see [`ownership`]).
     pub worktrees: Vec<&'a Worktree>,
+    /// Worktrees it owns or claims whose facts name another WO too: a person decides;
+    /// no view removes them or counts them missing.
+    pub disputed: Vec<&'a Worktree>,
 }
 
 impl WoView<'_> {
@@ -133,6 +144,14 @@ impl WoView<'_> {
     /// The YAML file in `state`, if any.
     pub fn file_in(&self, state: State) -> Option<&OrderFile> {
         self.files.iter().copied().find(|f| f.folder == state)
+    }
+    /// Whether a copy cannot be read: nothing may repair, move or remove this WO.
+    pub fn has_unreadable(&self) -> bool {
+        !self.unreadable.is_empty()
+    }
+    /// Whether the WO has any copy in a state folder, readable or not.
+    pub fn has_copy(&self) -> bool {
+        !self.files.is_empty() || !self.unreadable.is_empty()
     }
 }
 
@@ -368,32 +387,29 @@ impl Inventory {
 
     /// Every WO id with its facts: live files, lock, record, worktrees.
     pub fn wos(&self) -> WoMap<'_> {
-        // Live files grouped by id with one sort (a stable one: a WO's files stay in
+        // Copies grouped by id with one sort (a stable one: a WO's files stay in
         // listing order, and listings are sorted, so this is mostly a merge of runs).
         let mut live: Vec<(&WoId, &OrderFile)> = self
             .files
             .iter()
-            .filter(|f| f.is_live())
+            .filter(|f| f.counts_as_copy())
             .filter_map(|f| Some((f.id.as_ref()?, f)))
             .collect();
         live.sort_by(|a, b| a.0.cmp(b.0));
         let mut groups: Vec<(Cow<'_, WoId>, WoView<'_>)> = Vec::with_capacity(live.len());
         for (id, f) in live {
-            match groups.last_mut() {
-                Some((last, v)) if **last == *id => {
-                    v.files.push(f);
-                    v.states.insert(f.folder);
-                }
-                _ => {
-                    let mut v = WoView {
-                        files: Vec::with_capacity(1),
-                        ..WoView::default()
-                    };
-                    v.files.push(f);
-                    v.states.insert(f.folder);
-                    groups.push((Cow::Borrowed(id), v));
-                }
+            if !matches!(groups.last(), Some((last, _)) if **last == *id) {
+                groups.push((Cow::Borrowed(id), WoView::default()));
             }
+            let Some((_, v)) = groups.last_mut() else {
+                continue;
+            };
+            if f.is_live() {
+                v.files.push(f);
+            } else {
+                v.unreadable.push(f);
+            }
+            v.states.insert(f.folder);
         }
         let mut map = WoMapBuilder::from_sorted(groups);
         for f in self
@@ -417,57 +433,17 @@ impl Inventory {
                 map.entry(&id).record = Some(s);
             }
         }
-        for (wt, id) in self.worktree_owners() {
-            map.entry(&id).worktrees.push(wt);
+        for o in self.ownerships() {
+            let v = map.entry(&o.owner.id);
+            v.worktrees.push(o.worktree);
+            if o.contested() {
+                v.disputed.push(o.worktree);
+                for r in &o.rivals {
+                    map.entry(&r.id).disputed.push(o.worktree);
+                }
+            }
         }
         map.finish()
-    }
-
-    /// Each non-main worktree that belongs to a WO, with that WO's id (SPEC §1: the
-    /// record or YAML names its path, its lock reason names the WO, or its directory
-    /// name is a WO id).
-    pub fn worktree_owners(&self) -> Vec<(&Worktree, WoId)> {
-        let mut by_path: BTreeMap<PathBuf, WoId> = BTreeMap::new();
-        // The YAML and the record usually name the same path: resolve each text once,
-        // and each folder they are in once.
-        let mut resolved: std::collections::HashMap<String, PathBuf> = Default::default();
-        let mut folders = CanonicalPaths::default();
-        let mut resolve = |wt: &str| -> PathBuf {
-            resolved
-                .entry(wt.to_owned())
-                .or_insert_with(|| self.resolve_in(wt, &mut folders))
-                .clone()
-        };
-        for f in self.files.iter().filter(|f| f.is_live()) {
-            if let (Some(id), Some(wt)) = (&f.id, f.fields.worktree()) {
-                by_path.insert(resolve(wt), id.clone());
-            }
-        }
-        for s in self.records.values() {
-            if let Some(wt) = &s.record.worktree
-                && let Ok(id) = WoId::parse(&s.record.id)
-            {
-                by_path.insert(resolve(wt), id);
-            }
-        }
-        self.worktrees
-            .iter()
-            .filter(|w| !w.is_main)
-            .filter_map(|w| {
-                let by_reason = w
-                    .locked
-                    .as_deref()
-                    .and_then(lock_reason::parse)
-                    .and_then(|(id, _)| WoId::parse(&id).ok());
-                let by_name = w
-                    .path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| WoId::parse(n).ok());
-                let id = by_path.get(&w.path).cloned().or(by_reason).or(by_name)?;
-                Some((w, id))
-            })
-            .collect()
     }
 
     /// A path as recorded in a YAML or record (relative to the control checkout), canonical.
@@ -532,13 +508,42 @@ impl Inventory {
     }
 }
 
-/// `id`'s facts in `wos`, or a usage error when it has neither a YAML nor a record.
+/// `id`'s facts in `wos` for a state change, or a usage error when it has neither a
+/// YAML nor a record, or has a copy that cannot be read ([`refuse_unreadable`]).
 pub fn existing<'m, 'a>(wos: &'m WoMap<'a>, id: &WoId) -> Result<&'m WoView<'a>> {
-    wos.get(id).ok_or_else(|| {
-        WoError::usage(format!("{id}: no YAML, no record"))
-            .fix("git wo list")
-            .into()
-    })
+    let view = wos.get(id).ok_or_else(|| {
+        anyhow::Error::from(WoError::usage(format!("{id}: no YAML, no record")).fix("git wo list"))
+    })?;
+    refuse_unreadable(id, view)?;
+    Ok(view)
+}
+
+/// `Err` (bad input, exit 2, nothing changed) when `view` has a copy that cannot be
+/// read: no state change acts on a WO while it has one (SPEC §1), so nobody takes,
+/// finishes or requeues a WO whose running copy is, say, mid-merge.
+pub fn refuse_unreadable(id: &WoId, view: &WoView<'_>) -> Result<()> {
+    let Some(first) = view.unreadable.first() else {
+        return Ok(());
+    };
+    let paths: Vec<String> = view
+        .unreadable
+        .iter()
+        .map(|f| f.rel_path.to_string_lossy().into_owned())
+        .collect();
+    Err(WoError::usage(format!(
+        "{id}: {} cannot be read ({}); nothing acts on {id} until it can",
+        paths.join(", "),
+        first.problem.as_deref().unwrap_or("invalid")
+    ))
+    .fix(format!(
+        "fix {} by hand (resolve its conflict markers; it needs a valid id:), then: git wo lint {id}",
+        paths
+            .iter()
+            .map(|p| crate::error::shell_quote(p))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ))
+    .into())
 }
 
 /// Every id named by a WO file (archives included) or a record.
@@ -882,15 +887,23 @@ fn read_candidates(
         misses,
         || (),
         |_, (slot, c)| {
-            let (file, stamp) = read_candidate(root, c, depth);
+            let read = read_candidate(root, c, depth);
             progress.add(1);
-            (slot, file, stamp)
+            (slot, read)
         },
     );
     drop(progress);
-    for (slot, file, stamp) in read {
-        files[slot] = file;
-        stamps[slot] = stamp;
+    // Files gone between the listing and the read (a concurrent take moved them) are
+    // not there: no copy, not an unreadable one.
+    let mut gone = Vec::new();
+    for (slot, read) in read {
+        match read {
+            Some((file, stamp)) => {
+                files[slot] = file;
+                stamps[slot] = stamp;
+            }
+            None => gone.push(slot),
+        }
     }
     if changed {
         let _t = crate::trace::phase("parse cache: save");
@@ -902,11 +915,19 @@ fn read_candidates(
                 .filter_map(|(f, s)| Some((f, (*s)?))),
         );
     }
+    if !gone.is_empty() {
+        let mut slot = 0;
+        files.retain(|_| {
+            slot += 1;
+            !gone.contains(&(slot - 1))
+        });
+    }
     files
 }
 
-/// Read one candidate: the [`OrderFile`], and the stamp it was read at (for the cache).
-fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option<Stamp>) {
+/// Read one candidate: the [`OrderFile`], and the stamp it was read at (for the cache);
+/// `None` when it is gone since the listing.
+fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile, Option<Stamp>)> {
     let Candidate {
         rel_path,
         state,
@@ -917,15 +938,16 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option
     let rel_path = PathBuf::from(rel_path);
     if symlink {
         let why = "a symlink: not followed".into();
-        return (OrderFile::unreadable(rel_path, state, archived, why), None);
+        return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
     }
     // One open, one fstat, one read per file.
     let (file, meta) = match read_bounded(&root.join(&rel_path)) {
         Ok((Ok(bytes), meta)) => (OrderFile::parse(rel_path, state, archived, &bytes), meta),
         Ok((Err(size), meta)) => (OrderFile::too_large(rel_path, state, archived, size), meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
             let why = format!("unreadable: {e}");
-            return (OrderFile::unreadable(rel_path, state, archived, why), None);
+            return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
         }
     };
     let mut file = match depth {
@@ -933,7 +955,7 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option
         Depth::Full => file,
     };
     file.modified = meta.modified().ok().map(DateTime::<Utc>::from);
-    (file, Stamp::of(&meta))
+    Some((file, Stamp::of(&meta)))
 }
 
 fn parsed_of(file: &OrderFile) -> Parsed {
@@ -990,11 +1012,17 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
         match cache.get(&hex).filter(|_| depth == Depth::Fields) {
             Some(p) => {
                 let rel = PathBuf::from(&b.path);
+                // Keyed by content: the id of a file that cannot be read comes from its
+                // name, which another file with the same bytes does not share.
+                let id = match &p.problem {
+                    Some(_) => OrderFile::stem_id(&rel),
+                    None => p.id.clone(),
+                };
                 files.push(Some(OrderFile::cached(
                     rel,
                     state,
                     archived,
-                    p.id.clone(),
+                    id,
                     p.problem.clone(),
                     p.fields.clone(),
                 )));

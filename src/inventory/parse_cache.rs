@@ -25,7 +25,7 @@ pub const PARSE_FILE: &str = "parse-cache";
 pub const BLOB_FILE: &str = "blob-cache";
 
 /// The first line of a cache file: a file from another format or version is foreign.
-const HEADER: &str = concat!("git-wo parse-cache 2 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo parse-cache 3 ", env!("CARGO_PKG_VERSION"));
 
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::error::WoError;
 
+/// Written `P0`/`P1`/`P2` in JSON, as the original auditor writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
 pub enum Severity {
     P0,
     P1,
@@ -76,6 +76,7 @@ codes! {
     HooksMissing => "hooks_missing", P2, "an initialised repository has its gate hooks installed";
     InvalidRecord => "invalid_record", P1, "every ref under refs/wo/orders holds a readable record";
     InvalidLock => "invalid_lock", P1, "a `.lock` in running/ is a regular file";
+    WorktreeConflict => "worktree_conflict", P1, "the facts that tie a worktree to a WO name one WO";
     LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
 }
 
@@ -103,10 +104,52 @@ pub struct Finding {
     pub wo_id: Option<String>,
     pub message: String,
     pub invariant_violated: &'static str,
-    /// The command (or edit) that fixes it.
+    /// What fixes it, in words: the command and why, or why a person must decide.
     pub hint: String,
+    /// The one shell command that fixes it, to be run as printed in the control
+    /// checkout; `null` when a person must decide (the hint says what to look at).
+    pub fix: Option<String>,
     pub paths: Vec<String>,
 }
+
+/// How a finding is resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remedy {
+    /// Run `command` (as printed, in the control checkout); `why` says what it does
+    /// and may name alternatives.
+    Run { command: String, why: String },
+    /// No command can know the answer: a person decides, as `what` says.
+    Decide(String),
+}
+
+impl Remedy {
+    pub fn run(command: impl Into<String>, why: impl Into<String>) -> Remedy {
+        Remedy::Run {
+            command: command.into(),
+            why: why.into(),
+        }
+    }
+    pub fn decide(what: impl Into<String>) -> Remedy {
+        Remedy::Decide(what.into())
+    }
+    /// The hint line: `<command> (<why>)`, or `a person must decide: <what>`.
+    pub fn hint(&self) -> String {
+        match self {
+            Remedy::Run { command, why } if why.is_empty() => command.clone(),
+            Remedy::Run { command, why } => format!("{command} ({why})"),
+            Remedy::Decide(what) => format!("{DECIDE}{what}"),
+        }
+    }
+    pub fn command(&self) -> Option<&str> {
+        match self {
+            Remedy::Run { command, .. } => Some(command),
+            Remedy::Decide(_) => None,
+        }
+    }
+}
+
+/// How the hint of a finding no command can resolve starts.
+pub const DECIDE: &str = "a person must decide: ";
 
 /// The typed facts behind a finding: the WO's copies (paths relative to the control
 /// checkout), the copy that wins (SPEC §7's precedence), the worktree concerned and
@@ -130,7 +173,7 @@ impl Finding {
         code: Code,
         wo_id: Option<&str>,
         message: String,
-        hint: String,
+        remedy: Remedy,
         paths: Vec<String>,
     ) -> Finding {
         Finding {
@@ -140,7 +183,8 @@ impl Finding {
             wo_id: wo_id.map(str::to_owned),
             message,
             invariant_violated: code.invariant(),
-            hint,
+            hint: remedy.hint(),
+            fix: remedy.command().map(str::to_owned),
             paths,
         }
     }

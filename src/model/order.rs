@@ -218,7 +218,10 @@ impl OrderFile {
         match map.get("id") {
             Some(Value::String(s)) => match WoId::parse(s) {
                 Ok(id) => file.id = Some(id),
-                Err(why) => file.problem = Some(format!("id is not a valid WO id: {why}")),
+                Err(why) => {
+                    file.id = WoId::parse(&stem).ok();
+                    file.problem = Some(format!("id is not a valid WO id: {why}"));
+                }
             },
             Some(_) => {
                 file.id = WoId::parse(&stem).ok();
@@ -278,12 +281,17 @@ impl OrderFile {
         OrderFile::unreadable(rel_path, folder, archived, why)
     }
 
-    /// A file that could not be read at all (too large, not a regular file…).
-    pub fn unreadable(rel_path: PathBuf, folder: State, archived: bool, why: String) -> OrderFile {
-        let id = rel_path
+    /// The id a file's name gives it: its identity when its `id:` cannot be read.
+    pub fn stem_id(rel_path: &std::path::Path) -> Option<WoId> {
+        rel_path
             .file_stem()
             .and_then(|s| s.to_str())
-            .and_then(|s| WoId::parse(s).ok());
+            .and_then(|s| WoId::parse(s).ok())
+    }
+
+    /// A file that could not be read at all (too large, not a regular file…).
+    pub fn unreadable(rel_path: PathBuf, folder: State, archived: bool, why: String) -> OrderFile {
+        let id = OrderFile::stem_id(&rel_path);
         OrderFile {
             rel_path,
             folder,
@@ -305,6 +313,13 @@ impl OrderFile {
     /// Usable live state: parsed, valid id, not archived.
     pub fn is_live(&self) -> bool {
         !self.archived && self.problem.is_none() && self.id.is_some()
+    }
+
+    /// A copy of its WO in a state folder, readable or not: not archived, and with an
+    /// id (its `id:`, or its stem when that is unreadable). SPEC §1: an unreadable copy
+    /// still counts in split-brain and duplicate checks.
+    pub fn counts_as_copy(&self) -> bool {
+        !self.archived && self.id.is_some()
     }
 
     /// `status:` as a state, or the raw text when it is not one.
@@ -415,7 +430,9 @@ mod tests {
         for bad in ["WO-../../x", "WO-a.lock", "WO-"] {
             let f = parse(&format!("id: '{bad}'\nstatus: pending\n"));
             assert!(f.problem.is_some(), "{bad}");
-            assert!(f.id.is_none());
+            // The hostile id is never the WO's identity; the file's stem is (SPEC §1).
+            assert_eq!(f.id.as_ref().map(|i| i.as_str()), Some("WO-0001"), "{bad}");
+            assert!(!f.is_live());
         }
         assert!(parse("- a\n- b\n").problem.unwrap().contains("mapping"));
         assert!(

@@ -230,6 +230,21 @@ fn apply_wo(
             reports[n].outcome = outcome.clone();
         }
     }
+    for r in reports.iter_mut().filter(|r| todo(r)) {
+        let Repair::Relock { worktree, token } = &r.action.repair else {
+            continue;
+        };
+        let result = match inv.worktrees.iter().find(|w| &w.path == worktree) {
+            Some(wt) => {
+                repo.lock_worktree(wt, &crate::model::lock_reason::format(id.as_str(), *token))
+            }
+            None => Err(anyhow::anyhow!(
+                "{id}: worktree {} is not registered any more",
+                worktree.display()
+            )),
+        };
+        r.outcome = outcome_of(result);
+    }
     for r in reports
         .iter_mut()
         .filter(|r| todo(r) && matches!(r.action.repair, Repair::Requeue { .. }))
@@ -353,7 +368,8 @@ fn step_of(
         Repair::Requeue { .. }
         | Repair::CreateRecord
         | Repair::RollBackTake
-        | Repair::CompleteFinish => anyhow::bail!("{id}: not a journal step"),
+        | Repair::CompleteFinish
+        | Repair::Relock { .. } => anyhow::bail!("{id}: not a journal step"),
     })
 }
 

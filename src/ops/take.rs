@@ -62,11 +62,17 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         // Decide on what the remote knows: someone else's claim there is seen here.
         crate::ops::sync::pull_record(repo, remote, id)?;
     }
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    let mut inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    if !inv.files.iter().any(|f| f.id.as_ref() == Some(id)) {
+        // A take racing this one may have moved the YAML between the listing of
+        // pending/ and that of running/: read once more before calling it missing.
+        inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    }
     inv.refuse_bad_record(id)?;
     let wos = inv.wos();
     let empty = WoView::default();
     let view = wos.get(id).unwrap_or(&empty);
+    crate::inventory::refuse_unreadable(id, view)?;
     let prev = view.record.cloned();
 
     if opts.resume {

@@ -12,6 +12,9 @@ use crate::inventory::Inventory;
 use crate::model::finding::Code;
 use crate::model::state::State;
 
+/// The fix of the findings that are gc's.
+pub const GC: &str = "git wo gc --apply";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     Zombie,
@@ -48,20 +51,16 @@ pub struct Candidate {
     pub wo_state: Option<State>,
 }
 
-/// Every candidate, in a stable order (kind, then WO, then path). A worktree whose
-/// WO's record is mid-transition, or says running, is no candidate: an interrupted
-/// transition is reconcile's, and a finish in flight removes its worktree itself.
+/// Every candidate, in a stable order (kind, then WO, then path): exactly the findings
+/// audit sends to gc (their fix is `git wo gc --apply`). Audit sends none about a WO
+/// mid-transition or still running by its record (an interrupted transition is
+/// reconcile's, and a finish in flight removes its worktree itself), none about a WO
+/// with an unreadable copy or held in another clone, and none about a worktree whose
+/// owner is disputed.
 pub fn candidates(inv: &Inventory) -> Vec<Candidate> {
-    let busy = |id: Option<&str>| {
-        id.and_then(|i| inv.records.get(i))
-            .is_some_and(|s| s.record.phase.in_flight() || s.record.state == State::Running)
-    };
     let mut out: Vec<Candidate> = crate::views::audit::audit(inv)
         .into_iter()
-        .filter(|f| {
-            !matches!(f.code, Code::ZombieWorktree | Code::GhostWorktree)
-                || !busy(f.wo_id.as_deref())
-        })
+        .filter(|f| f.fix.as_deref() == Some(GC))
         .filter_map(|f| {
             let kind = match f.code {
                 Code::ZombieWorktree => Kind::Zombie,

@@ -12,4 +12,5 @@ pub mod next_id;
 pub mod precedence;
 pub mod reconcile;
 pub mod show;
+pub mod standing;
 pub mod status;

@@ -18,6 +18,7 @@ use crate::model::record::Phase;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::views::precedence::winning_state;
+use crate::views::standing::Standing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -50,6 +51,8 @@ pub enum Repair {
     RollBackTake,
     /// Complete an interrupted finish with the verdict its record holds.
     CompleteFinish,
+    /// Write git's lock of the WO's worktree again with the record's token.
+    Relock { worktree: PathBuf, token: u64 },
 }
 
 /// A planned repair of one WO.
@@ -75,6 +78,11 @@ pub fn plan(inv: &Inventory) -> Vec<Action> {
 }
 
 fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
+    // A WO with an unreadable copy, or held in another clone, is no repair's (audit
+    // says what a person does instead).
+    if !Standing::of(inv, v).is_open() {
+        return;
+    }
     let rel = |p: &std::path::Path| inv.rel(p);
     let mut push = |code: Code, repair: Repair, safety: Safety, action: String, paths| {
         out.push(Action {
@@ -198,6 +206,7 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
 
     // Locks, as the state needs them.
     if target == Some(State::Running) {
+        lock_mismatch(inv, id, v, &mut push);
         if v.lock.is_none() {
             let live_worktree = v.worktrees.iter().any(|w| w.exists);
             match record.and_then(|r| r.lock.as_ref()) {
@@ -262,6 +271,74 @@ fn wo_plan(inv: &Inventory, id: &WoId, v: &WoView<'_>, out: &mut Vec<Action>) {
             format!("create the record refs/wo/orders/{id} from its YAML"),
             vec![crate::inventory::records::ref_name(id.as_str())],
         );
+    }
+}
+
+/// A `.lock` file or git worktree lock that names another holder than the record's
+/// live lock: the record is the truth. The `.lock` goes to quarantine and is written
+/// again; git's lock gets the record's token.
+fn lock_mismatch(
+    inv: &Inventory,
+    id: &WoId,
+    v: &WoView<'_>,
+    push: &mut impl FnMut(Code, Repair, Safety, String, Vec<String>),
+) {
+    let Some(r) = v.record.map(|s| &s.record) else {
+        return;
+    };
+    let Some(lease) = r.live_lock(inv.now) else {
+        return;
+    };
+    if let Some(lock) = v.lock
+        && lock.user.as_deref().is_some_and(|u| u != lease.owner)
+    {
+        let path = inv.rel(&lock.rel_path);
+        push(
+            Code::LockMismatch,
+            Repair::Quarantine {
+                path: lock.rel_path.clone(),
+            },
+            Safety::Safe,
+            format!(
+                "quarantine {path} (it names {}; the record's holder is {})",
+                lock.user.as_deref().unwrap_or("?"),
+                lease.owner
+            ),
+            vec![path.clone()],
+        );
+        push(
+            Code::LockMismatch,
+            Repair::CreateLock,
+            Safety::Safe,
+            format!("write {path} again for the record's holder {}", lease.owner),
+            vec![path],
+        );
+    }
+    for wt in &v.worktrees {
+        let named = wt
+            .locked
+            .as_deref()
+            .and_then(crate::model::lock_reason::parse)
+            .filter(|(wid, _)| wid == id.as_str())
+            .and_then(|(_, t)| t);
+        if let Some(t) = named
+            && t != r.token
+        {
+            let path = wt.path.to_string_lossy().into_owned();
+            push(
+                Code::LockMismatch,
+                Repair::Relock {
+                    worktree: wt.path.clone(),
+                    token: r.token,
+                },
+                Safety::Safe,
+                format!(
+                    "lock worktree {path} again with the record's token {} (it has {t})",
+                    r.token
+                ),
+                vec![path],
+            );
+        }
     }
 }
 

@@ -1,0 +1,271 @@
+//! `audit`: every finding of SPEC §6, a pure function of the [`Inventory`].
+//!
+//! One small rule per code, each over the inventory's per-WO model ([`WoView`]: the
+//! WO's copies readable or not, its record and holder, the worktrees it owns) and its
+//! [`Standing`]: whether repairs may act on it, which reconcile's plan reads too. A
+//! finding's `fix` is the one command that resolves it, run as printed, or none when a
+//! person must decide (its hint says what to look at).
+//!
+//! - [`copies`]: invalid_yaml, status_mismatch, split_brain, duplicate_yaml
+//! - [`running`]: running_without_lock, stale_lock, running_without_worktree, fail_but_running
+//! - [`locks`]: lock_without_running, lock_mismatch
+//! - [`record`]: state_mismatch, orphan_record, interrupted_transition,
+//!   missing_intent_marker, unmirrored
+//! - [`worktrees`]: prunable_worktree, ghost_worktree, zombie_worktree, branch_mismatch,
+//!   worktree_conflict
+//! - [`repo`]: hooks_missing, invalid_record, invalid_lock, leftover_file
+
+mod copies;
+mod locks;
+mod record;
+mod repo;
+mod running;
+mod worktrees;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::shell_quote as q;
+use crate::inventory::{Inventory, WoView};
+use crate::model::finding::Finding;
+use crate::model::order::OrderFile;
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::views::standing::Standing;
+
+/// The JSON report, in the shape of the original auditor (SPEC §6).
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub audit_timestamp: String,
+    pub repo_root: String,
+    pub git_head: Option<String>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub total_findings: usize,
+    pub by_code: BTreeMap<String, usize>,
+    pub by_severity: BTreeMap<String, usize>,
+    pub worktrees_active: usize,
+    pub wos_total_unique: usize,
+    /// The ids of the WOs with a copy in `running/`, as the original lists them.
+    pub running_yamls: Vec<String>,
+    /// The paths of those copies.
+    pub running_yaml_paths: Vec<String>,
+    pub locks_active: Vec<String>,
+    /// Live WO YAML files (a split-brain WO counts once per copy).
+    pub yamls_total: usize,
+}
+
+pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
+    let mut by_code = BTreeMap::new();
+    let mut by_severity: BTreeMap<String, usize> = ["P0", "P1", "P2"]
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    for f in &findings {
+        *by_code.entry(f.code.as_str().to_owned()).or_insert(0) += 1;
+        *by_severity
+            .entry(f.severity.as_str().to_owned())
+            .or_insert(0) += 1;
+    }
+    let live = inv.files.iter().filter(|f| f.is_live());
+    let yamls_total = live.clone().count();
+    let wos_total_unique = live
+        .clone()
+        .filter_map(|f| f.id.as_ref())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let running: Vec<&OrderFile> = inv
+        .files
+        .iter()
+        .filter(|f| f.counts_as_copy() && f.folder == State::Running)
+        .collect();
+    let mut running_yamls: Vec<String> = running
+        .iter()
+        .filter_map(|f| f.id.as_ref().map(|i| i.to_string()))
+        .collect();
+    running_yamls.sort();
+    running_yamls.dedup();
+    Report {
+        schema: "git-wo.audit.v1",
+        audit_timestamp: inv.now.to_rfc3339(),
+        repo_root: inv.control_root.to_string_lossy().into_owned(),
+        git_head: inv.git_head.clone(),
+        summary: Summary {
+            total_findings: findings.len(),
+            by_code,
+            by_severity,
+            worktrees_active: inv.worktrees.iter().filter(|w| w.exists).count(),
+            wos_total_unique,
+            running_yamls,
+            running_yaml_paths: running.iter().map(|f| inv.rel(&f.rel_path)).collect(),
+            locks_active: inv.locks.iter().map(|l| l.id.to_string()).collect(),
+            yamls_total,
+        },
+        findings,
+    }
+}
+
+/// One WO as the rules see it.
+pub(crate) struct Wo<'i, 'a> {
+    pub inv: &'i Inventory,
+    pub id: &'i WoId,
+    pub v: &'i WoView<'a>,
+    pub standing: Standing<'i>,
+}
+
+impl Wo<'_, '_> {
+    /// Paths of `files`, relative to the checkout.
+    fn paths(&self, files: &[&OrderFile]) -> Vec<String> {
+        files.iter().map(|f| self.inv.rel(&f.rel_path)).collect()
+    }
+    /// Every copy's path, readable or not.
+    fn all_paths(&self) -> Vec<String> {
+        let mut p = self.paths(&self.v.files);
+        p.extend(self.paths(&self.v.unreadable));
+        p
+    }
+    fn running_paths(&self) -> Vec<String> {
+        self.v
+            .files
+            .iter()
+            .filter(|f| f.folder == State::Running)
+            .map(|f| self.inv.rel(&f.rel_path))
+            .collect()
+    }
+}
+
+/// Every finding, ordered by severity, code, WO.
+pub fn audit(inv: &Inventory) -> Vec<Finding> {
+    let mut out = Vec::new();
+    copies::invalid_yaml(inv, &mut out);
+    let t = crate::trace::phase("audit: wos");
+    let wos = inv.wos();
+    drop(t);
+    let t = crate::trace::phase("audit: wo findings");
+    for (id, v) in &wos {
+        let wo = Wo {
+            inv,
+            id,
+            v,
+            standing: Standing::of(inv, v),
+        };
+        wo_findings(&wo, &mut out);
+    }
+    drop(t);
+    let _t = crate::trace::phase("audit: the rest");
+    worktrees::findings(inv, &wos, &mut out);
+    repo::findings(inv, &mut out);
+    out.sort_by(|a, b| {
+        (a.severity, a.code, &a.wo_id, &a.paths).cmp(&(b.severity, b.code, &b.wo_id, &b.paths))
+    });
+    out
+}
+
+/// The per-WO rules. A WO repairs may not touch gets only the findings about its files,
+/// each saying why a person decides.
+fn wo_findings(wo: &Wo<'_, '_>, out: &mut Vec<Finding>) {
+    out.extend(copies::split_brain(wo));
+    out.extend(copies::duplicate_yaml(wo));
+    out.extend(copies::status_mismatch(wo));
+    if !wo.standing.is_open() {
+        return;
+    }
+    out.extend(running::running_without_lock(wo));
+    out.extend(running::stale_lock(wo));
+    out.extend(running::running_without_worktree(wo));
+    out.extend(running::fail_but_running(wo));
+    out.extend(locks::lock_without_running(wo));
+    out.extend(locks::lock_mismatch(wo));
+    out.extend(record::state_mismatch(wo));
+    out.extend(record::orphan_record(wo));
+    out.extend(record::interrupted_transition(wo));
+    out.extend(record::missing_intent_marker(wo));
+    out.extend(record::unmirrored(wo));
+}
+
+/// Paths for a shell command line: each quoted, space-separated.
+fn quoted(paths: &[String]) -> String {
+    paths.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::inventory::Inventory;
+    use crate::model::finding::{Code, Finding};
+    use crate::model::order::OrderFile;
+    use crate::model::state::State;
+
+    pub fn file(state: State, name: &str, yaml: &str) -> OrderFile {
+        OrderFile::in_folder(state, name, yaml)
+    }
+
+    pub fn inv(files: Vec<OrderFile>) -> Inventory {
+        Inventory::from_files(std::path::Path::new("/repo"), files, chrono::Utc::now())
+    }
+
+    /// The findings of `code`, as (wo_id, fix).
+    pub fn of(findings: &[Finding], code: Code) -> Vec<(String, Option<String>)> {
+        findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| (f.wo_id.clone().unwrap_or_default(), f.fix.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::audit;
+    use super::test_support::{file, inv};
+    use crate::model::finding::{Code, Severity};
+    use crate::model::state::State;
+
+    /// Views are pure functions of the inventory: built here without git.
+    #[test]
+    fn split_brain_names_its_copies_and_the_winner() {
+        let inv = inv(vec![
+            file(
+                State::Pending,
+                "WO-0001.yaml",
+                "id: WO-0001\nstatus: pending\n",
+            ),
+            file(
+                State::Done,
+                "WO-0001.yaml",
+                "id: WO-0001\nstatus: done\nfinished_at: 2026-01-01T00:00:00Z\n",
+            ),
+            file(
+                State::Pending,
+                "WO-0002.yaml",
+                "id: WO-0002\nstatus: running\n",
+            ),
+        ]);
+        let findings = audit(&inv);
+        let split = findings
+            .iter()
+            .find(|f| f.code == Code::SplitBrain)
+            .expect("split_brain");
+        assert_eq!(split.wo_id.as_deref(), Some("WO-0001"));
+        assert_eq!(split.subject.winner, Some(State::Done));
+        assert_eq!(split.subject.copies.len(), 2);
+        let mismatch = findings
+            .iter()
+            .find(|f| f.code == Code::StatusMismatch)
+            .expect("status_mismatch");
+        assert_eq!(mismatch.wo_id.as_deref(), Some("WO-0002"));
+        assert_eq!(mismatch.subject.winner, Some(State::Pending));
+        assert_eq!(findings.len(), 2, "{findings:?}");
+    }
+
+    #[test]
+    fn severities_are_written_as_the_original_writes_them() {
+        let json = serde_json::to_string(&Severity::P0).expect("json");
+        assert_eq!(json, "\"P0\"");
+    }
+}

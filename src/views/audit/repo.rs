@@ -1,0 +1,133 @@
+//! The rules about the repository as a whole: hooks_missing, invalid_record,
+//! invalid_lock, leftover_file.
+
+use crate::error::shell_quote as q;
+use crate::inventory::Inventory;
+use crate::model::finding::{Code, Finding, Remedy};
+
+pub fn findings(inv: &Inventory, out: &mut Vec<Finding>) {
+    hook_findings(inv, out);
+    invalid_record(inv, out);
+    invalid_lock(inv, out);
+    leftover_file(inv, out);
+}
+
+/// `invalid_record`: a ref under `refs/wo/orders` that holds no readable record.
+fn invalid_record(inv: &Inventory, out: &mut Vec<Finding>) {
+    for bad in &inv.bad_records {
+        let id = bad
+            .ref_name
+            .strip_prefix(crate::inventory::records::PREFIX)
+            .map(str::to_owned);
+        out.push(Finding::new(
+            Code::InvalidRecord,
+            id.as_deref(),
+            format!("{} cannot be read: {}", bad.ref_name, bad.why),
+            Remedy::decide(format!(
+                "inspect it (git log {}); restore an earlier commit with git update-ref, or drop it (git update-ref -d {}) and rerun git wo init",
+                q(&bad.ref_name),
+                q(&bad.ref_name)
+            )),
+            vec![bad.ref_name.clone()],
+        ));
+    }
+}
+
+/// `invalid_lock`: a `running/<ID>.lock` that is a folder or a link.
+fn invalid_lock(inv: &Inventory, out: &mut Vec<Finding>) {
+    for (id, path, what) in &inv.odd_locks {
+        let path = inv.rel(path);
+        out.push(Finding::new(
+            Code::InvalidLock,
+            Some(id.as_str()),
+            format!("{path} is {what}, not a lock file; git-wo never follows or deletes it"),
+            Remedy::decide(format!(
+                "look at it, then move it out of the jobs dir: mv -- {} /tmp/",
+                q(&path)
+            )),
+            vec![path],
+        ));
+    }
+}
+
+/// `leftover_file`: a temp file or ref lock a killed process left.
+fn leftover_file(inv: &Inventory, out: &mut Vec<Finding>) {
+    for path in &inv.leftovers {
+        let shown = inv.rel(path);
+        let what = if shown.ends_with(".tmp") {
+            "a temp file left by a killed git-wo"
+        } else {
+            "a ref lock left by a killed git process (it blocks updates of that ref)"
+        };
+        out.push(Finding::new(
+            Code::LeftoverFile,
+            None,
+            format!("{shown} is {what}"),
+            Remedy::decide(format!(
+                "make sure no git or git-wo is running, then: rm -- {}",
+                q(&path.to_string_lossy())
+            )),
+            vec![shown],
+        ));
+    }
+}
+
+/// `hooks_missing`: in an initialised repository, the gate hooks are not installed, or
+/// cannot run (a `core.hooksPath` naming a missing folder, `git-wo` not on `PATH`).
+fn hook_findings(inv: &Inventory, out: &mut Vec<Finding>) {
+    use crate::model::config::GateHooks;
+    let h = &inv.hooks;
+    if !inv.initialized || h.expected == GateHooks::None || h.dir.as_os_str().is_empty() {
+        return;
+    }
+    let dir = h.dir.to_string_lossy().into_owned();
+    let missing = h.missing();
+    let (message, hint): (String, Remedy) = if !h.dir_exists && h.configured.is_some() {
+        (
+            format!(
+                "core.hooksPath is {}, a folder that does not exist: git runs no hook at all",
+                h.configured.as_deref().unwrap_or_default()
+            ),
+            Remedy::run("git wo install-hooks", "creates it"),
+        )
+    } else if h.expected == GateHooks::Framework && !missing.is_empty() {
+        (
+            format!("wo.gate.hooks is framework but {dir} has no pre-commit hook"),
+            Remedy::run(
+                "pre-commit install --hook-type pre-commit --hook-type commit-msg --hook-type post-commit",
+                "or prek install with the same options",
+            ),
+        )
+    } else if h.expected == GateHooks::Framework && !h.framework_configured {
+        (
+            "wo.gate.hooks is framework but .pre-commit-config.yaml does not name the wo-gate hook"
+                .to_owned(),
+            Remedy::decide(
+                "add the wo-gate hooks to .pre-commit-config.yaml (see README: pre-commit and prek)",
+            ),
+        )
+    } else if !missing.is_empty() {
+        (
+            format!(
+                "the git-wo hooks are not installed in {dir}: {}",
+                missing.join(", ")
+            ),
+            Remedy::run("git wo install-hooks", ""),
+        )
+    } else if !h.on_path {
+        (
+            "the gate hooks are installed but git-wo is not on PATH, so they refuse every commit"
+                .to_owned(),
+            Remedy::decide("put git-wo on PATH (see README: Install), or: git wo uninstall-hooks"),
+        )
+    } else {
+        return;
+    };
+    out.push(Finding::new(
+        Code::HooksMissing,
+        None,
+        message,
+        hint,
+        vec![dir],
+    ));
+}
