@@ -8,7 +8,7 @@ use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::finding::Code;
 use crate::views::audit::audit;
-use crate::views::check::{fail_on, gate, line, old_lockless_line};
+use crate::views::check::{Scope, fail_on, gate, line, old_lockless_line, unstaged_line};
 
 pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
     let fail_on = fail_on(
@@ -21,13 +21,30 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> Result<Exit> {
         (None, true) => Source::Index,
         (None, false) => Source::WorkingTree,
     };
-    let inv = Inventory::gather(&ctx.repo, source, Depth::Fields)?;
-    let result = gate(&inv, audit(&inv), &fail_on);
+    let inv = Inventory::gather(&ctx.repo, source.clone(), Depth::Fields)?;
+    // The staged gate refuses only for the WOs the index stages (SPEC §5).
+    let staged = match source {
+        Source::Index => Some(crate::ops::hooks::pre_commit::staged_wos(
+            &ctx.repo,
+            &inv,
+            &source,
+            ctx.repo.head_commit(),
+        )?),
+        _ => None,
+    };
+    let scope = match &staged {
+        Some(ids) => Scope::Staged(ids),
+        None => Scope::All,
+    };
+    let result = gate(&inv, audit(&inv), &fail_on, &scope);
     if ctx.out.json {
         ctx.out.json(&result)?;
     } else if !ctx.out.quiet {
         for f in &result.failures {
             crate::cli::output::print_line(&line(f));
+        }
+        for f in &result.not_staged {
+            eprintln!("{}", unstaged_line(f));
         }
         for f in result
             .warnings

@@ -59,6 +59,7 @@ pub fn snapshot(repo: &Repo, dir: &Path) -> Result<Snapshot> {
         &inv,
         findings.clone(),
         &DEFAULT_FAIL_ON.into_iter().collect(),
+        &crate::views::check::Scope::All,
     );
     let rep = report(&inv, findings);
     write(

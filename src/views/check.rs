@@ -42,6 +42,17 @@ pub fn line(f: &Finding) -> String {
     )
 }
 
+/// The warning line of a failing finding about a WO this commit does not stage.
+pub fn unstaged_line(f: &Finding) -> String {
+    format!(
+        "warning: {} {}: {} (not staged in this commit, not blocking; fix: {})",
+        f.code,
+        f.wo_id.as_deref().unwrap_or("-"),
+        f.message,
+        f.hint
+    )
+}
+
 /// The warning line of a lockless running WO older than 24 h.
 pub fn old_lockless_line(f: &Finding) -> String {
     format!(
@@ -87,6 +98,18 @@ pub struct GateResult {
     pub source: String,
     pub failures: Vec<Finding>,
     pub warnings: Vec<Finding>,
+    /// Failing findings about WOs whose files this commit does not stage (SPEC §5: the
+    /// gate refuses only for staged WOs; the rest is printed, never blocking).
+    pub not_staged: Vec<Finding>,
+}
+
+/// Which WOs a gate may refuse for.
+#[derive(Debug, Clone)]
+pub enum Scope<'s> {
+    /// Every WO (`git wo check` on the working tree or a tree).
+    All,
+    /// The WOs whose files are staged (the pre-commit gate, `check --staged`).
+    Staged(&'s BTreeSet<String>),
 }
 
 impl GateResult {
@@ -95,10 +118,16 @@ impl GateResult {
     }
 }
 
-/// Split `findings` into gate failures and warnings.
-pub fn gate(inv: &Inventory, findings: Vec<Finding>, fail_on: &BTreeSet<Code>) -> GateResult {
+/// Split `findings` into gate failures, warnings, and failures about WOs out of `scope`.
+pub fn gate(
+    inv: &Inventory,
+    findings: Vec<Finding>,
+    fail_on: &BTreeSet<Code>,
+    scope: &Scope<'_>,
+) -> GateResult {
     let mut failures = Vec::new();
     let mut warnings = Vec::new();
+    let mut not_staged = Vec::new();
     for f in findings {
         if !fail_on.contains(&f.code) {
             warnings.push(f);
@@ -106,6 +135,12 @@ pub fn gate(inv: &Inventory, findings: Vec<Finding>, fail_on: &BTreeSet<Code>) -
         }
         if f.code == Code::RunningWithoutLock && !lockless_is_young(inv, f.wo_id.as_deref()) {
             warnings.push(f);
+            continue;
+        }
+        if let Scope::Staged(ids) = scope
+            && !f.wo_id.as_ref().is_some_and(|id| ids.contains(id))
+        {
+            not_staged.push(f);
             continue;
         }
         failures.push(f);
@@ -122,6 +157,7 @@ pub fn gate(inv: &Inventory, findings: Vec<Finding>, fail_on: &BTreeSet<Code>) -
         source,
         failures,
         warnings,
+        not_staged,
     }
 }
 

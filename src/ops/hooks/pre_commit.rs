@@ -102,7 +102,13 @@ fn gate_staged(repo: &Repo, site: &CommitSite, staged: Option<ObjectId>) -> Resu
         .into_iter()
         .filter(|f| !deferred(f.code, f.wo_id.as_deref(), &closures))
         .collect();
-    let result = gate(&inv, findings, &fail_on);
+    let staged_ids = staged_wos(
+        repo,
+        &inv,
+        &Source::IndexFile(site.index.clone()),
+        site.head,
+    )?;
+    let result = gate(&inv, findings, &fail_on, &check::Scope::Staged(&staged_ids));
     let notes = if result.passed() {
         Vec::new()
     } else {
@@ -113,10 +119,16 @@ fn gate_staged(repo: &Repo, site: &CommitSite, staged: Option<ObjectId>) -> Resu
         failures: result.failures.iter().map(check::line).collect(),
         notes,
         warnings: result
-            .warnings
+            .not_staged
             .iter()
-            .filter(|w| w.code == Code::RunningWithoutLock)
-            .map(check::old_lockless_line)
+            .map(check::unstaged_line)
+            .chain(
+                result
+                    .warnings
+                    .iter()
+                    .filter(|w| w.code == Code::RunningWithoutLock)
+                    .map(check::old_lockless_line),
+            )
             .collect(),
         closures,
     };
@@ -128,6 +140,45 @@ fn gate_staged(repo: &Repo, site: &CommitSite, staged: Option<ObjectId>) -> Resu
         verdict_cache::store(repo, k, &deps, check::verdict_expires(&inv), &verdict);
     }
     Ok((How::Checked, verdict))
+}
+
+/// The WOs whose files `source` (the index a commit is made from) stages: every path
+/// under the jobs dir whose blob differs from `HEAD`'s, named by its file's stem
+/// (`WO-1.yaml`, `WO-1.lock`) and, for a WO file, by the id it says.
+pub fn staged_wos(
+    repo: &Repo,
+    inv: &Inventory,
+    source: &Source,
+    head: Option<ObjectId>,
+) -> Result<std::collections::BTreeSet<String>> {
+    let jobs = repo.jobs_rel();
+    let staged = match source {
+        Source::IndexFile(path) => repo.index_file_entries(path, &jobs)?,
+        _ => repo.index_entries(&jobs)?,
+    };
+    let at_head = match head {
+        Some(h) => repo.tree_entries(&h.to_string(), &jobs)?,
+        None => Vec::new(),
+    };
+    let key = |e: &crate::git::tree_source::BlobEntry| (e.path.clone(), e.oid);
+    let before: std::collections::BTreeSet<_> = at_head.iter().map(key).collect();
+    let after: std::collections::BTreeSet<_> = staged.iter().map(key).collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, _) in before.symmetric_difference(&after) {
+        let p = std::path::Path::new(path);
+        if let Some(id) = crate::model::order::OrderFile::stem_id(p) {
+            ids.insert(id.to_string());
+        }
+        if let Some(id) = inv
+            .files
+            .iter()
+            .find(|f| f.rel_path == p)
+            .and_then(|f| f.id.as_ref())
+        {
+            ids.insert(id.to_string());
+        }
+    }
+    Ok(ids)
 }
 
 /// When the working tree has none of the staged tree's problems for some WOs (a move
