@@ -394,7 +394,7 @@ pub struct ListArgs {
     /// Only WOs held by NAME.
     #[arg(long, value_name = "NAME", conflicts_with = "mine")]
     pub owner: Option<String>,
-    /// Only WOs held by you (user.name, or the login name).
+    /// Only WOs held by you (wo.owner, else user.name, else the login name).
     #[arg(long)]
     pub mine: bool,
     /// Stable tab-separated lines for scripts: id, states, holder, lease, phase, title.
@@ -424,7 +424,7 @@ pub struct ShowArgs {
 pub struct TakeArgs {
     /// The WO id, e.g. WO-0042.
     pub id: String,
-    /// Who takes it (default: user.name, then $USER).
+    /// Who takes it (default: wo.owner, then user.name, then $USER).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
     /// Start the branch from REV (default: the default branch).

@@ -200,25 +200,23 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
     }
     if let Some(stored) = view.record {
         let r = &stored.record;
-        if r.phase.in_flight() {
+        if let Some(fix) = journal::in_flight_fix(id, r) {
             let lease = r
                 .lock
                 .as_ref()
                 .map(|l| {
                     format!(
-                        "{} until {}",
+                        " (by {}, {})",
                         l.owner,
-                        crate::model::when::shown(l.expires_at)
+                        crate::model::when::lease(l.expires_at, inv.now)
                     )
                 })
                 .unwrap_or_default();
             return Err(WoError::conflict(format!(
-                "{id}: a {} is in progress ({lease})",
-                r.phase.as_str()
+                "{id}: a {} is in progress{lease}",
+                journal::in_flight_name(r.phase)
             ))
-            .fix(format!(
-                "wait, or if it crashed: git wo take {id} --resume (by its owner)"
-            ))
+            .fix(fix)
             .into());
         }
         match r.state {
@@ -233,10 +231,10 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                             .map(|w| w.path.to_string_lossy().into_owned())
                             .or_else(|| r.worktree.clone());
                         return Err(WoError::conflict(format!(
-                            "{id} is yours already: you ({}) hold it (token {}), lease until {}",
+                            "{id} is yours already: you ({}) hold it (token {}), {}",
                             l.owner,
                             r.token,
-                            crate::model::when::shown(l.expires_at)
+                            crate::model::when::lease(l.expires_at, inv.now)
                         ))
                         .fix(match here {
                             Some(p) => format!("you hold it: cd {}", crate::error::shell_quote(&p)),
@@ -245,11 +243,11 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                         .into());
                     }
                     return Err(WoError::conflict(format!(
-                        "{id} is held by {} on {} (token {}), lease until {}",
+                        "{id} is held by {} on {} (token {}), {}",
                         l.owner,
                         l.host,
                         r.token,
-                        crate::model::when::shown(l.expires_at)
+                        crate::model::when::lease(l.expires_at, inv.now)
                     ))
                     .fix(format!("git wo show {id} (take another WO, or wait for the lease to expire and use --steal)"))
                     .into());
@@ -258,9 +256,9 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                     return Err(WoError::usage(format!(
                         "{id} is running but its lease expired{}",
                         lock.map(|l| format!(
-                            " ({} at {})",
+                            " (held by {}, {})",
                             l.owner,
-                            crate::model::when::shown(l.expires_at)
+                            crate::model::when::lease(l.expires_at, inv.now)
                         ))
                         .unwrap_or_default()
                     ))
@@ -585,11 +583,16 @@ fn resume(
     };
     let r = &stored.record;
     if r.phase != Phase::Taking {
+        // An interrupted finish is carried on by finish, not by a take.
+        let fix = match journal::in_flight_fix(id, r) {
+            Some(fix) => fix,
+            None => format!("git wo show {id}"),
+        };
         return Err(WoError::usage(format!(
             "{id}: no interrupted take (phase {})",
             r.phase.as_str()
         ))
-        .fix(format!("git wo show {id}"))
+        .fix(fix)
         .into());
     }
     let lock = r.lock.as_ref().context("interrupted take without a lock")?;
@@ -606,11 +609,11 @@ fn resume(
     }
     if !journal::holder_gone(r, inv.now) {
         return Err(WoError::conflict(format!(
-            "{id}: its take is still running: pid {} on {} ({}), lease until {}",
+            "{id}: its take is still running: pid {} on {} ({}), {}",
             lock.pid,
             lock.host,
             lock.owner,
-            crate::model::when::shown(lock.expires_at)
+            crate::model::when::lease(lock.expires_at, inv.now)
         ))
         .fix(format!("wait for it to finish: git wo show {id}"))
         .into());
