@@ -439,6 +439,9 @@ pub struct TakeArgs {
     /// Finish an interrupted take of yours (phase taking).
     #[arg(long)]
     pub resume: bool,
+    /// Take even when the worktree it reuses holds modified, staged or untracked files (recorded as an override).
+    #[arg(long)]
+    pub force: bool,
     /// Publish the claim to REMOTE as part of the take; losing the race there undoes it (default: wo.remote).
     #[arg(long, value_name = "REMOTE")]
     pub remote: Option<String>,

@@ -33,6 +33,9 @@ pub struct TakeOptions {
     pub lease: Duration,
     pub steal: bool,
     pub resume: bool,
+    /// Take even when the worktree it reuses holds modified, staged or untracked
+    /// files (recorded as an override).
+    pub force: bool,
     /// Publish the record there (SPEC §10).
     pub remote: Option<String>,
 }
@@ -51,6 +54,10 @@ pub struct TakeOutcome {
     pub yaml: PathBuf,
     pub lease_expires_at: DateTime<Utc>,
     pub stolen_from: Option<String>,
+    /// What the reused worktree held that was not committed (taken with `--force`).
+    pub leftovers: Vec<String>,
+    /// `--force` overrode the leftovers.
+    pub forced: bool,
     /// WOs added since init that this take mirrored into records on the way.
     pub mirrored: Vec<String>,
     pub resumed: bool,
@@ -107,6 +114,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         (None, None) => repo.resolve_commit(&repo.default_branch()?)?,
     };
     let worktree_rel = format!("{}/{id}", repo.worktree_dir());
+    let leftovers = leftovers(repo, id, opts)?;
     let token = prev.as_ref().map_or(0, |s| s.record.token) + 1;
     let lease = Lease {
         owner: opts.owner.clone(),
@@ -129,9 +137,21 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         lock: Some(lease),
         result: None,
         updated_at: now,
-        note: stolen_from
-            .as_ref()
-            .map(|o| format!("stolen from {o} after its lease expired")),
+        note: {
+            let notes: Vec<String> = stolen_from
+                .as_ref()
+                .map(|o| format!("stolen from {o} after its lease expired"))
+                .into_iter()
+                .chain((!leftovers.is_empty()).then(|| {
+                    format!(
+                        "taken by {} with --force over what its reused worktree held: {}",
+                        opts.owner,
+                        leftovers.join("; ")
+                    )
+                }))
+                .collect();
+            (!notes.is_empty()).then(|| notes.join("; "))
+        },
         ..Record::new(id.as_str(), State::Running, &title, now)
     };
     let action = if stolen_from.is_some() {
@@ -157,10 +177,46 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let applied = journal.apply(&plan)?;
     let mut outcome = shape.outcome(&applied)?;
     outcome.stolen_from = stolen_from;
+    outcome.forced = !leftovers.is_empty();
+    outcome.leftovers = leftovers;
     // Best effort: what is not mirrored now is by the next command, or init, and
     // audit reports it meanwhile.
     outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default();
     Ok(outcome)
+}
+
+/// What the worktree a take would reuse (kept by a requeue, a release, a steal) holds
+/// that is not committed: modified, staged and untracked files (ignored files are
+/// build output and do not count). Such a take is refused (exit 1), changing nothing,
+/// unless `--force`; then the list is returned to be recorded as an override.
+fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions) -> Result<Vec<String>> {
+    let path = crate::git::repo::canonical(&repo.worktree_root()).join(id.as_str());
+    let Some(wt) = journal::find_worktree(repo, &path).filter(|w| w.exists) else {
+        return Ok(Vec::new());
+    };
+    let shown = crate::error::shell_quote(&wt.path.to_string_lossy());
+    let changes = repo.worktree_changes(&wt.path, false).map_err(|e| {
+        with_fix(
+            e,
+            format!("git -C {shown} status (the worktree {id} would reuse)"),
+        )
+    })?;
+    if changes.is_clean() {
+        return Ok(Vec::new());
+    }
+    let found = crate::git::worktree_ops::Changes::describe(&changes.changed, &changes.untracked);
+    if opts.force {
+        return Ok(found);
+    }
+    Err(WoError::failed(format!(
+        "{id}: its worktree {} is reused by this take and holds work not committed: {}",
+        wt.path.display(),
+        found.join("; ")
+    ))
+    .fix(format!(
+        "look at it (git -C {shown} status), commit, stash or remove it, then git wo take {id}; or take it as it is: git wo take {id} --force (recorded)"
+    ))
+    .into())
 }
 
 /// The branch of a take: the record's, else the YAML's `branch:`, else the default.
@@ -548,6 +604,8 @@ impl Shape<'_> {
                 .unwrap_or_else(|| self.yaml_from.clone()),
             lease_expires_at: lease.expires_at,
             stolen_from: None,
+            leftovers: Vec::new(),
+            forced: false,
             mirrored: Vec::new(),
             resumed: self.resuming,
         })
