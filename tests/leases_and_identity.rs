@@ -35,11 +35,9 @@ fn wait_for_lease_expiry(s: &Scenario, id: &str) {
 fn run_as(s: &Scenario, dir: &Path, name: &str, args: &[&str]) -> (i32, String, String) {
     let bin = s.wo(&[]).get_program().to_owned();
     let bin_dir = Path::new(&bin).parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )),
-    )
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
     .unwrap();
     let mut cmd = std::process::Command::new("git");
     let user = format!("user.name={name}");
@@ -298,8 +296,15 @@ fn a_reused_worktree_with_leftovers_is_named_and_needs_force() {
         "{err}"
     );
     assert!(err.contains(&wt.display().to_string()), "{err}");
-    assert!(fix_of(&err).contains("git wo take WO-0001 --force"), "{err}");
-    assert_eq!(common::record_commit(&s, "WO-0001"), before, "nothing changed");
+    assert!(
+        fix_of(&err).contains("git wo take WO-0001 --force"),
+        "{err}"
+    );
+    assert_eq!(
+        common::record_commit(&s, "WO-0001"),
+        before,
+        "nothing changed"
+    );
     assert_eq!(record_of(&s, "WO-0001")["state"], "pending");
     assert!(s.path("_ctx/jobs/pending/WO-0001.yaml").exists());
 
@@ -325,10 +330,7 @@ fn a_reused_clean_worktree_needs_no_force() {
     let (code, _, err) = s.run(&["take", "WO-0001", "--lease", "1s"]);
     assert_eq!(code, 0, "{err}");
     wait_for_lease_expiry(&s, "WO-0001");
-    assert_eq!(
-        s.run(&["requeue", "WO-0001", "--reason", "stale"]).0,
-        0
-    );
+    assert_eq!(s.run(&["requeue", "WO-0001", "--reason", "stale"]).0, 0);
     let (code, out, err) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("(reused)"), "{out}");

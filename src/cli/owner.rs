@@ -15,7 +15,9 @@ pub fn resolve_with_source(repo: &Repo, explicit: Option<&str>) -> Result<(Strin
         let name = crate::model::config::clean_name(e);
         if name.is_empty() {
             return Err(WoError::usage("--owner is empty: an owner needs a name")
-                .fix("pass --owner NAME, or leave it out to act as git config wo.owner or user.name")
+                .fix(
+                    "pass --owner NAME, or leave it out to act as git config wo.owner or user.name",
+                )
                 .into());
         }
         return Ok((name, Source::Option));

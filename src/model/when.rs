@@ -50,7 +50,10 @@ mod tests {
             super::lease(t, later),
             "lease expired at 2026-11-30T00:53:20Z (5m ago)"
         );
-        assert_eq!(super::lease(t, t), "lease expired at 2026-11-30T00:53:20Z (0s ago)");
+        assert_eq!(
+            super::lease(t, t),
+            "lease expired at 2026-11-30T00:53:20Z (0s ago)"
+        );
         assert_eq!(super::span(chrono::Duration::hours(50)), "2d");
     }
 }

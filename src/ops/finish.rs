@@ -129,9 +129,8 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                 },
             );
             let verdict = opts.verdict;
-            let forced = format!(
-                "git wo finish {id} --result {verdict} --force (recorded as an override)"
-            );
+            let forced =
+                format!("git wo finish {id} --result {verdict} --force (recorded as an override)");
             let mine = r.lock.as_ref().is_some_and(|l| l.owner == opts.owner);
             let fix = match own_worktree(&inv, id, r).filter(|_| mine) {
                 // Yours, run from elsewhere: from your worktree it needs no --force.
