@@ -114,8 +114,8 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         (None, None) => repo.resolve_commit(&repo.default_branch()?)?,
     };
     let worktree_rel = format!("{}/{id}", repo.worktree_dir());
-    let leftovers = leftovers(repo, id, opts)?;
     let token = prev.as_ref().map_or(0, |s| s.record.token) + 1;
+    let leftovers = leftovers(repo, id, opts, token)?;
     let lease = Lease {
         owner: opts.owner.clone(),
         session: new_session_id(),
@@ -189,11 +189,22 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
 /// that is not committed: modified, staged and untracked files (ignored files are
 /// build output and do not count). Such a take is refused (exit 1), changing nothing,
 /// unless `--force`; then the list is returned to be recorded as an override.
-fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions) -> Result<Vec<String>> {
+///
+/// A worktree git-locked for a take of `token` or later is a concurrent take's (its
+/// checkout may be half-way): not leftovers; the claim decides that race (exit 3).
+fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions, token: u64) -> Result<Vec<String>> {
     let path = crate::git::repo::canonical(&repo.worktree_root()).join(id.as_str());
     let Some(wt) = journal::find_worktree(repo, &path).filter(|w| w.exists) else {
         return Ok(Vec::new());
     };
+    let newer_take = wt
+        .locked
+        .as_deref()
+        .and_then(crate::model::lock_reason::parse)
+        .is_some_and(|(i, t)| i == id.as_str() && t.is_some_and(|t| t >= token));
+    if newer_take {
+        return Ok(Vec::new());
+    }
     let shown = crate::error::shell_quote(&wt.path.to_string_lossy());
     let changes = repo.worktree_changes(&wt.path, false).map_err(|e| {
         with_fix(
