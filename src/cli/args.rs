@@ -394,7 +394,7 @@ pub struct ListArgs {
     /// Only WOs held by NAME.
     #[arg(long, value_name = "NAME", conflicts_with = "mine")]
     pub owner: Option<String>,
-    /// Only WOs held by you (user.name, or the login name).
+    /// Only WOs held by you (wo.owner, else user.name, else the login name).
     #[arg(long)]
     pub mine: bool,
     /// Stable tab-separated lines for scripts: id, states, holder, lease, phase, title.
@@ -424,7 +424,7 @@ pub struct ShowArgs {
 pub struct TakeArgs {
     /// The WO id, e.g. WO-0042.
     pub id: String,
-    /// Who takes it (default: user.name, then $USER).
+    /// Who takes it (default: wo.owner, then user.name, then $USER).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
     /// Start the branch from REV (default: the default branch).
@@ -439,6 +439,9 @@ pub struct TakeArgs {
     /// Finish an interrupted take of yours (phase taking).
     #[arg(long)]
     pub resume: bool,
+    /// Take even when the worktree it reuses holds modified, staged or untracked files (recorded as an override).
+    #[arg(long)]
+    pub force: bool,
     /// Publish the claim to REMOTE as part of the take; losing the race there undoes it (default: wo.remote).
     #[arg(long, value_name = "REMOTE")]
     pub remote: Option<String>,

@@ -86,6 +86,11 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
         ),
         ("wo.initialized", c.initialized.to_string(), "false".into()),
         (
+            "wo.owner",
+            c.you().0,
+            "(user.name, else the login name)".into(),
+        ),
+        (
             "user.name",
             c.user_name.clone().unwrap_or_else(|| login.clone()),
             format!("{login} (the login name)"),

@@ -60,8 +60,8 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         if let Some(h) = &r.holder {
             extra.push(format!("held by {h}"));
         }
-        if let Some(l) = &r.lease_expires_at {
-            extra.push(format!("lease until {l}"));
+        if let Some(l) = &r.lease_shown {
+            extra.push(l.clone());
         }
         if let Some(p) = r.phase.filter(|p| *p != "idle" && *p != "active") {
             extra.push(format!("phase {p}"));

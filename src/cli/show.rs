@@ -50,12 +50,11 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
             ));
             if let Some(l) = &rec.lock {
                 out.line(format!(
-                    "  lock:     {} on {} (pid {}), lease until {}{}",
+                    "  lock:     {} on {} (pid {}), {}",
                     l.owner,
                     l.host,
                     l.pid,
-                    crate::model::when::shown(l.expires_at),
-                    if l.expired(inv.now) { " (expired)" } else { "" }
+                    crate::model::when::lease(l.expires_at, inv.now)
                 ));
             }
             if let Some(b) = &rec.branch {

@@ -22,10 +22,21 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
             status.wo_state.map_or("unknown", |s| s.as_str()),
             match (&status.holder, status.you_hold_it) {
                 (Some(h), true) => format!(
-                    ", held by you ({h}) until {}",
-                    status.lease_expires_at.clone().unwrap_or_default()
+                    ", held by you ({h}){}",
+                    status
+                        .lease_shown
+                        .as_ref()
+                        .map(|l| format!(", {l}"))
+                        .unwrap_or_default()
                 ),
-                (Some(h), false) => format!(", held by {h}"),
+                (Some(h), false) => format!(
+                    ", held by {h}{}",
+                    status
+                        .lease_shown
+                        .as_ref()
+                        .map(|l| format!(", {l}"))
+                        .unwrap_or_default()
+                ),
                 (None, _) => String::new(),
             }
         )),

@@ -28,6 +28,7 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
         lease,
         steal: args.steal,
         resume: args.resume,
+        force: args.force,
         remote: args
             .remote
             .clone()
@@ -54,6 +55,12 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
         ));
         if let Some(from) = &t.stolen_from {
             out.line(format!("  previous holder: {from} (lease expired)"));
+        }
+        if t.forced {
+            out.line(format!(
+                "  leftovers: {} (kept, taken with --force; recorded)",
+                t.leftovers.join("; ")
+            ));
         }
         out.line(format!(
             "  branch:   {} ({})",

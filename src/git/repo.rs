@@ -31,7 +31,10 @@ impl Repo {
         let common_dir = canonical(gix.common_dir());
         let current_git_dir = canonical(gix.git_dir());
         let current_worktree = gix.workdir().map(canonical);
-        let config = Config::from_settings(&GitConfig(gix.config_snapshot()))?;
+        let config = Config::from_settings(&GitConfig {
+            snapshot: gix.config_snapshot(),
+            command_line: command_line_config(),
+        })?;
         // Objects and refs are reached through the common dir, not the current
         // worktree's private git dir, which `finish` may remove from under us.
         let gix = if current_git_dir != common_dir {
@@ -266,21 +269,133 @@ impl CanonicalPaths {
     }
 }
 
-/// git's configuration as [`Settings`].
-struct GitConfig<'r>(gix::config::Snapshot<'r>);
+/// git's configuration as [`Settings`]: the `-c key=value` of the `git` that started
+/// us (`git -c user.name=bob wo …`) first, as git gives them precedence, then the files.
+struct GitConfig<'r> {
+    snapshot: gix::config::Snapshot<'r>,
+    /// `GIT_CONFIG_PARAMETERS`, parsed: (key, value; `None` for a bare `-c key`).
+    command_line: Vec<(String, Option<String>)>,
+}
+
+impl GitConfig<'_> {
+    /// The last `-c` that set `key` (section and name compare case-insensitively).
+    fn given(&self, key: &str) -> Option<&Option<String>> {
+        self.command_line
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+}
 
 impl Settings for GitConfig<'_> {
     fn string(&self, key: &str) -> Option<String> {
-        self.0.string(key).map(|v| v.to_string())
+        match self.given(key) {
+            Some(v) => v.clone(),
+            None => self.snapshot.string(key).map(|v| v.to_string()),
+        }
     }
     fn boolean(&self, key: &str) -> Option<bool> {
-        self.0.boolean(key)
+        match self.given(key) {
+            Some(None) => Some(true),
+            Some(Some(v)) => match v.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "on" | "1" => Some(true),
+                "false" | "no" | "off" | "0" | "" => Some(false),
+                _ => None,
+            },
+            None => self.snapshot.boolean(key),
+        }
     }
+}
+
+/// The `-c` settings `git` passes to the commands it runs, in `GIT_CONFIG_PARAMETERS`
+/// (gix reads `GIT_CONFIG_COUNT`, not this). Malformed text is ignored, as a whole.
+fn command_line_config() -> Vec<(String, Option<String>)> {
+    std::env::var("GIT_CONFIG_PARAMETERS")
+        .ok()
+        .and_then(|t| parse_config_parameters(&t))
+        .unwrap_or_default()
+}
+
+/// `GIT_CONFIG_PARAMETERS` as git writes it: shell single-quoted words separated by
+/// spaces, each either `'key=value'` (older git) or `'key'='value'` / `'key'` (git
+/// 2.31 and later; a bare key is a boolean true).
+fn parse_config_parameters(text: &str) -> Option<Vec<(String, Option<String>)>> {
+    // One single-quoted word (`'it'\''s'` is `it's`) from the start of `s`.
+    fn word(s: &str) -> Option<(String, &str)> {
+        let mut out = String::new();
+        let mut rest = s.strip_prefix('\'')?;
+        loop {
+            let end = rest.find('\'')?;
+            out.push_str(&rest[..end]);
+            rest = &rest[end + 1..];
+            match rest.strip_prefix("\\'") {
+                Some(r) => {
+                    out.push('\'');
+                    rest = r.strip_prefix('\'')?;
+                }
+                None => return Some((out, rest)),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let (first, after) = word(rest)?;
+        rest = after;
+        if let Some(after_eq) = rest.strip_prefix('=') {
+            // 'key'='value', or 'key'= (an empty value).
+            if after_eq.starts_with('\'') {
+                let (value, after) = word(after_eq)?;
+                out.push((first, Some(value)));
+                rest = after;
+            } else {
+                out.push((first, Some(String::new())));
+                rest = after_eq;
+            }
+        } else if let Some((k, v)) = first.split_once('=') {
+            out.push((k.to_owned(), Some(v.to_owned())));
+        } else {
+            out.push((first, None));
+        }
+        let trimmed = rest.trim_start();
+        if trimmed.len() == rest.len() && !rest.is_empty() {
+            return None;
+        }
+        rest = trimmed;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_parameters_as_git_writes_them() {
+        let p = |t: &str| parse_config_parameters(t);
+        assert_eq!(
+            p("'user.name'='bob' 'wo.commit'"),
+            Some(vec![
+                ("user.name".into(), Some("bob".into())),
+                ("wo.commit".into(), None)
+            ])
+        );
+        assert_eq!(
+            p("'user.name=o'\\''brien'"),
+            Some(vec![("user.name".into(), Some("o'brien".into()))])
+        );
+        assert_eq!(
+            p(" 'a.b'= 'c.d'='x y'"),
+            Some(vec![
+                ("a.b".into(), Some(String::new())),
+                ("c.d".into(), Some("x y".into()))
+            ])
+        );
+        assert_eq!(p("'unclosed"), None);
+        assert_eq!(p("bare"), None);
+        assert_eq!(p(""), Some(vec![]));
+    }
 
     #[test]
     fn canonical_paths_agree_with_canonical() {

@@ -178,6 +178,30 @@ impl Repo {
         repo.head_id().ok().map(|i| i.detach())
     }
 
+    /// What `git status` shows in the worktree at `path`: modified or staged files,
+    /// untracked files (every one, whatever `status.showUntrackedFiles` says) and, with
+    /// `ignored`, ignored ones. The one reading of a worktree's uncommitted work, for
+    /// [`Repo::removal_check`] and for a take that reuses a worktree.
+    pub fn worktree_changes(&self, path: &Path, ignored: bool) -> Result<Changes> {
+        let mut args = vec!["--untracked-files=all", "--no-renames"];
+        if ignored {
+            args.push("--ignored=matching");
+        }
+        let entries = status_entries(path, &args)?;
+        let mut c = Changes {
+            deleted_only: !entries.is_empty() && entries.iter().all(StatusEntry::is_deletion),
+            ..Changes::default()
+        };
+        for StatusEntry { code, path } in entries {
+            match &code {
+                b"??" => c.untracked.push(path),
+                b"!!" => c.ignored.push(path),
+                _ => c.changed.push(path),
+            }
+        }
+        Ok(c)
+    }
+
     /// Why removing `wt` would lose something, if anything: modified, staged or
     /// untracked files (whatever `status.showUntrackedFiles` says), an operation in
     /// progress, commits reachable from no branch, tag or remote ref, a lock that is not
@@ -209,47 +233,21 @@ impl Repo {
                 why.push(Blocker::hard(format!("{what} is in progress")));
             }
         }
-        let args = [
-            "--untracked-files=all",
-            "--ignored=matching",
-            "--no-renames",
-        ];
-        match status_entries(&wt.path, &args) {
-            Ok(entries) => {
-                deleted_only = !entries.is_empty() && entries.iter().all(StatusEntry::is_deletion);
-                let (mut changed, mut untracked, mut ignored) =
-                    (Vec::new(), Vec::new(), Vec::new());
-                let mut disposable_dirs = Vec::new();
-                for StatusEntry { code, path } in entries {
-                    match &code {
-                        b"??" => untracked.push(path),
-                        b"!!" if !disposable(&path) => ignored.push(path),
-                        b"!!" => disposable_dirs.push(path),
-                        _ => changed.push(path),
-                    }
-                }
-                // The files are named (a few), so that the user knows what to commit.
-                let named = |files: &[String]| -> String {
-                    let mut shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
-                    if files.len() > 5 {
-                        shown.push("…");
-                    }
-                    shown.join(", ")
-                };
-                if !changed.is_empty() {
-                    why.push(Blocker::work(format!(
-                        "{} modified or staged file(s): {}",
-                        changed.len(),
-                        named(&changed)
-                    )));
-                }
-                if !untracked.is_empty() {
-                    why.push(Blocker::work(format!(
-                        "{} untracked file(s): {}",
-                        untracked.len(),
-                        named(&untracked)
-                    )));
-                }
+        match self.worktree_changes(&wt.path, true) {
+            Ok(Changes {
+                changed,
+                untracked,
+                ignored: all_ignored,
+                deleted_only: only_deleted,
+            }) => {
+                deleted_only = only_deleted;
+                let (disposable_dirs, ignored): (Vec<String>, Vec<String>) =
+                    all_ignored.into_iter().partition(|p| disposable(p));
+                why.extend(
+                    Changes::describe(&changed, &untracked)
+                        .into_iter()
+                        .map(Blocker::work),
+                );
                 if !ignored.is_empty() {
                     why.push(Blocker::work(format!(
                         "{} ignored file(s) that are not build output (e.g. {})",
@@ -327,6 +325,54 @@ impl Repo {
             deleted_only,
             at_risk,
         }
+    }
+}
+
+/// A worktree's uncommitted work, as [`Repo::worktree_changes`] read it (paths
+/// relative to the worktree; folders end in `/`).
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Modified or staged tracked files (deletions included).
+    pub changed: Vec<String>,
+    pub untracked: Vec<String>,
+    /// Only when asked for.
+    pub ignored: Vec<String>,
+    /// Every entry is a deleted tracked file (see [`Removal::deleted_only`]).
+    pub deleted_only: bool,
+}
+
+impl Changes {
+    /// No modified, staged or untracked file (ignored files do not count).
+    pub fn is_clean(&self) -> bool {
+        self.changed.is_empty() && self.untracked.is_empty()
+    }
+
+    /// `N modified or staged file(s): a, b` and `N untracked file(s): c`, a few
+    /// files named each, so that the user knows what to commit.
+    pub fn describe(changed: &[String], untracked: &[String]) -> Vec<String> {
+        let named = |files: &[String]| -> String {
+            let mut shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
+            if files.len() > 5 {
+                shown.push("…");
+            }
+            shown.join(", ")
+        };
+        let mut out = Vec::new();
+        if !changed.is_empty() {
+            out.push(format!(
+                "{} modified or staged file(s): {}",
+                changed.len(),
+                named(changed)
+            ));
+        }
+        if !untracked.is_empty() {
+            out.push(format!(
+                "{} untracked file(s): {}",
+                untracked.len(),
+                named(untracked)
+            ));
+        }
+        out
     }
 }
 

@@ -56,7 +56,8 @@ pub struct Here {
     pub worktree: std::path::PathBuf,
     pub kind: HereKind,
     pub wo: Option<WoId>,
-    /// The session file of this worktree holds the WO's record (same session, same token).
+    /// You hold the WO here: the session file of this worktree is the record's (same
+    /// session, same token) and you (`Config::you`) are the lease's owner.
     pub holds: bool,
 }
 
@@ -88,11 +89,12 @@ pub fn here(repo: &Repo, inv: &super::Inventory) -> Here {
         .unwrap_or_else(|| repo.control_root.clone());
     let control = worktree == repo.control_root;
     let wo = current_wo(repo).filter(|_| !control);
+    let you = repo.config.you().0;
     let holds = wo
         .as_ref()
         .and_then(|id| inv.records.get(id.as_str()))
         .is_some_and(|s| {
-            crate::model::session::holds(&repo.current_git_dir, &s.record) == Ok(true)
+            crate::model::session::holds(&repo.current_git_dir, &s.record, &you) == Ok(true)
         });
     let kind = match (control, &wo) {
         (true, _) => HereKind::Control,

@@ -39,6 +39,8 @@ pub struct Config {
     pub initialized: bool,
     /// `init.defaultBranch`.
     pub default_branch: Option<String>,
+    /// `wo.owner`: who you are to git-wo (the owner of your takes), before `user.name`.
+    pub owner: Option<String>,
     /// `user.name`.
     pub user_name: Option<String>,
     /// `wo.gc.disposable`: ignored paths that may be thrown away with a worktree.
@@ -111,6 +113,7 @@ impl Config {
                 .filter(|r| !r.is_empty()),
             initialized: settings.boolean("wo.initialized").unwrap_or(false),
             default_branch: s("init.defaultBranch"),
+            owner: s("wo.owner"),
             user_name: s("user.name"),
             color: s("color.wo").or_else(|| s("color.ui")),
             disposable: s("wo.gc.disposable")
@@ -134,10 +137,53 @@ impl Config {
             .any(|d| p.starts_with(d.as_str()) || p.contains(&format!("/{d}")))
     }
 
+    /// "You": the identity a take of yours would be owned by, and so the one every
+    /// holder check compares with the lease's owner: `wo.owner`, else `user.name`, else
+    /// the login name (else `unknown`). Control characters become spaces; trimmed.
+    pub fn you(&self) -> (String, OwnerSource) {
+        let configured = [
+            (self.owner.as_deref(), OwnerSource::WoOwner),
+            (self.user_name.as_deref(), OwnerSource::UserName),
+        ];
+        for (name, source) in configured {
+            if let Some(name) = name.map(clean_name).filter(|n| !n.is_empty()) {
+                return (name, source);
+            }
+        }
+        let login = clean_name(&crate::host::username());
+        if login.is_empty() {
+            ("unknown".to_owned(), OwnerSource::Login)
+        } else {
+            (login, OwnerSource::Login)
+        }
+    }
+
     /// The branch name of a WO: `<prefix><ID>`.
     pub fn branch_of(&self, id: &str) -> String {
         format!("{}{id}", self.branch_prefix)
     }
+}
+
+/// Where the acting owner's name came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerSource {
+    /// `--owner`.
+    Option,
+    /// `wo.owner`.
+    WoOwner,
+    /// `user.name`.
+    UserName,
+    /// The login name (nothing configured).
+    Login,
+}
+
+/// An owner's name as git-wo keeps it: control characters become spaces, trimmed.
+pub fn clean_name(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 /// Parse `90s`, `30m`, `2h`, `7d`, `1w` (a bare number is seconds).
@@ -184,6 +230,7 @@ mod tests {
             template: None,
             initialized: false,
             default_branch: None,
+            owner: None,
             user_name: None,
             disposable: DEFAULT_DISPOSABLE
                 .split_whitespace()

@@ -1,6 +1,12 @@
 //! The holder's session: a random 128-bit id kept in the WO worktree's private git dir
-//! (`<common-dir>/worktrees/<name>/wo-session`), so any process running inside that
-//! worktree is the holder, and nobody else is.
+//! (`<common-dir>/worktrees/<name>/wo-session`).
+//!
+//! Who holds a WO takes two facts: the session file of the worktree a process runs in
+//! proves it is the same take (same WO, session and token as the record's lock), and
+//! the acting identity ("you": `wo.owner`, else `user.name`, else the login name; see
+//! [`Config::you`](crate::model::config::Config::you)) proves it is the same person
+//! (the lease's owner). Standing in someone else's worktree makes nobody the holder:
+//! another identity there acts only with `--force`, recorded as an override.
 
 use std::fs;
 use std::io::Read;
@@ -56,10 +62,15 @@ pub fn new_session_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Whether the process (running in the worktree whose private git dir is `git_dir`) holds
-/// `record`'s lock: same WO, same session. `Err(token)` when it held it under an older
-/// token (it has lost the lock).
-pub fn holds(git_dir: &Path, record: &crate::model::record::Record) -> Result<bool, u64> {
+/// Whether the process acting as `you` in the worktree whose private git dir is
+/// `git_dir` holds `record`'s lock: same WO, same session and token, and `you` is the
+/// lease's owner. `Err(token)` when the worktree's take was superseded (an older
+/// token: the lock was lost).
+pub fn holds(
+    git_dir: &Path,
+    record: &crate::model::record::Record,
+    you: &str,
+) -> Result<bool, u64> {
     let Some(s) = Session::read(git_dir) else {
         return Ok(false);
     };
@@ -70,7 +81,7 @@ pub fn holds(git_dir: &Path, record: &crate::model::record::Record) -> Result<bo
         return Ok(false);
     }
     if s.session == lock.session && s.token == record.token {
-        return Ok(true);
+        return Ok(lock.owner == you);
     }
     if s.token < record.token {
         Err(s.token)

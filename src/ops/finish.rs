@@ -88,11 +88,16 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             .into());
     }
     if r.phase == Phase::Taking {
-        return Err(WoError::usage(format!("{id}: its take was interrupted"))
-            .fix(format!("git wo take {id} --resume"))
-            .into());
+        let fix = journal::in_flight_fix(id, r).unwrap_or_default();
+        return Err(
+            WoError::usage(format!("{id}: its take is in progress or was interrupted"))
+                .fix(fix)
+                .into(),
+        );
     }
-    let holder = holds(&repo.current_git_dir, r);
+    // The holder: this worktree's session is the record's and you are its owner.
+    // Anyone else (another identity in the holder's worktree too) needs --force.
+    let holder = holds(&repo.current_git_dir, r, &opts.owner);
     // A finish that was interrupted may be completed by its owner once the process
     // that ran it is gone (its worktree, and so its session, may be gone too).
     let rerun_by_owner = r.phase == Phase::Finishing
@@ -117,23 +122,29 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                 || "nobody".to_owned(),
                 |l| {
                     format!(
-                        "{} until {}",
+                        "{}, {}",
                         l.owner,
-                        crate::model::when::shown(l.expires_at)
+                        crate::model::when::lease(l.expires_at, inv.now)
                     )
                 },
             );
-            let wt = own_worktree(&inv, id, r)
-                .map(|w| {
-                    format!(
-                        "cd {} && ",
-                        crate::error::shell_quote(&w.path.to_string_lossy())
-                    )
-                })
-                .unwrap_or_default();
-            return Err(WoError::conflict(format!("{id} is held by {holder}; only the holder finishes it")).fix(format!(
-                "{wt}git wo finish {id} --result … (from the WO's worktree), or: git wo finish {id} --result … --force (recorded)"
+            let verdict = opts.verdict;
+            let forced =
+                format!("git wo finish {id} --result {verdict} --force (recorded as an override)");
+            let mine = r.lock.as_ref().is_some_and(|l| l.owner == opts.owner);
+            let fix = match own_worktree(&inv, id, r).filter(|_| mine) {
+                // Yours, run from elsewhere: from your worktree it needs no --force.
+                Some(w) => format!(
+                    "cd {} && git wo finish {id} --result {verdict}, or: {forced}",
+                    crate::error::shell_quote(&w.path.to_string_lossy())
+                ),
+                None => forced,
+            };
+            return Err(WoError::conflict(format!(
+                "{id} is held by {holder}; only the holder finishes it (you are {})",
+                opts.owner
             ))
+            .fix(fix)
             .into());
         }
     }

@@ -55,14 +55,14 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         }
     })?;
     let r = &stored.record;
-    if r.phase.in_flight() {
+    if let Some(fix) = crate::ops::journal::in_flight_fix(id, r) {
         // Renewing now would move the record under a take or finish in flight.
         let who = r.lock.as_ref().map_or("someone", |l| l.owner.as_str());
         return Err(WoError::conflict(format!(
             "{id}: a {} by {who} is in progress; its lease is not renewed meanwhile",
-            r.phase.as_str()
+            crate::ops::journal::in_flight_name(r.phase)
         ))
-        .fix(format!("wait for it, then: git wo show {id}"))
+        .fix(fix)
         .into());
     }
     if r.state != State::Running || r.phase == Phase::Idle {
@@ -74,7 +74,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         .fix(format!("git wo show {id}"))
         .into());
     }
-    let forced = match holds(&repo.current_git_dir, r) {
+    let forced = match holds(&repo.current_git_dir, r, owner) {
         Ok(true) => false,
         Err(old) => {
             return Err(WoError::conflict(format!(
@@ -86,12 +86,27 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         }
         Ok(false) if force => true,
         Ok(false) => {
-            let who = r.lock.as_ref().map_or("nobody", |l| l.owner.as_str());
+            let who = r.lock.as_ref().map_or_else(
+                || "nobody".to_owned(),
+                |l| {
+                    format!(
+                        "{}, {}",
+                        l.owner,
+                        crate::model::when::lease(l.expires_at, inv.now)
+                    )
+                },
+            );
+            let mine = r.lock.as_ref().is_some_and(|l| l.owner == owner);
+            let how = if mine {
+                "run it inside the WO's worktree, or: "
+            } else {
+                ""
+            };
             return Err(WoError::conflict(format!(
-                "{id} is held by {who}; only the holder renews it"
+                "{id} is held by {who}; only the holder renews it (you are {owner})"
             ))
             .fix(format!(
-                "run it inside the WO's worktree, or: git wo heartbeat {id} --force (recorded)"
+                "{how}git wo heartbeat {id} --force (recorded as an override)"
             ))
             .into());
         }
@@ -185,7 +200,10 @@ pub fn auto_renew(repo: &Repo, publish: bool) {
     let r = &stored.record;
     let now = Utc::now();
     let Some(lock) = r.lock.as_ref() else { return };
-    if holds(&repo.current_git_dir, r) != Ok(true) || lock.expired(now) || r.phase != Phase::Active
+    let you = repo.config.you().0;
+    if holds(&repo.current_git_dir, r, &you) != Ok(true)
+        || lock.expired(now)
+        || r.phase != Phase::Active
     {
         return;
     }

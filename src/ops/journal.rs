@@ -30,7 +30,7 @@ use crate::git::Repo;
 use crate::git::refs::Expect;
 use crate::git::worktrees::{self, Head, Worktree};
 use crate::inventory::records::{self, Stored};
-use crate::model::record::Record;
+use crate::model::record::{Phase, Record};
 use crate::model::session::{self, Session};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -925,11 +925,11 @@ fn lost_to(repo: &Repo, id: &WoId, e: anyhow::Error) -> anyhow::Error {
     };
     let who = match &now.record.lock {
         Some(l) => format!(
-            "{} on {} holds it now (token {}, lease until {})",
+            "{} on {} holds it now (token {}, {})",
             l.owner,
             l.host,
             now.record.token,
-            crate::model::when::shown(l.expires_at)
+            crate::model::when::lease(l.expires_at, chrono::Utc::now())
         ),
         None => format!(
             "it is {} now (token {})",
@@ -1107,5 +1107,39 @@ pub fn holder_gone(record: &Record, now: chrono::DateTime<chrono::Utc>) -> bool 
     match &record.lock {
         None => true,
         Some(l) => l.expired(now) || l.process_dead_here(),
+    }
+}
+
+/// What carries on a transition left in flight (`record.phase` taking or finishing),
+/// for the fix line of every command that refuses because of it: a take is rolled
+/// forward by its owner (`take --resume`) or back by `reconcile --apply`; a finish is
+/// completed by rerunning `finish` with the verdict it recorded (its owner, or anyone
+/// with `--force`) or by `reconcile --apply`. `None` when nothing is in flight.
+pub fn in_flight_fix(id: &WoId, record: &Record) -> Option<String> {
+    let owner = record
+        .lock
+        .as_ref()
+        .map(|l| shell_quote(&l.owner))
+        .unwrap_or_else(|| "its owner".to_owned());
+    match record.phase {
+        Phase::Taking => Some(format!(
+            "wait for it; if it crashed: git wo take {id} --resume (as {owner}), or git wo reconcile --apply (rolls the take back)"
+        )),
+        Phase::Finishing => {
+            let verdict = record.result.as_ref().map_or(State::Done, |o| o.verdict);
+            Some(format!(
+                "wait for it; if it crashed: git wo finish {id} --result {verdict} (as {owner}, else add --force), or git wo reconcile --apply (completes it)"
+            ))
+        }
+        Phase::Idle | Phase::Active => None,
+    }
+}
+
+/// The name of the transition in flight: `take` or `finish`.
+pub fn in_flight_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Taking => "take",
+        Phase::Finishing => "finish",
+        Phase::Idle | Phase::Active => "transition",
     }
 }

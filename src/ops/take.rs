@@ -33,6 +33,9 @@ pub struct TakeOptions {
     pub lease: Duration,
     pub steal: bool,
     pub resume: bool,
+    /// Take even when the worktree it reuses holds modified, staged or untracked
+    /// files (recorded as an override).
+    pub force: bool,
     /// Publish the record there (SPEC §10).
     pub remote: Option<String>,
 }
@@ -51,6 +54,10 @@ pub struct TakeOutcome {
     pub yaml: PathBuf,
     pub lease_expires_at: DateTime<Utc>,
     pub stolen_from: Option<String>,
+    /// What the reused worktree held that was not committed (taken with `--force`).
+    pub leftovers: Vec<String>,
+    /// `--force` overrode the leftovers.
+    pub forced: bool,
     /// WOs added since init that this take mirrored into records on the way.
     pub mirrored: Vec<String>,
     pub resumed: bool,
@@ -114,6 +121,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     };
     let worktree_rel = format!("{}/{id}", repo.worktree_dir());
     let token = prev.as_ref().map_or(0, |s| s.record.token) + 1;
+    let leftovers = leftovers(repo, id, opts, token)?;
     let lease = Lease {
         owner: opts.owner.clone(),
         session: new_session_id(),
@@ -135,9 +143,21 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         lock: Some(lease),
         result: None,
         updated_at: now,
-        note: stolen_from
-            .as_ref()
-            .map(|o| format!("stolen from {o} after its lease expired")),
+        note: {
+            let notes: Vec<String> = stolen_from
+                .as_ref()
+                .map(|o| format!("stolen from {o} after its lease expired"))
+                .into_iter()
+                .chain((!leftovers.is_empty()).then(|| {
+                    format!(
+                        "taken by {} with --force over what its reused worktree held: {}",
+                        opts.owner,
+                        leftovers.join("; ")
+                    )
+                }))
+                .collect();
+            (!notes.is_empty()).then(|| notes.join("; "))
+        },
         ..Record::new(id.as_str(), State::Running, &title, now)
     };
     let action = if stolen_from.is_some() {
@@ -163,10 +183,57 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     let applied = journal.apply(&plan)?;
     let mut outcome = shape.outcome(&applied)?;
     outcome.stolen_from = stolen_from;
+    outcome.forced = !leftovers.is_empty();
+    outcome.leftovers = leftovers;
     // Best effort: what is not mirrored now is by the next command, or init, and
     // audit reports it meanwhile.
     outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default();
     Ok(outcome)
+}
+
+/// What the worktree a take would reuse (kept by a requeue, a release, a steal) holds
+/// that is not committed: modified, staged and untracked files (ignored files are
+/// build output and do not count). Such a take is refused (exit 1), changing nothing,
+/// unless `--force`; then the list is returned to be recorded as an override.
+///
+/// A worktree git-locked for a take of `token` or later is a concurrent take's (its
+/// checkout may be half-way): not leftovers; the claim decides that race (exit 3).
+fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions, token: u64) -> Result<Vec<String>> {
+    let path = crate::git::repo::canonical(&repo.worktree_root()).join(id.as_str());
+    let Some(wt) = journal::find_worktree(repo, &path).filter(|w| w.exists) else {
+        return Ok(Vec::new());
+    };
+    let newer_take = wt
+        .locked
+        .as_deref()
+        .and_then(crate::model::lock_reason::parse)
+        .is_some_and(|(i, t)| i == id.as_str() && t.is_some_and(|t| t >= token));
+    if newer_take {
+        return Ok(Vec::new());
+    }
+    let shown = crate::error::shell_quote(&wt.path.to_string_lossy());
+    let changes = repo.worktree_changes(&wt.path, false).map_err(|e| {
+        with_fix(
+            e,
+            format!("git -C {shown} status (the worktree {id} would reuse)"),
+        )
+    })?;
+    if changes.is_clean() {
+        return Ok(Vec::new());
+    }
+    let found = crate::git::worktree_ops::Changes::describe(&changes.changed, &changes.untracked);
+    if opts.force {
+        return Ok(found);
+    }
+    Err(WoError::failed(format!(
+        "{id}: its worktree {} is reused by this take and holds work not committed: {}",
+        wt.path.display(),
+        found.join("; ")
+    ))
+    .fix(format!(
+        "look at it (git -C {shown} status), commit, stash or remove it, then git wo take {id}; or take it as it is: git wo take {id} --force (recorded)"
+    ))
+    .into())
 }
 
 /// The branch of a take: the record's, else the YAML's `branch:`, else the default.
@@ -206,25 +273,23 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
     }
     if let Some(stored) = view.record {
         let r = &stored.record;
-        if r.phase.in_flight() {
+        if let Some(fix) = journal::in_flight_fix(id, r) {
             let lease = r
                 .lock
                 .as_ref()
                 .map(|l| {
                     format!(
-                        "{} until {}",
+                        " (by {}, {})",
                         l.owner,
-                        crate::model::when::shown(l.expires_at)
+                        crate::model::when::lease(l.expires_at, inv.now)
                     )
                 })
                 .unwrap_or_default();
             return Err(WoError::conflict(format!(
-                "{id}: a {} is in progress ({lease})",
-                r.phase.as_str()
+                "{id}: a {} is in progress{lease}",
+                journal::in_flight_name(r.phase)
             ))
-            .fix(format!(
-                "wait, or if it crashed: git wo take {id} --resume (by its owner)"
-            ))
+            .fix(fix)
             .into());
         }
         match r.state {
@@ -239,10 +304,10 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                             .map(|w| w.path.to_string_lossy().into_owned())
                             .or_else(|| r.worktree.clone());
                         return Err(WoError::conflict(format!(
-                            "{id} is yours already: you ({}) hold it (token {}), lease until {}",
+                            "{id} is yours already: you ({}) hold it (token {}), {}",
                             l.owner,
                             r.token,
-                            crate::model::when::shown(l.expires_at)
+                            crate::model::when::lease(l.expires_at, inv.now)
                         ))
                         .fix(match here {
                             Some(p) => format!("you hold it: cd {}", crate::error::shell_quote(&p)),
@@ -251,11 +316,11 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                         .into());
                     }
                     return Err(WoError::conflict(format!(
-                        "{id} is held by {} on {} (token {}), lease until {}",
+                        "{id} is held by {} on {} (token {}), {}",
                         l.owner,
                         l.host,
                         r.token,
-                        crate::model::when::shown(l.expires_at)
+                        crate::model::when::lease(l.expires_at, inv.now)
                     ))
                     .fix(format!("git wo show {id} (take another WO, or wait for the lease to expire and use --steal)"))
                     .into());
@@ -264,9 +329,9 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                     return Err(WoError::usage(format!(
                         "{id} is running but its lease expired{}",
                         lock.map(|l| format!(
-                            " ({} at {})",
+                            " (held by {}, {})",
                             l.owner,
-                            crate::model::when::shown(l.expires_at)
+                            crate::model::when::lease(l.expires_at, inv.now)
                         ))
                         .unwrap_or_default()
                     ))
@@ -556,6 +621,8 @@ impl Shape<'_> {
                 .unwrap_or_else(|| self.yaml_from.clone()),
             lease_expires_at: lease.expires_at,
             stolen_from: None,
+            leftovers: Vec::new(),
+            forced: false,
             mirrored: Vec::new(),
             resumed: self.resuming,
         })
@@ -591,11 +658,16 @@ fn resume(
     };
     let r = &stored.record;
     if r.phase != Phase::Taking {
+        // An interrupted finish is carried on by finish, not by a take.
+        let fix = match journal::in_flight_fix(id, r) {
+            Some(fix) => fix,
+            None => format!("git wo show {id}"),
+        };
         return Err(WoError::usage(format!(
             "{id}: no interrupted take (phase {})",
             r.phase.as_str()
         ))
-        .fix(format!("git wo show {id}"))
+        .fix(fix)
         .into());
     }
     let lock = r.lock.as_ref().context("interrupted take without a lock")?;
@@ -612,11 +684,11 @@ fn resume(
     }
     if !journal::holder_gone(r, inv.now) {
         return Err(WoError::conflict(format!(
-            "{id}: its take is still running: pid {} on {} ({}), lease until {}",
+            "{id}: its take is still running: pid {} on {} ({}), {}",
             lock.pid,
             lock.host,
             lock.owner,
-            crate::model::when::shown(lock.expires_at)
+            crate::model::when::lease(lock.expires_at, inv.now)
         ))
         .fix(format!("wait for it to finish: git wo show {id}"))
         .into());

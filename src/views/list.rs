@@ -17,6 +17,12 @@ pub struct Row {
     pub token: Option<u64>,
     pub holder: Option<String>,
     pub lease_expires_at: Option<String>,
+    /// Whether that lease has ended (`expires_at <= now`): a stale lock. `None` when
+    /// there is no lease.
+    pub lease_expired: Option<bool>,
+    /// The lease for people: `lease until …` or `lease expired at … (… ago)`.
+    #[serde(skip)]
+    pub lease_shown: Option<String>,
     pub worktree: Option<String>,
     pub files: Vec<String>,
 }
@@ -39,7 +45,7 @@ pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
         v.states.iter().collect()
     };
     let lease = if states.contains(&State::Running) {
-        inv.lease_end(v).map(crate::model::when::shown)
+        inv.lease_end(v)
     } else {
         None
     };
@@ -50,7 +56,9 @@ pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
         phase: record.map(|r| r.phase.as_str()),
         token: record.map(|r| r.token),
         holder,
-        lease_expires_at: lease,
+        lease_expires_at: lease.map(crate::model::when::shown),
+        lease_expired: lease.map(|end| end <= inv.now),
+        lease_shown: lease.map(|end| crate::model::when::lease(end, inv.now)),
         worktree: v
             .worktrees
             .iter()

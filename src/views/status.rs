@@ -22,6 +22,11 @@ pub struct Status {
     pub holder: Option<String>,
     pub you_hold_it: bool,
     pub lease_expires_at: Option<String>,
+    /// Whether that lease has ended (a stale lock); `None` when there is no lease.
+    pub lease_expired: Option<bool>,
+    /// The lease for people: `lease until …` or `lease expired at … (… ago)`.
+    #[serde(skip)]
+    pub lease_shown: Option<String>,
     pub counts: BTreeMap<String, usize>,
     pub findings: usize,
     pub next: Vec<String>,
@@ -49,6 +54,8 @@ pub fn status(inv: &Inventory, here: &Here) -> Status {
         holder: None,
         you_hold_it: false,
         lease_expires_at: None,
+        lease_expired: None,
+        lease_shown: None,
         counts,
         findings,
         next: Vec::new(),
@@ -61,17 +68,27 @@ pub fn status(inv: &Inventory, here: &Here) -> Status {
                 .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
                 .or_else(|| v.lock.and_then(|l| l.user.clone()));
             status.you_hold_it = here.holds;
-            status.lease_expires_at = inv.lease_end(v).map(crate::model::when::shown);
+            let end = inv.lease_end(v);
+            let expired = end.is_some_and(|end| end <= inv.now);
+            status.lease_expires_at = end.map(crate::model::when::shown);
+            status.lease_expired = end.map(|end| end <= inv.now);
+            status.lease_shown = end.map(|end| crate::model::when::lease(end, inv.now));
             match (status.wo_state, status.you_hold_it) {
                 (Some(State::Running), true) => {
+                    if expired {
+                        next.push(format!(
+                            "your lease expired (anyone may --steal it now): git wo heartbeat {id}"
+                        ));
+                    }
                     next.push("commit your work here".to_owned());
                     next.push(format!(
                         "git wo finish {id} --result done   (or --result failed)"
                     ));
                 }
                 (Some(State::Running), false) => next.push(format!(
-                    "{id} is held by {}: git wo show {id}",
-                    status.holder.as_deref().unwrap_or("someone else")
+                    "{id} is held by {}{}: git wo show {id}",
+                    status.holder.as_deref().unwrap_or("someone else"),
+                    if expired { ", whose lease expired" } else { "" }
                 )),
                 (Some(s), _) if s.is_terminal() => next.push(format!(
                     "{id} is {s}: this worktree is a zombie; remove it when clean: git worktree remove -- {}",
