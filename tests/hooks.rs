@@ -872,3 +872,55 @@ fn a_tracked_lock_file_is_staged_with_the_move() {
         "{staged}"
     );
 }
+
+#[test]
+fn the_gate_refuses_only_for_the_wos_a_commit_stages() {
+    // A zombie worktree (WO-0080) and an interrupted take (WO-0002, its process gone).
+    let s = hooked("zombie");
+    common::crash(&s, &s.repo, "take:after-worktree", &["take", "WO-0002"]);
+    let (_, report) = s.json(&["audit"]);
+    let found = common::codes(&report);
+    assert!(
+        found.contains(&("zombie_worktree".into(), "WO-0080".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("interrupted_transition".into(), "WO-0002".into())),
+        "{found:?}"
+    );
+    // A commit that stages only another WO's change passes, warning about both.
+    let p = s.path("_ctx/jobs/pending/WO-0001.yaml");
+    let mut text = std::fs::read_to_string(&p).expect("read");
+    text.push_str("# note\n");
+    std::fs::write(&p, text).expect("write");
+    s.git(&["add", "_ctx/jobs/pending/WO-0001.yaml"]);
+    let (code, _, err) = git_hooked(&s, &s.repo, &["commit", "-q", "-m", "note on WO-0001"]);
+    assert_eq!(code, 0, "{err}");
+    for id in ["WO-0080", "WO-0002"] {
+        assert!(
+            err.lines().any(|l| l.starts_with("warning: ")
+                && l.contains(id)
+                && l.contains("not blocking")),
+            "{id}: {err}"
+        );
+    }
+    // A commit that stages the zombie's own file is refused for it.
+    let p = s.path("_ctx/jobs/done/WO-0080.yaml");
+    let mut text = std::fs::read_to_string(&p).expect("read");
+    text.push_str("# note\n");
+    std::fs::write(&p, text).expect("write");
+    s.git(&["add", "_ctx/jobs/done/WO-0080.yaml"]);
+    let (code, _, err) = git_hooked(&s, &s.repo, &["commit", "-q", "-m", "note on WO-0080"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("zombie_worktree WO-0080"), "{err}");
+    // `check --staged` says the same.
+    let (code, v) = s.json(&["check", "--staged"]);
+    assert_eq!(code, 1, "{v}");
+    let failing: Vec<&str> = v["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .filter_map(|f| f["wo_id"].as_str())
+        .collect();
+    assert_eq!(failing, vec!["WO-0080"], "{v}");
+}

@@ -493,6 +493,9 @@ pub struct RequeueArgs {
     /// Why it goes back to pending (recorded).
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
+    /// Requeue a running WO whose lease still runs (holder gone, worktree lost); recorded.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, args: &RequeueArgs) -> Result<Exit> {
             .into());
     }
     let owner = crate::cli::owner::resolve(&ctx.repo, None);
-    let r = crate::ops::requeue::requeue(&ctx.repo, &id, args.reason.trim(), &owner)?;
+    let r = crate::ops::requeue::requeue(&ctx.repo, &id, args.reason.trim(), &owner, args.force)?;
     if ctx.out.json {
         ctx.out.json(&r)?;
     } else {
@@ -24,6 +24,10 @@ pub fn run(ctx: &Ctx, args: &RequeueArgs) -> Result<Exit> {
             "requeued {} ({} -> pending): {}",
             r.id, r.from, r.reason
         ));
+        if let Some(h) = &r.forced_over {
+            ctx.out
+                .line(format!("  forced over:   {h}'s live lease (recorded)"));
+        }
         if let Some(b) = &r.branch_kept {
             ctx.out.line(format!("  branch kept:   {b}"));
         }

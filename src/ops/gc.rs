@@ -478,6 +478,7 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
         &opts.owner,
         "gc",
         false,
+        false,
     ) {
         Ok(r) => action(
             c,

@@ -180,7 +180,7 @@ fn apply_wo(
 ) {
     let todo = |r: &ActionReport| r.outcome == Outcome::Pending;
     let requeue = |reason: &str, unheld: bool| {
-        crate::ops::requeue::requeue_as(repo, id, reason, &opts.owner, "reconcile", unheld)
+        crate::ops::requeue::requeue_as(repo, id, reason, &opts.owner, "reconcile", unheld, false)
             .map(|_| ())
     };
     // The plan holds nothing else for a WO whose transition is in flight.

@@ -19,6 +19,8 @@ pub struct Requeued {
     pub schema: &'static str,
     pub id: String,
     pub from: State,
+    /// The holder whose live lease `--force` overrode.
+    pub forced_over: Option<String>,
     pub yaml: String,
     pub reason: String,
     pub branch_kept: Option<String>,
@@ -27,8 +29,10 @@ pub struct Requeued {
     pub mirrored: Vec<String>,
 }
 
-pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str) -> Result<Requeued> {
-    requeue_as(repo, id, reason, owner, "requeue", false)
+/// `force`: requeue a running WO whose lease still runs (its worktree lost, its holder
+/// gone), recorded as an override naming the holder.
+pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str, force: bool) -> Result<Requeued> {
+    requeue_as(repo, id, reason, owner, "requeue", false, force)
 }
 
 /// [`requeue`] on behalf of another command (`reconcile`, `gc`): `op` names it in
@@ -42,6 +46,7 @@ pub fn requeue_as(
     owner: &str,
     op: &'static str,
     unheld: bool,
+    force: bool,
 ) -> Result<Requeued> {
     let inv = Inventory::for_change(repo, id)?;
     let wos = inv.wos();
@@ -59,6 +64,8 @@ pub fn requeue_as(
     })?;
     let from = file.folder;
     let record = view.record.map(|s| &s.record);
+    // The holder whose live lease `--force` overrode.
+    let mut overridden: Option<String> = None;
     let interrupted_take = record.is_some_and(|r| r.phase == Phase::Taking);
     match from {
         State::Failed => {}
@@ -82,16 +89,20 @@ pub fn requeue_as(
             {
                 let who = record
                     .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
-                    .or_else(|| view.lock.and_then(|l| l.user.clone()));
-                return Err(WoError::conflict(format!(
-                    "{id} is held by {} until {}",
-                    who.unwrap_or_else(|| "someone".into()),
-                    crate::model::when::shown(end)
-                ))
-                .fix(format!(
-                    "the holder finishes it: git wo finish {id} --result failed"
-                ))
-                .into());
+                    .or_else(|| view.lock.and_then(|l| l.user.clone()))
+                    .unwrap_or_else(|| "someone".into());
+                if !force {
+                    return Err(WoError::conflict(format!(
+                        "{id} is held by {who}, {}",
+                        crate::model::when::lease(end, inv.now)
+                    ))
+                    .fix(format!(
+                        "the holder finishes it (git wo finish {id} --result failed); or, when the holder is gone or its worktree lost: git wo requeue {id} --force --reason {} (recorded)",
+                        crate::error::shell_quote(reason)
+                    ))
+                    .into());
+                }
+                overridden = Some(who);
             }
         }
         State::Pending => {
@@ -126,7 +137,12 @@ pub fn requeue_as(
                 phase: Phase::Idle,
                 lock: None,
                 result: None,
-                note: Some(format!("requeued by {owner}: {reason}")),
+                note: Some(match &overridden {
+                    Some(holder) => format!(
+                        "requeued by {owner} with --force over {holder}'s live lease: {reason}"
+                    ),
+                    None => format!("requeued by {owner}: {reason}"),
+                }),
                 updated_at: now,
                 ..stored.record.clone()
             },
@@ -168,6 +184,7 @@ pub fn requeue_as(
     Ok(Requeued {
         schema: "git-wo.requeue.v1",
         id: id.to_string(),
+        forced_over: overridden,
         from,
         yaml: moved.to_string_lossy().into_owned(),
         reason: reason.to_owned(),

@@ -2,6 +2,8 @@
 //! the scenario builders in `fixtures/`), and the real `git-wo` binary.
 #![allow(dead_code)]
 
+pub mod team;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
