@@ -409,18 +409,28 @@ fn import_missing(repo: &Repo, reports: &mut [ActionReport]) -> Result<()> {
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     let mut only = inv.wos();
     only.retain(|id, _| wanted.contains(id));
-    let done: BTreeSet<String> = crate::ops::init::mirror_new(repo, &inv, &only, None)
-        .unwrap_or_default()
-        .into_iter()
+    // Created on the way already: a requeue or finish of this run mirrors the WOs added
+    // since init as it goes.
+    let already: BTreeSet<String> = wanted
+        .iter()
+        .filter(|id| inv.records.get(id.as_str()).is_some())
+        .map(|id| id.to_string())
         .collect();
+    let (done, failure): (BTreeSet<String>, Option<String>) =
+        match crate::ops::init::mirror_new(repo, &inv, &only, None) {
+            Ok(done) => (done.into_iter().chain(already).collect(), None),
+            Err(e) => (already, Some(crate::error::classify(&e).to_string())),
+        };
     for r in reports
         .iter_mut()
         .filter(|r| r.outcome == Outcome::Pending && r.action.repair == Repair::CreateRecord)
     {
-        r.outcome = if done.contains(r.action.wo_id.as_str()) {
-            Outcome::Applied
-        } else {
-            Outcome::Skipped("still in more than one state, or someone else created it".into())
+        r.outcome = match (&failure, done.contains(r.action.wo_id.as_str())) {
+            (_, true) => Outcome::Applied,
+            (Some(why), false) => Outcome::Failed(why.clone()),
+            (None, false) => {
+                Outcome::Skipped("still in more than one state, or someone else created it".into())
+            }
         };
     }
     Ok(())
