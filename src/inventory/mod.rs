@@ -31,6 +31,7 @@ use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::state::{State, StateSet};
 use crate::model::wo_id::WoId;
+use crate::regular::Regular;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Records, Stored, Unreadable};
 pub use wo_map::WoMap;
@@ -550,8 +551,10 @@ fn ids_named<'a>(files: &'a [OrderFile], records: &'a Records) -> BTreeSet<&'a s
         .collect()
 }
 
+/// Whether `_ctx/logs/<ID>/verdict.json` says FAIL. Only a regular file is read (a
+/// FIFO there would block forever).
 fn verdict_is_fail(path: &Path) -> bool {
-    let Ok(bytes) = fs::read(path) else {
+    let Some(bytes) = crate::regular::bytes(path, MAX_YAML_BYTES) else {
         return false;
     };
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -752,6 +755,9 @@ struct Candidate {
     state: State,
     archived: bool,
     symlink: bool,
+    /// What it is when it is neither a regular file nor a symlink (a FIFO, a
+    /// socket…): never opened.
+    special: Option<&'static str>,
     /// The file's stamp from `lstat`, when the parse cache is consulted.
     stat: Option<Stamp>,
 }
@@ -821,6 +827,7 @@ fn list_state_folder(
             state,
             archived,
             symlink: ft.is_symlink(),
+            special: (!ft.is_file() && !ft.is_symlink()).then(|| crate::regular::what(ft)),
             stat: stamp,
         });
     }
@@ -912,6 +919,7 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option
         state,
         archived,
         symlink,
+        special,
         ..
     } = c;
     let rel_path = PathBuf::from(rel_path);
@@ -919,10 +927,23 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> (OrderFile, Option
         let why = "a symlink: not followed".into();
         return (OrderFile::unreadable(rel_path, state, archived, why), None);
     }
-    // One open, one fstat, one read per file.
-    let (file, meta) = match read_bounded(&root.join(&rel_path)) {
-        Ok((Ok(bytes), meta)) => (OrderFile::parse(rel_path, state, archived, &bytes), meta),
-        Ok((Err(size), meta)) => (OrderFile::too_large(rel_path, state, archived, size), meta),
+    if let Some(what) = special {
+        let why = format!("{what}, not a regular file: not read");
+        return (OrderFile::unreadable(rel_path, state, archived, why), None);
+    }
+    // One open, one fstat, one read per file; a file that became a FIFO since the
+    // listing is caught by the fstat of the open file.
+    let (file, meta) = match crate::regular::read(&root.join(&rel_path), MAX_YAML_BYTES) {
+        Ok(Regular::Bytes(bytes, meta)) => {
+            (OrderFile::parse(rel_path, state, archived, &bytes), meta)
+        }
+        Ok(Regular::TooLarge(size, meta)) => {
+            (OrderFile::too_large(rel_path, state, archived, size), meta)
+        }
+        Ok(Regular::Not(what)) => {
+            let why = format!("{what}, not a regular file: not read");
+            return (OrderFile::unreadable(rel_path, state, archived, why), None);
+        }
         Err(e) => {
             let why = format!("unreadable: {e}");
             return (OrderFile::unreadable(rel_path, state, archived, why), None);
@@ -942,27 +963,6 @@ fn parsed_of(file: &OrderFile) -> Parsed {
         problem: file.problem.clone(),
         fields: file.fields.clone(),
     }
-}
-
-/// A file's bytes (or its size, when over [`MAX_YAML_BYTES`]) and its metadata.
-type Bounded = (Result<Vec<u8>, u64>, fs::Metadata);
-
-/// Read a file unless it is larger than [`MAX_YAML_BYTES`].
-fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
-    use std::io::Read;
-    let file = fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.len() > MAX_YAML_BYTES {
-        let size = meta.len();
-        return Ok((Err(size), meta));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // Bounded even if the file grows between the fstat and the read.
-    file.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_YAML_BYTES {
-        return Ok((Err(bytes.len() as u64), meta));
-    }
-    Ok((Ok(bytes), meta))
 }
 
 /// WO files from the blobs of the index or a tree, parsed in parallel. With
@@ -1172,24 +1172,22 @@ fn read_locks(
             continue;
         };
         if !t.is_file() {
-            let what = if t.is_symlink() {
-                "a symlink"
-            } else if t.is_dir() {
-                "a directory"
-            } else {
-                "not a regular file"
-            };
-            odd.push((id, rel_dir.join(&name), what));
+            odd.push((id, rel_dir.join(&name), crate::regular::what(t)));
             continue;
         }
-        let meta = fs::symlink_metadata(root.join(&o.rel_path)).ok();
-        if meta.as_ref().is_some_and(|m| m.len() > 64 * 1024) {
-            locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
-            continue;
-        }
-        let text = fs::read(root.join(&o.rel_path))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        // Only a regular file is read (one that became a FIFO since the listing too).
+        let (text, meta) = match crate::regular::read(&root.join(&o.rel_path), 64 * 1024) {
+            Ok(Regular::Bytes(b, meta)) => (String::from_utf8_lossy(&b).into_owned(), Some(meta)),
+            Ok(Regular::TooLarge(_, _)) => {
+                locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
+                continue;
+            }
+            Ok(Regular::Not(what)) => {
+                odd.push((id, rel_dir.join(&name), what));
+                continue;
+            }
+            Err(_) => (String::new(), None),
+        };
         let modified = meta
             .and_then(|m| m.modified().ok())
             .map(DateTime::<Utc>::from);
