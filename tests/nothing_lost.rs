@@ -125,3 +125,51 @@ fn fifos_never_hang_a_command() {
     );
 }
 
+// ---------------------------------------------------------------------------------
+// 5. Deep nesting.
+
+#[test]
+fn deep_nesting_is_refused_in_linear_time() {
+    let s = Scenario::build("clean");
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000) + "\n";
+    std::fs::write(s.path("_ctx/jobs/pending/WO-0067.yaml"), deep).unwrap();
+    let compact = "- ".repeat(100_000) + "x\n";
+    std::fs::write(s.path("_ctx/jobs/pending/WO-0069.yaml"), compact).unwrap();
+    let mut block = String::new();
+    for level in 0..100 {
+        block.push_str(&format!("{}k{level}:\n", "  ".repeat(level)));
+    }
+    std::fs::write(s.path("_ctx/jobs/pending/WO-0070.yaml"), block).unwrap();
+    // Valid, with brackets where they are text: quoted, in a block scalar, a comment.
+    let brackets = "[{".repeat(70);
+    s.write_wo(
+        "pending",
+        "WO-0071",
+        &format!(
+            "notes: |\n  {brackets}\n  - - - - deep? no, text\nquoted: \"{brackets}\"\nsingle: '{brackets}'\n# {brackets}\nlist: [a, [b, {{c: d}}]]\n"
+        ),
+    );
+
+    let (_, out, err) = run_within(
+        s.wo(&["--json", "audit"]),
+        "--json audit",
+        Duration::from_secs(30),
+    );
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let invalid = findings_of(&report, "invalid_yaml");
+    for id in ["WO-0067", "WO-0069", "WO-0070"] {
+        assert!(
+            invalid.iter().any(|f| f["wo_id"] == id
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("nested deeper than 64 levels")),
+            "{id}: {report}"
+        );
+    }
+    assert!(
+        !invalid.iter().any(|f| f["wo_id"] == "WO-0071"),
+        "a valid WO with brackets in text: {report}"
+    );
+}
+

@@ -9,6 +9,7 @@ pub mod hook_shim;
 pub mod lock_reason;
 pub mod lockfile;
 pub mod marker;
+pub mod nesting;
 pub mod order;
 pub mod record;
 pub mod session;
