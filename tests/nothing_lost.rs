@@ -173,3 +173,84 @@ fn deep_nesting_is_refused_in_linear_time() {
     );
 }
 
+// ---------------------------------------------------------------------------------
+// 6. A repository lock that nothing holds.
+
+fn age(path: &Path, secs: u64) {
+    let f = std::fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(std::time::SystemTime::now() - Duration::from_secs(secs))
+        .unwrap();
+}
+
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap()
+}
+
+#[test]
+fn a_repo_lock_nothing_holds_is_reported_and_taken_over() {
+    let s = Scenario::build("zombie");
+    let lock = s.path(".git/wo/repo.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+
+    // Empty and just created: someone may be writing it; a conflict, not stale.
+    std::fs::write(&lock, "").unwrap();
+    let (code, _, err) = s.run(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(s.worktree("WO-0080").exists());
+
+    // Empty and a minute old: a kill between creating and writing it.
+    age(&lock, 60);
+    let (_, report) = s.json(&["audit"]);
+    let stale = findings_of(&report, "stale_repo_lock");
+    assert_eq!(stale.len(), 1, "{report}");
+    assert!(
+        stale[0]["severity"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("P1")
+    );
+    assert!(
+        stale[0]["hint"].as_str().unwrap().contains("repo.lock"),
+        "{report}"
+    );
+    let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 0, "taken over: {r}");
+    assert!(!s.worktree("WO-0080").exists());
+    assert!(!lock.exists(), "released");
+    let (_, report) = s.json(&["audit"]);
+    assert!(
+        findings_of(&report, "stale_repo_lock").is_empty(),
+        "{report}"
+    );
+
+    // A dead process on this host: stale at once.
+    std::fs::write(
+        &lock,
+        format!("pid {}\nhost {}\nop git wo gc\n", dead_pid(), hostname()),
+    )
+    .unwrap();
+    let (_, report) = s.json(&["audit"]);
+    assert_eq!(findings_of(&report, "stale_repo_lock").len(), 1, "{report}");
+    let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
+    assert!(code == 0 || code == 1, "{r}");
+    assert!(!lock.exists());
+
+    // Another host's holder is never judged from here.
+    std::fs::write(&lock, "pid 1\nhost some-other-host\nop git wo gc\n").unwrap();
+    age(&lock, 3600);
+    let (_, report) = s.json(&["audit"]);
+    assert!(
+        findings_of(&report, "stale_repo_lock").is_empty(),
+        "{report}"
+    );
+    assert_eq!(s.run(&["gc", "--apply", "--min-age", "0"]).0, 3);
+}

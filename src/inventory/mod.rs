@@ -29,6 +29,7 @@ use crate::git::worktrees::{self, Worktree};
 use crate::model::lock_reason;
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
+use crate::model::repo_lock::Holder as RepoLockHolder;
 use crate::model::state::{State, StateSet};
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
@@ -96,6 +97,55 @@ pub struct Inventory {
     pub hooks: hooks::HookFacts,
     /// This clone's id (see [`here::clone_id`]).
     pub clone_id: Option<String>,
+    /// `<git-common-dir>/wo/repo.lock`, when there is one (`stale_repo_lock`).
+    pub repo_lock: Option<RepoLockFile>,
+}
+
+/// `<git-common-dir>/wo/repo.lock` as found: who holds it, and whether anyone can.
+#[derive(Debug, Clone)]
+pub struct RepoLockFile {
+    pub path: PathBuf,
+    pub holder: RepoLockHolder,
+    /// What it is when it is not a regular file (never read, never taken over).
+    pub not_a_file: Option<&'static str>,
+    /// Why nothing holds it, when nothing does (see [`RepoLockHolder::stale`]).
+    pub stale: Option<String>,
+}
+
+/// Read the repository lock in `wo_dir` (`None`: there is none). Only a regular file
+/// is read; whether its holder lives is judged here, on this host.
+pub fn read_repo_lock(wo_dir: &Path) -> Option<RepoLockFile> {
+    let path = wo_dir.join(crate::model::repo_lock::FILE);
+    let (holder, not_a_file, modified) = match crate::regular::read(&path, 4096) {
+        Ok(Regular::Bytes(b, meta)) => (
+            RepoLockHolder::parse(&String::from_utf8_lossy(&b)),
+            None,
+            meta.modified().ok(),
+        ),
+        Ok(Regular::TooLarge(_, meta)) => (RepoLockHolder::default(), None, meta.modified().ok()),
+        Ok(Regular::Not(what)) => (RepoLockHolder::default(), Some(what), None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(_) => (
+            RepoLockHolder::default(),
+            None,
+            fs::symlink_metadata(&path).and_then(|m| m.modified()).ok(),
+        ),
+    };
+    let stale = match (not_a_file, modified) {
+        (None, Some(t)) => {
+            let age = std::time::SystemTime::now()
+                .duration_since(t)
+                .unwrap_or_default();
+            holder.stale(age, &crate::host::hostname(), crate::host::pid_alive)
+        }
+        _ => None,
+    };
+    Some(RepoLockFile {
+        path,
+        holder,
+        not_a_file,
+        stale,
+    })
 }
 
 /// The facts [`Inventory::gather_git`] reads.
@@ -265,6 +315,7 @@ impl Inventory {
             dead_transitions,
             hooks: hooks::HookFacts::read(repo),
             clone_id: here::clone_id(&repo.common_dir),
+            repo_lock: read_repo_lock(&repo.wo_dir()),
         })
     }
 
@@ -321,6 +372,7 @@ impl Inventory {
             dead_transitions: BTreeSet::new(),
             hooks: hooks::HookFacts::default(),
             clone_id: None,
+            repo_lock: None,
         }
     }
 

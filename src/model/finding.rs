@@ -76,6 +76,7 @@ codes! {
     HooksMissing => "hooks_missing", P2, "an initialised repository has its gate hooks installed";
     InvalidRecord => "invalid_record", P1, "every ref under refs/wo/orders holds a readable record";
     InvalidLock => "invalid_lock", P1, "a `.lock` in running/ is a regular file";
+    StaleRepoLock => "stale_repo_lock", P1, "the repository lock of gc is held by a live process";
     LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
 }
 

@@ -12,6 +12,7 @@ pub mod marker;
 pub mod nesting;
 pub mod order;
 pub mod record;
+pub mod repo_lock;
 pub mod session;
 pub mod state;
 pub mod when;

@@ -95,6 +95,7 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
     let _t = crate::trace::phase("audit: the rest");
     worktree_findings(inv, &wos, &mut out);
     hook_findings(inv, &mut out);
+    repo_lock_findings(inv, &mut out);
     for bad in &inv.bad_records {
         let id = bad
             .ref_name
@@ -146,6 +147,36 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
         (a.severity, a.code, &a.wo_id, &a.paths).cmp(&(b.severity, b.code, &b.wo_id, &b.paths))
     });
     out
+}
+
+/// `stale_repo_lock`: gc's repository lock with no live holder (every `gc --apply`
+/// would stop at it, or, when it is not a regular file, always will).
+fn repo_lock_findings(inv: &Inventory, out: &mut Vec<Finding>) {
+    let Some(lock) = &inv.repo_lock else {
+        return;
+    };
+    let path = lock.path.to_string_lossy();
+    let (message, hint) = match (lock.not_a_file, &lock.stale) {
+        (Some(what), _) => (
+            format!("{path} is {what}, not a lock file: every git wo gc --apply stops at it"),
+            format!("look at it, then move it away: mv -- {} /tmp/", q(&path)),
+        ),
+        (None, Some(why)) => (
+            format!("{path} is held by nobody: {why} ({})", lock.holder.shown()),
+            format!(
+                "rm -- {} (or let the next git wo gc --apply take it over)",
+                q(&path)
+            ),
+        ),
+        (None, None) => return,
+    };
+    out.push(Finding::new(
+        Code::StaleRepoLock,
+        None,
+        message,
+        hint,
+        vec![path.into_owned()],
+    ));
 }
 
 fn file_findings(inv: &Inventory, out: &mut Vec<Finding>) {
