@@ -75,6 +75,71 @@ fn stamp_dir(s: &Scenario, stamp: &str) -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------------
+// 3. A worktree reached through a symlink.
+
+#[test]
+fn gc_never_removes_a_worktree_through_a_symlink() {
+    let s = Scenario::build("zombie");
+    let wt = s.worktree("WO-0080");
+    let elsewhere = s.tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let real = elsewhere.join("WO-0080");
+    std::fs::rename(&wt, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &wt).unwrap();
+    std::fs::write(real.join("precious.txt"), "mine\n").unwrap();
+    let before = common::files(&real);
+    // WO-0081's worktree moves to `.worktrees/nest/WO-0081`, then `nest` becomes a
+    // link to a folder elsewhere: a link between the worktree folder and the worktree.
+    let w81 = s.worktree("WO-0081");
+    s.git(&["worktree", "remove", w81.to_str().unwrap()]);
+    let nested = w81.parent().unwrap().join("nest/WO-0081");
+    s.git(&[
+        "worktree",
+        "add",
+        "-q",
+        nested.to_str().unwrap(),
+        "feat/wo-WO-0081",
+    ]);
+    let nest_real = elsewhere.join("nest");
+    std::fs::rename(nested.parent().unwrap(), &nest_real).unwrap();
+    std::os::unix::fs::symlink(&nest_real, nested.parent().unwrap()).unwrap();
+    std::fs::write(nest_real.join("WO-0081/precious.txt"), "mine too\n").unwrap();
+    let before81 = common::files(&nest_real);
+
+    let (code, r) = s.json(&["gc", "--min-age", "0"]);
+    assert_eq!(code, 1, "{r}");
+    for args in [
+        &["gc", "--apply", "--min-age", "0"][..],
+        &["gc", "--apply", "--force", "--min-age", "0"][..],
+    ] {
+        let (_, r) = s.json(args);
+        for id in ["WO-0081", "WO-0080"] {
+            let action = r["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["wo_id"] == id)
+                .cloned()
+                .unwrap_or_else(|| panic!("{args:?}: no action for {id}: {r}"));
+            assert_eq!(action["action"], "kept", "{args:?}: {action}");
+            let why = action["reasons"].to_string();
+            assert!(
+                why.contains("is a symlink") && why.contains("never removes through a link"),
+                "{args:?}: {action}"
+            );
+        }
+        assert_eq!(common::files(&real), before, "{args:?}: nothing lost");
+        assert_eq!(
+            common::files(&nest_real),
+            before81,
+            "{args:?}: nothing lost"
+        );
+        assert!(real.join(".git").exists(), "{args:?}");
+        assert!(std::fs::symlink_metadata(&wt).unwrap().is_symlink());
+    }
+}
+
+// ---------------------------------------------------------------------------------
 // 4. FIFOs where files belong.
 
 #[test]

@@ -172,6 +172,29 @@ impl Repo {
         .max()
     }
 
+    /// The symlink on the way to `wt`, if any: its directory, or a folder between the
+    /// worktree folder (`wo.worktreeDir`; the directory's parent for a worktree
+    /// elsewhere) and it. Links above the worktree folder (`/tmp` on some systems) are
+    /// the user's layout and are not looked at.
+    pub fn link_in_path(&self, wt: &Worktree) -> Option<std::path::PathBuf> {
+        if wt.is_main {
+            return None;
+        }
+        let root = self.worktree_root();
+        let bases = [super::repo::canonical(&root), lexical(&root)];
+        let recorded = lexical(&wt.recorded);
+        let base = bases
+            .iter()
+            .find(|b| recorded.starts_with(b) && recorded != **b)
+            .cloned()
+            .or_else(|| recorded.parent().map(Path::to_path_buf))?;
+        recorded
+            .ancestors()
+            .take_while(|p| *p != base)
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+            .map(Path::to_path_buf)
+    }
+
     /// HEAD of the worktree at `path`.
     pub fn worktree_head(&self, path: &Path) -> Option<ObjectId> {
         let repo = gix::open(path).ok()?;
@@ -189,6 +212,14 @@ impl Repo {
         let mut deleted_only = false;
         if !wt.exists {
             return Removal::default();
+        }
+        if let Some(link) = self.link_in_path(wt) {
+            // `git worktree remove` would empty the folder the link points at.
+            why.push(Blocker::hard(format!(
+                "{} is a symlink; git-wo never removes through a link (the folder it points at, {}, is kept)",
+                link.display(),
+                wt.path.display()
+            )));
         }
         if let Some(reason) = &wt.locked
             && !reason.starts_with("git-wo ")
@@ -455,4 +486,20 @@ fn nested_work(repo: &Path) -> Option<String> {
     .map(|o| !o.status.success() || !o.stdout.is_empty())
     .unwrap_or(true);
     unpushed.then(|| "has commits on no remote".into())
+}
+
+/// `p` with `.` and `..` resolved lexically (no link is followed).
+fn lexical(p: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
