@@ -75,6 +75,63 @@ fn stamp_dir(s: &Scenario, stamp: &str) -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------------
+// 2. Names that are not UTF-8.
+
+#[test]
+fn gc_force_keeps_names_that_are_not_utf8_byte_for_byte() {
+    let s = Scenario::build("zombie");
+    let wt = s.worktree("WO-0080");
+    let bad = OsStr::from_bytes(b"bad\xff.txt");
+    std::fs::write(wt.join(bad), b"bytes \xfe kept\n").unwrap();
+    std::fs::write(wt.join("notes.txt"), "half a thought\n").unwrap();
+
+    let (code, r) = s.json(&["gc", "--apply", "--force", "--min-age", "0"]);
+    assert_eq!(code, 0, "{r}");
+    assert!(!wt.exists(), "removed with --force: {r}");
+    let stamp = r["quarantine"].as_str().expect("a quarantine").to_owned();
+    let action = r["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["wo_id"] == "WO-0080")
+        .unwrap()
+        .clone();
+    assert!(
+        action["message"].as_str().unwrap().contains("2 file(s)"),
+        "{action}"
+    );
+    assert!(
+        action["reasons"].to_string().contains("bad\\\\xff.txt"),
+        "the name is shown escaped: {action}"
+    );
+    let saved = stamp_dir(&s, &stamp).join("worktrees/WO-0080");
+    let mut names: Vec<Vec<u8>> = std::fs::read_dir(&saved)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+        .collect();
+    names.sort();
+    assert_eq!(names, [b"bad\xff.txt".to_vec(), b"notes.txt".to_vec()]);
+    assert_eq!(
+        std::fs::read(saved.join(bad)).unwrap(),
+        b"bytes \xfe kept\n"
+    );
+    let manifest = std::fs::read_to_string(stamp_dir(&s, &stamp).join("manifest.jsonl")).unwrap();
+    assert_eq!(manifest.lines().count(), 2, "{manifest}");
+
+    let (code, out, err) = s.run(&["reconcile", "--restore", &stamp]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        std::fs::read(wt.join(bad)).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
+        b"bytes \xfe kept\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wt.join("notes.txt")).unwrap(),
+        "half a thought\n"
+    );
+    assert!(out.contains("bad\\xff.txt"), "shown escaped: {out}");
+}
+
+// ---------------------------------------------------------------------------------
 // 3. A worktree reached through a symlink.
 
 #[test]

@@ -1,7 +1,7 @@
 //! Changing worktrees and branches: add (git-locked from birth), lock, unlock, remove,
 //! and the safety checks that decide whether a worktree may be removed (SPEC §8).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
@@ -12,7 +12,7 @@ use super::Repo;
 use super::command::{git, git_output};
 use super::refs::Expect;
 use super::worktrees::{Head, Worktree};
-use crate::error::WoError;
+use crate::error::{WoError, escaped};
 
 impl Repo {
     /// `refs/heads/<branch>`'s commit, if the branch exists.
@@ -129,7 +129,11 @@ impl Repo {
         if after.is_empty() {
             return Ok(());
         }
-        let names: Vec<&str> = after.iter().take(3).map(|e| e.path.as_str()).collect();
+        let names: Vec<String> = after
+            .iter()
+            .take(3)
+            .map(|e| escaped(e.path.as_os_str()))
+            .collect();
         anyhow::bail!(
             "{} tracked file(s) differ from HEAD (e.g. {})",
             after.len(),
@@ -208,7 +212,7 @@ impl Repo {
     /// `disposable(path)`.
     pub fn removal_check(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool) -> Removal {
         let mut why: Vec<Blocker> = Vec::new();
-        let mut at_risk: Vec<String> = Vec::new();
+        let mut at_risk: Vec<PathBuf> = Vec::new();
         let mut deleted_only = false;
         if !wt.exists {
             return Removal::default();
@@ -254,16 +258,21 @@ impl Repo {
                 for StatusEntry { code, path } in entries {
                     match &code {
                         b"??" => untracked.push(path),
-                        b"!!" if !disposable(&path) => ignored.push(path),
+                        b"!!" if !disposable(&path.to_string_lossy()) => ignored.push(path),
                         b"!!" => disposable_dirs.push(path),
                         _ => changed.push(path),
                     }
                 }
-                // The files are named (a few), so that the user knows what to commit.
-                let named = |files: &[String]| -> String {
-                    let mut shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
+                // The files are named (a few, names that are not UTF-8 escaped), so that
+                // the user knows what to commit.
+                let named = |files: &[PathBuf]| -> String {
+                    let mut shown: Vec<String> = files
+                        .iter()
+                        .take(5)
+                        .map(|f| escaped(f.as_os_str()))
+                        .collect();
                     if files.len() > 5 {
-                        shown.push("…");
+                        shown.push("…".into());
                     }
                     shown.join(", ")
                 };
@@ -285,7 +294,7 @@ impl Repo {
                     why.push(Blocker::work(format!(
                         "{} ignored file(s) that are not build output (e.g. {})",
                         ignored.len(),
-                        ignored[0]
+                        escaped(ignored[0].as_os_str())
                     )));
                 }
                 at_risk.extend(changed);
@@ -306,17 +315,17 @@ impl Repo {
         }
         // Edits git does not show: files marked assume-unchanged or skip-worktree.
         if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
-            let hidden: Vec<String> = out
+            let hidden: Vec<PathBuf> = out
                 .stdout
                 .split(|b| *b == 0)
                 .filter(|e| e.len() > 2 && (e[0].is_ascii_lowercase() || e[0] == b'S'))
-                .map(|e| String::from_utf8_lossy(&e[2..]).into_owned())
+                .map(|e| path_of(&e[2..]))
                 .collect();
             if !hidden.is_empty() {
                 why.push(Blocker::work(format!(
                     "{} file(s) marked assume-unchanged or skip-worktree, whose edits git does not show (e.g. {})",
                     hidden.len(),
-                    hidden[0]
+                    escaped(hidden[0].as_os_str())
                 )));
                 at_risk.extend(hidden);
             }
@@ -391,8 +400,9 @@ impl Blocker {
 pub struct Removal {
     /// Why the worktree must be kept; empty: removing it loses nothing.
     pub blockers: Vec<Blocker>,
-    /// The files a removal would lose (relative to the worktree; folders end in `/`).
-    pub at_risk: Vec<String>,
+    /// The files a removal would lose (relative to the worktree; folders end in `/`),
+    /// as the bytes git listed: names that are not UTF-8 are kept exactly.
+    pub at_risk: Vec<PathBuf>,
     /// Every entry `git status` lists is a deleted tracked file (no other change, no
     /// untracked or ignored file). With no other blocker (`blockers.len() == 1`) that is
     /// what a killed `git worktree remove` leaves: the content is in HEAD's commit.
@@ -403,7 +413,8 @@ pub struct Removal {
 struct StatusEntry {
     /// The two-letter status, e.g. `b" M"`, `b"??"`, `b"!!"`.
     code: [u8; 2],
-    path: String,
+    /// As git listed it (`-z`: unquoted bytes).
+    path: PathBuf,
 }
 
 impl StatusEntry {
@@ -432,7 +443,7 @@ fn status_entries(dir: &Path, extra: &[&str]) -> Result<Vec<StatusEntry>> {
         .filter(|e| e.len() > 3)
         .map(|e| StatusEntry {
             code: [e[0], e[1]],
-            path: String::from_utf8_lossy(&e[3..]).into_owned(),
+            path: path_of(&e[3..]),
         })
         .collect())
 }
@@ -502,4 +513,10 @@ fn lexical(p: &Path) -> std::path::PathBuf {
         }
     }
     out
+}
+
+/// A path git printed (`-z`), byte for byte.
+fn path_of(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
 }

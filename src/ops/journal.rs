@@ -654,7 +654,9 @@ impl<'a> Journal<'a> {
             }
             Step::Unquarantine { dir, entry } => {
                 quarantine::restore(&repo.control_root, dir, entry)?;
-                self.touched.push(PathBuf::from(&entry.from));
+                if let Ok(from) = entry.from_path() {
+                    self.touched.push(from);
+                }
             }
             Step::Publish { remote, required } => match self.publish(plan, remote) {
                 Ok(Some((now, prev))) => undo.push(Undo::Published {

@@ -21,18 +21,97 @@ use crate::ops::jobs::sync_dir;
 pub const MANIFEST: &str = "manifest.jsonl";
 
 /// One quarantined file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+///
+/// Paths are bytes: a path that is UTF-8 is its JSON string; one that is not is
+/// written escaped (`bad\xff.txt`, for people) with its exact bytes in hex beside it
+/// (`from_bytes`, `stored_bytes`, `worktree_bytes`), which is what a restore uses.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
     pub wo_id: String,
     /// Where it was, relative to the control checkout (or absolute when outside it).
     pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_bytes: Option<String>,
     /// Where it is now, relative to the quarantine folder.
     pub stored: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_bytes: Option<String>,
+    /// gc: the worktree (absolute) the file was in; `from` is inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree_bytes: Option<String>,
     /// The finding code that sent it here.
     pub code: String,
     pub reason: String,
     pub bytes: u64,
     pub at: String,
+}
+
+impl Entry {
+    pub fn set_from(&mut self, p: &Path) {
+        (self.from, self.from_bytes) = encode(p);
+    }
+    pub fn set_stored(&mut self, p: &Path) {
+        (self.stored, self.stored_bytes) = encode(p);
+    }
+    pub fn set_worktree(&mut self, p: &Path) {
+        let (text, bytes) = encode(p);
+        self.worktree = Some(text);
+        self.worktree_bytes = bytes;
+    }
+    /// Where it was, byte for byte.
+    pub fn from_path(&self) -> Result<PathBuf, String> {
+        decode(&self.from, self.from_bytes.as_deref())
+    }
+    /// Where it is, relative to the quarantine folder, byte for byte.
+    pub fn stored_path(&self) -> Result<PathBuf, String> {
+        decode(&self.stored, self.stored_bytes.as_deref())
+    }
+    /// gc's entries: the worktree the file was in.
+    pub fn worktree_path(&self) -> Option<Result<PathBuf, String>> {
+        let text = self.worktree.as_deref()?;
+        Some(decode(text, self.worktree_bytes.as_deref()))
+    }
+}
+
+/// A path as manifest text: itself when UTF-8, else escaped plus its bytes in hex.
+fn encode(p: &Path) -> (String, Option<String>) {
+    use std::os::unix::ffi::OsStrExt;
+    match p.to_str() {
+        Some(s) => (s.to_owned(), None),
+        None => {
+            let hex = p
+                .as_os_str()
+                .as_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            (crate::error::escaped(p.as_os_str()), Some(hex))
+        }
+    }
+}
+
+/// The path a manifest names: the hex bytes when there are, else the text.
+fn decode(text: &str, hex: Option<&str>) -> Result<PathBuf, String> {
+    use std::os::unix::ffi::OsStringExt;
+    let Some(hex) = hex else {
+        return Ok(PathBuf::from(text));
+    };
+    let digits = hex.as_bytes();
+    if digits.len() % 2 != 0 {
+        return Err(format!("the hex bytes of {text:?} have an odd length"));
+    }
+    let bytes = digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("the bytes of {text:?} are not hex"))?;
+    Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
 }
 
 /// The quarantine root of a repository.
@@ -54,7 +133,7 @@ pub fn put(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Resul
     if fs::symlink_metadata(&src).is_err() {
         return Ok(());
     }
-    let dest = dir.join(&entry.stored);
+    let dest = dir.join(entry.stored_path().map_err(anyhow::Error::msg)?);
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("creating the quarantine folder {}", parent.display()))?;
@@ -73,7 +152,7 @@ pub fn put(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Resul
 /// Copy `from` (absolute) into quarantine: what a forced removal of a worktree would
 /// lose is kept here first.
 pub fn copy_in(dir: &Path, from: &Path, entry: &Entry) -> Result<()> {
-    let dest = dir.join(&entry.stored);
+    let dest = dir.join(entry.stored_path().map_err(anyhow::Error::msg)?);
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -145,11 +224,11 @@ pub fn folder(wo_dir: &Path, stamp: &str) -> Result<PathBuf> {
 /// quarantine (restored before). Never overwrites: a file at the original path is an
 /// error naming both.
 pub fn restore(control_root: &Path, dir: &Path, entry: &Entry) -> Result<bool> {
-    let stored = dir.join(&entry.stored);
+    let stored = dir.join(entry.stored_path().map_err(anyhow::Error::msg)?);
     if fs::symlink_metadata(&stored).is_err() {
         return Ok(false);
     }
-    let dest = control_root.join(&entry.from);
+    let dest = control_root.join(entry.from_path().map_err(anyhow::Error::msg)?);
     if fs::symlink_metadata(&dest).is_ok() {
         return Err(WoError::failed(format!(
             "{}: {} exists again; {} stays in quarantine",
@@ -226,6 +305,7 @@ mod tests {
             reason: "surplus".into(),
             bytes: 9,
             at: "now".into(),
+            ..Entry::default()
         };
         put(&root, &dir, Path::new(&entry.from), &entry).unwrap();
         assert!(!root.join(&entry.from).exists());

@@ -286,18 +286,20 @@ fn step_of(
             let bytes = std::fs::symlink_metadata(repo.control_root.join(path))
                 .map(|m| m.len())
                 .unwrap_or(0);
+            let mut entry = Entry {
+                wo_id: id.to_string(),
+                code: a.code.as_str().to_owned(),
+                reason: a.action.clone(),
+                bytes,
+                at: crate::model::when::shown(Utc::now()),
+                ..Entry::default()
+            };
+            entry.set_from(path);
+            entry.set_stored(&Path::new("files").join(path));
             Step::Quarantine {
                 from: path.clone(),
                 dir: qdir.to_path_buf(),
-                entry: Entry {
-                    wo_id: id.to_string(),
-                    from: path.to_string_lossy().into_owned(),
-                    stored: Path::new("files").join(path).to_string_lossy().into_owned(),
-                    code: a.code.as_str().to_owned(),
-                    reason: a.action.clone(),
-                    bytes,
-                    at: crate::model::when::shown(Utc::now()),
-                },
+                entry,
             }
         }
         Repair::Place { path, to } => {
@@ -433,7 +435,11 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         failed: Vec::new(),
     };
     for e in entries {
-        let stored = dir.join(&e.stored);
+        let Ok(stored) = e.stored_path().map(|s| dir.join(s)) else {
+            out.failed
+                .push(format!("{}: not a path in the manifest", e.stored));
+            continue;
+        };
         if std::fs::symlink_metadata(&stored).is_err() {
             out.already_back.push(e.from.clone());
             continue;
