@@ -75,6 +75,121 @@ fn stamp_dir(s: &Scenario, stamp: &str) -> PathBuf {
 }
 
 // ---------------------------------------------------------------------------------
+// 1. A hostile quarantine manifest.
+
+#[test]
+fn restore_refuses_a_hostile_manifest_and_touches_nothing() {
+    let s = Scenario::build("clean");
+    let stamp = "20260101T000000Z-1";
+    let dir = stamp_dir(&s, stamp);
+    let outside = s.tmp.path().join("outside.txt");
+    std::fs::write(&outside, "not the repository's\n").unwrap();
+    let mut lines = Vec::new();
+    let mut entry = |wo: &str, from: &str, stored: &str, content: Option<&str>| {
+        if let Some(c) = content {
+            let p = dir.join(stored);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, c).unwrap();
+        }
+        lines.push(
+            serde_json::json!({
+                "wo_id": wo, "from": from, "stored": stored, "code": "split_brain",
+                "reason": "test", "bytes": 1, "at": "now"
+            })
+            .to_string(),
+        );
+    };
+    // Line 1: a good one, which must not be restored either (the restore is refused
+    // as a whole).
+    entry(
+        "WO-0098",
+        "_ctx/jobs/pending/WO-0098.yaml",
+        "files/_ctx/jobs/pending/WO-0098.yaml",
+        Some("id: WO-0098\n"),
+    );
+    entry("WO-0097", "../x", "files/a", Some("a\n"));
+    let abs = s.tmp.path().join("abs.txt");
+    entry("", abs.to_str().unwrap(), "files/b", Some("b\n"));
+    entry(
+        "",
+        ".git/hooks/post-checkout",
+        "files/c",
+        Some("#!/bin/sh\n"),
+    );
+    entry("WO-0097", "src/evil.sh", "files/d", Some("evil\n"));
+    entry(
+        "WO-0099",
+        "_ctx/jobs/pending/WO-0099.yaml",
+        "../../../../../outside.txt",
+        None,
+    );
+    // Lines 7 and 8: gc's kind of entry, naming a "worktree" that is the checkout, and
+    // one inside the git dir.
+    let repo = s.repo.to_str().unwrap().to_owned();
+    for (wt, file) in [
+        (repo.clone(), format!("{repo}/src/evil2.sh")),
+        (
+            format!("{repo}/.git/hooks"),
+            format!("{repo}/.git/hooks/pre-push"),
+        ),
+    ] {
+        let stored = format!(
+            "worktrees/WO-0080/{}",
+            Path::new(&file).strip_prefix(&wt).unwrap().display()
+        );
+        let p = dir.join(&stored);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "x\n").unwrap();
+        lines.push(
+            serde_json::json!({
+                "wo_id": "WO-0080", "from": file, "stored": stored, "worktree": wt,
+                "code": "zombie_worktree", "reason": "test", "bytes": 1, "at": "now"
+            })
+            .to_string(),
+        );
+    }
+    std::fs::write(dir.join("manifest.jsonl"), lines.join("\n") + "\n").unwrap();
+    let before = common::files(&dir);
+
+    let (code, out, err) = s.run(&["reconcile", "--restore", stamp]);
+    assert_eq!(code, 2, "refused as bad input: {out}{err}");
+    for n in 2..=8 {
+        assert!(
+            err.contains(&format!("manifest.jsonl:{n}")),
+            "names line {n}: {err}"
+        );
+    }
+    assert!(!err.contains("manifest.jsonl:1:"), "line 1 is fine: {err}");
+    for named in [
+        "../x",
+        abs.to_str().unwrap(),
+        ".git/hooks/post-checkout",
+        "src/evil.sh",
+        "../../../../../outside.txt",
+    ] {
+        assert!(err.contains(named), "names {named}: {err}");
+    }
+    assert!(err.contains("fix:"), "says what to do: {err}");
+    // Nothing was touched.
+    assert_eq!(common::files(&dir), before, "the quarantine is as it was");
+    assert!(outside.exists(), "the outside file stayed where it was");
+    assert!(!s.tmp.path().join("x").exists());
+    assert!(!abs.exists());
+    assert!(!s.path(".git/hooks/post-checkout").exists());
+    assert!(!s.path("src/evil.sh").exists());
+    assert!(!s.path("src/evil2.sh").exists());
+    assert!(!s.path(".git/hooks/pre-push").exists());
+    assert!(!s.path("_ctx/jobs/pending/WO-0098.yaml").exists());
+    assert!(!s.path("_ctx/jobs/pending/WO-0099.yaml").exists());
+
+    // Fine once the bad lines are gone.
+    std::fs::write(dir.join("manifest.jsonl"), lines[0].clone() + "\n").unwrap();
+    let (code, out, err) = s.run(&["reconcile", "--restore", stamp]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(s.read("_ctx/jobs/pending/WO-0098.yaml"), "id: WO-0098\n");
+}
+
+// ---------------------------------------------------------------------------------
 // 2. Names that are not UTF-8.
 
 #[test]

@@ -425,8 +425,22 @@ pub struct Restored {
 /// Put every file of the quarantine folder `stamp` back (never overwriting).
 pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     let dir = quarantine::folder(&repo.wo_dir(), stamp)?;
-    let entries = quarantine::manifest(&dir)?;
+    let entries = quarantine::manifest_lines(&dir)?;
     let jobs_rel = repo.jobs_rel();
+    // Every entry is checked before anything moves: one that points outside where
+    // git-wo quarantines from refuses the whole restore.
+    let bounds = quarantine::Bounds {
+        control_root: repo.control_root.clone(),
+        jobs_rel: jobs_rel.clone(),
+        common_dir: repo.common_dir.clone(),
+        worktree_root: repo.worktree_root(),
+        hooks_dir: repo.hooks_dir().path,
+        kept_hooks: crate::model::hook_shim::SHIMS
+            .iter()
+            .map(|(name, _)| format!("{name}{}", crate::model::hook_shim::KEPT_SUFFIX))
+            .collect(),
+    };
+    let checked = quarantine::check_all(&dir, stamp, entries, &bounds)?;
     let mut out = Restored {
         schema: "git-wo.reconcile-restore.v1",
         quarantine: stamp.to_owned(),
@@ -434,24 +448,18 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         already_back: Vec::new(),
         failed: Vec::new(),
     };
-    for e in entries {
-        let Ok(stored) = e.stored_path().map(|s| dir.join(s)) else {
-            out.failed
-                .push(format!("{}: not a path in the manifest", e.stored));
-            continue;
-        };
-        if std::fs::symlink_metadata(&stored).is_err() {
+    for item in checked {
+        let e = &item.entry;
+        if std::fs::symlink_metadata(&item.stored).is_err() {
             out.already_back.push(e.from.clone());
             continue;
         }
         if e.wo_id.is_empty() {
             // Not a WO's file (a hook `install-hooks --force` replaced): no record
             // fences it; put back unless something is in its place.
-            match quarantine::restore(&repo.control_root, &dir, &e) {
+            match quarantine::restore(&item) {
                 Ok(true) => out.restored.push(e.from.clone()),
-                Ok(false) => out
-                    .failed
-                    .push(format!("{}: something is in its place", e.from)),
+                Ok(false) => out.already_back.push(e.from.clone()),
                 Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
             }
             continue;
@@ -465,8 +473,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             id: id.clone(),
             op: "restore",
             steps: vec![Step::Unquarantine {
-                dir: dir.clone(),
-                entry: e.clone(),
+                item: Box::new(item.clone()),
             }],
             recovery: Recovery::RollForward,
         };
