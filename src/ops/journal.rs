@@ -123,7 +123,7 @@ pub enum Step {
     Quarantine {
         from: PathBuf,
         dir: PathBuf,
-        entry: quarantine::Entry,
+        entry: Box<quarantine::Entry>,
     },
     /// Write a missing YAML, `<to>/<ID>.yaml`, from these bytes (a record's
     /// `order.yaml`); never overwrites.

@@ -299,7 +299,7 @@ fn step_of(
             Step::Quarantine {
                 from: path.clone(),
                 dir: qdir.to_path_buf(),
-                entry,
+                entry: Box::new(entry),
             }
         }
         Repair::Place { path, to } => {
