@@ -91,15 +91,32 @@ pub struct Reconciled {
     pub quarantine: Option<String>,
     pub actions: Vec<ActionReport>,
     pub summary: Summary,
+    /// gc's repository lock when nothing holds it (`stale_repo_lock`, e.g. after a gc
+    /// was killed): released (safe: no process holds it), or a dry run's plan to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo_lock: Option<RepoLockRepair>,
+}
+
+/// What became of a stale repository lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoLockRepair {
+    pub path: String,
+    /// Why nothing holds it.
+    pub why: String,
+    pub outcome: Outcome,
 }
 
 impl Reconciled {
     /// Something is left to do: planned (a dry run), skipped or failed.
     pub fn work_left(&self) -> bool {
+        let lock_left = self
+            .repo_lock
+            .as_ref()
+            .is_some_and(|l| l.outcome != Outcome::Applied);
         if self.dry_run {
-            !self.actions.is_empty()
+            !self.actions.is_empty() || lock_left
         } else {
-            self.summary.skipped + self.summary.failed > 0
+            self.summary.skipped + self.summary.failed > 0 || lock_left
         }
     }
 }
@@ -162,6 +179,31 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
         quarantine: used.then_some(stamp),
         actions: reports,
         summary,
+        repo_lock: stale_repo_lock(repo, &inv, opts.apply),
+    })
+}
+
+/// Release gc's repository lock when nothing holds it: taking it (which takes a stale
+/// lock over, see [`RepoLock`](crate::ops::repo_lock::RepoLock)) and letting it go.
+/// A lock that is not a regular file is left to a person (audit says so).
+fn stale_repo_lock(repo: &Repo, inv: &Inventory, apply: bool) -> Option<RepoLockRepair> {
+    let lock = inv.repo_lock.as_ref().filter(|l| l.not_a_file.is_none())?;
+    let why = lock.stale.clone()?;
+    let outcome = if !apply {
+        Outcome::Planned
+    } else {
+        match crate::ops::repo_lock::RepoLock::acquire(&repo.wo_dir(), "git wo reconcile") {
+            Ok(taken) => {
+                drop(taken);
+                Outcome::Applied
+            }
+            Err(e) => Outcome::Skipped(crate::error::classify(&e).to_string()),
+        }
+    };
+    Some(RepoLockRepair {
+        path: lock.path.to_string_lossy().into_owned(),
+        why,
+        outcome,
     })
 }
 
