@@ -198,6 +198,21 @@ pub fn to_json(e: &WoError, command: &str) -> serde_json::Value {
     })
 }
 
+/// A path (or any name) as text for messages and reports: its UTF-8 as it is, each
+/// byte that is not UTF-8 as `\xNN` (so `bad\xff.txt`, never a lossy `bad\u{fffd}.txt`
+/// that names no file).
+pub fn escaped(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::with_capacity(s.len());
+    for chunk in s.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// Quote `s` for a POSIX shell when it is not a plain word, so that a fix hint with
 /// text from a YAML (a title, a branch name) is safe to paste.
 pub fn shell_quote(s: &str) -> String {

@@ -18,8 +18,8 @@
 //!   parsing bytes.
 //! - [`git`]: refs, objects, notes, worktrees, index; knows bytes and ids, not WOs.
 //!
-//! [`error`], [`failpoint`], [`host`], [`interrupt`], [`parallel`], [`progress`] and [`trace`] are small support modules any
-//! layer may use.
+//! [`error`], [`failpoint`], [`host`], [`interrupt`], [`parallel`], [`progress`], [`regular`] and [`trace`] are small support
+//! modules any layer may use.
 
 pub mod cli;
 pub mod error;
@@ -32,5 +32,6 @@ pub mod model;
 pub mod ops;
 pub mod parallel;
 pub mod progress;
+pub mod regular;
 pub mod trace;
 pub mod views;

@@ -51,8 +51,22 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
     }
     if ctx.out.json {
         ctx.out.json(&r)?;
-    } else if r.actions.is_empty() {
-        ctx.out.line("nothing to reconcile");
+        return Ok(if r.work_left() {
+            Exit::Findings
+        } else {
+            Exit::Ok
+        });
+    }
+    if let Some(l) = &r.repo_lock {
+        ctx.out.line(format!(
+            "{:<10} stale_repo_lock safe   release {} ({})  [{}]",
+            "-", l.path, l.why, l.outcome
+        ));
+    }
+    if r.actions.is_empty() {
+        if r.repo_lock.is_none() {
+            ctx.out.line("nothing to reconcile");
+        }
     } else {
         let w = r
             .actions

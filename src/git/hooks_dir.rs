@@ -52,11 +52,14 @@ impl HookFile {
         if !meta.is_file() {
             return HookFile::Other("not a regular file".into());
         }
-        match std::fs::read(path) {
-            Ok(bytes) => HookFile::File {
+        // (The open file's type is checked again: a FIFO is never read.)
+        match crate::regular::read(path, u64::MAX) {
+            Ok(crate::regular::Regular::Bytes(bytes, _)) => HookFile::File {
                 bytes,
                 executable: is_executable(&meta),
             },
+            Ok(crate::regular::Regular::Not(_)) => HookFile::Other("not a regular file".into()),
+            Ok(crate::regular::Regular::TooLarge(..)) => HookFile::Other("too large".into()),
             Err(e) => HookFile::Other(e.to_string()),
         }
     }

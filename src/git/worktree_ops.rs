@@ -1,7 +1,7 @@
 //! Changing worktrees and branches: add (git-locked from birth), lock, unlock, remove,
 //! and the safety checks that decide whether a worktree may be removed (SPEC §8).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use gix::ObjectId;
@@ -12,7 +12,7 @@ use super::Repo;
 use super::command::{git, git_output};
 use super::refs::Expect;
 use super::worktrees::{Head, Worktree};
-use crate::error::WoError;
+use crate::error::{WoError, escaped};
 
 impl Repo {
     /// `refs/heads/<branch>`'s commit, if the branch exists.
@@ -129,7 +129,11 @@ impl Repo {
         if after.is_empty() {
             return Ok(());
         }
-        let names: Vec<&str> = after.iter().take(3).map(|e| e.path.as_str()).collect();
+        let names: Vec<String> = after
+            .iter()
+            .take(3)
+            .map(|e| escaped(e.path.as_os_str()))
+            .collect();
         anyhow::bail!(
             "{} tracked file(s) differ from HEAD (e.g. {})",
             after.len(),
@@ -172,6 +176,29 @@ impl Repo {
         .max()
     }
 
+    /// The symlink on the way to `wt`, if any: its directory, or a folder between the
+    /// worktree folder (`wo.worktreeDir`; the directory's parent for a worktree
+    /// elsewhere) and it. Links above the worktree folder (`/tmp` on some systems) are
+    /// the user's layout and are not looked at.
+    pub fn link_in_path(&self, wt: &Worktree) -> Option<std::path::PathBuf> {
+        if wt.is_main {
+            return None;
+        }
+        let root = self.worktree_root();
+        let bases = [super::repo::canonical(&root), lexical(&root)];
+        let recorded = lexical(&wt.recorded);
+        let base = bases
+            .iter()
+            .find(|b| recorded.starts_with(b) && recorded != **b)
+            .cloned()
+            .or_else(|| recorded.parent().map(Path::to_path_buf))?;
+        recorded
+            .ancestors()
+            .take_while(|p| *p != base)
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+            .map(Path::to_path_buf)
+    }
+
     /// HEAD of the worktree at `path`.
     pub fn worktree_head(&self, path: &Path) -> Option<ObjectId> {
         let repo = gix::open(path).ok()?;
@@ -209,10 +236,18 @@ impl Repo {
     /// `disposable(path)`.
     pub fn removal_check(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool) -> Removal {
         let mut why: Vec<Blocker> = Vec::new();
-        let mut at_risk: Vec<String> = Vec::new();
+        let mut at_risk: Vec<PathBuf> = Vec::new();
         let mut deleted_only = false;
         if !wt.exists {
             return Removal::default();
+        }
+        if let Some(link) = self.link_in_path(wt) {
+            // `git worktree remove` would empty the folder the link points at.
+            why.push(Blocker::hard(format!(
+                "{} is a symlink; git-wo never removes through a link (the folder it points at, {}, is kept)",
+                link.display(),
+                wt.path.display()
+            )));
         }
         if let Some(reason) = &wt.locked
             && !reason.starts_with("git-wo ")
@@ -241,8 +276,9 @@ impl Repo {
                 deleted_only: only_deleted,
             }) => {
                 deleted_only = only_deleted;
-                let (disposable_dirs, ignored): (Vec<String>, Vec<String>) =
-                    all_ignored.into_iter().partition(|p| disposable(p));
+                let (disposable_dirs, ignored): (Vec<PathBuf>, Vec<PathBuf>) = all_ignored
+                    .into_iter()
+                    .partition(|p| disposable(&p.to_string_lossy()));
                 why.extend(
                     Changes::describe(&changed, &untracked)
                         .into_iter()
@@ -252,7 +288,7 @@ impl Repo {
                     why.push(Blocker::work(format!(
                         "{} ignored file(s) that are not build output (e.g. {})",
                         ignored.len(),
-                        ignored[0]
+                        escaped(ignored[0].as_os_str())
                     )));
                 }
                 at_risk.extend(changed);
@@ -273,17 +309,17 @@ impl Repo {
         }
         // Edits git does not show: files marked assume-unchanged or skip-worktree.
         if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
-            let hidden: Vec<String> = out
+            let hidden: Vec<PathBuf> = out
                 .stdout
                 .split(|b| *b == 0)
                 .filter(|e| e.len() > 2 && (e[0].is_ascii_lowercase() || e[0] == b'S'))
-                .map(|e| String::from_utf8_lossy(&e[2..]).into_owned())
+                .map(|e| path_of(&e[2..]))
                 .collect();
             if !hidden.is_empty() {
                 why.push(Blocker::work(format!(
                     "{} file(s) marked assume-unchanged or skip-worktree, whose edits git does not show (e.g. {})",
                     hidden.len(),
-                    hidden[0]
+                    escaped(hidden[0].as_os_str())
                 )));
                 at_risk.extend(hidden);
             }
@@ -332,11 +368,11 @@ impl Repo {
 /// relative to the worktree; folders end in `/`).
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    /// Modified or staged tracked files (deletions included).
-    pub changed: Vec<String>,
-    pub untracked: Vec<String>,
+    /// Modified or staged tracked files (deletions included), as git lists them (bytes).
+    pub changed: Vec<PathBuf>,
+    pub untracked: Vec<PathBuf>,
     /// Only when asked for.
-    pub ignored: Vec<String>,
+    pub ignored: Vec<PathBuf>,
     /// Every entry is a deleted tracked file (see [`Removal::deleted_only`]).
     pub deleted_only: bool,
 }
@@ -348,12 +384,17 @@ impl Changes {
     }
 
     /// `N modified or staged file(s): a, b` and `N untracked file(s): c`, a few
-    /// files named each, so that the user knows what to commit.
-    pub fn describe(changed: &[String], untracked: &[String]) -> Vec<String> {
-        let named = |files: &[String]| -> String {
-            let mut shown: Vec<&str> = files.iter().take(5).map(String::as_str).collect();
+    /// files named each (names that are not UTF-8 escaped), so that the user knows
+    /// what to commit.
+    pub fn describe(changed: &[PathBuf], untracked: &[PathBuf]) -> Vec<String> {
+        let named = |files: &[PathBuf]| -> String {
+            let mut shown: Vec<String> = files
+                .iter()
+                .take(5)
+                .map(|f| escaped(f.as_os_str()))
+                .collect();
             if files.len() > 5 {
-                shown.push("…");
+                shown.push("…".into());
             }
             shown.join(", ")
         };
@@ -406,8 +447,9 @@ impl Blocker {
 pub struct Removal {
     /// Why the worktree must be kept; empty: removing it loses nothing.
     pub blockers: Vec<Blocker>,
-    /// The files a removal would lose (relative to the worktree; folders end in `/`).
-    pub at_risk: Vec<String>,
+    /// The files a removal would lose (relative to the worktree; folders end in `/`),
+    /// as the bytes git listed: names that are not UTF-8 are kept exactly.
+    pub at_risk: Vec<PathBuf>,
     /// Every entry `git status` lists is a deleted tracked file (no other change, no
     /// untracked or ignored file). With no other blocker (`blockers.len() == 1`) that is
     /// what a killed `git worktree remove` leaves: the content is in HEAD's commit.
@@ -418,7 +460,8 @@ pub struct Removal {
 struct StatusEntry {
     /// The two-letter status, e.g. `b" M"`, `b"??"`, `b"!!"`.
     code: [u8; 2],
-    path: String,
+    /// As git listed it (`-z`: unquoted bytes).
+    path: PathBuf,
 }
 
 impl StatusEntry {
@@ -447,7 +490,7 @@ fn status_entries(dir: &Path, extra: &[&str]) -> Result<Vec<StatusEntry>> {
         .filter(|e| e.len() > 3)
         .map(|e| StatusEntry {
             code: [e[0], e[1]],
-            path: String::from_utf8_lossy(&e[3..]).into_owned(),
+            path: path_of(&e[3..]),
         })
         .collect())
 }
@@ -501,4 +544,26 @@ fn nested_work(repo: &Path) -> Option<String> {
     .map(|o| !o.status.success() || !o.stdout.is_empty())
     .unwrap_or(true);
     unpushed.then(|| "has commits on no remote".into())
+}
+
+/// `p` with `.` and `..` resolved lexically (no link is followed).
+fn lexical(p: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A path git printed (`-z`), byte for byte.
+fn path_of(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
 }

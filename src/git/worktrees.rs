@@ -22,6 +22,10 @@ pub struct Worktree {
     pub name: String,
     /// Its directory, canonical when it exists.
     pub path: PathBuf,
+    /// Its directory as git's metadata records it (`gitdir`'s folder), before any
+    /// link in it is resolved: where a link replaced the folder, `path` is the link's
+    /// target and this is the link.
+    pub recorded: PathBuf,
     pub is_main: bool,
     /// Whether the directory still exists (false: prunable metadata).
     pub exists: bool,
@@ -46,6 +50,7 @@ pub fn list(common_dir: &Path, control_root: &Path) -> Vec<Worktree> {
     let mut out = vec![Worktree {
         name: String::new(),
         path: control_root.to_path_buf(),
+        recorded: control_root.to_path_buf(),
         is_main: true,
         exists: control_root.is_dir(),
         head: read_head(common_dir),
@@ -86,12 +91,14 @@ fn read_linked(admin: &Path, paths: &mut CanonicalPaths) -> Worktree {
         Some(d) => d.clone(),
         None => admin.to_path_buf(),
     };
+    let recorded = dir.unwrap_or_else(|| admin.to_path_buf());
     let locked = fs::read_to_string(admin.join("locked"))
         .ok()
         .map(|s| s.trim().to_owned());
     Worktree {
         name,
         path,
+        recorded,
         is_main: false,
         exists,
         head: read_head(admin),

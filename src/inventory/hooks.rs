@@ -45,8 +45,11 @@ impl HookFacts {
         HookFacts {
             expected,
             framework_configured: expected == GateHooks::Framework
-                && std::fs::read_to_string(repo.control_root.join(".pre-commit-config.yaml"))
-                    .is_ok_and(|t| t.contains("wo-gate")),
+                && crate::regular::bytes(
+                    &repo.control_root.join(".pre-commit-config.yaml"),
+                    crate::model::order::MAX_YAML_BYTES,
+                )
+                .is_some_and(|t| String::from_utf8_lossy(&t).contains("wo-gate")),
             dir_exists: dir.exists(),
             files: SHIMS
                 .iter()

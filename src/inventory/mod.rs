@@ -30,8 +30,10 @@ use crate::git::tree_source::{BlobEntry, Content, SourceFile};
 use crate::git::worktrees::{self, Worktree};
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
+use crate::model::repo_lock::Holder as RepoLockHolder;
 use crate::model::state::{State, StateSet};
 use crate::model::wo_id::WoId;
+use crate::regular::Regular;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Records, Stored, Unreadable};
 pub use wo_map::WoMap;
@@ -96,6 +98,55 @@ pub struct Inventory {
     pub hooks: hooks::HookFacts,
     /// This clone's id (see [`here::clone_id`]).
     pub clone_id: Option<String>,
+    /// `<git-common-dir>/wo/repo.lock`, when there is one (`stale_repo_lock`).
+    pub repo_lock: Option<RepoLockFile>,
+}
+
+/// `<git-common-dir>/wo/repo.lock` as found: who holds it, and whether anyone can.
+#[derive(Debug, Clone)]
+pub struct RepoLockFile {
+    pub path: PathBuf,
+    pub holder: RepoLockHolder,
+    /// What it is when it is not a regular file (never read, never taken over).
+    pub not_a_file: Option<&'static str>,
+    /// Why nothing holds it, when nothing does (see [`RepoLockHolder::stale`]).
+    pub stale: Option<String>,
+}
+
+/// Read the repository lock in `wo_dir` (`None`: there is none). Only a regular file
+/// is read; whether its holder lives is judged here, on this host.
+pub fn read_repo_lock(wo_dir: &Path) -> Option<RepoLockFile> {
+    let path = wo_dir.join(crate::model::repo_lock::FILE);
+    let (holder, not_a_file, modified) = match crate::regular::read(&path, 4096) {
+        Ok(Regular::Bytes(b, meta)) => (
+            RepoLockHolder::parse(&String::from_utf8_lossy(&b)),
+            None,
+            meta.modified().ok(),
+        ),
+        Ok(Regular::TooLarge(_, meta)) => (RepoLockHolder::default(), None, meta.modified().ok()),
+        Ok(Regular::Not(what)) => (RepoLockHolder::default(), Some(what), None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(_) => (
+            RepoLockHolder::default(),
+            None,
+            fs::symlink_metadata(&path).and_then(|m| m.modified()).ok(),
+        ),
+    };
+    let stale = match (not_a_file, modified) {
+        (None, Some(t)) => {
+            let age = std::time::SystemTime::now()
+                .duration_since(t)
+                .unwrap_or_default();
+            holder.stale(age, &crate::host::hostname(), crate::host::pid_alive)
+        }
+        _ => None,
+    };
+    Some(RepoLockFile {
+        path,
+        holder,
+        not_a_file,
+        stale,
+    })
 }
 
 /// The facts [`Inventory::gather_git`] reads.
@@ -283,6 +334,7 @@ impl Inventory {
             dead_transitions,
             hooks: hooks::HookFacts::read(repo),
             clone_id: here::clone_id(&repo.common_dir),
+            repo_lock: read_repo_lock(&repo.wo_dir()),
         })
     }
 
@@ -339,6 +391,7 @@ impl Inventory {
             dead_transitions: BTreeSet::new(),
             hooks: hooks::HookFacts::default(),
             clone_id: None,
+            repo_lock: None,
         }
     }
 
@@ -555,8 +608,10 @@ fn ids_named<'a>(files: &'a [OrderFile], records: &'a Records) -> BTreeSet<&'a s
         .collect()
 }
 
+/// Whether `_ctx/logs/<ID>/verdict.json` says FAIL. Only a regular file is read (a
+/// FIFO there would block forever).
 fn verdict_is_fail(path: &Path) -> bool {
-    let Ok(bytes) = fs::read(path) else {
+    let Some(bytes) = crate::regular::bytes(path, MAX_YAML_BYTES) else {
         return false;
     };
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -757,6 +812,9 @@ struct Candidate {
     state: State,
     archived: bool,
     symlink: bool,
+    /// What it is when it is neither a regular file nor a symlink (a FIFO, a
+    /// socket…): never opened.
+    special: Option<&'static str>,
     /// The file's stamp from `lstat`, when the parse cache is consulted.
     stat: Option<Stamp>,
 }
@@ -826,6 +884,7 @@ fn list_state_folder(
             state,
             archived,
             symlink: ft.is_symlink(),
+            special: (!ft.is_file() && !ft.is_symlink()).then(|| crate::regular::what(ft)),
             stat: stamp,
         });
     }
@@ -933,6 +992,7 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile,
         state,
         archived,
         symlink,
+        special,
         ..
     } = c;
     let rel_path = PathBuf::from(rel_path);
@@ -940,10 +1000,23 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile,
         let why = "a symlink: not followed".into();
         return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
     }
-    // One open, one fstat, one read per file.
-    let (file, meta) = match read_bounded(&root.join(&rel_path)) {
-        Ok((Ok(bytes), meta)) => (OrderFile::parse(rel_path, state, archived, &bytes), meta),
-        Ok((Err(size), meta)) => (OrderFile::too_large(rel_path, state, archived, size), meta),
+    if let Some(what) = special {
+        let why = format!("{what}, not a regular file: not read");
+        return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
+    }
+    // One open, one fstat, one read per file; a file that became a FIFO since the
+    // listing is caught by the fstat of the open file.
+    let (file, meta) = match crate::regular::read(&root.join(&rel_path), MAX_YAML_BYTES) {
+        Ok(Regular::Bytes(bytes, meta)) => {
+            (OrderFile::parse(rel_path, state, archived, &bytes), meta)
+        }
+        Ok(Regular::TooLarge(size, meta)) => {
+            (OrderFile::too_large(rel_path, state, archived, size), meta)
+        }
+        Ok(Regular::Not(what)) => {
+            let why = format!("{what}, not a regular file: not read");
+            return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
             let why = format!("unreadable: {e}");
@@ -964,27 +1037,6 @@ fn parsed_of(file: &OrderFile) -> Parsed {
         problem: file.problem.clone(),
         fields: file.fields.clone(),
     }
-}
-
-/// A file's bytes (or its size, when over [`MAX_YAML_BYTES`]) and its metadata.
-type Bounded = (Result<Vec<u8>, u64>, fs::Metadata);
-
-/// Read a file unless it is larger than [`MAX_YAML_BYTES`].
-fn read_bounded(path: &Path) -> std::io::Result<Bounded> {
-    use std::io::Read;
-    let file = fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.len() > MAX_YAML_BYTES {
-        let size = meta.len();
-        return Ok((Err(size), meta));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // Bounded even if the file grows between the fstat and the read.
-    file.take(MAX_YAML_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_YAML_BYTES {
-        return Ok((Err(bytes.len() as u64), meta));
-    }
-    Ok((Ok(bytes), meta))
 }
 
 /// WO files from the blobs of the index or a tree, parsed in parallel. With
@@ -1200,24 +1252,22 @@ fn read_locks(
             continue;
         };
         if !t.is_file() {
-            let what = if t.is_symlink() {
-                "a symlink"
-            } else if t.is_dir() {
-                "a directory"
-            } else {
-                "not a regular file"
-            };
-            odd.push((id, rel_dir.join(&name), what));
+            odd.push((id, rel_dir.join(&name), crate::regular::what(t)));
             continue;
         }
-        let meta = fs::symlink_metadata(root.join(&o.rel_path)).ok();
-        if meta.as_ref().is_some_and(|m| m.len() > 64 * 1024) {
-            locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
-            continue;
-        }
-        let text = fs::read(root.join(&o.rel_path))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        // Only a regular file is read (one that became a FIFO since the listing too).
+        let (text, meta) = match crate::regular::read(&root.join(&o.rel_path), 64 * 1024) {
+            Ok(Regular::Bytes(b, meta)) => (String::from_utf8_lossy(&b).into_owned(), Some(meta)),
+            Ok(Regular::TooLarge(_, _)) => {
+                locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
+                continue;
+            }
+            Ok(Regular::Not(what)) => {
+                odd.push((id, rel_dir.join(&name), what));
+                continue;
+            }
+            Err(_) => (String::new(), None),
+        };
         let modified = meta
             .and_then(|m| m.modified().ok())
             .map(DateTime::<Utc>::from);

@@ -187,6 +187,7 @@ mod tests {
         Worktree {
             name: "x".into(),
             path: PathBuf::from(path),
+            recorded: PathBuf::from(path),
             admin_dir: PathBuf::from("/repo/.git/worktrees/x"),
             head: Head::Branch(branch.into()),
             locked: locked.map(str::to_owned),

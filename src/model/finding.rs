@@ -77,6 +77,7 @@ codes! {
     InvalidRecord => "invalid_record", P1, "every ref under refs/wo/orders holds a readable record";
     InvalidLock => "invalid_lock", P1, "a `.lock` in running/ is a regular file";
     WorktreeConflict => "worktree_conflict", P1, "the facts that tie a worktree to a WO name one WO";
+    StaleRepoLock => "stale_repo_lock", P1, "the repository lock of gc is held by a live process";
     LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_yaml::Value;
 
+use crate::model::nesting;
 use crate::model::state::State;
 use crate::model::wo_id::{WoId, printable};
 
@@ -202,6 +203,16 @@ impl OrderFile {
             modified: None,
             bytes: bytes.to_vec(),
         };
+        // Refused before the parser sees it, in one linear pass: the parser's time
+        // grows with the depth.
+        if nesting::deeper_than(bytes, nesting::MAX_DEPTH) {
+            file.id = WoId::parse(&stem).ok();
+            file.problem = Some(format!(
+                "nested deeper than {} levels: not parsed",
+                nesting::MAX_DEPTH
+            ));
+            return file;
+        }
         let value: Value = match serde_yaml::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => {

@@ -171,7 +171,7 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
             let a = &mut actions[n];
             let gone = !after
                 .iter()
-                .any(|w| Some(w.path.to_string_lossy().as_ref()) == a.path.as_deref());
+                .any(|w| Some(crate::error::escaped(w.path.as_os_str())) == a.path);
             if gone {
                 a.action = Decision::Pruned;
                 a.message = "metadata pruned (git worktree prune)".into();
@@ -240,7 +240,10 @@ fn action(c: &Candidate, action: Decision, reasons: Vec<String>, message: String
     GcAction {
         kind: c.kind,
         wo_id: c.wo_id.clone(),
-        path: c.path.as_ref().map(|p| p.to_string_lossy().into_owned()),
+        path: c
+            .path
+            .as_ref()
+            .map(|p| crate::error::escaped(p.as_os_str())),
         wo_state: c.wo_state,
         is_dirty: false,
         action,
@@ -298,15 +301,19 @@ fn worktree(
         return action(c, Decision::Failed, vec![], "no WO id".into());
     };
     let forced = !at_risk.is_empty();
+    let mut saved = 0;
     if forced {
         // What the removal would lose goes to quarantine first.
-        if let Err(e) = save(&wt, c, &at_risk, qdir) {
-            return action(
-                c,
-                Decision::Failed,
-                a.reasons.clone(),
-                format!("saving its files to quarantine failed, so it was kept: {e:#}"),
-            );
+        match save(&wt, c, &at_risk, qdir) {
+            Ok(n) => saved = n,
+            Err(e) => {
+                return action(
+                    c,
+                    Decision::Failed,
+                    a.reasons.clone(),
+                    format!("saving its files to quarantine failed, so it was kept: {e:#}"),
+                );
+            }
         }
     }
     let plan = Plan {
@@ -323,10 +330,7 @@ fn worktree(
         Ok(_) => {
             a.action = Decision::Removed;
             a.message = if forced {
-                format!(
-                    "removed with --force; {} file(s) it held are in quarantine",
-                    at_risk.len()
-                )
+                format!("removed with --force; {saved} file(s) it held are in quarantine")
             } else {
                 "removed; its branch is kept".into()
             };
@@ -342,7 +346,7 @@ fn worktree(
 
 /// The verdict on one worktree: `would_remove` or `would_keep` with every reason, and
 /// the files a forced removal would lose.
-fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAction, Vec<String>) {
+fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAction, Vec<PathBuf>) {
     let mut hard = Vec::new();
     let mut soft = Vec::new();
     if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
@@ -411,21 +415,22 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
     (a, removal.at_risk)
 }
 
-/// Copy the files of `wt` a forced removal would lose into the quarantine folder.
-fn save(wt: &Worktree, c: &Candidate, at_risk: &[String], qdir: &Path) -> Result<()> {
+/// Copy the files of `wt` a forced removal would lose into the quarantine folder,
+/// names byte for byte (see [`Entry`]); how many.
+fn save(wt: &Worktree, c: &Candidate, at_risk: &[PathBuf], qdir: &Path) -> Result<usize> {
     let name = c.wo_id.clone().unwrap_or_else(|| wt.name.clone());
+    let mut saved = 0;
     for rel in at_risk {
-        let from = wt.path.join(rel.trim_end_matches('/'));
+        let from = wt.path.join(rel);
         for file in files_under(&from) {
             let Ok(meta) = std::fs::symlink_metadata(&file) else {
                 continue;
             };
-            let inside = file.strip_prefix(&wt.path).unwrap_or(&file);
-            let stored = Path::new("worktrees").join(&name).join(inside);
-            let entry = Entry {
+            let Ok(inside) = file.strip_prefix(&wt.path) else {
+                continue;
+            };
+            let mut entry = Entry {
                 wo_id: name.clone(),
-                from: file.to_string_lossy().into_owned(),
-                stored: stored.to_string_lossy().into_owned(),
                 code: match c.kind {
                     Kind::Ghost => "ghost_worktree",
                     _ => "zombie_worktree",
@@ -434,11 +439,16 @@ fn save(wt: &Worktree, c: &Candidate, at_risk: &[String], qdir: &Path) -> Result
                 reason: "gc --force removed the worktree that held it".into(),
                 bytes: meta.len(),
                 at: crate::model::when::shown(Utc::now()),
+                ..Entry::default()
             };
+            entry.set_from(&file);
+            entry.set_stored(&Path::new("worktrees").join(&name).join(inside));
+            entry.set_worktree(&wt.path);
             quarantine::copy_in(qdir, &file, &entry)?;
+            saved += 1;
         }
     }
-    Ok(())
+    Ok(saved)
 }
 
 /// `path` itself when it is a file (or a link), else every file below it.

@@ -123,16 +123,13 @@ pub enum Step {
     Quarantine {
         from: PathBuf,
         dir: PathBuf,
-        entry: quarantine::Entry,
+        entry: Box<quarantine::Entry>,
     },
     /// Write a missing YAML, `<to>/<ID>.yaml`, from these bytes (a record's
     /// `order.yaml`); never overwrites.
     RestoreYaml { to: State, bytes: Vec<u8> },
     /// Put a quarantined file back where it came from; never overwrites.
-    Unquarantine {
-        dir: PathBuf,
-        entry: quarantine::Entry,
-    },
+    Unquarantine { item: Box<quarantine::Checked> },
     /// Publish the record as the journal last wrote it to `remote` (SPEC §10): pushed
     /// with `--force-with-lease` on the value the remote holds, which must be an
     /// ancestor of it (or a renewal of one). Losing is a conflict naming the remote's
@@ -652,9 +649,11 @@ impl<'a> Journal<'a> {
                 done.yaml = Some(rel);
                 done.yaml_bytes = Some(bytes.clone());
             }
-            Step::Unquarantine { dir, entry } => {
-                quarantine::restore(&repo.control_root, dir, entry)?;
-                self.touched.push(PathBuf::from(&entry.from));
+            Step::Unquarantine { item } => {
+                quarantine::restore(item)?;
+                if let Some(rel) = &item.rel {
+                    self.touched.push(rel.clone());
+                }
             }
             Step::Publish { remote, required } => match self.publish(plan, remote) {
                 Ok(Some((now, prev))) => undo.push(Undo::Published {

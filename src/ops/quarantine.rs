@@ -10,7 +10,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -21,18 +21,97 @@ use crate::ops::jobs::sync_dir;
 pub const MANIFEST: &str = "manifest.jsonl";
 
 /// One quarantined file.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+///
+/// Paths are bytes: a path that is UTF-8 is its JSON string; one that is not is
+/// written escaped (`bad\xff.txt`, for people) with its exact bytes in hex beside it
+/// (`from_bytes`, `stored_bytes`, `worktree_bytes`), which is what a restore uses.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Entry {
     pub wo_id: String,
     /// Where it was, relative to the control checkout (or absolute when outside it).
     pub from: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_bytes: Option<String>,
     /// Where it is now, relative to the quarantine folder.
     pub stored: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_bytes: Option<String>,
+    /// gc: the worktree (absolute) the file was in; `from` is inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree_bytes: Option<String>,
     /// The finding code that sent it here.
     pub code: String,
     pub reason: String,
     pub bytes: u64,
     pub at: String,
+}
+
+impl Entry {
+    pub fn set_from(&mut self, p: &Path) {
+        (self.from, self.from_bytes) = encode(p);
+    }
+    pub fn set_stored(&mut self, p: &Path) {
+        (self.stored, self.stored_bytes) = encode(p);
+    }
+    pub fn set_worktree(&mut self, p: &Path) {
+        let (text, bytes) = encode(p);
+        self.worktree = Some(text);
+        self.worktree_bytes = bytes;
+    }
+    /// Where it was, byte for byte.
+    pub fn from_path(&self) -> Result<PathBuf, String> {
+        decode(&self.from, self.from_bytes.as_deref())
+    }
+    /// Where it is, relative to the quarantine folder, byte for byte.
+    pub fn stored_path(&self) -> Result<PathBuf, String> {
+        decode(&self.stored, self.stored_bytes.as_deref())
+    }
+    /// gc's entries: the worktree the file was in.
+    pub fn worktree_path(&self) -> Option<Result<PathBuf, String>> {
+        let text = self.worktree.as_deref()?;
+        Some(decode(text, self.worktree_bytes.as_deref()))
+    }
+}
+
+/// A path as manifest text: itself when UTF-8, else escaped plus its bytes in hex.
+fn encode(p: &Path) -> (String, Option<String>) {
+    use std::os::unix::ffi::OsStrExt;
+    match p.to_str() {
+        Some(s) => (s.to_owned(), None),
+        None => {
+            let hex = p
+                .as_os_str()
+                .as_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            (crate::error::escaped(p.as_os_str()), Some(hex))
+        }
+    }
+}
+
+/// The path a manifest names: the hex bytes when there are, else the text.
+fn decode(text: &str, hex: Option<&str>) -> Result<PathBuf, String> {
+    use std::os::unix::ffi::OsStringExt;
+    let Some(hex) = hex else {
+        return Ok(PathBuf::from(text));
+    };
+    let digits = hex.as_bytes();
+    if digits.len() % 2 != 0 {
+        return Err(format!("the hex bytes of {text:?} have an odd length"));
+    }
+    let bytes = digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("the bytes of {text:?} are not hex"))?;
+    Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
 }
 
 /// The quarantine root of a repository.
@@ -54,7 +133,7 @@ pub fn put(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Resul
     if fs::symlink_metadata(&src).is_err() {
         return Ok(());
     }
-    let dest = dir.join(&entry.stored);
+    let dest = dir.join(entry.stored_path().map_err(anyhow::Error::msg)?);
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)
             .with_context(|| format!("creating the quarantine folder {}", parent.display()))?;
@@ -73,7 +152,7 @@ pub fn put(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Resul
 /// Copy `from` (absolute) into quarantine: what a forced removal of a worktree would
 /// lose is kept here first.
 pub fn copy_in(dir: &Path, from: &Path, entry: &Entry) -> Result<()> {
-    let dest = dir.join(&entry.stored);
+    let dest = dir.join(entry.stored_path().map_err(anyhow::Error::msg)?);
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
@@ -91,16 +170,339 @@ pub fn copy_in(dir: &Path, from: &Path, entry: &Entry) -> Result<()> {
 
 /// The entries of the quarantine folder `dir`.
 pub fn manifest(dir: &Path) -> Result<Vec<Entry>> {
+    Ok(manifest_lines(dir)?.into_iter().map(|(_, e)| e).collect())
+}
+
+/// The entries of the quarantine folder `dir`, each with its line number (from 1).
+pub fn manifest_lines(dir: &Path) -> Result<Vec<(usize, Entry)>> {
     let path = dir.join(MANIFEST);
-    let text = fs::read_to_string(&path).map_err(|e| {
-        anyhow::Error::from(WoError::usage(format!("{}: {e}", path.display())).fix(
-            "ls \"$(git rev-parse --git-common-dir)/wo/quarantine\" (the folders you can restore)",
-        ))
-    })?;
+    let bytes = match crate::regular::read(&path, 256 * 1024 * 1024) {
+        Ok(crate::regular::Regular::Bytes(b, _)) => b,
+        Ok(_) => {
+            return Err(WoError::usage(format!(
+                "{} is not a regular file of a sane size",
+                path.display()
+            ))
+            .fix(format!(
+                "look at it: ls -l -- {}",
+                shell_quote(&path.to_string_lossy())
+            ))
+            .into());
+        }
+        Err(e) => {
+            return Err(WoError::usage(format!("{}: {e}", path.display()))
+                .fix("ls \"$(git rev-parse --git-common-dir)/wo/quarantine\" (the folders you can restore)")
+                .into());
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
     text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str(l).with_context(|| format!("a bad line in {}", path.display()))
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            serde_json::from_str(l).map(|e| (n + 1, e)).map_err(|e| {
+                WoError::usage(format!(
+                    "{}:{}: not a manifest entry ({e}); nothing was restored",
+                    path.display(),
+                    n + 1
+                ))
+                .fix(format!(
+                    "look at it (less -- {}), fix or delete that line, then rerun",
+                    shell_quote(&path.to_string_lossy())
+                ))
+                .into()
+            })
+        })
+        .collect()
+}
+
+/// Where a restore may write: every manifest entry is checked against these before
+/// anything moves (a manifest is a file anyone with write access to the git dir may
+/// have written).
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    pub control_root: PathBuf,
+    /// The jobs dir, relative to the control checkout (`wo.jobsDir`).
+    pub jobs_rel: String,
+    pub common_dir: PathBuf,
+    /// The worktree folder (`wo.worktreeDir`, resolved).
+    pub worktree_root: PathBuf,
+    /// The hooks folder, and the names install-hooks keeps older hooks under there.
+    pub hooks_dir: PathBuf,
+    pub kept_hooks: Vec<String>,
+}
+
+/// A manifest entry checked against the [`Bounds`]: its file, and where it goes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// Its line in the manifest (from 1).
+    pub line: usize,
+    pub entry: Entry,
+    /// The file in quarantine (absolute).
+    pub stored: PathBuf,
+    /// Where it goes back (absolute).
+    pub dest: PathBuf,
+    /// `dest` relative to the control checkout, when inside it (what a restore stages).
+    pub rel: Option<PathBuf>,
+}
+
+/// Check every entry of the quarantine folder `dir` (named `stamp`) against `b`: each
+/// `stored` is a plain path under `files/` or `worktrees/` of the folder (no `..`, not
+/// absolute, no link on the way); each `from` is inside a state folder of the jobs
+/// dir, inside the worktree gc recorded for its own entries, or the kept hook
+/// install-hooks recorded. One bad entry refuses the whole restore (exit 2) before
+/// anything moves, naming every bad entry.
+pub fn check_all(
+    dir: &Path,
+    stamp: &str,
+    entries: Vec<(usize, Entry)>,
+    b: &Bounds,
+) -> Result<Vec<Checked>> {
+    let manifest = dir.join(MANIFEST);
+    let fix = format!(
+        "look at the manifest (less -- {}); move back by hand what you need, or delete the bad lines and rerun: git wo reconcile --restore {}",
+        shell_quote(&manifest.to_string_lossy()),
+        shell_quote(stamp)
+    );
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(WoError::usage(format!(
+            "the quarantine folder {} is a symlink; nothing was restored",
+            dir.display()
+        ))
+        .fix(fix)
+        .into());
+    }
+    let mut bad = Vec::new();
+    let mut ok = Vec::new();
+    for (line, entry) in entries {
+        match check(dir, line, entry, b) {
+            Ok(c) => ok.push(c),
+            Err(why) => bad.push(format!("{MANIFEST}:{line}: {why}")),
+        }
+    }
+    if bad.is_empty() {
+        return Ok(ok);
+    }
+    Err(WoError::usage(format!(
+        "{}: {} entr{} would restore outside where git-wo quarantines from; nothing was restored:\n  {}",
+        manifest.display(),
+        bad.len(),
+        if bad.len() == 1 { "y" } else { "ies" },
+        bad.join("\n  ")
+    ))
+    .fix(fix)
+    .into())
+}
+
+/// One entry: where its file is and where it goes back, or why it must not.
+fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, String> {
+    let stored_rel = entry.stored_path()?;
+    let plain = is_plain_relative(&stored_rel);
+    let mut parts = stored_rel.components();
+    let top = parts.next().map(|c| c.as_os_str());
+    let under =
+        matches!(top, Some(t) if t == "files" || t == "worktrees") && parts.next().is_some();
+    if !plain || !under {
+        return Err(format!(
+            "stored `{}` is not a plain path under files/ or worktrees/ of the quarantine folder",
+            shown(&entry.stored)
+        ));
+    }
+    let stored = dir.join(&stored_rel);
+    if let Some(link) = link_between(dir, &stored) {
+        return Err(format!(
+            "stored `{}` goes through the symlink {}",
+            shown(&entry.stored),
+            link.display()
+        ));
+    }
+    let from = entry.from_path()?;
+    let from_shown = shown(&entry.from);
+    let is_gc = entry.worktree.is_some()
+        || (matches!(entry.code.as_str(), "zombie_worktree" | "ghost_worktree")
+            && from.is_absolute());
+    let is_hook = entry.wo_id.is_empty() && entry.code == "install_hooks";
+    let dest = if is_gc {
+        let wt = match entry.worktree_path() {
+            Some(w) => w?,
+            None => derived_worktree(&from, &stored_rel).ok_or_else(|| {
+                format!("from `{from_shown}` is not where its stored path says it was")
+            })?,
+        };
+        check_worktree(&wt, b).map_err(|why| format!("from `{from_shown}`: {why}"))?;
+        if !is_plain_absolute(&from) || !from.starts_with(&wt) || from == wt {
+            return Err(format!(
+                "from `{from_shown}` is not inside the worktree {} it names",
+                wt.display()
+            ));
+        }
+        if let Some(link) = wt.parent().and_then(|p| link_between(p, &from)) {
+            return Err(format!(
+                "from `{from_shown}` goes through the symlink {}",
+                link.display()
+            ));
+        }
+        from
+    } else if is_hook {
+        let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let in_hooks = from.parent().is_some_and(|p| same_dir(p, &b.hooks_dir));
+        if !is_plain_absolute(&from) || !in_hooks || !b.kept_hooks.iter().any(|k| k == name) {
+            return Err(format!(
+                "from `{from_shown}` is not a hook install-hooks keeps aside in {}",
+                b.hooks_dir.display()
+            ));
+        }
+        from
+    } else {
+        let jobs: Vec<_> = Path::new(&b.jobs_rel).components().collect();
+        let parts: Vec<_> = from.components().collect();
+        let inside = is_plain_relative(&from)
+            && parts.len() >= jobs.len() + 2
+            && parts[..jobs.len()] == jobs[..]
+            && parts[jobs.len()]
+                .as_os_str()
+                .to_str()
+                .is_some_and(|s| crate::model::state::State::parse(s).is_some());
+        if !inside {
+            return Err(format!(
+                "from `{from_shown}` is outside the jobs dir's state folders ({}/{{pending,running,done,failed}}/)",
+                if b.jobs_rel.is_empty() {
+                    "."
+                } else {
+                    &b.jobs_rel
+                }
+            ));
+        }
+        let dest = b.control_root.join(&from);
+        if let Some(link) = link_between(&b.control_root, &dest) {
+            return Err(format!(
+                "from `{from_shown}` goes through the symlink {}",
+                link.display()
+            ));
+        }
+        dest
+    };
+    let rel = dest
+        .strip_prefix(&b.control_root)
+        .ok()
+        .map(Path::to_path_buf);
+    Ok(Checked {
+        line,
+        entry,
+        stored,
+        dest,
+        rel,
+    })
+}
+
+/// gc's entries written before they named their worktree: `stored` is
+/// `worktrees/<name>/<inside>` and `from` is `<worktree>/<inside>`.
+fn derived_worktree(from: &Path, stored_rel: &Path) -> Option<PathBuf> {
+    let inside: PathBuf = stored_rel.components().skip(2).collect();
+    if inside.as_os_str().is_empty() || !from.ends_with(&inside) {
+        return None;
+    }
+    let mut wt = from.to_path_buf();
+    for _ in inside.components() {
+        wt.pop();
+    }
+    Some(wt)
+}
+
+/// Whether a worktree a manifest names is one gc may have removed: absolute and plain,
+/// not the file system's root, not the checkout or the git dir or a folder holding
+/// them, not inside the git dir, and inside the checkout only in the worktree folder.
+fn check_worktree(wt: &Path, b: &Bounds) -> Result<(), String> {
+    if !is_plain_absolute(wt) || wt.parent().is_none() {
+        return Err(format!(
+            "the worktree {} is not a plain absolute path",
+            wt.display()
+        ));
+    }
+    let forms = |p: &Path| [lexical(p), crate::git::repo::canonical(p)];
+    for root in forms(&b.control_root).iter().chain(&forms(&b.common_dir)) {
+        if root.starts_with(wt) {
+            return Err(format!(
+                "the worktree {} holds the repository",
+                wt.display()
+            ));
+        }
+    }
+    if forms(&b.common_dir).iter().any(|d| wt.starts_with(d)) {
+        return Err(format!(
+            "the worktree {} is inside the git dir",
+            wt.display()
+        ));
+    }
+    let in_checkout = forms(&b.control_root).iter().any(|r| wt.starts_with(r));
+    let in_worktree_root = forms(&b.worktree_root).iter().any(|r| wt.starts_with(r));
+    if in_checkout && !in_worktree_root {
+        return Err(format!(
+            "the worktree {} is inside the checkout but not in the worktree folder {}",
+            wt.display(),
+            b.worktree_root.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Only plain names (no `..`, `.`, root): a path that stays below where it is joined.
+fn is_plain_relative(p: &Path) -> bool {
+    p.components().next().is_some() && p.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// The root, then only plain names.
+fn is_plain_absolute(p: &Path) -> bool {
+    let mut c = p.components();
+    c.next() == Some(Component::RootDir) && c.all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// `p` with `.` and `..` resolved lexically.
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    lexical(a) == lexical(b) || crate::git::repo::canonical(a) == crate::git::repo::canonical(b)
+}
+
+/// The first symlink among the existing folders from below `base` down to `path`'s
+/// folder (`path` itself may be a link: it is moved, never followed).
+fn link_between(base: &Path, path: &Path) -> Option<PathBuf> {
+    let rest = path.strip_prefix(base).ok()?;
+    let mut at = base.to_path_buf();
+    let parts: Vec<_> = rest.components().collect();
+    for c in parts.iter().take(parts.len().saturating_sub(1)) {
+        at.push(c.as_os_str());
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Some(at),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// Manifest text for a message: control characters escaped.
+fn shown(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
         })
         .collect()
 }
@@ -141,16 +543,15 @@ pub fn folder(wo_dir: &Path, stamp: &str) -> Result<PathBuf> {
     .into())
 }
 
-/// Put one entry back: `Ok(true)` when restored, `Ok(false)` when its file is not in
-/// quarantine (restored before). Never overwrites: a file at the original path is an
-/// error naming both.
-pub fn restore(control_root: &Path, dir: &Path, entry: &Entry) -> Result<bool> {
-    let stored = dir.join(&entry.stored);
-    if fs::symlink_metadata(&stored).is_err() {
+/// Put one checked entry back (see [`check_all`]): `Ok(true)` when restored,
+/// `Ok(false)` when its file is not in quarantine (restored before). Never
+/// overwrites: a file at the original path is an error naming both.
+pub fn restore(item: &Checked) -> Result<bool> {
+    let (stored, dest, entry) = (&item.stored, &item.dest, &item.entry);
+    if fs::symlink_metadata(stored).is_err() {
         return Ok(false);
     }
-    let dest = control_root.join(&entry.from);
-    if fs::symlink_metadata(&dest).is_ok() {
+    if fs::symlink_metadata(dest).is_ok() {
         return Err(WoError::failed(format!(
             "{}: {} exists again; {} stays in quarantine",
             entry.wo_id,
@@ -167,7 +568,7 @@ pub fn restore(control_root: &Path, dir: &Path, entry: &Entry) -> Result<bool> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
-    move_file(&stored, &dest)
+    move_file(stored, dest)
         .with_context(|| format!("{}: restoring it from quarantine", entry.wo_id))?;
     Ok(true)
 }
@@ -226,12 +627,22 @@ mod tests {
             reason: "surplus".into(),
             bytes: 9,
             at: "now".into(),
+            ..Entry::default()
         };
         put(&root, &dir, Path::new(&entry.from), &entry).unwrap();
         assert!(!root.join(&entry.from).exists());
         assert_eq!(manifest(&dir).unwrap(), vec![entry.clone()]);
-        assert!(restore(&root, &dir, &entry).unwrap());
+        let bounds = Bounds {
+            control_root: root.clone(),
+            jobs_rel: "_ctx/jobs".into(),
+            common_dir: root.join(".git"),
+            worktree_root: tmp.path().join("wt"),
+            hooks_dir: root.join(".git/hooks"),
+            kept_hooks: vec![],
+        };
+        let checked = check_all(&dir, "1", manifest_lines(&dir).unwrap(), &bounds).unwrap();
+        assert!(restore(&checked[0]).unwrap());
         assert_eq!(fs::read(root.join(&entry.from)).unwrap(), b"id: WO-1\n");
-        assert!(!restore(&root, &dir, &entry).unwrap(), "restored once");
+        assert!(!restore(&checked[0]).unwrap(), "restored once");
     }
 }

@@ -91,15 +91,32 @@ pub struct Reconciled {
     pub quarantine: Option<String>,
     pub actions: Vec<ActionReport>,
     pub summary: Summary,
+    /// gc's repository lock when nothing holds it (`stale_repo_lock`, e.g. after a gc
+    /// was killed): released (safe: no process holds it), or a dry run's plan to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repo_lock: Option<RepoLockRepair>,
+}
+
+/// What became of a stale repository lock.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoLockRepair {
+    pub path: String,
+    /// Why nothing holds it.
+    pub why: String,
+    pub outcome: Outcome,
 }
 
 impl Reconciled {
     /// Something is left to do: planned (a dry run), skipped or failed.
     pub fn work_left(&self) -> bool {
+        let lock_left = self
+            .repo_lock
+            .as_ref()
+            .is_some_and(|l| l.outcome != Outcome::Applied);
         if self.dry_run {
-            !self.actions.is_empty()
+            !self.actions.is_empty() || lock_left
         } else {
-            self.summary.skipped + self.summary.failed > 0
+            self.summary.skipped + self.summary.failed > 0 || lock_left
         }
     }
 }
@@ -162,6 +179,31 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
         quarantine: used.then_some(stamp),
         actions: reports,
         summary,
+        repo_lock: stale_repo_lock(repo, &inv, opts.apply),
+    })
+}
+
+/// Release gc's repository lock when nothing holds it: taking it (which takes a stale
+/// lock over, see [`RepoLock`](crate::ops::repo_lock::RepoLock)) and letting it go.
+/// A lock that is not a regular file is left to a person (audit says so).
+fn stale_repo_lock(repo: &Repo, inv: &Inventory, apply: bool) -> Option<RepoLockRepair> {
+    let lock = inv.repo_lock.as_ref().filter(|l| l.not_a_file.is_none())?;
+    let why = lock.stale.clone()?;
+    let outcome = if !apply {
+        Outcome::Planned
+    } else {
+        match crate::ops::repo_lock::RepoLock::acquire(&repo.wo_dir(), "git wo reconcile") {
+            Ok(taken) => {
+                drop(taken);
+                Outcome::Applied
+            }
+            Err(e) => Outcome::Skipped(crate::error::classify(&e).to_string()),
+        }
+    };
+    Some(RepoLockRepair {
+        path: lock.path.to_string_lossy().into_owned(),
+        why,
+        outcome,
     })
 }
 
@@ -301,18 +343,20 @@ fn step_of(
             let bytes = std::fs::symlink_metadata(repo.control_root.join(path))
                 .map(|m| m.len())
                 .unwrap_or(0);
+            let mut entry = Entry {
+                wo_id: id.to_string(),
+                code: a.code.as_str().to_owned(),
+                reason: a.action.clone(),
+                bytes,
+                at: crate::model::when::shown(Utc::now()),
+                ..Entry::default()
+            };
+            entry.set_from(path);
+            entry.set_stored(&Path::new("files").join(path));
             Step::Quarantine {
                 from: path.clone(),
                 dir: qdir.to_path_buf(),
-                entry: Entry {
-                    wo_id: id.to_string(),
-                    from: path.to_string_lossy().into_owned(),
-                    stored: Path::new("files").join(path).to_string_lossy().into_owned(),
-                    code: a.code.as_str().to_owned(),
-                    reason: a.action.clone(),
-                    bytes,
-                    at: crate::model::when::shown(Utc::now()),
-                },
+                entry: Box::new(entry),
             }
         }
         Repair::Place { path, to } => {
@@ -449,8 +493,22 @@ pub struct Restored {
 /// Put every file of the quarantine folder `stamp` back (never overwriting).
 pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     let dir = quarantine::folder(&repo.wo_dir(), stamp)?;
-    let entries = quarantine::manifest(&dir)?;
+    let entries = quarantine::manifest_lines(&dir)?;
     let jobs_rel = repo.jobs_rel();
+    // Every entry is checked before anything moves: one that points outside where
+    // git-wo quarantines from refuses the whole restore.
+    let bounds = quarantine::Bounds {
+        control_root: repo.control_root.clone(),
+        jobs_rel: jobs_rel.clone(),
+        common_dir: repo.common_dir.clone(),
+        worktree_root: repo.worktree_root(),
+        hooks_dir: repo.hooks_dir().path,
+        kept_hooks: crate::model::hook_shim::SHIMS
+            .iter()
+            .map(|(name, _)| format!("{name}{}", crate::model::hook_shim::KEPT_SUFFIX))
+            .collect(),
+    };
+    let checked = quarantine::check_all(&dir, stamp, entries, &bounds)?;
     let mut out = Restored {
         schema: "git-wo.reconcile-restore.v1",
         quarantine: stamp.to_owned(),
@@ -458,20 +516,18 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         already_back: Vec::new(),
         failed: Vec::new(),
     };
-    for e in entries {
-        let stored = dir.join(&e.stored);
-        if std::fs::symlink_metadata(&stored).is_err() {
+    for item in checked {
+        let e = &item.entry;
+        if std::fs::symlink_metadata(&item.stored).is_err() {
             out.already_back.push(e.from.clone());
             continue;
         }
         if e.wo_id.is_empty() {
             // Not a WO's file (a hook `install-hooks --force` replaced): no record
             // fences it; put back unless something is in its place.
-            match quarantine::restore(&repo.control_root, &dir, &e) {
+            match quarantine::restore(&item) {
                 Ok(true) => out.restored.push(e.from.clone()),
-                Ok(false) => out
-                    .failed
-                    .push(format!("{}: something is in its place", e.from)),
+                Ok(false) => out.already_back.push(e.from.clone()),
                 Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
             }
             continue;
@@ -485,8 +541,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             id: id.clone(),
             op: "restore",
             steps: vec![Step::Unquarantine {
-                dir: dir.clone(),
-                entry: e.clone(),
+                item: Box::new(item.clone()),
             }],
             recovery: Recovery::RollForward,
         };

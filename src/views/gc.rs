@@ -101,6 +101,7 @@ mod tests {
             inv.worktrees.push(Worktree {
                 name: id.into(),
                 path: PathBuf::from(format!("/wt/{id}")),
+                recorded: PathBuf::from(format!("/wt/{id}")),
                 admin_dir: PathBuf::from(format!("/repo/.git/worktrees/{id}")),
                 head: Head::Branch(format!("feat/wo-{id}")),
                 locked: None,

@@ -160,15 +160,16 @@ pub fn install(repo: &Repo, force: bool) -> Result<HooksReport> {
                     };
                     // Restorable with `git wo reconcile --restore <stamp>`.
                     let stored = format!("files/hooks/{name}{KEPT_SUFFIX}");
-                    let entry = quarantine::Entry {
+                    let mut entry = quarantine::Entry {
                         wo_id: String::new(),
-                        from: kept.display().to_string(),
                         stored: stored.clone(),
                         code: "install_hooks".into(),
                         reason: format!("replaced by {} (install-hooks --force)", path.display()),
                         bytes: std::fs::symlink_metadata(&kept).map_or(0, |m| m.len()),
                         at: chrono::Utc::now().to_rfc3339(),
+                        ..quarantine::Entry::default()
                     };
+                    entry.set_from(&kept);
                     quarantine::put(Path::new("/"), &q, &kept, &entry)?;
                     change.quarantined = Some(q.join(stored).display().to_string());
                 }

@@ -10,6 +10,43 @@ pub fn findings(inv: &Inventory, out: &mut Vec<Finding>) {
     invalid_record(inv, out);
     invalid_lock(inv, out);
     leftover_file(inv, out);
+    stale_repo_lock(inv, out);
+}
+
+/// `stale_repo_lock`: gc's repository lock with no live holder (every `gc --apply`
+/// would stop at it, or, when it is not a regular file, always will).
+fn stale_repo_lock(inv: &Inventory, out: &mut Vec<Finding>) {
+    let Some(lock) = &inv.repo_lock else {
+        return;
+    };
+    let path = lock.path.to_string_lossy();
+    let (message, remedy) = match (lock.not_a_file, &lock.stale) {
+        (Some(what), _) => (
+            format!("{path} is {what}, not a lock file: every git wo gc --apply stops at it"),
+            Remedy::decide(format!(
+                "look at it, then move it away: mv -- {} /tmp/",
+                q(&path)
+            )),
+        ),
+        (None, Some(why)) => (
+            format!("{path} is held by nobody: {why} ({})", lock.holder.shown()),
+            Remedy::run(
+                "git wo reconcile --apply",
+                format!(
+                    "releases it; the next git wo gc --apply takes it over too, or: rm -- {}",
+                    q(&path)
+                ),
+            ),
+        ),
+        (None, None) => return,
+    };
+    out.push(Finding::new(
+        Code::StaleRepoLock,
+        None,
+        message,
+        remedy,
+        vec![path.into_owned()],
+    ));
 }
 
 /// `invalid_record`: a ref under `refs/wo/orders` that holds no readable record.

@@ -209,6 +209,7 @@ mod tests {
         Worktree {
             name: "x".into(),
             path: PathBuf::from(path),
+            recorded: PathBuf::from(path),
             admin_dir: PathBuf::from(format!("/repo/.git/worktrees{path}")),
             head: Head::Branch(branch.into()),
             locked: None,
