@@ -105,15 +105,19 @@ fn prunable_worktree(
     let blocked = id
         .and_then(|id| wos.get(id))
         .and_then(|v| Standing::of(inv, v).why_not(inv));
-    let remedy = match (blocked, &wt.locked) {
+    let foreign_lock = wt
+        .locked
+        .as_deref()
+        .is_some_and(|r| !r.starts_with("git-wo "));
+    let remedy = match (blocked, foreign_lock) {
         (Some(why), _) => Remedy::decide(why),
-        (None, None) => Remedy::run("git wo gc --apply", "prunes it"),
-        (None, Some(_)) => Remedy::run(
+        (None, false) => Remedy::run("git wo gc --apply", "prunes it"),
+        (None, true) => Remedy::run(
             format!(
                 "git worktree unlock {} && git worktree prune",
                 q(&wt.path.to_string_lossy())
             ),
-            "someone locked it",
+            "someone other than git-wo locked it",
         ),
     };
     Finding::new(
