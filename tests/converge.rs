@@ -59,9 +59,12 @@ enum Rot {
     StateMismatch,
     Stale,
     Foreign,
+    LockFileLost,
+    LockFileWrongUser,
+    GitLockToken,
 }
 
-const ROTS: [Rot; 18] = [
+const ROTS: [Rot; 21] = [
     Rot::Healthy,
     Rot::Taken,
     Rot::SplitBrain,
@@ -80,6 +83,9 @@ const ROTS: [Rot; 18] = [
     Rot::StateMismatch,
     Rot::Stale,
     Rot::Foreign,
+    Rot::LockFileLost,
+    Rot::LockFileWrongUser,
+    Rot::GitLockToken,
 ];
 
 const STATES: [&str; 4] = ["pending", "running", "done", "failed"];
@@ -261,6 +267,29 @@ impl World {
             Rot::Stale => {
                 let (code, out) = self.wo(&["take", id, "--lease", "1s"]);
                 assert_eq!(code, 0, "take {id}: {out}");
+            }
+            Rot::LockFileLost => {
+                self.take(id);
+                std::fs::remove_file(self.s.path(&format!("_ctx/jobs/running/{id}.lock")))
+                    .expect("rm lock");
+            }
+            Rot::LockFileWrongUser => {
+                self.take(id);
+                let p = self.s.path(&format!("_ctx/jobs/running/{id}.lock"));
+                let text = std::fs::read_to_string(&p).expect("lock");
+                std::fs::write(&p, text.replace("User: alice", "User: mallory")).expect("write");
+            }
+            Rot::GitLockToken => {
+                self.take(id);
+                let wt = self.s.worktree(id).to_string_lossy().into_owned();
+                self.s.git(&["worktree", "unlock", &wt]);
+                self.s.git(&[
+                    "worktree",
+                    "lock",
+                    "--reason",
+                    &format!("git-wo {id} token=99"),
+                    &wt,
+                ]);
             }
             Rot::Foreign => {
                 // Taken here, then this clone becomes another clone: the lease names a

@@ -524,7 +524,8 @@ fn the_gate_verdict_cache_misses_on_every_input() {
     let lock = s.path("_ctx/jobs/running/WO-0002.lock");
     let lock_text = std::fs::read_to_string(&lock).expect("lock");
     std::fs::remove_file(&lock).expect("rm lock");
-    changed(&s, "lock removed", false);
+    // (failOn is all: a live record lock without its `.lock` mirror is lock_mismatch.)
+    changed(&s, "lock removed", true);
     std::fs::write(&lock, &lock_text).expect("lock back");
     settle_and_cache(&s, "lock back");
     std::fs::write(&lock, lock_text.replace("User: alice", "User: mallory")).expect("edit");

@@ -273,7 +273,9 @@ fn the_record_is_the_truth() {
         codes,
         [
             ("WO-0001".to_owned(), "state_mismatch".to_owned()),
-            ("WO-0001".into(), "running_without_lock".into()),
+            // (Its record's lock is live: the missing `.lock` is a lock_mismatch, as
+            // audit reports it, not running_without_lock.)
+            ("WO-0001".into(), "lock_mismatch".into()),
             ("WO-0002".into(), "orphan_record".into()),
             ("WO-0003".into(), "unmirrored".into()),
         ],

@@ -7,6 +7,7 @@ pub mod gc;
 pub mod kpi;
 pub mod lint;
 pub mod list;
+pub mod lock_need;
 pub mod near;
 pub mod next_id;
 pub mod precedence;

@@ -6,6 +6,15 @@
 use crate::inventory::{Inventory, WoView};
 use crate::model::state::State;
 
+/// The state a WO ends in after its repairs: its record's when it has one (the record
+/// is the truth), else the precedence rules' ([`winning_state`]). Audit's hints and
+/// reconcile's plan both read it.
+pub fn target_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
+    view.record
+        .map(|s| s.record.state)
+        .or_else(|| winning_state(inv, view))
+}
+
 pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
     if let Some(s) = view.record
         && view.states.contains(&s.record.state)

@@ -6,7 +6,7 @@ use super::{Wo, quoted};
 use crate::error::shell_quote as q;
 use crate::inventory::Inventory;
 use crate::model::finding::{Code, Finding, Remedy, Subject};
-use crate::views::precedence::winning_state;
+use crate::views::precedence::target_state;
 
 /// `invalid_yaml`: one per file in a state folder that is not a usable WO. Its WO (by
 /// its stem) is left alone until the file is fixed.
@@ -80,7 +80,7 @@ pub fn split_brain(wo: &Wo<'_, '_>) -> Option<Finding> {
         return None;
     }
     let states: Vec<&str> = v.states.iter().map(|s| s.as_str()).collect();
-    let keep = winning_state(inv, v).filter(|_| wo.standing.is_open());
+    let keep = target_state(inv, v).filter(|_| wo.standing.is_open());
     let remedy = match wo.standing.why_not(inv) {
         None => {
             let losers: Vec<String> = v

@@ -59,6 +59,19 @@ pub fn lock_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
     {
         why.push(format!(".lock file says {u}, record says {}", lease.owner));
     }
+    // The `.lock` mirror of a live lease is gone (LockNeed::RecreateFor: reconcile
+    // writes it again; while the lease runs, no running_without_lock is reported).
+    if v.lock.is_none()
+        && matches!(
+            crate::views::lock_need::LockNeed::of(inv, v, v.states.contains(&State::Running)),
+            Some(crate::views::lock_need::LockNeed::RecreateFor(_))
+        )
+    {
+        why.push(format!(
+            "no .lock file, record says {} holds it",
+            lease.owner
+        ));
+    }
     if let Some(t) = git_token
         && t != r.token
     {

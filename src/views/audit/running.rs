@@ -5,9 +5,9 @@
 
 use super::Wo;
 use crate::error::shell_quote as q;
-use crate::inventory::holder::Holder;
 use crate::model::finding::{Code, Finding, Remedy};
 use crate::model::state::State;
+use crate::views::lock_need::LockNeed;
 
 fn running(wo: &Wo<'_, '_>) -> bool {
     wo.v.states.contains(&State::Running)
@@ -35,32 +35,35 @@ fn split_first(wo: &Wo<'_, '_>) -> Option<Remedy> {
 }
 
 /// `running_without_lock`: a running copy with no `.lock` file and no live record lock.
+/// What fixes it is [`LockNeed`]'s decision, which reconcile's plan reads too.
 pub fn running_without_lock(wo: &Wo<'_, '_>) -> Option<Finding> {
-    let (inv, id, v) = (wo.inv, wo.id, wo.v);
-    if !running(wo) || v.lock.is_some() || in_flight(wo) || inv.holder(v).is_live() {
+    let (id, v) = (wo.id, wo.v);
+    if !running(wo) || v.lock.is_some() || in_flight(wo) || wo.inv.holder(v).is_live() {
         return None;
     }
-    let remedy = split_first(wo).unwrap_or_else(|| {
-        if matches!(inv.holder(v), Holder::Expired(_)) {
-            Remedy::run(
+    let remedy = match split_first(wo) {
+        Some(r) => r,
+        None => match LockNeed::of(wo.inv, v, true)? {
+            LockNeed::Release => Remedy::run(
                 "git wo gc --apply",
-                format!("its lease expired: releases it, pending again, branch kept; or git wo take {id} --steal"),
-            )
-        } else if v.worktrees.iter().any(|w| w.exists) {
-            Remedy::run(
+                format!(
+                    "its lease expired: releases it, pending again, branch kept; or git wo take {id} --steal"
+                ),
+            ),
+            LockNeed::CreateForWorktree => Remedy::run(
                 "git wo reconcile --apply",
                 "its worktree is live: recreates the lock",
-            )
-        } else {
-            Remedy::run(
+            ),
+            LockNeed::Requeue => Remedy::run(
                 "git wo reconcile --apply --force",
                 format!(
                     "no live worktree: requeues it; or git wo requeue {id} --reason {}",
                     q("no lock, no worktree")
                 ),
-            )
-        }
-    });
+            ),
+            LockNeed::RecreateFor(_) | LockNeed::RewriteFor(_) => return None,
+        },
+    };
     Some(Finding::new(
         Code::RunningWithoutLock,
         Some(id.as_str()),
