@@ -343,3 +343,26 @@ fn severities_are_upper_case_and_running_yamls_are_ids() {
         serde_json::json!(["_ctx/jobs/running/WO-0050.yaml"])
     );
 }
+
+#[test]
+fn the_skip_verification_hint_of_a_forced_finish_keeps_force() {
+    let s = Scenario::build("clean");
+    s.write_wo("pending", "WO-0007", "verify:\n  commands: [\"true\"]\n");
+    s.commit_all("WO-0007");
+    assert_eq!(s.run(&["init"]).0, 0);
+    assert_eq!(s.run(&["take", "WO-0007"]).0, 0);
+    std::fs::remove_dir_all(s.worktree("WO-0007")).expect("rm worktree");
+    let (code, _, err) = s.run(&["finish", "WO-0007", "--result", "failed", "--force"]);
+    assert_eq!(code, 1, "{err}");
+    let fix = err
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fix: "))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        fix.contains("--force") && fix.contains("--skip-verification"),
+        "{fix}"
+    );
+    let (code, out) = sh(&s, fix);
+    assert_eq!(code, 0, "{fix}: {out}");
+    assert!(s.path("_ctx/jobs/failed/WO-0007.yaml").exists());
+}

@@ -202,7 +202,11 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                     (true, _) => (opts.verdict, Some(false), None),
                     (false, None) => {
                         return Err(WoError::failed(format!("{id}: its worktree is missing, verify.commands cannot run"))
-                            .fix(format!("git wo finish {id} --result {} --skip-verification --reason 'worktree lost'", opts.verdict))
+                            .fix(format!(
+                                "git wo finish {id} --result {}{} --skip-verification --reason 'worktree lost'",
+                                opts.verdict,
+                                if opts.force { " --force" } else { "" }
+                            ))
                             .into());
                     }
                     (false, Some(dir)) => match run_verify(&commands, &dir)? {
