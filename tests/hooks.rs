@@ -614,50 +614,22 @@ fn the_gate_verdict_expires_with_the_earliest_lease() {
 // ---------------------------------------------------------------------------
 // The pre-commit framework: `.pre-commit-hooks.yaml` run through prek or pre-commit.
 
-/// `prek` or `pre-commit` from PATH, else prek installed from PyPI into the target
-/// dir (`pip install --target`), else `None` (no pip, or no registry to reach).
+/// `prek` or `pre-commit` from PATH (`.ci/tools.sh` installs prek, pinned, for CI).
+/// Nothing is downloaded at test time.
 fn framework() -> Option<PathBuf> {
-    let works = |tool: &Path| {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if let Some(t) = ["prek", "pre-commit"]
+    ["prek", "pre-commit"]
         .into_iter()
         .map(PathBuf::from)
-        .find(|t| works(t))
-    {
-        return Some(t);
-    }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prek");
-    let prek = dir.join("bin/prek");
-    if !works(&prek) {
-        let _ = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg("--target")
-            .arg(&dir)
-            .arg("prek")
-            .output();
-    }
-    works(&prek).then_some(prek)
+        .find(|t| common::runs(t))
 }
 
 #[test]
 fn the_pre_commit_framework_runs_the_same_gate() {
-    let Some(tool) = framework() else {
-        // Only without python3's pip or a reachable PyPI: then neither can be had.
-        eprintln!(
-            "skipped: neither prek nor pre-commit is on PATH, and `python3 -m pip install prek` failed"
-        );
+    let tool = framework();
+    if !common::tool_present("prek or pre-commit on PATH", tool.is_some()) {
         return;
-    };
+    }
+    let Some(tool) = tool else { return };
     let tool = tool.as_path();
     let tool_name = tool.display().to_string();
     let s = scenario("clean");

@@ -41,8 +41,7 @@ fn progress_shows_on_a_terminal_only() {
     piped.env("GIT_WO_PROGRESS_DELAY_MS", "0");
     let (_, _, err) = common::run(piped);
     assert!(!err.contains("Reading"), "{err}");
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("util-linux `script` is missing: terminal cases not run");
+    if !common::tool_present("util-linux script", common::runs("script".as_ref())) {
         return;
     }
     cold(&s);
@@ -51,19 +50,18 @@ fn progress_shows_on_a_terminal_only() {
     };
     assert!(tty.contains("Reading WOs: 100% (60/60), done."), "{tty:?}");
     cold(&s);
-    let quiet = on_terminal(&s, "-q list").unwrap_or_default();
+    let quiet = on_terminal(&s, "-q list").expect("script ran");
     assert!(!quiet.contains("Reading"), "-q: {quiet:?}");
     // Warm (once nothing is racy): nothing is read, so there is nothing to show.
     std::thread::sleep(std::time::Duration::from_millis(2100));
     let _ = on_terminal(&s, "list");
-    let warm = on_terminal(&s, "list").unwrap_or_default();
+    let warm = on_terminal(&s, "list").expect("script ran");
     assert!(!warm.contains("Reading WOs"), "warm: {warm:?}");
 }
 
 #[test]
 fn init_shows_its_import() {
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("util-linux `script` is missing: not run");
+    if !common::tool_present("util-linux script", common::runs("script".as_ref())) {
         return;
     }
     let s = Scenario::build("clean");

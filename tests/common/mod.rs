@@ -373,3 +373,33 @@ pub fn quarantined(s: &Scenario) -> std::collections::BTreeMap<String, Vec<u8>> 
         })
         .collect()
 }
+
+/// A tool a test drives (prek, util-linux `script`, bash-completion's git script):
+/// `true` when `probe` (the tool's path or a command that must succeed) shows it is
+/// there. When it is not: under `CI=true` the test fails (`.ci/run` installs every
+/// such tool, pinned, through `.ci/tools.sh`); elsewhere it prints a visible
+/// `SKIPPED (<what>): …` line and the caller returns.
+pub fn tool_present(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is missing, and CI=true: .ci/tools.sh installs it (run bash .ci/run)");
+    }
+    // Written to the real stderr, past the test harness's capture, so that the skip
+    // shows in the run's output even though the test "passes".
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED ({what} is missing; .ci/tools.sh installs it): this test checked nothing"
+    );
+    false
+}
+
+/// Whether `program --version` runs and succeeds.
+pub fn runs(program: &Path) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
