@@ -640,12 +640,24 @@ fn a_corrupt_object_cache_costs_time_not_correctness() {
         "the cache is written by the first inventory"
     );
     let text = std::fs::read_to_string(&cache).unwrap();
-    // Same keys, wrong content, plus garbage lines: the cache must not be trusted blindly.
-    let corrupt =
-        text.replace("\"running\"", "\"done\"").replace("{", "{{") + "r nothex {}\ngarbage\n";
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("WO-0001")),
+        "the cache holds WO-0001's intent: {text}"
+    );
+    // Every entry cut short after its key (what a torn write leaves: the key, no ids),
+    // plus lines that are no entries: none of it may be trusted.
+    for l in lines.iter_mut().skip(1) {
+        if let Some(cut) = l.char_indices().filter(|(_, c)| *c == ' ').nth(1).map(|(i, _)| i) {
+            *l = &l[..cut];
+        }
+    }
+    let corrupt = lines.join("\n") + "\nn nothex 1 WO-0001\ngarbage\n";
+    assert!(!corrupt.contains("WO-0001\n") || corrupt.contains("nothex"));
     std::fs::write(&cache, corrupt).unwrap();
     let (_, second) = s.json(&["list"]);
     assert_eq!(first["wos"], second["wos"]);
+    // Trusted, the cut lines would say WO-0001 has no intent marker.
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
 }

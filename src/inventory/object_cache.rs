@@ -2,7 +2,8 @@
 //! and of the whole notes commit last seen. Keys are object ids, whose content never
 //! changes, so an entry is never stale; it only may be missing. Kept in
 //! `<git-common-dir>/wo/object-cache` after a header line, one line per object:
-//! `n <blob> <id> <id>…` or `t <notes commit> <id> <id>…`. Losing or corrupting the file costs time,
+//! `n <blob> <count> <id> <id>…` or `t <notes commit> <count> <id> <id>…`; a line whose
+//! count is not its number of ids (cut short, edited) is not trusted. Losing or corrupting the file costs time,
 //! never correctness: a foreign header or an unreadable line is ignored and re-read
 //! from git. `GIT_WO_NO_CACHE=1` turns it off. (Records have their own cache,
 //! [`record_cache`](crate::inventory::record_cache).)
@@ -15,7 +16,7 @@ use gix::ObjectId;
 pub const FILE: &str = "object-cache";
 
 /// The first line: a file of another format or version is foreign and ignored.
-const HEADER: &str = concat!("git-wo object-cache 3 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo object-cache 4 ", env!("CARGO_PKG_VERSION"));
 
 #[derive(Default)]
 pub struct ObjectCache {
@@ -61,11 +62,14 @@ impl ObjectCache {
             let Ok(oid) = ObjectId::from_hex(hex.as_bytes()) else {
                 continue;
             };
-            let ids = rest
-                .unwrap_or("")
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect();
+            let mut words = rest.unwrap_or("").split_whitespace();
+            let Some(count) = words.next().and_then(|c| c.parse::<usize>().ok()) else {
+                continue;
+            };
+            let ids: Vec<String> = words.map(str::to_owned).collect();
+            if ids.len() != count || ids.iter().any(|i| crate::model::wo_id::WoId::parse(i).is_err()) {
+                continue;
+            }
             if kind == "t" {
                 cache.tips.insert(oid, ids);
             } else {
@@ -114,11 +118,11 @@ impl ObjectCache {
         text.push('\n');
         for oid in &self.used_notes {
             if let Some(ids) = self.notes.get(oid) {
-                text.push_str(&format!("n {oid} {}\n", ids.join(" ")));
+                text.push_str(&format!("n {oid} {} {}\n", ids.len(), ids.join(" ")));
             }
         }
         if let Some((tip, ids)) = &self.new_tip {
-            text.push_str(&format!("t {tip} {}\n", ids.join(" ")));
+            text.push_str(&format!("t {tip} {} {}\n", ids.len(), ids.join(" ")));
         }
         crate::inventory::line_format::write_file(path, &text);
     }
