@@ -52,8 +52,7 @@ fn init_writes_one_pack_and_packed_refs() {
     );
     assert!(packed.starts_with("# pack-refs with:"), "{packed}");
     // git agrees with all of it.
-    let fsck = s.git(&["fsck", "--no-progress"]);
-    assert!(!fsck.contains("error"), "{fsck}");
+    fsck_clean(&s);
     assert_eq!(
         s.git(&["for-each-ref", "refs/wo/orders/"]).lines().count(),
         300
@@ -220,8 +219,7 @@ fn a_big_import_split_between_processes_keeps_every_commit_in_order() {
     let written = packs() - packs_before;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     assert_eq!(written, cores.clamp(1, 4).min(n / 2048), "packs written");
-    let fsck = s.git(&["fsck", "--no-progress"]);
-    assert!(!fsck.contains("error"), "{fsck}");
+    fsck_clean(&s);
 }
 
 #[test]
@@ -258,4 +256,22 @@ fn init_configures_the_remote_once() {
     // A second run reports nothing set.
     let (_, out, _) = s.run(&["init"]);
     assert!(!out.contains("config:"), "{out}");
+}
+
+/// `git fsck --strict` finds nothing wrong: it exits 0 and reports no error, missing or
+/// broken object (fsck reports those on stderr).
+fn fsck_clean(s: &Scenario) {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C")
+        .arg(&s.repo)
+        .args(["fsck", "--strict", "--no-progress", "--no-dangling"]);
+    common::isolate(&mut cmd, s.tmp.path());
+    let (code, out, err) = common::run(cmd);
+    assert_eq!(code, 0, "git fsck: {out}{err}");
+    for bad in ["error", "missing", "broken", "bad"] {
+        assert!(
+            !err.contains(bad) && !out.contains(bad),
+            "git fsck: {out}{err}"
+        );
+    }
 }

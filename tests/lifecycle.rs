@@ -468,6 +468,19 @@ fn requeue_refuses_live_running_and_done_wos() {
     assert_eq!(code, 3, "{err}");
     let (code, _, _) = s.run(&["requeue", "WO-0002", "--reason", "x"]);
     assert_eq!(code, 2, "pending");
+    // A done WO: refused (exit 2), nothing moved, with the fix that says what to do.
+    let wt = s.worktree("WO-0001");
+    std::fs::write(wt.join("hello.txt"), "hello\n").unwrap();
+    s.git_at(&wt, &["add", "hello.txt"]);
+    s.git_at(&wt, &["commit", "-q", "-m", "work"]);
+    let (code, _, err) = s.run_in(&wt, &["finish", "WO-0001", "--result", "done"]);
+    assert_eq!(code, 0, "{err}");
+    let before = common::jobs_files(&s);
+    let (code, _, err) = s.run(&["requeue", "WO-0001", "--reason", "x"]);
+    assert_eq!(code, 2, "done: {err}");
+    assert!(err.contains("is done") && err.contains("fix:"), "{err}");
+    assert_eq!(common::jobs_files(&s), before, "nothing moved");
+    assert_eq!(common::record_of(&s, "WO-0001")["state"], "done");
 }
 
 #[test]
@@ -648,7 +661,12 @@ fn a_corrupt_object_cache_costs_time_not_correctness() {
     // Every entry cut short after its key (what a torn write leaves: the key, no ids),
     // plus lines that are no entries: none of it may be trusted.
     for l in lines.iter_mut().skip(1) {
-        if let Some(cut) = l.char_indices().filter(|(_, c)| *c == ' ').nth(1).map(|(i, _)| i) {
+        if let Some(cut) = l
+            .char_indices()
+            .filter(|(_, c)| *c == ' ')
+            .nth(1)
+            .map(|(i, _)| i)
+        {
             *l = &l[..cut];
         }
     }

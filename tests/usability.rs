@@ -213,7 +213,20 @@ fn internals_do_not_leak() {
     assert!(show.contains(" imported "), "{show}");
     assert!(!show.contains("1970-01-01"), "{show}");
     let (_, list, _) = s.run(&["list", "--state", "running"]);
-    assert!(!list.contains('.') || !list.contains("+00:00"), "{list}");
+    // Every lease in the list is shown to the second, in UTC: no fraction, no offset.
+    let leases: Vec<&str> = list
+        .split("lease until ")
+        .skip(1)
+        .map(|rest| rest.split(')').next().unwrap_or(""))
+        .collect();
+    assert!(!leases.is_empty(), "{list}");
+    for t in leases {
+        assert!(
+            t.len() == 20 && t.ends_with('Z') && !t.contains('.'),
+            "{t:?} in {list}"
+        );
+    }
+    assert!(!list.contains("+00:00"), "{list}");
 }
 
 #[test]

@@ -67,7 +67,11 @@ impl ObjectCache {
                 continue;
             };
             let ids: Vec<String> = words.map(str::to_owned).collect();
-            if ids.len() != count || ids.iter().any(|i| crate::model::wo_id::WoId::parse(i).is_err()) {
+            if ids.len() != count
+                || ids
+                    .iter()
+                    .any(|i| crate::model::wo_id::WoId::parse(i).is_err())
+            {
                 continue;
             }
             if kind == "t" {
