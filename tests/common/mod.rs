@@ -2,6 +2,7 @@
 //! the scenario builders in `fixtures/`), and the real `git-wo` binary.
 #![allow(dead_code)]
 
+pub mod snapshot;
 pub mod team;
 
 use std::path::{Path, PathBuf};

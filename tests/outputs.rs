@@ -1,0 +1,132 @@
+//! Whole outputs: what each command prints (exit code, stdout, stderr) on the scenario
+//! fixtures, compared in full with `tests/snapshots/` after redacting what changes
+//! from run to run (see `tests/common/snapshot.rs`). `GIT_WO_BLESS=1 cargo test --test
+//! outputs` rewrites the files; review the diff before committing it.
+
+mod common;
+
+use common::Scenario;
+use common::snapshot::{check, redact};
+
+/// `git wo <args>` in `s`, as one block of the snapshot.
+fn block(s: &Scenario, args: &[&str]) -> String {
+    let (code, out, err) = s.run(args);
+    let mut b = format!("$ git wo {}\n[exit {code}]\n", args.join(" "));
+    if !out.is_empty() {
+        b.push_str("--- stdout\n");
+        b.push_str(&out);
+        if !out.ends_with('\n') {
+            b.push('\n');
+        }
+    }
+    if !err.is_empty() {
+        b.push_str("--- stderr\n");
+        b.push_str(&err);
+        if !err.ends_with('\n') {
+            b.push('\n');
+        }
+    }
+    b.push('\n');
+    redact(&b, s.tmp.path())
+}
+
+fn blocks(s: &Scenario, commands: &[&[&str]]) -> String {
+    commands.iter().map(|args| block(s, args)).collect()
+}
+
+#[test]
+fn redactions_leave_only_what_is_stable() {
+    let tmp = std::path::Path::new("/tmp/x1");
+    let text = "at /tmp/x1/repo 2026-12-03T18:33:36.123+00:00 a 0123456789abcdef0123456789abcdef01234567 (e23a1bea7183) PID: 42 5s ago 20261203T112551Z-4242 added on 2026-12-01";
+    assert_eq!(
+        redact(text, tmp),
+        "at <TMP>/repo <TIME> a <SHA> (<sha>) PID: <N> <AGE> ago <STAMP> added on <DATE>"
+    );
+}
+
+/// Every finding fixture: audit (text and JSON), the gate, reconcile's plan, gc's
+/// dry run.
+#[test]
+fn every_fixture_reads_the_same() {
+    for name in [
+        "clean",
+        "split_brain",
+        "duplicate_yaml",
+        "invalid_yaml",
+        "status_mismatch",
+        "running_without_lock",
+        "lock_without_running",
+        "stale_lock",
+        "ghost",
+        "zombie",
+        "running_without_worktree",
+        "prunable",
+        "branch_mismatch",
+        "fail_but_running",
+    ] {
+        let s = Scenario::build(name);
+        let out = blocks(
+            &s,
+            &[
+                &["audit"],
+                &["--json", "audit"],
+                &["check"],
+                &["reconcile"],
+                &["gc"],
+                &["list"],
+            ],
+        );
+        check(&format!("fixture-{name}"), &out);
+    }
+}
+
+/// Repairs applied: reconcile and gc with --apply, then what is left.
+#[test]
+fn repairs_print_what_they_did() {
+    for name in [
+        "split_brain",
+        "running_without_lock",
+        "lock_without_running",
+        "zombie",
+    ] {
+        let s = Scenario::build(name);
+        let out = blocks(
+            &s,
+            &[
+                &["reconcile", "--apply"],
+                &["gc", "--apply", "--min-age", "0"],
+                &["audit"],
+            ],
+        );
+        check(&format!("repair-{name}"), &out);
+    }
+}
+
+/// The lifecycle in an initialised repository: what take, finish and requeue print,
+/// and their refusals.
+#[test]
+fn the_lifecycle_and_its_refusals() {
+    let s = Scenario::build("clean");
+    let out = blocks(
+        &s,
+        &[
+            &["init"],
+            &["take", "WO-0001"],
+            &["take", "WO-0001", "--owner", "bob"],
+            &["take", "WO-0003"],
+            &["take", "WO-9999"],
+            &["take", "WO-../x"],
+            &["requeue", "WO-0002", "--reason", "x"],
+            &["requeue", "WO-0001", "--reason", "x"],
+            &["finish", "WO-0001", "--result", "done"],
+            &["finish", "WO-0002", "--result", "done"],
+            &["status"],
+            &["show", "WO-0001"],
+            &["list"],
+            &["lint"],
+            &["requeue", "WO-0001", "--force", "--reason", "worktree lost"],
+            &["list", "--state", "pending"],
+        ],
+    );
+    check("lifecycle", &out);
+}
