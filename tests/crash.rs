@@ -308,10 +308,22 @@ fn ctrl_c(pid: u32) {
 #[test]
 fn ctrl_c_during_a_take_undoes_it_and_a_plain_retry_works() {
     let s = setup();
+    let record_before = common::record_commit(&s, "WO-0001");
     let mut take = s.spawn_paused(&s.repo, &["take", "WO-0001"], "take:after-worktree");
     ctrl_c(take.pid);
     let (code, _, err) = take.release();
     assert_eq!(code, 130, "{err}");
+    // Undone: the record is back where it was, the branch the take made is gone.
+    assert_eq!(
+        common::record_commit(&s, "WO-0001"),
+        record_before,
+        "record restored"
+    );
+    assert_eq!(
+        s.git(&["branch", "--list", "feat/wo-WO-0001"]).trim(),
+        "",
+        "the branch it created is gone"
+    );
     assert!(err.contains("interrupted (Ctrl-C)"), "{err}");
     assert!(err.contains("undone"), "{err}");
     assert!(

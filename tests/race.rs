@@ -87,4 +87,20 @@ fn eight_takers_without_records_one_winner() {
         .collect();
     assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
     assert!(codes.iter().all(|c| *c == 0 || *c == 3), "{codes:?}");
+    // Never a split-brain, never two lock writers: one copy, in running/, one `.lock`
+    // naming the record's holder, token 1, and a clean audit.
+    let copies: Vec<_> = ["pending", "running", "done", "failed"]
+        .iter()
+        .filter(|st| s.path(&format!("_ctx/jobs/{st}/WO-0100.yaml")).exists())
+        .collect();
+    assert_eq!(copies, [&"running"]);
+    let record = common::record_of(&s, "WO-0100");
+    assert_eq!(record["token"], 1);
+    let owner = record["lock"]["owner"].as_str().unwrap_or("").to_owned();
+    let lock = s.read("_ctx/jobs/running/WO-0100.lock");
+    assert!(lock.contains(&format!("User: {owner}\n")), "{lock}");
+    let yaml = s.read("_ctx/jobs/running/WO-0100.yaml");
+    assert_eq!(yaml.matches("owner:").count(), 1, "{yaml}");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
 }

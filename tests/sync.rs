@@ -266,7 +266,10 @@ fn sync_without_a_remote_says_how_to_set_one() {
     // An unreachable remote is an error that names it.
     t.git(&t.a, &["remote", "add", "gone", "/nonexistent/remote.git"]);
     let (code, _, err) = t.wo(&t.a, &["sync", "gone"]);
-    assert_ne!(code, 0);
+    assert_eq!(
+        code, 2,
+        "an unreachable remote is exit 2 (man git-wo-sync): {err}"
+    );
     assert!(err.contains("gone"), "{err}");
 }
 
