@@ -12,7 +12,12 @@ use std::time::Duration;
 use common::{Scenario, run};
 
 /// Every view that reads through a cache.
-const VIEWS: [&[&str]; 11] = [
+const VIEWS: [&[&str]; 16] = [
+    &["show", "WO-0001"],
+    &["--json", "show", "WO-0001"],
+    &["lint"],
+    &["path", "WO-0001"],
+    &["kpi"],
     &["audit"],
     &["--json", "audit"],
     &["check"],
