@@ -340,7 +340,15 @@ fn finish_keeps_a_dirty_worktree_and_says_why() {
     let wt = s.worktree("WO-0001");
     commit_in(&s, &wt, "hello.txt");
     std::fs::write(wt.join("notes.txt"), "uncommitted thoughts").unwrap();
-    let (code, v) = s.json_in(&wt, &["finish", "--result", "done"]);
+    // `done` certifies the committed tip: with notes.txt beside it, it is refused.
+    let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("notes.txt") && err.contains("not committed"),
+        "{err}"
+    );
+    // `failed` closes it all the same, and keeps the worktree with the work.
+    let (code, v) = s.json_in(&wt, &["finish", "--result", "failed"]);
     assert_eq!(code, 1, "closed, but work is left: {v}");
     assert_eq!(v["worktree_removed"], false);
     assert!(

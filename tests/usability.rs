@@ -446,7 +446,8 @@ fn finish_that_keeps_the_worktree_names_the_work_and_exits_1() {
     s.git_at(&wt, &["add", "done.txt"]);
     s.git_at(&wt, &["commit", "-qm", "work"]);
     std::fs::write(wt.join("draft.md"), "not committed\n").expect("write");
-    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    // (`done` would refuse: it certifies the committed tip. `failed` closes it.)
+    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "failed"]);
     assert_eq!(code, 1, "work left: {out}{err}");
     assert!(out.contains("draft.md"), "{out}");
     assert!(
@@ -454,7 +455,7 @@ fn finish_that_keeps_the_worktree_names_the_work_and_exits_1() {
         "{out}"
     );
     assert!(
-        s.path("_ctx/jobs/done/WO-0001.yaml").exists(),
+        s.path("_ctx/jobs/failed/WO-0001.yaml").exists(),
         "the WO is closed all the same"
     );
     assert!(wt.join("draft.md").exists(), "nothing lost");

@@ -51,6 +51,11 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
         ),
         ("wo.lease", duration(c.lease.num_seconds()), "2h".into()),
         (
+            "wo.verify.timeout",
+            duration(c.verify_timeout.num_seconds()),
+            "30m".into(),
+        ),
+        (
             "wo.sessionLog",
             c.session_log.clone().unwrap_or_else(|| "(none)".into()),
             "(none)".into(),

@@ -47,6 +47,8 @@ pub struct Config {
     pub disposable: Vec<String>,
     /// `color.wo`, else `color.ui`, as written (`auto`, `always`, `never`, a boolean).
     pub color: Option<String>,
+    /// `wo.verify.timeout`: how long one verify command may run, default 30 min.
+    pub verify_timeout: Duration,
 }
 
 /// `wo.gate.hooks`: what runs the gate, so what audit expects to find.
@@ -96,7 +98,15 @@ impl Config {
             })?,
             None => Duration::hours(2),
         };
+        let verify_timeout = match s("wo.verify.timeout") {
+            Some(text) => parse_duration(&text).map_err(|e| {
+                WoError::usage(format!("config wo.verify.timeout: {e}"))
+                    .fix("git config wo.verify.timeout 30m")
+            })?,
+            None => Duration::minutes(30),
+        };
         Ok(Config {
+            verify_timeout,
             root: s("wo.root"),
             jobs_dir: s("wo.jobsDir").unwrap_or_else(|| "_ctx/jobs".into()),
             worktree_dir: s("wo.worktreeDir"),
@@ -220,6 +230,7 @@ mod tests {
             worktree_dir: None,
             branch_prefix: "feat/wo-".into(),
             lease: Duration::hours(2),
+            verify_timeout: Duration::minutes(30),
             session_log: None,
             gate_fail_on: None,
             color: None,

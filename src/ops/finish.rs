@@ -3,8 +3,6 @@
 //! unlocked and removed when safe, record idle. Finishing is what stops zombies from
 //! being born. A crash leaves phase `finishing`; rerunning finish rolls it forward.
 
-use std::process::{Command, Stdio};
-
 use anyhow::{Context, Result};
 use chrono::Utc;
 use serde::Serialize;
@@ -187,6 +185,16 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         .into());
     }
 
+    // `done` certifies the tip: verify (and the record, the marker, `verified_at_sha`)
+    // must be about exactly that commit, so nothing uncommitted may sit beside it.
+    if opts.verdict == State::Done
+        && r.phase != Phase::Finishing
+        && let Some(w) = &wt
+    {
+        refuse_uncommitted(repo, id, w)?;
+    }
+    let tip_text = tip.map(|t| t.to_string());
+
     let mut steps = Vec::new();
     // (1) Verify, unless resuming a finish whose verdict is already recorded.
     let (outcome, failed_command) = if r.phase == Phase::Finishing {
@@ -209,7 +217,19 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                             ))
                             .into());
                     }
-                    (false, Some(dir)) => match run_verify(&commands, &dir)? {
+                    (false, Some(dir)) => match (crate::ops::verify::Verify {
+                        dir: &dir,
+                        id: id.as_str(),
+                        base: r.base.as_deref(),
+                        tip: tip_text.as_deref(),
+                        timeout: repo
+                            .config
+                            .verify_timeout
+                            .to_std()
+                            .unwrap_or(std::time::Duration::from_secs(1800)),
+                    })
+                    .run(&commands)?
+                    {
                         None => (opts.verdict, Some(true), None),
                         Some(failure) if opts.verdict == State::Done => {
                             // A failing verify is a gate: the WO stays running.
@@ -228,12 +248,29 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                 }
             }
         };
+        // What verify certified is the tip it ran on: a command that moved HEAD
+        // (committed, reset) leaves nothing certified.
+        if let Some(w) = &wt
+            && verified.is_some()
+            && repo.worktree_head(&w.path) != tip
+        {
+            return Err(WoError::failed(format!(
+                "{id}: a verify command moved the worktree's HEAD (from {}); nothing was certified, nothing changed",
+                tip_text.as_deref().unwrap_or("?")
+            ))
+            .fix(format!(
+                "verify commands must not commit; look at it (git -C {} log -3), then: git wo finish {id} --result {}",
+                crate::error::shell_quote(&w.path.to_string_lossy()),
+                opts.verdict
+            ))
+            .into());
+        }
         failpoint::hit("finish:after-verify");
         let outcome = Outcome {
             verdict,
             verified: verified == Some(true),
             skip_verification_reason: opts.skip_reason.clone(),
-            tip: tip.map(|t| t.to_string()),
+            tip: tip_text.clone(),
             finished_at: Utc::now(),
         };
         // Before anything changes: the remote must still have this holder's record
@@ -423,45 +460,25 @@ fn verified_of(word: &str) -> Option<bool> {
     }
 }
 
-/// A verify command that failed: the command, its exit status and the last lines of
-/// its output.
-pub struct VerifyFailure {
-    pub command: String,
-    pub status: String,
-    pub tail: String,
-}
-
-/// Run each command with `sh -c` in `dir`, its output copied to stderr. Returns the
-/// first failing one.
-fn run_verify(commands: &[String], dir: &std::path::Path) -> Result<Option<VerifyFailure>> {
-    for cmd in commands {
-        eprintln!("git wo: verify: {cmd}");
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("exec 2>&1\n{cmd}"))
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .with_context(|| format!("running verify command `{cmd}`"))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        eprint!("{text}");
-        if !out.status.success() {
-            let lines: Vec<&str> = text.lines().collect();
-            let tail = lines[lines.len().saturating_sub(15)..]
-                .iter()
-                .map(|l| format!("  | {l}"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            return Ok(Some(VerifyFailure {
-                command: cmd.clone(),
-                status: out
-                    .status
-                    .code()
-                    .map_or_else(|| "killed".into(), |c| c.to_string()),
-                tail,
-            }));
-        }
+/// `Err` (exit 1, nothing changed) when the worktree holds modified, staged or
+/// untracked files (ignored build output aside): `--result done` certifies the
+/// committed tip, and verify runs on exactly that.
+fn refuse_uncommitted(repo: &Repo, id: &WoId, w: &Worktree) -> Result<()> {
+    let shown = crate::error::shell_quote(&w.path.to_string_lossy());
+    let changes = repo
+        .worktree_changes(&w.path, false)
+        .map_err(|e| crate::error::with_fix(e, format!("git -C {shown} status")))?;
+    if changes.is_clean() {
+        return Ok(());
     }
-    Ok(None)
+    let found = crate::git::worktree_ops::Changes::describe(&changes.changed, &changes.untracked);
+    Err(WoError::failed(format!(
+        "{id}: its worktree {} holds work that is not committed: {}; --result done certifies the committed tip, so nothing was changed",
+        w.path.display(),
+        found.join("; ")
+    ))
+    .fix(format!(
+        "commit or remove these (git -C {shown} status), then: git wo finish {id} --result done"
+    ))
+    .into())
 }

@@ -21,3 +21,4 @@ pub mod snapshot;
 pub mod sync;
 pub mod take;
 pub mod transition;
+pub mod verify;
