@@ -22,6 +22,16 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
             for p in &r.already_back {
                 ctx.out.line(format!("already back: {p}"));
             }
+            if let Some(q) = &r.set_aside_in {
+                for p in &r.set_aside {
+                    ctx.out
+                        .line(format!("set aside (what the repair wrote): {p}"));
+                }
+                ctx.out.line(format!(
+                    "set aside, not deleted: {} (undo this restore: git wo reconcile --restore {q})",
+                    crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+                ));
+            }
             for f in &r.failed {
                 eprintln!("git wo: {f}");
             }

@@ -150,7 +150,7 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     for c in candidates(&inv) {
         let a = match c.kind {
             Kind::Zombie | Kind::Ghost => worktree(repo, &inv, &c, opts, &qdir),
-            Kind::StaleLock => stale_lock(repo, &c, opts),
+            Kind::StaleLock => stale_lock(repo, &c, opts, &qdir),
             Kind::Prunable => {
                 let (a, to_prune) = prunable(repo, &inv, &c, opts);
                 if to_prune {
@@ -468,8 +468,9 @@ fn files_under(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A stale lock: the WO goes back to pending (branch and worktree kept).
-fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
+/// A stale lock: the WO goes back to pending (branch and worktree kept); the YAML and
+/// `.lock` as they were are in this run's quarantine first.
+fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions, qdir: &Path) -> GcAction {
     let Some(id) = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok()) else {
         return action(c, Decision::Failed, vec![], "no WO id".into());
     };
@@ -489,6 +490,13 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
         "gc",
         false,
         false,
+        // The running YAML and the `.lock` are saved first: `reconcile --restore`
+        // gives them back.
+        Some(&quarantine::Saving {
+            dir: qdir.to_path_buf(),
+            code: "stale_lock".into(),
+            reason: "saved by git wo gc before it released the stale lock".into(),
+        }),
     ) {
         Ok(r) => action(
             c,

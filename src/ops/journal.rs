@@ -125,11 +125,25 @@ pub enum Step {
         dir: PathBuf,
         entry: Box<quarantine::Entry>,
     },
+    /// Copy a file (relative to the control checkout) into the quarantine folder `dir`
+    /// before a repair rewrites or deletes it, recorded in its manifest (see
+    /// [`quarantine::Saving`]); nothing when the file is not there. Repairs only
+    /// (reconcile, gc): a user's own take, finish or requeue does not save.
+    Save {
+        from: PathBuf,
+        dir: PathBuf,
+        entry: Box<quarantine::Entry>,
+    },
     /// Write a missing YAML, `<to>/<ID>.yaml`, from these bytes (a record's
     /// `order.yaml`); never overwrites.
     RestoreYaml { to: State, bytes: Vec<u8> },
-    /// Put a quarantined file back where it came from; never overwrites.
-    Unquarantine { item: Box<quarantine::Checked> },
+    /// Put a quarantined file back where it came from; never overwrites (a saved
+    /// copy's new version, which the repair wrote, is first moved into `aside`).
+    /// Destructive: fenced.
+    Unquarantine {
+        item: Box<quarantine::Checked>,
+        aside: Option<quarantine::Aside>,
+    },
     /// Publish the record as the journal last wrote it to `remote` (SPEC §10): pushed
     /// with `--force-with-lease` on the value the remote holds, which must be an
     /// ancestor of it (or a renewal of one). Losing is a conflict naming the remote's
@@ -154,6 +168,7 @@ impl Step {
             Step::Marker { .. } => "marker",
             Step::ReleaseWorktree { .. } => "release",
             Step::Quarantine { .. } => "quarantine",
+            Step::Save { .. } => "save",
             Step::RestoreYaml { .. } => "restore",
             Step::Unquarantine { .. } => "unquarantine",
             Step::Publish { .. } => "publish",
@@ -170,6 +185,7 @@ impl Step {
                 | Step::RemoveLock
                 | Step::ReleaseWorktree { .. }
                 | Step::Quarantine { .. }
+                | Step::Unquarantine { .. }
                 | Step::CreateLock { replace: true, .. }
         )
     }
@@ -206,6 +222,8 @@ pub struct Applied {
     /// The YAML's bytes as placed.
     pub yaml_bytes: Option<Vec<u8>>,
     pub worktree_removed: bool,
+    /// Files a restore moved aside (the versions a repair wrote).
+    pub set_aside: Vec<PathBuf>,
 }
 
 /// What a step created, to undo newest first.
@@ -649,8 +667,14 @@ impl<'a> Journal<'a> {
                 done.yaml = Some(rel);
                 done.yaml_bytes = Some(bytes.clone());
             }
-            Step::Unquarantine { item } => {
-                quarantine::restore(item)?;
+            Step::Save { from, dir, entry } => {
+                quarantine::save(&repo.control_root, dir, from, entry)?;
+            }
+            Step::Unquarantine { item, aside } => {
+                if let Some(Some(moved)) = quarantine::restore(item, aside.as_ref())? {
+                    self.touched.push(moved.clone());
+                    done.set_aside.push(moved);
+                }
                 if let Some(rel) = &item.rel {
                     self.touched.push(rel.clone());
                 }
@@ -908,6 +932,42 @@ pub fn edited_yaml(
         ))
         .into()
     })
+}
+
+/// A repair's copy of `from` before it changes it (see [`Step::Save`]); `edited_to`:
+/// where the repair leaves its new version (none: it deletes it).
+pub fn save_step(
+    saving: &quarantine::Saving,
+    id: &WoId,
+    from: &Path,
+    edited_to: Option<&Path>,
+) -> Step {
+    Step::Save {
+        from: from.to_path_buf(),
+        dir: saving.dir.clone(),
+        entry: Box::new(saving.entry(id.as_str(), from, edited_to)),
+    }
+}
+
+/// A repair's copies before a [`Step::PlaceYaml`] of `from` into `to`'s folder.
+pub fn save_before_place(
+    saving: &quarantine::Saving,
+    id: &WoId,
+    jobs_rel: &str,
+    from: &Path,
+    to: State,
+) -> Step {
+    let name = from.file_name().unwrap_or_default();
+    let placed = PathBuf::from(jobs_rel).join(to.as_str()).join(name);
+    save_step(saving, id, from, Some(&placed))
+}
+
+/// A repair's copy before a [`Step::RemoveLock`].
+pub fn save_before_unlock(saving: &quarantine::Saving, id: &WoId, jobs_rel: &str) -> Step {
+    let lock = PathBuf::from(jobs_rel)
+        .join(State::Running.as_str())
+        .join(format!("{id}.lock"));
+    save_step(saving, id, &lock, None)
 }
 
 /// A lost compare-and-swap names who holds the record now.

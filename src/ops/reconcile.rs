@@ -18,7 +18,7 @@ use crate::model::lockfile::LockFile;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::ops::journal::{Journal, Plan, Recovery, Step};
-use crate::ops::quarantine::{self, Entry};
+use crate::ops::quarantine::{self, Entry, Saving};
 use crate::views::reconcile::{Action, Repair, Safety};
 
 #[derive(Debug, Clone)]
@@ -221,17 +221,35 @@ fn apply_wo(
     opts: &ReconcileOptions,
 ) {
     let todo = |r: &ActionReport| r.outcome == Outcome::Pending;
-    let requeue = |reason: &str, unheld: bool| {
-        crate::ops::requeue::requeue_as(repo, id, reason, &opts.owner, "reconcile", unheld, false)
-            .map(|_| ())
+    let saving = |code: &str| Saving {
+        dir: qdir.to_path_buf(),
+        code: code.to_owned(),
+        reason: "saved by git wo reconcile before it changed it".into(),
+    };
+    let requeue = |reason: &str, unheld: bool, code: &str| {
+        crate::ops::requeue::requeue_as(
+            repo,
+            id,
+            reason,
+            &opts.owner,
+            "reconcile",
+            unheld,
+            false,
+            Some(&saving(code)),
+        )
+        .map(|_| ())
     };
     // The plan holds nothing else for a WO whose transition is in flight.
     for r in reports.iter_mut().filter(|r| todo(r)) {
         let result = match r.action.repair {
-            Repair::RollBackTake => {
-                requeue("interrupted take rolled back by git wo reconcile", false)
+            Repair::RollBackTake => requeue(
+                "interrupted take rolled back by git wo reconcile",
+                false,
+                r.action.code.as_str(),
+            ),
+            Repair::CompleteFinish => {
+                complete_finish(repo, inv, id, opts, saving(r.action.code.as_str()))
             }
-            Repair::CompleteFinish => complete_finish(repo, inv, id, opts),
             _ => continue,
         };
         r.outcome = outcome_of(result);
@@ -244,6 +262,17 @@ fn apply_wo(
         }
         match step_of(repo, inv, id, &r.action, qdir, opts) {
             Ok(step) => {
+                // What a repair rewrites is saved first (a move to quarantine, a
+                // lock or YAML created where none was, change nothing that was).
+                if let Step::PlaceYaml { from, to, .. } = &step {
+                    steps.push(crate::ops::journal::save_before_place(
+                        &saving(r.action.code.as_str()),
+                        id,
+                        &inv.jobs_rel,
+                        from,
+                        *to,
+                    ));
+                }
                 steps.push(step);
                 in_plan.push(n);
             }
@@ -294,6 +323,7 @@ fn apply_wo(
         r.outcome = outcome_of(requeue(
             "no lock, no live worktree (git wo reconcile --force)",
             true,
+            r.action.code.as_str(),
         ));
     }
 }
@@ -418,7 +448,13 @@ fn step_of(
 }
 
 /// Complete an interrupted finish with the verdict its record holds.
-fn complete_finish(repo: &Repo, inv: &Inventory, id: &WoId, opts: &ReconcileOptions) -> Result<()> {
+fn complete_finish(
+    repo: &Repo,
+    inv: &Inventory,
+    id: &WoId,
+    opts: &ReconcileOptions,
+    saving: Saving,
+) -> Result<()> {
     let verdict = inv
         .records
         .get(id.as_str())
@@ -435,6 +471,7 @@ fn complete_finish(repo: &Repo, inv: &Inventory, id: &WoId, opts: &ReconcileOpti
             force: true,
             allow_empty: true,
             remote: repo.config.remote.clone(),
+            saving: Some(saving),
         },
     )
     .map(|_| ())
@@ -488,9 +525,16 @@ pub struct Restored {
     pub restored: Vec<String>,
     pub already_back: Vec<String>,
     pub failed: Vec<String>,
+    /// The versions repairs wrote of files put back, moved aside (never overwritten).
+    pub set_aside: Vec<String>,
+    /// The quarantine folder holding them (`--restore` of it undoes this restore).
+    pub set_aside_in: Option<String>,
 }
 
-/// Put every file of the quarantine folder `stamp` back (never overwriting).
+/// Put every file of the quarantine folder `stamp` back (never overwriting), newest
+/// first, so that a run is undone in the reverse order it was done. A file a repair
+/// rewrote (saved first, see [`quarantine::Saving`]) comes back after the version the
+/// repair wrote is moved aside into a quarantine folder of this restore's own.
 pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     let dir = quarantine::folder(&repo.wo_dir(), stamp)?;
     let entries = quarantine::manifest_lines(&dir)?;
@@ -501,6 +545,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         control_root: repo.control_root.clone(),
         jobs_rel: jobs_rel.clone(),
         common_dir: repo.common_dir.clone(),
+        wo_dir: repo.wo_dir(),
         worktree_root: repo.worktree_root(),
         hooks_dir: repo.hooks_dir().path,
         kept_hooks: crate::model::hook_shim::SHIMS
@@ -509,25 +554,35 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             .collect(),
     };
     let checked = quarantine::check_all(&dir, stamp, entries, &bounds)?;
+    let aside_stamp = quarantine::new_stamp(Utc::now());
+    let aside = quarantine::Aside {
+        dir: quarantine::root(&repo.wo_dir()).join(&aside_stamp),
+        control_root: repo.control_root.clone(),
+        restoring: stamp.to_owned(),
+    };
     let mut out = Restored {
         schema: "git-wo.reconcile-restore.v1",
         quarantine: stamp.to_owned(),
         restored: Vec::new(),
         already_back: Vec::new(),
         failed: Vec::new(),
+        set_aside: Vec::new(),
+        set_aside_in: None,
     };
-    for item in checked {
+    let shown = |p: &Path| p.to_string_lossy().into_owned();
+    for item in checked.into_iter().rev() {
         let e = &item.entry;
         if std::fs::symlink_metadata(&item.stored).is_err() {
             out.already_back.push(e.from.clone());
             continue;
         }
         if e.wo_id.is_empty() {
-            // Not a WO's file (a hook `install-hooks --force` replaced): no record
-            // fences it; put back unless something is in its place.
-            match quarantine::restore(&item) {
-                Ok(true) => out.restored.push(e.from.clone()),
-                Ok(false) => out.already_back.push(e.from.clone()),
+            // Not a WO's file (a hook `install-hooks --force` replaced, a leftover
+            // reconcile cleared): no record fences it; put back unless something is
+            // in its place.
+            match quarantine::restore(&item, None) {
+                Ok(Some(_)) => out.restored.push(e.from.clone()),
+                Ok(None) => out.already_back.push(e.from.clone()),
                 Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
             }
             continue;
@@ -542,6 +597,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             op: "restore",
             steps: vec![Step::Unquarantine {
                 item: Box::new(item.clone()),
+                aside: Some(aside.clone()),
             }],
             recovery: Recovery::RollForward,
         };
@@ -550,9 +606,16 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             .map_err(|err| crate::ops::journal::invalid_record(&id, &err))
             .and_then(|record| Journal::new(repo, &jobs_rel, record.as_ref()).apply(&plan));
         match applied {
-            Ok(_) => out.restored.push(e.from.clone()),
+            Ok(done) => {
+                out.restored.push(e.from.clone());
+                out.set_aside
+                    .extend(done.set_aside.iter().map(|p| shown(p)));
+            }
             Err(err) => out.failed.push(crate::error::classify(&err).to_string()),
         }
+    }
+    if aside.dir.join(quarantine::MANIFEST).exists() {
+        out.set_aside_in = Some(aside_stamp);
     }
     Ok(out)
 }

@@ -32,13 +32,16 @@ pub struct Requeued {
 /// `force`: requeue a running WO whose lease still runs (its worktree lost, its holder
 /// gone), recorded as an override naming the holder.
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str, force: bool) -> Result<Requeued> {
-    requeue_as(repo, id, reason, owner, "requeue", false, force)
+    requeue_as(repo, id, reason, owner, "requeue", false, force, None)
 }
 
 /// [`requeue`] on behalf of another command (`reconcile`, `gc`): `op` names it in
 /// failpoints and messages. `unheld`: the caller has found the WO held by nobody (no
 /// record lock, no `.lock` file, no live worktree: `reconcile --force`), so the YAML's
-/// `started_at` does not count as a lease; a record lock always does.
+/// `started_at` does not count as a lease; a record lock always does. `saving`: a
+/// repair's run, which saves the YAML and the `.lock` to its quarantine before it
+/// rewrites or deletes them (so `reconcile --restore` undoes it).
+#[allow(clippy::too_many_arguments)]
 pub fn requeue_as(
     repo: &Repo,
     id: &WoId,
@@ -47,6 +50,7 @@ pub fn requeue_as(
     op: &'static str,
     unheld: bool,
     force: bool,
+    saving: Option<&crate::ops::quarantine::Saving>,
 ) -> Result<Requeued> {
     let inv = Inventory::for_change(repo, id)?;
     let wos = inv.wos();
@@ -154,12 +158,24 @@ pub fn requeue_as(
             fixed_time: false,
         })));
     }
+    if let Some(s) = saving {
+        steps.push(journal::save_before_place(
+            s,
+            id,
+            &inv.jobs_rel,
+            &file.rel_path,
+            State::Pending,
+        ));
+    }
     steps.push(Step::PlaceYaml {
         from: file.rel_path.clone(),
         bytes: file.bytes.clone(),
         to: State::Pending,
         edits,
     });
+    if let Some(s) = saving {
+        steps.push(journal::save_before_unlock(s, id, &inv.jobs_rel));
+    }
     steps.push(Step::RemoveLock);
     let mut worktree_kept = None;
     for w in view.worktrees.iter().filter(|w| w.exists && !w.is_main) {
