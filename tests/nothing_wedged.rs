@@ -120,3 +120,105 @@ fn a_status_fixed_by_reconcile_is_given_back_by_restore() {
     assert_eq!(code, 0, "restore: {v}");
     assert_eq!(s.read(rel), before, "the file as it was before the repair");
 }
+
+// ---------------------------------------------------------------------------------
+// 3. One bad record on the remote.
+
+/// A remote record whose `record.json` is not a record: sync skips it, names it (text
+/// and JSON), carries on with the rest, and exits 1 with a fix; nothing of it reaches
+/// `refs/wo/orders/` here.
+#[test]
+fn a_bad_record_on_the_remote_is_skipped_and_named() {
+    let ids: Vec<String> = ["WO-0001", "WO-0002"].map(String::from).to_vec();
+    let t = Team::new(&ids, |p| p.to_string_lossy().into_owned());
+    // Alice takes WO-0001: its record goes to the remote.
+    let (code, out, err) = t.wo(&t.a, &["take", "WO-0001"]);
+    assert_eq!(code, 0, "take: {out}{err}");
+    // Someone pushes garbage as WO-0300's record.
+    let remote = &t.remote;
+    let blob = {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("-C")
+            .arg(remote)
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        common::isolate(&mut cmd, t.tmp.path());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"this is not a record\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let tree = {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("-C")
+            .arg(remote)
+            .arg("mktree")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        common::isolate(&mut cmd, t.tmp.path());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("100644 blob {blob}\trecord.json\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let commit = t
+        .git(
+            remote,
+            &[
+                "-c",
+                "user.name=m",
+                "-c",
+                "user.email=m@x",
+                "commit-tree",
+                &tree,
+                "-m",
+                "garbage",
+            ],
+        )
+        .trim()
+        .to_owned();
+    t.git(remote, &["update-ref", "refs/wo/orders/WO-0300", &commit]);
+
+    let (code, out, err) = t.wo(&t.b, &["--json", "sync"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(code, 1, "skipped something: {v}{err}");
+    assert!(
+        v["fetched"].to_string().contains("WO-0001"),
+        "the rest carried on: {v}"
+    );
+    assert!(
+        v["skipped"].to_string().contains("refs/wo/orders/WO-0300"),
+        "named in the JSON: {v}"
+    );
+    assert_eq!(
+        t.rev(&t.b, "refs/wo/orders/WO-0300"),
+        None,
+        "not copied into refs/wo/orders/"
+    );
+    let (code, out, err) = t.wo(&t.b, &["sync"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let said = format!("{out}{err}");
+    assert!(
+        said.contains("refs/wo/orders/WO-0300") && said.contains("fix:"),
+        "named in the text, with a fix: {said}"
+    );
+    let (_, out, _) = t.wo(&t.b, &["--json", "audit"]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        findings_of(&report, "invalid_record").is_empty(),
+        "{report}"
+    );
+}

@@ -693,11 +693,23 @@ impl<'a> Journal<'a> {
                 Err(e) => return Err(e),
             },
             Step::Adopt { commit } => {
+                // Validated before the ref moves: a commit that holds no record of this
+                // WO never becomes its record here.
+                let adopted = crate::ops::sync::check_remote_record(repo, id.as_str(), *commit)
+                    .map_err(|why| {
+                        WoError::invalid_record(format!(
+                            "{id}: the record fetched for it ({}) is not a record: {why}; nothing was changed",
+                            &commit.to_string()[..12]
+                        ))
+                        .fix(format!(
+                            "git log -p {commit} (look at it); have it repaired where it came from"
+                        ))
+                    })?;
                 let name = records::ref_name(id.as_str());
                 let expect = self.fence().map_or(Expect::Absent, Expect::At);
                 repo.cas_ref(&name, expect, *commit, &format!("git wo: {}", plan.op))
                     .map_err(|e| lost_to(repo, id, e))?;
-                self.current = Some(records::at(repo, *commit)?);
+                self.current = Some(adopted);
             }
         }
         Ok(())
