@@ -122,6 +122,128 @@ fn a_status_fixed_by_reconcile_is_given_back_by_restore() {
 }
 
 // ---------------------------------------------------------------------------------
+// 2. Leftovers of killed commands.
+
+/// This host's name as git-wo's temp file names carry it.
+fn host_in_names() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Temp files of a killed git-wo (in a state folder, in `.git/wo/`) are git-wo's own:
+/// audit's fix is `git wo reconcile --apply`, whose dry run lists them (exit 1) and whose
+/// apply moves them to quarantine and says so. A git ref lock is not git-wo's: audit
+/// names its age and the command, and reconcile leaves it.
+#[test]
+fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
+    let s = repo_with(&["WO-0001"]);
+    let old_tmp = s.path("_ctx/jobs/running/.git-wo-Xa81Qz.tmp");
+    write(&old_tmp, b"version: 1\nid: WO-0001\nstat");
+    backdate(&old_tmp, 120);
+    // A temp file whose name says its writer: a process of this host that is gone.
+    let dead = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    let _ = { dead }.wait();
+    let host = host_in_names();
+    let named_tmp = s.path(&format!(
+        "_ctx/jobs/pending/.git-wo-{dead_pid}@{host}-AbCd12.tmp"
+    ));
+    write(&named_tmp, b"id: WO-0001\n");
+    let cache_tmp = s.path(".git/wo/.tmpQ1w2E3");
+    write(&cache_tmp, b"half a cache");
+    backdate(&cache_tmp, 120);
+    let ref_lock = s.path(".git/refs/wo/orders/WO-0001.lock");
+    write(&ref_lock, b"");
+    backdate(&ref_lock, 300);
+
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 1, "{report}");
+    let found = findings_of(&report, "leftover_file");
+    assert_eq!(found.len(), 4, "{report}");
+    for f in &found {
+        let text = f.to_string();
+        if text.contains("WO-0001.lock") {
+            assert!(f["fix"].is_null(), "a ref lock is a person's call: {f}");
+            let hint = f["hint"].as_str().unwrap_or("");
+            assert!(hint.contains("rm -- "), "the exact command: {f}");
+            assert!(
+                f["message"].as_str().unwrap_or("").contains("old"),
+                "its age: {f}"
+            );
+        } else {
+            assert_eq!(f["fix"], "git wo reconcile --apply", "{f}");
+        }
+    }
+
+    let (code, plan) = s.json(&["reconcile"]);
+    assert_eq!(code, 1, "a dry run with leftovers to remove: {plan}");
+    let listed = plan["leftovers"].to_string();
+    for p in [&old_tmp, &named_tmp, &cache_tmp] {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(listed.contains(&name), "{name} in the plan: {plan}");
+        assert!(p.exists(), "a dry run changes nothing");
+    }
+
+    let (code, out, err) = s.run(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for p in [&old_tmp, &named_tmp, &cache_tmp] {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!p.exists(), "{name} removed");
+        assert!(out.contains(&name), "reconcile says which: {out}");
+    }
+    let kept = common::files(&s.path(".git/wo/quarantine"));
+    assert!(
+        kept.values().any(|b| b == b"half a cache"),
+        "moved to quarantine, not deleted"
+    );
+    assert!(ref_lock.exists(), "a ref lock is left to a person");
+
+    let (_, report) = s.json(&["audit"]);
+    let left = findings_of(&report, "leftover_file");
+    assert_eq!(left.len(), 1, "only the ref lock: {report}");
+    assert!(left[0].to_string().contains("WO-0001.lock"));
+
+    // The run can be undone like any other: the restore's manifest check accepts them.
+    let stamps: Vec<String> = std::fs::read_dir(s.path(".git/wo/quarantine"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(stamps.len(), 1, "{stamps:?}");
+    let (code, v) = s.json(&["reconcile", "--restore", &stamps[0]]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(std::fs::read(&cache_tmp).unwrap(), b"half a cache");
+    assert!(old_tmp.exists() && named_tmp.exists());
+}
+
+/// A live writer's temp file is not a leftover, however old it looks.
+#[test]
+fn a_live_writers_temp_file_is_not_a_leftover() {
+    let s = repo_with(&["WO-0001"]);
+    let host = host_in_names();
+    let live = s.path(&format!(
+        "_ctx/jobs/pending/.git-wo-{}@{host}-AbCd12.tmp",
+        std::process::id()
+    ));
+    write(&live, b"id: WO-0001\n");
+    backdate(&live, 600);
+    let (_, report) = s.json(&["audit"]);
+    assert!(findings_of(&report, "leftover_file").is_empty(), "{report}");
+    let (code, out, err) = s.run(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(live.exists());
+}
+
+// ---------------------------------------------------------------------------------
 // 3. One bad record on the remote.
 
 /// A remote record whose `record.json` is not a record: sync skips it, names it (text

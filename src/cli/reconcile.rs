@@ -73,9 +73,29 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
             "-", l.path, l.why, l.outcome
         ));
     }
+    for l in &r.leftovers {
+        match &l.fix {
+            Some(fix) => ctx.out.line(format!(
+                "{:<10} leftover_file left to you: {} ({}): {fix}",
+                "-", l.path, l.why
+            )),
+            None => ctx.out.line(format!(
+                "{:<10} leftover_file safe   move {} to quarantine ({})  [{}]",
+                "-", l.path, l.why, l.outcome
+            )),
+        }
+    }
     if r.actions.is_empty() {
-        if r.repo_lock.is_none() {
+        if r.repo_lock.is_none() && r.leftovers.is_empty() {
             ctx.out.line("nothing to reconcile");
+        }
+        if !r.dry_run
+            && let Some(q) = &r.quarantine
+        {
+            ctx.out.line(format!(
+                "moved aside, not deleted: {} (undo: git wo reconcile --restore {q})",
+                crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+            ));
         }
     } else {
         let w = r

@@ -461,7 +461,20 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
         || (matches!(entry.code.as_str(), "zombie_worktree" | "ghost_worktree")
             && from.is_absolute());
     let is_hook = entry.wo_id.is_empty() && entry.code == "install_hooks";
-    let dest = if is_gc {
+    let is_leftover = entry.wo_id.is_empty() && entry.code == "leftover_file";
+    let dest = if is_leftover && from.is_absolute() {
+        // A temp file of git-wo's caches, directly in `<git-common-dir>/wo/`.
+        let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let in_wo_dir = from.parent().is_some_and(|p| same_dir(p, &b.wo_dir));
+        if !is_plain_absolute(&from) || !in_wo_dir || !crate::model::temp_name::is_wo_dir_temp(name)
+        {
+            return Err(format!(
+                "from `{from_shown}` is not a temp file of {}",
+                b.wo_dir.display()
+            ));
+        }
+        from
+    } else if is_gc {
         let wt = match entry.worktree_path() {
             Some(w) => w?,
             None => derived_worktree(&from, &stored_rel).ok_or_else(|| {

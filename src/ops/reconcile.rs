@@ -95,6 +95,32 @@ pub struct Reconciled {
     /// was killed): released (safe: no process holds it), or a dry run's plan to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_lock: Option<RepoLockRepair>,
+    /// Files killed commands left (`leftover_file`): git-wo's own temp files, whose
+    /// writer is gone, are moved to this run's quarantine (a dry run's plan to); git ref
+    /// locks are listed with their age and the command a person runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<LeftoverRepair>,
+}
+
+/// What became of a leftover file.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftoverRepair {
+    pub path: String,
+    /// `temp_file` (git-wo's own: moved to quarantine) or `ref_lock` (a person's).
+    pub kind: &'static str,
+    /// Why it is left behind (its writer gone, its age).
+    pub why: String,
+    pub outcome: Outcome,
+    /// For a ref lock: what a person runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl LeftoverRepair {
+    /// A temp file not (yet) moved: work a run has left.
+    fn left(&self) -> bool {
+        self.kind == "temp_file" && self.outcome != Outcome::Applied
+    }
 }
 
 /// What became of a stale repository lock.
@@ -113,10 +139,11 @@ impl Reconciled {
             .repo_lock
             .as_ref()
             .is_some_and(|l| l.outcome != Outcome::Applied);
+        let temp_left = self.leftovers.iter().any(LeftoverRepair::left);
         if self.dry_run {
-            !self.actions.is_empty() || lock_left
+            !self.actions.is_empty() || lock_left || temp_left
         } else {
-            self.summary.skipped + self.summary.failed > 0 || lock_left
+            self.summary.skipped + self.summary.failed > 0 || lock_left || temp_left
         }
     }
 }
@@ -172,6 +199,7 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
             Outcome::Planned | Outcome::PlannedUnsafe | Outcome::Pending => {}
         }
     }
+    let leftovers = leftovers(repo, &inv, opts.apply, &qdir);
     let used = qdir.join(quarantine::MANIFEST).exists();
     Ok(Reconciled {
         schema: "git-wo.reconcile.v1",
@@ -180,7 +208,70 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
         actions: reports,
         summary,
         repo_lock: stale_repo_lock(repo, &inv, opts.apply),
+        leftovers,
     })
+}
+
+/// Where a leftover of `<git-common-dir>/wo/` is kept in a quarantine folder.
+pub const WO_DIR_STORED: &str = "git-common-dir/wo";
+
+/// The leftovers of killed commands: git-wo's own temp files (their writer gone) are
+/// moved to the quarantine folder `qdir` with `apply` (never deleted: a restore puts
+/// them back); a git ref lock is listed for a person, with its age and the command.
+fn leftovers(repo: &Repo, inv: &Inventory, apply: bool, qdir: &Path) -> Vec<LeftoverRepair> {
+    use crate::inventory::LeftoverKind;
+    let mut out = Vec::new();
+    for l in &inv.leftovers {
+        let shown = inv.rel(&l.path);
+        if l.kind == LeftoverKind::RefLock {
+            out.push(LeftoverRepair {
+                path: shown,
+                kind: "ref_lock",
+                why: l.why.clone(),
+                outcome: Outcome::Skipped(
+                    "a git ref lock, not git-wo's: a person removes it".into(),
+                ),
+                fix: Some(format!(
+                    "make sure no git or git-wo is running, then: rm -- {}",
+                    crate::error::shell_quote(&l.path.to_string_lossy())
+                )),
+            });
+            continue;
+        }
+        let outcome = if !apply {
+            Outcome::Planned
+        } else {
+            let stored = match l.path.strip_prefix(repo.wo_dir()) {
+                Ok(inside) if l.path.is_absolute() => {
+                    Path::new("files").join(WO_DIR_STORED).join(inside)
+                }
+                _ => Path::new("files").join(&l.path),
+            };
+            let mut entry = Entry {
+                code: "leftover_file".into(),
+                reason: format!("a temp file a killed git-wo left: {}", l.why),
+                bytes: std::fs::symlink_metadata(repo.control_root.join(&l.path))
+                    .map(|m| m.len())
+                    .unwrap_or(0),
+                at: crate::model::when::shown(Utc::now()),
+                ..Entry::default()
+            };
+            entry.set_from(&l.path);
+            entry.set_stored(&stored);
+            match quarantine::put(&repo.control_root, qdir, &l.path, &entry) {
+                Ok(()) => Outcome::Applied,
+                Err(e) => Outcome::Failed(format!("{e:#}")),
+            }
+        };
+        out.push(LeftoverRepair {
+            path: shown,
+            kind: "temp_file",
+            why: l.why.clone(),
+            outcome,
+            fix: None,
+        });
+    }
+    out
 }
 
 /// Release gc's repository lock when nothing holds it: taking it (which takes a stale
