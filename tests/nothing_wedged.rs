@@ -344,3 +344,88 @@ fn a_bad_record_on_the_remote_is_skipped_and_named() {
         "{report}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// 4. A kill inside `git worktree add`.
+
+/// What git leaves when killed inside `git worktree add`: the admin dir with `gitdir`,
+/// `commondir`, `locked` ("initializing"), `HEAD.lock` and no `HEAD`; the folder with
+/// its `.git` file (and maybe some files of the checkout).
+fn half_made_worktree(s: &Scenario, id: &str) -> (PathBuf, PathBuf) {
+    let wt = s.worktree(id);
+    let admin = s.path(&format!(".git/worktrees/{id}"));
+    std::fs::create_dir_all(&admin).unwrap();
+    std::fs::create_dir_all(&wt).unwrap();
+    let wt = wt.canonicalize().unwrap();
+    let admin = admin.canonicalize().unwrap();
+    write(
+        &admin.join("gitdir"),
+        format!("{}/.git\n", wt.display()).as_bytes(),
+    );
+    write(&admin.join("commondir"), b"../..\n");
+    write(&admin.join("locked"), b"initializing");
+    write(
+        &admin.join("HEAD.lock"),
+        format!("ref: refs/heads/feat/wo-{id}\n").as_bytes(),
+    );
+    write(
+        &wt.join(".git"),
+        format!("gitdir: {}\n", admin.display()).as_bytes(),
+    );
+    // Killed a while ago: nothing has written there since.
+    for f in ["gitdir", "commondir", "locked", "HEAD.lock"] {
+        backdate(&admin.join(f), 60);
+    }
+    (wt, admin)
+}
+
+#[test]
+fn a_kill_inside_worktree_add_is_rolled_back_and_the_wo_taken_again() {
+    let s = repo_with(&["WO-0001"]);
+    common::crash(&s, &s.repo, "take:after-branch", &["take", "WO-0001"]);
+    let (wt, admin) = half_made_worktree(&s, "WO-0001");
+    // The checkout had begun: a file of the branch's tree, half written.
+    write(&wt.join("README.md"), b"half");
+
+    let (code, out, err) = s.run(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "reconcile --apply: {out}{err}");
+    assert!(!admin.exists(), "the half-made registration is gone: {out}");
+    assert!(!wt.exists(), "the half-made folder is gone: {out}");
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "take again: {out}{err}");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "audit clean: {report}");
+}
+
+#[test]
+fn a_half_made_worktree_holding_someones_files_is_kept() {
+    let s = repo_with(&["WO-0001"]);
+    common::crash(&s, &s.repo, "take:after-branch", &["take", "WO-0001"]);
+    let (wt, admin) = half_made_worktree(&s, "WO-0001");
+    write(&wt.join("notes.txt"), b"my work, not in any tree");
+
+    let (_, out, err) = s.run(&["reconcile", "--apply"]);
+    assert!(admin.exists(), "kept: {out}{err}");
+    assert_eq!(
+        std::fs::read(wt.join("notes.txt")).unwrap(),
+        b"my work, not in any tree"
+    );
+    assert!(
+        format!("{out}{err}").contains("notes.txt"),
+        "says what it kept it for: {out}{err}"
+    );
+}
+
+/// The registration alone (its folder deleted by hand): gc prunes it although git's
+/// "initializing" lock is still in it.
+#[test]
+fn gc_prunes_the_registration_of_a_killed_worktree_add() {
+    let s = repo_with(&["WO-0001"]);
+    let (wt, admin) = half_made_worktree(&s, "WO-0001");
+    std::fs::remove_dir_all(&wt).unwrap();
+    let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 0, "{r}");
+    assert!(!admin.exists(), "pruned: {r}");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+}

@@ -88,6 +88,9 @@ pub struct Inventory {
     pub records: Records,
     pub bad_records: Vec<Unreadable>,
     pub worktrees: Vec<Worktree>,
+    /// The admin dirs of worktree registrations a killed `git worktree add` left half
+    /// made (no `HEAD`; see [`crate::git::half_made`]).
+    pub half_made: BTreeSet<PathBuf>,
     /// Ids with an `[ID] intent:` marker.
     pub intent_marked: BTreeSet<String>,
     /// Ids whose `_ctx/logs/<ID>/verdict.json` says FAIL.
@@ -185,6 +188,7 @@ struct GitFacts {
     bad_records: Vec<Unreadable>,
     ref_leftovers: (Vec<Leftover>, Option<DateTime<Utc>>),
     worktrees: Vec<Worktree>,
+    half_made: BTreeSet<PathBuf>,
     intent_marked: BTreeSet<String>,
 }
 
@@ -287,6 +291,7 @@ impl Inventory {
             bad_records,
             ref_leftovers,
             worktrees,
+            half_made,
             intent_marked,
         } = rest?;
         // Whether an id is named by a file or a record, for the `.lock` files (a few):
@@ -359,6 +364,7 @@ impl Inventory {
             records,
             bad_records,
             worktrees,
+            half_made,
             intent_marked,
             fail_verdicts,
             dead_transitions,
@@ -384,6 +390,12 @@ impl Inventory {
         drop(t);
         let t = crate::trace::phase("gather: worktrees");
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
+        let half_made = worktrees
+            .iter()
+            .filter(|w| w.head == worktrees::Head::Unknown)
+            .filter(|w| crate::git::half_made::is_half_made(w))
+            .map(|w| w.admin_dir.clone())
+            .collect();
         drop(t);
         let t = crate::trace::phase("gather: markers");
         let intent_marked = markers::intent_ids(repo, &mut cache)?;
@@ -394,6 +406,7 @@ impl Inventory {
             bad_records,
             ref_leftovers,
             worktrees,
+            half_made,
             intent_marked,
         })
     }
@@ -419,6 +432,7 @@ impl Inventory {
             records: Records::default(),
             bad_records: Vec::new(),
             worktrees: Vec::new(),
+            half_made: BTreeSet::new(),
             intent_marked: BTreeSet::new(),
             fail_verdicts: BTreeSet::new(),
             dead_transitions: BTreeSet::new(),

@@ -523,6 +523,51 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions, qdir: &Path) -> GcAc
 /// decides the action.
 fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> (GcAction, bool) {
     let wt = c.path.as_ref().and_then(|p| find(inv, p));
+    // A registration a killed `git worktree add` of a take left (no HEAD, git's
+    // "initializing" lock or the take's own): git-wo's to drop, once left alone for
+    // --min-age.
+    let half_made = wt.as_ref().filter(|w| {
+        let id = c.wo_id.as_deref().unwrap_or(&w.name);
+        inv.half_made.contains(&w.admin_dir)
+            && w.locked
+                .as_deref()
+                .is_some_and(|r| crate::model::lock_reason::made_by_add_of(r, id))
+    });
+    if let Some(w) = half_made {
+        let quiet = crate::git::half_made::quiet_for(w);
+        let min = opts.min_age.num_seconds().max(0) as u64;
+        let why = "a killed git worktree add left it half made (no HEAD)".to_owned();
+        if quiet < min.max(crate::ops::journal::HALF_MADE_QUIET) {
+            let a = action(
+                c,
+                if opts.apply {
+                    Decision::Kept
+                } else {
+                    Decision::WouldKeep
+                },
+                vec![
+                    why,
+                    format!("written {quiet}s ago (under --min-age {min}s)"),
+                ],
+                "kept: rerun later, or pass --min-age 0".into(),
+            );
+            return (a, false);
+        }
+        if !opts.apply {
+            let a = action(
+                c,
+                Decision::WouldPrune,
+                vec![why],
+                "its metadata would be dropped".into(),
+            );
+            return (a, false);
+        }
+        let a = match repo.drop_half_made(w) {
+            Ok(()) => action(c, Decision::Pruned, vec![why], "metadata dropped".into()),
+            Err(e) => action(c, Decision::Failed, vec![why], format!("{e:#}")),
+        };
+        return (a, false);
+    }
     let foreign = wt
         .as_ref()
         .and_then(|w| w.locked.clone())

@@ -118,6 +118,16 @@ pub enum Step {
         remove: bool,
         force: bool,
     },
+    /// Take apart the worktree registration at `path` a killed `git worktree add` of
+    /// `id`'s take left half made (see [`crate::git::half_made`]): checked again right
+    /// before, it must still have no `HEAD`, a lock that take's add writes, nothing
+    /// written for [`HALF_MADE_QUIET`] seconds, and nothing in its folder but paths of
+    /// `commit`'s tree (the branch the take checked out) and its `.git` file.
+    /// Destructive: fenced.
+    DropHalfMade {
+        path: PathBuf,
+        commit: Option<ObjectId>,
+    },
     /// Move a file (a surplus copy, a stray lock; relative to the control checkout)
     /// into the quarantine folder `dir`, recorded in its manifest. Destructive: fenced.
     Quarantine {
@@ -169,6 +179,7 @@ impl Step {
             Step::ReleaseWorktree { .. } => "release",
             Step::Quarantine { .. } => "quarantine",
             Step::Save { .. } => "save",
+            Step::DropHalfMade { .. } => "drop-worktree",
             Step::RestoreYaml { .. } => "restore",
             Step::Unquarantine { .. } => "unquarantine",
             Step::Publish { .. } => "publish",
@@ -186,6 +197,7 @@ impl Step {
                 | Step::ReleaseWorktree { .. }
                 | Step::Quarantine { .. }
                 | Step::Unquarantine { .. }
+                | Step::DropHalfMade { .. }
                 | Step::CreateLock { replace: true, .. }
         )
     }
@@ -224,6 +236,8 @@ pub struct Applied {
     pub worktree_removed: bool,
     /// Files a restore moved aside (the versions a repair wrote).
     pub set_aside: Vec<PathBuf>,
+    /// Half-made worktrees a rollback took apart.
+    pub half_made_dropped: Vec<PathBuf>,
 }
 
 /// What a step created, to undo newest first.
@@ -667,6 +681,17 @@ impl<'a> Journal<'a> {
                 done.yaml = Some(rel);
                 done.yaml_bytes = Some(bytes.clone());
             }
+            Step::DropHalfMade { path, commit } => {
+                if let Some(wt) = find_worktree(repo, path) {
+                    if let Err(why) = half_made_droppable(repo, id, &wt, *commit) {
+                        return Err(WoError::failed(format!("{id}: {why}"))
+                            .fix(half_made_fix(&wt))
+                            .into());
+                    }
+                    repo.drop_half_made(&wt)?;
+                    done.half_made_dropped.push(wt.path.clone());
+                }
+            }
             Step::Save { from, dir, entry } => {
                 quarantine::save(&repo.control_root, dir, from, entry)?;
             }
@@ -944,6 +969,65 @@ pub fn edited_yaml(
         ))
         .into()
     })
+}
+
+/// How long (seconds) a half-made worktree registration must have been left alone
+/// before it is taken apart: `git worktree add` writes `HEAD` right after the files a
+/// kill leaves, so a live add is past that state within this.
+pub const HALF_MADE_QUIET: u64 = 10;
+
+/// Whether the half-made worktree `wt` may be taken apart for `id`: `Err(why)` names
+/// what keeps it (a lock that is not its take's, recent writes, files not in the
+/// branch's tree).
+pub fn half_made_droppable(
+    repo: &Repo,
+    id: &WoId,
+    wt: &Worktree,
+    commit: Option<ObjectId>,
+) -> std::result::Result<(), String> {
+    use crate::git::half_made;
+    let shown = wt.path.display();
+    if !half_made::is_half_made(wt) {
+        return Err(format!(
+            "worktree {shown} has a HEAD now: it is not half made"
+        ));
+    }
+    let lock = wt.locked.as_deref().unwrap_or("");
+    if !crate::model::lock_reason::made_by_add_of(lock, id.as_str()) {
+        return Err(format!(
+            "the half-made worktree {shown} is locked by someone else ({lock:?})"
+        ));
+    }
+    let quiet = half_made::quiet_for(wt);
+    if quiet < HALF_MADE_QUIET {
+        return Err(format!(
+            "the half-made worktree {shown} was written {quiet}s ago: a git worktree add may still run"
+        ));
+    }
+    let strangers = repo
+        .half_made_strangers(wt, commit)
+        .map_err(|e| format!("the half-made worktree {shown} cannot be read: {e:#}"))?;
+    if !strangers.is_empty() {
+        let names: Vec<String> = strangers
+            .iter()
+            .take(5)
+            .map(|p| crate::error::escaped(p.as_os_str()))
+            .collect();
+        return Err(format!(
+            "the half-made worktree {shown} holds {} file(s) that are not in its branch's tree, so it was kept: {}",
+            strangers.len(),
+            names.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// What a person runs about a half-made worktree git-wo keeps.
+pub fn half_made_fix(wt: &Worktree) -> String {
+    let p = shell_quote(&wt.path.to_string_lossy());
+    format!(
+        "look at it (ls -la {p}); move away what you need, then: git worktree unlock {p}; git worktree remove --force {p}"
+    )
 }
 
 /// A repair's copy of `from` before it changes it (see [`Step::Save`]); `edited_to`:

@@ -318,7 +318,7 @@ fn apply_wo(
         reason: "saved by git wo reconcile before it changed it".into(),
     };
     let requeue = |reason: &str, unheld: bool, code: &str| {
-        crate::ops::requeue::requeue_as(
+        let r = crate::ops::requeue::requeue_as(
             repo,
             id,
             reason,
@@ -327,8 +327,16 @@ fn apply_wo(
             unheld,
             false,
             Some(&saving(code)),
-        )
-        .map(|_| ())
+        )?;
+        // Rolled back, but a half-made worktree (a kill inside `git worktree add`) was
+        // kept: it holds someone's files, or may still be written. Not all done.
+        if !r.half_made_kept.is_empty() {
+            return Err(anyhow::Error::from(WoError::failed(format!(
+                "{id}: rolled back to pending, but {}",
+                r.half_made_kept.join("; ")
+            ))));
+        }
+        Ok(())
     };
     // The plan holds nothing else for a WO whose transition is in flight.
     for r in reports.iter_mut().filter(|r| todo(r)) {

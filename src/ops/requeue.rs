@@ -27,6 +27,12 @@ pub struct Requeued {
     pub worktree_kept: Option<String>,
     /// WOs added since init that this requeue mirrored into records on the way.
     pub mirrored: Vec<String>,
+    /// Half-made worktrees (a take killed inside `git worktree add`) taken apart.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub half_made_dropped: Vec<String>,
+    /// Half-made worktrees kept, each with why and its fix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub half_made_kept: Vec<String>,
 }
 
 /// `force`: requeue a running WO whose lease still runs (its worktree lost, its holder
@@ -178,7 +184,40 @@ pub fn requeue_as(
     }
     steps.push(Step::RemoveLock);
     let mut worktree_kept = None;
-    for w in view.worktrees.iter().filter(|w| w.exists && !w.is_main) {
+    // An interrupted take killed inside `git worktree add`: the registration it left
+    // half made (no HEAD) is taken apart when it holds nothing of anyone's; else kept,
+    // and said why.
+    let mut half_made_kept = Vec::new();
+    let mut dropping = Vec::new();
+    if interrupted_take {
+        let commit = match record.and_then(|r| r.branch.as_deref()) {
+            Some(b) => repo.branch_tip(b).ok().flatten(),
+            None => None,
+        };
+        for w in view
+            .worktrees
+            .iter()
+            .filter(|w| inv.half_made.contains(&w.admin_dir))
+        {
+            match journal::half_made_droppable(repo, id, w, commit) {
+                Ok(()) => {
+                    dropping.push(w.admin_dir.clone());
+                    steps.push(Step::DropHalfMade {
+                        path: w.path.clone(),
+                        commit,
+                    });
+                }
+                Err(why) => {
+                    half_made_kept.push(format!("{why} (fix: {})", journal::half_made_fix(w)))
+                }
+            }
+        }
+    }
+    for w in view
+        .worktrees
+        .iter()
+        .filter(|w| w.exists && !w.is_main && !dropping.contains(&w.admin_dir))
+    {
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: false,
@@ -207,5 +246,11 @@ pub fn requeue_as(
         branch_kept: branch,
         worktree_kept,
         mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
+        half_made_dropped: applied
+            .half_made_dropped
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        half_made_kept,
     })
 }

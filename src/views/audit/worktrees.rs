@@ -105,9 +105,17 @@ fn prunable_worktree(
     let blocked = id
         .and_then(|id| wos.get(id))
         .and_then(|v| Standing::of(inv, v).why_not(inv));
+    let half_made = inv.half_made.contains(&wt.admin_dir)
+        && wt.locked.as_deref().is_some_and(|r| {
+            crate::model::lock_reason::made_by_add_of(r, id.map_or(&wt.name, |i| i.as_str()))
+        });
     let remedy = match (blocked, &wt.locked) {
         (Some(why), _) => Remedy::decide(why),
         (None, None) => Remedy::run("git wo gc --apply", "prunes it"),
+        (None, Some(_)) if half_made => Remedy::run(
+            "git wo gc --apply",
+            "drops what a killed git worktree add left (no HEAD, git's own lock)",
+        ),
         (None, Some(_)) => Remedy::run(
             format!(
                 "git worktree unlock {} && git worktree prune",
