@@ -2,8 +2,13 @@
 
 use std::path::Path;
 
-/// This machine's host name.
+/// This machine's host name (read once per process).
 pub fn hostname() -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(read_hostname).clone()
+}
+
+fn read_hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())

@@ -41,6 +41,7 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
             .remote
             .clone()
             .or_else(|| ctx.repo.config.remote.clone()),
+        saving: None,
     };
     let f = finish(&ctx.repo, &opts)?;
     if ctx.out.json {

@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
         }
         if let Some(q) = &r.quarantine {
             ctx.out.line(format!(
-                "files of force-removed worktrees: {}",
+                "saved first, not lost (files of force-removed worktrees, YAML and .lock of released locks): {} (undo: git wo reconcile --restore {q})",
                 crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
             ));
         }

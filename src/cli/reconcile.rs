@@ -22,6 +22,16 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
             for p in &r.already_back {
                 ctx.out.line(format!("already back: {p}"));
             }
+            if let Some(q) = &r.set_aside_in {
+                for p in &r.set_aside {
+                    ctx.out
+                        .line(format!("set aside (what the repair wrote): {p}"));
+                }
+                ctx.out.line(format!(
+                    "set aside, not deleted: {} (undo this restore: git wo reconcile --restore {q})",
+                    crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+                ));
+            }
             for f in &r.failed {
                 eprintln!("git wo: {f}");
             }
@@ -63,9 +73,29 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
             "-", l.path, l.why, l.outcome
         ));
     }
+    for l in &r.leftovers {
+        match &l.fix {
+            Some(fix) => ctx.out.line(format!(
+                "{:<10} leftover_file left to you: {} ({}): {fix}",
+                "-", l.path, l.why
+            )),
+            None => ctx.out.line(format!(
+                "{:<10} leftover_file safe   move {} to quarantine ({})  [{}]",
+                "-", l.path, l.why, l.outcome
+            )),
+        }
+    }
     if r.actions.is_empty() {
-        if r.repo_lock.is_none() {
+        if r.repo_lock.is_none() && r.leftovers.is_empty() {
             ctx.out.line("nothing to reconcile");
+        }
+        if !r.dry_run
+            && let Some(q) = &r.quarantine
+        {
+            ctx.out.line(format!(
+                "moved aside, not deleted: {} (undo: git wo reconcile --restore {q})",
+                crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+            ));
         }
     } else {
         let w = r

@@ -42,6 +42,16 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<Exit> {
             "{remote}: {} record(s) there, {} unchanged; markers: {}",
             r.remote_records, r.unchanged, r.notes
         ));
+        for s in &r.skipped {
+            crate::cli::output::print_line(&format!(
+                "skipped {}: {} on {remote} ({}) is not a record: {} (fix: {})",
+                s.wo_id,
+                s.ref_name,
+                &s.commit[..s.commit.len().min(12)],
+                s.why,
+                s.fix
+            ));
+        }
         for c in &r.conflicts {
             crate::cli::output::print_line(&format!(
                 "{} {}: {} (fix: {})",

@@ -6,6 +6,7 @@
 pub mod cache_tree;
 pub mod command;
 pub mod fast_import;
+pub mod half_made;
 pub mod hooks_dir;
 pub mod index;
 pub mod notes;

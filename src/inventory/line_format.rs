@@ -11,7 +11,11 @@ pub fn write_file(path: &std::path::Path, text: &str) {
     if std::fs::create_dir_all(dir).is_err() {
         return;
     }
-    if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+    // The name carries the writer (see `model::temp_name`): reconcile clears it when a
+    // kill left it.
+    let prefix =
+        crate::model::temp_name::wo_dir_prefix(std::process::id(), &crate::host::hostname());
+    if let Ok(mut tmp) = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)
         && tmp.write_all(text.as_bytes()).is_ok()
     {
         let _ = tmp.persist(path);

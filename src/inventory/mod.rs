@@ -78,16 +78,19 @@ pub struct Inventory {
     pub locks: Vec<LockFile>,
     /// `running/<ID>.lock` paths that are a directory or a symlink: (id, path, what).
     pub odd_locks: Vec<OddLock>,
-    /// What a killed process leaves: git-wo temp files in state folders and ref locks
-    /// (`refs/**.lock`) older than a minute. Paths relative to the control checkout, or
-    /// absolute for files in the git dir.
-    pub leftovers: Vec<PathBuf>,
+    /// What a killed process leaves: git-wo temp files (in state folders and in
+    /// `<git-common-dir>/wo/`) whose writer is gone, and git ref locks (`refs/**.lock`,
+    /// `packed-refs.lock`) older than a minute.
+    pub leftovers: Vec<Leftover>,
     /// When the youngest temp file or ref lock not yet a leftover becomes one (a
     /// minute after it was last modified): views cached over time end there.
     pub leftovers_due: Option<DateTime<Utc>>,
     pub records: Records,
     pub bad_records: Vec<Unreadable>,
     pub worktrees: Vec<Worktree>,
+    /// The admin dirs of worktree registrations a killed `git worktree add` left half
+    /// made (no `HEAD`; see [`crate::git::half_made`]).
+    pub half_made: BTreeSet<PathBuf>,
     /// Ids with an `[ID] intent:` marker.
     pub intent_marked: BTreeSet<String>,
     /// Ids whose `_ctx/logs/<ID>/verdict.json` says FAIL.
@@ -100,6 +103,36 @@ pub struct Inventory {
     pub clone_id: Option<String>,
     /// `<git-common-dir>/wo/repo.lock`, when there is one (`stale_repo_lock`).
     pub repo_lock: Option<RepoLockFile>,
+}
+
+/// A file a killed process left (`leftover_file`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Leftover {
+    /// Relative to the control checkout (a state folder's), or absolute (in the git dir).
+    pub path: PathBuf,
+    pub kind: LeftoverKind,
+    /// Why it counts as left behind: whose it was and that its writer is gone, or its age.
+    pub why: String,
+    /// Seconds since it was last modified.
+    pub age_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LeftoverKind {
+    /// git-wo's own temp file: reconcile moves it to quarantine.
+    Temp,
+    /// A lock git itself takes to update a ref: a person removes it.
+    RefLock,
+}
+
+/// How long ago `secs` seconds is, in words.
+pub fn age_words(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
 }
 
 /// `<git-common-dir>/wo/repo.lock` as found: who holds it, and whether anyone can.
@@ -153,8 +186,9 @@ pub fn read_repo_lock(wo_dir: &Path) -> Option<RepoLockFile> {
 struct GitFacts {
     records: Records,
     bad_records: Vec<Unreadable>,
-    ref_leftovers: (Vec<PathBuf>, Option<DateTime<Utc>>),
+    ref_leftovers: (Vec<Leftover>, Option<DateTime<Utc>>),
     worktrees: Vec<Worktree>,
+    half_made: BTreeSet<PathBuf>,
     intent_marked: BTreeSet<String>,
 }
 
@@ -257,6 +291,7 @@ impl Inventory {
             bad_records,
             ref_leftovers,
             worktrees,
+            half_made,
             intent_marked,
         } = rest?;
         // Whether an id is named by a file or a record, for the `.lock` files (a few):
@@ -329,6 +364,7 @@ impl Inventory {
             records,
             bad_records,
             worktrees,
+            half_made,
             intent_marked,
             fail_verdicts,
             dead_transitions,
@@ -347,10 +383,19 @@ impl Inventory {
         let records = Records::new(stored);
         drop(t);
         let t = crate::trace::phase("gather: leftovers");
-        let ref_leftovers = read_ref_leftovers(&repo.common_dir, now);
+        let (mut found, ref_due) = read_ref_leftovers(&repo.common_dir, now);
+        let (wo_found, wo_due) = wo_dir_leftovers(&repo.wo_dir(), now);
+        found.extend(wo_found);
+        let ref_leftovers = (found, earliest(ref_due, wo_due));
         drop(t);
         let t = crate::trace::phase("gather: worktrees");
         let worktrees = worktrees::list(&repo.common_dir, &repo.control_root);
+        let half_made = worktrees
+            .iter()
+            .filter(|w| w.head == worktrees::Head::Unknown)
+            .filter(|w| crate::git::half_made::is_half_made(w))
+            .map(|w| w.admin_dir.clone())
+            .collect();
         drop(t);
         let t = crate::trace::phase("gather: markers");
         let intent_marked = markers::intent_ids(repo, &mut cache)?;
@@ -361,6 +406,7 @@ impl Inventory {
             bad_records,
             ref_leftovers,
             worktrees,
+            half_made,
             intent_marked,
         })
     }
@@ -386,6 +432,7 @@ impl Inventory {
             records: Records::default(),
             bad_records: Vec::new(),
             worktrees: Vec::new(),
+            half_made: BTreeSet::new(),
             intent_marked: BTreeSet::new(),
             fail_verdicts: BTreeSet::new(),
             dead_transitions: BTreeSet::new(),
@@ -1162,13 +1209,46 @@ fn list_others(root: &Path, jobs_rel: &str) -> Vec<Other> {
     out
 }
 
-/// git-wo temp files (`.git-wo-*.tmp`) in the state folders older than a minute, and
-/// when the youngest of the others will be.
+/// Whether the git-wo temp file `path` (named `name`) is left behind, and why: its
+/// name carries its writer, a process of this host that is gone (a live one's is never
+/// a leftover); else (an older name, another host) it has not been touched for a
+/// minute. `Err(due)`: not (yet), and when age alone would make it one.
+fn temp_left(
+    path: &Path,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, u64), Option<DateTime<Utc>>> {
+    let modified = fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .map(DateTime::<Utc>::from)
+        .map_err(|_| None)?;
+    let age = (now - modified).num_seconds().max(0) as u64;
+    let here = crate::host::hostname();
+    if let Some((pid, host)) = crate::model::temp_name::writer(name)
+        && crate::model::temp_name::is_host(&host, &here)
+    {
+        if crate::host::pid_alive(pid) {
+            // Looked at again in a minute (the gate's verdicts are cached over time).
+            return Err(Some(now.max(modified) + chrono::Duration::seconds(60)));
+        }
+        return Ok((format!("its writer, process {pid} on {host}, is gone"), age));
+    }
+    match older_than_a_minute(path, now) {
+        Ok(()) => Ok((
+            format!("untouched for {} (its writer is gone)", age_words(age)),
+            age,
+        )),
+        Err(due) => Err(due),
+    }
+}
+
+/// git-wo temp files (`.git-wo-*.tmp`) in the state folders whose writer is gone (see
+/// [`temp_left`]), and when the youngest of the others will be one.
 fn jobs_leftovers(
     root: &Path,
     others: &[Other],
     now: DateTime<Utc>,
-) -> (Vec<PathBuf>, Option<DateTime<Utc>>) {
+) -> (Vec<Leftover>, Option<DateTime<Utc>>) {
     let (mut old, mut due) = (Vec::new(), None);
     for o in others {
         let name = o
@@ -1176,11 +1256,43 @@ fn jobs_leftovers(
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("");
-        if !(name.starts_with(".git-wo-") && name.ends_with(".tmp")) {
+        if !crate::model::temp_name::is_jobs_temp(name) || !o.file_type.is_file() {
             continue;
         }
-        match older_than_a_minute(&root.join(&o.rel_path), now) {
-            Ok(()) => old.push(o.rel_path.clone()),
+        match temp_left(&root.join(&o.rel_path), name, now) {
+            Ok((why, age_secs)) => old.push(Leftover {
+                path: o.rel_path.clone(),
+                kind: LeftoverKind::Temp,
+                why,
+                age_secs,
+            }),
+            Err(d) => due = earliest(due, d),
+        }
+    }
+    (old, due)
+}
+
+/// git-wo's temp files in `<git-common-dir>/wo/` (`.tmp*`: its caches, written by
+/// rename) whose writer is gone, and when the youngest of the others will be one.
+fn wo_dir_leftovers(wo_dir: &Path, now: DateTime<Utc>) -> (Vec<Leftover>, Option<DateTime<Utc>>) {
+    let (mut old, mut due) = (Vec::new(), None);
+    let Ok(entries) = fs::read_dir(wo_dir) else {
+        return (old, due);
+    };
+    for e in entries.flatten() {
+        let (Ok(name), Ok(t)) = (e.file_name().into_string(), e.file_type()) else {
+            continue;
+        };
+        if !crate::model::temp_name::is_wo_dir_temp(&name) || !t.is_file() {
+            continue;
+        }
+        match temp_left(&e.path(), &name, now) {
+            Ok((why, age_secs)) => old.push(Leftover {
+                path: e.path(),
+                kind: LeftoverKind::Temp,
+                why,
+                age_secs,
+            }),
             Err(d) => due = earliest(due, d),
         }
     }
@@ -1192,9 +1304,25 @@ fn jobs_leftovers(
 fn read_ref_leftovers(
     common_dir: &Path,
     now: DateTime<Utc>,
-) -> (Vec<PathBuf>, Option<DateTime<Utc>>) {
+) -> (Vec<Leftover>, Option<DateTime<Utc>>) {
     let mut out = Vec::new();
     let mut due: Option<DateTime<Utc>> = None;
+    let mut found = |p: PathBuf, due: &mut Option<DateTime<Utc>>| match older_than_a_minute(&p, now)
+    {
+        Ok(()) => {
+            let age_secs = fs::symlink_metadata(&p)
+                .and_then(|m| m.modified())
+                .map(|t| (now - DateTime::<Utc>::from(t)).num_seconds().max(0) as u64)
+                .unwrap_or(0);
+            out.push(Leftover {
+                path: p,
+                kind: LeftoverKind::RefLock,
+                why: format!("{} old", age_words(age_secs)),
+                age_secs,
+            });
+        }
+        Err(d) => *due = earliest(*due, d),
+    };
     let mut stack = vec![common_dir.join("refs")];
     while let Some(d) = stack.pop() {
         let Ok(entries) = fs::read_dir(&d) else {
@@ -1205,18 +1333,11 @@ fn read_ref_leftovers(
             if e.file_type().is_ok_and(|t| t.is_dir()) {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "lock") {
-                match older_than_a_minute(&p, now) {
-                    Ok(()) => out.push(p),
-                    Err(d) => due = earliest(due, d),
-                }
+                found(p, &mut due);
             }
         }
     }
-    let packed = common_dir.join("packed-refs.lock");
-    match older_than_a_minute(&packed, now) {
-        Ok(()) => out.push(packed),
-        Err(d) => due = earliest(due, d),
-    }
+    found(common_dir.join("packed-refs.lock"), &mut due);
     (out, due)
 }
 

@@ -7,6 +7,17 @@ pub fn format(id: &str, token: u64) -> String {
     format!("git-wo {id} token={token}")
 }
 
+/// The lock git itself writes into a worktree's admin dir while `git worktree add`
+/// runs (without `--lock`), removed when the add completes.
+pub const GIT_ADDING: &str = "initializing";
+
+/// Whether a half-made worktree's lock (`locked` of its admin dir) is what a
+/// `git worktree add` of git-wo's for `id` leaves: git's own "initializing", or
+/// git-wo's reason for `id` (`--lock --reason` writes it from the start).
+pub fn made_by_add_of(reason: &str, id: &str) -> bool {
+    reason.trim() == GIT_ADDING || parse(reason).is_some_and(|(i, _)| i == id)
+}
+
 /// A `git-wo <ID> token=<n>` lock reason, parsed: the id and the token if present.
 pub fn parse(reason: &str) -> Option<(String, Option<u64>)> {
     let rest = reason.strip_prefix("git-wo ")?;

@@ -15,6 +15,7 @@ pub mod record;
 pub mod repo_lock;
 pub mod session;
 pub mod state;
+pub mod temp_name;
 pub mod when;
 pub mod wo_id;
 pub mod yaml_edit;

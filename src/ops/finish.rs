@@ -32,6 +32,9 @@ pub struct FinishOptions {
     pub allow_empty: bool,
     /// Publish the record there (SPEC §10).
     pub remote: Option<String>,
+    /// A repair's run (reconcile completing an interrupted finish): the YAML and the
+    /// `.lock` are saved to its quarantine before they are rewritten or deleted.
+    pub saving: Option<crate::ops::quarantine::Saving>,
 }
 
 #[derive(Debug, Serialize)]
@@ -316,12 +319,24 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     if let Some(reason) = &outcome.skip_verification_reason {
         edits.push(("skip_verification_reason".into(), reason.clone()));
     }
+    if let Some(s) = &opts.saving {
+        steps.push(journal::save_before_place(
+            s,
+            id,
+            &inv.jobs_rel,
+            &file.rel_path,
+            target,
+        ));
+    }
     steps.push(Step::PlaceYaml {
         from: file.rel_path.clone(),
         bytes: file.bytes.clone(),
         to: target,
         edits,
     });
+    if let Some(s) = &opts.saving {
+        steps.push(journal::save_before_unlock(s, id, &inv.jobs_rel));
+    }
     steps.push(Step::RemoveLock);
 
     // (4) Result marker on the branch tip.

@@ -150,7 +150,7 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     for c in candidates(&inv) {
         let a = match c.kind {
             Kind::Zombie | Kind::Ghost => worktree(repo, &inv, &c, opts, &qdir),
-            Kind::StaleLock => stale_lock(repo, &c, opts),
+            Kind::StaleLock => stale_lock(repo, &c, opts, &qdir),
             Kind::Prunable => {
                 let (a, to_prune) = prunable(repo, &inv, &c, opts);
                 if to_prune {
@@ -468,8 +468,9 @@ fn files_under(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// A stale lock: the WO goes back to pending (branch and worktree kept).
-fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
+/// A stale lock: the WO goes back to pending (branch and worktree kept); the YAML and
+/// `.lock` as they were are in this run's quarantine first.
+fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions, qdir: &Path) -> GcAction {
     let Some(id) = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok()) else {
         return action(c, Decision::Failed, vec![], "no WO id".into());
     };
@@ -489,6 +490,13 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
         "gc",
         false,
         false,
+        // The running YAML and the `.lock` are saved first: `reconcile --restore`
+        // gives them back.
+        Some(&quarantine::Saving {
+            dir: qdir.to_path_buf(),
+            code: "stale_lock".into(),
+            reason: "saved by git wo gc before it released the stale lock".into(),
+        }),
     ) {
         Ok(r) => action(
             c,
@@ -515,6 +523,51 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions) -> GcAction {
 /// decides the action.
 fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> (GcAction, bool) {
     let wt = c.path.as_ref().and_then(|p| find(inv, p));
+    // A registration a killed `git worktree add` of a take left (no HEAD, git's
+    // "initializing" lock or the take's own): git-wo's to drop, once left alone for
+    // --min-age.
+    let half_made = wt.as_ref().filter(|w| {
+        let id = c.wo_id.as_deref().unwrap_or(&w.name);
+        inv.half_made.contains(&w.admin_dir)
+            && w.locked
+                .as_deref()
+                .is_some_and(|r| crate::model::lock_reason::made_by_add_of(r, id))
+    });
+    if let Some(w) = half_made {
+        let quiet = crate::git::half_made::quiet_for(w);
+        let min = opts.min_age.num_seconds().max(0) as u64;
+        let why = "a killed git worktree add left it half made (no HEAD)".to_owned();
+        if quiet < min.max(crate::ops::journal::HALF_MADE_QUIET) {
+            let a = action(
+                c,
+                if opts.apply {
+                    Decision::Kept
+                } else {
+                    Decision::WouldKeep
+                },
+                vec![
+                    why,
+                    format!("written {quiet}s ago (under --min-age {min}s)"),
+                ],
+                "kept: rerun later, or pass --min-age 0".into(),
+            );
+            return (a, false);
+        }
+        if !opts.apply {
+            let a = action(
+                c,
+                Decision::WouldPrune,
+                vec![why],
+                "its metadata would be dropped".into(),
+            );
+            return (a, false);
+        }
+        let a = match repo.drop_half_made(w) {
+            Ok(()) => action(c, Decision::Pruned, vec![why], "metadata dropped".into()),
+            Err(e) => action(c, Decision::Failed, vec![why], format!("{e:#}")),
+        };
+        return (a, false);
+    }
     let foreign = wt
         .as_ref()
         .and_then(|w| w.locked.clone())

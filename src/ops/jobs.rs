@@ -164,8 +164,11 @@ impl Jobs {
 /// A git-wo temp file in `dir` holding `bytes`, synced: what a rename or link then
 /// puts in place.
 fn synced_temp(dir: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile> {
+    // The name carries the writer, so a file a killed command left is told from one
+    // being written (see `model::temp_name`).
+    let prefix = crate::model::temp_name::jobs_prefix(std::process::id(), &crate::host::hostname());
     let mut tmp = tempfile::Builder::new()
-        .prefix(".git-wo-")
+        .prefix(&prefix)
         .suffix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("creating a temp file in {}", dir.display()))?;

@@ -118,6 +118,16 @@ pub enum Step {
         remove: bool,
         force: bool,
     },
+    /// Take apart the worktree registration at `path` a killed `git worktree add` of
+    /// `id`'s take left half made (see [`crate::git::half_made`]): checked again right
+    /// before, it must still have no `HEAD`, a lock that take's add writes, nothing
+    /// written for [`HALF_MADE_QUIET`] seconds, and nothing in its folder but paths of
+    /// `commit`'s tree (the branch the take checked out) and its `.git` file.
+    /// Destructive: fenced.
+    DropHalfMade {
+        path: PathBuf,
+        commit: Option<ObjectId>,
+    },
     /// Move a file (a surplus copy, a stray lock; relative to the control checkout)
     /// into the quarantine folder `dir`, recorded in its manifest. Destructive: fenced.
     Quarantine {
@@ -125,11 +135,25 @@ pub enum Step {
         dir: PathBuf,
         entry: Box<quarantine::Entry>,
     },
+    /// Copy a file (relative to the control checkout) into the quarantine folder `dir`
+    /// before a repair rewrites or deletes it, recorded in its manifest (see
+    /// [`quarantine::Saving`]); nothing when the file is not there. Repairs only
+    /// (reconcile, gc): a user's own take, finish or requeue does not save.
+    Save {
+        from: PathBuf,
+        dir: PathBuf,
+        entry: Box<quarantine::Entry>,
+    },
     /// Write a missing YAML, `<to>/<ID>.yaml`, from these bytes (a record's
     /// `order.yaml`); never overwrites.
     RestoreYaml { to: State, bytes: Vec<u8> },
-    /// Put a quarantined file back where it came from; never overwrites.
-    Unquarantine { item: Box<quarantine::Checked> },
+    /// Put a quarantined file back where it came from; never overwrites (a saved
+    /// copy's new version, which the repair wrote, is first moved into `aside`).
+    /// Destructive: fenced.
+    Unquarantine {
+        item: Box<quarantine::Checked>,
+        aside: Option<quarantine::Aside>,
+    },
     /// Publish the record as the journal last wrote it to `remote` (SPEC §10): pushed
     /// with `--force-with-lease` on the value the remote holds, which must be an
     /// ancestor of it (or a renewal of one). Losing is a conflict naming the remote's
@@ -154,6 +178,8 @@ impl Step {
             Step::Marker { .. } => "marker",
             Step::ReleaseWorktree { .. } => "release",
             Step::Quarantine { .. } => "quarantine",
+            Step::Save { .. } => "save",
+            Step::DropHalfMade { .. } => "drop-worktree",
             Step::RestoreYaml { .. } => "restore",
             Step::Unquarantine { .. } => "unquarantine",
             Step::Publish { .. } => "publish",
@@ -170,6 +196,8 @@ impl Step {
                 | Step::RemoveLock
                 | Step::ReleaseWorktree { .. }
                 | Step::Quarantine { .. }
+                | Step::Unquarantine { .. }
+                | Step::DropHalfMade { .. }
                 | Step::CreateLock { replace: true, .. }
         )
     }
@@ -206,6 +234,10 @@ pub struct Applied {
     /// The YAML's bytes as placed.
     pub yaml_bytes: Option<Vec<u8>>,
     pub worktree_removed: bool,
+    /// Files a restore moved aside (the versions a repair wrote).
+    pub set_aside: Vec<PathBuf>,
+    /// Half-made worktrees a rollback took apart.
+    pub half_made_dropped: Vec<PathBuf>,
 }
 
 /// What a step created, to undo newest first.
@@ -649,8 +681,25 @@ impl<'a> Journal<'a> {
                 done.yaml = Some(rel);
                 done.yaml_bytes = Some(bytes.clone());
             }
-            Step::Unquarantine { item } => {
-                quarantine::restore(item)?;
+            Step::DropHalfMade { path, commit } => {
+                if let Some(wt) = find_worktree(repo, path) {
+                    if let Err(why) = half_made_droppable(repo, id, &wt, *commit) {
+                        return Err(WoError::failed(format!("{id}: {why}"))
+                            .fix(half_made_fix(&wt))
+                            .into());
+                    }
+                    repo.drop_half_made(&wt)?;
+                    done.half_made_dropped.push(wt.path.clone());
+                }
+            }
+            Step::Save { from, dir, entry } => {
+                quarantine::save(&repo.control_root, dir, from, entry)?;
+            }
+            Step::Unquarantine { item, aside } => {
+                if let Some(Some(moved)) = quarantine::restore(item, aside.as_ref())? {
+                    self.touched.push(moved.clone());
+                    done.set_aside.push(moved);
+                }
                 if let Some(rel) = &item.rel {
                     self.touched.push(rel.clone());
                 }
@@ -669,11 +718,23 @@ impl<'a> Journal<'a> {
                 Err(e) => return Err(e),
             },
             Step::Adopt { commit } => {
+                // Validated before the ref moves: a commit that holds no record of this
+                // WO never becomes its record here.
+                let adopted = crate::ops::sync::check_remote_record(repo, id.as_str(), *commit)
+                    .map_err(|why| {
+                        WoError::invalid_record(format!(
+                            "{id}: the record fetched for it ({}) is not a record: {why}; nothing was changed",
+                            &commit.to_string()[..12]
+                        ))
+                        .fix(format!(
+                            "git log -p {commit} (look at it); have it repaired where it came from"
+                        ))
+                    })?;
                 let name = records::ref_name(id.as_str());
                 let expect = self.fence().map_or(Expect::Absent, Expect::At);
                 repo.cas_ref(&name, expect, *commit, &format!("git wo: {}", plan.op))
                     .map_err(|e| lost_to(repo, id, e))?;
-                self.current = Some(records::at(repo, *commit)?);
+                self.current = Some(adopted);
             }
         }
         Ok(())
@@ -908,6 +969,101 @@ pub fn edited_yaml(
         ))
         .into()
     })
+}
+
+/// How long (seconds) a half-made worktree registration must have been left alone
+/// before it is taken apart: `git worktree add` writes `HEAD` right after the files a
+/// kill leaves, so a live add is past that state within this.
+pub const HALF_MADE_QUIET: u64 = 10;
+
+/// Whether the half-made worktree `wt` may be taken apart for `id`: `Err(why)` names
+/// what keeps it (a lock that is not its take's, recent writes, files not in the
+/// branch's tree).
+pub fn half_made_droppable(
+    repo: &Repo,
+    id: &WoId,
+    wt: &Worktree,
+    commit: Option<ObjectId>,
+) -> std::result::Result<(), String> {
+    use crate::git::half_made;
+    let shown = wt.path.display();
+    if !half_made::is_half_made(wt) {
+        return Err(format!(
+            "worktree {shown} has a HEAD now: it is not half made"
+        ));
+    }
+    let lock = wt.locked.as_deref().unwrap_or("");
+    if !crate::model::lock_reason::made_by_add_of(lock, id.as_str()) {
+        return Err(format!(
+            "the half-made worktree {shown} is locked by someone else ({lock:?})"
+        ));
+    }
+    let quiet = half_made::quiet_for(wt);
+    if quiet < HALF_MADE_QUIET {
+        return Err(format!(
+            "the half-made worktree {shown} was written {quiet}s ago: a git worktree add may still run"
+        ));
+    }
+    let strangers = repo
+        .half_made_strangers(wt, commit)
+        .map_err(|e| format!("the half-made worktree {shown} cannot be read: {e:#}"))?;
+    if !strangers.is_empty() {
+        let names: Vec<String> = strangers
+            .iter()
+            .take(5)
+            .map(|p| crate::error::escaped(p.as_os_str()))
+            .collect();
+        return Err(format!(
+            "the half-made worktree {shown} holds {} file(s) that are not in its branch's tree, so it was kept: {}",
+            strangers.len(),
+            names.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// What a person runs about a half-made worktree git-wo keeps.
+pub fn half_made_fix(wt: &Worktree) -> String {
+    let p = shell_quote(&wt.path.to_string_lossy());
+    format!(
+        "look at it (ls -la {p}); move away what you need, then: git worktree unlock {p}; git worktree remove --force {p}"
+    )
+}
+
+/// A repair's copy of `from` before it changes it (see [`Step::Save`]); `edited_to`:
+/// where the repair leaves its new version (none: it deletes it).
+pub fn save_step(
+    saving: &quarantine::Saving,
+    id: &WoId,
+    from: &Path,
+    edited_to: Option<&Path>,
+) -> Step {
+    Step::Save {
+        from: from.to_path_buf(),
+        dir: saving.dir.clone(),
+        entry: Box::new(saving.entry(id.as_str(), from, edited_to)),
+    }
+}
+
+/// A repair's copies before a [`Step::PlaceYaml`] of `from` into `to`'s folder.
+pub fn save_before_place(
+    saving: &quarantine::Saving,
+    id: &WoId,
+    jobs_rel: &str,
+    from: &Path,
+    to: State,
+) -> Step {
+    let name = from.file_name().unwrap_or_default();
+    let placed = PathBuf::from(jobs_rel).join(to.as_str()).join(name);
+    save_step(saving, id, from, Some(&placed))
+}
+
+/// A repair's copy before a [`Step::RemoveLock`].
+pub fn save_before_unlock(saving: &quarantine::Saving, id: &WoId, jobs_rel: &str) -> Step {
+    let lock = PathBuf::from(jobs_rel)
+        .join(State::Running.as_str())
+        .join(format!("{id}.lock"));
+    save_step(saving, id, &lock, None)
 }
 
 /// A lost compare-and-swap names who holds the record now.

@@ -7,6 +7,14 @@
 //! Crash safety: the manifest line is written (and synced) before the file moves, so a
 //! kill between the two leaves a line whose file is still in place, which a restore
 //! skips; a file is never in quarantine without its line.
+//!
+//! A repair that rewrites or deletes a file (a `status:` fixed, a stale lock released,
+//! an interrupted take rolled back) first **saves** it: its bytes are copied to
+//! `saved/…` with a line that names where the repair left the file's new version
+//! (`edited_to`; none when it was deleted). A restore undoes a run newest line first;
+//! for a saved file it moves the version the repair wrote aside (into a quarantine
+//! folder of the restore's own, so that nothing is overwritten and the restore itself
+//! can be undone) and puts the saved bytes back where they were.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -41,6 +49,16 @@ pub struct Entry {
     pub worktree: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktree_bytes: Option<String>,
+    /// A saved copy (the file stayed where it was, to be rewritten or deleted by the
+    /// repair): where the repair left its new version, relative to the control
+    /// checkout (none: deleted). A restore moves that version aside first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_to_bytes: Option<String>,
+    /// `true` for a saved copy (see `edited_to`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub saved: bool,
     /// The finding code that sent it here.
     pub code: String,
     pub reason: String,
@@ -59,6 +77,16 @@ impl Entry {
         let (text, bytes) = encode(p);
         self.worktree = Some(text);
         self.worktree_bytes = bytes;
+    }
+    pub fn set_edited_to(&mut self, p: &Path) {
+        let (text, bytes) = encode(p);
+        self.edited_to = Some(text);
+        self.edited_to_bytes = bytes;
+    }
+    /// A saved copy's new version, byte for byte.
+    pub fn edited_to_path(&self) -> Option<Result<PathBuf, String>> {
+        let text = self.edited_to.as_deref()?;
+        Some(decode(text, self.edited_to_bytes.as_deref()))
     }
     /// Where it was, byte for byte.
     pub fn from_path(&self) -> Result<PathBuf, String> {
@@ -168,6 +196,100 @@ pub fn copy_in(dir: &Path, from: &Path, entry: &Entry) -> Result<()> {
     Ok(())
 }
 
+/// Where a repair run saves what it is about to rewrite or delete: its quarantine
+/// folder, and the finding code and reason its manifest lines carry. Only repairs
+/// (reconcile, gc) save; a user's own take, finish or requeue does not.
+#[derive(Debug, Clone)]
+pub struct Saving {
+    pub dir: PathBuf,
+    pub code: String,
+    pub reason: String,
+}
+
+impl Saving {
+    /// The manifest entry of a copy of `from` (relative to the control checkout) made
+    /// before the repair rewrites it (its new version at `edited_to`) or deletes it.
+    pub fn entry(&self, wo_id: &str, from: &Path, edited_to: Option<&Path>) -> Entry {
+        let mut entry = Entry {
+            wo_id: wo_id.to_owned(),
+            code: self.code.clone(),
+            reason: self.reason.clone(),
+            saved: true,
+            at: crate::model::when::shown(chrono::Utc::now()),
+            ..Entry::default()
+        };
+        entry.set_from(from);
+        entry.set_stored(&Path::new(SAVED).join(from));
+        if let Some(to) = edited_to {
+            entry.set_edited_to(to);
+        }
+        entry
+    }
+}
+
+/// Where saved copies go in a quarantine folder.
+pub const SAVED: &str = "saved";
+
+/// Copy `from` (relative to `control_root`) into the quarantine folder `dir` as
+/// `entry` says (see [`Saving`]), after recording it in the manifest; a name already
+/// used in this folder (the same file saved twice in one run) gets a `.N` suffix.
+/// `Ok(false)` when there is no file (nothing to save: a rerun, or a lock already
+/// gone). A file that is neither regular nor a link is never read: an error.
+pub fn save(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Result<bool> {
+    let src = control_root.join(from);
+    let Ok(meta) = fs::symlink_metadata(&src) else {
+        return Ok(false);
+    };
+    let kind = meta.file_type();
+    if !kind.is_file() && !kind.is_symlink() {
+        anyhow::bail!(
+            "{}: {} is {}, not a file; it was not saved, so it is not changed",
+            entry.wo_id,
+            src.display(),
+            crate::regular::what(kind)
+        );
+    }
+    let mut entry = entry.clone();
+    let stored = free_name(dir, &entry.stored_path().map_err(anyhow::Error::msg)?);
+    entry.set_stored(&stored);
+    let dest = dir.join(stored);
+    entry.bytes = meta.len();
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("creating the quarantine folder {}", parent.display()))?;
+    }
+    append_line(&dir.join(MANIFEST), &entry)?;
+    if kind.is_symlink() {
+        std::os::unix::fs::symlink(fs::read_link(&src)?, &dest)?;
+    } else {
+        fs::copy(&src, &dest).with_context(|| {
+            format!("{}: saving {} into quarantine", entry.wo_id, src.display())
+        })?;
+        fs::File::open(&dest)?.sync_all()?;
+    }
+    sync_dir(dest.parent())?;
+    Ok(true)
+}
+
+/// `stored` (relative to the quarantine folder `dir`), or `stored.N` with the first
+/// `N` that names nothing yet.
+fn free_name(dir: &Path, stored: &Path) -> PathBuf {
+    let mut n = 0;
+    loop {
+        let candidate = if n == 0 {
+            stored.to_path_buf()
+        } else {
+            let mut s = stored.as_os_str().to_owned();
+            s.push(format!(".{n}"));
+            PathBuf::from(s)
+        };
+        if fs::symlink_metadata(dir.join(&candidate)).is_err() {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
 /// The entries of the quarantine folder `dir`.
 pub fn manifest(dir: &Path) -> Result<Vec<Entry>> {
     Ok(manifest_lines(dir)?.into_iter().map(|(_, e)| e).collect())
@@ -225,6 +347,8 @@ pub struct Bounds {
     /// The jobs dir, relative to the control checkout (`wo.jobsDir`).
     pub jobs_rel: String,
     pub common_dir: PathBuf,
+    /// `<git-common-dir>/wo`: the temp files reconcile clears from there go back there.
+    pub wo_dir: PathBuf,
     /// The worktree folder (`wo.worktreeDir`, resolved).
     pub worktree_root: PathBuf,
     /// The hooks folder, and the names install-hooks keeps older hooks under there.
@@ -244,6 +368,21 @@ pub struct Checked {
     pub dest: PathBuf,
     /// `dest` relative to the control checkout, when inside it (what a restore stages).
     pub rel: Option<PathBuf>,
+    /// A saved copy's new version (absolute), which a restore moves aside first.
+    pub edited: Option<PathBuf>,
+    /// `edited` relative to the control checkout.
+    pub edited_rel: Option<PathBuf>,
+}
+
+/// Where a restore moves aside the version a repair wrote of a file it puts back: a
+/// quarantine folder of the restore's own (so `--restore` of it undoes the restore).
+#[derive(Debug, Clone)]
+pub struct Aside {
+    pub dir: PathBuf,
+    /// The control checkout (what `edited_rel` is relative to).
+    pub control_root: PathBuf,
+    /// The folder being restored, for the manifest's reason.
+    pub restoring: String,
 }
 
 /// Check every entry of the quarantine folder `dir` (named `stamp`) against `b`: each
@@ -300,11 +439,11 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
     let plain = is_plain_relative(&stored_rel);
     let mut parts = stored_rel.components();
     let top = parts.next().map(|c| c.as_os_str());
-    let under =
-        matches!(top, Some(t) if t == "files" || t == "worktrees") && parts.next().is_some();
+    let under = matches!(top, Some(t) if t == "files" || t == "worktrees" || t == SAVED)
+        && parts.next().is_some();
     if !plain || !under {
         return Err(format!(
-            "stored `{}` is not a plain path under files/ or worktrees/ of the quarantine folder",
+            "stored `{}` is not a plain path under files/, saved/ or worktrees/ of the quarantine folder",
             shown(&entry.stored)
         ));
     }
@@ -322,7 +461,20 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
         || (matches!(entry.code.as_str(), "zombie_worktree" | "ghost_worktree")
             && from.is_absolute());
     let is_hook = entry.wo_id.is_empty() && entry.code == "install_hooks";
-    let dest = if is_gc {
+    let is_leftover = entry.wo_id.is_empty() && entry.code == "leftover_file";
+    let dest = if is_leftover && from.is_absolute() {
+        // A temp file of git-wo's caches, directly in `<git-common-dir>/wo/`.
+        let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let in_wo_dir = from.parent().is_some_and(|p| same_dir(p, &b.wo_dir));
+        if !is_plain_absolute(&from) || !in_wo_dir || !crate::model::temp_name::is_wo_dir_temp(name)
+        {
+            return Err(format!(
+                "from `{from_shown}` is not a temp file of {}",
+                b.wo_dir.display()
+            ));
+        }
+        from
+    } else if is_gc {
         let wt = match entry.worktree_path() {
             Some(w) => w?,
             None => derived_worktree(&from, &stored_rel).ok_or_else(|| {
@@ -354,33 +506,27 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
         }
         from
     } else {
-        let jobs: Vec<_> = Path::new(&b.jobs_rel).components().collect();
-        let parts: Vec<_> = from.components().collect();
-        let inside = is_plain_relative(&from)
-            && parts.len() >= jobs.len() + 2
-            && parts[..jobs.len()] == jobs[..]
-            && parts[jobs.len()]
-                .as_os_str()
-                .to_str()
-                .is_some_and(|s| crate::model::state::State::parse(s).is_some());
-        if !inside {
+        in_jobs_dir(&from, &format!("from `{from_shown}`"), b)?
+    };
+    let edited_rel = match entry.edited_to_path() {
+        Some(Ok(p)) => Some(p),
+        _ => None,
+    };
+    let edited = match entry.edited_to_path() {
+        None => None,
+        Some(_) if is_gc || is_hook => {
             return Err(format!(
-                "from `{from_shown}` is outside the jobs dir's state folders ({}/{{pending,running,done,failed}}/)",
-                if b.jobs_rel.is_empty() {
-                    "."
-                } else {
-                    &b.jobs_rel
-                }
+                "from `{from_shown}`: only files of the jobs dir are saved before an edit"
             ));
         }
-        let dest = b.control_root.join(&from);
-        if let Some(link) = link_between(&b.control_root, &dest) {
-            return Err(format!(
-                "from `{from_shown}` goes through the symlink {}",
-                link.display()
-            ));
+        Some(p) => {
+            let p = p?;
+            Some(in_jobs_dir(
+                &p,
+                &format!("edited_to `{}`", shown(&p.to_string_lossy())),
+                b,
+            )?)
         }
-        dest
     };
     let rel = dest
         .strip_prefix(&b.control_root)
@@ -392,7 +538,41 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
         stored,
         dest,
         rel,
+        edited,
+        edited_rel,
     })
+}
+
+/// `rel` (relative to the control checkout) as a path inside a state folder of the
+/// jobs dir, reached through no link: its absolute path.
+fn in_jobs_dir(rel: &Path, what: &str, b: &Bounds) -> Result<PathBuf, String> {
+    let jobs: Vec<_> = Path::new(&b.jobs_rel).components().collect();
+    let parts: Vec<_> = rel.components().collect();
+    let inside = is_plain_relative(rel)
+        && parts.len() >= jobs.len() + 2
+        && parts[..jobs.len()] == jobs[..]
+        && parts[jobs.len()]
+            .as_os_str()
+            .to_str()
+            .is_some_and(|s| crate::model::state::State::parse(s).is_some());
+    if !inside {
+        return Err(format!(
+            "{what} is outside the jobs dir's state folders ({}/{{pending,running,done,failed}}/)",
+            if b.jobs_rel.is_empty() {
+                "."
+            } else {
+                &b.jobs_rel
+            }
+        ));
+    }
+    let dest = b.control_root.join(rel);
+    if let Some(link) = link_between(&b.control_root, &dest) {
+        return Err(format!(
+            "{what} goes through the symlink {}",
+            link.display()
+        ));
+    }
+    Ok(dest)
 }
 
 /// gc's entries written before they named their worktree: `stored` is
@@ -543,15 +723,23 @@ pub fn folder(wo_dir: &Path, stamp: &str) -> Result<PathBuf> {
     .into())
 }
 
-/// Put one checked entry back (see [`check_all`]): `Ok(true)` when restored,
-/// `Ok(false)` when its file is not in quarantine (restored before). Never
-/// overwrites: a file at the original path is an error naming both.
-pub fn restore(item: &Checked) -> Result<bool> {
+/// Put one checked entry back (see [`check_all`]): `Ok(Some(aside))` when restored
+/// (`aside`: where the version a repair wrote went, relative to the control checkout),
+/// `Ok(None)` when its file is not in quarantine (restored before). Never overwrites: a
+/// file at the original path is an error naming both, except a saved copy's own new
+/// version, which is first moved into `aside`'s folder (refused without one).
+pub fn restore(item: &Checked, aside: Option<&Aside>) -> Result<Option<Option<PathBuf>>> {
     let (stored, dest, entry) = (&item.stored, &item.dest, &item.entry);
     if fs::symlink_metadata(stored).is_err() {
-        return Ok(false);
+        return Ok(None);
     }
-    if fs::symlink_metadata(dest).is_ok() {
+    let dest_taken = fs::symlink_metadata(dest).is_ok();
+    let edited = item
+        .edited
+        .as_ref()
+        .zip(item.edited_rel.as_ref())
+        .filter(|(abs, _)| fs::symlink_metadata(abs).is_ok());
+    if dest_taken && edited.is_none_or(|(abs, _)| abs != dest) {
         return Err(WoError::failed(format!(
             "{}: {} exists again; {} stays in quarantine",
             entry.wo_id,
@@ -565,12 +753,37 @@ pub fn restore(item: &Checked) -> Result<bool> {
         ))
         .into());
     }
+    let mut set_aside = None;
+    if let Some((abs, rel)) = edited {
+        let Some(a) = aside else {
+            anyhow::bail!(
+                "{}: {} holds what the repair wrote; refusing to overwrite it",
+                entry.wo_id,
+                abs.display()
+            );
+        };
+        let mut e = Entry {
+            wo_id: entry.wo_id.clone(),
+            code: "restore".into(),
+            reason: format!(
+                "the version a repair wrote, moved aside by git wo reconcile --restore {}",
+                a.restoring
+            ),
+            bytes: fs::symlink_metadata(abs).map(|m| m.len()).unwrap_or(0),
+            at: crate::model::when::shown(chrono::Utc::now()),
+            ..Entry::default()
+        };
+        e.set_from(rel);
+        e.set_stored(&free_name(&a.dir, &Path::new("files").join(rel)));
+        put(&a.control_root, &a.dir, rel, &e)?;
+        set_aside = Some(rel.clone());
+    }
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent)?;
     }
     move_file(stored, dest)
         .with_context(|| format!("{}: restoring it from quarantine", entry.wo_id))?;
-    Ok(true)
+    Ok(Some(set_aside))
 }
 
 /// `rename(2)` `src` to `dest`; across file systems (a symlinked folder), copy, sync,
@@ -636,13 +849,17 @@ mod tests {
             control_root: root.clone(),
             jobs_rel: "_ctx/jobs".into(),
             common_dir: root.join(".git"),
+            wo_dir: root.join(".git/wo"),
             worktree_root: tmp.path().join("wt"),
             hooks_dir: root.join(".git/hooks"),
             kept_hooks: vec![],
         };
         let checked = check_all(&dir, "1", manifest_lines(&dir).unwrap(), &bounds).unwrap();
-        assert!(restore(&checked[0]).unwrap());
+        assert_eq!(restore(&checked[0], None).unwrap(), Some(None));
         assert_eq!(fs::read(root.join(&entry.from)).unwrap(), b"id: WO-1\n");
-        assert!(!restore(&checked[0]).unwrap(), "restored once");
+        assert!(
+            restore(&checked[0], None).unwrap().is_none(),
+            "restored once"
+        );
     }
 }

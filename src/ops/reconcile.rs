@@ -18,7 +18,7 @@ use crate::model::lockfile::LockFile;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::ops::journal::{Journal, Plan, Recovery, Step};
-use crate::ops::quarantine::{self, Entry};
+use crate::ops::quarantine::{self, Entry, Saving};
 use crate::views::reconcile::{Action, Repair, Safety};
 
 #[derive(Debug, Clone)]
@@ -95,6 +95,32 @@ pub struct Reconciled {
     /// was killed): released (safe: no process holds it), or a dry run's plan to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repo_lock: Option<RepoLockRepair>,
+    /// Files killed commands left (`leftover_file`): git-wo's own temp files, whose
+    /// writer is gone, are moved to this run's quarantine (a dry run's plan to); git ref
+    /// locks are listed with their age and the command a person runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<LeftoverRepair>,
+}
+
+/// What became of a leftover file.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftoverRepair {
+    pub path: String,
+    /// `temp_file` (git-wo's own: moved to quarantine) or `ref_lock` (a person's).
+    pub kind: &'static str,
+    /// Why it is left behind (its writer gone, its age).
+    pub why: String,
+    pub outcome: Outcome,
+    /// For a ref lock: what a person runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl LeftoverRepair {
+    /// A temp file not (yet) moved: work a run has left.
+    fn left(&self) -> bool {
+        self.kind == "temp_file" && self.outcome != Outcome::Applied
+    }
 }
 
 /// What became of a stale repository lock.
@@ -113,10 +139,11 @@ impl Reconciled {
             .repo_lock
             .as_ref()
             .is_some_and(|l| l.outcome != Outcome::Applied);
+        let temp_left = self.leftovers.iter().any(LeftoverRepair::left);
         if self.dry_run {
-            !self.actions.is_empty() || lock_left
+            !self.actions.is_empty() || lock_left || temp_left
         } else {
-            self.summary.skipped + self.summary.failed > 0 || lock_left
+            self.summary.skipped + self.summary.failed > 0 || lock_left || temp_left
         }
     }
 }
@@ -172,6 +199,7 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
             Outcome::Planned | Outcome::PlannedUnsafe | Outcome::Pending => {}
         }
     }
+    let leftovers = leftovers(repo, &inv, opts.apply, &qdir);
     let used = qdir.join(quarantine::MANIFEST).exists();
     Ok(Reconciled {
         schema: "git-wo.reconcile.v1",
@@ -180,7 +208,70 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
         actions: reports,
         summary,
         repo_lock: stale_repo_lock(repo, &inv, opts.apply),
+        leftovers,
     })
+}
+
+/// Where a leftover of `<git-common-dir>/wo/` is kept in a quarantine folder.
+pub const WO_DIR_STORED: &str = "git-common-dir/wo";
+
+/// The leftovers of killed commands: git-wo's own temp files (their writer gone) are
+/// moved to the quarantine folder `qdir` with `apply` (never deleted: a restore puts
+/// them back); a git ref lock is listed for a person, with its age and the command.
+fn leftovers(repo: &Repo, inv: &Inventory, apply: bool, qdir: &Path) -> Vec<LeftoverRepair> {
+    use crate::inventory::LeftoverKind;
+    let mut out = Vec::new();
+    for l in &inv.leftovers {
+        let shown = inv.rel(&l.path);
+        if l.kind == LeftoverKind::RefLock {
+            out.push(LeftoverRepair {
+                path: shown,
+                kind: "ref_lock",
+                why: l.why.clone(),
+                outcome: Outcome::Skipped(
+                    "a git ref lock, not git-wo's: a person removes it".into(),
+                ),
+                fix: Some(format!(
+                    "make sure no git or git-wo is running, then: rm -- {}",
+                    crate::error::shell_quote(&l.path.to_string_lossy())
+                )),
+            });
+            continue;
+        }
+        let outcome = if !apply {
+            Outcome::Planned
+        } else {
+            let stored = match l.path.strip_prefix(repo.wo_dir()) {
+                Ok(inside) if l.path.is_absolute() => {
+                    Path::new("files").join(WO_DIR_STORED).join(inside)
+                }
+                _ => Path::new("files").join(&l.path),
+            };
+            let mut entry = Entry {
+                code: "leftover_file".into(),
+                reason: format!("a temp file a killed git-wo left: {}", l.why),
+                bytes: std::fs::symlink_metadata(repo.control_root.join(&l.path))
+                    .map(|m| m.len())
+                    .unwrap_or(0),
+                at: crate::model::when::shown(Utc::now()),
+                ..Entry::default()
+            };
+            entry.set_from(&l.path);
+            entry.set_stored(&stored);
+            match quarantine::put(&repo.control_root, qdir, &l.path, &entry) {
+                Ok(()) => Outcome::Applied,
+                Err(e) => Outcome::Failed(format!("{e:#}")),
+            }
+        };
+        out.push(LeftoverRepair {
+            path: shown,
+            kind: "temp_file",
+            why: l.why.clone(),
+            outcome,
+            fix: None,
+        });
+    }
+    out
 }
 
 /// Release gc's repository lock when nothing holds it: taking it (which takes a stale
@@ -221,17 +312,43 @@ fn apply_wo(
     opts: &ReconcileOptions,
 ) {
     let todo = |r: &ActionReport| r.outcome == Outcome::Pending;
-    let requeue = |reason: &str, unheld: bool| {
-        crate::ops::requeue::requeue_as(repo, id, reason, &opts.owner, "reconcile", unheld, false)
-            .map(|_| ())
+    let saving = |code: &str| Saving {
+        dir: qdir.to_path_buf(),
+        code: code.to_owned(),
+        reason: "saved by git wo reconcile before it changed it".into(),
+    };
+    let requeue = |reason: &str, unheld: bool, code: &str| {
+        let r = crate::ops::requeue::requeue_as(
+            repo,
+            id,
+            reason,
+            &opts.owner,
+            "reconcile",
+            unheld,
+            false,
+            Some(&saving(code)),
+        )?;
+        // Rolled back, but a half-made worktree (a kill inside `git worktree add`) was
+        // kept: it holds someone's files, or may still be written. Not all done.
+        if !r.half_made_kept.is_empty() {
+            return Err(anyhow::Error::from(WoError::failed(format!(
+                "{id}: rolled back to pending, but {}",
+                r.half_made_kept.join("; ")
+            ))));
+        }
+        Ok(())
     };
     // The plan holds nothing else for a WO whose transition is in flight.
     for r in reports.iter_mut().filter(|r| todo(r)) {
         let result = match r.action.repair {
-            Repair::RollBackTake => {
-                requeue("interrupted take rolled back by git wo reconcile", false)
+            Repair::RollBackTake => requeue(
+                "interrupted take rolled back by git wo reconcile",
+                false,
+                r.action.code.as_str(),
+            ),
+            Repair::CompleteFinish => {
+                complete_finish(repo, inv, id, opts, saving(r.action.code.as_str()))
             }
-            Repair::CompleteFinish => complete_finish(repo, inv, id, opts),
             _ => continue,
         };
         r.outcome = outcome_of(result);
@@ -244,6 +361,17 @@ fn apply_wo(
         }
         match step_of(repo, inv, id, &r.action, qdir, opts) {
             Ok(step) => {
+                // What a repair rewrites is saved first (a move to quarantine, a
+                // lock or YAML created where none was, change nothing that was).
+                if let Step::PlaceYaml { from, to, .. } = &step {
+                    steps.push(crate::ops::journal::save_before_place(
+                        &saving(r.action.code.as_str()),
+                        id,
+                        &inv.jobs_rel,
+                        from,
+                        *to,
+                    ));
+                }
                 steps.push(step);
                 in_plan.push(n);
             }
@@ -294,6 +422,7 @@ fn apply_wo(
         r.outcome = outcome_of(requeue(
             "no lock, no live worktree (git wo reconcile --force)",
             true,
+            r.action.code.as_str(),
         ));
     }
 }
@@ -418,7 +547,13 @@ fn step_of(
 }
 
 /// Complete an interrupted finish with the verdict its record holds.
-fn complete_finish(repo: &Repo, inv: &Inventory, id: &WoId, opts: &ReconcileOptions) -> Result<()> {
+fn complete_finish(
+    repo: &Repo,
+    inv: &Inventory,
+    id: &WoId,
+    opts: &ReconcileOptions,
+    saving: Saving,
+) -> Result<()> {
     let verdict = inv
         .records
         .get(id.as_str())
@@ -435,6 +570,7 @@ fn complete_finish(repo: &Repo, inv: &Inventory, id: &WoId, opts: &ReconcileOpti
             force: true,
             allow_empty: true,
             remote: repo.config.remote.clone(),
+            saving: Some(saving),
         },
     )
     .map(|_| ())
@@ -488,9 +624,16 @@ pub struct Restored {
     pub restored: Vec<String>,
     pub already_back: Vec<String>,
     pub failed: Vec<String>,
+    /// The versions repairs wrote of files put back, moved aside (never overwritten).
+    pub set_aside: Vec<String>,
+    /// The quarantine folder holding them (`--restore` of it undoes this restore).
+    pub set_aside_in: Option<String>,
 }
 
-/// Put every file of the quarantine folder `stamp` back (never overwriting).
+/// Put every file of the quarantine folder `stamp` back (never overwriting), newest
+/// first, so that a run is undone in the reverse order it was done. A file a repair
+/// rewrote (saved first, see [`quarantine::Saving`]) comes back after the version the
+/// repair wrote is moved aside into a quarantine folder of this restore's own.
 pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     let dir = quarantine::folder(&repo.wo_dir(), stamp)?;
     let entries = quarantine::manifest_lines(&dir)?;
@@ -501,6 +644,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         control_root: repo.control_root.clone(),
         jobs_rel: jobs_rel.clone(),
         common_dir: repo.common_dir.clone(),
+        wo_dir: repo.wo_dir(),
         worktree_root: repo.worktree_root(),
         hooks_dir: repo.hooks_dir().path,
         kept_hooks: crate::model::hook_shim::SHIMS
@@ -509,25 +653,35 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             .collect(),
     };
     let checked = quarantine::check_all(&dir, stamp, entries, &bounds)?;
+    let aside_stamp = quarantine::new_stamp(Utc::now());
+    let aside = quarantine::Aside {
+        dir: quarantine::root(&repo.wo_dir()).join(&aside_stamp),
+        control_root: repo.control_root.clone(),
+        restoring: stamp.to_owned(),
+    };
     let mut out = Restored {
         schema: "git-wo.reconcile-restore.v1",
         quarantine: stamp.to_owned(),
         restored: Vec::new(),
         already_back: Vec::new(),
         failed: Vec::new(),
+        set_aside: Vec::new(),
+        set_aside_in: None,
     };
-    for item in checked {
+    let shown = |p: &Path| p.to_string_lossy().into_owned();
+    for item in checked.into_iter().rev() {
         let e = &item.entry;
         if std::fs::symlink_metadata(&item.stored).is_err() {
             out.already_back.push(e.from.clone());
             continue;
         }
         if e.wo_id.is_empty() {
-            // Not a WO's file (a hook `install-hooks --force` replaced): no record
-            // fences it; put back unless something is in its place.
-            match quarantine::restore(&item) {
-                Ok(true) => out.restored.push(e.from.clone()),
-                Ok(false) => out.already_back.push(e.from.clone()),
+            // Not a WO's file (a hook `install-hooks --force` replaced, a leftover
+            // reconcile cleared): no record fences it; put back unless something is
+            // in its place.
+            match quarantine::restore(&item, None) {
+                Ok(Some(_)) => out.restored.push(e.from.clone()),
+                Ok(None) => out.already_back.push(e.from.clone()),
                 Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
             }
             continue;
@@ -542,6 +696,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             op: "restore",
             steps: vec![Step::Unquarantine {
                 item: Box::new(item.clone()),
+                aside: Some(aside.clone()),
             }],
             recovery: Recovery::RollForward,
         };
@@ -550,9 +705,16 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
             .map_err(|err| crate::ops::journal::invalid_record(&id, &err))
             .and_then(|record| Journal::new(repo, &jobs_rel, record.as_ref()).apply(&plan));
         match applied {
-            Ok(_) => out.restored.push(e.from.clone()),
+            Ok(done) => {
+                out.restored.push(e.from.clone());
+                out.set_aside
+                    .extend(done.set_aside.iter().map(|p| shown(p)));
+            }
             Err(err) => out.failed.push(crate::error::classify(&err).to_string()),
         }
+    }
+    if aside.dir.join(quarantine::MANIFEST).exists() {
+        out.set_aside_in = Some(aside_stamp);
     }
     Ok(out)
 }

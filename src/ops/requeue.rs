@@ -27,18 +27,27 @@ pub struct Requeued {
     pub worktree_kept: Option<String>,
     /// WOs added since init that this requeue mirrored into records on the way.
     pub mirrored: Vec<String>,
+    /// Half-made worktrees (a take killed inside `git worktree add`) taken apart.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub half_made_dropped: Vec<String>,
+    /// Half-made worktrees kept, each with why and its fix.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub half_made_kept: Vec<String>,
 }
 
 /// `force`: requeue a running WO whose lease still runs (its worktree lost, its holder
 /// gone), recorded as an override naming the holder.
 pub fn requeue(repo: &Repo, id: &WoId, reason: &str, owner: &str, force: bool) -> Result<Requeued> {
-    requeue_as(repo, id, reason, owner, "requeue", false, force)
+    requeue_as(repo, id, reason, owner, "requeue", false, force, None)
 }
 
 /// [`requeue`] on behalf of another command (`reconcile`, `gc`): `op` names it in
 /// failpoints and messages. `unheld`: the caller has found the WO held by nobody (no
 /// record lock, no `.lock` file, no live worktree: `reconcile --force`), so the YAML's
-/// `started_at` does not count as a lease; a record lock always does.
+/// `started_at` does not count as a lease; a record lock always does. `saving`: a
+/// repair's run, which saves the YAML and the `.lock` to its quarantine before it
+/// rewrites or deletes them (so `reconcile --restore` undoes it).
+#[allow(clippy::too_many_arguments)]
 pub fn requeue_as(
     repo: &Repo,
     id: &WoId,
@@ -47,6 +56,7 @@ pub fn requeue_as(
     op: &'static str,
     unheld: bool,
     force: bool,
+    saving: Option<&crate::ops::quarantine::Saving>,
 ) -> Result<Requeued> {
     let inv = Inventory::for_change(repo, id)?;
     let wos = inv.wos();
@@ -154,15 +164,60 @@ pub fn requeue_as(
             fixed_time: false,
         })));
     }
+    if let Some(s) = saving {
+        steps.push(journal::save_before_place(
+            s,
+            id,
+            &inv.jobs_rel,
+            &file.rel_path,
+            State::Pending,
+        ));
+    }
     steps.push(Step::PlaceYaml {
         from: file.rel_path.clone(),
         bytes: file.bytes.clone(),
         to: State::Pending,
         edits,
     });
+    if let Some(s) = saving {
+        steps.push(journal::save_before_unlock(s, id, &inv.jobs_rel));
+    }
     steps.push(Step::RemoveLock);
     let mut worktree_kept = None;
-    for w in view.worktrees.iter().filter(|w| w.exists && !w.is_main) {
+    // An interrupted take killed inside `git worktree add`: the registration it left
+    // half made (no HEAD) is taken apart when it holds nothing of anyone's; else kept,
+    // and said why.
+    let mut half_made_kept = Vec::new();
+    let mut dropping = Vec::new();
+    if interrupted_take {
+        let commit = match record.and_then(|r| r.branch.as_deref()) {
+            Some(b) => repo.branch_tip(b).ok().flatten(),
+            None => None,
+        };
+        for w in view
+            .worktrees
+            .iter()
+            .filter(|w| inv.half_made.contains(&w.admin_dir))
+        {
+            match journal::half_made_droppable(repo, id, w, commit) {
+                Ok(()) => {
+                    dropping.push(w.admin_dir.clone());
+                    steps.push(Step::DropHalfMade {
+                        path: w.path.clone(),
+                        commit,
+                    });
+                }
+                Err(why) => {
+                    half_made_kept.push(format!("{why} (fix: {})", journal::half_made_fix(w)))
+                }
+            }
+        }
+    }
+    for w in view
+        .worktrees
+        .iter()
+        .filter(|w| w.exists && !w.is_main && !dropping.contains(&w.admin_dir))
+    {
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: false,
@@ -191,5 +246,11 @@ pub fn requeue_as(
         branch_kept: branch,
         worktree_kept,
         mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
+        half_made_dropped: applied
+            .half_made_dropped
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        half_made_kept,
     })
 }

@@ -69,11 +69,59 @@ pub struct SyncReport {
     /// Refs the remote refused because someone pushed them meanwhile (nothing of this
     /// push landed; run sync again).
     pub rejected: Vec<String>,
+    /// Records of the remote that are not records (validated before anything here
+    /// changes): neither fetched nor pushed over; the rest of the sync goes on.
+    pub skipped: Vec<SkippedRecord>,
+}
+
+/// A remote ref under `refs/wo/orders/` that holds no valid record.
+#[derive(Debug, Serialize)]
+pub struct SkippedRecord {
+    pub wo_id: String,
+    #[serde(rename = "ref")]
+    pub ref_name: String,
+    pub commit: String,
+    pub why: String,
+    pub fix: String,
 }
 
 impl SyncReport {
     pub fn clean(&self) -> bool {
-        self.conflicts.is_empty() && self.rejected.is_empty()
+        self.conflicts.is_empty() && self.rejected.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// Whether `there`, fetched from a remote as `name` (`refs/wo/orders/<id>`), is a
+/// record of `id`: a valid WO id, a commit whose `record.json` parses, naming the same
+/// id. The reason when it is not.
+pub fn check_remote_record(repo: &Repo, id: &str, there: ObjectId) -> Result<Stored, String> {
+    WoId::parse(id).map_err(|why| format!("`{id}` is not a WO id: {why}"))?;
+    let stored = records::at(repo, there).map_err(|e| format!("{e:#}"))?;
+    if stored.record.id != id {
+        return Err(format!(
+            "its record.json is the record of {:?}, not of {id}",
+            stored.record.id
+        ));
+    }
+    Ok(stored)
+}
+
+fn skipped(remote: &str, name: &str, id: &str, there: ObjectId, why: String) -> SkippedRecord {
+    let tracking = journal::tracking_ref(remote, name);
+    let q = crate::error::shell_quote;
+    SkippedRecord {
+        wo_id: id.to_owned(),
+        ref_name: name.to_owned(),
+        commit: there.to_string(),
+        why,
+        fix: format!(
+            "look at it (git log -p {}), then have it repaired on {}: push a good record commit to {}, or delete it there (git push {} :{}); nothing here was changed for it",
+            q(&tracking),
+            q(remote),
+            q(name),
+            q(remote),
+            q(name)
+        ),
     }
 }
 
@@ -125,11 +173,21 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
         conflicts: Vec::new(),
         notes: "unchanged",
         rejected: Vec::new(),
+        skipped: Vec::new(),
     };
     let mut updates = Vec::new();
     for name in names {
         let id = name.strip_prefix(PREFIX).unwrap_or(name).to_owned();
         let (local, there) = (ours.get(name).copied(), theirs.get(name).copied());
+        // What the remote holds is validated before anything here changes: a bad
+        // record is skipped (named, with its fix), the rest goes on.
+        if let Some(r) = there
+            && local != Some(r)
+            && let Err(why) = check_remote_record(repo, &id, r)
+        {
+            report.skipped.push(skipped(remote, name, &id, r, why));
+            continue;
+        }
         match relation(repo, local, there)? {
             Relation::Same => report.unchanged += 1,
             Relation::LocalOnly | Relation::LocalAhead => {
@@ -258,6 +316,16 @@ pub fn pull_record(repo: &Repo, remote: &str, id: &WoId) -> Result<()> {
         journal::fetch_record(repo, remote, &name)?;
     }
     let local = repo.ref_target(&name)?;
+    if local != Some(there)
+        && let Err(why) = check_remote_record(repo, id.as_str(), there)
+    {
+        let s = skipped(remote, &name, id.as_str(), there, why.clone());
+        return Err(WoError::invalid_record(format!(
+            "{id}: {name} on {remote} is not a record: {why}; nothing was changed"
+        ))
+        .fix(s.fix)
+        .into());
+    }
     match relation(repo, local, Some(there))? {
         Relation::RemoteOnly | Relation::RemoteAhead => adopt(repo, id.as_str(), local, there),
         Relation::Diverged => {

@@ -87,23 +87,37 @@ fn invalid_lock(inv: &Inventory, out: &mut Vec<Finding>) {
     }
 }
 
-/// `leftover_file`: a temp file or ref lock a killed process left.
+/// `leftover_file`: a temp file or ref lock a killed process left. git-wo's own temp
+/// files (their writer gone) are reconcile's to clear (to quarantine); a git ref lock
+/// is a person's: it names its age and the command.
 fn leftover_file(inv: &Inventory, out: &mut Vec<Finding>) {
-    for path in &inv.leftovers {
-        let shown = inv.rel(path);
-        let what = if shown.ends_with(".tmp") {
-            "a temp file left by a killed git-wo"
-        } else {
-            "a ref lock left by a killed git process (it blocks updates of that ref)"
+    use crate::inventory::LeftoverKind;
+    for l in &inv.leftovers {
+        let shown = inv.rel(&l.path);
+        let (message, remedy) = match l.kind {
+            LeftoverKind::Temp => (
+                format!("{shown} is a temp file left by a killed git-wo: {}", l.why),
+                Remedy::run(
+                    "git wo reconcile --apply",
+                    "moves it to quarantine (git wo reconcile --restore puts it back)",
+                ),
+            ),
+            LeftoverKind::RefLock => (
+                format!(
+                    "{shown} is a ref lock left by a killed git process, {}: it blocks every update of that ref (git wo sync, take, finish fail on it)",
+                    l.why
+                ),
+                Remedy::decide(format!(
+                    "make sure no git or git-wo is running, then: rm -- {}",
+                    q(&l.path.to_string_lossy())
+                )),
+            ),
         };
         out.push(Finding::new(
             Code::LeftoverFile,
             None,
-            format!("{shown} is {what}"),
-            Remedy::decide(format!(
-                "make sure no git or git-wo is running, then: rm -- {}",
-                q(&path.to_string_lossy())
-            )),
+            message,
+            remedy,
             vec![shown],
         ));
     }

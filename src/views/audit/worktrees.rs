@@ -109,9 +109,17 @@ fn prunable_worktree(
         .locked
         .as_deref()
         .is_some_and(|r| !r.starts_with("git-wo "));
+    let half_made = inv.half_made.contains(&wt.admin_dir)
+        && wt.locked.as_deref().is_some_and(|r| {
+            crate::model::lock_reason::made_by_add_of(r, id.map_or(&wt.name, |i| i.as_str()))
+        });
     let remedy = match (blocked, foreign_lock) {
         (Some(why), _) => Remedy::decide(why),
         (None, false) => Remedy::run("git wo gc --apply", "prunes it"),
+        (None, true) if half_made => Remedy::run(
+            "git wo gc --apply",
+            "drops what a killed git worktree add left (no HEAD, git's own lock)",
+        ),
         (None, true) => Remedy::run(
             format!(
                 "git worktree unlock {} && git worktree prune",
