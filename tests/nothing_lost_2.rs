@@ -140,3 +140,66 @@ fn gc_force_keeps_a_worktree_whose_submodule_has_unpushed_commits() {
         "pushed: {a}"
     );
 }
+// ---------------------------------------------------------------------------------
+// 2. Commits only the worktree's HEAD reflog reaches.
+
+#[test]
+fn gc_keeps_or_rescues_commits_only_the_head_reflog_reaches() {
+    let s = Scenario::build("zombie");
+    let wt = s.worktree("WO-0080");
+    // Work on a detached HEAD, then back to the branch: only the reflog reaches it.
+    s.git_at(&wt, &["switch", "-q", "--detach"]);
+    std::fs::write(wt.join("idea.txt"), "one\n").unwrap();
+    s.git_at(&wt, &["add", "idea.txt"]);
+    s.git_at(&wt, &["commit", "-q", "-m", "idea 1"]);
+    std::fs::write(wt.join("idea.txt"), "two\n").unwrap();
+    s.git_at(&wt, &["commit", "-q", "-am", "idea 2"]);
+    let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
+    s.git_at(&wt, &["switch", "-q", "feat/wo-WO-0080"]);
+    let short = &tip[..12];
+
+    let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 1, "{r}");
+    let a = action_of(&r, "WO-0080");
+    assert_eq!(a["action"], "kept", "{a}");
+    let why = a["reasons"].to_string();
+    assert!(
+        why.contains("reflog") && why.contains(short),
+        "names the commit: {a}"
+    );
+    assert!(wt.exists());
+    // WO-0081 has nothing of the kind and goes.
+    assert_eq!(action_of(&r, "WO-0081")["action"], "removed", "{r}");
+
+    let (code, r) = s.json(&["gc", "--apply", "--force", "--min-age", "0"]);
+    assert_eq!(code, 0, "{r}");
+    let a = action_of(&r, "WO-0080");
+    assert_eq!(a["action"], "removed", "{a}");
+    assert!(!wt.exists());
+    let rescue = format!("refs/wo/rescue/WO-0080/{short}");
+    assert_eq!(
+        a["rescued"],
+        serde_json::json!([{"commit": tip, "ref": rescue}]),
+        "{a}"
+    );
+    assert!(a["message"].as_str().unwrap().contains(&rescue), "{a}");
+    assert_eq!(s.git(&["rev-parse", &rescue]).trim(), tip, "kept by a ref");
+    assert_eq!(
+        s.git(&["show", &format!("{rescue}:idea.txt")]),
+        "two\n",
+        "its content is there"
+    );
+    // The text report names it too.
+    let s = Scenario::build("zombie");
+    let wt = s.worktree("WO-0080");
+    s.git_at(&wt, &["switch", "-q", "--detach"]);
+    s.git_at(&wt, &["commit", "-q", "--allow-empty", "-m", "idea"]);
+    let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
+    s.git_at(&wt, &["switch", "-q", "feat/wo-WO-0080"]);
+    let (code, out, err) = s.run(&["gc", "--apply", "--force", "--min-age", "0"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("refs/wo/rescue/WO-0080/{}", &tip[..12])),
+        "{out}"
+    );
+}

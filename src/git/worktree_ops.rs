@@ -361,11 +361,95 @@ impl Repo {
             }
             (_, None) => why.push(Blocker::hard("HEAD cannot be read".into())),
         }
+        let mut reflog_only = Vec::new();
+        match self.reflog_only(wt) {
+            Ok(tips) if tips.is_empty() => {}
+            Ok(tips) => {
+                let mut named: Vec<String> = tips
+                    .iter()
+                    .take(5)
+                    .map(|c| c.to_hex_with_len(12).to_string())
+                    .collect();
+                if tips.len() > 5 {
+                    named.push("…".into());
+                }
+                why.push(Blocker {
+                    text: format!(
+                        "{} commit(s) that only its HEAD reflog reaches (work on a detached HEAD, or commits left behind): {}",
+                        tips.len(),
+                        named.join(", ")
+                    ),
+                    forcible: true,
+                    commits: true,
+                });
+                reflog_only = tips;
+            }
+            Err(e) => why.push(Blocker::hard(format!(
+                "its HEAD reflog could not be checked: {e:#}"
+            ))),
+        }
         Removal {
             blockers: why,
             deleted_only,
             at_risk,
+            reflog_only,
         }
+    }
+
+    /// The commits of `wt`'s HEAD reflog (`<admin dir>/logs/HEAD`, which its removal
+    /// deletes) that no ref reaches, reduced to the ones no other of them reaches (a ref
+    /// on each keeps them all). Commits that are gone already are not counted.
+    pub fn reflog_only(&self, wt: &Worktree) -> Result<Vec<ObjectId>> {
+        const MAX_REFLOG: u64 = 64 << 20;
+        let path = wt.admin_dir.join("logs").join("HEAD");
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(Vec::new());
+        }
+        let bytes = match crate::regular::read(&path, MAX_REFLOG)
+            .with_context(|| format!("reading {}", path.display()))?
+        {
+            crate::regular::Regular::Bytes(b, _) => b,
+            _ => anyhow::bail!("{} is not a regular file of at most 64 MiB", path.display()),
+        };
+        let mut ids: Vec<ObjectId> = Vec::new();
+        for line in bytes.split(|b| *b == b'\n') {
+            for field in line.split(|b| *b == b' ').take(2) {
+                if let Ok(id) = ObjectId::from_hex(field)
+                    && !id.is_null()
+                    && !ids.contains(&id)
+                    && self.gix.find_commit(id).is_ok()
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let hex: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let mut args: Vec<&str> = vec!["rev-list"];
+        args.extend(hex.iter().map(String::as_str));
+        args.extend(["--not", "--all"]);
+        let unreached: Vec<String> = git(&self.control_root, &args)?
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let only: Vec<&String> = hex.iter().filter(|h| unreached.contains(h)).collect();
+        if only.len() < 2 {
+            return Ok(only
+                .iter()
+                .filter_map(|h| ObjectId::from_hex(h.as_bytes()).ok())
+                .collect());
+        }
+        let mut args: Vec<&str> = vec!["merge-base", "--independent"];
+        args.extend(only.iter().map(|h| h.as_str()));
+        let tips = git(&self.control_root, &args)?;
+        // In reflog order, oldest first.
+        Ok(only
+            .iter()
+            .filter(|h| tips.lines().any(|l| l == h.as_str()))
+            .filter_map(|h| ObjectId::from_hex(h.as_bytes()).ok())
+            .collect())
     }
 }
 
@@ -430,6 +514,9 @@ pub struct Blocker {
     /// hidden by assume-unchanged): a forced removal copies them to quarantine first.
     /// Not: someone else's lock, an operation in progress, unreachable commits.
     pub forcible: bool,
+    /// Commits only the HEAD reflog reaches ([`Removal::reflog_only`]): a forced
+    /// removal saves them under refs first (not files; forcible too).
+    pub commits: bool,
 }
 
 impl Blocker {
@@ -437,12 +524,14 @@ impl Blocker {
         Blocker {
             text,
             forcible: true,
+            commits: false,
         }
     }
     fn hard(text: String) -> Blocker {
         Blocker {
             text,
             forcible: false,
+            commits: false,
         }
     }
 }
@@ -459,6 +548,9 @@ pub struct Removal {
     /// untracked or ignored file). With no other blocker (`blockers.len() == 1`) that is
     /// what a killed `git worktree remove` leaves: the content is in HEAD's commit.
     pub deleted_only: bool,
+    /// Commits of the worktree's HEAD reflog that no ref reaches (only the tips: each
+    /// reaches the others), oldest first: its removal would delete the reflog.
+    pub reflog_only: Vec<ObjectId>,
 }
 
 /// One entry of `git status --porcelain=v1 -z`.

@@ -118,6 +118,10 @@ pub enum Step {
         remove: bool,
         force: bool,
     },
+    /// Keep `at` reachable: create the ref `name` there (gc's `refs/wo/rescue/<ID>/…`
+    /// for commits only a worktree's HEAD reflog reaches, before the worktree goes); a
+    /// ref already there is left as it is, one elsewhere is an error.
+    SaveCommit { name: String, at: ObjectId },
     /// Move a file (a surplus copy, a stray lock; relative to the control checkout)
     /// into the quarantine folder `dir`, recorded in its manifest. Destructive: fenced.
     Quarantine {
@@ -153,6 +157,7 @@ impl Step {
             Step::RemoveLock => "unlock",
             Step::Marker { .. } => "marker",
             Step::ReleaseWorktree { .. } => "release",
+            Step::SaveCommit { .. } => "rescue",
             Step::Quarantine { .. } => "quarantine",
             Step::RestoreYaml { .. } => "restore",
             Step::Unquarantine { .. } => "unquarantine",
@@ -638,6 +643,11 @@ impl<'a> Journal<'a> {
                     }
                 }
             }
+            Step::SaveCommit { name, at } => match repo.ref_target(name)? {
+                Some(now) if now == *at => {}
+                Some(now) => anyhow::bail!("{name} exists and points at {now}, not at {at}"),
+                None => repo.cas_ref(name, Expect::Absent, *at, &format!("git wo: {}", plan.op))?,
+            },
             Step::Quarantine { from, dir, entry } => {
                 quarantine::put(&repo.control_root, dir, from, entry)?;
                 self.touched.push(from.clone());
