@@ -203,3 +203,121 @@ fn gc_keeps_or_rescues_commits_only_the_head_reflog_reaches() {
         "{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// 3. A repository under a path that is not UTF-8.
+
+/// A repository at `<tmp>/p\xff/repo` with pending WO-0001 and WO-0002, one commit.
+fn repo_under_non_utf8_folder() -> Scenario {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let repo = tmp
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"p\xff"))
+        .join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let s = Scenario { tmp, repo };
+    s.git(&["init", "-q", "-b", "main"]);
+    s.git(&["config", "user.name", "alice"]);
+    s.git(&["config", "user.email", "alice@example.com"]);
+    s.git(&["config", "wo.gate.hooks", "none"]);
+    s.write_wo("pending", "WO-0001", "");
+    s.write_wo("pending", "WO-0002", "");
+    s.commit_all("jobs");
+    s
+}
+
+/// Every path under `dir` (folders too) with the bytes of each file.
+fn tree(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                out.push((p.clone(), None));
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).ok()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_repository_under_a_non_utf8_path_is_refused_before_anything_is_written() {
+    let s = repo_under_non_utf8_folder();
+    let before = tree(s.tmp.path());
+    let wo_dir = s.path(".git/wo");
+    assert!(!wo_dir.exists());
+    for args in [
+        &["take", "WO-0001"][..],
+        &["take", "WO-0002", "--owner", "bob"],
+        &["init"],
+        &["audit"],
+        &["list"],
+        &["status"],
+        &["show", "WO-0001"],
+        &["lint"],
+        &["reconcile", "--apply"],
+        &["gc", "--apply", "--min-age", "0"],
+        &["finish", "WO-0001", "--result", "done"],
+        &["requeue", "WO-0001", "--reason", "x"],
+        &["heartbeat"],
+        &["new", "--title", "x"],
+        &["snapshot", "--dir", "snap"],
+    ] {
+        let (code, out, err) = s.run(args);
+        assert_eq!(code, 2, "{args:?}: refused: {out}{err}");
+        assert!(
+            err.contains("p\\xff") && err.contains("not UTF-8"),
+            "{args:?}: names the path, escaped, and why: {err}"
+        );
+        assert!(err.contains("fix:"), "{args:?}: says what to do: {err}");
+        assert_eq!(tree(s.tmp.path()), before, "{args:?}: nothing was written");
+    }
+    // `--root` naming it from elsewhere: the same.
+    let elsewhere = s.tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let before = tree(s.tmp.path());
+    let root = s.repo.to_str().map(str::to_owned);
+    assert!(root.is_none());
+    let mut cmd = s.wo_in(&elsewhere, &["take", "WO-0001"]);
+    cmd.arg("--root").arg(&s.repo);
+    let (code, _, err) = common::run(cmd);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(tree(s.tmp.path()), before);
+    // The JSON error says the same.
+    let (code, v) = s.json(&["take", "WO-0001"]);
+    assert_eq!(code, 2);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("p\\xff"),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_worktree_under_a_non_utf8_path_is_refused_before_anything_is_written() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = Scenario::build("clean");
+    let odd = s.tmp.path().join(std::ffi::OsStr::from_bytes(b"w\xfe"));
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C")
+        .arg(&s.repo)
+        .args(["worktree", "add", "-q", "-b", "mine"])
+        .arg(&odd);
+    common::isolate(&mut cmd, s.tmp.path());
+    assert!(cmd.status().unwrap().success());
+    let before = tree(s.tmp.path());
+    for args in [&["take", "WO-0001"][..], &["status"], &["gc", "--apply"]] {
+        let (code, out, err) = s.run_in(&odd, args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains("w\\xfe") && err.contains("not UTF-8"), "{err}");
+        assert_eq!(tree(s.tmp.path()), before, "{args:?}: nothing was written");
+    }
+    // From the checkout, whose own path is fine, commands work.
+    let (code, out, err) = s.run(&["list"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
