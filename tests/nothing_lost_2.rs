@@ -321,3 +321,69 @@ fn a_worktree_under_a_non_utf8_path_is_refused_before_anything_is_written() {
     let (code, out, err) = s.run(&["list"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+// ---------------------------------------------------------------------------------
+// 4. A step that fails for a real reason names the WO and the step.
+
+#[test]
+fn a_failing_step_names_the_wo_the_operation_and_the_step() {
+    let s = Scenario::build("clean");
+    // take: the worktree folder lies under a regular file.
+    let file = s.tmp.path().join("a-file");
+    std::fs::write(&file, "not a folder\n").unwrap();
+    s.git(&[
+        "config",
+        "wo.worktreeDir",
+        file.join("worktrees").to_str().unwrap(),
+    ]);
+    let (code, out, err) = s.run(&["take", "WO-0002"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("WO-0002: take step worktree failed and was undone")
+            && err.contains("Not a directory"),
+        "names the WO, the step and the cause: {err}"
+    );
+    assert!(err.contains("fix: "), "{err}");
+    assert_eq!(common::yaml_copies(&s, "WO-0002"), ["pending"], "undone");
+    let (code, v) = s.json(&["take", "WO-0002"]);
+    assert_eq!(code, 2);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("take step worktree failed"),
+        "{v}"
+    );
+    s.git(&["config", "wo.worktreeDir", "../.worktrees"]);
+
+    // finish: the notes ref cannot be written (refs/notes is a file).
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let wt = s.worktree("WO-0001");
+    s.git_at(&wt, &["commit", "-q", "--allow-empty", "-m", "work"]);
+    s.git(&["pack-refs", "--all"]);
+    let notes = s.path(".git/refs/notes");
+    let _ = std::fs::remove_dir_all(&notes);
+    std::fs::write(&notes, "in the way\n").unwrap();
+    let (code, out, err) = s.run_in(
+        &wt,
+        &[
+            "finish",
+            "WO-0001",
+            "--result",
+            "done",
+            "--skip-verification",
+            "--reason",
+            "test",
+        ],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("WO-0001") && err.contains("finish step marker failed"),
+        "names the WO and the step: {err}"
+    );
+    assert!(
+        err.contains("fix: ") && err.contains("git wo finish WO-0001 --result done"),
+        "and how to go on: {err}"
+    );
+}

@@ -357,7 +357,12 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         }
         anyhow::Error::from(WoError {
             kind: w.kind,
-            message: format!("{id}: finish stopped: {}", w.message),
+            message: format!(
+                "{id}: finish stopped: {}",
+                w.message
+                    .strip_prefix(&format!("{id}: "))
+                    .unwrap_or(&w.message)
+            ),
             fix: Some(format!(
                 "fix the cause, then rerun: git wo finish {id} --result {target}"
             )),
