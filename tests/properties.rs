@@ -334,3 +334,205 @@ fn yaml_edits_change_only_the_edited_value() {
         })
         .unwrap();
 }
+
+// ---------------------------------------------------------------------------------
+// (b) The parse cache never serves stale data.
+
+mod cache_model {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use git_wo::inventory::parse_cache::{ParseCache, Stamp};
+    use git_wo::model::order::{Fields, OrderFile};
+    use git_wo::model::state::State;
+    use git_wo::model::wo_id::WoId;
+    use proptest::prelude::*;
+
+    /// What happens to the files between runs.
+    #[derive(Debug, Clone)]
+    pub enum Op {
+        /// Rewrite in place (same inode); `same_size`: the new content has the old size.
+        Write {
+            file: usize,
+            same_size: bool,
+        },
+        /// Rewrite, then put the old mtime back (`touch -r`, `cp -p`).
+        WriteKeepMtime {
+            file: usize,
+            same_size: bool,
+        },
+        /// Replace by rename (a new inode, or `reuse`: the inode just freed).
+        Replace {
+            file: usize,
+            reuse: bool,
+        },
+        Delete {
+            file: usize,
+        },
+        /// Only the mtime changes, set back `secs` (contents unchanged).
+        Touch {
+            file: usize,
+            secs: u64,
+        },
+        /// Time passes.
+        Wait {
+            ns: u64,
+        },
+        /// A run: what the cache serves must be what each file says now.
+        Run,
+    }
+
+    pub fn op() -> impl Strategy<Value = Op> {
+        let file = 0..3usize;
+        prop_oneof![
+            3 => (file.clone(), any::<bool>()).prop_map(|(file, same_size)| Op::Write { file, same_size }),
+            2 => (file.clone(), any::<bool>()).prop_map(|(file, same_size)| Op::WriteKeepMtime { file, same_size }),
+            1 => (file.clone(), any::<bool>()).prop_map(|(file, reuse)| Op::Replace { file, reuse }),
+            1 => file.clone().prop_map(|file| Op::Delete { file }),
+            1 => (file, 0..4u64).prop_map(|(file, secs)| Op::Touch { file, secs }),
+            3 => prop_oneof![0..10u64, 0..3_000_000_000u64, 1_000_000_000..6_000_000_000u64]
+                .prop_map(|ns| Op::Wait { ns }),
+            4 => Just(Op::Run),
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    struct File {
+        title: String,
+        stamp: Stamp,
+    }
+
+    /// How many runs were served from the cache, over every case (so the property is
+    /// not true only because the cache is never used).
+    pub static HITS: AtomicUsize = AtomicUsize::new(0);
+
+    /// Play `ops` with file-system timestamps of `tick` ns granularity.
+    pub fn play(ops: &[Op], tick: u64, titles: &[String]) -> Result<(), TestCaseError> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut now: u64 = 1_700_000_000_000_000_000;
+        let floor = |t: u64| (t - t % tick) as i64;
+        let mut files: BTreeMap<usize, File> = BTreeMap::new();
+        let (mut next_ino, mut freed) = (100u64, Vec::new());
+        let mut version = 0usize;
+        let mut title = |version: &mut usize| {
+            *version += 1;
+            format!("v{version} {}", titles[*version % titles.len()])
+        };
+        for op in ops {
+            now += 1_000; // every step takes a little time
+            match op.clone() {
+                Op::Write { file, same_size } | Op::WriteKeepMtime { file, same_size } => {
+                    let t = title(&mut version);
+                    let keep = matches!(op, Op::WriteKeepMtime { .. });
+                    let stamp = match files.get(&file) {
+                        Some(f) => Stamp {
+                            size: if same_size {
+                                f.stamp.size
+                            } else {
+                                t.len() as u64
+                            },
+                            mtime_ns: if keep { f.stamp.mtime_ns } else { floor(now) },
+                            ctime_ns: floor(now),
+                            ino: f.stamp.ino,
+                        },
+                        None => {
+                            let ino = freed.pop().unwrap_or_else(|| {
+                                next_ino += 1;
+                                next_ino
+                            });
+                            Stamp {
+                                size: t.len() as u64,
+                                mtime_ns: floor(now),
+                                ctime_ns: floor(now),
+                                ino,
+                            }
+                        }
+                    };
+                    files.insert(file, File { title: t, stamp });
+                }
+                Op::Replace { file, reuse } => {
+                    let t = title(&mut version);
+                    let old = files.get(&file).map(|f| f.stamp);
+                    let ino = match (reuse, old) {
+                        (true, Some(s)) => s.ino,
+                        _ => {
+                            next_ino += 1;
+                            next_ino
+                        }
+                    };
+                    let size = old.map_or(t.len() as u64, |s| s.size);
+                    let stamp = Stamp {
+                        size,
+                        mtime_ns: floor(now),
+                        ctime_ns: floor(now),
+                        ino,
+                    };
+                    files.insert(file, File { title: t, stamp });
+                }
+                Op::Delete { file } => {
+                    if let Some(f) = files.remove(&file) {
+                        freed.push(f.stamp.ino);
+                    }
+                }
+                Op::Touch { file, secs } => {
+                    if let Some(f) = files.get_mut(&file) {
+                        f.stamp.mtime_ns = floor(now) - (secs * 1_000_000_000) as i64;
+                        f.stamp.ctime_ns = floor(now);
+                    }
+                }
+                Op::Wait { ns } => now += ns,
+                Op::Run => {
+                    let at = UNIX_EPOCH + Duration::from_nanos(now);
+                    let mut cache = ParseCache::load(dir.path());
+                    let mut seen = Vec::new();
+                    for (n, f) in &files {
+                        let rel = format!("_ctx/jobs/pending/WO-{n}.yaml");
+                        if let Some(p) = cache.take(&rel, f.stamp, at) {
+                            prop_assert_eq!(
+                                p.fields.title(),
+                                Some(f.title.as_str()),
+                                "stale entry for {} served at {}",
+                                rel,
+                                now
+                            );
+                            HITS.fetch_add(1, Ordering::Relaxed);
+                        }
+                        let fields =
+                            Fields::new([Some("pending"), Some(&f.title), None, None, None, None]);
+                        let id = WoId::parse(&format!("WO-{n}")).ok();
+                        seen.push((
+                            OrderFile::cached(rel.into(), State::Pending, false, id, None, fields),
+                            f.stamp,
+                        ));
+                    }
+                    cache.save(at, seen.iter().map(|(f, s)| (f, *s)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_parse_cache_never_serves_stale_data() {
+    use std::sync::atomic::Ordering;
+    assert!(
+        git_wo::inventory::parse_cache::enabled(),
+        "GIT_WO_NO_CACHE is set: nothing to test"
+    );
+    let strategy = (
+        prop::collection::vec(cache_model::op(), 1..40),
+        prop::sample::select(vec![1u64, 1_000, 1_000_000_000, 2_000_000_000]),
+        prop::collection::vec("[ -~\t\n\\\\é]{0,12}", 1..4),
+    );
+    runner(256)
+        .run(&strategy, |(ops, tick, titles)| {
+            cache_model::play(&ops, tick, &titles)
+        })
+        .unwrap();
+    assert!(
+        cache_model::HITS.load(Ordering::Relaxed) > 0,
+        "the cache served nothing: the property says nothing"
+    );
+}
