@@ -536,3 +536,89 @@ fn the_parse_cache_never_serves_stale_data() {
         "the cache served nothing: the property says nothing"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// (c) Names of arbitrary bytes survive gc's quarantine and `reconcile --restore`.
+
+/// A file name: any bytes but NUL and `/`, never `.`, `..` or `.git`.
+fn byte_name() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(1..=255u8, 1..12)
+        .prop_map(|mut b| {
+            b.retain(|c| *c != b'/');
+            b
+        })
+        .prop_filter("a usable name", |b| {
+            !b.is_empty() && b != b"." && b != b".." && !b.eq_ignore_ascii_case(b".git")
+        })
+}
+
+#[test]
+fn names_of_any_bytes_survive_quarantine_and_restore() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::PathBuf;
+    let s = common::Scenario::build("zombie");
+    let wt = s.worktree("WO-0080");
+    let round = std::cell::Cell::new(0);
+    // Files: an optional folder and a name, each of any bytes, and their content.
+    let strategy = prop::collection::vec(
+        (
+            prop::option::of(byte_name()),
+            byte_name(),
+            prop::collection::vec(any::<u8>(), 0..64),
+        ),
+        1..5,
+    );
+    runner(24)
+        .run(&strategy, |files| {
+            let n = round.get();
+            round.set(n + 1);
+            if n > 0 {
+                // A fresh zombie worktree for this case.
+                s.git(&[
+                    "worktree",
+                    "add",
+                    "-q",
+                    wt.to_str().unwrap(),
+                    "feat/wo-WO-0080",
+                ]);
+            }
+            let mut expected: BTreeMap<PathBuf, Vec<u8>> = BTreeMap::new();
+            for (i, (folder, name, content)) in files.iter().enumerate() {
+                // `q<i>` first: names of different files never clash, nor meet the
+                // checkout's own files.
+                let mut rel = PathBuf::new();
+                if let Some(f) = folder {
+                    rel.push(OsStr::from_bytes(&[format!("q{i}").as_bytes(), f].concat()));
+                }
+                rel.push(OsStr::from_bytes(
+                    &[format!("q{i}").as_bytes(), name].concat(),
+                ));
+                let path = wt.join(&rel);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, content).unwrap();
+                expected.insert(rel, content.clone());
+            }
+            let (code, r) = s.json(&["gc", "--apply", "--force", "--min-age", "0"]);
+            prop_assert_eq!(code, 0, "{}", r);
+            prop_assert!(!wt.exists(), "removed: {}", r);
+            let stamp = r["quarantine"].as_str().expect("a quarantine").to_owned();
+            let (code, out, err) = s.run(&["reconcile", "--restore", &stamp]);
+            prop_assert_eq!(code, 0, "{}{}", out, err);
+            for (rel, content) in &expected {
+                let back = std::fs::read(wt.join(rel));
+                prop_assert!(
+                    back.as_ref().is_ok_and(|b| b == content),
+                    "{:?} came back as {:?}\n{}{}",
+                    rel,
+                    back,
+                    out,
+                    err
+                );
+            }
+            // Out of the way for the next case.
+            std::fs::rename(&wt, s.tmp.path().join(format!("restored-{n}"))).unwrap();
+            Ok(())
+        })
+        .unwrap();
+}
