@@ -140,6 +140,61 @@ fn gc_force_keeps_a_worktree_whose_submodule_has_unpushed_commits() {
         "pushed: {a}"
     );
 }
+/// Add `up` as submodule `sub` in `wt` and commit it there: nothing of it exists only
+/// in the worktree.
+fn pushed_submodule(s: &Scenario, wt: &Path, up: &Path) {
+    s.git_at(
+        wt,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            up.to_str().unwrap(),
+            "sub",
+        ],
+    );
+    s.git_at(wt, &["commit", "-q", "-m", "add sub"]);
+}
+
+#[test]
+fn a_worktree_whose_submodules_hold_nothing_of_their_own_is_removed() {
+    // git refuses `git worktree remove` of a worktree with submodules unless forced:
+    // gc and finish used to fail on it every time.
+    let s = Scenario::build("zombie");
+    let up = upstream(&s);
+    let w80 = s.worktree("WO-0080");
+    pushed_submodule(&s, &w80, &up);
+    let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(action_of(&r, "WO-0080")["action"], "removed", "{r}");
+    assert!(!w80.exists());
+    assert!(!s.path(".git/worktrees/WO-0080").exists());
+
+    let s = Scenario::build("clean");
+    let up = upstream(&s);
+    let (code, out, err) = s.run(&["take", "WO-0001"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let wt = s.worktree("WO-0001");
+    pushed_submodule(&s, &wt, &up);
+    let (code, out, err) = s.run_in(
+        &wt,
+        &[
+            "finish",
+            "WO-0001",
+            "--result",
+            "done",
+            "--skip-verification",
+            "--reason",
+            "test",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!wt.exists(), "removed: {out}{err}");
+    assert_eq!(common::yaml_copies(&s, "WO-0001"), ["done"]);
+}
+
 // ---------------------------------------------------------------------------------
 // 2. Commits only the worktree's HEAD reflog reaches.
 

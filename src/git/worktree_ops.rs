@@ -309,7 +309,8 @@ impl Repo {
         }
         // Submodules: their git dirs (under the worktree's private git dir, or the
         // common one) may hold the only copy of their commits.
-        for (which, w) in submodule_work(&wt.path, &wt.admin_dir) {
+        let (work, submodules) = submodule_work(&wt.path, &wt.admin_dir);
+        for (which, w) in work {
             why.push(Blocker::hard(format!("submodule {which} {w}")));
         }
         // Edits git does not show: files marked assume-unchanged or skip-worktree.
@@ -393,6 +394,7 @@ impl Repo {
             deleted_only,
             at_risk,
             reflog_only,
+            submodules,
         }
     }
 
@@ -551,6 +553,10 @@ pub struct Removal {
     /// Commits of the worktree's HEAD reflog that no ref reaches (only the tips: each
     /// reaches the others), oldest first: its removal would delete the reflog.
     pub reflog_only: Vec<ObjectId>,
+    /// It holds submodules (checked out, or their git dirs in its private git dir).
+    /// git refuses to remove such a worktree without `--force`; with no blocker, every
+    /// one of them was checked to hold nothing of its own, so a removal forces.
+    pub submodules: bool,
 }
 
 /// One entry of `git status --porcelain=v1 -z`.
@@ -659,12 +665,15 @@ const MAX_SUBMODULE_DEPTH: usize = 8;
 /// submodule git dirs kept in `admin_dir/modules/` (a deinitialised submodule's stays
 /// there) that hold work existing nowhere else (see [`nested_work`]): (which, what).
 /// Removing the worktree deletes that private git dir, and with it such commits.
-fn submodule_work(root: &Path, admin_dir: &Path) -> Vec<(String, String)> {
+/// Also whether there is any submodule at all.
+fn submodule_work(root: &Path, admin_dir: &Path) -> (Vec<(String, String)>, bool) {
     let mut out = Vec::new();
+    let mut any = false;
     let mut seen_git_dirs = Vec::new();
     let mut stack = vec![(root.to_path_buf(), 0)];
     while let Some((dir, depth)) = stack.pop() {
         for rel in gitlinks(&dir) {
+            any = true;
             let sub = dir.join(&rel);
             let Ok(meta) = std::fs::symlink_metadata(sub.join(".git")) else {
                 continue; // not checked out
@@ -684,6 +693,7 @@ fn submodule_work(root: &Path, admin_dir: &Path) -> Vec<(String, String)> {
         }
     }
     let modules = admin_dir.join("modules");
+    any |= modules.exists();
     for g in module_git_dirs(&modules) {
         if seen_git_dirs.contains(&super::repo::canonical(&g)) {
             continue;
@@ -699,7 +709,7 @@ fn submodule_work(root: &Path, admin_dir: &Path) -> Vec<(String, String)> {
             ));
         }
     }
-    out
+    (out, any)
 }
 
 /// The paths of the submodules (gitlinks) in the index of the checkout at `dir`.

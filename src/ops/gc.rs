@@ -309,7 +309,8 @@ fn worktree(
     let Some(wt) = find(&fresh, path) else {
         return kept("it was removed meanwhile");
     };
-    let (mut a, at_risk, reflog_only) = decide(repo, c, &wt, opts);
+    let (mut a, removal) = decide(repo, c, &wt, opts);
+    let (at_risk, reflog_only) = (removal.at_risk, removal.reflog_only);
     if a.action == Decision::WouldKeep {
         a.action = Decision::Kept;
         return a;
@@ -353,7 +354,8 @@ fn worktree(
     steps.push(Step::ReleaseWorktree {
         path: wt.path.clone(),
         remove: true,
-        force: forced,
+        // git removes a worktree with submodules only when forced; they were checked.
+        force: forced || removal.submodules,
     });
     let plan = Plan {
         id: id.clone(),
@@ -388,14 +390,15 @@ fn worktree(
     }
 }
 
-/// The verdict on one worktree: `would_remove` or `would_keep` with every reason, the
-/// files a forced removal would lose, and the commits only its HEAD reflog reaches.
+/// The verdict on one worktree: `would_remove` or `would_keep` with every reason, and
+/// what the check found (its blockers taken out): the files a forced removal would
+/// lose, the commits only its HEAD reflog reaches, whether it holds submodules.
 fn decide(
     repo: &Repo,
     c: &Candidate,
     wt: &Worktree,
     opts: &GcOptions,
-) -> (GcAction, Vec<PathBuf>, Vec<gix::ObjectId>) {
+) -> (GcAction, crate::git::worktree_ops::Removal) {
     let mut hard = Vec::new();
     let mut soft = Vec::new();
     if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
@@ -412,10 +415,10 @@ fn decide(
         }
     }
     let disposable = |p: &str| repo.config.is_disposable(p);
-    let removal = repo.removal_check(wt, &disposable);
+    let mut removal = repo.removal_check(wt, &disposable);
     let mut dirty = false;
     let mut commits = false;
-    for b in removal.blockers {
+    for b in std::mem::take(&mut removal.blockers) {
         if b.forcible {
             dirty |= !b.commits;
             commits |= b.commits;
@@ -467,7 +470,7 @@ fn decide(
         // Reasons overridden by --force stay in the report.
         a.reasons.insert(0, "--force".into());
     }
-    (a, removal.at_risk, removal.reflog_only)
+    (a, removal)
 }
 
 /// Copy the files of `wt` a forced removal would lose into the quarantine folder,
