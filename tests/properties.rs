@@ -415,7 +415,7 @@ mod cache_model {
         let mut files: BTreeMap<usize, File> = BTreeMap::new();
         let (mut next_ino, mut freed) = (100u64, Vec::new());
         let mut version = 0usize;
-        let mut title = |version: &mut usize| {
+        let title = |version: &mut usize| {
             *version += 1;
             format!("v{version} {}", titles[*version % titles.len()])
         };
