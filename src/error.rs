@@ -226,9 +226,52 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// Quote a path's bytes for bash as `$'...'` (bytes that are not UTF-8, and control
+/// characters, as `\xHH`), so that a fix naming a path that is not UTF-8 can be pasted;
+/// a path that is a plain word is returned as [`shell_quote`] would.
+pub fn bash_quote_bytes(s: &std::ffi::OsStr) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    if let Some(text) = s.to_str()
+        && !text.chars().any(char::is_control)
+    {
+        return shell_quote(text);
+    }
+    let mut out = String::from("$'");
+    for chunk in s.as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                c if c.is_control() => {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bash_quote_bytes_escapes_what_is_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let q = |b: &[u8]| bash_quote_bytes(std::ffi::OsStr::from_bytes(b));
+        assert_eq!(q(b"/tmp/p"), "/tmp/p");
+        assert_eq!(q(b"/tmp/a b"), "'/tmp/a b'");
+        assert_eq!(q(b"/tmp/p\xff/it's\\"), "$'/tmp/p\\xff/it\\'s\\\\'");
+        assert_eq!(q(b"a\nb"), "$'a\\x0ab'");
+    }
 
     #[test]
     fn exit_comes_from_the_kind() {

@@ -552,7 +552,7 @@ pub struct GcArgs {
     /// Remove, release and prune what is safe.
     #[arg(long)]
     pub apply: bool,
-    /// With --apply, override the dirty, untracked, ignored and min-age rules (the files go to quarantine first).
+    /// With --apply, override the dirty, untracked, ignored, reflog-only and min-age rules (the files go to quarantine first, the commits under refs/wo/rescue/).
     #[arg(long, requires = "apply")]
     pub force: bool,
     /// Keep worktrees touched more recently than this, e.g. 10m, 2h, 0 (default: 10m).

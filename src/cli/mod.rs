@@ -84,6 +84,25 @@ fn gone_cwd(e: &std::io::Error) -> anyhow::Error {
     .into()
 }
 
+/// The refusal of a repository path that is not UTF-8, with how to get going again.
+fn not_utf8(bad: &crate::git::repo::NotUtf8) -> anyhow::Error {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = bad
+        .path
+        .ancestors()
+        .find(|a| {
+            a.file_name()
+                .is_some_and(|n| std::str::from_utf8(n.as_bytes()).is_err())
+        })
+        .unwrap_or(&bad.path);
+    crate::error::WoError::usage(bad.to_string())
+        .fix(format!(
+            "rename the folder to a UTF-8 name (mv -- {} <new name>; for a linked worktree, git worktree move), then run git wo there",
+            crate::error::bash_quote_bytes(folder.as_os_str())
+        ))
+        .into()
+}
+
 /// What every command gets: the repository and the output settings.
 pub struct Ctx {
     pub repo: Repo,
@@ -99,6 +118,9 @@ impl Ctx {
     pub fn at(cwd: &Path, global: &GlobalArgs) -> Result<Ctx> {
         let _t = crate::trace::phase("discover");
         let repo = Repo::discover(cwd, global.root.as_deref()).map_err(|e| {
+            if let Some(bad) = e.downcast_ref::<crate::git::repo::NotUtf8>() {
+                return not_utf8(bad);
+            }
             let fix = if global.root.is_some() {
                 "pass --root DIR naming the checkout that holds _ctx/jobs"
             } else {

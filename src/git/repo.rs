@@ -50,14 +50,50 @@ impl Repo {
             }
             (None, None) => main_worktree_of(&common_dir)?,
         };
-        Ok(Repo {
+        let repo = Repo {
             gix,
             control_root,
             common_dir,
             current_worktree,
             current_git_dir,
             config,
-        })
+        };
+        repo.refuse_non_utf8()?;
+        Ok(repo)
+    }
+
+    /// Refuse a repository whose paths are not UTF-8, before anything is written: git's
+    /// worktree commands and git-wo's own files would land at a lossily renamed path
+    /// (`\u{FFFD}` for each bad byte) beside the real one.
+    fn refuse_non_utf8(&self) -> Result<(), NotUtf8> {
+        let worktree_root = self.worktree_root();
+        let paths = [
+            ("the checkout", Some(&self.control_root)),
+            ("the git dir", Some(&self.common_dir)),
+            (
+                "the worktree this command runs in",
+                self.current_worktree.as_ref(),
+            ),
+            (
+                "the private git dir of this worktree",
+                Some(&self.current_git_dir),
+            ),
+            (
+                "the folder WO worktrees go in (wo.worktreeDir)",
+                Some(&worktree_root),
+            ),
+        ];
+        for (what, path) in paths {
+            if let Some(p) = path
+                && p.to_str().is_none()
+            {
+                return Err(NotUtf8 {
+                    what,
+                    path: p.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// `_ctx/jobs` (or `wo.jobsDir`) in the control checkout.
@@ -196,6 +232,28 @@ impl Repo {
         Ok(head.shorten().to_string())
     }
 }
+
+/// A repository path that is not UTF-8 (see [`Repo::discover`]): refused, nothing
+/// written.
+#[derive(Debug, Clone)]
+pub struct NotUtf8 {
+    /// Which path: the checkout, the git dir, ...
+    pub what: &'static str,
+    pub path: PathBuf,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} is not UTF-8 (shown escaped): git-wo refuses to work there, since git's worktree commands and git-wo's files would land at a lossily renamed path beside it; nothing was changed",
+            self.what,
+            crate::error::escaped(self.path.as_os_str())
+        )
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
 
 /// The main worktree of a non-bare repository: the parent of the common git dir.
 fn main_worktree_of(common_dir: &Path) -> Result<PathBuf> {

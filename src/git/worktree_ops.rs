@@ -231,8 +231,8 @@ impl Repo {
 
     /// Why removing `wt` would lose something, if anything: modified, staged or
     /// untracked files (whatever `status.showUntrackedFiles` says), an operation in
-    /// progress, commits reachable from no branch, tag or remote ref, a lock that is not
-    /// git-wo's. No blockers means safe. Ignored files are allowed when
+    /// progress, commits reachable from no branch, tag or remote ref, a submodule whose
+    /// work exists nowhere else, a lock that is not git-wo's. No blockers means safe. Ignored files are allowed when
     /// `disposable(path)`.
     pub fn removal_check(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool) -> Removal {
         let mut why: Vec<Blocker> = Vec::new();
@@ -307,6 +307,12 @@ impl Repo {
             }
             Err(e) => why.push(Blocker::hard(format!("git status failed: {e:#}"))),
         }
+        // Submodules: their git dirs (under the worktree's private git dir, or the
+        // common one) may hold the only copy of their commits.
+        let (work, submodules) = submodule_work(&wt.path, &wt.admin_dir);
+        for (which, w) in work {
+            why.push(Blocker::hard(format!("submodule {which} {w}")));
+        }
         // Edits git does not show: files marked assume-unchanged or skip-worktree.
         if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
             let hidden: Vec<PathBuf> = out
@@ -356,11 +362,96 @@ impl Repo {
             }
             (_, None) => why.push(Blocker::hard("HEAD cannot be read".into())),
         }
+        let mut reflog_only = Vec::new();
+        match self.reflog_only(wt) {
+            Ok(tips) if tips.is_empty() => {}
+            Ok(tips) => {
+                let mut named: Vec<String> = tips
+                    .iter()
+                    .take(5)
+                    .map(|c| c.to_hex_with_len(12).to_string())
+                    .collect();
+                if tips.len() > 5 {
+                    named.push("…".into());
+                }
+                why.push(Blocker {
+                    text: format!(
+                        "{} commit(s) that only its HEAD reflog reaches (work on a detached HEAD, or commits left behind): {}",
+                        tips.len(),
+                        named.join(", ")
+                    ),
+                    forcible: true,
+                    commits: true,
+                });
+                reflog_only = tips;
+            }
+            Err(e) => why.push(Blocker::hard(format!(
+                "its HEAD reflog could not be checked: {e:#}"
+            ))),
+        }
         Removal {
             blockers: why,
             deleted_only,
             at_risk,
+            reflog_only,
+            submodules,
         }
+    }
+
+    /// The commits of `wt`'s HEAD reflog (`<admin dir>/logs/HEAD`, which its removal
+    /// deletes) that no ref reaches, reduced to the ones no other of them reaches (a ref
+    /// on each keeps them all). Commits that are gone already are not counted.
+    pub fn reflog_only(&self, wt: &Worktree) -> Result<Vec<ObjectId>> {
+        const MAX_REFLOG: u64 = 64 << 20;
+        let path = wt.admin_dir.join("logs").join("HEAD");
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(Vec::new());
+        }
+        let bytes = match crate::regular::read(&path, MAX_REFLOG)
+            .with_context(|| format!("reading {}", path.display()))?
+        {
+            crate::regular::Regular::Bytes(b, _) => b,
+            _ => anyhow::bail!("{} is not a regular file of at most 64 MiB", path.display()),
+        };
+        let mut ids: Vec<ObjectId> = Vec::new();
+        for line in bytes.split(|b| *b == b'\n') {
+            for field in line.split(|b| *b == b' ').take(2) {
+                if let Ok(id) = ObjectId::from_hex(field)
+                    && !id.is_null()
+                    && !ids.contains(&id)
+                    && self.gix.find_commit(id).is_ok()
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let hex: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+        let mut args: Vec<&str> = vec!["rev-list"];
+        args.extend(hex.iter().map(String::as_str));
+        args.extend(["--not", "--all"]);
+        let unreached: Vec<String> = git(&self.control_root, &args)?
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let only: Vec<&String> = hex.iter().filter(|h| unreached.contains(h)).collect();
+        if only.len() < 2 {
+            return Ok(only
+                .iter()
+                .filter_map(|h| ObjectId::from_hex(h.as_bytes()).ok())
+                .collect());
+        }
+        let mut args: Vec<&str> = vec!["merge-base", "--independent"];
+        args.extend(only.iter().map(|h| h.as_str()));
+        let tips = git(&self.control_root, &args)?;
+        // In reflog order, oldest first.
+        Ok(only
+            .iter()
+            .filter(|h| tips.lines().any(|l| l == h.as_str()))
+            .filter_map(|h| ObjectId::from_hex(h.as_bytes()).ok())
+            .collect())
     }
 }
 
@@ -425,6 +516,9 @@ pub struct Blocker {
     /// hidden by assume-unchanged): a forced removal copies them to quarantine first.
     /// Not: someone else's lock, an operation in progress, unreachable commits.
     pub forcible: bool,
+    /// Commits only the HEAD reflog reaches ([`Removal::reflog_only`]): a forced
+    /// removal saves them under refs first (not files; forcible too).
+    pub commits: bool,
 }
 
 impl Blocker {
@@ -432,12 +526,14 @@ impl Blocker {
         Blocker {
             text,
             forcible: true,
+            commits: false,
         }
     }
     fn hard(text: String) -> Blocker {
         Blocker {
             text,
             forcible: false,
+            commits: false,
         }
     }
 }
@@ -454,6 +550,13 @@ pub struct Removal {
     /// untracked or ignored file). With no other blocker (`blockers.len() == 1`) that is
     /// what a killed `git worktree remove` leaves: the content is in HEAD's commit.
     pub deleted_only: bool,
+    /// Commits of the worktree's HEAD reflog that no ref reaches (only the tips: each
+    /// reaches the others), oldest first: its removal would delete the reflog.
+    pub reflog_only: Vec<ObjectId>,
+    /// It holds submodules (checked out, or their git dirs in its private git dir).
+    /// git refuses to remove such a worktree without `--force`; with no blocker, every
+    /// one of them was checked to hold nothing of its own, so a removal forces.
+    pub submodules: bool,
 }
 
 /// One entry of `git status --porcelain=v1 -z`.
@@ -532,18 +635,143 @@ fn nested_work(repo: &Path) -> Option<String> {
     if dirty {
         return Some("has uncommitted changes".into());
     }
-    let has_head = git_output(repo, &["rev-parse", "--verify", "-q", "HEAD"])
-        .is_ok_and(|o| o.status.success());
-    if !has_head {
-        return None;
-    }
-    let unpushed = git_output(
-        repo,
-        &["rev-list", "-1", "HEAD", "--branches", "--not", "--remotes"],
-    )
-    .map(|o| !o.status.success() || !o.stdout.is_empty())
-    .unwrap_or(true);
+    unpushed(repo, &[])
+}
+
+/// Whether the repository at `dir` (a checkout, or with `--git-dir=.` a git dir) has
+/// commits that no remote-tracking ref reaches: its HEAD, or a local branch tip.
+fn unpushed(dir: &Path, prefix: &[&str]) -> Option<String> {
+    let run = |args: &[&str]| {
+        let all: Vec<&str> = prefix.iter().chain(args).copied().collect();
+        git_output(dir, &all)
+    };
+    let has_head = run(&["rev-parse", "--verify", "-q", "HEAD"]).is_ok_and(|o| o.status.success());
+    let head: &[&str] = if has_head { &["HEAD"] } else { &[] };
+    let args: Vec<&str> = ["rev-list", "-1"]
+        .into_iter()
+        .chain(head.iter().copied())
+        .chain(["--branches", "--not", "--remotes"])
+        .collect();
+    let unpushed = run(&args)
+        .map(|o| !o.status.success() || !o.stdout.is_empty())
+        .unwrap_or(true);
     unpushed.then(|| "has commits on no remote".into())
+}
+
+/// How deep submodules of submodules are looked at.
+const MAX_SUBMODULE_DEPTH: usize = 8;
+
+/// The submodules of the checkout at `root` (and theirs, recursively) and the
+/// submodule git dirs kept in `admin_dir/modules/` (a deinitialised submodule's stays
+/// there) that hold work existing nowhere else (see [`nested_work`]): (which, what).
+/// Removing the worktree deletes that private git dir, and with it such commits.
+/// Also whether there is any submodule at all.
+fn submodule_work(root: &Path, admin_dir: &Path) -> (Vec<(String, String)>, bool) {
+    let mut out = Vec::new();
+    let mut any = false;
+    let mut seen_git_dirs = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        for rel in gitlinks(&dir) {
+            any = true;
+            let sub = dir.join(&rel);
+            let Ok(meta) = std::fs::symlink_metadata(sub.join(".git")) else {
+                continue; // not checked out
+            };
+            if meta.is_file()
+                && let Some(g) = gitfile_target(&sub)
+            {
+                seen_git_dirs.push(super::repo::canonical(&g));
+            }
+            let shown = escaped(sub.strip_prefix(root).unwrap_or(&sub).as_os_str());
+            if let Some(w) = nested_work(&sub) {
+                out.push((shown, w));
+            }
+            if depth < MAX_SUBMODULE_DEPTH {
+                stack.push((sub, depth + 1));
+            }
+        }
+    }
+    let modules = admin_dir.join("modules");
+    any |= modules.exists();
+    for g in module_git_dirs(&modules) {
+        if seen_git_dirs.contains(&super::repo::canonical(&g)) {
+            continue;
+        }
+        if let Some(w) = unpushed(&g, &["--git-dir=."]) {
+            let name = escaped(g.strip_prefix(&modules).unwrap_or(&g).as_os_str());
+            out.push((
+                format!(
+                    "{name} (not checked out; its git dir {} is removed with the worktree)",
+                    escaped(g.as_os_str())
+                ),
+                w,
+            ));
+        }
+    }
+    (out, any)
+}
+
+/// The paths of the submodules (gitlinks) in the index of the checkout at `dir`.
+fn gitlinks(dir: &Path) -> Vec<PathBuf> {
+    let Ok(out) = git_output(dir, &["ls-files", "-s", "-z"]) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|e| e.starts_with(b"160000 "))
+        .filter_map(|e| {
+            e.iter()
+                .position(|b| *b == b'\t')
+                .map(|t| path_of(&e[t + 1..]))
+        })
+        .collect();
+    found.dedup();
+    found
+}
+
+/// Where the `.git` file of the checkout `sub` points (`gitdir: <path>`).
+fn gitfile_target(sub: &Path) -> Option<PathBuf> {
+    let bytes = crate::regular::bytes(&sub.join(".git"), 64 * 1024)?;
+    let rest = bytes.strip_prefix(b"gitdir: ")?;
+    let target = path_of(rest.strip_suffix(b"\n").unwrap_or(rest));
+    Some(if target.is_absolute() {
+        target
+    } else {
+        sub.join(target)
+    })
+}
+
+/// The git dirs below `modules` (a submodule named `a/b` is at `modules/a/b`; its own
+/// submodules in its `modules/`).
+fn module_git_dirs(modules: &Path) -> Vec<PathBuf> {
+    const MAX_ENTRIES: usize = 10_000;
+    let mut found = Vec::new();
+    let mut stack = vec![modules.to_path_buf()];
+    let mut seen = 0;
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                return found;
+            }
+            if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let p = e.path();
+            if p.join("HEAD").is_file() && p.join("objects").is_dir() {
+                stack.push(p.join("modules"));
+                found.push(p);
+            } else {
+                stack.push(p);
+            }
+        }
+    }
+    found
 }
 
 /// `p` with `.` and `..` resolved lexically (no link is followed).

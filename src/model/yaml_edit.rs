@@ -68,6 +68,20 @@ pub fn edit_fields(text: &str, edits: &[(String, String)]) -> Result<String, Str
             return Err(format!("editing `{k}` did not take (unusual layout)"));
         }
     }
+    // Every other top-level key keeps its value.
+    if let Ok(serde_yaml::Value::Mapping(was)) = serde_yaml::from_str::<serde_yaml::Value>(text) {
+        for (k, v) in &was {
+            let edited = k
+                .as_str()
+                .is_some_and(|k| edits.iter().any(|(e, _)| e == k));
+            if !edited && doc.get(k) != Some(v) {
+                return Err(format!(
+                    "editing it would change the value of `{}` (unusual layout)",
+                    k.as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -80,11 +94,25 @@ fn set_raw(text: &str, key: &str, rendered: &str) -> String {
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let Some(start) = lines.iter().position(|l| top_level_key(l) == Some(key)) else {
+        let new_line = format!("{key}: {rendered}{eol}");
+        // A last entry of several lines with no newline at the end (a block scalar
+        // `|` would gain one in its value): the new key goes right before it.
+        if !text.is_empty() && !text.ends_with('\n') {
+            let last = lines.iter().rposition(|l| top_level_key(l).is_some());
+            if let Some(last) = last.filter(|l| l + 1 < lines.len())
+                && lines[last + 1..]
+                    .iter()
+                    .all(|l| l.starts_with([' ', '\t', '-', '\r', '\n']) || l.is_empty())
+            {
+                let at: usize = lines[..last].iter().map(|l| l.len()).sum();
+                return format!("{}{new_line}{}", &text[..at], &text[at..]);
+            }
+        }
         let mut out = text.to_owned();
         if !out.is_empty() && !out.ends_with('\n') {
             out.push_str(eol);
         }
-        out.push_str(&format!("{key}: {rendered}{eol}"));
+        out.push_str(&new_line);
         return out;
     };
     // The value may continue on following lines (a block): indented lines, `- ` items
@@ -156,8 +184,16 @@ fn top_level_key(line: &str) -> Option<&str> {
 fn trailing_comment(value: &str) -> Option<&str> {
     let mut quote: Option<char> = None;
     let mut prev_space = true;
-    for (i, c) in value.char_indices() {
+    let mut chars = value.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match (quote, c) {
+            // `\"` in double quotes, `''` in single quotes: a quote, not the end.
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some('\''), '\'') if chars.peek().is_some_and(|(_, n)| *n == '\'') => {
+                chars.next();
+            }
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '\'' | '"') if prev_space => quote = Some(c),
@@ -266,6 +302,33 @@ mod tests {
             assert_eq!(parsed["k"].as_str(), Some(v), "{v} -> {doc}");
         }
         assert_eq!(render_scalar("feat/wo-WO-1"), "feat/wo-WO-1");
+    }
+
+    #[test]
+    fn a_key_appended_after_a_block_scalar_with_no_final_newline_goes_before_it() {
+        let text = "id: WO-1\nnotes: |\n  last line";
+        let out = edit_fields(text, &[("owner".into(), "bob".into())]).unwrap();
+        assert_eq!(out, "id: WO-1\nowner: bob\nnotes: |\n  last line");
+        assert_eq!(
+            set_scalar("id: WO-1", "owner", "bob"),
+            "id: WO-1\nowner: bob\n"
+        );
+    }
+
+    #[test]
+    fn escaped_quotes_are_not_the_end_of_a_quoted_value() {
+        for (text, comment) in [
+            (r"k: 'it'' #s' # c", " # c"),
+            (r"k: ''' #'", ""),
+            (r#"k: "a\" #b" # c"#, " # c"),
+            (r#"k: "a\\" # c"#, " # c"),
+        ] {
+            assert_eq!(
+                set_scalar(&format!("{text}\n"), "k", "v"),
+                format!("k: v{comment}\n"),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -353,7 +353,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
 
     // (5) Worktree: removed when safe, else kept, and why.
     let mut kept_because = Vec::new();
-    let mut half_removed = false;
+    let mut force_removal = false;
     if let Some(w) = &wt {
         if opts.keep_worktree {
             kept_because.push("--keep-worktree".to_owned());
@@ -363,15 +363,18 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             // A rerun after a kill inside `git worktree remove`: only deleted tracked
             // files are left, whose content is in the commit; complete the removal.
             if r.phase == Phase::Finishing && removal.deleted_only && removal.blockers.len() == 1 {
-                half_removed = true;
+                force_removal = true;
             } else {
+                // git removes a worktree with submodules only when forced; with no
+                // blocker, each was checked to hold nothing of its own.
+                force_removal = removal.submodules && removal.blockers.is_empty();
                 kept_because = removal.blockers.into_iter().map(|b| b.text).collect();
             }
         }
         steps.push(Step::ReleaseWorktree {
             path: w.path.clone(),
             remove: kept_because.is_empty(),
-            force: half_removed,
+            force: force_removal,
         });
     }
 
@@ -413,7 +416,12 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         }
         anyhow::Error::from(WoError {
             kind: w.kind,
-            message: format!("{id}: finish stopped: {}", w.message),
+            message: format!(
+                "{id}: finish stopped: {}",
+                w.message
+                    .strip_prefix(&format!("{id}: "))
+                    .unwrap_or(&w.message)
+            ),
             fix: Some(format!(
                 "fix the cause, then rerun: git wo finish {id} --result {target}"
             )),

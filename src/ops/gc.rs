@@ -32,7 +32,7 @@ pub const LOG: &str = "gc.log";
 #[derive(Debug, Clone)]
 pub struct GcOptions {
     pub apply: bool,
-    /// Override the dirty, untracked, ignored and min-age rules (what would be lost is
+    /// Override the dirty, untracked, ignored, reflog-only and min-age rules (what would be lost is
     /// copied to quarantine first).
     pub force: bool,
     /// A worktree touched more recently than this is kept.
@@ -53,6 +53,23 @@ pub struct GcAction {
     pub action: Decision,
     pub reasons: Vec<String>,
     pub message: String,
+    /// Commits only the worktree's HEAD reflog reached, saved under refs by a forced
+    /// removal (`refs/wo/rescue/<ID>/<short id>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rescued: Vec<Rescued>,
+}
+
+/// A commit gc kept reachable before removing the worktree whose reflog held it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rescued {
+    pub commit: String,
+    #[serde(rename = "ref")]
+    pub name: String,
+}
+
+/// Where gc keeps a commit only the HEAD reflog of `id`'s worktree reaches.
+pub fn rescue_ref(id: &str, commit: &gix::ObjectId) -> String {
+    format!("refs/wo/rescue/{id}/{}", commit.to_hex_with_len(12))
 }
 
 /// What gc did, or (a dry run) would do, with a candidate.
@@ -249,6 +266,7 @@ fn action(c: &Candidate, action: Decision, reasons: Vec<String>, message: String
         action,
         reasons,
         message,
+        rescued: Vec::new(),
     }
 }
 
@@ -291,7 +309,8 @@ fn worktree(
     let Some(wt) = find(&fresh, path) else {
         return kept("it was removed meanwhile");
     };
-    let (mut a, at_risk) = decide(repo, c, &wt, opts);
+    let (mut a, removal) = decide(repo, c, &wt, opts);
+    let (at_risk, reflog_only) = (removal.at_risk, removal.reflog_only);
     if a.action == Decision::WouldKeep {
         a.action = Decision::Kept;
         return a;
@@ -316,14 +335,32 @@ fn worktree(
             }
         }
     }
+    // Commits only its HEAD reflog reaches get a ref first (the removal deletes the
+    // reflog).
+    let rescued: Vec<Rescued> = reflog_only
+        .iter()
+        .map(|c| Rescued {
+            commit: c.to_string(),
+            name: rescue_ref(id.as_str(), c),
+        })
+        .collect();
+    let mut steps: Vec<Step> = reflog_only
+        .iter()
+        .map(|c| Step::SaveCommit {
+            name: rescue_ref(id.as_str(), c),
+            at: *c,
+        })
+        .collect();
+    steps.push(Step::ReleaseWorktree {
+        path: wt.path.clone(),
+        remove: true,
+        // git removes a worktree with submodules only when forced; they were checked.
+        force: forced || removal.submodules,
+    });
     let plan = Plan {
         id: id.clone(),
         op: "gc",
-        steps: vec![Step::ReleaseWorktree {
-            path: wt.path.clone(),
-            remove: true,
-            force: forced,
-        }],
+        steps,
         recovery: Recovery::RollForward,
     };
     match Journal::new(repo, &fresh.jobs_rel, fresh.records.get(id.as_str())).apply(&plan) {
@@ -334,6 +371,15 @@ fn worktree(
             } else {
                 "removed; its branch is kept".into()
             };
+            if !rescued.is_empty() {
+                let names: Vec<&str> = rescued.iter().map(|r| r.name.as_str()).collect();
+                a.message.push_str(&format!(
+                    "; commit(s) only its HEAD reflog reached are kept as {} (e.g. git branch <name> {})",
+                    names.join(", "),
+                    names[0]
+                ));
+            }
+            a.rescued = rescued;
             a
         }
         Err(e) => {
@@ -345,8 +391,14 @@ fn worktree(
 }
 
 /// The verdict on one worktree: `would_remove` or `would_keep` with every reason, and
-/// the files a forced removal would lose.
-fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAction, Vec<PathBuf>) {
+/// what the check found (its blockers taken out): the files a forced removal would
+/// lose, the commits only its HEAD reflog reaches, whether it holds submodules.
+fn decide(
+    repo: &Repo,
+    c: &Candidate,
+    wt: &Worktree,
+    opts: &GcOptions,
+) -> (GcAction, crate::git::worktree_ops::Removal) {
     let mut hard = Vec::new();
     let mut soft = Vec::new();
     if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
@@ -363,11 +415,13 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
         }
     }
     let disposable = |p: &str| repo.config.is_disposable(p);
-    let removal = repo.removal_check(wt, &disposable);
+    let mut removal = repo.removal_check(wt, &disposable);
     let mut dirty = false;
-    for b in removal.blockers {
+    let mut commits = false;
+    for b in std::mem::take(&mut removal.blockers) {
         if b.forcible {
-            dirty = true;
+            dirty |= !b.commits;
+            commits |= b.commits;
             soft.push(b.text);
         } else {
             hard.push(b.text);
@@ -384,12 +438,16 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
     };
     let message = if keep {
         // Kept for forcible reasons only: work in it, or else only its age.
-        let fix = match (only_forcible, dirty) {
-            (false, _) => "",
-            (true, true) => {
-                " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)"
+        let fix = match (only_forcible, dirty, commits) {
+            (false, _, _) => String::new(),
+            (true, true, _) => {
+                " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)".into()
             }
-            (true, false) => " (rerun later, or pass --min-age 0)",
+            (true, false, true) => format!(
+                " (put them on a branch, git branch <name> <commit>, then rerun; or git wo gc --apply --force, which keeps them under refs/wo/rescue/{}/ first)",
+                c.wo_id.as_deref().unwrap_or("<ID>")
+            ),
+            (true, false, false) => " (rerun later, or pass --min-age 0)".into(),
         };
         format!("kept: {}{fix}", reasons.join("; "))
     } else if overridden {
@@ -412,7 +470,7 @@ fn decide(repo: &Repo, c: &Candidate, wt: &Worktree, opts: &GcOptions) -> (GcAct
         // Reasons overridden by --force stay in the report.
         a.reasons.insert(0, "--force".into());
     }
-    (a, removal.at_risk)
+    (a, removal)
 }
 
 /// Copy the files of `wt` a forced removal would lose into the quarantine folder,

@@ -128,6 +128,10 @@ pub enum Step {
         path: PathBuf,
         commit: Option<ObjectId>,
     },
+    /// Keep `at` reachable: create the ref `name` there (gc's `refs/wo/rescue/<ID>/…`
+    /// for commits only a worktree's HEAD reflog reaches, before the worktree goes); a
+    /// ref already there is left as it is, one elsewhere is an error.
+    SaveCommit { name: String, at: ObjectId },
     /// Move a file (a surplus copy, a stray lock; relative to the control checkout)
     /// into the quarantine folder `dir`, recorded in its manifest. Destructive: fenced.
     Quarantine {
@@ -177,6 +181,7 @@ impl Step {
             Step::RemoveLock => "unlock",
             Step::Marker { .. } => "marker",
             Step::ReleaseWorktree { .. } => "release",
+            Step::SaveCommit { .. } => "rescue",
             Step::Quarantine { .. } => "quarantine",
             Step::Save { .. } => "save",
             Step::DropHalfMade { .. } => "drop-worktree",
@@ -396,7 +401,10 @@ impl<'a> Journal<'a> {
         for step in &plan.steps {
             let result = interrupted(plan, step)
                 .and_then(|_| self.check_fence(plan, step))
-                .and_then(|_| self.run(plan, step, &mut done, &mut undo))
+                .and_then(|_| {
+                    self.run(plan, step, &mut done, &mut undo)
+                        .map_err(|e| self.step_failed(plan, step, e))
+                })
                 // Ctrl-C during a step (which may have failed because its git child
                 // got the signal too) counts as an interruption of it.
                 .and_then(|_| interrupted(plan, step));
@@ -405,7 +413,7 @@ impl<'a> Journal<'a> {
                     // Every undo that deletes or moves is fenced, so this is safe even
                     // when the error is that someone else took over.
                     let problems = self.undo_all(plan, undo);
-                    return Err(undone(plan, e, &problems));
+                    return Err(undone(plan, step, e, &problems));
                 }
                 return Err(e);
             }
@@ -485,6 +493,43 @@ impl<'a> Journal<'a> {
                 quoted.join(" ")
             );
         }
+    }
+
+    /// An error of git or the file system in `step` (not one of git-wo's own, which
+    /// say what they are): `<ID>: <op> step <step> failed: …`, keeping its kind, with
+    /// the fix it had or the command that goes on from here.
+    fn step_failed(&self, plan: &Plan, step: &Step, e: anyhow::Error) -> anyhow::Error {
+        if e.chain().any(|c| c.downcast_ref::<WoError>().is_some()) {
+            return e;
+        }
+        let id = &plan.id;
+        let w = crate::error::classify(&e);
+        let inner = w
+            .message
+            .strip_prefix(&format!("{id}: "))
+            .unwrap_or(&w.message);
+        let phase_fix = self
+            .current
+            .as_ref()
+            .and_then(|s| in_flight_fix(id, &s.record));
+        let fix = match (plan.recovery, plan.op) {
+            // Undone: try again once the cause is gone.
+            (Recovery::Undo, op) => format!("fix the cause, then retry: git wo {op} {id}"),
+            (Recovery::RollForward, "gc") => "fix the cause, then rerun: git wo gc --apply".into(),
+            (Recovery::RollForward, "reconcile") => {
+                "fix the cause, then rerun: git wo reconcile --apply".into()
+            }
+            (Recovery::RollForward, op) => phase_fix.map_or_else(
+                || format!("fix the cause; git wo show {id} says where the {op} stopped"),
+                |f| format!("fix the cause; then {f}"),
+            ),
+        };
+        WoError {
+            kind: w.kind,
+            message: format!("{id}: {} step {} failed: {inner}", plan.op, step.name()),
+            fix: Some(fix),
+        }
+        .into()
     }
 
     /// The commit the record ref must hold (`None`: no record) for the journal to go on.
@@ -670,6 +715,11 @@ impl<'a> Journal<'a> {
                     }
                 }
             }
+            Step::SaveCommit { name, at } => match repo.ref_target(name)? {
+                Some(now) if now == *at => {}
+                Some(now) => anyhow::bail!("{name} exists and points at {now}, not at {at}"),
+                None => repo.cas_ref(name, Expect::Absent, *at, &format!("git wo: {}", plan.op))?,
+            },
             Step::Quarantine { from, dir, entry } => {
                 quarantine::put(&repo.control_root, dir, from, entry)?;
                 self.touched.push(from.clone());
@@ -924,7 +974,7 @@ impl<'a> Journal<'a> {
     }
 }
 
-fn undone(plan: &Plan, e: anyhow::Error, problems: &[String]) -> anyhow::Error {
+fn undone(plan: &Plan, step: &Step, e: anyhow::Error, problems: &[String]) -> anyhow::Error {
     let id = &plan.id;
     let mut w = match e.downcast_ref::<WoError>() {
         Some(w) => w.clone(),
@@ -935,7 +985,16 @@ fn undone(plan: &Plan, e: anyhow::Error, problems: &[String]) -> anyhow::Error {
         .strip_prefix(&format!("{id}: "))
         .unwrap_or(&w.message)
         .to_owned();
-    w.message = format!("{id}: {} failed and was undone: {inner}", plan.op);
+    // A step's own failure (see `Journal::step_failed`) names the step.
+    let step_failed = format!("{} step {} failed: ", plan.op, step.name());
+    w.message = match inner.strip_prefix(&step_failed) {
+        Some(cause) => format!(
+            "{id}: {} step {} failed and was undone: {cause}",
+            plan.op,
+            step.name()
+        ),
+        None => format!("{id}: {} failed and was undone: {inner}", plan.op),
+    };
     for p in problems {
         w.message.push_str(&format!("\n  undo problem: {p}"));
     }

@@ -743,7 +743,12 @@ fn resume(
             .unwrap_or_else(|| format!("fix the cause, then: git wo take {id} --resume"));
         anyhow::Error::from(WoError {
             kind: w.kind,
-            message: format!("{id}: resume stopped: {}", w.message),
+            message: format!(
+                "{id}: resume stopped: {}",
+                w.message
+                    .strip_prefix(&format!("{id}: "))
+                    .unwrap_or(&w.message)
+            ),
             fix: Some(fix),
         })
     })?;
