@@ -534,7 +534,8 @@ pub struct ReconcileArgs {
     #[arg(long, conflicts_with = "restore")]
     pub apply: bool,
     /// With --apply, also the unsafe repairs (requeue a running WO with nothing live).
-    #[arg(long, requires = "apply")]
+    /// (Without --apply: a usage error with its fix, raised by `cli/reconcile.rs`.)
+    #[arg(long)]
     pub force: bool,
     /// Also write the JSON plan or result to PATH (`--json PATH` is the same).
     #[arg(long = "json-out", value_name = "PATH")]
@@ -553,7 +554,8 @@ pub struct GcArgs {
     #[arg(long)]
     pub apply: bool,
     /// With --apply, override the dirty, untracked, ignored, reflog-only and min-age rules (the files go to quarantine first, the commits under refs/wo/rescue/).
-    #[arg(long, requires = "apply")]
+    /// (Without --apply: a usage error with its fix, raised by `cli/gc.rs`.)
+    #[arg(long)]
     pub force: bool,
     /// Keep worktrees touched more recently than this, e.g. 10m, 2h, 0 (default: 10m).
     #[arg(long, value_name = "DURATION")]

@@ -8,6 +8,13 @@ use crate::error::{Exit, WoError};
 use crate::ops::gc::{GcOptions, gc};
 
 pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
+    if args.force && !args.apply {
+        return Err(
+            WoError::usage("--force only goes with --apply: nothing was changed")
+                .fix("git wo gc --apply --force (or git wo gc to see what it would do)")
+                .into(),
+        );
+    }
     let min_age = match &args.min_age {
         Some(text) if text.trim() == "0" => chrono::Duration::zero(),
         Some(text) => crate::model::config::parse_duration(text).map_err(|why| {

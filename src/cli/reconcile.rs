@@ -4,10 +4,17 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::ReconcileArgs;
-use crate::error::Exit;
+use crate::error::{Exit, WoError};
 use crate::ops::reconcile::{ReconcileOptions, reconcile, restore};
 
 pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
+    if args.force && !args.apply {
+        return Err(
+            WoError::usage("--force only goes with --apply: nothing was changed")
+                .fix("git wo reconcile --apply --force (or git wo reconcile to see the plan)")
+                .into(),
+        );
+    }
     if let Some(stamp) = &args.restore {
         let r = restore(&ctx.repo, stamp)?;
         if let Some(path) = &args.json_path {

@@ -14,7 +14,7 @@ use crate::git::worktrees::Worktree;
 use crate::inventory::Inventory;
 use crate::model::lock_reason;
 use crate::model::marker;
-use crate::model::record::{Outcome, Phase, Record};
+use crate::model::record::{Lease, Outcome, Phase, Record};
 use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -285,6 +285,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             record: Record {
                 phase: Phase::Finishing,
                 result: Some(outcome.clone()),
+                // The process in flight is this one, not the take that wrote the
+                // lock: audit and reconcile must see it alive (`holder_gone`).
+                lock: r.lock.clone().map(|l| Lease {
+                    host: crate::host::hostname(),
+                    pid: std::process::id(),
+                    ..l
+                }),
                 note: forced.then(|| format!("finish forced by {}", opts.owner)),
                 updated_at: outcome.finished_at,
                 ..r.clone()
