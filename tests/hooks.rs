@@ -31,16 +31,22 @@ fn git_hooked(s: &Scenario, dir: &Path, args: &[&str]) -> (i32, String, String) 
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(dir).args(args);
     isolate(&mut cmd, s.tmp.path());
-    cmd.env("PATH", path_with_wo());
+    cmd.env("PATH", path_with_wo())
+        .env("GIT_WO_RACY_MS", RACY_MS.to_string());
     common::run(cmd)
 }
 
 /// `git-wo <args>` in the control checkout with git-wo on `PATH`.
 fn wo_hooked(s: &Scenario, args: &[&str]) -> (i32, String, String) {
     let mut cmd = s.wo(args);
-    cmd.env("PATH", path_with_wo());
+    cmd.env("PATH", path_with_wo())
+        .env("GIT_WO_RACY_MS", RACY_MS.to_string());
     common::run(cmd)
 }
+
+/// The racy window of the caches in these tests (`GIT_WO_RACY_MS`, test-only), so that
+/// waiting for the inputs to settle takes a fraction of the real two seconds.
+const RACY_MS: u64 = 300;
 
 /// The scenario, with the default `wo.gate.hooks` (the shims are expected).
 fn scenario(name: &str) -> Scenario {
@@ -485,7 +491,7 @@ fn gate(s: &Scenario) -> (String, bool) {
 /// Let every input age past the cache's racy window, then see the gate check and
 /// cache a pass, and answer the next run from the cache.
 fn settle_and_cache(s: &Scenario, what: &str) {
-    std::thread::sleep(Duration::from_millis(2100));
+    std::thread::sleep(Duration::from_millis(RACY_MS + 100));
     let first = gate(s);
     assert!(first.1, "{what}: the gate passes again: {first:?}");
     assert_eq!(gate(s), ("cached".to_owned(), true), "{what}: cached");
@@ -603,10 +609,19 @@ fn the_gate_verdict_cache_misses_on_every_input() {
 fn the_gate_verdict_expires_with_the_earliest_lease() {
     let s = hooked("clean");
     s.git(&["config", "wo.gate.failOn", "all"]);
-    let (code, _, err) = wo_hooked(&s, &["take", "WO-0002", "--lease", "6s"]);
+    let (code, _, err) = wo_hooked(&s, &["take", "WO-0002", "--lease", "5s"]);
     assert_eq!(code, 0, "{err}");
     settle_and_cache(&s, "fresh lease");
-    std::thread::sleep(Duration::from_millis(4500));
+    // Wait until the lease has ended, as the record says (a floor, never a ceiling).
+    let record = common::record_of(&s, "WO-0002");
+    let ends = chrono::DateTime::parse_from_rfc3339(
+        record["lock"]["expires_at"].as_str().expect("expires_at"),
+    )
+    .expect("a time");
+    let left = (ends.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    std::thread::sleep(left + Duration::from_millis(200));
     // The lease has ended: stale_lock, and the cached pass must not be served.
     changed(&s, "lease ended", true);
 }

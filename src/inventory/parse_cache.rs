@@ -30,6 +30,18 @@ const HEADER: &str = concat!("git-wo parse-cache 3 ", env!("CARGO_PKG_VERSION"))
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The racy window in force: [`RACY`], or `GIT_WO_RACY_MS` (test-only: lets the tests
+/// of the caches wait a fraction of a second instead of two for files to settle).
+pub fn racy_window() -> std::time::Duration {
+    static WINDOW: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+    *WINDOW.get_or_init(|| {
+        std::env::var("GIT_WO_RACY_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(RACY, std::time::Duration::from_millis)
+    })
+}
+
 /// The stat data a working-tree entry is keyed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
@@ -69,7 +81,7 @@ impl Stamp {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64);
         let newest = self.mtime_ns.max(self.ctime_ns);
-        now_ns.saturating_sub(newest) < RACY.as_nanos() as i64
+        now_ns.saturating_sub(newest) < racy_window().as_nanos() as i64
     }
 }
 
