@@ -87,25 +87,10 @@ fn compare(name: &str, s: &Scenario) {
 
 #[test]
 fn every_fixture_prints_the_same_with_and_without_the_caches() {
-    let names = [
-        "clean",
-        "empty",
-        "split_brain",
-        "duplicate_yaml",
-        "invalid_yaml",
-        "status_mismatch",
-        "running_without_lock",
-        "lock_without_running",
-        "stale_lock",
-        "ghost",
-        "zombie",
-        "running_without_worktree",
-        "prunable",
-        "branch_mismatch",
-        "fail_but_running",
-        "hostile",
-        "baseline",
-    ];
+    let names: Vec<&str> = common::FINDING_FIXTURES
+        .into_iter()
+        .chain(["empty", "hostile", "baseline"])
+        .collect();
     let built: Vec<(&str, Scenario)> = names.iter().map(|n| (*n, Scenario::build(n))).collect();
     // Records too: mirrored copies exercise the record cache (init imports all but
     // the split-brain WOs of the baseline, and says so with exit 1).

@@ -14,10 +14,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 
-use common::{Scenario, isolate};
+use common::Scenario;
 
 /// splitmix64: a few lines, reproducible everywhere.
 struct Rng(u64);
@@ -303,23 +302,6 @@ impl World {
     }
 }
 
-/// Run a printed fix in the control checkout, with git-wo on `PATH`.
-fn sh(s: &Scenario, fix: &str) -> (i32, String) {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c").arg(fix).current_dir(&s.repo);
-    isolate(&mut cmd, s.tmp.path());
-    let mut path = std::ffi::OsString::from(
-        Path::new(env!("CARGO_BIN_EXE_git-wo"))
-            .parent()
-            .expect("bin dir"),
-    );
-    path.push(":");
-    path.push(std::env::var_os("PATH").unwrap_or_default());
-    cmd.env("PATH", path);
-    let (code, out, err) = common::run(cmd);
-    (code, format!("{out}{err}"))
-}
-
 /// The WOs whose findings' fix names reconcile, and the WOs reconcile plans for.
 fn agreement(s: &Scenario, report: &serde_json::Value) -> (BTreeSet<String>, BTreeSet<String>) {
     let by_audit = report["findings"]
@@ -425,7 +407,7 @@ fn run_seed(seed: u64) {
             break;
         }
         for fix in fixes {
-            let (code, out) = sh(s, &fix);
+            let (code, out) = common::run_fix(s, &fix);
             w.log.push(format!("round {round}: {fix} -> {code}"));
             assert!(
                 code == 0 || out.contains("fix:") || out.contains("fix: "),

@@ -7,10 +7,9 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::team::Team;
-use common::{Scenario, codes, isolate, jobs_files};
+use common::{Scenario, codes, jobs_files};
 
 /// A scenario, initialised, with `WO-0001` taken by alice.
 fn taken() -> Scenario {
@@ -50,25 +49,6 @@ fn planned(s: &Scenario, dir: &Path) -> Vec<String> {
         .collect();
     ids.dedup();
     ids
-}
-
-/// Run a printed fix as a user would, in the control checkout: (exit, stdout+stderr).
-fn sh(s: &Scenario, fix: &str) -> (i32, String) {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c").arg(fix).current_dir(&s.repo);
-    isolate(&mut cmd, s.tmp.path());
-    let mut path = std::ffi::OsString::from(
-        Path::new(env!("CARGO_BIN_EXE_git-wo"))
-            .parent()
-            .expect("bin dir"),
-    );
-    path.push(":");
-    path.push(std::env::var_os("PATH").unwrap_or_default());
-    cmd.env("PATH", path)
-        .env("GIT_AUTHOR_NAME", "alice")
-        .env("GIT_COMMITTER_NAME", "alice");
-    let (code, out, err) = common::run(cmd);
-    (code, format!("{out}{err}"))
 }
 
 const CONFLICTED: &str = "version: 1\n<<<<<<< HEAD\nid: WO-0001\nstatus: running\n=======\nid: WO-0001\nstatus: pending\n>>>>>>> theirs\n";
@@ -277,7 +257,7 @@ fn a_running_wo_whose_worktree_was_deleted_closes_by_its_printed_fixes() {
             .collect();
         assert!(!fixes.is_empty(), "only findings for a person: {report}");
         for fix in fixes {
-            let (code, out) = sh(&s, &fix);
+            let (code, out) = common::run_fix(&s, &fix);
             assert!(code == 0 || out.contains("fix:"), "{fix}: {out}");
             ran.push(fix);
         }
@@ -362,7 +342,7 @@ fn the_skip_verification_hint_of_a_forced_finish_keeps_force() {
         fix.contains("--force") && fix.contains("--skip-verification"),
         "{fix}"
     );
-    let (code, out) = sh(&s, fix);
+    let (code, out) = common::run_fix(&s, fix);
     assert_eq!(code, 0, "{fix}: {out}");
     assert!(s.path("_ctx/jobs/failed/WO-0007.yaml").exists());
 }

@@ -48,22 +48,7 @@ fn redactions_leave_only_what_is_stable() {
 /// dry run.
 #[test]
 fn every_fixture_reads_the_same() {
-    for name in [
-        "clean",
-        "split_brain",
-        "duplicate_yaml",
-        "invalid_yaml",
-        "status_mismatch",
-        "running_without_lock",
-        "lock_without_running",
-        "stale_lock",
-        "ghost",
-        "zombie",
-        "running_without_worktree",
-        "prunable",
-        "branch_mismatch",
-        "fail_but_running",
-    ] {
+    for name in common::FINDING_FIXTURES {
         let s = Scenario::build(name);
         let out = blocks(
             &s,

@@ -775,7 +775,7 @@ fn module_git_dirs(modules: &Path) -> Vec<PathBuf> {
 }
 
 /// `p` with `.` and `..` resolved lexically (no link is followed).
-fn lexical(p: &Path) -> std::path::PathBuf {
+pub fn lexical(p: &Path) -> std::path::PathBuf {
     use std::path::Component;
     let mut out = std::path::PathBuf::new();
     for c in p.components() {

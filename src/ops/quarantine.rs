@@ -24,6 +24,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{WoError, shell_quote};
+use crate::git::worktree_ops::lexical;
 use crate::ops::jobs::sync_dir;
 
 pub const MANIFEST: &str = "manifest.jsonl";
@@ -635,21 +636,6 @@ fn is_plain_relative(p: &Path) -> bool {
 fn is_plain_absolute(p: &Path) -> bool {
     let mut c = p.components();
     c.next() == Some(Component::RootDir) && c.all(|c| matches!(c, Component::Normal(_)))
-}
-
-/// `p` with `.` and `..` resolved lexically.
-fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

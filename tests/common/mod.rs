@@ -404,3 +404,39 @@ pub fn runs(program: &Path) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// The scenario fixtures that each hold one kind of finding (plus the clean one).
+pub const FINDING_FIXTURES: [&str; 14] = [
+    "clean",
+    "split_brain",
+    "duplicate_yaml",
+    "invalid_yaml",
+    "status_mismatch",
+    "running_without_lock",
+    "lock_without_running",
+    "stale_lock",
+    "ghost",
+    "zombie",
+    "running_without_worktree",
+    "prunable",
+    "branch_mismatch",
+    "fail_but_running",
+];
+
+/// Run a fix exactly as audit printed it, as a user would: `sh -c` in the control
+/// checkout, with this build's git-wo first on `PATH`. (exit code, stdout + stderr)
+pub fn run_fix(s: &Scenario, fix: &str) -> (i32, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(fix).current_dir(&s.repo);
+    isolate(&mut cmd, s.tmp.path());
+    let mut path = std::ffi::OsString::from(
+        Path::new(env!("CARGO_BIN_EXE_git-wo"))
+            .parent()
+            .expect("bin dir"),
+    );
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    cmd.env("PATH", path);
+    let (code, out, err) = run(cmd);
+    (code, format!("{out}{err}"))
+}
