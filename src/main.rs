@@ -68,6 +68,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Status(_) => commands::status::run(&ctx),
         Command::Snapshot(a) => commands::snapshot::run(&ctx, a),
         Command::Init(a) => commands::init::run(&ctx, a),
+        Command::Ready(a) => commands::ready::run(&ctx, a),
         Command::Take(a) => commands::take::run(&ctx, a),
         Command::Heartbeat(a) => commands::heartbeat::run(&ctx, a),
         Command::Finish(a) => commands::finish::run(&ctx, a),

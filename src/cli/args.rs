@@ -134,8 +134,14 @@ pub enum Command {
   git wo new --id WO-0100 --title \"Spike\" --template _ctx/templates/spike.yaml"
     )]
     New(NewArgs),
+    /// List the WOs ready to take: pending, every dependency done; P0 first.
+    #[command(after_help = "Examples:\n  git wo ready
+  git wo ready --priority P0 --limit 5
+  git wo ready --blocked               (and what the others wait for)")]
+    Ready(ReadyArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
     #[command(after_help = "Examples:\n  git wo take WO-0042
+  git wo take --next                   (the first ready WO)
   git wo take WO-0042 --base release-1.2
   git wo take WO-0042 --steal          (its lease expired)")]
     Take(TakeArgs),
@@ -250,6 +256,7 @@ impl Command {
         matches!(
             self,
             Command::List(_)
+                | Command::Ready(_)
                 | Command::Show(_)
                 | Command::Audit(_)
                 | Command::Kpi(_)
@@ -269,6 +276,7 @@ impl Command {
             Command::Status(_) => "status",
             Command::Path(_) => "path",
             Command::Config(_) => "config",
+            Command::Ready(_) => "ready",
             Command::Take(_) => "take",
             Command::Heartbeat(_) => "heartbeat",
             Command::Finish(_) => "finish",
@@ -403,6 +411,25 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReadyArgs {
+    /// Only WOs of this priority (e.g. P0).
+    #[arg(long, value_name = "P")]
+    pub priority: Option<String>,
+    /// Only WOs of this epic.
+    #[arg(long, value_name = "EPIC")]
+    pub epic: Option<String>,
+    /// At most N WOs.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Also list the pending WOs that wait, with what they wait for.
+    #[arg(long)]
+    pub blocked: bool,
+    /// Stable tab-separated lines for scripts: id, priority, unblocks, title.
+    #[arg(long)]
+    pub porcelain: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {}
 
 #[derive(Debug, Args)]
@@ -422,8 +449,21 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct TakeArgs {
-    /// The WO id, e.g. WO-0042.
-    pub id: String,
+    /// The WO id, e.g. WO-0042 (or --next).
+    #[arg(required_unless_present = "next", conflicts_with = "next")]
+    pub id: Option<String>,
+    /// Take the first ready WO (git wo ready); a lost race moves on to the next one.
+    #[arg(long, conflicts_with_all = ["steal", "resume"])]
+    pub next: bool,
+    /// With --next: only WOs of this priority (e.g. P0).
+    #[arg(long, value_name = "P", requires = "next")]
+    pub priority: Option<String>,
+    /// With --next: only WOs of this epic.
+    #[arg(long, value_name = "EPIC", requires = "next")]
+    pub epic: Option<String>,
+    /// Print the id and the worktree path, tab-separated (for scripts: cd "$(… | cut -f2)").
+    #[arg(long)]
+    pub porcelain: bool,
     /// Who takes it (default: wo.owner, then user.name, then $USER).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,

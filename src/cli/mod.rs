@@ -19,6 +19,7 @@ pub mod output;
 pub mod owner;
 pub mod pager;
 pub mod path;
+pub mod ready;
 pub mod reconcile;
 pub mod requeue;
 pub mod show;

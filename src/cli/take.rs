@@ -10,8 +10,12 @@ use crate::model::wo_id::WoId;
 use crate::ops::take::{TakeOptions, take};
 
 pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
-    let id = WoId::parse(&args.id)
-        .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
+    let id = match &args.id {
+        Some(id) => WoId::parse(id)
+            .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?,
+        // Filled in by take_next, candidate by candidate.
+        None => WoId::parse("WO-next").map_err(|why| WoError::usage(why.to_string()))?,
+    };
     let lease = match &args.lease {
         Some(l) => parse_duration(l)
             .map_err(|e| WoError::usage(format!("--lease: {e}")).fix("--lease 2h"))?,
@@ -34,7 +38,22 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
             .clone()
             .or_else(|| ctx.repo.config.remote.clone()),
     };
-    let t = take(&ctx.repo, &opts)?;
+    let t = if args.next {
+        crate::ops::take::take_next(
+            &ctx.repo,
+            &opts,
+            &crate::views::ready::Filters {
+                priority: args.priority.clone(),
+                epic: args.epic.clone(),
+            },
+        )?
+    } else {
+        take(&ctx.repo, &opts)?
+    };
+    if args.porcelain && !ctx.out.json {
+        crate::cli::output::print_line(&format!("{}\t{}", t.id, t.worktree.display()));
+        return Ok(Exit::Ok);
+    }
     if ctx.out.json {
         ctx.out.json(&t)?;
     } else {

@@ -372,6 +372,16 @@ impl OrderFile {
     }
 
     /// `dependencies:` as strings (read in full only: empty otherwise).
+    /// A top-level scalar of the mapping as text (read in full only: `None` otherwise).
+    pub fn scalar(&self, key: &str) -> Option<String> {
+        self.doc
+            .as_ref()
+            .and_then(|d| d.get(key))
+            .and_then(scalar)
+            .map(|s| s.into_owned())
+            .filter(|s| !s.trim().is_empty())
+    }
+
     pub fn dependencies(&self) -> Vec<String> {
         string_list(self.doc.as_ref().and_then(|d| d.get("dependencies")))
     }

@@ -191,6 +191,67 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     Ok(outcome)
 }
 
+/// `take --next`: claim the first WO of the ready queue ([`crate::views::ready`]) that
+/// `filters` keep. A candidate lost to a concurrent take (or that stopped being
+/// takeable since the queue was read) is skipped for the next one, the queue read
+/// again when one pass is used up; at most [`NEXT_TRIES`] candidates are tried. With
+/// nothing (left) ready: exit 3.
+pub fn take_next(
+    repo: &Repo,
+    opts: &TakeOptions,
+    filters: &crate::views::ready::Filters,
+) -> Result<TakeOutcome> {
+    let mut tried: std::collections::BTreeSet<String> = Default::default();
+    let mut lost = Vec::new();
+    while tried.len() < NEXT_TRIES {
+        let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+        let q = crate::views::ready::queue(&inv, filters);
+        let fresh: Vec<String> = q
+            .ready
+            .into_iter()
+            .map(|w| w.id)
+            .filter(|id| !tried.contains(id))
+            .collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for id in fresh.into_iter().take(NEXT_TRIES - tried.len()) {
+            tried.insert(id.clone());
+            let Ok(wo) = WoId::parse(&id) else { continue };
+            let one = TakeOptions {
+                id: wo,
+                ..opts.clone()
+            };
+            match take(repo, &one) {
+                Ok(t) => return Ok(t),
+                Err(e) => {
+                    let w = crate::error::classify(&e);
+                    match w.kind {
+                        // Someone else won it, or it is no longer pending/ready.
+                        crate::error::Kind::Conflict | crate::error::Kind::Usage => {
+                            lost.push(format!("{id}: {}", w.message));
+                        }
+                        _ => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+    let mut msg = "no ready WO left to take".to_owned();
+    if !lost.is_empty() {
+        msg.push_str(&format!(
+            " ({} tried, taken by others or no longer ready meanwhile)",
+            lost.len()
+        ));
+    }
+    Err(WoError::conflict(msg)
+        .fix("git wo ready --blocked (what the pending WOs wait for), or git wo new")
+        .into())
+}
+
+/// How many candidates one `take --next` tries before it gives up.
+pub const NEXT_TRIES: usize = 64;
+
 /// What the worktree a take would reuse (kept by a requeue, a release, a steal) holds
 /// that is not committed: modified, staged and untracked files (ignored files are
 /// build output and do not count). Such a take is refused (exit 1), changing nothing,

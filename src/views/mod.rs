@@ -11,6 +11,7 @@ pub mod lock_need;
 pub mod near;
 pub mod next_id;
 pub mod precedence;
+pub mod ready;
 pub mod reconcile;
 pub mod show;
 pub mod standing;

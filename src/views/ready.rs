@@ -1,0 +1,213 @@
+//! The ready queue: pending WOs whose every dependency is done, in the order work
+//! should be picked (priority, P0 first; then how many WOs each unblocks; then id),
+//! and the pending WOs that wait, with what they wait for. A pure function of an
+//! inventory read in full (dependencies and priority are not among the cached fields).
+
+use serde::Serialize;
+
+use crate::inventory::{Inventory, WoMap, WoView};
+use crate::model::state::State;
+use crate::model::wo_id::WoId;
+use crate::views::standing::Standing;
+
+/// A WO that can be taken now.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyWo {
+    pub id: String,
+    pub title: String,
+    pub priority: Option<String>,
+    pub epic: Option<String>,
+    /// Pending WOs that list this one as a dependency.
+    pub unblocks: usize,
+}
+
+/// A pending WO that cannot be taken yet, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockedWo {
+    pub id: String,
+    pub title: String,
+    pub waits_for: Vec<Waiting>,
+}
+
+/// One dependency that is not done: its id and state, or `None` when it exists nowhere.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    pub id: String,
+    pub state: Option<State>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub priority: Option<String>,
+    pub epic: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Queue {
+    pub schema: &'static str,
+    pub ready: Vec<ReadyWo>,
+    pub blocked: Vec<BlockedWo>,
+}
+
+/// The state a dependency is in: its one folder, else (no YAML) its record's.
+pub fn dependency_state(wos: &WoMap<'_>, dep: &str) -> Option<State> {
+    let id = WoId::parse(dep).ok()?;
+    let v = wos.get(&id)?;
+    v.single_state()
+        .or_else(|| v.record.filter(|_| !v.has_copy()).map(|s| s.record.state))
+}
+
+/// Whether `v` is a pending WO that nothing holds and nothing blocks from being taken
+/// (its dependencies aside): one readable copy in `pending/`, a record (if any) that
+/// says pending too, and repairs' standing open.
+fn takeable(inv: &Inventory, v: &WoView<'_>) -> bool {
+    v.single_state() == Some(State::Pending)
+        && v.files.len() == 1
+        && v.record
+            .is_none_or(|s| s.record.state == State::Pending && !s.record.phase.in_flight())
+        && Standing::of(inv, v).is_open()
+}
+
+/// The queue, with `filters` applied to the ready list.
+pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
+    let wos = inv.wos();
+    let mut ready = Vec::new();
+    let mut blocked = Vec::new();
+    // How many pending WOs name each id as a dependency.
+    let mut unblocks: std::collections::HashMap<String, usize> = Default::default();
+    for (_, v) in &wos {
+        if v.single_state() == Some(State::Pending)
+            && let Some(f) = v.files.first()
+        {
+            for d in f.dependencies() {
+                *unblocks.entry(d).or_default() += 1;
+            }
+        }
+    }
+    for (id, v) in &wos {
+        if !takeable(inv, v) {
+            continue;
+        }
+        let Some(f) = v.files.first() else { continue };
+        let waits_for: Vec<Waiting> = f
+            .dependencies()
+            .into_iter()
+            .filter_map(|d| {
+                let state = dependency_state(&wos, &d);
+                (state != Some(State::Done)).then_some(Waiting { id: d, state })
+            })
+            .collect();
+        if !waits_for.is_empty() {
+            blocked.push(BlockedWo {
+                id: id.to_string(),
+                title: f.title(),
+                waits_for,
+            });
+            continue;
+        }
+        let w = ReadyWo {
+            id: id.to_string(),
+            title: f.title(),
+            priority: f.scalar("priority"),
+            epic: f.scalar("epic_id"),
+            unblocks: unblocks.get(id.as_str()).copied().unwrap_or(0),
+        };
+        let wanted = filters.priority.as_deref().is_none_or(|p| {
+            w.priority
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(p))
+        }) && filters
+            .epic
+            .as_deref()
+            .is_none_or(|e| w.epic.as_deref() == Some(e));
+        if wanted {
+            ready.push(w);
+        }
+    }
+    ready.sort_by(|a, b| {
+        (
+            rank(a.priority.as_deref()),
+            std::cmp::Reverse(a.unblocks),
+            &a.id,
+        )
+            .cmp(&(
+                rank(b.priority.as_deref()),
+                std::cmp::Reverse(b.unblocks),
+                &b.id,
+            ))
+    });
+    Queue {
+        schema: "git-wo.ready.v1",
+        ready,
+        blocked,
+    }
+}
+
+/// P0 first, then P1, P2…; anything else after them.
+fn rank(priority: Option<&str>) -> (u32, String) {
+    match priority {
+        Some(p) => match p
+            .strip_prefix(['P', 'p'])
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            Some(n) => (n, String::new()),
+            None => (u32::MAX - 1, p.to_owned()),
+        },
+        None => (u32::MAX, String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::order::OrderFile;
+
+    fn wo(state: State, id: &str, extra: &str) -> OrderFile {
+        OrderFile::in_folder(
+            state,
+            &format!("{id}.yaml"),
+            &format!("id: {id}\nstatus: {state}\ntitle: t {id}\n{extra}"),
+        )
+    }
+
+    #[test]
+    fn priority_then_what_it_unblocks_then_id_and_the_blocked_say_why() {
+        let files = vec![
+            wo(State::Pending, "WO-0001", "priority: P2\n"),
+            wo(State::Pending, "WO-0002", "priority: P0\n"),
+            wo(State::Pending, "WO-0003", "priority: P2\n"),
+            wo(
+                State::Pending,
+                "WO-0004",
+                "priority: P1\ndependencies: [WO-0003, WO-0005, WO-0009]\n",
+            ),
+            wo(State::Done, "WO-0005", "priority: P1\n"),
+            wo(State::Running, "WO-0006", "priority: P0\n"),
+        ];
+        let inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let q = queue(&inv, &Filters::default());
+        let ids: Vec<&str> = q.ready.iter().map(|w| w.id.as_str()).collect();
+        // WO-0003 unblocks WO-0004: before WO-0001, same priority.
+        assert_eq!(ids, vec!["WO-0002", "WO-0003", "WO-0001"]);
+        assert_eq!(q.blocked.len(), 1);
+        let waits: Vec<(&str, Option<State>)> = q.blocked[0]
+            .waits_for
+            .iter()
+            .map(|w| (w.id.as_str(), w.state))
+            .collect();
+        assert_eq!(
+            waits,
+            vec![("WO-0003", Some(State::Pending)), ("WO-0009", None)]
+        );
+        let p2 = queue(
+            &inv,
+            &Filters {
+                priority: Some("p2".into()),
+                epic: None,
+            },
+        );
+        assert_eq!(p2.ready.len(), 2);
+    }
+}

@@ -1,0 +1,143 @@
+//! Picking work: the ready queue (`git wo ready`) and its atomic claim (`take --next`),
+//! in real repositories with real racing processes.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::Scenario;
+
+fn yaml_with(s: &Scenario, id: &str, priority: &str, deps: &[&str]) {
+    let deps = if deps.is_empty() {
+        String::new()
+    } else {
+        format!("dependencies: [{}]\n", deps.join(", "))
+    };
+    s.write_wo("pending", id, &deps);
+    let p = s.path(&format!("_ctx/jobs/pending/{id}.yaml"));
+    let text = std::fs::read_to_string(&p).expect("read");
+    std::fs::write(
+        &p,
+        text.replace("priority: P2", &format!("priority: {priority}")),
+    )
+    .expect("write");
+}
+
+#[test]
+fn the_queue_is_priority_then_what_it_unblocks_and_the_blocked_say_what_they_wait_for() {
+    let s = Scenario::build("empty");
+    yaml_with(&s, "WO-0001", "P2", &[]);
+    yaml_with(&s, "WO-0002", "P0", &[]);
+    yaml_with(&s, "WO-0003", "P2", &[]);
+    yaml_with(&s, "WO-0004", "P1", &["WO-0003", "WO-0099"]);
+    yaml_with(&s, "WO-0005", "P1", &["WO-0006"]);
+    yaml_with(&s, "WO-0006", "P1", &[]);
+    s.commit_all("WOs");
+    let (code, q) = s.json(&["ready", "--blocked"]);
+    assert_eq!(code, 0, "{q}");
+    let ids: Vec<&str> = q["ready"]
+        .as_array()
+        .expect("ready")
+        .iter()
+        .filter_map(|w| w["id"].as_str())
+        .collect();
+    // P0; then P1 (WO-0006 unblocks WO-0005); then P2, WO-0003 (unblocks WO-0004) first.
+    assert_eq!(ids, vec!["WO-0002", "WO-0006", "WO-0003", "WO-0001"], "{q}");
+    let blocked: Vec<(String, String)> = q["blocked"]
+        .as_array()
+        .expect("blocked")
+        .iter()
+        .flat_map(|b| {
+            b["waits_for"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |w| {
+                    (
+                        format!(
+                            "{}<-{}",
+                            b["id"].as_str().unwrap_or(""),
+                            w["id"].as_str().unwrap_or("")
+                        ),
+                        w["state"].as_str().unwrap_or("missing").to_owned(),
+                    )
+                })
+        })
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("WO-0004<-WO-0003".to_owned(), "pending".to_owned()),
+            ("WO-0004<-WO-0099".to_owned(), "missing".to_owned()),
+            ("WO-0005<-WO-0006".to_owned(), "pending".to_owned()),
+        ]
+    );
+    let (_, out, _) = s.run(&["ready", "--porcelain", "--limit", "2"]);
+    assert_eq!(
+        out,
+        "WO-0002\tP0\t0\tWork on WO-0002\nWO-0006\tP1\t1\tWork on WO-0006\n"
+    );
+    let (_, out, _) = s.run(&["ready", "--priority", "P2", "--porcelain"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    // take --next takes the first; a done dependency unblocks its dependant.
+    let (code, out, err) = s.run(&["take", "--next", "--porcelain"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("WO-0002\t"), "{out}");
+    assert!(out.trim_end().ends_with(".worktrees/WO-0002"), "{out}");
+}
+
+#[test]
+fn eight_agents_taking_next_get_different_wos_and_then_a_clear_no() {
+    const PROCESSES: usize = 8;
+    const ROUNDS: usize = 3;
+    let s = Scenario::build("empty");
+    let ids: Vec<String> = (0..PROCESSES * ROUNDS)
+        .map(|n| format!("WO-{n:04}"))
+        .collect();
+    for id in &ids {
+        s.write_wo("pending", id, "");
+    }
+    s.commit_all("WOs");
+    assert_eq!(s.run(&["init"]).0, 0);
+    let mut taken: Vec<String> = Vec::new();
+    for round in 0..=ROUNDS {
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|p| {
+                let mut cmd = s.wo(&[
+                    "take",
+                    "--next",
+                    "--porcelain",
+                    "--owner",
+                    &format!("agent{p}"),
+                ]);
+                cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+                cmd.spawn().expect("spawn")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().expect("wait");
+            let code = out.status.code().unwrap_or(-1);
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            if round < ROUNDS {
+                assert_eq!(
+                    code, 0,
+                    "round {round}: nobody errs while WOs are ready: {stderr}"
+                );
+                taken.push(stdout.split('\t').next().unwrap_or("").to_owned());
+            } else {
+                assert_eq!(code, 3, "round {round}: none left: {stderr}");
+                assert!(stderr.contains("no ready WO left"), "{stderr}");
+            }
+        }
+    }
+    taken.sort();
+    assert_eq!(taken, ids, "every WO taken exactly once");
+    for id in &ids {
+        let r = common::record_of(&s, id);
+        assert_eq!(r["state"], "running", "{id}");
+        assert_eq!(r["token"], 1, "{id}: one take each");
+    }
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+}
