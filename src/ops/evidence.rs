@@ -230,6 +230,7 @@ pub struct Facts<'a> {
 
 /// Write the bundle's tree (the record commit's `evidence/`); nothing points at it yet.
 pub fn write(facts: &Facts<'_>, log: &Log) -> Result<ObjectId> {
+    let _t = crate::trace::phase("finish: evidence");
     let files = bundle(facts, log)?;
     facts.repo.write_flat_tree(&files)
 }
