@@ -445,6 +445,9 @@ pub struct PathArgs {
 pub struct ShowArgs {
     /// The WO id, e.g. WO-0042.
     pub id: String,
+    /// List the evidence of its latest finish (in the record), or print FILE of it.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    pub evidence: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -77,6 +77,7 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
             "git-wo".into(),
         ),
         ("wo.commit", c.commit.to_string(), "false".into()),
+        ("wo.handoffDir", c.handoff_dir.to_string(), "false".into()),
         (
             "wo.gc.disposable",
             c.disposable.join(" "),

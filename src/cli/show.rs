@@ -12,6 +12,9 @@ use crate::views::show::show;
 pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     let id = WoId::parse(&args.id)
         .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
+    if let Some(file) = &args.evidence {
+        return evidence(ctx, &id, file);
+    }
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     inv.refuse_bad_record(&id)?;
     let history = records::history(&ctx.repo, id.as_str(), 50)?;
@@ -112,5 +115,48 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
             out.finding(f);
         }
     }
+    Ok(Exit::Ok)
+}
+
+/// `show <ID> --evidence [FILE]`: the files of its latest finish's evidence, or one.
+fn evidence(ctx: &Ctx, id: &WoId, file: &str) -> Result<Exit> {
+    let Some((commit, files)) = records::evidence(&ctx.repo, id.as_str())? else {
+        return Err(WoError::usage(format!(
+            "{id}: its record holds no evidence (git wo finish writes it)"
+        ))
+        .fix(format!("git wo show {id}"))
+        .into());
+    };
+    if file.is_empty() {
+        if ctx.out.json {
+            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+            ctx.out.json(&serde_json::json!({
+                "schema": "git-wo.evidence.v1",
+                "id": id.as_str(),
+                "commit": commit.to_string(),
+                "files": names,
+            }))?;
+        } else {
+            for (name, _) in &files {
+                ctx.out.line(name.clone());
+            }
+        }
+        return Ok(Exit::Ok);
+    }
+    let Some((_, blob)) = files.iter().find(|(n, _)| n == file) else {
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(WoError::usage(format!(
+            "{id}: its evidence has no {} (it has: {})",
+            crate::model::wo_id::printable(file),
+            names.join(", ")
+        ))
+        .fix(format!("git wo show {id} --evidence"))
+        .into());
+    };
+    let bytes = ctx.repo.blob(*blob)?;
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)?;
+    out.flush()?;
     Ok(Exit::Ok)
 }

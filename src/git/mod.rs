@@ -14,6 +14,7 @@ pub mod refs;
 pub mod remote;
 pub mod repo;
 pub mod tree_source;
+pub mod trees;
 pub mod worktree_ops;
 pub mod worktrees;
 

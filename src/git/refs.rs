@@ -97,9 +97,28 @@ impl Repo {
         parent: Option<ObjectId>,
         fixed_time: bool,
     ) -> Result<ObjectId> {
-        let mut entries = Vec::with_capacity(files.len());
+        self.commit_files_and_trees(files, &[], message, parent, fixed_time)
+    }
+
+    /// [`Repo::commit_files`] with folders too: (name, tree id) of trees already written.
+    pub fn commit_files_and_trees(
+        &self,
+        files: &[(&str, &[u8])],
+        trees: &[(&str, ObjectId)],
+        message: &str,
+        parent: Option<ObjectId>,
+        fixed_time: bool,
+    ) -> Result<ObjectId> {
+        let mut entries = Vec::with_capacity(files.len() + trees.len());
         for (name, data) in files {
             entries.push(tree_entry(name, self.gix.write_blob(data)?.detach()));
+        }
+        for (name, tree) in trees {
+            entries.push(gix::objs::tree::Entry {
+                mode: gix::objs::tree::EntryKind::Tree.into(),
+                filename: (*name).into(),
+                oid: *tree,
+            });
         }
         entries.sort_by(|a, b| a.filename.cmp(&b.filename));
         let tree_id = self

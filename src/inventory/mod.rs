@@ -2,6 +2,7 @@
 //! records, markers, worktrees, verdicts) gathered once into plain data. `audit`,
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
+pub mod dod;
 pub mod here;
 pub mod history;
 pub mod holder;
@@ -103,6 +104,8 @@ pub struct Inventory {
     pub clone_id: Option<String>,
     /// `<git-common-dir>/wo/repo.lock`, when there is one (`stale_repo_lock`).
     pub repo_lock: Option<RepoLockFile>,
+    /// The Definition of Done catalog (`_ctx/dod/`), empty when there is none.
+    pub dod: crate::model::dod::Catalog,
 }
 
 /// A file a killed process left (`leftover_file`).
@@ -371,6 +374,7 @@ impl Inventory {
             hooks: hooks::HookFacts::read(repo),
             clone_id: here::clone_id(&repo.common_dir),
             repo_lock: read_repo_lock(&repo.wo_dir()),
+            dod: dod::read(&repo.control_root),
         })
     }
 
@@ -439,6 +443,7 @@ impl Inventory {
             hooks: hooks::HookFacts::default(),
             clone_id: None,
             repo_lock: None,
+            dod: crate::model::dod::Catalog::default(),
         }
     }
 

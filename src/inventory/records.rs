@@ -13,6 +13,8 @@ use crate::model::record::Record;
 pub const PREFIX: &str = "refs/wo/orders/";
 pub const RECORD_FILE: &str = "record.json";
 pub const ORDER_FILE: &str = "order.yaml";
+/// The folder of a finish's evidence bundle (`verify.log`, `diff.patch`, …).
+pub const EVIDENCE_DIR: &str = "evidence";
 
 /// A record as stored: the record and the commit that holds it.
 #[derive(Debug, Clone)]
@@ -155,4 +157,24 @@ pub fn history(repo: &Repo, id: &str, limit: usize) -> Result<Vec<LogEntry>> {
         None => Ok(Vec::new()),
         Some(commit) => repo.first_parent_log(commit, limit),
     }
+}
+
+/// The files of an evidence folder: (name, blob).
+pub type EvidenceFiles = Vec<(String, ObjectId)>;
+
+/// The evidence of `id`'s latest finish: the commit that holds it and its files
+/// (name, blob), from the record's newest transition back (a later take or requeue
+/// writes none). `None` when no transition holds any.
+pub fn evidence(repo: &Repo, id: &str) -> Result<Option<(ObjectId, EvidenceFiles)>> {
+    let Some(tip) = repo.ref_target(&ref_name(id))? else {
+        return Ok(None);
+    };
+    for entry in repo.first_parent_log(tip, 1000)? {
+        let commit = ObjectId::from_hex(entry.commit.as_bytes())
+            .with_context(|| format!("{id}: record commit {}", entry.commit))?;
+        if let Some(tree) = repo.subtree_in_commit(commit, EVIDENCE_DIR)? {
+            return Ok(Some((commit, repo.tree_blobs(tree)?)));
+        }
+    }
+    Ok(None)
 }

@@ -30,6 +30,9 @@ pub struct Config {
     /// `wo.commit`: take, finish, requeue and reconcile also commit the YAML moves they
     /// stage, as a commit of their own.
     pub commit: bool,
+    /// `wo.handoffDir`: finish also writes its evidence to `_ctx/handoff/<ID>/` in the
+    /// control checkout (the original system's layout), off by default.
+    pub handoff_dir: bool,
     /// `wo.template`: the template `git wo new` fills in (relative to the control checkout).
     pub template: Option<String>,
     /// `wo.remote`: the remote `sync` talks to, and that take, finish and renewals
@@ -117,6 +120,7 @@ impl Config {
             gate_always: settings.boolean("wo.gate.always").unwrap_or(false),
             gate_hooks: GateHooks::parse(s("wo.gate.hooks").as_deref())?,
             commit: settings.boolean("wo.commit").unwrap_or(false),
+            handoff_dir: settings.boolean("wo.handoffDir").unwrap_or(false),
             template: s("wo.template"),
             remote: s("wo.remote")
                 .map(|r| r.trim().to_owned())
@@ -237,6 +241,7 @@ mod tests {
             gate_always: false,
             gate_hooks: GateHooks::GitWo,
             commit: false,
+            handoff_dir: false,
             remote: None,
             template: None,
             initialized: false,

@@ -79,6 +79,8 @@ codes! {
     WorktreeConflict => "worktree_conflict", P1, "the facts that tie a worktree to a WO name one WO";
     StaleRepoLock => "stale_repo_lock", P1, "the repository lock of gc is held by a live process";
     LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
+    UnknownDod => "unknown_dod", P2, "a WO's dod_id names an entry of the _ctx/dod catalog";
+    InvalidDod => "invalid_dod", P2, "every file of the _ctx/dod catalog is a valid catalog";
 }
 
 impl Code {

@@ -4,6 +4,7 @@
 
 pub mod branch;
 pub mod config;
+pub mod dod;
 pub mod finding;
 pub mod hook_shim;
 pub mod lock_reason;

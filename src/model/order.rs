@@ -30,7 +30,7 @@ pub const REQUIRED_KEYS: [&str; 8] = [
 /// booleans too). Everything else (dependencies, verify commands, the keys lint
 /// checks) is read from the mapping, which only a full read keeps.
 ///
-/// The six values share one buffer: at 10,000 WOs, six strings each were 60,000
+/// The seven values share one buffer: at 10,000 WOs, six strings each were 60,000
 /// allocations a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
@@ -50,10 +50,11 @@ pub enum Field {
     Worktree,
     StartedAt,
     FinishedAt,
+    DodId,
 }
 
 impl Field {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     pub const ALL: [Field; Field::COUNT] = [
         Field::Status,
         Field::Title,
@@ -61,6 +62,7 @@ impl Field {
         Field::Worktree,
         Field::StartedAt,
         Field::FinishedAt,
+        Field::DodId,
     ];
 
     /// The YAML key.
@@ -72,6 +74,7 @@ impl Field {
             Field::Worktree => "worktree",
             Field::StartedAt => "started_at",
             Field::FinishedAt => "finished_at",
+            Field::DodId => "dod_id",
         }
     }
 }
@@ -117,6 +120,9 @@ impl Fields {
     }
     pub fn finished_at(&self) -> Option<&str> {
         self.get(Field::FinishedAt)
+    }
+    pub fn dod_id(&self) -> Option<&str> {
+        self.get(Field::DodId)
     }
 }
 
@@ -476,6 +482,7 @@ mod tests {
             Some("../wt"),
             None,
             Some("x"),
+            Some("DOD-A"),
         ]);
         assert_eq!(all.status(), Some("running"));
         assert_eq!(all.title(), Some(""));
@@ -483,7 +490,8 @@ mod tests {
         assert_eq!(all.worktree(), Some("../wt"));
         assert_eq!(all.started_at(), None);
         assert_eq!(all.finished_at(), Some("x"));
-        assert_eq!(Fields::new([None; 6]), Fields::default());
+        assert_eq!(all.dod_id(), Some("DOD-A"));
+        assert_eq!(Fields::new([None; 7]), Fields::default());
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);

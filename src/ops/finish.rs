@@ -199,11 +199,31 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let tip_text = tip.map(|t| t.to_string());
 
     let mut steps = Vec::new();
+    let mut log = crate::ops::evidence::Log::default();
+    // The evidence of a resumed finish is the one its finishing record holds.
+    let mut evidence = match r.phase {
+        Phase::Finishing => {
+            repo.subtree_in_commit(stored.commit, crate::inventory::records::EVIDENCE_DIR)?
+        }
+        _ => None,
+    };
     // (1) Verify, unless resuming a finish whose verdict is already recorded.
     let (outcome, failed_command) = if r.phase == Phase::Finishing {
         let outcome = r.result.clone().context("finishing record has no result")?;
         (outcome, None)
     } else {
+        // The Definition of Done (SPEC §4): its checks run after verify.commands.
+        let gate = crate::ops::evidence::Gate {
+            repo,
+            inv: &inv,
+            id,
+            file,
+            dir: wt.as_ref().map(|w| w.path.as_path()),
+            base: r.base.as_deref(),
+            tip: tip_text.as_deref(),
+            applies: opts.verdict == State::Done && opts.skip_reason.is_none(),
+        };
+        let dod = gate.dod()?;
         let (verdict, verified, failed_command) = match &opts.skip_reason {
             Some(_) => (opts.verdict, None, None),
             None => {
@@ -231,7 +251,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                             .to_std()
                             .unwrap_or(std::time::Duration::from_secs(1800)),
                     })
-                    .run(&commands)?
+                    .run_logged(&commands, &mut log.verify)?
                     {
                         None => (opts.verdict, Some(true), None),
                         Some(failure) if opts.verdict == State::Done => {
@@ -250,6 +270,20 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                     },
                 }
             }
+        };
+        let verified = match dod {
+            Some(d) if verdict == State::Done => {
+                let ran = gate.run(
+                    d,
+                    repo.config
+                        .verify_timeout
+                        .to_std()
+                        .unwrap_or(std::time::Duration::from_secs(1800)),
+                    &mut log,
+                )?;
+                verified.map(|v| v || ran)
+            }
+            _ => verified,
         };
         // What verify certified is the tip it ran on: a command that moved HEAD
         // (committed, reset) leaves nothing certified.
@@ -276,6 +310,27 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             tip: tip_text.clone(),
             finished_at: Utc::now(),
         };
+        evidence = Some(crate::ops::evidence::write(
+            &crate::ops::evidence::Facts {
+                repo,
+                id,
+                file,
+                dod,
+                verdict,
+                verified: match (verified, &opts.skip_reason) {
+                    (_, Some(_)) => "skipped",
+                    (Some(true), None) => "yes",
+                    _ => "no",
+                },
+                skip_reason: opts.skip_reason.as_deref(),
+                forced_by: forced.then_some(opts.owner.as_str()),
+                failed_command: failed_command.as_deref(),
+                base: r.base.as_deref(),
+                tip: tip_text.as_deref(),
+                at: outcome.finished_at,
+            },
+            &log,
+        )?);
         // Before anything changes: the remote must still have this holder's record
         // (someone who stole the WO there fences this finish out, and then nothing
         // was changed here).
@@ -302,6 +357,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             lines: Vec::new(),
             parent: Parent::Previous,
             fixed_time: false,
+            evidence,
         })));
         (outcome, failed_command)
     };
@@ -404,6 +460,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         lines: result_line.iter().cloned().collect(),
         parent: Parent::Previous,
         fixed_time: false,
+        evidence,
     })));
     steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), false));
     let plan = Plan {
@@ -434,6 +491,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             )),
         })
     })?;
+    if repo.config.handoff_dir
+        && let Some(tree) = evidence
+        && let Err(e) = crate::ops::evidence::export(repo, id, tree)
+    {
+        // The WO is finished and its evidence is in the record: say so, go on.
+        eprintln!("git wo: warning: wo.handoffDir: {e:#}");
+    }
     if wt.is_some() && !applied.worktree_removed && kept_because.is_empty() {
         kept_because.push("git worktree remove failed".into());
     }

@@ -178,6 +178,7 @@ fn renewal(record: Record, owner: &str) -> RecordWrite {
         lines: Vec::new(),
         parent: Parent::LastTransition,
         fixed_time: false,
+        evidence: None,
     }
 }
 

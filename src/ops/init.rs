@@ -202,6 +202,7 @@ fn import_plan(
             lines: Vec::new(),
             parent: Parent::Previous,
             fixed_time: true,
+            evidence: None,
         }))],
         recovery: Recovery::RollForward,
     }

@@ -71,6 +71,8 @@ pub struct RecordWrite {
     pub parent: Parent,
     /// Deterministic imports: fixed author, committer and date.
     pub fixed_time: bool,
+    /// The `evidence/` folder of the commit (a finish's, see `ops::evidence`).
+    pub evidence: Option<ObjectId>,
 }
 
 /// A typed step of a plan.
@@ -614,6 +616,7 @@ impl<'a> Journal<'a> {
                     &w.owner,
                     &w.lines,
                     w.fixed_time,
+                    w.evidence,
                 )
                 .map_err(|e| lost_to(repo, id, e))?;
                 if !undo.iter().any(|u| matches!(u, Undo::Record { .. })) {

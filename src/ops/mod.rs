@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod clone_id;
+pub mod evidence;
 pub mod finish;
 pub mod gc;
 pub mod heartbeat;

@@ -162,6 +162,7 @@ pub fn requeue_as(
             lines: vec![format!("[{id}] requeue: {reason}")],
             parent: Parent::Previous,
             fixed_time: false,
+            evidence: None,
         })));
     }
     if let Some(s) = saving {

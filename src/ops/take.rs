@@ -589,6 +589,7 @@ impl Shape<'_> {
                 lines: Vec::new(),
                 parent: Parent::Previous,
                 fixed_time: false,
+                evidence: None,
             })),
             Step::CreateBranch {
                 name: self.branch.to_owned(),
@@ -636,6 +637,7 @@ impl Shape<'_> {
                 lines: vec![intent],
                 parent: Parent::Previous,
                 fixed_time: false,
+                evidence: None,
             })),
         ];
         // The claim is decided on the remote too: published right after it is made

@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow};
 use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::refs::Expect;
-use crate::inventory::records::{ORDER_FILE, RECORD_FILE, Stored, ref_name};
+use crate::inventory::records::{EVIDENCE_DIR, ORDER_FILE, RECORD_FILE, Stored, ref_name};
 use crate::model::record::Record;
 
 /// Commit `record` (with `yaml` as `order.yaml`) on `parent`, winning only if the ref
@@ -25,12 +25,15 @@ pub fn commit_with_parent(
     owner: &str,
     lines: &[String],
     fixed_time: bool,
+    evidence: Option<gix::ObjectId>,
 ) -> Result<Stored> {
     let message = message(action, &record.id, owner, record.token, lines);
     let expect = prev.map_or(Expect::Absent, |p| Expect::At(p.commit));
     let json = serde_json::to_vec_pretty(record)?;
     let files: [(&str, &[u8]); 2] = [(ORDER_FILE, yaml), (RECORD_FILE, &json)];
-    let commit = repo.commit_files(&files, &message, parent, fixed_time)?;
+    let trees: Vec<(&str, gix::ObjectId)> =
+        evidence.map(|t| (EVIDENCE_DIR, t)).into_iter().collect();
+    let commit = repo.commit_files_and_trees(&files, &trees, &message, parent, fixed_time)?;
     repo.cas_ref(&ref_name(&record.id), expect, commit, &message)
         .map_err(|e| match e.downcast::<WoError>() {
             Ok(w) => anyhow!(

@@ -31,18 +31,46 @@ pub struct VerifyFailure {
 /// How many lines of a failing command's output its failure shows.
 const TAIL_LINES: usize = 15;
 
+/// How much of a command's output its [`Ran`] keeps: the last 64 KiB.
+pub const KEPT_OUTPUT: usize = 64 * 1024;
+
+/// One command as it ran, for the evidence (`verify.log`, `<check>.log`).
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub command: String,
+    /// Its exit code; `None` when it was killed or timed out.
+    pub exit: Option<i32>,
+    pub passed: bool,
+    /// `0`, `1`, `killed`, `timed out after 1800s (wo.verify.timeout)`.
+    pub status: String,
+    pub duration: Duration,
+    /// The last [`KEPT_OUTPUT`] bytes of its output (stdout and stderr).
+    pub output: Vec<u8>,
+    /// How many bytes of output were cut from the front.
+    pub cut: u64,
+}
+
 impl Verify<'_> {
     /// Run each command in turn; the first that fails (or runs out of time) stops them.
     pub fn run(&self, commands: &[String]) -> Result<Option<VerifyFailure>> {
+        self.run_logged(commands, &mut Vec::new())
+    }
+
+    /// [`Verify::run`], adding each command run to `log`.
+    pub fn run_logged(
+        &self,
+        commands: &[String],
+        log: &mut Vec<Ran>,
+    ) -> Result<Option<VerifyFailure>> {
         for cmd in commands {
-            if let Some(f) = self.run_one(cmd)? {
+            if let Some(f) = self.run_one(cmd, log)? {
                 return Ok(Some(f));
             }
         }
         Ok(None)
     }
 
-    fn run_one(&self, cmd: &str) -> Result<Option<VerifyFailure>> {
+    fn run_one(&self, cmd: &str, log: &mut Vec<Ran>) -> Result<Option<VerifyFailure>> {
         eprintln!("git wo: verify: {cmd}");
         let mut child = Command::new("sh")
             .arg("-c")
@@ -64,17 +92,29 @@ impl Verify<'_> {
         // are kept for the failure message.
         let reader = std::thread::spawn(move || {
             let mut tail: std::collections::VecDeque<String> = Default::default();
-            let Some(out) = out else { return tail };
+            let mut kept = Kept::default();
+            let Some(out) = out else {
+                return (tail, kept);
+            };
             let mut err = std::io::stderr();
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
+            let mut out = BufReader::new(out);
+            let mut raw = Vec::new();
+            loop {
+                raw.clear();
+                match out.read_until(b'\n', &mut raw) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                kept.push(&raw);
+                let line = String::from_utf8_lossy(&raw);
+                let line = line.trim_end_matches(['\n', '\r']);
                 let _ = writeln!(err, "{line}");
                 if tail.len() == TAIL_LINES {
                     tail.pop_front();
                 }
-                tail.push_back(line);
+                tail.push_back(line.to_owned());
             }
-            tail
+            (tail, kept)
         });
         let started = Instant::now();
         let status = loop {
@@ -88,9 +128,24 @@ impl Verify<'_> {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        let tail = reader
-            .join()
-            .unwrap_or_default()
+        let duration = started.elapsed();
+        let (tail, kept) = reader.join().unwrap_or_default();
+        log.push(Ran {
+            command: cmd.to_owned(),
+            exit: status.and_then(|s| s.code()),
+            passed: status.is_some_and(|s| s.success()),
+            status: match status {
+                Some(s) => s.code().map_or_else(|| "killed".into(), |c| c.to_string()),
+                None => format!(
+                    "timed out after {}s (wo.verify.timeout)",
+                    self.timeout.as_secs()
+                ),
+            },
+            duration,
+            output: kept.bytes.into(),
+            cut: kept.cut,
+        });
+        let tail = tail
             .into_iter()
             .map(|l| format!("  | {l}"))
             .collect::<Vec<_>>()
@@ -111,6 +166,24 @@ impl Verify<'_> {
                 tail,
             }),
         })
+    }
+}
+
+/// The last [`KEPT_OUTPUT`] bytes of an output, and how many were cut before them.
+#[derive(Default)]
+struct Kept {
+    bytes: std::collections::VecDeque<u8>,
+    cut: u64,
+}
+
+impl Kept {
+    fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend(chunk);
+        let over = self.bytes.len().saturating_sub(KEPT_OUTPUT);
+        if over > 0 {
+            self.bytes.drain(..over);
+            self.cut += over as u64;
+        }
     }
 }
 

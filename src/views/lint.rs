@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_yaml::Value;
 
 use crate::inventory::Inventory;
+use crate::model::finding::Code;
 use crate::model::order::{OrderFile, REQUIRED_KEYS};
 use crate::model::wo_id::WoId;
 
@@ -15,6 +16,9 @@ pub struct LintProblem {
     pub path: String,
     pub problem: String,
     pub fix: String,
+    /// The finding code of a problem audit reports too (`unknown_dod`, `invalid_dod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
 
 /// Problems of the live files (and unusable ones) whose id is in `only`, or of all.
@@ -29,6 +33,19 @@ pub fn lint(inv: &Inventory, only: &[WoId]) -> (usize, Vec<LintProblem>) {
         checked += 1;
         lint_file(inv, f, &known, &mut out);
     }
+    // A malformed catalog concerns every WO that names one of its entries.
+    for (path, why) in inv.dod.invalid() {
+        out.push(LintProblem {
+            wo_id: None,
+            path: path.to_owned(),
+            problem: format!("invalid_dod: not a DoD catalog: {why}"),
+            fix: format!(
+                "fix {} (dod: [{{id, title, required_artifacts: [...], required_checks: [{{name, commands}}], rules}}])",
+                crate::error::shell_quote(path)
+            ),
+            code: Some(Code::InvalidDod.as_str()),
+        });
+    }
     (checked, out)
 }
 
@@ -42,14 +59,16 @@ pub fn lint_file(
     // In fix lines the path is quoted for the shell.
     let path = crate::error::shell_quote(&raw_path);
     let id = f.id.as_ref().map(|i| i.to_string());
-    let mut push = |problem: String, fix: String| {
+    let mut coded = |code: Option<Code>, problem: String, fix: String| {
         out.push(LintProblem {
             wo_id: id.clone(),
             path: raw_path.clone(),
             problem,
             fix,
+            code: code.map(Code::as_str),
         });
     };
+    let mut push = |problem: String, fix: String| coded(None, problem, fix);
     if let Some(p) = &f.problem {
         push(p.clone(), format!("edit {path}"));
         return;
@@ -116,6 +135,24 @@ pub fn lint_file(
         ),
         Err(None) => {}
     }
+    if let Some(Value::String(dod_id)) = doc.get("dod_id")
+        && inv.dod.is_unknown(dod_id.trim())
+    {
+        let dod_id = dod_id.trim();
+        coded(
+            Some(Code::UnknownDod),
+            format!(
+                "unknown_dod: dod_id {} names no entry of the _ctx/dod catalog (it has: {})",
+                crate::model::wo_id::printable(dod_id),
+                inv.dod.ids().join(", ")
+            ),
+            format!(
+                "set dod_id: in {path} to an entry of _ctx/dod/*.yaml, or add {} to the catalog",
+                crate::error::shell_quote(dod_id)
+            ),
+        );
+    }
+    let mut push = |problem: String, fix: String| coded(None, problem, fix);
     if let Some(deps) = doc.get("dependencies")
         && !matches!(deps, Value::Sequence(_) | Value::Null)
     {

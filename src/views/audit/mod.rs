@@ -14,8 +14,10 @@
 //! - [`worktrees`]: prunable_worktree, ghost_worktree, zombie_worktree, branch_mismatch,
 //!   worktree_conflict
 //! - [`repo`]: hooks_missing, invalid_record, invalid_lock, leftover_file
+//! - [`dod`]: unknown_dod, invalid_dod
 
 mod copies;
+mod dod;
 mod locks;
 mod record;
 mod repo;
@@ -161,6 +163,7 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
     let _t = crate::trace::phase("audit: the rest");
     worktrees::findings(inv, &wos, &mut out);
     repo::findings(inv, &mut out);
+    dod::invalid_dod(inv, &mut out);
     out.sort_by(|a, b| {
         (a.severity, a.code, &a.wo_id, &a.paths).cmp(&(b.severity, b.code, &b.wo_id, &b.paths))
     });
@@ -173,6 +176,7 @@ fn wo_findings(wo: &Wo<'_, '_>, out: &mut Vec<Finding>) {
     out.extend(copies::split_brain(wo));
     out.extend(copies::duplicate_yaml(wo));
     out.extend(copies::status_mismatch(wo));
+    out.extend(dod::unknown_dod(wo));
     if !wo.standing.is_open() {
         return;
     }
