@@ -5,7 +5,8 @@
 //! The journal ([`crate::ops::journal`]) hits `<command>:after-<step>` after every
 //! step of a plan. Steps of take: `claim` (or `steal`, `resume`), `branch`,
 //! `worktree`, `session`, `move`, `lockfile`, `marker`, `take`. Of finish: `verify`
-//! (before the plan), `finishing`, `move`, `unlock`, `marker`, `release`, `finish`.
+//! (before the plan), `finishing` (or, on a rerun of a crashed one,
+//! `resume-finishing`), `move`, `unlock`, `marker`, `release`, `finish`.
 //! Of requeue: `requeue`, `move`, `unlock`, `release`. Of heartbeat: `heartbeat`,
 //! `lockfile`. Of reconcile: `quarantine`, `move`, `lockfile`, `restore`, and
 //! requeue's steps (`reconcile:after-requeue`…) when it rolls an interrupted take back;

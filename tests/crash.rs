@@ -362,3 +362,56 @@ fn ctrl_c_during_a_finish_stops_it_and_a_plain_rerun_goes_on() {
     assert_eq!(yaml_copies(&s, "WO-0001"), ["done"]);
     assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip);
 }
+
+/// A rerun of a crashed finish takes the transition over: before it goes on, it names
+/// itself in the finishing record (compare-and-swap, fenced like every step). While it
+/// runs, audit does not call it interrupted, reconcile leaves it alone, and a second
+/// rerun waits for it; it then completes. (Before, the record still named the crashed
+/// process, so reconcile completed the finish under the live rerun's feet.)
+#[test]
+fn a_rerun_of_a_crashed_finish_names_itself_and_is_left_alone() {
+    let (s, wt, tip) = taken_with_work();
+    crash(
+        &s,
+        &wt,
+        "finish:after-finishing",
+        &["finish", "--result", "done"],
+    );
+    let crashed = common::record_of(&s, "WO-0001");
+    assert_eq!(crashed["phase"], "finishing");
+
+    let mut rerun = s.spawn_paused(&wt, &["finish", "--result", "done"], "finish:after-move");
+    let r = common::record_of(&s, "WO-0001");
+    assert_eq!(r["phase"], "finishing");
+    assert_eq!(r["lock"]["pid"], rerun.pid, "the rerun names itself: {r}");
+    assert_eq!(
+        r["result"], crashed["result"],
+        "the recorded verdict is kept"
+    );
+    assert_eq!(r["token"], crashed["token"]);
+
+    let (_, report) = s.json(&["audit"]);
+    assert!(
+        !common::codes(&report)
+            .iter()
+            .any(|(c, w)| c == "interrupted_transition" && w == "WO-0001"),
+        "a live rerun is not interrupted: {report}"
+    );
+    let (code, plan) = s.json(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "{plan}");
+    assert_eq!(plan["actions"], serde_json::json!([]), "left alone: {plan}");
+    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 3, "a second rerun waits for the live one: {out}{err}");
+
+    let (code, out, err) = rerun.release();
+    assert_eq!(code, 0, "the rerun completes: {out}{err}");
+    assert_eq!(yaml_copies(&s, "WO-0001"), ["done"]);
+    let r = common::record_of(&s, "WO-0001");
+    assert_eq!(
+        (r["state"].as_str(), r["phase"].as_str()),
+        (Some("done"), Some("idle"))
+    );
+    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip);
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+}

@@ -149,6 +149,19 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             .into());
         }
     }
+    // A rerun of a finish whose process still runs (the finishing record names it)
+    // would race it: wait for it, or take it over with --force.
+    if r.phase == Phase::Finishing && !opts.force && !journal::holder_gone(r, inv.now) {
+        let fix = journal::in_flight_fix(id, r).unwrap_or_default();
+        return Err(WoError::conflict(format!(
+            "{id}: its finish is still running ({})",
+            r.lock
+                .as_ref()
+                .map_or_else(String::new, |l| format!("pid {} on {}", l.pid, l.host))
+        ))
+        .fix(fix)
+        .into());
+    }
     let forced = opts.force && holder != Ok(true) && !rerun_by_owner;
     let wt: Option<Worktree> = own_worktree(&inv, id, r).filter(|w| w.exists).cloned();
     let file = view
@@ -210,6 +223,31 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     // (1) Verify, unless resuming a finish whose verdict is already recorded.
     let (outcome, failed_command) = if r.phase == Phase::Finishing {
         let outcome = r.result.clone().context("finishing record has no result")?;
+        // Resuming: this run takes the transition over by naming itself in the
+        // finishing record first (compare-and-swap: a rival rerun or reconcile loses,
+        // and every later step is fenced by it), so that audit and reconcile see a
+        // live finish while it runs, not the crashed one the record named (its lease
+        // renewed: an expired one would make it look interrupted too).
+        let now = Utc::now();
+        steps.push(Step::Record(Box::new(RecordWrite {
+            record: Record {
+                lock: r.lock.clone().map(|l| Lease {
+                    host: crate::host::hostname(),
+                    pid: std::process::id(),
+                    renewed_at: now,
+                    expires_at: now + inv.lease,
+                    ..l
+                }),
+                updated_at: now,
+                ..r.clone()
+            },
+            yaml: OrderYaml::Unchanged,
+            action: "resume-finishing",
+            owner: opts.owner.clone(),
+            lines: Vec::new(),
+            parent: Parent::Previous,
+            fixed_time: false,
+        })));
         (outcome, None)
     } else {
         // The Definition of Done (SPEC §4): its checks run after verify.commands.
