@@ -498,8 +498,15 @@ mod cache_model {
                             );
                             HITS.fetch_add(1, Ordering::Relaxed);
                         }
-                        let fields =
-                            Fields::new([Some("pending"), Some(&f.title), None, None, None, None]);
+                        let fields = Fields::new([
+                            Some("pending"),
+                            Some(&f.title),
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                        ]);
                         let id = WoId::parse(&format!("WO-{n}")).ok();
                         seen.push((
                             OrderFile::cached(rel.into(), State::Pending, false, id, None, fields),

@@ -50,10 +50,12 @@ pub enum Field {
     Worktree,
     StartedAt,
     FinishedAt,
+    /// `scope:` in [`crate::model::scope::Scope::encode`]'s form.
+    Scope,
 }
 
 impl Field {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     pub const ALL: [Field; Field::COUNT] = [
         Field::Status,
         Field::Title,
@@ -61,6 +63,7 @@ impl Field {
         Field::Worktree,
         Field::StartedAt,
         Field::FinishedAt,
+        Field::Scope,
     ];
 
     /// The YAML key.
@@ -72,13 +75,19 @@ impl Field {
             Field::Worktree => "worktree",
             Field::StartedAt => "started_at",
             Field::FinishedAt => "finished_at",
+            Field::Scope => "scope",
         }
     }
 }
 
 impl Fields {
     fn of(map: &serde_yaml::Mapping) -> Fields {
-        let values = Field::ALL.map(|f| map.get(f.key()).and_then(scalar));
+        let values = Field::ALL.map(|f| match f {
+            Field::Scope => {
+                crate::model::scope::Scope::from_yaml(map.get(f.key())).map(|s| s.encode().into())
+            }
+            _ => map.get(f.key()).and_then(scalar),
+        });
         Fields::new(values.each_ref().map(|v| v.as_deref()))
     }
 
@@ -371,6 +380,12 @@ impl OrderFile {
         self.fields.finished_at().map(str::to_owned)
     }
 
+    /// `scope:` when it names a glob (at every depth: it is one of the [`Fields`]);
+    /// `None`: every path is in scope.
+    pub fn scope(&self) -> Option<crate::model::scope::Scope> {
+        crate::model::scope::Scope::decode(self.fields.get(Field::Scope)?)
+    }
+
     /// `dependencies:` as strings (read in full only: empty otherwise).
     pub fn dependencies(&self) -> Vec<String> {
         string_list(self.doc.as_ref().and_then(|d| d.get("dependencies")))
@@ -466,6 +481,7 @@ mod tests {
             Some("../wt"),
             None,
             Some("x"),
+            None,
         ]);
         assert_eq!(all.status(), Some("running"));
         assert_eq!(all.title(), Some(""));
@@ -473,7 +489,7 @@ mod tests {
         assert_eq!(all.worktree(), Some("../wt"));
         assert_eq!(all.started_at(), None);
         assert_eq!(all.finished_at(), Some("x"));
-        assert_eq!(Fields::new([None; 6]), Fields::default());
+        assert_eq!(Fields::new([None; 7]), Fields::default());
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);
