@@ -13,6 +13,7 @@ pub mod ownership;
 pub mod parse_cache;
 pub mod record_cache;
 pub mod records;
+pub mod scope;
 pub mod wo_map;
 
 use std::borrow::Cow;
@@ -103,6 +104,8 @@ pub struct Inventory {
     pub clone_id: Option<String>,
     /// `<git-common-dir>/wo/repo.lock`, when there is one (`stale_repo_lock`).
     pub repo_lock: Option<RepoLockFile>,
+    /// By id: what the branch of a running WO with a scope changes (`out_of_scope`).
+    pub branch_changes: std::collections::BTreeMap<String, scope::BranchChanges>,
 }
 
 /// A file a killed process left (`leftover_file`).
@@ -346,6 +349,7 @@ impl Inventory {
             })
             .map(|s| s.record.id.clone())
             .collect();
+        let branch_changes = scope::gather(repo, &files, &records);
         Ok(Inventory {
             control_root: repo.control_root.clone(),
             common_dir: repo.common_dir.clone(),
@@ -371,6 +375,7 @@ impl Inventory {
             hooks: hooks::HookFacts::read(repo),
             clone_id: here::clone_id(&repo.common_dir),
             repo_lock: read_repo_lock(&repo.wo_dir()),
+            branch_changes,
         })
     }
 
@@ -439,6 +444,7 @@ impl Inventory {
             hooks: hooks::HookFacts::default(),
             clone_id: None,
             repo_lock: None,
+            branch_changes: Default::default(),
         }
     }
 
