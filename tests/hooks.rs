@@ -414,9 +414,11 @@ fn install_from_a_linked_worktree_goes_to_the_shared_hooks() {
     let (code, _, err) = common::run(cmd);
     assert_eq!(code, 0, "{err}");
     assert!(s.repo.join(".git/hooks/pre-commit").exists());
-    // A commit in the linked worktree is stamped, not gated, and gets no marker.
-    std::fs::write(wt.join("notes.txt"), "work\n").expect("write");
-    s.git_at(&wt, &["add", "notes.txt"]);
+    // A commit in the linked worktree is stamped, not gated, and gets no marker
+    // (inside WO-0010's scope, `src/**`: see tests/scope.rs for the scope check).
+    std::fs::create_dir_all(wt.join("src")).expect("mkdir");
+    std::fs::write(wt.join("src/notes.txt"), "work\n").expect("write");
+    s.git_at(&wt, &["add", "src/notes.txt"]);
     let (code, _, err) = git_hooked(&s, &wt, &["commit", "-q", "-m", "work"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(notes_of(&s, "feat/wo-WO-0010"), "");

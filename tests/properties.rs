@@ -344,7 +344,7 @@ mod cache_model {
     use std::time::{Duration, UNIX_EPOCH};
 
     use git_wo::inventory::parse_cache::{ParseCache, Stamp};
-    use git_wo::model::order::{Fields, OrderFile};
+    use git_wo::model::order::{Field, Fields, OrderFile};
     use git_wo::model::state::State;
     use git_wo::model::wo_id::WoId;
     use proptest::prelude::*;
@@ -498,15 +498,10 @@ mod cache_model {
                             );
                             HITS.fetch_add(1, Ordering::Relaxed);
                         }
-                        let fields = Fields::new([
-                            Some("pending"),
-                            Some(&f.title),
-                            None,
-                            None,
-                            None,
-                            None,
-                            None,
-                        ]);
+                        let mut values = [None; Field::COUNT];
+                        values[Field::Status as usize] = Some("pending");
+                        values[Field::Title as usize] = Some(f.title.as_str());
+                        let fields = Fields::new(values);
                         let id = WoId::parse(&format!("WO-{n}")).ok();
                         seen.push((
                             OrderFile::cached(rel.into(), State::Pending, false, id, None, fields),

@@ -160,8 +160,10 @@ fn finish_from_inside_says_where_to_go_and_a_gone_directory_is_explained() {
     let (code, out, err) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 0, "{out}{err}");
     let wt = s.worktree("WO-0001");
-    std::fs::write(wt.join("work.txt"), "done\n").expect("write");
-    s.git_at(&wt, &["add", "work.txt"]);
+    // Inside the fixture WO's scope (`src/**`).
+    std::fs::create_dir_all(wt.join("src")).expect("mkdir");
+    std::fs::write(wt.join("src/work.txt"), "done\n").expect("write");
+    s.git_at(&wt, &["add", "src/work.txt"]);
     s.git_at(&wt, &["commit", "-qm", "work"]);
     let bin = assert_cmd::cargo::cargo_bin("git-wo");
     let script = format!(

@@ -512,9 +512,12 @@ pub struct FinishArgs {
     /// Do not run verify.commands (needs --reason; recorded).
     #[arg(long, requires = "reason")]
     pub skip_verification: bool,
-    /// Why verification was skipped.
+    /// Why verification was skipped, or why leaving the scope is accepted.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+    /// With --result done: accept a branch that changes paths outside the WO's scope (needs --reason; recorded as an exception).
+    #[arg(long, requires = "reason")]
+    pub allow_out_of_scope: bool,
     /// Keep the worktree even when it is safe to remove.
     #[arg(long)]
     pub keep_worktree: bool,

@@ -10,22 +10,40 @@ use crate::ops::finish::{FinishOptions, finish};
 
 pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
     let id = crate::inventory::here::id_or_here(&ctx.repo, args.id.as_deref(), "finish")?;
-    let skip_reason = match (args.skip_verification, &args.reason) {
-        (true, Some(r)) if !r.trim().is_empty() => Some(r.trim().to_owned()),
-        (true, _) => {
+    let reason = args
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let skip_reason = match (args.skip_verification, reason) {
+        (true, Some(r)) => Some(r.to_owned()),
+        (true, None) => {
             return Err(WoError::usage("--skip-verification needs --reason TEXT")
                 .fix(format!(
                     "git wo finish {id} --result done --skip-verification --reason \"why\""
                 ))
                 .into());
         }
-        (false, Some(_)) => {
-            return Err(WoError::usage("--reason goes with --skip-verification")
-                .fix(format!("git wo finish {id} --result done"))
+        (false, _) => None,
+    };
+    let scope_exception = match (args.allow_out_of_scope, reason) {
+        (true, Some(r)) => Some(r.to_owned()),
+        (true, None) => {
+            return Err(WoError::usage("--allow-out-of-scope needs --reason TEXT")
+                .fix(format!(
+                    "git wo finish {id} --result done --allow-out-of-scope --reason \"why\""
+                ))
                 .into());
         }
-        (false, None) => None,
+        (false, _) => None,
     };
+    if args.reason.is_some() && !args.skip_verification && !args.allow_out_of_scope {
+        return Err(WoError::usage(
+            "--reason goes with --skip-verification or --allow-out-of-scope",
+        )
+        .fix(format!("git wo finish {id} --result done"))
+        .into());
+    }
     let opts = FinishOptions {
         id,
         owner: crate::cli::owner::resolve(&ctx.repo, None),
@@ -34,6 +52,7 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
             Verdict::Failed => State::Failed,
         },
         skip_reason,
+        scope_exception,
         keep_worktree: args.keep_worktree,
         force: args.force,
         allow_empty: args.allow_empty,

@@ -75,6 +75,13 @@ fn pre(ctx: &Ctx) -> Result<Exit> {
     for f in p.verdict.failures.iter().chain(&p.verdict.notes) {
         eprintln!("{f}");
     }
+    if p.how == pre_commit::How::Scope {
+        eprintln!(
+            "git wo: commit refused: {} staged path(s) outside this WO's scope (unstage them or change the scope, then commit again)",
+            p.verdict.failures.len()
+        );
+        return Ok(Exit::Findings);
+    }
     eprintln!(
         "git wo: commit refused: {} problem(s) in what is staged under {} (run the fixes above, then commit again; git wo check --staged shows them again)",
         p.verdict.failures.len(),

@@ -5,6 +5,7 @@
 
 pub mod cache_tree;
 pub mod command;
+pub mod diff;
 pub mod fast_import;
 pub mod half_made;
 pub mod hooks_dir;

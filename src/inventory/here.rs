@@ -119,3 +119,28 @@ pub fn clone_id(common_dir: &std::path::Path) -> Option<String> {
 
 /// Where [`clone_id`] is kept, below the common dir.
 pub const CLONE_ID_FILE: &str = "wo/clone-id";
+
+/// The running copy of `id`'s YAML (read in full): `running/<ID>.yaml` or `.yml` when
+/// its `id:` says so, else found by a gathered inventory (a file named otherwise).
+/// `None`: `id` has no readable running copy.
+pub fn running_order(repo: &Repo, id: &WoId) -> Result<Option<crate::model::order::OrderFile>> {
+    use crate::model::order::{MAX_YAML_BYTES, OrderFile};
+    use crate::model::state::State;
+    let jobs_rel = repo.jobs_rel();
+    for ext in ["yaml", "yml"] {
+        let rel = std::path::PathBuf::from(format!("{jobs_rel}/running/{id}.{ext}"));
+        let Some(bytes) = crate::regular::bytes(&repo.control_root.join(&rel), MAX_YAML_BYTES)
+        else {
+            continue;
+        };
+        let file = OrderFile::parse(rel, State::Running, false, &bytes);
+        if file.is_live() && file.id.as_ref() == Some(id) {
+            return Ok(Some(file));
+        }
+    }
+    let inv = super::Inventory::gather(repo, super::Source::WorkingTree, super::Depth::Fields)?;
+    Ok(inv
+        .files
+        .into_iter()
+        .find(|f| f.folder == State::Running && f.is_live() && f.id.as_ref() == Some(id)))
+}

@@ -17,6 +17,8 @@ pub struct Transition {
     pub at: DateTime<Utc>,
     /// For finishes: verification was skipped (`--skip-verification`).
     pub skipped_verification: bool,
+    /// For finishes: the branch left the WO's scope (`--allow-out-of-scope`).
+    pub scope_exception: bool,
 }
 
 /// One marker line with the time of the commit it is on.
@@ -51,17 +53,19 @@ pub fn transitions(repo: &Repo, since: DateTime<Utc>) -> Result<Vec<Transition>>
             else {
                 continue;
             };
-            let skipped_verification = action == "finish"
-                && gix::ObjectId::from_hex(e.commit.as_bytes())
-                    .ok()
-                    .and_then(|c| records::at(repo, c).ok())
-                    .and_then(|s| s.record.result)
-                    .is_some_and(|o| o.skip_verification_reason.is_some());
+            let result = (action == "finish")
+                .then(|| gix::ObjectId::from_hex(e.commit.as_bytes()).ok())
+                .flatten()
+                .and_then(|c| records::at(repo, c).ok())
+                .and_then(|s| s.record.result);
             out.push(Transition {
                 id: id.clone(),
                 action: action.to_owned(),
                 at,
-                skipped_verification,
+                skipped_verification: result
+                    .as_ref()
+                    .is_some_and(|o| o.skip_verification_reason.is_some()),
+                scope_exception: result.as_ref().is_some_and(|o| o.scope_exception.is_some()),
             });
         }
     }

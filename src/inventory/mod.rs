@@ -14,6 +14,7 @@ pub mod ownership;
 pub mod parse_cache;
 pub mod record_cache;
 pub mod records;
+pub mod scope;
 pub mod wo_map;
 
 use std::borrow::Cow;
@@ -106,6 +107,8 @@ pub struct Inventory {
     pub repo_lock: Option<RepoLockFile>,
     /// The Definition of Done catalog (`_ctx/dod/`), empty when there is none.
     pub dod: crate::model::dod::Catalog,
+    /// By id: what the branch of a running WO with a scope changes (`out_of_scope`).
+    pub branch_changes: std::collections::BTreeMap<String, scope::BranchChanges>,
 }
 
 /// A file a killed process left (`leftover_file`).
@@ -349,6 +352,7 @@ impl Inventory {
             })
             .map(|s| s.record.id.clone())
             .collect();
+        let branch_changes = scope::gather(repo, &files, &records);
         Ok(Inventory {
             control_root: repo.control_root.clone(),
             common_dir: repo.common_dir.clone(),
@@ -375,6 +379,7 @@ impl Inventory {
             clone_id: here::clone_id(&repo.common_dir),
             repo_lock: read_repo_lock(&repo.wo_dir()),
             dod: dod::read(&repo.control_root),
+            branch_changes,
         })
     }
 
@@ -444,6 +449,7 @@ impl Inventory {
             clone_id: None,
             repo_lock: None,
             dod: crate::model::dod::Catalog::default(),
+            branch_changes: Default::default(),
         }
     }
 

@@ -23,7 +23,7 @@ use crate::model::state::State;
 
 pub const FILE: &str = "record-cache";
 
-const HEADER: &str = concat!("git-wo record-cache 2 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo record-cache 3 ", env!("CARGO_PKG_VERSION"));
 
 /// What the record refs look like on disk, or `None` when that cannot be trusted (a
 /// racy stamp, or a folder below `refs/wo/orders`, whose changes its stamp misses).
@@ -202,6 +202,7 @@ pub fn encode_record(text: &mut String, r: &Record) {
             line_format::push(text, o.verdict.as_str());
             line_format::push(text, if o.verified { "1" } else { "0" });
             line_format::push_opt(text, o.skip_verification_reason.as_deref());
+            line_format::push_opt(text, o.scope_exception.as_deref());
             line_format::push_opt(text, o.tip.as_deref());
             push_time(text, o.finished_at);
         }
@@ -249,6 +250,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
                 _ => return None,
             },
             skip_verification_reason: f.opt()?,
+            scope_exception: f.opt()?,
             tip: f.opt()?,
             finished_at: time(&mut f)?,
         }),
@@ -304,6 +306,7 @@ mod tests {
             verdict: State::Failed,
             verified: true,
             skip_verification_reason: Some("-".into()),
+            scope_exception: Some("docs too".into()),
             tip: None,
             finished_at: t(4),
         });

@@ -74,6 +74,7 @@ codes! {
     InterruptedTransition => "interrupted_transition", P0, "no take or finish is left half-done";
     MissingIntentMarker => "missing_intent_marker", P2, "every WO taken by git-wo has an intent marker";
     HooksMissing => "hooks_missing", P2, "an initialised repository has its gate hooks installed";
+    OutOfScope => "out_of_scope", P1, "a running WO's branch changes only paths inside its scope";
     InvalidRecord => "invalid_record", P1, "every ref under refs/wo/orders holds a readable record";
     InvalidLock => "invalid_lock", P1, "a `.lock` in running/ is a regular file";
     WorktreeConflict => "worktree_conflict", P1, "the facts that tie a worktree to a WO name one WO";

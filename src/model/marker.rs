@@ -12,12 +12,24 @@ pub fn intent(id: &str, title: &str) -> String {
     format!("[{id}] intent: {}", title.trim())
 }
 
-/// `verified`: Some(true) yes, Some(false) no, None skipped.
-pub fn result(id: &str, verdict: State, verified: Option<bool>, tip: &str) -> String {
+/// `verified`: Some(true) yes, Some(false) no, None skipped. `scope_exception`: the
+/// branch left the WO's scope and `--allow-out-of-scope` accepted it (` scope=exception`).
+pub fn result(
+    id: &str,
+    verdict: State,
+    verified: Option<bool>,
+    tip: &str,
+    scope_exception: bool,
+) -> String {
     let v = match verified {
         Some(true) => "yes",
         Some(false) => "no",
         None => "skipped",
     };
-    format!("[{id}] result: {verdict} verified={v} tip={tip}")
+    let scope = if scope_exception {
+        " scope=exception"
+    } else {
+        ""
+    };
+    format!("[{id}] result: {verdict} verified={v} tip={tip}{scope}")
 }

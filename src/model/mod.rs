@@ -14,6 +14,7 @@ pub mod nesting;
 pub mod order;
 pub mod record;
 pub mod repo_lock;
+pub mod scope;
 pub mod session;
 pub mod state;
 pub mod temp_name;

@@ -51,10 +51,12 @@ pub enum Field {
     StartedAt,
     FinishedAt,
     DodId,
+    /// `scope:` in [`crate::model::scope::Scope::encode`]'s form.
+    Scope,
 }
 
 impl Field {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
     pub const ALL: [Field; Field::COUNT] = [
         Field::Status,
         Field::Title,
@@ -63,6 +65,7 @@ impl Field {
         Field::StartedAt,
         Field::FinishedAt,
         Field::DodId,
+        Field::Scope,
     ];
 
     /// The YAML key.
@@ -75,13 +78,19 @@ impl Field {
             Field::StartedAt => "started_at",
             Field::FinishedAt => "finished_at",
             Field::DodId => "dod_id",
+            Field::Scope => "scope",
         }
     }
 }
 
 impl Fields {
     fn of(map: &serde_yaml::Mapping) -> Fields {
-        let values = Field::ALL.map(|f| map.get(f.key()).and_then(scalar));
+        let values = Field::ALL.map(|f| match f {
+            Field::Scope => {
+                crate::model::scope::Scope::from_yaml(map.get(f.key())).map(|s| s.encode().into())
+            }
+            _ => map.get(f.key()).and_then(scalar),
+        });
         Fields::new(values.each_ref().map(|v| v.as_deref()))
     }
 
@@ -377,6 +386,12 @@ impl OrderFile {
         self.fields.finished_at().map(str::to_owned)
     }
 
+    /// `scope:` when it names a glob (at every depth: it is one of the [`Fields`]);
+    /// `None`: every path is in scope.
+    pub fn scope(&self) -> Option<crate::model::scope::Scope> {
+        crate::model::scope::Scope::decode(self.fields.get(Field::Scope)?)
+    }
+
     /// `dependencies:` as strings (read in full only: empty otherwise).
     /// A top-level scalar of the mapping as text (read in full only: `None` otherwise).
     pub fn scalar(&self, key: &str) -> Option<String> {
@@ -483,6 +498,7 @@ mod tests {
             None,
             Some("x"),
             Some("DOD-A"),
+            None,
         ]);
         assert_eq!(all.status(), Some("running"));
         assert_eq!(all.title(), Some(""));
@@ -491,7 +507,7 @@ mod tests {
         assert_eq!(all.started_at(), None);
         assert_eq!(all.finished_at(), Some("x"));
         assert_eq!(all.dod_id(), Some("DOD-A"));
-        assert_eq!(Fields::new([None; 7]), Fields::default());
+        assert_eq!(Fields::new([None; 8]), Fields::default());
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);

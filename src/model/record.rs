@@ -65,6 +65,10 @@ pub struct Outcome {
     pub verdict: State,
     pub verified: bool,
     pub skip_verification_reason: Option<String>,
+    /// `--allow-out-of-scope --reason`: the branch left the WO's scope, and why that
+    /// was accepted (absent from records written before scopes were checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_exception: Option<String>,
     pub tip: Option<String>,
     pub finished_at: DateTime<Utc>,
 }

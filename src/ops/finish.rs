@@ -26,6 +26,9 @@ pub struct FinishOptions {
     pub owner: String,
     pub verdict: State,
     pub skip_reason: Option<String>,
+    /// `--allow-out-of-scope --reason`: a branch that leaves the WO's scope is recorded
+    /// as an exception instead of refused.
+    pub scope_exception: Option<String>,
     pub keep_worktree: bool,
     pub force: bool,
     /// `--result done` with no commit since the base.
@@ -211,6 +214,13 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     }
     let tip_text = tip.map(|t| t.to_string());
 
+    // The diff base..tip must stay in the WO's scope (or be recorded as an exception).
+    let scope_exception = if opts.verdict == State::Done && r.phase != Phase::Finishing {
+        crate::ops::scope::check_finish(repo, file, r, tip, opts)?
+    } else {
+        None
+    };
+
     let mut steps = Vec::new();
     let mut log = crate::ops::evidence::Log::default();
     // The evidence of a resumed finish is the one its finishing record holds.
@@ -247,6 +257,8 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             lines: Vec::new(),
             parent: Parent::Previous,
             fixed_time: false,
+            // The evidence the finishing record holds stays with it.
+            evidence,
         })));
         (outcome, None)
     } else {
@@ -345,6 +357,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             verdict,
             verified: verified == Some(true),
             skip_verification_reason: opts.skip_reason.clone(),
+            scope_exception,
             tip: tip_text.clone(),
             finished_at: Utc::now(),
         };
@@ -420,6 +433,9 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     if let Some(reason) = &outcome.skip_verification_reason {
         edits.push(("skip_verification_reason".into(), reason.clone()));
     }
+    if let Some(reason) = &outcome.scope_exception {
+        edits.push(("scope_exception_reason".into(), reason.clone()));
+    }
     if let Some(s) = &opts.saving {
         steps.push(journal::save_before_place(
             s,
@@ -441,10 +457,16 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     steps.push(Step::RemoveLock);
 
     // (4) Result marker on the branch tip.
-    let result_line = outcome
-        .tip
-        .as_ref()
-        .map(|t| marker::result(id.as_str(), target, verified_of(verified_word), t));
+    let result_line = outcome.tip.as_ref().map(|t| {
+        let exception = outcome.scope_exception.is_some();
+        marker::result(
+            id.as_str(),
+            target,
+            verified_of(verified_word),
+            t,
+            exception,
+        )
+    });
     if let (Some(line), Some(t)) = (&result_line, tip.filter(|_| !empty)) {
         steps.push(Step::Marker {
             target: t,

@@ -18,6 +18,7 @@ pub mod quarantine;
 pub mod reconcile;
 pub mod repo_lock;
 pub mod requeue;
+pub mod scope;
 pub mod snapshot;
 pub mod sync;
 pub mod take;

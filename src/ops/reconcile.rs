@@ -566,6 +566,7 @@ fn complete_finish(
             owner: opts.owner.clone(),
             verdict,
             skip_reason: None,
+            scope_exception: None,
             keep_worktree: false,
             force: true,
             allow_empty: true,

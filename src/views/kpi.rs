@@ -9,6 +9,8 @@
 //! - `bypass_events`: `[wo] bypass:` markers on commits of the window, target 0.
 //! - `skip_verification_finishes`: finishes of the window made with
 //!   `--skip-verification`, an exception: target at most 10 % of the finishes.
+//! - `out_of_scope_finishes`: finishes of the window whose branch left the WO's scope,
+//!   accepted with `--allow-out-of-scope`: an exception, target 0.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -182,6 +184,18 @@ fn window(
         skip.display = format!("{skipped} of {} finishes", finishes.len());
     }
     out.push(skip);
+    let exceptions = finishes.iter().filter(|t| t.scope_exception).count();
+    out.push(Kpi {
+        name: "out_of_scope_finishes",
+        value: Some(exceptions as f64),
+        display: if finishes.is_empty() {
+            "0".into()
+        } else {
+            format!("{exceptions} of {} finishes", finishes.len())
+        },
+        target: "0 (exceptions)",
+        met: Some(exceptions == 0),
+    });
     out
 }
 
@@ -222,6 +236,7 @@ mod tests {
             action: action.into(),
             at,
             skipped_verification: skipped,
+            scope_exception: id == "WO-2" && action == "finish",
         }
     }
 
@@ -274,6 +289,9 @@ mod tests {
         assert_eq!(get(&r.kpis, "bypass_events").value, Some(1.0));
         let skip = get(&r.kpis, "skip_verification_finishes");
         assert_eq!((skip.value, skip.met), (Some(1.0), Some(false)));
+        let scope = get(&r.kpis, "out_of_scope_finishes");
+        assert_eq!(scope.display, "1 of 2 finishes");
+        assert_eq!(scope.met, Some(false));
         assert!(!r.met());
         // Weeks: oldest first; the one before holds WO-4's take, a bypass and the
         // audit of that week; the oldest had nothing at all.

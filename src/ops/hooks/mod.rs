@@ -3,7 +3,8 @@
 //!
 //! The gate applies to commits in the control checkout, whose jobs dir is the live
 //! state; a linked worktree's copy of the jobs dir is an old snapshot on a branch, so
-//! commits there are only stamped (for the bypass check), not gated.
+//! commits there are only stamped (for the bypass check), not gated; in a WO's worktree
+//! whose WO has a `scope`, pre-commit checks the staged paths against it.
 
 pub mod closure;
 pub mod commit_msg;

@@ -23,6 +23,9 @@ pub enum How {
     Untouched,
     /// A commit in a linked worktree: its jobs dir is not live state.
     LinkedWorktree,
+    /// A commit in a WO's worktree whose YAML has a scope: the staged paths were
+    /// checked against it.
+    Scope,
     /// The whole verdict came from the cache.
     Cached,
     /// The gate ran.
@@ -34,6 +37,7 @@ impl How {
         match self {
             How::Untouched => "untouched",
             How::LinkedWorktree => "linked_worktree",
+            How::Scope => "scope",
             How::Cached => "cached",
             How::Checked => "checked",
         }
@@ -53,7 +57,10 @@ pub fn run(repo: &Repo) -> Result<PreCommit> {
     drop(t);
     let _t = crate::trace::phase("pre-commit: verdict");
     let (how, verdict) = if !site.control {
-        (How::LinkedWorktree, Verdict::pass())
+        match scope_verdict(repo, &site)? {
+            Some(v) => (How::Scope, v),
+            None => (How::LinkedWorktree, Verdict::pass()),
+        }
     } else if staged == head_jobs && !repo.config.gate_always {
         (How::Untouched, Verdict::pass())
     } else {
@@ -86,6 +93,49 @@ impl Verdict {
             closures: Vec::new(),
         }
     }
+}
+
+/// A commit in a linked worktree that is a WO's (its session, git lock reason or
+/// folder name says which): every staged path (a rename's both sides) against `HEAD`
+/// must be inside the WO's scope. `None`: no WO's worktree, or its WO has no scope.
+fn scope_verdict(repo: &Repo, site: &CommitSite) -> Result<Option<Verdict>> {
+    let Some(id) = crate::inventory::here::current_wo(repo) else {
+        return Ok(None);
+    };
+    let Some(wt) = repo.current_worktree.as_deref() else {
+        return Ok(None);
+    };
+    let Some(file) = crate::inventory::here::running_order(repo, &id)? else {
+        return Ok(None);
+    };
+    let Some(m) = crate::ops::scope::matcher(&file, id.as_str(), "git commit")? else {
+        return Ok(None);
+    };
+    let t = crate::trace::phase("pre-commit: staged paths");
+    let changed = crate::git::diff::staged(wt, &site.index, site.head)?;
+    drop(t);
+    let outside = crate::ops::scope::outside(&m, &changed);
+    let yaml = crate::error::shell_quote(&file.rel_path.to_string_lossy());
+    let mut verdict = Verdict::pass();
+    verdict.passed = outside.is_empty();
+    verdict.failures = outside
+        .iter()
+        .map(|v| {
+            format!(
+                "out_of_scope {id}: {} is outside {id}'s scope: {} (fix: git restore --staged -- {})",
+                v.path,
+                v.why.rule(),
+                crate::error::shell_quote(&v.path)
+            )
+        })
+        .collect();
+    if !verdict.passed {
+        verdict.notes.push(format!(
+            "or, if {id} needs these paths, change its scope (scope.allow / scope.deny) in {yaml} in the control checkout {}",
+            crate::error::shell_quote(&repo.control_root.to_string_lossy())
+        ));
+    }
+    Ok(Some(verdict))
 }
 
 /// The gate on the staged jobs tree: from the verdict cache when every input is

@@ -13,6 +13,7 @@
 //!   missing_intent_marker, unmirrored
 //! - [`worktrees`]: prunable_worktree, ghost_worktree, zombie_worktree, branch_mismatch,
 //!   worktree_conflict
+//! - [`scope`]: out_of_scope, a running WO's branch against its scope
 //! - [`repo`]: hooks_missing, invalid_record, invalid_lock, leftover_file
 //! - [`dod`]: unknown_dod, invalid_dod
 
@@ -22,6 +23,7 @@ mod locks;
 mod record;
 mod repo;
 mod running;
+mod scope;
 mod worktrees;
 
 use std::collections::BTreeMap;
@@ -184,6 +186,7 @@ fn wo_findings(wo: &Wo<'_, '_>, out: &mut Vec<Finding>) {
     out.extend(running::stale_lock(wo));
     out.extend(running::running_without_worktree(wo));
     out.extend(running::fail_but_running(wo));
+    out.extend(scope::out_of_scope(wo));
     out.extend(locks::lock_without_running(wo));
     out.extend(locks::lock_mismatch(wo));
     out.extend(record::state_mismatch(wo));
