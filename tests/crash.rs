@@ -415,3 +415,47 @@ fn a_rerun_of_a_crashed_finish_names_itself_and_is_left_alone() {
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
 }
+
+/// What the kill campaign found (tests/kills.rs): a kill while gix holds
+/// `packed-refs.lock` leaves it, and every later ref write fails. The finish that
+/// resumes says which file it is and how to clear it, and after that it completes.
+#[test]
+fn a_stale_packed_refs_lock_is_named_with_the_command_that_clears_it() {
+    let (s, wt, tip) = taken_with_work();
+    // Refs packed (as init of many WOs, or any git gc, leaves them).
+    s.git(&["pack-refs", "--all"]);
+    assert!(s.repo.join(".git/packed-refs").exists());
+    crash(
+        &s,
+        &wt,
+        "finish:after-move",
+        &["finish", "--result", "done"],
+    );
+    let lock = s.repo.join(".git/packed-refs.lock");
+    std::fs::write(&lock, "").expect("lock");
+    let out = std::process::Command::new("touch")
+        .args(["-d", "2 minutes ago"])
+        .arg(&lock)
+        .output()
+        .expect("touch");
+    assert!(out.status.success());
+    let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err.contains("packed-refs.lock is a lock left by a killed git or git-wo")
+            && err.contains("rm -- "),
+        "{err}"
+    );
+    // Audit names it too, for a person (it is git's lock, not git-wo's).
+    let (_, report) = s.json(&["audit"]);
+    assert!(
+        common::codes(&report).contains(&("leftover_file".into(), "-".into())),
+        "{report}"
+    );
+    std::fs::remove_file(&lock).expect("rm");
+    let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(yaml_copies(&s, "WO-0001"), ["done"]);
+    assert_eq!(common::record_of(&s, "WO-0001")["phase"], "idle");
+    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip);
+}

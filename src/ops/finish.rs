@@ -546,9 +546,10 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                     .strip_prefix(&format!("{id}: "))
                     .unwrap_or(&w.message)
             ),
-            fix: Some(format!(
-                "fix the cause, then rerun: git wo finish {id} --result {target}"
-            )),
+            // The step's own fix when it has one (it may name what is in the way).
+            fix: Some(w.fix.clone().unwrap_or_else(|| {
+                format!("fix the cause, then rerun: git wo finish {id} --result {target}")
+            })),
         })
     })?;
     if repo.config.handoff_dir

@@ -526,6 +526,16 @@ impl<'a> Journal<'a> {
                 |f| format!("fix the cause; then {f}"),
             ),
         };
+        // A ref lock a killed git or git-wo left (git holds its own for milliseconds)
+        // blocks every ref write: say which, and how to clear it, before the usual fix.
+        let fix = match stale_ref_lock(&self.repo.common_dir, id.as_str()) {
+            Some((path, age)) => format!(
+                "{} is a lock left by a killed git or git-wo ({age}s old; it blocks every ref update): make sure no git or git-wo is running, then: rm -- {}; then {fix}",
+                path.display(),
+                crate::error::shell_quote(&path.to_string_lossy())
+            ),
+            None => fix,
+        };
         WoError {
             kind: w.kind,
             message: format!("{id}: {} step {} failed: {inner}", plan.op, step.name()),
@@ -1359,4 +1369,26 @@ pub fn in_flight_name(phase: Phase) -> &'static str {
         Phase::Finishing => "finish",
         Phase::Idle | Phase::Active => "transition",
     }
+}
+
+/// The ref lock in the way of `id`'s ref writes, with its age in seconds, when one is
+/// older than a second: `packed-refs.lock` (gix takes it for every checked update once
+/// `packed-refs` exists), the record's or the notes ref's own `.lock`.
+fn stale_ref_lock(common_dir: &Path, id: &str) -> Option<(PathBuf, u64)> {
+    [
+        common_dir.join("packed-refs.lock"),
+        common_dir.join(format!("refs/wo/orders/{id}.lock")),
+        common_dir.join("refs/notes/wo.lock"),
+    ]
+    .into_iter()
+    .find_map(|p| {
+        let age = std::fs::symlink_metadata(&p)
+            .ok()?
+            .modified()
+            .ok()?
+            .elapsed()
+            .ok()?
+            .as_secs();
+        (age >= 1).then_some((p, age))
+    })
 }
