@@ -386,3 +386,28 @@ fn a_wo_taken_in_another_clone_is_not_a_problem_here() {
         codes_in(&t.a)
     );
 }
+
+#[test]
+fn the_evidence_of_a_finish_travels_with_its_record() {
+    let ids: Vec<String> = ["WO-0001"].map(String::from).into();
+    let t = Team::new(&ids, |p| p.to_string_lossy().into_owned());
+    assert_eq!(t.wo(&t.a, &["sync"]).0, 0);
+    assert_eq!(t.wo(&t.a, &["take", "WO-0001"]).0, 0);
+    let wt = t.tmp.path().join("a.worktrees/WO-0001");
+    std::fs::write(wt.join("work.txt"), "work\n").expect("work");
+    t.git(&wt, &["add", "work.txt"]);
+    t.git(&wt, &["commit", "-q", "-m", "work"]);
+    let (code, out, err) = t.wo(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = t.wo(&t.a, &["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = t.wo(&t.b, &["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Bob reads what alice's finish left, from his own clone.
+    let (code, here, err) = t.wo(&t.a, &["show", "WO-0001", "--evidence", "verdict.json"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, there, err) = t.wo(&t.b, &["show", "WO-0001", "--evidence", "verdict.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(here, there);
+    assert!(there.contains("\"wo_id\": \"WO-0001\""), "{there}");
+}
