@@ -9,7 +9,7 @@ use crate::inventory::{Depth, Inventory, Source};
 use crate::views::ready::{Filters, queue};
 
 pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
-    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Full)?;
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     super::note_missing_jobs_dir(ctx);
     let mut q = queue(
         &inv,

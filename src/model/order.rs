@@ -30,7 +30,7 @@ pub const REQUIRED_KEYS: [&str; 8] = [
 /// booleans too). Everything else (dependencies, verify commands, the keys lint
 /// checks) is read from the mapping, which only a full read keeps.
 ///
-/// The seven values share one buffer: at 10,000 WOs, six strings each were 60,000
+/// The values share one buffer: at 10,000 WOs, six strings each were 60,000
 /// allocations a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
@@ -38,7 +38,7 @@ pub struct Fields {
     /// Where each field ends in `text` (it starts where the one before ends).
     ends: [u32; Field::COUNT],
     /// Bit `i` set: field `i` is present (an absent field is empty in `text`).
-    present: u8,
+    present: u16,
 }
 
 /// One of the [`Fields`], in their fixed order.
@@ -53,10 +53,14 @@ pub enum Field {
     DodId,
     /// `scope:` in [`crate::model::scope::Scope::encode`]'s form.
     Scope,
+    Priority,
+    EpicId,
+    /// `dependencies:`, one id a line.
+    Dependencies,
 }
 
 impl Field {
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 11;
     pub const ALL: [Field; Field::COUNT] = [
         Field::Status,
         Field::Title,
@@ -66,6 +70,9 @@ impl Field {
         Field::FinishedAt,
         Field::DodId,
         Field::Scope,
+        Field::Priority,
+        Field::EpicId,
+        Field::Dependencies,
     ];
 
     /// The YAML key.
@@ -79,6 +86,9 @@ impl Field {
             Field::FinishedAt => "finished_at",
             Field::DodId => "dod_id",
             Field::Scope => "scope",
+            Field::Priority => "priority",
+            Field::EpicId => "epic_id",
+            Field::Dependencies => "dependencies",
         }
     }
 }
@@ -89,6 +99,12 @@ impl Fields {
             Field::Scope => {
                 crate::model::scope::Scope::from_yaml(map.get(f.key())).map(|s| s.encode().into())
             }
+            Field::Dependencies => match map.get(f.key()) {
+                Some(v @ Value::Sequence(_)) => {
+                    Some(string_list(Some(v)).join("\n").into())
+                }
+                _ => None,
+            },
             _ => map.get(f.key()).and_then(scalar),
         });
         Fields::new(values.each_ref().map(|v| v.as_deref()))
@@ -393,18 +409,32 @@ impl OrderFile {
     }
 
     /// `dependencies:` as strings (read in full only: empty otherwise).
-    /// A top-level scalar of the mapping as text (read in full only: `None` otherwise).
-    pub fn scalar(&self, key: &str) -> Option<String> {
-        self.doc
-            .as_ref()
-            .and_then(|d| d.get(key))
-            .and_then(scalar)
-            .map(|s| s.into_owned())
-            .filter(|s| !s.trim().is_empty())
+    /// `dependencies:` (from the mapping when read in full, else from the cached fields).
+    pub fn dependencies(&self) -> Vec<String> {
+        match &self.doc {
+            Some(d) => string_list(d.get("dependencies")),
+            None => self
+                .fields
+                .get(Field::Dependencies)
+                .map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
+        }
     }
 
-    pub fn dependencies(&self) -> Vec<String> {
-        string_list(self.doc.as_ref().and_then(|d| d.get("dependencies")))
+    /// `priority:` (cached).
+    pub fn priority(&self) -> Option<String> {
+        self.fields
+            .get(Field::Priority)
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
+    }
+
+    /// `epic_id:` (cached).
+    pub fn epic(&self) -> Option<String> {
+        self.fields
+            .get(Field::EpicId)
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
     }
 
     /// `verify.commands` (read in full only: empty otherwise).
@@ -499,6 +529,9 @@ mod tests {
             Some("x"),
             Some("DOD-A"),
             None,
+            Some("P1"),
+            None,
+            Some("WO-0002\nWO-0003"),
         ]);
         assert_eq!(all.status(), Some("running"));
         assert_eq!(all.title(), Some(""));
@@ -507,7 +540,8 @@ mod tests {
         assert_eq!(all.started_at(), None);
         assert_eq!(all.finished_at(), Some("x"));
         assert_eq!(all.dod_id(), Some("DOD-A"));
-        assert_eq!(Fields::new([None; 8]), Fields::default());
+        assert_eq!(all.get(Field::Priority), Some("P1"));
+        assert_eq!(Fields::new([None; 11]), Fields::default());
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);

@@ -204,7 +204,7 @@ pub fn take_next(
     let mut tried: std::collections::BTreeSet<String> = Default::default();
     let mut lost = Vec::new();
     while tried.len() < NEXT_TRIES {
-        let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+        let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
         let q = crate::views::ready::queue(&inv, filters);
         let fresh: Vec<String> = q
             .ready

@@ -1,7 +1,7 @@
 //! The ready queue: pending WOs whose every dependency is done, in the order work
 //! should be picked (priority, P0 first; then how many WOs each unblocks; then id),
-//! and the pending WOs that wait, with what they wait for. A pure function of an
-//! inventory read in full (dependencies and priority are not among the cached fields).
+//! and the pending WOs that wait, with what they wait for. A pure function of the
+//! inventory (dependencies, priority and epic are among the cached fields).
 
 use serde::Serialize;
 
@@ -108,8 +108,8 @@ pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
         let w = ReadyWo {
             id: id.to_string(),
             title: f.title(),
-            priority: f.scalar("priority"),
-            epic: f.scalar("epic_id"),
+            priority: f.priority(),
+            epic: f.epic(),
             unblocks: unblocks.get(id.as_str()).copied().unwrap_or(0),
         };
         let wanted = filters.priority.as_deref().is_none_or(|p| {
