@@ -141,3 +141,47 @@ fn eight_agents_taking_next_get_different_wos_and_then_a_clear_no() {
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
 }
+
+#[test]
+fn audit_reports_cycles_missing_dependencies_and_wos_started_before_theirs() {
+    let s = Scenario::build("empty");
+    yaml_with(&s, "WO-0001", "P2", &["WO-0002"]);
+    yaml_with(&s, "WO-0002", "P2", &["WO-0001"]);
+    yaml_with(&s, "WO-0003", "P2", &["WO-0404"]);
+    yaml_with(&s, "WO-0004", "P2", &[]);
+    yaml_with(&s, "WO-0005", "P2", &["WO-0004"]);
+    s.commit_all("WOs");
+    // WO-0005 taken before WO-0004 is done: take refuses, so a hand move does it.
+    s.git(&[
+        "mv",
+        "_ctx/jobs/pending/WO-0005.yaml",
+        "_ctx/jobs/done/WO-0005.yaml",
+    ]);
+    let p = s.path("_ctx/jobs/done/WO-0005.yaml");
+    let text = std::fs::read_to_string(&p)
+        .expect("read")
+        .replace("status: pending", "status: done");
+    std::fs::write(&p, text).expect("write");
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 1, "{report}");
+    let found = common::codes(&report);
+    assert_eq!(
+        found,
+        vec![
+            ("dependency_cycle".to_owned(), "WO-0001".to_owned()),
+            ("missing_dependency".to_owned(), "WO-0003".to_owned()),
+            ("started_before_dependency".to_owned(), "WO-0005".to_owned()),
+        ],
+        "{report}"
+    );
+    for f in report["findings"].as_array().expect("findings") {
+        assert!(f["fix"].is_null(), "a person decides: {f}");
+    }
+    // None of the cycle is ready; WO-0004 is.
+    let (_, out, _) = s.run(&["ready", "--porcelain"]);
+    let ids: Vec<&str> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, vec!["WO-0004"], "{out}");
+}

@@ -78,6 +78,9 @@ codes! {
     InvalidRecord => "invalid_record", P1, "every ref under refs/wo/orders holds a readable record";
     InvalidLock => "invalid_lock", P1, "a `.lock` in running/ is a regular file";
     WorktreeConflict => "worktree_conflict", P1, "the facts that tie a worktree to a WO name one WO";
+    DependencyCycle => "dependency_cycle", P1, "WOs do not depend on each other in a cycle";
+    MissingDependency => "missing_dependency", P2, "every dependency names a WO that exists";
+    StartedBeforeDependency => "started_before_dependency", P2, "a WO starts only once its dependencies are done";
     StaleRepoLock => "stale_repo_lock", P1, "the repository lock of gc is held by a live process";
     LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
     UnknownDod => "unknown_dod", P2, "a WO's dod_id names an entry of the _ctx/dod catalog";

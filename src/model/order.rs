@@ -100,9 +100,7 @@ impl Fields {
                 crate::model::scope::Scope::from_yaml(map.get(f.key())).map(|s| s.encode().into())
             }
             Field::Dependencies => match map.get(f.key()) {
-                Some(v @ Value::Sequence(_)) => {
-                    Some(string_list(Some(v)).join("\n").into())
-                }
+                Some(v @ Value::Sequence(_)) => Some(string_list(Some(v)).join("\n").into()),
                 _ => None,
             },
             _ => map.get(f.key()).and_then(scalar),
@@ -416,7 +414,12 @@ impl OrderFile {
             None => self
                 .fields
                 .get(Field::Dependencies)
-                .map(|t| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+                .map(|t| {
+                    t.lines()
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }

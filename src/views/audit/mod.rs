@@ -14,10 +14,12 @@
 //! - [`worktrees`]: prunable_worktree, ghost_worktree, zombie_worktree, branch_mismatch,
 //!   worktree_conflict
 //! - [`scope`]: out_of_scope, a running WO's branch against its scope
+//! - [`deps`]: dependency_cycle, missing_dependency, started_before_dependency
 //! - [`repo`]: hooks_missing, invalid_record, invalid_lock, leftover_file
 //! - [`dod`]: unknown_dod, invalid_dod
 
 mod copies;
+mod deps;
 mod dod;
 mod locks;
 mod record;
@@ -164,6 +166,7 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
     drop(t);
     let _t = crate::trace::phase("audit: the rest");
     worktrees::findings(inv, &wos, &mut out);
+    deps::findings(inv, &wos, &mut out);
     repo::findings(inv, &mut out);
     dod::invalid_dod(inv, &mut out);
     out.sort_by(|a, b| {
