@@ -270,3 +270,33 @@ fn audit_reports_a_running_wo_whose_branch_left_its_scope() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(format!("{out}{err}").contains("out_of_scope"), "{out}{err}");
 }
+
+#[test]
+fn finish_catches_a_rename_out_of_scope_by_its_new_side_and_by_its_old_side() {
+    // Moved out of the scope: its new path is outside.
+    let (s, wt) = taken(false);
+    stage(&s, &wt, "src/a.rs", "a\n");
+    s.git_at(&wt, &["commit", "-q", "-m", "a"]);
+    std::fs::create_dir_all(wt.join("docs")).expect("mkdir");
+    s.git_at(&wt, &["mv", "src/a.rs", "docs/a.rs"]);
+    s.git_at(&wt, &["commit", "-q", "-m", "move out"]);
+    let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("docs/a.rs"), "{err}");
+    // Moved into the scope from outside it: its old path is outside.
+    let (s, wt) = taken(false);
+    assert!(
+        wt.join("README.md").exists(),
+        "the fixture has a README at its base"
+    );
+    std::fs::create_dir_all(wt.join("src")).expect("mkdir");
+    s.git_at(&wt, &["mv", "README.md", "src/README.md"]);
+    s.git_at(&wt, &["commit", "-q", "-m", "move in"]);
+    let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("README.md (not allowed by any allow glob)"),
+        "{err}"
+    );
+    assert_eq!(common::record_of(&s, "WO-0001")["state"], "running");
+}
