@@ -24,7 +24,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
         out.push(prunable_worktree(inv, wos, wt, id.as_ref()));
     }
     for o in inv.ownerships().into_iter().filter(|o| o.contested()) {
-        out.push(worktree_conflict(inv, &o));
+        out.push(worktree_conflict(&o));
     }
     for (wt, id) in owners {
         if !wt.exists {
@@ -146,14 +146,13 @@ fn prunable_worktree(
 }
 
 /// `worktree_conflict`: the facts that tie a worktree to a WO name more than one WO.
-fn worktree_conflict(inv: &Inventory, o: &crate::inventory::ownership::Ownership<'_>) -> Finding {
+fn worktree_conflict(o: &crate::inventory::ownership::Ownership<'_>) -> Finding {
     let path = o.worktree.path.to_string_lossy().into_owned();
     let rivals: Vec<String> = o
         .rivals
         .iter()
         .map(|c| format!("{} ({})", c.id, c.by.describe()))
         .collect();
-    let _ = inv;
     Finding::new(
         Code::WorktreeConflict,
         Some(o.owner.id.as_str()),
