@@ -115,3 +115,57 @@ fn the_lifecycle_and_its_refusals() {
     );
     check("lifecycle", &out);
 }
+
+/// kpi (text and JSON) on a repository with a history: takes, a finish, a skipped
+/// verification.
+#[test]
+fn kpi_reads_the_same() {
+    let s = Scenario::build("clean");
+    assert_eq!(s.run(&["init"]).0, 0);
+    assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
+    let wt = s.worktree("WO-0001");
+    let (code, _, err) = s.run_in(
+        &wt,
+        &[
+            "finish",
+            "--result",
+            "failed",
+            "--skip-verification",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = blocks(&s, &[&["audit"], &["kpi"], &["--json", "kpi"]]);
+    check("kpi", &out);
+}
+
+/// sync between two clones: the first push, a take published, the other clone's view.
+#[test]
+fn sync_reads_the_same() {
+    let ids: Vec<String> = ["WO-0001", "WO-0002"].map(String::from).into();
+    let t = common::team::Team::new(&ids, |p| p.to_string_lossy().into_owned());
+    let mut out = String::new();
+    for (dir, args) in [
+        (&t.a, vec!["sync"]),
+        (&t.b, vec!["sync"]),
+        (&t.a, vec!["take", "WO-0001"]),
+        (&t.b, vec!["--json", "sync"]),
+        (&t.b, vec!["sync", "nowhere"]),
+    ] {
+        let (code, o, e) = t.wo(dir, &args);
+        let who = if *dir == t.a { "a" } else { "b" };
+        let mut b = format!("[{who}] $ git wo {}\n[exit {code}]\n", args.join(" "));
+        for (name, text) in [("stdout", o), ("stderr", e)] {
+            if !text.is_empty() {
+                b.push_str(&format!("--- {name}\n{text}"));
+                if !text.ends_with('\n') {
+                    b.push('\n');
+                }
+            }
+        }
+        b.push('\n');
+        out.push_str(&redact(&b, t.tmp.path()));
+    }
+    check("sync", &out);
+}
