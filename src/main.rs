@@ -69,6 +69,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Snapshot(a) => commands::snapshot::run(&ctx, a),
         Command::Init(a) => commands::init::run(&ctx, a),
         Command::Ready(a) => commands::ready::run(&ctx, a),
+        Command::Deps(a) => commands::deps::run(&ctx, a),
         Command::Take(a) => commands::take::run(&ctx, a),
         Command::Heartbeat(a) => commands::heartbeat::run(&ctx, a),
         Command::Finish(a) => commands::finish::run(&ctx, a),

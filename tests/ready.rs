@@ -185,3 +185,34 @@ fn audit_reports_cycles_missing_dependencies_and_wos_started_before_theirs() {
         .collect();
     assert_eq!(ids, vec!["WO-0004"], "{out}");
 }
+
+#[test]
+fn deps_shows_both_directions_and_draws_the_graph() {
+    let s = Scenario::build("empty");
+    yaml_with(&s, "WO-0001", "P2", &["WO-0002"]);
+    yaml_with(&s, "WO-0002", "P2", &["WO-0003"]);
+    yaml_with(&s, "WO-0003", "P2", &[]);
+    yaml_with(&s, "WO-0004", "P2", &["WO-0001", "WO-0404"]);
+    s.commit_all("WOs");
+    let (code, out, err) = s.run(&["deps", "WO-0001"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "WO-0001 (pending)\n  waits for: WO-0002 (pending), WO-0003 (pending)\n  blocks:    WO-0004 (pending)\n"
+    );
+    let (_, v) = s.json(&["deps", "WO-0004"]);
+    assert_eq!(v["waits_for"][1]["id"], "WO-0404");
+    assert!(v["waits_for"][1]["state"].is_null(), "{v}");
+    let (code, out, _) = s.run(&["deps", "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("graph LR\n"), "{out}");
+    assert!(out.contains("  WO_0004 --> WO_0404\n"), "{out}");
+    assert!(out.contains("WO_0404[\"WO-0404 (missing)\"]"), "{out}");
+    let (_, dot, _) = s.run(&["deps", "--format", "dot"]);
+    assert!(
+        dot.starts_with("digraph wo {") && dot.contains("WO_0002 -> WO_0003;"),
+        "{dot}"
+    );
+    assert_eq!(s.run(&["deps", "WO-0001", "--format", "dot"]).0, 2);
+    assert_eq!(s.run(&["deps", "WO-9999"]).0, 2);
+}

@@ -139,6 +139,11 @@ pub enum Command {
   git wo ready --priority P0 --limit 5
   git wo ready --blocked               (and what the others wait for)")]
     Ready(ReadyArgs),
+    /// Show what a WO waits for and what waits for it, or the whole dependency graph.
+    #[command(after_help = "Examples:\n  git wo deps WO-0042
+  git wo deps --format mermaid > docs/wo-graph.md
+  git wo deps --format dot | dot -Tsvg > graph.svg")]
+    Deps(DepsArgs),
     /// Claim a pending WO: record, branch, worktree, YAML move, lock, intent marker.
     #[command(after_help = "Examples:\n  git wo take WO-0042
   git wo take --next                   (the first ready WO)
@@ -257,6 +262,7 @@ impl Command {
             self,
             Command::List(_)
                 | Command::Ready(_)
+                | Command::Deps(_)
                 | Command::Show(_)
                 | Command::Audit(_)
                 | Command::Kpi(_)
@@ -277,6 +283,7 @@ impl Command {
             Command::Path(_) => "path",
             Command::Config(_) => "config",
             Command::Ready(_) => "ready",
+            Command::Deps(_) => "deps",
             Command::Take(_) => "take",
             Command::Heartbeat(_) => "heartbeat",
             Command::Finish(_) => "finish",
@@ -427,6 +434,22 @@ pub struct ReadyArgs {
     /// Stable tab-separated lines for scripts: id, priority, unblocks, title.
     #[arg(long)]
     pub porcelain: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DepsArgs {
+    /// The WO id (without it: the whole graph, as --format says).
+    pub id: Option<String>,
+    /// The whole graph as Mermaid (renders in GitHub/GitLab Markdown) or Graphviz DOT.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<GraphFormat>,
+}
+
+/// How `git wo deps` draws the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, Args)]

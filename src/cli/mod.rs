@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod completions;
 pub mod config;
+pub mod deps;
 pub mod finish;
 pub mod gc;
 pub mod heartbeat;

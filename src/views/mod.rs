@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod deps;
 pub mod gc;
 pub mod kpi;
 pub mod lint;
