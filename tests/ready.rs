@@ -216,3 +216,61 @@ fn deps_shows_both_directions_and_draws_the_graph() {
     assert_eq!(s.run(&["deps", "WO-0001", "--format", "dot"]).0, 2);
     assert_eq!(s.run(&["deps", "WO-9999"]).0, 2);
 }
+
+#[test]
+fn new_sets_dependencies_verify_and_scope_and_refuses_a_missing_or_cyclic_dependency() {
+    let s = Scenario::build("empty");
+    yaml_with(&s, "WO-0001", "P2", &[]);
+    yaml_with(&s, "WO-0002", "P2", &["WO-0404"]);
+    s.commit_all("WOs");
+    let (code, out, err) = s.run(&[
+        "new",
+        "--title",
+        "Needs one",
+        "--id",
+        "WO-0010",
+        "--depends",
+        "WO-0001",
+        "--verify",
+        "cargo test",
+        "--scope",
+        "src/**",
+        "--deny",
+        "src/secret/**",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let yaml = s.read("_ctx/jobs/pending/WO-0010.yaml");
+    for want in [
+        "allow: [\"src/**\"]",
+        "deny: [\"src/secret/**\"]",
+        "commands: [\"cargo test\"]",
+        "dependencies: [\"WO-0001\"]",
+    ] {
+        assert!(yaml.contains(want), "{want}: {yaml}");
+    }
+    assert_eq!(s.run(&["lint", "WO-0010"]).0, 0);
+    let (_, v) = s.json(&["ready", "--blocked"]);
+    let blocked: Vec<&str> = v["blocked"]
+        .as_array()
+        .expect("blocked")
+        .iter()
+        .filter_map(|b| b["id"].as_str())
+        .collect();
+    assert!(blocked.contains(&"WO-0010"), "{v}");
+    // A dependency that exists nowhere, or one that would close a cycle: refused.
+    let (code, _, err) = s.run(&["new", "--title", "x", "--depends", "WO-9999"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("WO-9999"), "{err}");
+    let (code, _, err) = s.run(&[
+        "new",
+        "--title",
+        "x",
+        "--id",
+        "WO-0404",
+        "--depends",
+        "WO-0002",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cycle"), "{err}");
+    assert!(!s.path("_ctx/jobs/pending/WO-0404.yaml").exists());
+}

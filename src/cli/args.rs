@@ -360,6 +360,18 @@ pub struct NewArgs {
     /// A template file with {id}, {title}, {epic}, {priority}, {dod} (default: wo.template, else built in).
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
+    /// A WO that must be done first (repeat for more); it must exist and make no cycle.
+    #[arg(long = "depends", value_name = "ID")]
+    pub depends: Vec<String>,
+    /// A verify command (repeat for more).
+    #[arg(long, value_name = "CMD")]
+    pub verify: Vec<String>,
+    /// A scope.allow glob (repeat for more).
+    #[arg(long, value_name = "GLOB")]
+    pub scope: Vec<String>,
+    /// A scope.deny glob (repeat for more).
+    #[arg(long, value_name = "GLOB")]
+    pub deny: Vec<String>,
 }
 
 #[derive(Debug, Args)]

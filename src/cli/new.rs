@@ -32,6 +32,10 @@ pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<Exit> {
             .template
             .clone()
             .or_else(|| ctx.repo.config.template.clone().map(Into::into)),
+        depends: args.depends.clone(),
+        verify: args.verify.clone(),
+        allow: args.scope.clone(),
+        deny: args.deny.clone(),
     };
     let c = new(&ctx.repo, &opts)?;
     if ctx.out.json {

@@ -17,7 +17,8 @@ use crate::ops::journal::{Journal, Plan, Recovery, Step};
 
 /// The built-in template; `wo.template` (a file, relative to the control checkout)
 /// replaces it. `{id}`, `{title}`, `{epic}`, `{priority}` and `{dod}` are filled in
-/// (the title as a YAML string).
+/// (the title as a YAML string), and `{dependencies}`, `{verify}`, `{allow}` and
+/// `{deny}` as flow lists (`[]` when none is given).
 pub const TEMPLATE: &str = "version: 1
 id: {id}
 epic_id: {epic}
@@ -28,11 +29,11 @@ dod_id: {dod}
 execution:
   mode: agent
 scope:
-  allow: []
-  deny: []
+  allow: {allow}
+  deny: {deny}
 verify:
-  commands: []
-dependencies: []
+  commands: {verify}
+dependencies: {dependencies}
 ";
 
 #[derive(Debug, Clone)]
@@ -43,6 +44,13 @@ pub struct NewOptions {
     pub priority: String,
     pub dod: String,
     pub template: Option<PathBuf>,
+    /// Ids that must be done before it is taken.
+    pub depends: Vec<String>,
+    /// `verify.commands`.
+    pub verify: Vec<String>,
+    /// `scope.allow` and `scope.deny` globs.
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,12 +92,35 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
     let title = serde_yaml::to_string(&opts.title)
         .map(|s| s.trim_end().to_owned())
         .unwrap_or_else(|_| format!("{:?}", opts.title));
-    let text = template
+    // Lists as JSON flow sequences: every JSON string is a YAML one.
+    let lists = [
+        ("{dependencies}", &opts.depends, "--depends"),
+        ("{verify}", &opts.verify, "--verify"),
+        ("{allow}", &opts.allow, "--scope"),
+        ("{deny}", &opts.deny, "--deny"),
+    ];
+    for (slot, values, flag) in &lists {
+        if !values.is_empty() && !template.contains(slot) {
+            return Err(WoError::usage(format!(
+                "{flag} was given but the template has no {slot} to put it in"
+            ))
+            .fix(format!(
+                "add {slot} to the template (see man git-wo-new), or leave {flag} out"
+            ))
+            .into());
+        }
+    }
+    let mut text = template
         .replace("{id}", id.as_str())
         .replace("{title}", &title)
         .replace("{epic}", &opts.epic)
         .replace("{priority}", &opts.priority)
         .replace("{dod}", &opts.dod);
+    for (slot, values, _) in &lists {
+        let flow = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
+        text = text.replace(slot, &flow);
+    }
+    refuse_a_cycle(&inv, &id, &opts.depends)?;
     let rel = PathBuf::from(&inv.jobs_rel)
         .join("pending")
         .join(format!("{id}.yaml"));
@@ -147,4 +178,30 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
         committed,
         mirrored,
     })
+}
+
+/// `Err` (bad input) when depending on `depends` would close a cycle: one of them
+/// already waits, directly or not, for `id` (a YAML may name an id before it exists).
+fn refuse_a_cycle(inv: &Inventory, id: &WoId, depends: &[String]) -> Result<()> {
+    let wos = inv.wos();
+    let edges = crate::views::deps::edges(&wos);
+    for d in depends {
+        let mut seen: std::collections::BTreeSet<&str> = Default::default();
+        let mut stack: Vec<&str> = vec![d.as_str()];
+        while let Some(v) = stack.pop() {
+            if v == id.as_str() {
+                return Err(WoError::usage(format!(
+                    "{id} cannot depend on {d}: {d} already waits for {id}, which would be a cycle"
+                ))
+                .fix(format!(
+                    "git wo deps {d} (see what it waits for), then leave {d} out of --depends"
+                ))
+                .into());
+            }
+            if seen.insert(v) {
+                stack.extend(edges.get(v).into_iter().flatten().map(String::as_str));
+            }
+        }
+    }
+    Ok(())
 }
