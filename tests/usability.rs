@@ -639,6 +639,9 @@ fn completions_list_commands_options_and_wo_ids() {
         assert!(ids.split(' ').any(|w| w == id), "{id} in {ids}");
     }
     assert_eq!(complete("git-wo audit WO-"), "", "audit takes no id");
+    // --depends of new names an existing WO.
+    let deps = complete("git-wo new --title x --depends WO-000");
+    assert!(deps.split(' ').any(|w| w == "WO-0001"), "{deps}");
     // Through git's own completion (`git wo <TAB>`), where the machine has it.
     let git_completion = std::path::Path::new("/usr/share/bash-completion/completions/git");
     if common::tool_present(

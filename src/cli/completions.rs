@@ -85,6 +85,10 @@ _git_wo() {{
     if [ "$ids" = 1 ] && [[ $cur != -* ]]; then
         words="$words $(_git_wo_ids)"
     fi
+    # An existing WO is what --depends names.
+    if [ "${{COMP_WORDS[COMP_CWORD-1]}}" = --depends ]; then
+        words="$(_git_wo_ids)"
+    fi
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }}
 complete -o default -F _git_wo git-wo
