@@ -18,49 +18,13 @@ use serde_json::Value;
 // ---------------------------------------------------------------------------
 // Helpers (the hook ones as in tests/hooks.rs)
 
-/// The folder of the built `git-wo`, for `PATH`.
-fn bin_dir() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("git-wo")
-        .parent()
-        .expect("binary has a folder")
-        .to_path_buf()
-}
-
-/// `PATH` with git-wo first (as an installed git-wo would be).
-fn path_with_wo() -> String {
-    format!(
-        "{}:{}",
-        bin_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
-/// `git <args>` in `dir` with git-wo on `PATH` and `env` set: (exit code, stdout, stderr).
-fn git_hooked_env(
-    s: &Scenario,
-    dir: &Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> (i32, String, String) {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    isolate(&mut cmd, s.tmp.path());
-    cmd.env("PATH", path_with_wo());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    common::run(cmd)
-}
-
 fn git_hooked(s: &Scenario, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    git_hooked_env(s, dir, args, &[])
+    common::git_hooked_env(s, dir, args, &[])
 }
 
 /// `git-wo <args>` in the control checkout with git-wo on `PATH`.
 fn wo_hooked(s: &Scenario, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = s.wo(args);
-    cmd.env("PATH", path_with_wo());
-    common::run(cmd)
+    common::wo_hooked_env(s, args, &[])
 }
 
 /// The scenario, initialised, hooks installed (`wo.gate.hooks` back to its default).
@@ -639,7 +603,8 @@ fn gate_always_runs_the_gate_on_a_commit_that_does_not_touch_the_jobs_dir() {
     stage_readme(&s, "docs\n");
     let how = |s: &Scenario| -> String {
         let mut cmd = s.wo(&["--json", "hook", "pre-commit"]);
-        cmd.env("PATH", path_with_wo()).env("GIT_WO_NO_CACHE", "1");
+        cmd.env("PATH", common::path_with_wo())
+            .env("GIT_WO_NO_CACHE", "1");
         let (code, out, err) = common::run(cmd);
         assert_eq!(code, 0, "{out}{err}");
         let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
@@ -672,13 +637,14 @@ fn post_commit_and_post_checkout_in_the_worktree_renew_the_lease() {
     std::thread::sleep(Duration::from_millis(1100));
     std::fs::write(wt.join("hello.txt"), "hi\n").expect("write");
     s.git_at(&wt, &["add", "hello.txt"]);
-    let (code, _, err) = git_hooked_env(&s, &wt, &["commit", "-q", "-m", "work"], &now);
+    let (code, _, err) = common::git_hooked_env(&s, &wt, &["commit", "-q", "-m", "work"], &now);
     assert_eq!(code, 0, "{err}");
     let e1 = expires(&s);
     assert!(e1 > e0, "post-commit renewed: {e0} -> {e1}");
 
     std::thread::sleep(Duration::from_millis(1100));
-    let (code, _, err) = git_hooked_env(&s, &wt, &["checkout", "-q", "feat/wo-WO-0001"], &now);
+    let (code, _, err) =
+        common::git_hooked_env(&s, &wt, &["checkout", "-q", "feat/wo-WO-0001"], &now);
     assert_eq!(code, 0, "{err}");
     let e2 = expires(&s);
     assert!(e2 > e1, "post-checkout renewed: {e1} -> {e2}");

@@ -7,41 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Scenario, isolate};
-
-/// The folder of the built `git-wo`, for `PATH`.
-fn bin_dir() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("git-wo")
-        .parent()
-        .expect("binary has a folder")
-        .to_path_buf()
-}
-
-/// `PATH` with git-wo first (as an installed git-wo would be).
-fn path_with_wo() -> String {
-    format!(
-        "{}:{}",
-        bin_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
+use common::{Scenario, isolate, path_with_wo};
 
 /// `git <args>` in `dir` with git-wo on `PATH`: (exit code, stdout, stderr).
 fn git_hooked(s: &Scenario, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    isolate(&mut cmd, s.tmp.path());
-    cmd.env("PATH", path_with_wo())
-        .env("GIT_WO_RACY_MS", RACY_MS.to_string());
-    common::run(cmd)
+    common::git_hooked_env(s, dir, args, &[("GIT_WO_RACY_MS", &RACY_MS.to_string())])
 }
 
 /// `git-wo <args>` in the control checkout with git-wo on `PATH`.
 fn wo_hooked(s: &Scenario, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = s.wo(args);
-    cmd.env("PATH", path_with_wo())
-        .env("GIT_WO_RACY_MS", RACY_MS.to_string());
-    common::run(cmd)
+    common::wo_hooked_env(s, args, &[("GIT_WO_RACY_MS", &RACY_MS.to_string())])
 }
 
 /// The racy window of the caches in these tests (`GIT_WO_RACY_MS`, test-only), so that
@@ -410,7 +385,7 @@ fn install_from_a_linked_worktree_goes_to_the_shared_hooks() {
     let s = scenario("clean");
     let wt = s.worktree("WO-0010");
     let mut cmd = s.wo_in(&wt, &["install-hooks"]);
-    cmd.env("PATH", path_with_wo());
+    cmd.env("PATH", common::path_with_wo());
     let (code, _, err) = common::run(cmd);
     assert_eq!(code, 0, "{err}");
     assert!(s.repo.join(".git/hooks/pre-commit").exists());

@@ -5,43 +5,19 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{Scenario, isolate};
+use common::Scenario;
 
 const SCOPE: &str = "scope:\n  allow:\n    - \"src/**\"\n  deny:\n    - \"src/secret/**\"\n";
 
-/// The folder of the built `git-wo`, for `PATH`.
-fn bin_dir() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("git-wo")
-        .parent()
-        .expect("binary has a folder")
-        .to_path_buf()
-}
-
-/// `PATH` with git-wo first (as an installed git-wo would be).
-fn path_with_wo() -> String {
-    format!(
-        "{}:{}",
-        bin_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
 /// `git <args>` in `dir` with git-wo on `PATH`: (exit code, stdout, stderr).
 fn git_hooked(s: &Scenario, dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    isolate(&mut cmd, s.tmp.path());
-    cmd.env("PATH", path_with_wo());
-    common::run(cmd)
+    common::git_hooked_env(s, dir, args, &[])
 }
 
 /// `git-wo <args>` in the control checkout with git-wo on `PATH`.
 fn wo_hooked(s: &Scenario, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = s.wo(args);
-    cmd.env("PATH", path_with_wo());
-    common::run(cmd)
+    common::wo_hooked_env(s, args, &[])
 }
 
 /// WO-0001 with [`SCOPE`] taken; `hooks`: initialised with the hooks installed.

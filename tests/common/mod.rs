@@ -423,12 +423,9 @@ pub const FINDING_FIXTURES: [&str; 14] = [
     "fail_but_running",
 ];
 
-/// Run a fix exactly as audit printed it, as a user would: `sh -c` in the control
-/// checkout, with this build's git-wo first on `PATH`. (exit code, stdout + stderr)
-pub fn run_fix(s: &Scenario, fix: &str) -> (i32, String) {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c").arg(fix).current_dir(&s.repo);
-    isolate(&mut cmd, s.tmp.path());
+/// `PATH` with this build's git-wo first (as an installed git-wo would be), so that
+/// installed hook shims and printed fixes run it.
+pub fn path_with_wo() -> std::ffi::OsString {
     let mut path = std::ffi::OsString::from(
         Path::new(env!("CARGO_BIN_EXE_git-wo"))
             .parent()
@@ -436,7 +433,44 @@ pub fn run_fix(s: &Scenario, fix: &str) -> (i32, String) {
     );
     path.push(":");
     path.push(std::env::var_os("PATH").unwrap_or_default());
-    cmd.env("PATH", path);
+    path
+}
+
+/// `git <args>` in `dir` with git-wo on `PATH` (so the hooks run it) and `env` set:
+/// (exit code, stdout, stderr).
+pub fn git_hooked_env(
+    s: &Scenario,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    isolate(&mut cmd, s.tmp.path());
+    cmd.env("PATH", path_with_wo());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(cmd)
+}
+
+/// `git-wo <args>` in the control checkout with git-wo on `PATH` and `env` set.
+pub fn wo_hooked_env(s: &Scenario, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = s.wo(args);
+    cmd.env("PATH", path_with_wo());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(cmd)
+}
+
+/// Run a fix exactly as audit printed it, as a user would: `sh -c` in the control
+/// checkout, with this build's git-wo first on `PATH`. (exit code, stdout + stderr)
+pub fn run_fix(s: &Scenario, fix: &str) -> (i32, String) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(fix).current_dir(&s.repo);
+    isolate(&mut cmd, s.tmp.path());
+    cmd.env("PATH", path_with_wo());
     let (code, out, err) = run(cmd);
     (code, format!("{out}{err}"))
 }
