@@ -54,6 +54,16 @@ impl Lease {
         self.expires_at <= now
     }
 
+    /// `alice, lease until …` (or `lease expired at … (… ago)`), as messages name a
+    /// holder.
+    pub fn shown(&self, now: DateTime<Utc>) -> String {
+        format!(
+            "{}, {}",
+            self.owner,
+            crate::model::when::lease(self.expires_at, now)
+        )
+    }
+
     /// Whether the holder's process ran on this host and is dead.
     pub fn process_dead_here(&self) -> bool {
         self.host == crate::host::hostname() && !crate::host::pid_alive(self.pid)

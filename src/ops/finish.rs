@@ -122,16 +122,10 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         }
         Ok(false) if opts.force || rerun_by_owner => {}
         Ok(false) => {
-            let holder = r.lock.as_ref().map_or_else(
-                || "nobody".to_owned(),
-                |l| {
-                    format!(
-                        "{}, {}",
-                        l.owner,
-                        crate::model::when::lease(l.expires_at, inv.now)
-                    )
-                },
-            );
+            let holder = r
+                .lock
+                .as_ref()
+                .map_or_else(|| "nobody".to_owned(), |l| l.shown(inv.now));
             let verdict = opts.verdict;
             let forced =
                 format!("git wo finish {id} --result {verdict} --force (recorded as an override)");

@@ -86,16 +86,10 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         }
         Ok(false) if force => true,
         Ok(false) => {
-            let who = r.lock.as_ref().map_or_else(
-                || "nobody".to_owned(),
-                |l| {
-                    format!(
-                        "{}, {}",
-                        l.owner,
-                        crate::model::when::lease(l.expires_at, inv.now)
-                    )
-                },
-            );
+            let who = r
+                .lock
+                .as_ref()
+                .map_or_else(|| "nobody".to_owned(), |l| l.shown(inv.now));
             let mine = r.lock.as_ref().is_some_and(|l| l.owner == owner);
             let how = if mine {
                 "run it inside the WO's worktree, or: "

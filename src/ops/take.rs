@@ -338,13 +338,7 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
             let lease = r
                 .lock
                 .as_ref()
-                .map(|l| {
-                    format!(
-                        " (by {}, {})",
-                        l.owner,
-                        crate::model::when::lease(l.expires_at, inv.now)
-                    )
-                })
+                .map(|l| format!(" (by {})", l.shown(inv.now)))
                 .unwrap_or_default();
             return Err(WoError::conflict(format!(
                 "{id}: a {} is in progress{lease}",
@@ -389,12 +383,8 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
                 if !opts.steal {
                     return Err(WoError::usage(format!(
                         "{id} is running but its lease expired{}",
-                        lock.map(|l| format!(
-                            " (held by {}, {})",
-                            l.owner,
-                            crate::model::when::lease(l.expires_at, inv.now)
-                        ))
-                        .unwrap_or_default()
+                        lock.map(|l| format!(" (held by {})", l.shown(inv.now)))
+                            .unwrap_or_default()
                     ))
                     .fix(format!("git wo take {id} --steal"))
                     .into());
