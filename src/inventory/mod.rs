@@ -544,6 +544,7 @@ impl Inventory {
                 map.entry(&id).record = Some(s);
             }
         }
+        let mut contested = Vec::new();
         for o in self.ownerships() {
             let v = map.entry(&o.owner.id);
             v.worktrees.push(o.worktree);
@@ -552,9 +553,12 @@ impl Inventory {
                 for r in &o.rivals {
                     map.entry(&r.id).disputed.push(o.worktree);
                 }
+                contested.push(o);
             }
         }
-        map.finish()
+        let mut map = map.finish();
+        map.contested = contested;
+        map
     }
 
     /// A path as recorded in a YAML or record (relative to the control checkout), canonical.

@@ -16,6 +16,9 @@ use crate::model::wo_id::WoId;
 #[derive(Debug, Default)]
 pub struct WoMap<'a> {
     entries: Vec<(Cow<'a, WoId>, WoView<'a>)>,
+    /// The worktrees whose facts name more than one WO, as ownership resolved them
+    /// while the map was built (audit's `worktree_conflict` reads them from here).
+    pub contested: Vec<crate::inventory::ownership::Ownership<'a>>,
 }
 
 impl<'a> WoMap<'a> {
@@ -94,7 +97,10 @@ impl<'a> WoMapBuilder<'a> {
     pub fn from_sorted(entries: Vec<(Cow<'a, WoId>, WoView<'a>)>) -> WoMapBuilder<'a> {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
         WoMapBuilder {
-            map: WoMap { entries },
+            map: WoMap {
+                entries,
+                contested: Vec::new(),
+            },
             ..WoMapBuilder::default()
         }
     }

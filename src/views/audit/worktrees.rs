@@ -23,8 +23,8 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
             .map(|(_, id)| id.clone());
         out.push(prunable_worktree(inv, wos, wt, id.as_ref()));
     }
-    for o in inv.ownerships().into_iter().filter(|o| o.contested()) {
-        out.push(worktree_conflict(&o));
+    for o in &wos.contested {
+        out.push(worktree_conflict(o));
     }
     for (wt, id) in owners {
         if !wt.exists {
