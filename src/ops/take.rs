@@ -499,15 +499,7 @@ fn precheck(inv: &Inventory, view: &WoView<'_>, opts: &TakeOptions) -> Result<Op
     let wos = inv.wos();
     let mut not_done = Vec::new();
     for dep in file.dependencies() {
-        let done = WoId::parse(&dep)
-            .ok()
-            .and_then(|d| wos.get(&d))
-            .is_some_and(|v| {
-                v.single_state() == Some(State::Done)
-                    || (v.files.is_empty()
-                        && v.record.is_some_and(|s| s.record.state == State::Done))
-            });
-        if !done {
+        if !crate::views::ready::dependency_done(&wos, &dep) {
             not_done.push(dep);
         }
     }

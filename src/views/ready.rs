@@ -57,6 +57,18 @@ pub fn dependency_state(wos: &WoMap<'_>, dep: &str) -> Option<State> {
         .or_else(|| v.record.filter(|_| !v.has_copy()).map(|s| s.record.state))
 }
 
+/// Whether a dependency is done: its one folder is `done/`, or it has no readable YAML
+/// and its record says done. Take's check and the queue both read it.
+pub fn dependency_done(wos: &WoMap<'_>, dep: &str) -> bool {
+    WoId::parse(dep)
+        .ok()
+        .and_then(|d| wos.get(&d))
+        .is_some_and(|v| {
+            v.single_state() == Some(State::Done)
+                || (v.files.is_empty() && v.record.is_some_and(|s| s.record.state == State::Done))
+        })
+}
+
 /// Whether `v` is a pending WO that nothing holds and nothing blocks from being taken
 /// (its dependencies aside): one readable copy in `pending/`, a record (if any) that
 /// says pending too, and repairs' standing open.
@@ -92,9 +104,10 @@ pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
         let waits_for: Vec<Waiting> = f
             .dependencies()
             .into_iter()
-            .filter_map(|d| {
-                let state = dependency_state(&wos, &d);
-                (state != Some(State::Done)).then_some(Waiting { id: d, state })
+            .filter(|d| !dependency_done(&wos, d))
+            .map(|d| Waiting {
+                state: dependency_state(&wos, &d),
+                id: d,
             })
             .collect();
         if !waits_for.is_empty() {

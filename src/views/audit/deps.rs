@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::inventory::{Inventory, WoMap};
 use crate::model::finding::{Code, Finding, Remedy};
 use crate::model::state::State;
-use crate::views::ready::dependency_state;
+use crate::views::ready::{dependency_done, dependency_state};
 
 pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
     // Each WO's dependencies, from its one readable copy (a split-brain WO's first).
@@ -39,9 +39,8 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
                 ));
                 continue;
             }
-            let dep_state = dependency_state(wos, d);
-            if matches!(state, Some(State::Running | State::Done)) && dep_state != Some(State::Done)
-            {
+            if matches!(state, Some(State::Running | State::Done)) && !dependency_done(wos, d) {
+                let dep_state = dependency_state(wos, d);
                 out.push(Finding::new(
                     Code::StartedBeforeDependency,
                     Some(id),
