@@ -10,20 +10,20 @@ use crate::model::state::State;
 use crate::views::ready::{dependency_done, dependency_state};
 
 pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
-    // Each WO's dependencies, from its one readable copy (a split-brain WO's first).
-    let graph: BTreeMap<String, (Vec<String>, String)> = wos
-        .iter()
-        .filter_map(|(id, v)| {
-            let f = v.files.first()?;
-            let deps = f.dependencies();
-            (!deps.is_empty()).then(|| (id.to_string(), (deps, inv.rel(&f.rel_path))))
-        })
-        .collect();
+    let graph = crate::views::deps::edges(wos);
     if graph.is_empty() {
         return;
     }
+    // The file whose `dependencies:` each finding is about.
+    let path_of = |id: &str| {
+        wos.get(id)
+            .and_then(|v| v.files.first())
+            .map(|f| inv.rel(&f.rel_path))
+            .unwrap_or_default()
+    };
     let known = inv.known_ids();
-    for (id, (deps, path)) in &graph {
+    for (id, deps) in &graph {
+        let path = &path_of(id);
         let state = wos.get(id.as_str()).and_then(|v| v.single_state());
         for d in deps {
             if !known.contains(d.as_str()) {
@@ -59,10 +59,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
         }
     }
     for cycle in cycles(&graph) {
-        let paths: Vec<String> = cycle
-            .iter()
-            .filter_map(|id| graph.get(id).map(|(_, p)| p.clone()))
-            .collect();
+        let paths: Vec<String> = cycle.iter().map(|id| path_of(id)).collect();
         let mut shown = cycle.clone();
         shown.push(cycle[0].clone());
         out.push(Finding::new(
@@ -80,9 +77,9 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
 /// Every cycle of `graph` once, each starting at its smallest id (Tarjan's strongly
 /// connected components; a component of more than one WO, or a WO that depends on
 /// itself, is a cycle).
-fn cycles(graph: &BTreeMap<String, (Vec<String>, String)>) -> Vec<Vec<String>> {
+fn cycles(graph: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
     struct Tarjan<'g> {
-        graph: &'g BTreeMap<String, (Vec<String>, String)>,
+        graph: &'g BTreeMap<String, Vec<String>>,
         index: BTreeMap<&'g str, usize>,
         low: BTreeMap<&'g str, usize>,
         stack: Vec<&'g str>,
@@ -98,7 +95,7 @@ fn cycles(graph: &BTreeMap<String, (Vec<String>, String)>) -> Vec<Vec<String>> {
             self.stack.push(v);
             self.on_stack.insert(v);
             let graph = self.graph;
-            for w in graph.get(v).map(|(d, _)| d.as_slice()).unwrap_or_default() {
+            for w in graph.get(v).map(Vec::as_slice).unwrap_or_default() {
                 let w = w.as_str();
                 if !graph.contains_key(w) {
                     continue;
@@ -123,7 +120,7 @@ fn cycles(graph: &BTreeMap<String, (Vec<String>, String)>) -> Vec<Vec<String>> {
                         break;
                     }
                 }
-                let self_loop = graph.get(v).is_some_and(|(d, _)| d.iter().any(|x| x == v));
+                let self_loop = graph.get(v).is_some_and(|d| d.iter().any(|x| x == v));
                 if comp.len() > 1 || self_loop {
                     comp.sort();
                     self.out.push(comp);
