@@ -82,8 +82,7 @@ fn take_crashes_at_every_step_are_resumed() {
         assert!(s.path("_ctx/jobs/running/WO-0001.lock").exists(), "{step}");
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 0, "{step}: {report}");
-        let record: serde_json::Value =
-            serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+        let record: serde_json::Value = common::record_of(&s, "WO-0001");
         assert_eq!(record["phase"], "active", "{step}");
         assert_eq!(record["token"], 1, "{step}: resume keeps the token");
     }
@@ -458,4 +457,82 @@ fn a_stale_packed_refs_lock_is_named_with_the_command_that_clears_it() {
     assert_eq!(yaml_copies(&s, "WO-0001"), ["done"]);
     assert_eq!(common::record_of(&s, "WO-0001")["phase"], "idle");
     assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip);
+}
+
+/// Issue #19 item 15: a kill -9 while gix held `packed-refs.lock` (it takes it, empty,
+/// for every compare-and-swap update once `packed-refs` exists) left a finish
+/// `finishing` with its YAML in `done/`, and `reconcile --apply` exited 1 on every run.
+/// The empty lock is git-wo's own: reconcile moves it to quarantine first, then
+/// completes the finish.
+#[test]
+fn reconcile_clears_a_stale_empty_packed_refs_lock_and_completes_the_finish() {
+    let (s, wt, tip) = taken_with_work();
+    s.git(&["pack-refs", "--all"]);
+    crash(
+        &s,
+        &wt,
+        "finish:after-move",
+        &["finish", "--result", "done"],
+    );
+    let lock = s.repo.join(".git/packed-refs.lock");
+    std::fs::write(&lock, "").expect("lock");
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "2 minutes ago"])
+        .arg(&lock)
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+    assert_eq!(common::record_of(&s, "WO-0001")["phase"], "finishing");
+    // Audit sends it to reconcile (git-wo's own lock), not to a person.
+    let (_, report) = s.json(&["audit"]);
+    let leftover = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "leftover_file")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(leftover["fix"], "git wo reconcile --apply", "{report}");
+    let (code, out, err) = s.run(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!lock.exists(), "the lock went to quarantine");
+    assert!(
+        out.contains("packed-refs.lock"),
+        "reconcile says what it moved: {out}"
+    );
+    assert_eq!(yaml_copies(&s, "WO-0001"), ["done"]);
+    assert_eq!(common::record_of(&s, "WO-0001")["phase"], "idle");
+    assert_eq!(s.git(&["rev-parse", "feat/wo-WO-0001"]).trim(), tip);
+    let (code, report) = s.json(&["audit"]);
+    assert_eq!(code, 0, "{report}");
+    // Nothing lost: the quarantine holds it and a restore puts it back.
+    let stamp = std::fs::read_dir(s.repo.join(".git/wo/quarantine"))
+        .expect("quarantine")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .max()
+        .expect("a stamp");
+    let (code, out, err) = s.run(&["reconcile", "--restore", &stamp]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(lock.exists());
+}
+
+/// A `packed-refs.lock` with content is git's (its writers fill it at once): still a
+/// person's decision, with its age and the command, however old.
+#[test]
+fn a_stale_packed_refs_lock_with_content_stays_a_persons_decision() {
+    let s = setup();
+    s.git(&["pack-refs", "--all"]);
+    let lock = s.repo.join(".git/packed-refs.lock");
+    std::fs::write(&lock, "# pack-refs with: peeled fully-peeled sorted \n").expect("lock");
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "2 minutes ago"])
+        .arg(&lock)
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+    let (code, out, err) = s.run(&["reconcile", "--apply"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(lock.exists(), "git's lock is left alone: {out}");
+    assert!(out.contains("rm -- "), "{out}");
 }

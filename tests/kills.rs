@@ -104,8 +104,11 @@ fn taken_with_work(s: &Scenario, rng: &mut Rng) -> PathBuf {
     assert_eq!(code, 0, "take: {out}{err}");
     let wt = s.worktree(ID);
     // A few files, so that `git worktree remove` has something to delete for a while.
+    // Inside the fixture's scope (`src/**`): work outside it makes finish refuse
+    // before its first step, and then no kill lands in a finish.
+    std::fs::create_dir_all(wt.join("src")).unwrap();
     for n in 0..(1 + rng.below(40)) {
-        std::fs::write(wt.join(format!("work-{n}.txt")), format!("work {n}\n")).unwrap();
+        std::fs::write(wt.join(format!("src/work-{n}.txt")), format!("work {n}\n")).unwrap();
     }
     s.git_at(&wt, &["add", "-A"]);
     s.git_at(&wt, &["commit", "-q", "-m", "work"]);
@@ -190,13 +193,20 @@ fn one(n: u64, seed: u64, op: &str, rng: &mut Rng) -> Result<Option<String>, Str
     let mut child = s
         .wo_in(&dir, &argv)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(s.tmp.path().join("killed.err")).expect("stderr file"))
         .spawn()
         .expect("spawn git-wo");
     std::thread::sleep(Duration::from_millis(delay));
     let _ = child.kill();
     let status = child.wait().expect("wait");
     let killed = status.code().is_none();
+    // A command that refused on its own tests nothing: its setup is wrong.
+    if let Some(code) = status.code().filter(|c| *c != 0) {
+        let err = std::fs::read_to_string(s.tmp.path().join("killed.err")).unwrap_or_default();
+        return Err(format!(
+            "kill {n} (seed {seed}): {op} exited {code} before the kill, so no kill landed in it: {err}"
+        ));
+    }
     let tag = format!(
         "kill {n} (seed {seed}): {op} killed after {delay} ms{}",
         if killed { "" } else { " (it had exited)" }
@@ -206,8 +216,9 @@ fn one(n: u64, seed: u64, op: &str, rng: &mut Rng) -> Result<Option<String>, Str
     let left = state_of(&s);
     let reported = left.phase == "finishing" && left.copies == ["done"] && s.worktree(ID).exists();
 
-    // A ref lock the kill left (gix locks `packed-refs` for every ref update once the
-    // file exists): every later ref write of git-wo fails until a person removes it.
+    // A ref lock the kill left (gix locks `packed-refs` for every compare-and-swap ref
+    // update once the file exists): every later ref write fails until reconcile moves
+    // it to quarantine (an empty one is git-wo's own).
     let ref_lock = s.repo.join(".git/packed-refs.lock").exists();
     let reported_tag = match (reported, ref_lock) {
         (true, true) => " [THE REPORTED STATE, with a stale .git/packed-refs.lock]",
@@ -215,6 +226,19 @@ fn one(n: u64, seed: u64, op: &str, rng: &mut Rng) -> Result<Option<String>, Str
         (false, true) => " [stale .git/packed-refs.lock]",
         (false, false) => "",
     };
+
+    // A lock a kill leaves looks held for its first minute (a live holder takes
+    // milliseconds, but reconcile cannot tell a dead one sooner): the person repairing
+    // comes back a little later.
+    if ref_lock {
+        let lock = s.repo.join(".git/packed-refs.lock");
+        let aged = std::process::Command::new("touch")
+            .args(["-d", "2 minutes ago"])
+            .arg(&lock)
+            .status()
+            .map_err(|e| format!("{tag}: touch: {e}"))?;
+        assert!(aged.success(), "{tag}: touch {}", lock.display());
+    }
 
     // Repair.
     let mut runs = Vec::new();

@@ -9,29 +9,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::Scenario;
 use common::team::Team;
+use common::{Scenario, findings_of, repo_with};
 use serde_json::Value;
-
-fn repo_with(ids: &[&str]) -> Scenario {
-    let s = Scenario::build("empty");
-    for id in ids {
-        s.write_wo("pending", id, "");
-    }
-    s.commit_all("work orders");
-    let (code, out, err) = s.run(&["init"]);
-    assert_eq!(code, 0, "init: {out}{err}");
-    s
-}
-
-fn findings_of<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
 
 fn backdate(p: &Path, secs: u64) {
     let then = SystemTime::now() - Duration::from_secs(secs);
@@ -56,7 +36,7 @@ fn write(p: &Path, bytes: &[u8]) {
 /// gives them back byte for byte (the edited YAML is moved aside, not overwritten).
 #[test]
 fn a_stale_lock_released_by_gc_is_given_back_by_restore() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     let (code, out, err) = s.run(&["take", "WO-0001", "--lease", "1s"]);
     assert_eq!(code, 0, "take: {out}{err}");
     let yaml = s.path("_ctx/jobs/running/WO-0001.yaml");
@@ -103,7 +83,7 @@ fn a_stale_lock_released_by_gc_is_given_back_by_restore() {
 /// reconcile's own edits (a `status:` fixed in place) are undone the same way.
 #[test]
 fn a_status_fixed_by_reconcile_is_given_back_by_restore() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     let rel = "_ctx/jobs/pending/WO-0001.yaml";
     let before = s
         .read(rel)
@@ -142,11 +122,12 @@ fn host_in_names() -> String {
 
 /// Temp files of a killed git-wo (in a state folder, in `.git/wo/`) are git-wo's own:
 /// audit's fix is `git wo reconcile --apply`, whose dry run lists them (exit 1) and whose
-/// apply moves them to quarantine and says so. A git ref lock is not git-wo's: audit
-/// names its age and the command, and reconcile leaves it.
+/// apply moves them to quarantine and says so. So is a lock of a ref under `refs/wo/`
+/// (only git-wo writes those refs). A lock of any other ref is git's: audit names its
+/// age and the command, and reconcile leaves it.
 #[test]
 fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     let old_tmp = s.path("_ctx/jobs/running/.git-wo-Xa81Qz.tmp");
     write(&old_tmp, b"version: 1\nid: WO-0001\nstat");
     backdate(&old_tmp, 120);
@@ -162,17 +143,20 @@ fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
     let cache_tmp = s.path(".git/wo/.tmpQ1w2E3");
     write(&cache_tmp, b"half a cache");
     backdate(&cache_tmp, 120);
-    let ref_lock = s.path(".git/refs/wo/orders/WO-0001.lock");
+    let own_lock = s.path(".git/refs/wo/orders/WO-0001.lock");
+    write(&own_lock, b"");
+    backdate(&own_lock, 300);
+    let ref_lock = s.path(".git/refs/heads/feature.lock");
     write(&ref_lock, b"");
     backdate(&ref_lock, 300);
 
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 1, "{report}");
     let found = findings_of(&report, "leftover_file");
-    assert_eq!(found.len(), 4, "{report}");
+    assert_eq!(found.len(), 5, "{report}");
     for f in &found {
         let text = f.to_string();
-        if text.contains("WO-0001.lock") {
+        if text.contains("feature.lock") {
             assert!(f["fix"].is_null(), "a ref lock is a person's call: {f}");
             let hint = f["hint"].as_str().unwrap_or("");
             assert!(hint.contains("rm -- "), "the exact command: {f}");
@@ -188,7 +172,7 @@ fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
     let (code, plan) = s.json(&["reconcile"]);
     assert_eq!(code, 1, "a dry run with leftovers to remove: {plan}");
     let listed = plan["leftovers"].to_string();
-    for p in [&old_tmp, &named_tmp, &cache_tmp] {
+    for p in [&old_tmp, &named_tmp, &cache_tmp, &own_lock] {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         assert!(listed.contains(&name), "{name} in the plan: {plan}");
         assert!(p.exists(), "a dry run changes nothing");
@@ -196,7 +180,7 @@ fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
 
     let (code, out, err) = s.run(&["reconcile", "--apply"]);
     assert_eq!(code, 0, "{out}{err}");
-    for p in [&old_tmp, &named_tmp, &cache_tmp] {
+    for p in [&old_tmp, &named_tmp, &cache_tmp, &own_lock] {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         assert!(!p.exists(), "{name} removed");
         assert!(out.contains(&name), "reconcile says which: {out}");
@@ -211,7 +195,7 @@ fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
     let (_, report) = s.json(&["audit"]);
     let left = findings_of(&report, "leftover_file");
     assert_eq!(left.len(), 1, "only the ref lock: {report}");
-    assert!(left[0].to_string().contains("WO-0001.lock"));
+    assert!(left[0].to_string().contains("feature.lock"));
 
     // The run can be undone like any other: the restore's manifest check accepts them.
     let stamps: Vec<String> = std::fs::read_dir(s.path(".git/wo/quarantine"))
@@ -222,13 +206,13 @@ fn leftovers_of_killed_commands_are_cleared_by_reconcile() {
     let (code, v) = s.json(&["reconcile", "--restore", &stamps[0]]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(std::fs::read(&cache_tmp).unwrap(), b"half a cache");
-    assert!(old_tmp.exists() && named_tmp.exists());
+    assert!(old_tmp.exists() && named_tmp.exists() && own_lock.exists());
 }
 
 /// A live writer's temp file is not a leftover, however old it looks.
 #[test]
 fn a_live_writers_temp_file_is_not_a_leftover() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     let host = host_in_names();
     let live = s.path(&format!(
         "_ctx/jobs/pending/.git-wo-{}@{host}-AbCd12.tmp",
@@ -381,7 +365,7 @@ fn half_made_worktree(s: &Scenario, id: &str) -> (PathBuf, PathBuf) {
 
 #[test]
 fn a_kill_inside_worktree_add_is_rolled_back_and_the_wo_taken_again() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     common::crash(&s, &s.repo, "take:after-branch", &["take", "WO-0001"]);
     let (wt, admin) = half_made_worktree(&s, "WO-0001");
     // The checkout had begun: a file of the branch's tree, half written.
@@ -399,7 +383,7 @@ fn a_kill_inside_worktree_add_is_rolled_back_and_the_wo_taken_again() {
 
 #[test]
 fn a_half_made_worktree_holding_someones_files_is_kept() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     common::crash(&s, &s.repo, "take:after-branch", &["take", "WO-0001"]);
     let (wt, admin) = half_made_worktree(&s, "WO-0001");
     write(&wt.join("notes.txt"), b"my work, not in any tree");
@@ -420,7 +404,7 @@ fn a_half_made_worktree_holding_someones_files_is_kept() {
 /// "initializing" lock is still in it.
 #[test]
 fn gc_prunes_the_registration_of_a_killed_worktree_add() {
-    let s = repo_with(&["WO-0001"]);
+    let s = repo_with(&[("WO-0001", "")]);
     let (wt, admin) = half_made_worktree(&s, "WO-0001");
     std::fs::remove_dir_all(&wt).unwrap();
     let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);

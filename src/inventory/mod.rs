@@ -129,6 +129,14 @@ pub enum LeftoverKind {
     Temp,
     /// A lock git itself takes to update a ref: a person removes it.
     RefLock,
+    /// A ref lock only git-wo takes, its holder gone: a lock of a ref under `refs/wo/`
+    /// or `refs/notes/wo` (no other tool writes those), or an empty `packed-refs.lock`
+    /// (the lock gix holds, with nothing written, while a compare-and-swap update
+    /// reads `packed-refs`; git's own writers fill it at once). Older than a minute,
+    /// where a live holder takes milliseconds: reconcile moves it to quarantine, which
+    /// loses nothing (the file holds no ref value, or only the value of an update that
+    /// never landed).
+    OwnRefLock,
 }
 
 /// How long ago `secs` seconds is, in words.
@@ -1329,9 +1337,14 @@ fn read_ref_leftovers(
                 .and_then(|m| m.modified())
                 .map(|t| (now - DateTime::<Utc>::from(t)).num_seconds().max(0) as u64)
                 .unwrap_or(0);
+            let kind = if own_ref_lock(common_dir, &p) {
+                LeftoverKind::OwnRefLock
+            } else {
+                LeftoverKind::RefLock
+            };
             out.push(Leftover {
                 path: p,
-                kind: LeftoverKind::RefLock,
+                kind,
                 why: format!("{} old", age_words(age_secs)),
                 age_secs,
             });
@@ -1354,6 +1367,39 @@ fn read_ref_leftovers(
     }
     found(common_dir.join("packed-refs.lock"), &mut due);
     (out, due)
+}
+
+/// A ref lock only git-wo takes (see [`LeftoverKind::OwnRefLock`]): under
+/// `refs/wo/`, `refs/notes/wo.lock`, or an empty regular `packed-refs.lock`.
+fn own_ref_lock(common_dir: &Path, lock: &Path) -> bool {
+    let Ok(meta) = fs::symlink_metadata(lock) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    if lock == common_dir.join("packed-refs.lock") {
+        return meta.len() == 0;
+    }
+    is_own_ref_lock_path(common_dir, lock)
+}
+
+/// Where a ref lock only git-wo takes lives: `packed-refs.lock`, a `.lock` under
+/// `refs/wo/`, or `refs/notes/wo.lock` (by path alone; see [`LeftoverKind::OwnRefLock`]
+/// for when such a lock counts as git-wo's).
+pub fn is_own_ref_lock_path(common_dir: &Path, lock: &Path) -> bool {
+    let refs = common_dir.join("refs");
+    let plain = lock.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::RootDir
+        )
+    });
+    plain
+        && lock.extension().is_some_and(|x| x == "lock")
+        && (lock == common_dir.join("packed-refs.lock")
+            || lock.starts_with(refs.join("wo"))
+            || lock == refs.join("notes").join("wo.lock"))
 }
 
 /// A `.lock` path in `running/` that is not a regular file: (id, path, what it is).

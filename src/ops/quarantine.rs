@@ -465,12 +465,15 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
     let is_leftover = entry.wo_id.is_empty() && entry.code == "leftover_file";
     let dest = if is_leftover && from.is_absolute() {
         // A temp file of git-wo's caches, directly in `<git-common-dir>/wo/`.
+        // Or a ref lock a killed git-wo left in `<git-common-dir>`.
         let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let in_wo_dir = from.parent().is_some_and(|p| same_dir(p, &b.wo_dir));
-        if !is_plain_absolute(&from) || !in_wo_dir || !crate::model::temp_name::is_wo_dir_temp(name)
-        {
+        let temp = in_wo_dir && crate::model::temp_name::is_wo_dir_temp(name);
+        let ref_lock = crate::inventory::is_own_ref_lock_path(&b.common_dir, &from)
+            && link_between(&b.common_dir, &from).is_none();
+        if !is_plain_absolute(&from) || !(temp || ref_lock) {
             return Err(format!(
-                "from `{from_shown}` is not a temp file of {}",
+                "from `{from_shown}` is not a temp file of {} nor a ref lock of git-wo's",
                 b.wo_dir.display()
             ));
         }
@@ -847,5 +850,55 @@ mod tests {
             restore(&checked[0], None).unwrap().is_none(),
             "restored once"
         );
+    }
+    /// A leftover entry goes back only to git-wo's own places: a temp file of
+    /// `<git-common-dir>/wo`, or a ref lock only git-wo takes; never a lock of another
+    /// ref, nor a ref file itself.
+    #[test]
+    fn a_leftover_goes_back_only_to_git_wo_s_own_places() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("repo");
+        let git = root.join(".git");
+        fs::create_dir_all(git.join("wo")).unwrap();
+        let dir = tmp.path().join("q/1");
+        fs::create_dir_all(dir.join("files/x")).unwrap();
+        fs::write(dir.join("files/x/f"), b"").unwrap();
+        let bounds = Bounds {
+            control_root: root.clone(),
+            jobs_rel: "_ctx/jobs".into(),
+            common_dir: git.clone(),
+            wo_dir: git.join("wo"),
+            worktree_root: tmp.path().join("wt"),
+            hooks_dir: git.join("hooks"),
+            kept_hooks: vec![],
+        };
+        let entry = |from: &Path| Entry {
+            from: from.to_string_lossy().into_owned(),
+            stored: "files/x/f".into(),
+            code: "leftover_file".into(),
+            ..Entry::default()
+        };
+        for ok in [
+            "packed-refs.lock",
+            "refs/wo/orders/WO-1.lock",
+            "refs/notes/wo.lock",
+        ] {
+            assert!(
+                check(&dir, 1, entry(&git.join(ok)), &bounds).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "refs/heads/main.lock",
+            "packed-refs",
+            "refs/wo/orders/WO-1",
+            "refs/wo/../heads/main.lock",
+            "hooks/pre-commit.lock",
+        ] {
+            assert!(
+                check(&dir, 1, entry(&git.join(bad)), &bounds).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -117,9 +117,10 @@ pub struct LeftoverRepair {
 }
 
 impl LeftoverRepair {
-    /// A temp file not (yet) moved: work a run has left.
+    /// git-wo's own leftover not (yet) moved: work a run has left (a git ref lock,
+    /// skipped for a person, is not).
     fn left(&self) -> bool {
-        self.kind == "temp_file" && self.outcome != Outcome::Applied
+        matches!(self.outcome, Outcome::Planned | Outcome::Failed(_))
     }
 }
 
@@ -175,6 +176,8 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
     let now = Utc::now();
     let stamp = quarantine::new_stamp(now);
     let qdir = quarantine::root(&repo.wo_dir()).join(&stamp);
+    // Before the repairs: a ref lock a killed git-wo left would fail each of them.
+    let leftovers = leftovers(repo, &inv, opts.apply, &qdir);
     if opts.apply {
         // The plan lists each WO's repairs together.
         for one_wo in reports.chunk_by_mut(|a, b| a.action.wo_id == b.action.wo_id) {
@@ -199,7 +202,6 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
             Outcome::Planned | Outcome::PlannedUnsafe | Outcome::Pending => {}
         }
     }
-    let leftovers = leftovers(repo, &inv, opts.apply, &qdir);
     let used = qdir.join(quarantine::MANIFEST).exists();
     Ok(Reconciled {
         schema: "git-wo.reconcile.v1",
@@ -214,6 +216,10 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
 
 /// Where a leftover of `<git-common-dir>/wo/` is kept in a quarantine folder.
 pub const WO_DIR_STORED: &str = "git-common-dir/wo";
+
+/// Where a ref lock of `<git-common-dir>` (`packed-refs.lock`, `refs/wo/….lock`) is
+/// kept in a quarantine folder.
+pub const COMMON_DIR_STORED: &str = "git-common-dir";
 
 /// The leftovers of killed commands: git-wo's own temp files (their writer gone) are
 /// moved to the quarantine folder `qdir` with `apply` (never deleted: a restore puts
@@ -238,18 +244,28 @@ fn leftovers(repo: &Repo, inv: &Inventory, apply: bool, qdir: &Path) -> Vec<Left
             });
             continue;
         }
+        let (kind, reason) = match l.kind {
+            LeftoverKind::OwnRefLock => ("ref_lock", "a ref lock a killed git-wo left"),
+            _ => ("temp_file", "a temp file a killed git-wo left"),
+        };
         let outcome = if !apply {
             Outcome::Planned
         } else {
-            let stored = match l.path.strip_prefix(repo.wo_dir()) {
-                Ok(inside) if l.path.is_absolute() => {
+            let stored = match (
+                l.path.strip_prefix(repo.wo_dir()),
+                l.path.strip_prefix(&repo.common_dir),
+            ) {
+                (Ok(inside), _) if l.path.is_absolute() => {
                     Path::new("files").join(WO_DIR_STORED).join(inside)
+                }
+                (_, Ok(inside)) if l.path.is_absolute() => {
+                    Path::new("files").join(COMMON_DIR_STORED).join(inside)
                 }
                 _ => Path::new("files").join(&l.path),
             };
             let mut entry = Entry {
                 code: "leftover_file".into(),
-                reason: format!("a temp file a killed git-wo left: {}", l.why),
+                reason: format!("{reason}: {}", l.why),
                 bytes: std::fs::symlink_metadata(repo.control_root.join(&l.path))
                     .map(|m| m.len())
                     .unwrap_or(0),
@@ -265,7 +281,7 @@ fn leftovers(repo: &Repo, inv: &Inventory, apply: bool, qdir: &Path) -> Vec<Left
         };
         out.push(LeftoverRepair {
             path: shown,
-            kind: "temp_file",
+            kind,
             why: l.why.clone(),
             outcome,
             fix: None,

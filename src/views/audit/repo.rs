@@ -102,6 +102,16 @@ fn leftover_file(inv: &Inventory, out: &mut Vec<Finding>) {
                     "moves it to quarantine (git wo reconcile --restore puts it back)",
                 ),
             ),
+            LeftoverKind::OwnRefLock => (
+                format!(
+                    "{shown} is a ref lock a killed git-wo left, {}: it blocks every update of that ref (git wo sync, take, finish fail on it)",
+                    l.why
+                ),
+                Remedy::run(
+                    "git wo reconcile --apply",
+                    "moves it to quarantine (git wo reconcile --restore puts it back)",
+                ),
+            ),
             LeftoverKind::RefLock => (
                 format!(
                     "{shown} is a ref lock left by a killed git process, {}: it blocks every update of that ref (git wo sync, take, finish fail on it)",
