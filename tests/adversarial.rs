@@ -11,7 +11,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Scenario, crash, record_commit, record_of, yaml_copies};
+use common::{
+    Scenario, commit_in, crash, record_commit, record_of, repo_with, wo_yaml_titled, yaml_copies,
+};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -38,35 +40,10 @@ impl Checks {
     }
 }
 
-/// A full WO YAML with the given title (raw YAML scalar text) and extra lines.
-fn wo_text(id: &str, state: &str, title: &str, extra: &str) -> String {
-    format!(
-        "version: 1\nid: {id}\nepic_id: E-1\ntitle: {title}\npriority: P2\nstatus: {state}\ndod_id: DOD-STD\nexecution:\n  mode: agent\n{extra}"
-    )
-}
-
 fn write(s: &Scenario, rel: &str, text: &str) {
     let p = s.path(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
-}
-
-/// The `empty` scenario with pending WOs (id, extra YAML lines), committed and `init`ed.
-fn repo_with(wos: &[(&str, &str)]) -> Scenario {
-    let s = Scenario::build("empty");
-    for (id, extra) in wos {
-        s.write_wo("pending", id, extra);
-    }
-    s.commit_all("work orders");
-    let (code, out, err) = s.run(&["init"]);
-    assert_eq!(code, 0, "init: {out}{err}");
-    s
-}
-
-fn commit_in(s: &Scenario, dir: &Path, file: &str) {
-    std::fs::write(dir.join(file), "hello\n").unwrap();
-    s.git_at(dir, &["add", file]);
-    s.git_at(dir, &["commit", "-q", "-m", &format!("add {file}")]);
 }
 
 /// Findings of an audit report about `id`.
@@ -192,13 +169,13 @@ fn defect_02_fix_hints_do_not_run_yaml_text_in_a_shell() {
     write(
         &s,
         "_ctx/jobs/pending/WO-0001.yaml",
-        &wo_text("WO-0001", "pending", "'x $(touch pwned) `touch pwned`'", ""),
+        &wo_yaml_titled("WO-0001", "pending", "'x $(touch pwned) `touch pwned`'", ""),
     );
     // Branch names with shell metacharacters (valid ref names).
     write(
         &s,
         "_ctx/jobs/pending/WO-0002.yaml",
-        &wo_text(
+        &wo_yaml_titled(
             "WO-0002",
             "pending",
             "Branchy",
@@ -208,7 +185,7 @@ fn defect_02_fix_hints_do_not_run_yaml_text_in_a_shell() {
     write(
         &s,
         "_ctx/jobs/pending/WO-0003.yaml",
-        &wo_text(
+        &wo_yaml_titled(
             "WO-0003",
             "pending",
             "Blocked",
@@ -219,12 +196,12 @@ fn defect_02_fix_hints_do_not_run_yaml_text_in_a_shell() {
     write(
         &s,
         "_ctx/jobs/pending/WO-0014 $(touch pwned).yaml",
-        &wo_text("WO-0014", "pending", "Split", ""),
+        &wo_yaml_titled("WO-0014", "pending", "Split", ""),
     );
     write(
         &s,
         "_ctx/jobs/done/WO-0014.yaml",
-        &wo_text("WO-0014", "done", "Split", ""),
+        &wo_yaml_titled("WO-0014", "done", "Split", ""),
     );
     s.commit_all("hostile work orders");
     let (code, _, err) = s.run(&["init"]);
@@ -330,7 +307,7 @@ fn defect_03_finish_that_lost_its_lease_leaves_the_new_holder_alone() {
     let (code, _, err) = s.run(&["take", "WO-0001", "--lease", "1s"]);
     assert_eq!(code, 0, "{err}");
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "hello.txt");
+    commit_in(&s, &wt, "hello.txt", "hello\n");
 
     // alice's finish, held right after it recorded phase finishing.
     let mut finish = s.spawn_paused(
@@ -529,7 +506,7 @@ fn defect_06_forced_heartbeat_during_a_transition() {
         let s = repo_with(&[("WO-0001", "")]);
         assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
         let wt = s.worktree("WO-0001");
-        commit_in(&s, &wt, "hello.txt");
+        commit_in(&s, &wt, "hello.txt", "hello\n");
         let mut finish = s.spawn_paused(&wt, &["finish", "--result", "done"], "finish:after-move");
         let (hb, hb_out, hb_err) = s.run(&["heartbeat", "WO-0001", "--force"]);
         let (code, out, err) = finish.release();
@@ -561,7 +538,7 @@ fn defect_06_forced_heartbeat_during_a_transition() {
 /// 7. take never turns valid YAML into invalid YAML.
 #[test]
 fn defect_07_take_keeps_unusual_yaml_valid() {
-    let body = |id: &str| wo_text(id, "pending", "Plain", "");
+    let body = |id: &str| wo_yaml_titled(id, "pending", "Plain", "");
     let cases: Vec<(&str, &str, String)> = vec![
         (
             "WO-0001",
@@ -665,8 +642,8 @@ const PWD_VERIFY: &str = "verify:\n  commands:\n    - 'pwd -P >> \"$HOME/verify-
 /// worktree, and check that only `a`'s worktree was used and removed.
 fn finish_with_lying_worktree(c: &mut Checks, case: &str, s: &Scenario, a: &str, b: &str) {
     let (wa, wb) = (s.worktree(a), s.worktree(b));
-    commit_in(s, &wa, "a.txt");
-    commit_in(s, &wb, "b.txt");
+    commit_in(s, &wa, "a.txt", "hello\n");
+    commit_in(s, &wb, "b.txt", "hello\n");
     let b_head = s.git_at(&wb, &["rev-parse", "HEAD"]);
     let b_session = std::fs::read_to_string(admin_dir(s, &wb).join("wo-session")).ok();
     let rel = format!("_ctx/jobs/running/{a}.yaml");
@@ -746,7 +723,7 @@ fn defect_09_finish_rerun_after_a_crash_needs_no_force() {
         let s = repo_with(&[("WO-0001", "")]);
         assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
         let wt = s.worktree("WO-0001");
-        commit_in(&s, &wt, "hello.txt");
+        commit_in(&s, &wt, "hello.txt", "hello\n");
         let step = if case == "after-worktree" {
             "finish:after-release"
         } else {

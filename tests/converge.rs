@@ -90,9 +90,7 @@ const ROTS: [Rot; 21] = [
 const STATES: [&str; 4] = ["pending", "running", "done", "failed"];
 
 fn yaml(id: &str, state: &str) -> String {
-    format!(
-        "version: 1\nid: {id}\nepic_id: E-1\ntitle: \"Work on {id}\"\npriority: P2\nstatus: {state}\ndod_id: DOD-STD\nexecution:\n  mode: agent\n"
-    )
+    common::wo_yaml(id, state, "")
 }
 
 struct World {

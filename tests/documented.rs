@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use common::team::Team;
 use common::{
-    Scenario, codes, files, isolate, jobs_files, quarantined, record_commit, record_of, yaml_copies,
+    Scenario, codes, commit_in, files, isolate, jobs_files, quarantined, record_commit, record_of,
+    repo_with, yaml_copies,
 };
 use serde_json::Value;
 
@@ -34,24 +35,6 @@ fn hooked(name: &str) -> Scenario {
     let (code, _, err) = wo_hooked(&s, &["init", "--hooks"]);
     assert_eq!(code, 0, "{err}");
     s
-}
-
-/// The `empty` scenario with pending WOs (id, extra YAML lines), committed and `init`ed.
-fn repo_with(wos: &[(&str, &str)]) -> Scenario {
-    let s = Scenario::build("empty");
-    for (id, extra) in wos {
-        s.write_wo("pending", id, extra);
-    }
-    s.commit_all("work orders");
-    let (code, out, err) = s.run(&["init"]);
-    assert_eq!(code, 0, "init: {out}{err}");
-    s
-}
-
-fn commit_in(s: &Scenario, dir: &Path, file: &str, text: &str) {
-    std::fs::write(dir.join(file), text).expect("write");
-    s.git_at(dir, &["add", file]);
-    s.git_at(dir, &["commit", "-q", "-m", &format!("add {file}")]);
 }
 
 /// A change outside the jobs dir, staged.

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Scenario, codes};
+use common::{Scenario, codes, commit_in};
 
 const CATALOG: &str = r#"version: 1
 dod:
@@ -65,14 +65,6 @@ fn taken(dod: &str) -> Scenario {
     let (code, out, err) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 0, "{out}{err}");
     s
-}
-
-fn commit_in(s: &Scenario, dir: &Path, file: &str, text: &str) {
-    let path = dir.join(file);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, text).unwrap();
-    s.git_at(dir, &["add", file]);
-    s.git_at(dir, &["commit", "-q", "-m", &format!("add {file}")]);
 }
 
 fn audit_codes(s: &Scenario) -> Vec<(String, String)> {

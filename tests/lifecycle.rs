@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Scenario;
+use common::{Scenario, commit_in};
 
 /// An initialised repository with pending WO-0001 (verify: hello.txt exists) and WO-0002.
 fn repo_with_pending() -> Scenario {
@@ -19,12 +19,6 @@ fn repo_with_pending() -> Scenario {
     s
 }
 
-fn commit_in(s: &Scenario, dir: &std::path::Path, file: &str) {
-    std::fs::write(dir.join(file), "hello\n").unwrap();
-    s.git_at(dir, &["add", file]);
-    s.git_at(dir, &["commit", "-q", "-m", &format!("add {file}")]);
-}
-
 #[test]
 fn new_user_walkthrough_take_commit_finish() {
     let s = repo_with_pending();
@@ -38,7 +32,7 @@ fn new_user_walkthrough_take_commit_finish() {
     let list = s.git(&["worktree", "list", "--porcelain"]);
     assert!(list.contains("locked git-wo WO-0001 token=1"), "{list}");
 
-    commit_in(&s, &wt, "hello.txt");
+    commit_in(&s, &wt, "hello.txt", "hello\n");
     let tip = s.git_at(&wt, &["rev-parse", "HEAD"]).trim().to_owned();
     let (code, out, err) = s.run_in(&wt, &["finish", "WO-0001", "--result", "done"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -87,8 +81,7 @@ fn new_user_walkthrough_take_commit_finish() {
             && msg.contains("WO-Token: 1"),
         "{msg}"
     );
-    let record: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value = common::record_of(&s, "WO-0001");
     assert_eq!(record["schema"], "git-wo.record.v1");
     assert_eq!(record["state"], "done");
     assert_eq!(record["phase"], "idle");
@@ -188,8 +181,7 @@ fn take_reuses_an_existing_branch_and_never_deletes_it() {
         "YAML back in pending"
     );
     assert!(!s.path("_ctx/jobs/running/WO-0001.lock").exists());
-    let record: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value = common::record_of(&s, "WO-0001");
     assert_eq!(record["state"], "pending", "record put back");
 
     // Once the path is free the take works and reuses the branch.
@@ -219,7 +211,7 @@ fn only_the_holder_finishes_and_force_is_recorded() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "hello.txt");
+    commit_in(&s, &wt, "hello.txt", "hello\n");
     let (code, _, err) = s.run(&["finish", "WO-0001", "--result", "done"]);
     assert_eq!(code, 3, "not run in the worktree: {err}");
     assert!(err.contains("held by alice"), "{err}");
@@ -264,7 +256,7 @@ fn failing_verification_keeps_a_done_finish_running() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "other.txt");
+    commit_in(&s, &wt, "other.txt", "hello\n");
     // --result done with a failing verify is a gate: exit 1, still running, worktree kept.
     let (code, out, err) = s.run_in(&wt, &["finish", "--result", "done"]);
     assert_eq!(code, 1, "{out}{err}");
@@ -279,8 +271,7 @@ fn failing_verification_keeps_a_done_finish_running() {
     assert!(s.path("_ctx/jobs/running/WO-0001.yaml").exists());
     assert!(s.path("_ctx/jobs/running/WO-0001.lock").exists());
     assert!(wt.exists());
-    let record: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value = common::record_of(&s, "WO-0001");
     assert_eq!(record["state"], "running");
     assert_eq!(record["phase"], "active");
     // --result failed records the failure.
@@ -323,8 +314,7 @@ fn skip_verification_needs_a_reason_and_is_recorded() {
         yaml.contains("skip_verification_reason: \"CI is down\""),
         "{yaml}"
     );
-    let record: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value = common::record_of(&s, "WO-0001");
     assert_eq!(record["result"]["skip_verification_reason"], "CI is down");
     assert_eq!(record["result"]["verified"], false);
     assert!(
@@ -338,7 +328,7 @@ fn finish_keeps_a_dirty_worktree_and_says_why() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "hello.txt");
+    commit_in(&s, &wt, "hello.txt", "hello\n");
     std::fs::write(wt.join("notes.txt"), "uncommitted thoughts").unwrap();
     // `done` certifies the committed tip: with notes.txt beside it, it is refused.
     let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done"]);
@@ -380,7 +370,7 @@ fn keep_worktree_flag_keeps_a_clean_worktree() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "hello.txt");
+    commit_in(&s, &wt, "hello.txt", "hello\n");
     let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done", "--keep-worktree"]);
     assert_eq!(code, 0, "{err}");
     assert!(wt.exists());
@@ -391,8 +381,7 @@ fn heartbeat_renews_without_piling_up_history() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "1h"]).0, 0);
     let wt = s.worktree("WO-0001");
-    let first: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let first: serde_json::Value = common::record_of(&s, "WO-0001");
     for _ in 0..3 {
         let (code, _, err) = s.run_in(&wt, &["heartbeat", "--lease", "3h"]);
         assert_eq!(code, 0, "{err}");
@@ -407,8 +396,7 @@ fn heartbeat_renews_without_piling_up_history() {
             "wo: import WO-0001"
         ]
     );
-    let now: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let now: serde_json::Value = common::record_of(&s, "WO-0001");
     assert!(now["lock"]["expires_at"].as_str() > first["lock"]["expires_at"].as_str());
     assert_eq!(now["token"], 1);
     // Not the holder: refused outside the worktree, unless --force.
@@ -436,7 +424,7 @@ fn requeue_moves_failed_back_to_pending_and_keeps_the_branch() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "attempt.txt");
+    commit_in(&s, &wt, "attempt.txt", "hello\n");
     let tip = s.git_at(&wt, &["rev-parse", "HEAD"]);
     assert_eq!(s.run_in(&wt, &["finish", "--result", "failed"]).0, 0);
     let (code, _, err) = s.run(&["requeue", "WO-0001", "--reason", "flaky test fixed"]);
@@ -451,8 +439,7 @@ fn requeue_moves_failed_back_to_pending_and_keeps_the_branch() {
         tip,
         "branch and commits kept"
     );
-    let record: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value = common::record_of(&s, "WO-0001");
     assert_eq!(record["state"], "pending");
     assert!(
         record["note"]
@@ -513,7 +500,7 @@ fn session_log_gets_the_markers_too() {
     s.git(&["config", "wo.sessionLog", "_ctx/session_repo.md"]);
     assert_eq!(s.run(&["take", "WO-0001"]).0, 0);
     let wt = s.worktree("WO-0001");
-    commit_in(&s, &wt, "hello.txt");
+    commit_in(&s, &wt, "hello.txt", "hello\n");
     assert_eq!(s.run_in(&wt, &["finish", "--result", "done"]).0, 0);
     let log = s.read("_ctx/session_repo.md");
     assert!(log.contains("[WO-0001] intent: Work on WO-0001"), "{log}");
@@ -596,9 +583,7 @@ fn commands_run_inside_the_worktree_renew_the_lease() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "2h"]).0, 0);
     // Age the lease's renewal stamp so the automatic renewal is due.
-    let record = |s: &Scenario| -> serde_json::Value {
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap()
-    };
+    let record = |s: &Scenario| -> serde_json::Value { common::record_of(s, "WO-0001") };
     let before = record(&s);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let wt = s.worktree("WO-0001");
@@ -711,8 +696,7 @@ fn take_refuses_a_base_that_an_existing_branch_would_ignore() {
         .len()
             == 40
     );
-    let record: serde_json::Value =
-        serde_json::from_str(&s.git(&["show", "refs/wo/orders/WO-0001:record.json"])).unwrap();
+    let record: serde_json::Value = common::record_of(&s, "WO-0001");
     assert_eq!(record["state"], "pending", "nothing claimed");
     let (code, v) = s.json(&["take", "WO-0001", "--base", &first]);
     assert_eq!(code, 0, "same commit as the branch: fine: {v}");

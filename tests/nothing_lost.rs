@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Scenario;
+use common::{Scenario, findings_of};
 use serde_json::Value;
 
 /// Run `cmd`; kill it and fail when it runs longer than `limit`. (exit code, stdout,
@@ -59,15 +59,6 @@ fn mkfifo(path: &Path) {
         .status()
         .expect("run mkfifo");
     assert!(ok.success(), "mkfifo {path:?}");
-}
-
-fn findings_of<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
 }
 
 fn stamp_dir(s: &Scenario, stamp: &str) -> PathBuf {

@@ -2,6 +2,7 @@
 //! the scenario builders in `fixtures/`), and the real `git-wo` binary.
 #![allow(dead_code)]
 
+pub mod fixture_cache;
 pub mod snapshot;
 pub mod team;
 
@@ -22,38 +23,14 @@ impl Scenario {
         Scenario::build_with(name, &[])
     }
 
+    /// Build `fixtures/scenario.sh <name> <args…>`: once per test process, then copied
+    /// (see [`fixture_cache`]).
     pub fn build_with(name: &str, args: &[&str]) -> Scenario {
+        let template = fixture_cache::template(name, args, |dir| build_scenario(name, args, dir));
         let tmp = tempfile::tempdir().expect("temp dir");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg(name)
-            .arg(tmp.path())
-            .args(args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", tmp.path())
-            .output()
-            .expect("run fixtures/scenario.sh");
-        assert!(
-            out.status.success(),
-            "scenario {name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let repo = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        assert!(
-            repo.join(".git").exists(),
-            "scenario {name} printed {repo:?}"
-        );
-        let s = Scenario { tmp, repo };
-        s.git(&["config", "user.name", "alice"]);
-        s.git(&["config", "user.email", "alice@example.com"]);
-        // The fixtures' worktrees live in `<DIR>/.worktrees`; takes in tests go there too.
-        // (The per-repository default is tested on its own.)
-        s.git(&["config", "wo.worktreeDir", "../.worktrees"]);
-        // Hooks are tested on their own (tests/hooks.rs), where this is unset: elsewhere
-        // an initialised repository without them would report `hooks_missing`.
-        s.git(&["config", "wo.gate.hooks", "none"]);
-        s
+        fixture_cache::copy(&template, tmp.path());
+        let repo = tmp.path().canonicalize().expect("canonical").join("repo");
+        Scenario { tmp, repo }
     }
 
     /// `git-wo <args>` run in the control checkout.
@@ -97,9 +74,7 @@ impl Scenario {
 
     /// Write a WO YAML (committed with the next `commit_all`).
     pub fn write_wo(&self, state: &str, id: &str, extra: &str) {
-        let text = format!(
-            "version: 1\nid: {id}\nepic_id: E-1\ntitle: \"Work on {id}\"\npriority: P2\nstatus: {state}\ndod_id: DOD-STD\nexecution:\n  mode: agent\n{extra}"
-        );
+        let text = wo_yaml(id, state, extra);
         let dir = self.path(&format!("_ctx/jobs/{state}"));
         std::fs::create_dir_all(&dir).expect("mkdir");
         std::fs::write(dir.join(format!("{id}.yaml")), text).expect("write wo");
@@ -133,6 +108,92 @@ impl Scenario {
             .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}\nstderr: {err}"));
         (code, v)
     }
+}
+
+/// Run `fixtures/scenario.sh <name> <dir> <args…>` (`<dir>/repo` and its worktrees),
+/// then the settings every test repository has.
+fn build_scenario(name: &str, args: &[&str], dir: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(name)
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("run fixtures/scenario.sh");
+    assert!(
+        out.status.success(),
+        "scenario {name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repo = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert_eq!(repo, dir.join("repo"), "scenario {name} printed {repo:?}");
+    assert!(
+        repo.join(".git").exists(),
+        "scenario {name} made no repository"
+    );
+    for (k, v) in [
+        ("user.name", "alice"),
+        ("user.email", "alice@example.com"),
+        // The fixtures' worktrees live in `<DIR>/.worktrees`; takes in tests go there
+        // too. (The per-repository default is tested on its own.)
+        ("wo.worktreeDir", "../.worktrees"),
+        // Hooks are tested on their own (tests/hooks.rs), where this is unset:
+        // elsewhere an initialised repository without them would report
+        // `hooks_missing`.
+        ("wo.gate.hooks", "none"),
+    ] {
+        git_in(&repo, dir, &["config", k, v]);
+    }
+}
+
+/// The WO YAML every test writes: `id` in `state`, title "Work on <id>", P2, DoD
+/// `DOD-STD`, then the `extra` lines.
+pub fn wo_yaml(id: &str, state: &str, extra: &str) -> String {
+    wo_yaml_titled(id, state, &format!("\"Work on {id}\""), extra)
+}
+
+/// [`wo_yaml`] with another title (raw YAML scalar text).
+pub fn wo_yaml_titled(id: &str, state: &str, title: &str, extra: &str) -> String {
+    format!(
+        "version: 1\nid: {id}\nepic_id: E-1\ntitle: {title}\npriority: P2\nstatus: {state}\ndod_id: DOD-STD\nexecution:\n  mode: agent\n{extra}"
+    )
+}
+
+/// The `empty` scenario with pending WOs (id, extra YAML lines), committed and
+/// `init`ed.
+pub fn repo_with(wos: &[(&str, &str)]) -> Scenario {
+    let s = Scenario::build("empty");
+    for (id, extra) in wos {
+        s.write_wo("pending", id, extra);
+    }
+    s.commit_all("work orders");
+    let (code, out, err) = s.run(&["init"]);
+    assert_eq!(code, 0, "init: {out}{err}");
+    s
+}
+
+/// Commit a file `file` holding `text` in the checkout `dir` (a WO's worktree).
+pub fn commit_in(s: &Scenario, dir: &Path, file: &str, text: &str) {
+    let path = dir.join(file);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+    s.git_at(dir, &["add", file]);
+    s.git_at(dir, &["commit", "-q", "-m", &format!("add {file}")]);
+}
+
+/// The findings of an audit JSON report with the code `code`.
+pub fn findings_of<'a>(report: &'a serde_json::Value, code: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
 }
 
 pub fn run(mut cmd: Command) -> (i32, String, String) {

@@ -17,9 +17,7 @@ pub struct Team {
 }
 
 pub fn yaml(id: &str) -> String {
-    format!(
-        "version: 1\nid: {id}\nepic_id: E-1\ntitle: \"Work on {id}\"\npriority: P2\nstatus: pending\ndod_id: DOD-STD\nexecution:\n  mode: agent\n"
-    )
+    super::wo_yaml(id, "pending", "")
 }
 
 impl Team {
