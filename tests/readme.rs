@@ -69,6 +69,21 @@ fn normalize(text: &str, home: &Path) -> String {
                 continue;
             }
         }
+        // A quarantine stamp: 20261201T114026Z-1784.
+        if i + 17 <= chars.len() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let w: String = chars[i..i + 17].iter().collect();
+            let b = w.as_bytes();
+            let digits = (0..8).chain(9..15).all(|k| b[k].is_ascii_digit());
+            let mut j = i + 17;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            if digits && b[8] == b'T' && b[15] == b'Z' && b[16] == b'-' && j > i + 17 {
+                out.push_str("<stamp>");
+                i = j;
+                continue;
+            }
+        }
         // A run of 7 or more hex digits standing alone: a commit id.
         let is_hex = |c: char| c.is_ascii_hexdigit() && !c.is_ascii_uppercase();
         let boundary = i == 0 || !chars[i - 1].is_ascii_alphanumeric();
@@ -160,18 +175,40 @@ fn the_walkthrough_shows_what_a_user_sees() {
         let (code, _, err) = common::run(git);
         assert_eq!(code, 0, "git {args:?}: {err}");
     }
+    let mismatches = run_console(console, &app, &home, &[]);
+    assert!(
+        mismatches.is_empty(),
+        "the README walkthrough differs from what a user sees:\n\n{}",
+        mismatches.join("\n\n")
+    );
+}
+
+/// Run each `$ command` of `console` in bash, starting in `start` (following its
+/// `cd`s), with git-wo on PATH; compare each output with the lines the README shows
+/// after it, normalised (and with `replace`'s pairs swapped in the output first). A
+/// README line `…` stands for any number of lines. Returns the mismatches.
+fn run_console(
+    console: &str,
+    start: &Path,
+    home: &Path,
+    replace: &[(String, String)],
+) -> Vec<String> {
+    let home_s = home.display().to_string();
     let bin = assert_cmd::cargo::cargo_bin("git-wo");
     let path = format!(
         "{}:{}",
         bin.parent().expect("bin dir").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-
-    let mut cwd = app.clone();
-    let cwd_file = tmp.path().join("cwd");
+    let scratch = tempfile::tempdir().expect("tmp");
+    let mut cwd = start.to_path_buf();
+    let cwd_file = scratch.path().join("cwd");
     let mut mismatches = Vec::new();
     for (cmd, expected) in steps(console) {
-        let line = cmd.replace('~', &home_s);
+        let mut line = cmd.replace('~', &home_s);
+        for (real, shown) in replace {
+            line = line.replace(shown.as_str(), real);
+        }
         let mut sh = Command::new("bash");
         sh.arg("-c")
             .arg(format!(
@@ -180,20 +217,23 @@ fn the_walkthrough_shows_what_a_user_sees() {
             ))
             // A shell can stand in a removed folder (finish removes the worktree);
             // a child process cannot start there: its nearest existing parent.
-            .current_dir(cwd.ancestors().find(|d| d.is_dir()).unwrap_or(&home));
-        common::isolate(&mut sh, &home);
+            .current_dir(cwd.ancestors().find(|d| d.is_dir()).unwrap_or(home));
+        common::isolate(&mut sh, home);
         sh.env("PATH", &path).env("COLUMNS", "100");
-        let (_, out, _) = common::run(sh);
+        let (_, mut out, _) = common::run(sh);
         if let Ok(dir) = std::fs::read_to_string(&cwd_file) {
             cwd = PathBuf::from(dir.trim());
         }
-        let mut got: Vec<String> = normalize(&out, &home).lines().map(str::to_owned).collect();
+        for (real, shown) in replace {
+            out = out.replace(real.as_str(), shown);
+        }
+        let mut got: Vec<String> = normalize(&out, home).lines().map(str::to_owned).collect();
         // (A blank line between two commands is not shown in the README.)
         while got.last().is_some_and(|l| l.trim().is_empty()) {
             got.pop();
         }
-        let want: Vec<String> = expected.iter().map(|l| normalize(l, &home)).collect();
-        if got != want {
+        let want: Vec<String> = expected.iter().map(|l| normalize(l, home)).collect();
+        if !matches(&want, &got) {
             mismatches.push(format!(
                 "$ {cmd}\n--- README\n{}\n--- got\n{}",
                 want.join("\n"),
@@ -201,11 +241,63 @@ fn the_walkthrough_shows_what_a_user_sees() {
             ));
         }
     }
+    mismatches
+}
+
+/// `got` is what `want` shows, where a line `…` of `want` stands for any number of
+/// lines (a README elides the long middle of a report).
+fn matches(want: &[String], got: &[String]) -> bool {
+    match want.split_first() {
+        None => got.is_empty(),
+        Some((w, rest)) if w == "…" => (0..=got.len()).any(|k| matches(rest, &got[k..])),
+        Some((w, rest)) => got.first() == Some(w) && matches(rest, &got[1..]),
+    }
+}
+
+#[test]
+fn the_repair_walkthrough_shows_what_a_user_sees() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let walk = section(&readme, "## Repairing a rotted repository");
+    let console = block(walk, "console");
+    // As the README says: the baseline fixture, one zombie with an uncommitted file.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    let rot = tmp.path().join("rot");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
+    let built = Command::new("bash")
+        .arg(&script)
+        .arg("baseline")
+        .arg(&rot)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &home)
+        .output()
+        .expect("fixture");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let repo = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
+    let rot = repo.parent().expect("fixture dir").to_path_buf();
+    std::fs::write(rot.join(".worktrees/WO-0031/notes.txt"), "half a thought\n").expect("notes");
+    let replace = [(rot.display().to_string(), "/tmp/rot".to_owned())];
+    let mismatches = run_console(console, &repo, &home, &replace);
     assert!(
         mismatches.is_empty(),
-        "the README walkthrough differs from what a user sees:\n\n{}",
+        "the README repair walkthrough differs from what a user sees:\n\n{}",
         mismatches.join("\n\n")
     );
+}
+
+#[test]
+fn an_ellipsis_line_stands_for_any_lines() {
+    let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert!(matches(&v(&["a", "…", "d"]), &v(&["a", "b", "c", "d"])));
+    assert!(matches(&v(&["a", "…", "d"]), &v(&["a", "d"])));
+    assert!(!matches(&v(&["a", "…", "d"]), &v(&["a", "b", "c"])));
+    assert!(!matches(&v(&["a", "b"]), &v(&["a", "b", "c"])));
 }
 
 #[test]
@@ -217,5 +309,9 @@ fn normalize_keeps_words_and_replaces_times_and_ids() {
             home
         ),
         "lease until <time> at ~/src <sha> deadbeef feat/wo-WO-0042"
+    );
+    assert_eq!(
+        normalize("restore 20261201T114026Z-1784 now", home),
+        "restore <stamp> now"
     );
 }
