@@ -143,7 +143,6 @@ fn the_walkthrough_shows_what_a_user_sees() {
         .and_then(|l| l.strip_prefix("# "))
         .expect("# path line");
     std::fs::write(app.join(rel), yaml).expect("write YAML");
-    let home_s = home.display().to_string();
     for args in [
         &[
             "-C",
