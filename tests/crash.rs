@@ -415,13 +415,24 @@ fn a_rerun_of_a_crashed_finish_names_itself_and_is_left_alone() {
     assert_eq!(code, 0, "{report}");
 }
 
-/// What the kill campaign found (tests/kills.rs): a kill while gix holds
-/// `packed-refs.lock` leaves it, and every later ref write fails. The finish that
-/// resumes says which file it is and how to clear it, and after that it completes.
-#[test]
-fn a_stale_packed_refs_lock_is_named_with_the_command_that_clears_it() {
+/// `lock` written with `text` and dated two minutes back: what a holder killed that
+/// long ago leaves.
+fn stale_lock(lock: &std::path::Path, text: &str) {
+    std::fs::write(lock, text).expect("lock");
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "2 minutes ago"])
+        .arg(lock)
+        .status()
+        .expect("touch");
+    assert!(touched.success());
+}
+
+/// A finish killed after its move while gix held `packed-refs.lock` (refs packed, as
+/// init of many WOs or any git gc leaves them): the WO, its worktree, the tip and the
+/// lock left behind.
+fn finish_killed_holding_packed_refs_lock()
+-> (Scenario, std::path::PathBuf, String, std::path::PathBuf) {
     let (s, wt, tip) = taken_with_work();
-    // Refs packed (as init of many WOs, or any git gc, leaves them).
     s.git(&["pack-refs", "--all"]);
     assert!(s.repo.join(".git/packed-refs").exists());
     crash(
@@ -431,13 +442,16 @@ fn a_stale_packed_refs_lock_is_named_with_the_command_that_clears_it() {
         &["finish", "--result", "done"],
     );
     let lock = s.repo.join(".git/packed-refs.lock");
-    std::fs::write(&lock, "").expect("lock");
-    let out = std::process::Command::new("touch")
-        .args(["-d", "2 minutes ago"])
-        .arg(&lock)
-        .output()
-        .expect("touch");
-    assert!(out.status.success());
+    stale_lock(&lock, "");
+    (s, wt, tip, lock)
+}
+
+/// What the kill campaign found (tests/kills.rs): a kill while gix holds
+/// `packed-refs.lock` leaves it, and every later ref write fails. The finish that
+/// resumes says which file it is and how to clear it, and after that it completes.
+#[test]
+fn a_stale_packed_refs_lock_is_named_with_the_command_that_clears_it() {
+    let (s, wt, tip, lock) = finish_killed_holding_packed_refs_lock();
     let (code, _, err) = s.run_in(&wt, &["finish", "--result", "done"]);
     assert_ne!(code, 0, "{err}");
     assert!(
@@ -466,22 +480,7 @@ fn a_stale_packed_refs_lock_is_named_with_the_command_that_clears_it() {
 /// completes the finish.
 #[test]
 fn reconcile_clears_a_stale_empty_packed_refs_lock_and_completes_the_finish() {
-    let (s, wt, tip) = taken_with_work();
-    s.git(&["pack-refs", "--all"]);
-    crash(
-        &s,
-        &wt,
-        "finish:after-move",
-        &["finish", "--result", "done"],
-    );
-    let lock = s.repo.join(".git/packed-refs.lock");
-    std::fs::write(&lock, "").expect("lock");
-    let touched = std::process::Command::new("touch")
-        .args(["-d", "2 minutes ago"])
-        .arg(&lock)
-        .status()
-        .expect("touch");
-    assert!(touched.success());
+    let (s, _wt, tip, lock) = finish_killed_holding_packed_refs_lock();
     assert_eq!(common::record_of(&s, "WO-0001")["phase"], "finishing");
     // Audit sends it to reconcile (git-wo's own lock), not to a person.
     let (_, report) = s.json(&["audit"]);
@@ -524,13 +523,7 @@ fn a_stale_packed_refs_lock_with_content_stays_a_persons_decision() {
     let s = setup();
     s.git(&["pack-refs", "--all"]);
     let lock = s.repo.join(".git/packed-refs.lock");
-    std::fs::write(&lock, "# pack-refs with: peeled fully-peeled sorted \n").expect("lock");
-    let touched = std::process::Command::new("touch")
-        .args(["-d", "2 minutes ago"])
-        .arg(&lock)
-        .status()
-        .expect("touch");
-    assert!(touched.success());
+    stale_lock(&lock, "# pack-refs with: peeled fully-peeled sorted \n");
     let (code, out, err) = s.run(&["reconcile", "--apply"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(lock.exists(), "git's lock is left alone: {out}");

@@ -106,6 +106,26 @@ fn normalize(text: &str, home: &Path) -> String {
     out
 }
 
+/// `bash fixtures/scenario.sh <name> <dir>` as the README tells a user to run it
+/// (not the tests' cached copy: the walkthrough's paths are the user's); its repo.
+fn fixture(name: &str, dir: &Path, home: &Path) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
+    let built = Command::new("bash")
+        .arg(&script)
+        .arg(name)
+        .arg(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", home)
+        .output()
+        .expect("fixture");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&built.stdout).trim())
+}
+
 #[test]
 fn the_walkthrough_shows_what_a_user_sees() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
@@ -120,21 +140,7 @@ fn the_walkthrough_shows_what_a_user_sees() {
     let home = tmp.path().join("home");
     let src = home.join("src");
     std::fs::create_dir_all(&src).expect("mkdir");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
-    let built = Command::new("bash")
-        .arg(&script)
-        .arg("empty")
-        .arg(tmp.path().join("fixture"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", &home)
-        .output()
-        .expect("fixture");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let fixture_repo = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
+    let fixture_repo = fixture("empty", &tmp.path().join("fixture"), &home);
     let app = src.join("app");
     std::fs::rename(&fixture_repo, &app).expect("move to ~/src/app");
     let rel = yaml
@@ -264,21 +270,7 @@ fn the_repair_walkthrough_shows_what_a_user_sees() {
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).expect("mkdir");
     let rot = tmp.path().join("rot");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scenario.sh");
-    let built = Command::new("bash")
-        .arg(&script)
-        .arg("baseline")
-        .arg(&rot)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", &home)
-        .output()
-        .expect("fixture");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let repo = PathBuf::from(String::from_utf8_lossy(&built.stdout).trim());
+    let repo = fixture("baseline", &rot, &home);
     let rot = repo.parent().expect("fixture dir").to_path_buf();
     std::fs::write(rot.join(".worktrees/WO-0031/notes.txt"), "half a thought\n").expect("notes");
     let replace = [(rot.display().to_string(), "/tmp/rot".to_owned())];
