@@ -18,7 +18,8 @@ use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
 use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
-pub const ACTION: &str = "heartbeat";
+/// The action (and op name) of a renewal: [`crate::ops::transition::RENEWAL`].
+pub const ACTION: &str = crate::ops::transition::RENEWAL;
 
 /// Automatic renewals are skipped when the lease was renewed this recently: 60 s,
 /// or `GIT_WO_AUTO_RENEW_SECONDS` (used by tests to avoid waiting a minute).

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod new;
 pub mod quarantine;
 pub mod reconcile;
+pub mod remote;
 pub mod repo_lock;
 pub mod requeue;
 pub mod scope;

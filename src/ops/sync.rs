@@ -22,7 +22,9 @@ use crate::git::refs::Expect;
 use crate::git::remote::{Pushed, Update};
 use crate::inventory::records::{self, PREFIX, Stored};
 use crate::model::wo_id::WoId;
-use crate::ops::journal::{self, Journal, Plan, Recovery, Step};
+use crate::ops::journal::{Journal, Plan, Recovery, Step};
+use crate::ops::remote::{check_remote_record, fetch_record, tracking_ref, unreachable_remote};
+use crate::ops::transition::last_transition;
 
 /// How a record compares between the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,23 +93,8 @@ impl SyncReport {
     }
 }
 
-/// Whether `there`, fetched from a remote as `name` (`refs/wo/orders/<id>`), is a
-/// record of `id`: a valid WO id, a commit whose `record.json` parses, naming the same
-/// id. The reason when it is not.
-pub fn check_remote_record(repo: &Repo, id: &str, there: ObjectId) -> Result<Stored, String> {
-    WoId::parse(id).map_err(|why| format!("`{id}` is not a WO id: {why}"))?;
-    let stored = records::at(repo, there).map_err(|e| format!("{e:#}"))?;
-    if stored.record.id != id {
-        return Err(format!(
-            "its record.json is the record of {:?}, not of {id}",
-            stored.record.id
-        ));
-    }
-    Ok(stored)
-}
-
 fn skipped(remote: &str, name: &str, id: &str, there: ObjectId, why: String) -> SkippedRecord {
-    let tracking = journal::tracking_ref(remote, name);
+    let tracking = tracking_ref(remote, name);
     let q = crate::error::shell_quote;
     SkippedRecord {
         wo_id: id.to_owned(),
@@ -285,22 +272,6 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
     Ok(report)
 }
 
-/// A remote that cannot be reached: say how to check it.
-pub fn unreachable_remote(e: anyhow::Error, remote: &str) -> anyhow::Error {
-    WoError::new(
-        crate::error::Kind::Git,
-        format!(
-            "cannot reach the remote {remote}: {}",
-            crate::error::classify(&e).message
-        ),
-    )
-    .fix(format!(
-        "git remote -v (is {} right and reachable?), then run the command again",
-        crate::error::shell_quote(remote)
-    ))
-    .into()
-}
-
 /// Bring `id`'s record up to date with `remote` before a take decides anything: a
 /// record the remote is ahead on is fast-forwarded here; one that diverged is a
 /// conflict.
@@ -313,7 +284,7 @@ pub fn pull_record(repo: &Repo, remote: &str, id: &WoId) -> Result<()> {
         return Ok(());
     };
     if !repo.has_object(there) {
-        journal::fetch_record(repo, remote, &name)?;
+        fetch_record(repo, remote, &name)?;
     }
     let local = repo.ref_target(&name)?;
     if local != Some(there)
@@ -357,8 +328,8 @@ pub fn relation(repo: &Repo, local: Option<ObjectId>, there: Option<ObjectId>) -
         return Ok(Relation::RemoteAhead);
     }
     // Renewals: each replaces the last one, so compare what they renew.
-    let lt = journal::last_transition(repo, l)?.unwrap_or(l);
-    let rt = journal::last_transition(repo, r)?.unwrap_or(r);
+    let lt = last_transition(repo, l)?.unwrap_or(l);
+    let rt = last_transition(repo, r)?.unwrap_or(r);
     if lt == rt {
         let newer_here =
             records::at(repo, l)?.record.updated_at >= records::at(repo, r)?.record.updated_at;
