@@ -210,7 +210,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
 
     // The diff base..tip must stay in the WO's scope (or be recorded as an exception).
     let scope_exception = if opts.verdict == State::Done && r.phase != Phase::Finishing {
-        crate::ops::scope::check_finish(repo, file, r, tip, opts)?
+        crate::ops::scope::check_finish(repo, id, file, r, tip, opts.scope_exception.as_deref())?
     } else {
         None
     };
@@ -574,7 +574,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         worktree_kept_because: kept_because,
         forced,
         // Best effort, as take does: the next command, sync or init mirrors the rest.
-        mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
+        mirrored: crate::ops::mirror::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
     })
 }
 

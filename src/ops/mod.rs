@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod init;
 pub mod jobs;
 pub mod journal;
+pub mod mirror;
 pub mod new;
 pub mod quarantine;
 pub mod reconcile;

@@ -166,7 +166,7 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
     // The inventory read before, with the file just written: no second read.
     let mut after = inv;
     after.files.push(file);
-    let mirrored = crate::ops::init::mirror_new(repo, &after, &after.wos(), None)
+    let mirrored = crate::ops::mirror::mirror_new(repo, &after, &after.wos(), None)
         .unwrap_or_default()
         .iter()
         .any(|m| m == id.as_str());

@@ -598,7 +598,7 @@ fn import_missing(repo: &Repo, reports: &mut [ActionReport]) -> Result<()> {
         .map(|id| id.to_string())
         .collect();
     let (done, failure): (BTreeSet<String>, Option<String>) =
-        match crate::ops::init::mirror_new(repo, &inv, &only, None) {
+        match crate::ops::mirror::mirror_new(repo, &inv, &only, None) {
             Ok(done) => (done.into_iter().chain(already).collect(), None),
             Err(e) => (already, Some(crate::error::classify(&e).to_string())),
         };

@@ -246,7 +246,7 @@ pub fn requeue_as(
         reason: reason.to_owned(),
         branch_kept: branch,
         worktree_kept,
-        mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
+        mirrored: crate::ops::mirror::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
         half_made_dropped: applied
             .half_made_dropped
             .iter()

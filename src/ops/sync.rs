@@ -205,7 +205,7 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
             crate::inventory::Source::WorkingTree,
             crate::inventory::Depth::Full,
         )?;
-        for id in crate::ops::init::mirror_new(repo, &inv, &inv.wos(), None)? {
+        for id in crate::ops::mirror::mirror_new(repo, &inv, &inv.wos(), None)? {
             let name = records::ref_name(&id);
             if let Some(new) = repo.ref_target(&name)? {
                 updates.push(Update {

@@ -187,7 +187,8 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
     outcome.leftovers = leftovers;
     // Best effort: what is not mirrored now is by the next command, or init, and
     // audit reports it meanwhile.
-    outcome.mirrored = crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default();
+    outcome.mirrored =
+        crate::ops::mirror::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default();
     Ok(outcome)
 }
 

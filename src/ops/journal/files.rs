@@ -7,8 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::executor::{Journal, Progress};
-use super::undo::Undo;
+use super::executor::{Journal, Progress, Undo};
 use crate::error::{WoError, shell_quote};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;

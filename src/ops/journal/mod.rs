@@ -7,7 +7,9 @@
 //!
 //! - [`plan`]: the [`Plan`], its [`Step`]s, the [`Recovery`] and what was [`Applied`];
 //!   pure data, built by the operation.
-//! - [`executor`]: [`Journal::apply`], the loop: Ctrl-C check, fence check, the step,
+//! - [`executor`]: the [`Journal`] (the record it last wrote: the fence) and the
+//!   progress of a run (what was done, what to undo).
+//! - [`apply`]: [`Journal::apply`], the loop: Ctrl-C check, fence check, the step,
 //!   the failpoint `<op>:after-<step>`; on an error, recovery. Each step is done by
 //!   the file of its concept:
 //!   - [`record`]: record transitions by compare-and-swap from the commit the journal
@@ -39,6 +41,7 @@
 //! imports a command. Remote helpers shared with `git wo sync` are in
 //! [`crate::ops::remote`], the record commit itself in [`crate::ops::transition`].
 
+mod apply;
 mod executor;
 mod failure;
 mod fence;

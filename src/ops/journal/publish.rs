@@ -11,10 +11,9 @@
 use anyhow::Result;
 use gix::ObjectId;
 
-use super::executor::{Journal, Progress};
+use super::executor::{Journal, Progress, Undo};
 use super::fence::lost_to;
 use super::plan::{Plan, Step};
-use super::undo::Undo;
 use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::refs::Expect;

@@ -5,10 +5,9 @@
 
 use anyhow::Result;
 
-use super::executor::{Journal, Progress};
+use super::executor::{Journal, Progress, Undo};
 use super::fence::lost_to;
 use super::plan::{OrderYaml, Parent, RecordWrite};
-use super::undo::Undo;
 use crate::inventory::records;
 use crate::model::wo_id::WoId;
 use crate::ops::transition::{self, last_transition};

@@ -7,44 +7,15 @@
 //! [`Recovery::Undo`]: super::Recovery::Undo
 //! [`Recovery::RollForward`]: super::Recovery::RollForward
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use gix::ObjectId;
-
-use super::executor::Journal;
+use super::executor::{Journal, Undo};
 use super::plan::{Plan, Step};
 use super::worktree::find_worktree;
 use crate::error::WoError;
 use crate::git::refs::Expect;
 use crate::inventory::records;
 use crate::model::state::State;
-
-/// What a step created, to undo newest first.
-pub(super) enum Undo {
-    Record {
-        prev: Option<ObjectId>,
-    },
-    Branch {
-        name: String,
-        at: ObjectId,
-    },
-    Worktree {
-        path: PathBuf,
-    },
-    Yaml {
-        now_at: PathBuf,
-        was_at: PathBuf,
-        bytes: Vec<u8>,
-    },
-    LockFile,
-    /// Put the remote's record back to `prev` (`None`: delete it) where it still
-    /// holds `now`.
-    Published {
-        remote: String,
-        now: ObjectId,
-        prev: Option<ObjectId>,
-    },
-}
 
 impl Journal<'_> {
     /// Undo newest first; returns what could not be undone. Each undo that deletes or

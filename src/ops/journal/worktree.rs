@@ -10,9 +10,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
-use super::executor::{Journal, Progress};
+use super::executor::{Journal, Progress, Undo};
 use super::plan::Applied;
-use super::undo::Undo;
 use crate::error::{WoError, shell_quote};
 use crate::git::Repo;
 use crate::git::refs::Expect;
