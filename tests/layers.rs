@@ -1,9 +1,15 @@
 //! The layers import one way (ARCHITECTURE.md): `cli/` → `ops/` → `views/` →
 //! `inventory/` → `model/`, `git/`. This test reads the sources and fails on an import
-//! that points up, and on advice (a fix line) given from `git/`.
+//! that points up, on advice (a fix line) given from `git/`, and on a cycle between
+//! files anywhere in `src/` (two files, or more, that name each other round).
+
+#[path = "layers/import_graph.rs"]
+mod import_graph;
 
 use std::fs;
 use std::path::Path;
+
+use import_graph::Graph;
 
 /// Which layers each layer must not name.
 const FORBIDDEN: [(&str, &[&str]); 5] = [
@@ -79,5 +85,71 @@ fn git_layer_knows_no_wo_and_gives_no_advice() {
         bad.is_empty(),
         "git/ gives advice or knows WOs:\n{}",
         bad.join("\n")
+    );
+}
+
+#[test]
+fn no_import_cycle_between_files() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let graph = Graph::read(&src);
+    assert!(
+        graph.files.len() > 50 && graph.edges.len() > 100,
+        "the import graph of src/ looks empty: {} files, {} imports",
+        graph.files.len(),
+        graph.edges.len()
+    );
+    let cycles: Vec<String> = graph.cycles().iter().map(|c| graph.describe(c)).collect();
+    assert!(
+        cycles.is_empty(),
+        "files that import each other (move what both need into a file below them):\n{}",
+        cycles.join("\n")
+    );
+}
+
+/// The graph itself: `use` trees, `super::`, a parent naming its child, comments,
+/// strings and test modules.
+#[test]
+fn import_graph_finds_a_cycle_and_only_real_imports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        fs::write(p, text).expect("write");
+    };
+    write("lib.rs", "pub mod a;\npub mod b;\npub mod c;\n");
+    write(
+        "a.rs",
+        "use crate::b::{self as bee, inner::{X, Y}};\n// crate::c::f()\nfn f() { let s = \"crate::c::g\"; }\n",
+    );
+    write("b/mod.rs", "pub mod inner;\npub fn g() { inner::h(); }\n");
+    write(
+        "b/inner.rs",
+        "pub fn h() { super::super::a::f(); }\n#[cfg(test)]\nmod tests {\n    use crate::c::T;\n}\n",
+    );
+    write("c.rs", "pub struct T;\n");
+    let g = Graph::read(dir.path());
+    let name = |i: usize| g.files[i].display().to_string();
+    let mut edges: Vec<String> = g
+        .edges
+        .iter()
+        .map(|e| format!("{} -> {}", name(e.from), name(e.to)))
+        .collect();
+    edges.sort();
+    assert_eq!(
+        edges,
+        [
+            "a.rs -> b/inner.rs",
+            "a.rs -> b/mod.rs",
+            "b/inner.rs -> a.rs",
+            "b/mod.rs -> b/inner.rs"
+        ]
+    );
+    let cycles = g.cycles();
+    assert_eq!(cycles.len(), 1, "{cycles:?}");
+    let files: Vec<String> = cycles[0].iter().map(|&i| name(i)).collect();
+    assert_eq!(files, ["a.rs", "b/inner.rs", "b/mod.rs"]);
+    assert!(
+        g.describe(&cycles[0])
+            .contains("src/b/inner.rs:1 names src/a.rs")
     );
 }

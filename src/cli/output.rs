@@ -20,12 +20,12 @@ pub struct Out {
 /// Whether to colour: `--color` first, then `NO_COLOR` (never), then `color.wo` /
 /// `color.ui` (`config`), then whether stdout is a terminal.
 pub fn use_color(
-    flag: Option<crate::cli::ColorArg>,
+    flag: Option<crate::cli::args::ColorArg>,
     config: Option<&str>,
     tty: bool,
     no_color: bool,
 ) -> bool {
-    use crate::cli::ColorArg;
+    use crate::cli::args::ColorArg;
     match flag {
         Some(ColorArg::Always) => return true,
         Some(ColorArg::Never) => return false,

@@ -5,6 +5,8 @@ use anyhow::Result;
 use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::worktrees;
+/// Where callers found them before; read in [`crate::inventory::clone_id`].
+pub use crate::inventory::clone_id::{CLONE_ID_FILE, clone_id};
 use crate::model::session::Session;
 use crate::model::wo_id::WoId;
 
@@ -108,17 +110,6 @@ pub fn here(repo: &Repo, inv: &super::Inventory) -> Here {
         holds,
     }
 }
-
-/// `<git-common-dir>/wo/clone-id`: which clone of a shared remote this is (written by
-/// the first take here). `None` before that.
-pub fn clone_id(common_dir: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(common_dir.join(CLONE_ID_FILE)).ok()?;
-    let id = text.trim();
-    (!id.is_empty()).then(|| id.to_owned())
-}
-
-/// Where [`clone_id`] is kept, below the common dir.
-pub const CLONE_ID_FILE: &str = "wo/clone-id";
 
 /// The running copy of `id`'s YAML (read in full): `running/<ID>.yaml` or `.yml` when
 /// its `id:` says so, else found by a gathered inventory (a file named otherwise).

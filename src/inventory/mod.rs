@@ -2,6 +2,8 @@
 //! records, markers, worktrees, verdicts) gathered once into plain data. `audit`,
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
+pub mod claims;
+pub mod clone_id;
 pub mod dod;
 pub mod here;
 pub mod history;
@@ -15,7 +17,9 @@ pub mod parse_cache;
 pub mod record_cache;
 pub mod records;
 pub mod scope;
+pub mod stored;
 pub mod wo_map;
+pub mod wo_view;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -33,13 +37,14 @@ use crate::git::worktrees::{self, Worktree};
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::repo_lock::Holder as RepoLockHolder;
-use crate::model::state::{State, StateSet};
+use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
-use records::{Records, Stored, Unreadable};
+use records::{Records, Unreadable};
 pub use wo_map::WoMap;
 use wo_map::WoMapBuilder;
+pub use wo_view::WoView;
 
 /// How much of each WO file a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +106,7 @@ pub struct Inventory {
     pub dead_transitions: BTreeSet<String>,
     /// The hooks as installed.
     pub hooks: hooks::HookFacts,
-    /// This clone's id (see [`here::clone_id`]).
+    /// This clone's id (see [`clone_id::clone_id`]).
     pub clone_id: Option<String>,
     /// `<git-common-dir>/wo/repo.lock`, when there is one (`stale_repo_lock`).
     pub repo_lock: Option<RepoLockFile>,
@@ -204,54 +209,6 @@ struct GitFacts {
     worktrees: Vec<Worktree>,
     half_made: BTreeSet<PathBuf>,
     intent_marked: BTreeSet<String>,
-}
-
-/// Everything known about one WO id.
-#[derive(Debug, Default)]
-pub struct WoView<'a> {
-    /// Live files (valid, not archived).
-    pub files: Vec<&'a OrderFile>,
-    /// Copies in a state folder that cannot be read as a WO (merge-conflict markers,
-    /// no `id:`…), known by their stem (SPEC §1). They count as copies: in `states`,
-    /// split-brain and duplicates; and no repair or removal acts on the WO while it
-    /// has one.
-    pub unreadable: Vec<&'a OrderFile>,
-    /// Archived copies (archive subfolders, names not starting with `WO-`): only for
-    /// duplicate detection.
-    pub archived: Vec<&'a OrderFile>,
-    /// The state folders its copies are in, readable or not.
-    pub states: StateSet,
-    pub lock: Option<&'a LockFile>,
-    pub record: Option<&'a Stored>,
-    /// The worktrees it owns (see [`ownership`]).
-    pub worktrees: Vec<&'a Worktree>,
-    /// Worktrees it owns or claims whose facts name another WO too: a person decides;
-    /// no view removes them or counts them missing.
-    pub disputed: Vec<&'a Worktree>,
-}
-
-impl WoView<'_> {
-    /// The one state of a WO that is not split-brain.
-    pub fn single_state(&self) -> Option<State> {
-        (self.states.len() == 1)
-            .then(|| self.states.first())
-            .flatten()
-    }
-    pub fn is_split_brain(&self) -> bool {
-        self.states.len() > 1
-    }
-    /// The YAML file in `state`, if any.
-    pub fn file_in(&self, state: State) -> Option<&OrderFile> {
-        self.files.iter().copied().find(|f| f.folder == state)
-    }
-    /// Whether a copy cannot be read: nothing may repair, move or remove this WO.
-    pub fn has_unreadable(&self) -> bool {
-        !self.unreadable.is_empty()
-    }
-    /// Whether the WO has any copy in a state folder, readable or not.
-    pub fn has_copy(&self) -> bool {
-        !self.files.is_empty() || !self.unreadable.is_empty()
-    }
 }
 
 impl Inventory {
@@ -384,7 +341,7 @@ impl Inventory {
             fail_verdicts,
             dead_transitions,
             hooks: hooks::HookFacts::read(repo),
-            clone_id: here::clone_id(&repo.common_dir),
+            clone_id: clone_id::clone_id(&repo.common_dir),
             repo_lock: read_repo_lock(&repo.wo_dir()),
             dod: dod::read(&repo.control_root),
             branch_changes,

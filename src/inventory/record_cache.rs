@@ -17,7 +17,7 @@ use gix::ObjectId;
 
 use crate::inventory::line_format::{self, Fields};
 use crate::inventory::parse_cache::{Stamp, enabled};
-use crate::inventory::records::Stored;
+use crate::inventory::stored::Stored;
 use crate::model::record::{Lease, Outcome, Phase, RECORD_SCHEMA, Record};
 use crate::model::state::State;
 

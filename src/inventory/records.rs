@@ -8,6 +8,7 @@ use gix::ObjectId;
 use crate::git::Repo;
 use crate::git::refs::LogEntry;
 use crate::inventory::record_cache::{self, RecordCache};
+pub use crate::inventory::stored::Stored;
 use crate::model::record::Record;
 
 pub const PREFIX: &str = "refs/wo/orders/";
@@ -15,13 +16,6 @@ pub const RECORD_FILE: &str = "record.json";
 pub const ORDER_FILE: &str = "order.yaml";
 /// The folder of a finish's evidence bundle (`verify.log`, `diff.patch`, …).
 pub const EVIDENCE_DIR: &str = "evidence";
-
-/// A record as stored: the record and the commit that holds it.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub record: Record,
-    pub commit: ObjectId,
-}
 
 /// A record that could not be read.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@
 use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 
-use crate::inventory::WoView;
+use crate::inventory::wo_view::WoView;
 use crate::model::wo_id::WoId;
 
 /// The views by id, in id order. An id the files name is borrowed from them; only ids
@@ -18,7 +18,7 @@ pub struct WoMap<'a> {
     entries: Vec<(Cow<'a, WoId>, WoView<'a>)>,
     /// The worktrees whose facts name more than one WO, as ownership resolved them
     /// while the map was built (audit's `worktree_conflict` reads them from here).
-    pub contested: Vec<crate::inventory::ownership::Ownership<'a>>,
+    pub contested: Vec<crate::inventory::claims::Ownership<'a>>,
 }
 
 impl<'a> WoMap<'a> {

@@ -2,23 +2,41 @@
 //! to done/failed with the finish fields, `.lock` removed, result marker, worktree
 //! unlocked and removed when safe, record idle. Finishing is what stops zombies from
 //! being born. A crash leaves phase `finishing`; rerunning finish rolls it forward.
+//!
+//! The phases, in order, each a function:
+//! - **gather** the record, the YAML, the WO's own worktree and the tip to certify
+//!   ([`Subject::gather`]);
+//! - **decide** whether this finish may run: the record's state and phase
+//!   ([`refuse_record`]), who runs it ([`decide_who`]), the tip a `--result done`
+//!   certifies ([`Subject::check_tip`]);
+//! - **verify**: verify commands, the DoD gate and the evidence, the verdict recorded
+//!   in phase finishing before anything moves; a resumed finish takes over the verdict
+//!   its record holds ([`Subject::verdict`]);
+//! - **plan** the steps ([`Subject::plan`]), **apply** them through the journal
+//!   ([`Subject::apply`]) and **report** ([`Subject::report`]).
 
 use anyhow::{Context, Result};
 use chrono::Utc;
+use gix::ObjectId;
 use serde::Serialize;
 
-use crate::error::WoError;
+use crate::error::{WoError, shell_quote};
 use crate::failpoint;
 use crate::git::Repo;
 use crate::git::worktrees::Worktree;
-use crate::inventory::Inventory;
+use crate::inventory::records::Stored;
+use crate::inventory::{Inventory, WoMap, WoView};
 use crate::model::lock_reason;
 use crate::model::marker;
+use crate::model::order::OrderFile;
 use crate::model::record::{Lease, Outcome, Phase, Record};
 use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
-use crate::ops::journal::{self, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
+use crate::ops::evidence::{Facts, Gate, Log};
+use crate::ops::journal::{
+    self, Applied, Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step,
+};
 
 #[derive(Debug, Clone)]
 pub struct FinishOptions {
@@ -71,11 +89,30 @@ impl FinishOutcome {
     }
 }
 
+/// `git wo finish`: gather, decide, verify, plan, apply, report (see the module doc).
 pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     let id = &opts.id;
     let inv = Inventory::for_change(repo, id)?;
     let wos = inv.wos();
     let view = crate::inventory::existing(&wos, id)?;
+    let stored = refuse_record(id, view)?;
+    let forced = decide_who(repo, &inv, &stored.record, opts)?;
+    let subject = Subject::gather(repo, &inv, view, stored, forced, opts)?;
+    let scope_exception = subject.check_tip()?;
+    let mut steps = Vec::new();
+    let verdict = subject.verdict(scope_exception, &mut steps)?;
+    let (plan, mut kept_because) = subject.plan(&verdict, steps);
+    let applied = subject.apply(&plan, verdict.outcome.verdict)?;
+    subject.export_evidence(verdict.evidence);
+    if subject.wt.is_some() && !applied.worktree_removed && kept_because.is_empty() {
+        kept_because.push("git worktree remove failed".into());
+    }
+    Ok(subject.report(&verdict, applied, kept_because, &wos))
+}
+
+/// Decide (1), on the record alone: a WO with no record, one that is not running, or
+/// one whose take is still in flight is no finish's. The record to finish otherwise.
+fn refuse_record(id: &WoId, view: &WoView<'_>) -> Result<Stored> {
     let Some(stored) = view.record.cloned() else {
         return Err(
             WoError::usage(format!("{id} has no record: it was not taken with git wo"))
@@ -86,152 +123,247 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         );
     };
     let r = &stored.record;
-    if r.state != State::Running {
-        return Err(WoError::usage(format!("{id} is {}, not running", r.state))
-            .fix(format!("git wo show {id}"))
-            .into());
+    match (r.state, r.phase) {
+        (state, _) if state != State::Running => {
+            Err(WoError::usage(format!("{id} is {state}, not running"))
+                .fix(format!("git wo show {id}"))
+                .into())
+        }
+        (_, Phase::Taking) => Err(WoError::usage(format!(
+            "{id}: its take is in progress or was interrupted"
+        ))
+        .fix(journal::in_flight_fix(id, r).unwrap_or_default())
+        .into()),
+        _ => Ok(stored),
     }
-    if r.phase == Phase::Taking {
-        let fix = journal::in_flight_fix(id, r).unwrap_or_default();
-        return Err(
-            WoError::usage(format!("{id}: its take is in progress or was interrupted"))
-                .fix(fix)
-                .into(),
-        );
-    }
-    // The holder: this worktree's session is the record's and you are its owner.
-    // Anyone else (another identity in the holder's worktree too) needs --force.
+}
+
+/// Decide (2), who finishes: the holder (this worktree's session is the record's and
+/// you are its owner); its owner again once the process of an interrupted finish is
+/// gone (its worktree, and so its session, may be gone too); anyone else only with
+/// `--force`. A finish whose process still runs is not raced without `--force`.
+/// Returns whether `--force` overrode the holder (recorded as an override).
+fn decide_who(repo: &Repo, inv: &Inventory, r: &Record, opts: &FinishOptions) -> Result<bool> {
+    let id = &opts.id;
     let holder = holds(&repo.current_git_dir, r, &opts.owner);
-    // A finish that was interrupted may be completed by its owner once the process
-    // that ran it is gone (its worktree, and so its session, may be gone too).
     let rerun_by_owner = r.phase == Phase::Finishing
         && r.lock.as_ref().is_some_and(|l| l.owner == opts.owner)
         && journal::holder_gone(r, inv.now);
     match holder {
         Ok(true) => {}
-        Err(old) => {
-            return Err(WoError::conflict(format!(
-                "{id}: you held it with token {old}, but it was taken again (token {}) by {}",
-                r.token,
-                r.lock.as_ref().map_or("someone", |l| l.owner.as_str())
-            ))
-            .fix(format!(
-                "git wo show {id} (your lock is gone; talk to the new holder)"
-            ))
-            .into());
-        }
+        Err(old) => return Err(taken_again(id, r, old)),
         Ok(false) if opts.force || rerun_by_owner => {}
-        Ok(false) => {
-            let holder = r
-                .lock
-                .as_ref()
-                .map_or_else(|| "nobody".to_owned(), |l| l.shown(inv.now));
-            let verdict = opts.verdict;
-            let forced =
-                format!("git wo finish {id} --result {verdict} --force (recorded as an override)");
-            let mine = r.lock.as_ref().is_some_and(|l| l.owner == opts.owner);
-            let fix = match own_worktree(&inv, id, r).filter(|_| mine) {
-                // Yours, run from elsewhere: from your worktree it needs no --force.
-                Some(w) => format!(
-                    "cd {} && git wo finish {id} --result {verdict}, or: {forced}",
-                    crate::error::shell_quote(&w.path.to_string_lossy())
-                ),
-                None => forced,
-            };
-            return Err(WoError::conflict(format!(
-                "{id} is held by {holder}; only the holder finishes it (you are {})",
-                opts.owner
-            ))
-            .fix(fix)
-            .into());
-        }
+        Ok(false) => return Err(not_the_holder(inv, r, opts)),
     }
-    // A rerun of a finish whose process still runs (the finishing record names it)
-    // would race it: wait for it, or take it over with --force.
     if r.phase == Phase::Finishing && !opts.force && !journal::holder_gone(r, inv.now) {
-        let fix = journal::in_flight_fix(id, r).unwrap_or_default();
         return Err(WoError::conflict(format!(
             "{id}: its finish is still running ({})",
             r.lock
                 .as_ref()
                 .map_or_else(String::new, |l| format!("pid {} on {}", l.pid, l.host))
         ))
-        .fix(fix)
+        .fix(journal::in_flight_fix(id, r).unwrap_or_default())
         .into());
     }
-    let forced = opts.force && holder != Ok(true) && !rerun_by_owner;
-    let wt: Option<Worktree> = own_worktree(&inv, id, r).filter(|w| w.exists).cloned();
-    let file = view
-        .files
-        .first()
-        .copied()
-        .with_context(|| format!("{id}: no YAML file"))?;
-    let tip = wt
-        .as_ref()
-        .and_then(|w| repo.worktree_head(&w.path))
-        .or_else(|| {
-            r.branch
-                .as_deref()
-                .and_then(|b| repo.branch_tip(b).ok().flatten())
-        });
+    Ok(opts.force && holder != Ok(true) && !rerun_by_owner)
+}
 
-    // A branch with no commit since its base: nothing was done. `done` needs
-    // --allow-empty, and the result marker never goes on the base (someone else's commit).
-    let empty = tip.is_some_and(|t| r.base.as_deref() == Some(t.to_string().as_str()));
-    if empty && opts.verdict == State::Done && !opts.allow_empty && r.phase != Phase::Finishing {
-        let short = r.base.as_deref().map_or("", |b| &b[..b.len().min(12)]);
-        let here = wt
+/// You held it with token `old`, but it was taken again since.
+fn taken_again(id: &WoId, r: &Record, old: u64) -> anyhow::Error {
+    WoError::conflict(format!(
+        "{id}: you held it with token {old}, but it was taken again (token {}) by {}",
+        r.token,
+        r.lock.as_ref().map_or("someone", |l| l.owner.as_str())
+    ))
+    .fix(format!(
+        "git wo show {id} (your lock is gone; talk to the new holder)"
+    ))
+    .into()
+}
+
+/// Someone else holds it: only the holder finishes it, or `--force` (an override).
+/// Yours, run from elsewhere: from your worktree it needs no `--force`.
+fn not_the_holder(inv: &Inventory, r: &Record, opts: &FinishOptions) -> anyhow::Error {
+    let (id, verdict) = (&opts.id, opts.verdict);
+    let holder = r
+        .lock
+        .as_ref()
+        .map_or_else(|| "nobody".to_owned(), |l| l.shown(inv.now));
+    let forced = format!("git wo finish {id} --result {verdict} --force (recorded as an override)");
+    let mine = r.lock.as_ref().is_some_and(|l| l.owner == opts.owner);
+    let fix = match own_worktree(inv, id, r).filter(|_| mine) {
+        Some(w) => format!(
+            "cd {} && git wo finish {id} --result {verdict}, or: {forced}",
+            shell_quote(&w.path.to_string_lossy())
+        ),
+        None => forced,
+    };
+    WoError::conflict(format!(
+        "{id} is held by {holder}; only the holder finishes it (you are {})",
+        opts.owner
+    ))
+    .fix(fix)
+    .into()
+}
+
+/// What a finish acts on, as gathered, and whether `--force` overrode the holder.
+struct Subject<'a> {
+    repo: &'a Repo,
+    inv: &'a Inventory,
+    opts: &'a FinishOptions,
+    stored: Stored,
+    /// The WO's YAML.
+    file: &'a OrderFile,
+    /// The worktree of this take, when it exists.
+    wt: Option<Worktree>,
+    /// The commit a finish certifies: the worktree's HEAD, else the branch's tip.
+    tip: Option<ObjectId>,
+    /// The branch has no commit since its base: nothing was done.
+    empty: bool,
+    forced: bool,
+}
+
+/// The verdict a finish records, and what goes with it.
+struct Verdict {
+    outcome: Outcome,
+    /// The verify command that failed (the WO is recorded as failed).
+    failed_command: Option<String>,
+    /// The record's `evidence/` tree.
+    evidence: Option<ObjectId>,
+}
+
+impl<'a> Subject<'a> {
+    /// Gather: the worktree of this take (see [`own_worktree`]), the YAML, and the tip.
+    fn gather(
+        repo: &'a Repo,
+        inv: &'a Inventory,
+        view: &WoView<'a>,
+        stored: Stored,
+        forced: bool,
+        opts: &'a FinishOptions,
+    ) -> Result<Subject<'a>> {
+        let (id, r) = (&opts.id, &stored.record);
+        let wt: Option<Worktree> = own_worktree(inv, id, r).filter(|w| w.exists).cloned();
+        let file = view
+            .files
+            .first()
+            .copied()
+            .with_context(|| format!("{id}: no YAML file"))?;
+        let tip = wt
+            .as_ref()
+            .and_then(|w| repo.worktree_head(&w.path))
+            .or_else(|| {
+                r.branch
+                    .as_deref()
+                    .and_then(|b| repo.branch_tip(b).ok().flatten())
+            });
+        let empty = tip.is_some_and(|t| r.base.as_deref() == Some(t.to_string().as_str()));
+        Ok(Subject {
+            repo,
+            inv,
+            opts,
+            stored,
+            file,
+            wt,
+            tip,
+            empty,
+            forced,
+        })
+    }
+
+    /// The WO.
+    fn id(&self) -> &'a WoId {
+        &self.opts.id
+    }
+
+    /// Its record, as gathered.
+    fn r(&self) -> &Record {
+        &self.stored.record
+    }
+
+    /// The tip as text, as the record and the marker say it.
+    fn tip_text(&self) -> Option<String> {
+        self.tip.map(|t| t.to_string())
+    }
+
+    /// A fresh `--result done` (not the rerun of a recorded verdict): it certifies the
+    /// tip, so the tip is checked.
+    fn certifies(&self) -> bool {
+        self.opts.verdict == State::Done && self.r().phase != Phase::Finishing
+    }
+
+    /// Decide (3), on the tip a fresh `--result done` certifies: a branch with no
+    /// commit since its base needs `--allow-empty`; nothing uncommitted may sit beside
+    /// the tip (verify and the record are about exactly that commit); the diff
+    /// base..tip must stay in the WO's scope, or its exception is returned to record.
+    fn check_tip(&self) -> Result<Option<String>> {
+        if !self.certifies() {
+            return Ok(None);
+        }
+        if self.empty && !self.opts.allow_empty {
+            return Err(self.nothing_done());
+        }
+        if let Some(w) = &self.wt {
+            refuse_uncommitted(self.repo, self.id(), w)?;
+        }
+        crate::ops::scope::check_finish(
+            self.repo,
+            self.id(),
+            self.file,
+            self.r(),
+            self.tip,
+            self.opts.scope_exception.as_deref(),
+        )
+    }
+
+    /// The branch has no commit since its base: `done` needs `--allow-empty` (and the
+    /// result marker never goes on the base, someone else's commit).
+    fn nothing_done(&self) -> anyhow::Error {
+        let id = self.id();
+        let short = self
+            .r()
+            .base
+            .as_deref()
+            .map_or("", |b| &b[..b.len().min(12)]);
+        let here = self
+            .wt
             .as_ref()
             .map(|w| {
                 format!(
                     "commit your work in {}, or: ",
-                    crate::error::shell_quote(&w.path.to_string_lossy())
+                    shell_quote(&w.path.to_string_lossy())
                 )
             })
             .unwrap_or_default();
-        return Err(WoError::usage(format!(
+        WoError::usage(format!(
             "{id}: its branch has no commit since its base {short}: nothing was done to finish as done"
         ))
         .fix(format!(
             "{here}git wo finish {id} --result done --allow-empty (or --result failed)"
         ))
-        .into());
+        .into()
     }
 
-    // `done` certifies the tip: verify (and the record, the marker, `verified_at_sha`)
-    // must be about exactly that commit, so nothing uncommitted may sit beside it.
-    if opts.verdict == State::Done
-        && r.phase != Phase::Finishing
-        && let Some(w) = &wt
-    {
-        refuse_uncommitted(repo, id, w)?;
-    }
-    let tip_text = tip.map(|t| t.to_string());
-
-    // The diff base..tip must stay in the WO's scope (or be recorded as an exception).
-    let scope_exception = if opts.verdict == State::Done && r.phase != Phase::Finishing {
-        crate::ops::scope::check_finish(repo, file, r, tip, opts)?
-    } else {
-        None
-    };
-
-    let mut steps = Vec::new();
-    let mut log = crate::ops::evidence::Log::default();
-    // The evidence of a resumed finish is the one its finishing record holds.
-    let mut evidence = match r.phase {
-        Phase::Finishing => {
-            repo.subtree_in_commit(stored.commit, crate::inventory::records::EVIDENCE_DIR)?
+    /// Verify: a resumed finish takes over the verdict its finishing record holds; a
+    /// fresh one verifies, writes the evidence, and records the verdict (phase
+    /// finishing) before anything moves. The record steps go into `steps`.
+    fn verdict(&self, scope_exception: Option<String>, steps: &mut Vec<Step>) -> Result<Verdict> {
+        if self.r().phase == Phase::Finishing {
+            return self.resumed(steps);
         }
-        _ => None,
-    };
-    // (1) Verify, unless resuming a finish whose verdict is already recorded.
-    let (outcome, failed_command) = if r.phase == Phase::Finishing {
+        self.verified(scope_exception, steps)
+    }
+
+    /// Resuming: this run takes the transition over by naming itself in the finishing
+    /// record first (compare-and-swap: a rival rerun or reconcile loses, and every
+    /// later step is fenced by it), so that audit and reconcile see a live finish while
+    /// it runs, not the crashed one the record named (its lease renewed: an expired one
+    /// would make it look interrupted too). The evidence stays the record's.
+    fn resumed(&self, steps: &mut Vec<Step>) -> Result<Verdict> {
+        let (repo, r) = (self.repo, self.r());
+        let evidence =
+            repo.subtree_in_commit(self.stored.commit, crate::inventory::records::EVIDENCE_DIR)?;
         let outcome = r.result.clone().context("finishing record has no result")?;
-        // Resuming: this run takes the transition over by naming itself in the
-        // finishing record first (compare-and-swap: a rival rerun or reconcile loses,
-        // and every later step is fenced by it), so that audit and reconcile see a
-        // live finish while it runs, not the crashed one the record named (its lease
-        // renewed: an expired one would make it look interrupted too).
         let now = Utc::now();
         steps.push(Step::Record(Box::new(RecordWrite {
             record: Record {
@@ -239,7 +371,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
                     host: crate::host::hostname(),
                     pid: std::process::id(),
                     renewed_at: now,
-                    expires_at: now + inv.lease,
+                    expires_at: now + self.inv.lease,
                     ..l
                 }),
                 updated_at: now,
@@ -247,105 +379,50 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             },
             yaml: OrderYaml::Unchanged,
             action: "resume-finishing",
-            owner: opts.owner.clone(),
+            owner: self.opts.owner.clone(),
             lines: Vec::new(),
             parent: Parent::Previous,
             fixed_time: false,
-            // The evidence the finishing record holds stays with it.
             evidence,
         })));
-        (outcome, None)
-    } else {
-        // The Definition of Done (SPEC §4): its checks run after verify.commands.
-        let gate = crate::ops::evidence::Gate {
-            repo,
-            inv: &inv,
-            id,
-            file,
-            dir: wt.as_ref().map(|w| w.path.as_path()),
-            base: r.base.as_deref(),
+        Ok(Verdict {
+            outcome,
+            failed_command: None,
+            evidence,
+        })
+    }
+
+    /// A fresh verdict: verify commands (unless skipped), then the Definition of Done
+    /// (SPEC §4) for `done`; the tip must not have moved; the evidence is written.
+    /// Before anything changes, the remote must still have this holder's record (one
+    /// who stole the WO there fences this finish out), then phase finishing records the
+    /// verdict.
+    fn verified(&self, scope_exception: Option<String>, steps: &mut Vec<Step>) -> Result<Verdict> {
+        let (opts, tip_text) = (self.opts, self.tip_text());
+        let mut log = Log::default();
+        let gate = Gate {
+            repo: self.repo,
+            inv: self.inv,
+            id: self.id(),
+            file: self.file,
+            dir: self.wt.as_ref().map(|w| w.path.as_path()),
+            base: self.r().base.as_deref(),
             tip: tip_text.as_deref(),
             applies: opts.verdict == State::Done && opts.skip_reason.is_none(),
         };
         let dod = gate.dod()?;
         let (verdict, verified, failed_command) = match &opts.skip_reason {
             Some(_) => (opts.verdict, None, None),
-            None => {
-                let commands = file.verify_commands();
-                let dir = wt.as_ref().map(|w| w.path.clone());
-                match (commands.is_empty(), dir) {
-                    (true, _) => (opts.verdict, Some(false), None),
-                    (false, None) => {
-                        return Err(WoError::failed(format!("{id}: its worktree is missing, verify.commands cannot run"))
-                            .fix(format!(
-                                "git wo finish {id} --result {}{} --skip-verification --reason 'worktree lost'",
-                                opts.verdict,
-                                if opts.force { " --force" } else { "" }
-                            ))
-                            .into());
-                    }
-                    (false, Some(dir)) => match (crate::ops::verify::Verify {
-                        dir: &dir,
-                        id: id.as_str(),
-                        base: r.base.as_deref(),
-                        tip: tip_text.as_deref(),
-                        timeout: repo
-                            .config
-                            .verify_timeout
-                            .to_std()
-                            .unwrap_or(std::time::Duration::from_secs(1800)),
-                    })
-                    .run_logged(&commands, &mut log.verify)?
-                    {
-                        None => (opts.verdict, Some(true), None),
-                        Some(failure) if opts.verdict == State::Done => {
-                            // A failing verify is a gate: the WO stays running.
-                            let shown = crate::error::shell_quote(&dir.to_string_lossy());
-                            return Err(WoError::failed(format!(
-                                "{id}: verify failed: `{}` (exit {}); {id} is still running, its worktree kept\n{}",
-                                failure.command, failure.status, failure.tail
-                            ))
-                            .fix(format!(
-                                "fix it in {shown}, then: git wo finish {id} --result done (or --result failed to record a failure)"
-                            ))
-                            .into());
-                        }
-                        Some(failure) => (State::Failed, Some(false), Some(failure.command)),
-                    },
-                }
-            }
+            None => self.run_verify(tip_text.as_deref(), &mut log)?,
         };
         let verified = match dod {
             Some(d) if verdict == State::Done => {
-                let ran = gate.run(
-                    d,
-                    repo.config
-                        .verify_timeout
-                        .to_std()
-                        .unwrap_or(std::time::Duration::from_secs(1800)),
-                    &mut log,
-                )?;
+                let ran = gate.run(d, verify_timeout(self.repo), &mut log)?;
                 verified.map(|v| v || ran)
             }
             _ => verified,
         };
-        // What verify certified is the tip it ran on: a command that moved HEAD
-        // (committed, reset) leaves nothing certified.
-        if let Some(w) = &wt
-            && verified.is_some()
-            && repo.worktree_head(&w.path) != tip
-        {
-            return Err(WoError::failed(format!(
-                "{id}: a verify command moved the worktree's HEAD (from {}); nothing was certified, nothing changed",
-                tip_text.as_deref().unwrap_or("?")
-            ))
-            .fix(format!(
-                "verify commands must not commit; look at it (git -C {} log -3), then: git wo finish {id} --result {}",
-                crate::error::shell_quote(&w.path.to_string_lossy()),
-                opts.verdict
-            ))
-            .into());
-        }
+        self.refuse_moved_head(verified, tip_text.as_deref())?;
         failpoint::hit("finish:after-verify");
         let outcome = Outcome {
             verdict,
@@ -355,64 +432,317 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             tip: tip_text.clone(),
             finished_at: Utc::now(),
         };
-        evidence = Some(crate::ops::evidence::write(
-            &crate::ops::evidence::Facts {
-                repo,
-                id,
-                file,
+        let evidence = Some(crate::ops::evidence::write(
+            &Facts {
+                repo: self.repo,
+                id: self.id(),
+                file: self.file,
                 dod,
                 verdict,
-                verified: match (verified, &opts.skip_reason) {
-                    (_, Some(_)) => "skipped",
-                    (Some(true), None) => "yes",
-                    _ => "no",
-                },
+                verified: verified_word(&outcome),
                 skip_reason: opts.skip_reason.as_deref(),
-                forced_by: forced.then_some(opts.owner.as_str()),
+                forced_by: self.forced.then_some(opts.owner.as_str()),
                 failed_command: failed_command.as_deref(),
-                base: r.base.as_deref(),
+                base: self.r().base.as_deref(),
                 tip: tip_text.as_deref(),
                 at: outcome.finished_at,
             },
             &log,
         )?);
-        // Before anything changes: the remote must still have this holder's record
-        // (someone who stole the WO there fences this finish out, and then nothing
-        // was changed here).
-        steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), true));
-        // (2) Phase finishing: the verdict is recorded before anything moves.
-        steps.push(Step::Record(Box::new(RecordWrite {
+        steps.extend(journal::publish(opts.remote.as_deref(), true));
+        steps.push(self.finishing(&outcome, evidence));
+        Ok(Verdict {
+            outcome,
+            failed_command,
+            evidence,
+        })
+    }
+
+    /// The WO's `verify.commands` in its worktree: (verdict, verified, the command that
+    /// failed). No commands: not verified. No worktree: refused. One fails: refused for
+    /// `done` (a gate: the WO stays running), recorded as failed otherwise.
+    fn run_verify(
+        &self,
+        tip: Option<&str>,
+        log: &mut Log,
+    ) -> Result<(State, Option<bool>, Option<String>)> {
+        let (id, opts) = (self.id(), self.opts);
+        let commands = self.file.verify_commands();
+        let dir = match (commands.is_empty(), self.wt.as_ref()) {
+            (true, _) => return Ok((opts.verdict, Some(false), None)),
+            (false, None) => {
+                return Err(WoError::failed(format!(
+                    "{id}: its worktree is missing, verify.commands cannot run"
+                ))
+                .fix(format!(
+                    "git wo finish {id} --result {}{} --skip-verification --reason 'worktree lost'",
+                    opts.verdict,
+                    if opts.force { " --force" } else { "" }
+                ))
+                .into());
+            }
+            (false, Some(w)) => w.path.clone(),
+        };
+        let failure = crate::ops::verify::Verify {
+            dir: &dir,
+            id: id.as_str(),
+            base: self.r().base.as_deref(),
+            tip,
+            timeout: verify_timeout(self.repo),
+        }
+        .run_logged(&commands, &mut log.verify)?;
+        match failure {
+            None => Ok((opts.verdict, Some(true), None)),
+            Some(failure) if opts.verdict == State::Done => {
+                let shown = shell_quote(&dir.to_string_lossy());
+                Err(WoError::failed(format!(
+                    "{id}: verify failed: `{}` (exit {}); {id} is still running, its worktree kept\n{}",
+                    failure.command, failure.status, failure.tail
+                ))
+                .fix(format!(
+                    "fix it in {shown}, then: git wo finish {id} --result done (or --result failed to record a failure)"
+                ))
+                .into())
+            }
+            Some(failure) => Ok((State::Failed, Some(false), Some(failure.command))),
+        }
+    }
+
+    /// What verify certified is the tip it ran on: a command that moved HEAD
+    /// (committed, reset) leaves nothing certified.
+    fn refuse_moved_head(&self, verified: Option<bool>, tip_text: Option<&str>) -> Result<()> {
+        let Some(w) = &self.wt else { return Ok(()) };
+        if verified.is_none() || self.repo.worktree_head(&w.path) == self.tip {
+            return Ok(());
+        }
+        Err(WoError::failed(format!(
+            "{}: a verify command moved the worktree's HEAD (from {}); nothing was certified, nothing changed",
+            self.id(),
+            tip_text.unwrap_or("?")
+        ))
+        .fix(format!(
+            "verify commands must not commit; look at it (git -C {} log -3), then: git wo finish {} --result {}",
+            shell_quote(&w.path.to_string_lossy()),
+            self.id(),
+            self.opts.verdict
+        ))
+        .into())
+    }
+
+    /// Phase finishing: the verdict recorded before anything moves. The process in
+    /// flight is this one, not the take that wrote the lock: audit and reconcile must
+    /// see it alive (`holder_gone`).
+    fn finishing(&self, outcome: &Outcome, evidence: Option<ObjectId>) -> Step {
+        let (r, opts) = (self.r(), self.opts);
+        Step::Record(Box::new(RecordWrite {
             record: Record {
                 phase: Phase::Finishing,
                 result: Some(outcome.clone()),
-                // The process in flight is this one, not the take that wrote the
-                // lock: audit and reconcile must see it alive (`holder_gone`).
                 lock: r.lock.clone().map(|l| Lease {
                     host: crate::host::hostname(),
                     pid: std::process::id(),
                     ..l
                 }),
-                note: forced.then(|| format!("finish forced by {}", opts.owner)),
+                note: self
+                    .forced
+                    .then(|| format!("finish forced by {}", opts.owner)),
                 updated_at: outcome.finished_at,
                 ..r.clone()
             },
-            yaml: OrderYaml::Bytes(file.bytes.clone()),
+            yaml: OrderYaml::Bytes(self.file.bytes.clone()),
             action: "finishing",
             owner: opts.owner.clone(),
             lines: Vec::new(),
             parent: Parent::Previous,
             fixed_time: false,
             evidence,
-        })));
-        (outcome, failed_command)
-    };
-    let verified_word = match (&outcome.skip_verification_reason, outcome.verified) {
-        (Some(_), _) => "skipped",
-        (None, true) => "yes",
-        (None, false) => "no",
-    };
+        }))
+    }
 
-    // (3) YAML to done/failed with the finish fields; `.lock` removed.
+    /// Plan the rest, after the verdict's steps: the YAML to done/failed with the
+    /// finish fields (saved first by a repair), the `.lock` removed, the result marker
+    /// on the branch tip, the worktree released (removed when safe), the record idle,
+    /// published. Returns the plan and why the worktree is kept.
+    fn plan(&self, v: &Verdict, mut steps: Vec<Step>) -> (Plan, Vec<String>) {
+        let (id, jobs_rel, target) = (self.id(), &self.inv.jobs_rel, v.outcome.verdict);
+        let from = &self.file.rel_path;
+        if let Some(s) = &self.opts.saving {
+            steps.push(journal::save_before_place(s, id, jobs_rel, from, target));
+        }
+        steps.push(Step::PlaceYaml {
+            from: from.clone(),
+            bytes: self.file.bytes.clone(),
+            to: target,
+            edits: finish_fields(&v.outcome),
+        });
+        if let Some(s) = &self.opts.saving {
+            steps.push(journal::save_before_unlock(s, id, jobs_rel));
+        }
+        steps.push(Step::RemoveLock);
+        let result_line = v.outcome.tip.as_ref().map(|t| {
+            let verified = verified_of(verified_word(&v.outcome));
+            let exception = v.outcome.scope_exception.is_some();
+            marker::result(id.as_str(), target, verified, t, exception)
+        });
+        if let (Some(line), Some(t)) = (&result_line, self.tip.filter(|_| !self.empty)) {
+            steps.push(Step::Marker {
+                target: t,
+                line: line.clone(),
+            });
+        }
+        let mut kept_because = Vec::new();
+        if let Some(w) = &self.wt {
+            let (release, kept) = self.release(w);
+            steps.push(release);
+            kept_because = kept;
+        }
+        steps.push(self.idle(v, result_line));
+        steps.extend(journal::publish(self.opts.remote.as_deref(), false));
+        let plan = Plan {
+            id: id.clone(),
+            op: "finish",
+            steps,
+            recovery: Recovery::RollForward,
+        };
+        (plan, kept_because)
+    }
+
+    /// The worktree: removed when safe, else kept, and why (`--keep-worktree`, or what
+    /// it holds).
+    fn release(&self, w: &Worktree) -> (Step, Vec<String>) {
+        let mut kept_because = Vec::new();
+        let mut force_removal = false;
+        if self.opts.keep_worktree {
+            kept_because.push("--keep-worktree".to_owned());
+        } else {
+            let disposable = |p: &str| self.repo.config.is_disposable(p);
+            let removal = self.repo.removal_check(w, &disposable);
+            // A rerun after a kill inside `git worktree remove`: only deleted tracked
+            // files are left, whose content is in the commit; complete the removal.
+            if self.r().phase == Phase::Finishing
+                && removal.deleted_only
+                && removal.blockers.len() == 1
+            {
+                force_removal = true;
+            } else {
+                // git removes a worktree with submodules only when forced; with no
+                // blocker, each was checked to hold nothing of its own.
+                force_removal = removal.submodules && removal.blockers.is_empty();
+                kept_because = removal.blockers.into_iter().map(|b| b.text).collect();
+            }
+        }
+        let step = Step::ReleaseWorktree {
+            path: w.path.clone(),
+            remove: kept_because.is_empty(),
+            force: force_removal,
+        };
+        (step, kept_because)
+    }
+
+    /// The record idle, its lock cleared, the result marker in its message.
+    fn idle(&self, v: &Verdict, result_line: Option<String>) -> Step {
+        let (r, opts) = (self.r(), self.opts);
+        Step::Record(Box::new(RecordWrite {
+            record: Record {
+                state: v.outcome.verdict,
+                phase: Phase::Idle,
+                lock: None,
+                result: Some(v.outcome.clone()),
+                updated_at: Utc::now(),
+                note: self
+                    .forced
+                    .then(|| format!("finish forced by {}", opts.owner))
+                    .or_else(|| r.note.clone()),
+                ..r.clone()
+            },
+            yaml: OrderYaml::Placed,
+            action: "finish",
+            owner: opts.owner.clone(),
+            lines: result_line.into_iter().collect(),
+            parent: Parent::Previous,
+            fixed_time: false,
+            evidence: v.evidence,
+        }))
+    }
+
+    /// Apply the plan from the record as gathered. A failure that is not a lost race
+    /// or Ctrl-C says the finish stopped, with the step's own fix when it has one (it
+    /// may name what is in the way), else the rerun that goes on.
+    fn apply(&self, plan: &Plan, target: State) -> Result<Applied> {
+        let id = self.id();
+        let mut journal = Journal::new(self.repo, &self.inv.jobs_rel, Some(&self.stored));
+        journal.apply(plan).map_err(|e| {
+            let w = crate::error::classify(&e);
+            if matches!(
+                w.kind,
+                crate::error::Kind::Conflict | crate::error::Kind::Interrupted
+            ) {
+                return e;
+            }
+            anyhow::Error::from(WoError {
+                kind: w.kind,
+                message: format!(
+                    "{id}: finish stopped: {}",
+                    w.message
+                        .strip_prefix(&format!("{id}: "))
+                        .unwrap_or(&w.message)
+                ),
+                fix: Some(w.fix.clone().unwrap_or_else(|| {
+                    format!("fix the cause, then rerun: git wo finish {id} --result {target}")
+                })),
+            })
+        })
+    }
+
+    /// `wo.handoffDir`: the evidence copied out. The WO is finished and its evidence
+    /// is in the record, so a failure is a warning.
+    fn export_evidence(&self, evidence: Option<ObjectId>) {
+        if self.repo.config.handoff_dir
+            && let Some(tree) = evidence
+            && let Err(e) = crate::ops::evidence::export(self.repo, self.id(), tree)
+        {
+            eprintln!("git wo: warning: wo.handoffDir: {e:#}");
+        }
+    }
+
+    /// Report. WOs added since init are mirrored on the way, best effort as take does:
+    /// the next command, sync or init mirrors the rest.
+    fn report(
+        &self,
+        v: &Verdict,
+        applied: Applied,
+        kept_because: Vec<String>,
+        wos: &WoMap<'_>,
+    ) -> FinishOutcome {
+        let id = self.id();
+        FinishOutcome {
+            schema: "git-wo.finish.v1",
+            id: id.to_string(),
+            requested: self.opts.verdict,
+            verdict: v.outcome.verdict,
+            verified: verified_word(&v.outcome),
+            failed_command: v.failed_command.clone(),
+            tip: v.outcome.tip.clone(),
+            yaml: applied
+                .yaml
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            worktree: self
+                .wt
+                .as_ref()
+                .map(|w| w.path.to_string_lossy().into_owned()),
+            worktree_removed: applied.worktree_removed,
+            worktree_kept_because: kept_because,
+            forced: self.forced,
+            mirrored: crate::ops::mirror::mirror_new(self.repo, self.inv, wos, Some(id))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The YAML fields a finish sets: status, result, the times, and what the verdict
+/// certifies or excuses.
+fn finish_fields(outcome: &Outcome) -> Vec<(String, String)> {
     let stamp = crate::model::when::shown(outcome.finished_at);
     let target = outcome.verdict;
     let mut edits: Vec<(String, String)> = vec![
@@ -430,152 +760,24 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     if let Some(reason) = &outcome.scope_exception {
         edits.push(("scope_exception_reason".into(), reason.clone()));
     }
-    if let Some(s) = &opts.saving {
-        steps.push(journal::save_before_place(
-            s,
-            id,
-            &inv.jobs_rel,
-            &file.rel_path,
-            target,
-        ));
-    }
-    steps.push(Step::PlaceYaml {
-        from: file.rel_path.clone(),
-        bytes: file.bytes.clone(),
-        to: target,
-        edits,
-    });
-    if let Some(s) = &opts.saving {
-        steps.push(journal::save_before_unlock(s, id, &inv.jobs_rel));
-    }
-    steps.push(Step::RemoveLock);
+    edits
+}
 
-    // (4) Result marker on the branch tip.
-    let result_line = outcome.tip.as_ref().map(|t| {
-        let exception = outcome.scope_exception.is_some();
-        marker::result(
-            id.as_str(),
-            target,
-            verified_of(verified_word),
-            t,
-            exception,
-        )
-    });
-    if let (Some(line), Some(t)) = (&result_line, tip.filter(|_| !empty)) {
-        steps.push(Step::Marker {
-            target: t,
-            line: line.clone(),
-        });
+/// yes / no / skipped, as the report and the evidence say it.
+fn verified_word(outcome: &Outcome) -> &'static str {
+    match (&outcome.skip_verification_reason, outcome.verified) {
+        (Some(_), _) => "skipped",
+        (None, true) => "yes",
+        (None, false) => "no",
     }
+}
 
-    // (5) Worktree: removed when safe, else kept, and why.
-    let mut kept_because = Vec::new();
-    let mut force_removal = false;
-    if let Some(w) = &wt {
-        if opts.keep_worktree {
-            kept_because.push("--keep-worktree".to_owned());
-        } else {
-            let disposable = |p: &str| repo.config.is_disposable(p);
-            let removal = repo.removal_check(w, &disposable);
-            // A rerun after a kill inside `git worktree remove`: only deleted tracked
-            // files are left, whose content is in the commit; complete the removal.
-            if r.phase == Phase::Finishing && removal.deleted_only && removal.blockers.len() == 1 {
-                force_removal = true;
-            } else {
-                // git removes a worktree with submodules only when forced; with no
-                // blocker, each was checked to hold nothing of its own.
-                force_removal = removal.submodules && removal.blockers.is_empty();
-                kept_because = removal.blockers.into_iter().map(|b| b.text).collect();
-            }
-        }
-        steps.push(Step::ReleaseWorktree {
-            path: w.path.clone(),
-            remove: kept_because.is_empty(),
-            force: force_removal,
-        });
-    }
-
-    // (6) Record idle, lock cleared.
-    steps.push(Step::Record(Box::new(RecordWrite {
-        record: Record {
-            state: target,
-            phase: Phase::Idle,
-            lock: None,
-            result: Some(outcome.clone()),
-            updated_at: Utc::now(),
-            note: forced
-                .then(|| format!("finish forced by {}", opts.owner))
-                .or_else(|| r.note.clone()),
-            ..r.clone()
-        },
-        yaml: OrderYaml::Placed,
-        action: "finish",
-        owner: opts.owner.clone(),
-        lines: result_line.iter().cloned().collect(),
-        parent: Parent::Previous,
-        fixed_time: false,
-        evidence,
-    })));
-    steps.extend(crate::ops::journal::publish(opts.remote.as_deref(), false));
-    let plan = Plan {
-        id: id.clone(),
-        op: "finish",
-        steps,
-        recovery: Recovery::RollForward,
-    };
-    let mut journal = Journal::new(repo, &inv.jobs_rel, Some(&stored));
-    let applied = journal.apply(&plan).map_err(|e| {
-        let w = crate::error::classify(&e);
-        if matches!(
-            w.kind,
-            crate::error::Kind::Conflict | crate::error::Kind::Interrupted
-        ) {
-            return e;
-        }
-        anyhow::Error::from(WoError {
-            kind: w.kind,
-            message: format!(
-                "{id}: finish stopped: {}",
-                w.message
-                    .strip_prefix(&format!("{id}: "))
-                    .unwrap_or(&w.message)
-            ),
-            // The step's own fix when it has one (it may name what is in the way).
-            fix: Some(w.fix.clone().unwrap_or_else(|| {
-                format!("fix the cause, then rerun: git wo finish {id} --result {target}")
-            })),
-        })
-    })?;
-    if repo.config.handoff_dir
-        && let Some(tree) = evidence
-        && let Err(e) = crate::ops::evidence::export(repo, id, tree)
-    {
-        // The WO is finished and its evidence is in the record: say so, go on.
-        eprintln!("git wo: warning: wo.handoffDir: {e:#}");
-    }
-    if wt.is_some() && !applied.worktree_removed && kept_because.is_empty() {
-        kept_because.push("git worktree remove failed".into());
-    }
-
-    Ok(FinishOutcome {
-        schema: "git-wo.finish.v1",
-        id: id.to_string(),
-        requested: opts.verdict,
-        verdict: target,
-        verified: verified_word,
-        failed_command,
-        tip: outcome.tip.clone(),
-        yaml: applied
-            .yaml
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        worktree: wt.as_ref().map(|w| w.path.to_string_lossy().into_owned()),
-        worktree_removed: applied.worktree_removed,
-        worktree_kept_because: kept_because,
-        forced,
-        // Best effort, as take does: the next command, sync or init mirrors the rest.
-        mirrored: crate::ops::init::mirror_new(repo, &inv, &wos, Some(id)).unwrap_or_default(),
-    })
+/// How long one verify command or DoD check may run (`wo.verifyTimeout`, 30 min).
+fn verify_timeout(repo: &Repo) -> std::time::Duration {
+    repo.config
+        .verify_timeout
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(1800))
 }
 
 /// The worktree that belongs to this take of the WO, by git's metadata and the record
@@ -601,6 +803,7 @@ pub fn own_worktree<'i>(inv: &'i Inventory, id: &WoId, r: &Record) -> Option<&'i
         })
 }
 
+/// The result marker's `verified` of a [`verified_word`].
 fn verified_of(word: &str) -> Option<bool> {
     match word {
         "yes" => Some(true),
@@ -613,7 +816,7 @@ fn verified_of(word: &str) -> Option<bool> {
 /// untracked files (ignored build output aside): `--result done` certifies the
 /// committed tip, and verify runs on exactly that.
 fn refuse_uncommitted(repo: &Repo, id: &WoId, w: &Worktree) -> Result<()> {
-    let shown = crate::error::shell_quote(&w.path.to_string_lossy());
+    let shown = shell_quote(&w.path.to_string_lossy());
     let changes = repo
         .worktree_changes(&w.path, false)
         .map_err(|e| crate::error::with_fix(e, format!("git -C {shown} status")))?;

@@ -151,6 +151,9 @@ impl GcReport {
     }
 }
 
+/// `git wo gc`: judge every candidate ([`judge_all`]; with `--apply`, act on it), prune
+/// the metadata of gone worktrees in one `git worktree prune` ([`prune_all`]), compact
+/// (`--apply`), count ([`GcSummary::count`]), report, and log the report.
 pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     let _lock = if opts.apply {
         Some(RepoLock::acquire(&repo.wo_dir(), "git wo gc")?)
@@ -161,47 +164,8 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     let stamp = quarantine::new_stamp(now);
     let qdir = quarantine::root(&repo.wo_dir()).join(&stamp);
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
-    let mut actions = Vec::new();
-    let mut errors = Vec::new();
-    let mut prune = Vec::new();
-    for c in candidates(&inv) {
-        let a = match c.kind {
-            Kind::Zombie | Kind::Ghost => worktree(repo, &inv, &c, opts, &qdir),
-            Kind::StaleLock => stale_lock(repo, &c, opts, &qdir),
-            Kind::Prunable => {
-                let (a, to_prune) = prunable(repo, &inv, &c, opts);
-                if to_prune {
-                    prune.push(actions.len());
-                }
-                a
-            }
-        };
-        if a.action == Decision::Failed {
-            errors.push(a.message.clone());
-        }
-        actions.push(a);
-    }
-    if !prune.is_empty() {
-        let result = repo.prune_worktrees();
-        let after = crate::git::worktrees::list(&repo.common_dir, &repo.control_root);
-        for n in prune {
-            let a = &mut actions[n];
-            let gone = !after
-                .iter()
-                .any(|w| Some(crate::error::escaped(w.path.as_os_str())) == a.path);
-            if gone {
-                a.action = Decision::Pruned;
-                a.message = "metadata pruned (git worktree prune)".into();
-            } else {
-                a.action = Decision::Failed;
-                a.message = match &result {
-                    Err(e) => format!("git worktree prune failed: {e:#}"),
-                    Ok(()) => "git worktree prune kept it".into(),
-                };
-                errors.push(a.message.clone());
-            }
-        }
-    }
+    let (mut actions, mut errors, prune) = judge_all(repo, &inv, opts, &qdir);
+    prune_all(repo, &mut actions, prune, &mut errors);
     let mut summary = GcSummary::default();
     if opts.apply {
         match compact(repo) {
@@ -209,31 +173,7 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
             Err(e) => errors.push(format!("packing refs/wo/* and the caches: {e:#}")),
         }
     }
-    for a in &actions {
-        let removed = a.action == Decision::Removed;
-        match a.kind {
-            Kind::Zombie => {
-                summary.zombies_found += 1;
-                summary.zombies_removed += removed as usize;
-                summary.zombies_skipped_dirty += (a.is_dirty
-                    && matches!(a.action, Decision::WouldKeep | Decision::Kept))
-                    as usize;
-            }
-            Kind::Ghost => {
-                summary.ghosts_found += 1;
-                summary.ghosts_removed += removed as usize;
-            }
-            Kind::StaleLock => {
-                summary.stale_locks_found += 1;
-                summary.stale_locks_released += (a.action == Decision::Released) as usize;
-            }
-            Kind::Prunable => {
-                summary.prunable_found += 1;
-                summary.prunable_pruned += (a.action == Decision::Pruned) as usize;
-            }
-        }
-        summary.kept += (a.action == Decision::Kept) as usize;
-    }
+    summary.count(&actions);
     summary.errors_count = errors.len();
     let used = qdir.join(quarantine::MANIFEST).exists();
     let mut report = GcReport {
@@ -253,6 +193,97 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     Ok(report)
 }
 
+/// Each candidate, by kind: a zombie or ghost worktree ([`worktree`]), a stale lock
+/// ([`stale_lock`]), gone metadata ([`prunable`]). The actions, the errors, and the
+/// actions whose outcome the one prune of this run decides.
+fn judge_all(
+    repo: &Repo,
+    inv: &Inventory,
+    opts: &GcOptions,
+    qdir: &Path,
+) -> (Vec<GcAction>, Vec<String>, Vec<usize>) {
+    let mut actions = Vec::new();
+    let mut errors = Vec::new();
+    let mut prune = Vec::new();
+    for c in candidates(inv) {
+        let a = match c.kind {
+            Kind::Zombie | Kind::Ghost => worktree(repo, inv, &c, opts, qdir),
+            Kind::StaleLock => stale_lock(repo, &c, opts, qdir),
+            Kind::Prunable => {
+                let (a, to_prune) = prunable(repo, inv, &c, opts);
+                if to_prune {
+                    prune.push(actions.len());
+                }
+                a
+            }
+        };
+        if a.action == Decision::Failed {
+            errors.push(a.message.clone());
+        }
+        actions.push(a);
+    }
+    (actions, errors, prune)
+}
+
+/// One `git worktree prune` for the actions `prune`; each is pruned when its
+/// registration is gone after it, else failed with why.
+fn prune_all(repo: &Repo, actions: &mut [GcAction], prune: Vec<usize>, errors: &mut Vec<String>) {
+    if prune.is_empty() {
+        return;
+    }
+    let result = repo.prune_worktrees();
+    let after = crate::git::worktrees::list(&repo.common_dir, &repo.control_root);
+    for n in prune {
+        let a = &mut actions[n];
+        let gone = !after
+            .iter()
+            .any(|w| Some(crate::error::escaped(w.path.as_os_str())) == a.path);
+        if gone {
+            a.action = Decision::Pruned;
+            a.message = "metadata pruned (git worktree prune)".into();
+        } else {
+            a.action = Decision::Failed;
+            a.message = match &result {
+                Err(e) => format!("git worktree prune failed: {e:#}"),
+                Ok(()) => "git worktree prune kept it".into(),
+            };
+            errors.push(a.message.clone());
+        }
+    }
+}
+
+impl GcSummary {
+    /// Count the actions by kind and outcome.
+    fn count(&mut self, actions: &[GcAction]) {
+        for a in actions {
+            let removed = a.action == Decision::Removed;
+            match a.kind {
+                Kind::Zombie => {
+                    self.zombies_found += 1;
+                    self.zombies_removed += removed as usize;
+                    self.zombies_skipped_dirty += (a.is_dirty
+                        && matches!(a.action, Decision::WouldKeep | Decision::Kept))
+                        as usize;
+                }
+                Kind::Ghost => {
+                    self.ghosts_found += 1;
+                    self.ghosts_removed += removed as usize;
+                }
+                Kind::StaleLock => {
+                    self.stale_locks_found += 1;
+                    self.stale_locks_released += (a.action == Decision::Released) as usize;
+                }
+                Kind::Prunable => {
+                    self.prunable_found += 1;
+                    self.prunable_pruned += (a.action == Decision::Pruned) as usize;
+                }
+            }
+            self.kept += (a.action == Decision::Kept) as usize;
+        }
+    }
+}
+
+/// The action of a candidate, as decided.
 fn action(c: &Candidate, action: Decision, reasons: Vec<String>, message: String) -> GcAction {
     GcAction {
         kind: c.kind,
@@ -270,13 +301,14 @@ fn action(c: &Candidate, action: Decision, reasons: Vec<String>, message: String
     }
 }
 
+/// The worktree registered at `path`.
 fn find(inv: &Inventory, path: &Path) -> Option<Worktree> {
     inv.worktrees.iter().find(|w| w.path == path).cloned()
 }
 
-/// A zombie or ghost worktree: every rule; with `--apply`, under the lock and right
-/// before the removal, on a fresh inventory (the candidate must still be one), then
-/// the removal.
+/// A zombie or ghost worktree: every rule ([`decide`]); with `--apply`, under the lock
+/// and right before the removal, on a fresh inventory ([`recheck`]), then what a
+/// forced removal would lose saved, and the removal ([`removal_plan`]).
 fn worktree(
     repo: &Repo,
     inv: &Inventory,
@@ -298,32 +330,23 @@ fn worktree(
             ),
         };
     }
-    let kept = |why: &str| action(c, Decision::Kept, vec![why.into()], format!("kept: {why}"));
-    let fresh = match Inventory::gather(repo, Source::WorkingTree, Depth::Fields) {
-        Ok(f) => f,
-        Err(e) => return action(c, Decision::Failed, vec![], format!("{e:#}")),
-    };
-    if !candidates(&fresh).contains(c) {
-        return kept("it changed meanwhile and is no longer a candidate");
-    }
-    let Some(wt) = find(&fresh, path) else {
-        return kept("it was removed meanwhile");
+    let (fresh, wt) = match recheck(repo, c, path) {
+        Ok(found) => found,
+        Err(a) => return *a,
     };
     let (mut a, removal) = decide(repo, c, &wt, opts);
-    let (at_risk, reflog_only) = (removal.at_risk, removal.reflog_only);
     if a.action == Decision::WouldKeep {
         a.action = Decision::Kept;
         return a;
     }
-    let id = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok());
-    let Some(id) = id else {
+    let Some(id) = c.wo_id.as_deref().and_then(|i| WoId::parse(i).ok()) else {
         return action(c, Decision::Failed, vec![], "no WO id".into());
     };
-    let forced = !at_risk.is_empty();
+    let forced = !removal.at_risk.is_empty();
     let mut saved = 0;
     if forced {
         // What the removal would lose goes to quarantine first.
-        match save(&wt, c, &at_risk, qdir) {
+        match save(&wt, c, &removal.at_risk, qdir) {
             Ok(n) => saved = n,
             Err(e) => {
                 return action(
@@ -335,16 +358,66 @@ fn worktree(
             }
         }
     }
-    // Commits only its HEAD reflog reaches get a ref first (the removal deletes the
-    // reflog).
-    let rescued: Vec<Rescued> = reflog_only
+    let (plan, rescued) = removal_plan(&id, &wt, &removal, forced);
+    match Journal::new(repo, &fresh.jobs_rel, fresh.records.get(id.as_str())).apply(&plan) {
+        Ok(_) => {
+            a.action = Decision::Removed;
+            a.message = removed_message(forced, saved, &rescued);
+            a.rescued = rescued;
+            a
+        }
+        Err(e) => {
+            a.action = Decision::Failed;
+            a.message = format!("{}", crate::error::classify(&e));
+            a
+        }
+    }
+}
+
+/// Right before a removal: the inventory gathered anew, the candidate still one, its
+/// worktree still registered. Else the action that keeps (or fails) it.
+fn recheck(
+    repo: &Repo,
+    c: &Candidate,
+    path: &Path,
+) -> std::result::Result<(Inventory, Worktree), Box<GcAction>> {
+    let kept = |why: &str| action(c, Decision::Kept, vec![why.into()], format!("kept: {why}"));
+    let fresh = match Inventory::gather(repo, Source::WorkingTree, Depth::Fields) {
+        Ok(f) => f,
+        Err(e) => {
+            let failed = action(c, Decision::Failed, vec![], format!("{e:#}"));
+            return Err(Box::new(failed));
+        }
+    };
+    if !candidates(&fresh).contains(c) {
+        return Err(Box::new(kept(
+            "it changed meanwhile and is no longer a candidate",
+        )));
+    }
+    let Some(wt) = find(&fresh, path) else {
+        return Err(Box::new(kept("it was removed meanwhile")));
+    };
+    Ok((fresh, wt))
+}
+
+/// The removal as a journal plan: commits only its HEAD reflog reaches get a ref first
+/// (the removal deletes the reflog), then the worktree goes. The refs it keeps.
+fn removal_plan(
+    id: &WoId,
+    wt: &Worktree,
+    removal: &crate::git::worktree_ops::Removal,
+    forced: bool,
+) -> (Plan, Vec<Rescued>) {
+    let rescued: Vec<Rescued> = removal
+        .reflog_only
         .iter()
         .map(|c| Rescued {
             commit: c.to_string(),
             name: rescue_ref(id.as_str(), c),
         })
         .collect();
-    let mut steps: Vec<Step> = reflog_only
+    let mut steps: Vec<Step> = removal
+        .reflog_only
         .iter()
         .map(|c| Step::SaveCommit {
             name: rescue_ref(id.as_str(), c),
@@ -363,31 +436,76 @@ fn worktree(
         steps,
         recovery: Recovery::RollForward,
     };
-    match Journal::new(repo, &fresh.jobs_rel, fresh.records.get(id.as_str())).apply(&plan) {
-        Ok(_) => {
-            a.action = Decision::Removed;
-            a.message = if forced {
-                format!("removed with --force; {saved} file(s) it held are in quarantine")
-            } else {
-                "removed; its branch is kept".into()
-            };
-            if !rescued.is_empty() {
-                let names: Vec<&str> = rescued.iter().map(|r| r.name.as_str()).collect();
-                a.message.push_str(&format!(
-                    "; commit(s) only its HEAD reflog reached are kept as {} (e.g. git branch <name> {})",
-                    names.join(", "),
-                    names[0]
-                ));
-            }
-            a.rescued = rescued;
-            a
-        }
-        Err(e) => {
-            a.action = Decision::Failed;
-            a.message = format!("{}", crate::error::classify(&e));
-            a
+    (plan, rescued)
+}
+
+/// What a removal says: forced (how many files went to quarantine) or not, and the
+/// refs that keep what only its reflog reached.
+fn removed_message(forced: bool, saved: usize, rescued: &[Rescued]) -> String {
+    let mut message = if forced {
+        format!("removed with --force; {saved} file(s) it held are in quarantine")
+    } else {
+        "removed; its branch is kept".into()
+    };
+    if !rescued.is_empty() {
+        let names: Vec<&str> = rescued.iter().map(|r| r.name.as_str()).collect();
+        message.push_str(&format!(
+            "; commit(s) only its HEAD reflog reached are kept as {} (e.g. git branch <name> {})",
+            names.join(", "),
+            names[0]
+        ));
+    }
+    message
+}
+
+/// What keeps a worktree: `hard` reasons nothing overrides, `soft` ones `--force` does
+/// (touched recently, work in it, commits only its reflog reaches), and which soft
+/// ones there are.
+struct Blockers {
+    hard: Vec<String>,
+    soft: Vec<String>,
+    dirty: bool,
+    commits: bool,
+}
+
+/// Check one worktree: its age against `--min-age`, then git's removal check (its
+/// blockers taken out of the returned [`Removal`](crate::git::worktree_ops::Removal)).
+fn blockers(
+    repo: &Repo,
+    wt: &Worktree,
+    opts: &GcOptions,
+) -> (Blockers, crate::git::worktree_ops::Removal) {
+    let mut b = Blockers {
+        hard: Vec::new(),
+        soft: Vec::new(),
+        dirty: false,
+        commits: false,
+    };
+    if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
+        let age = std::time::SystemTime::now()
+            .duration_since(t)
+            .unwrap_or_default();
+        let min = opts.min_age.to_std().unwrap_or_default();
+        if age < min {
+            b.soft.push(format!(
+                "touched {}s ago (under --min-age {}s)",
+                age.as_secs(),
+                min.as_secs()
+            ));
         }
     }
+    let disposable = |p: &str| repo.config.is_disposable(p);
+    let mut removal = repo.removal_check(wt, &disposable);
+    for blocker in std::mem::take(&mut removal.blockers) {
+        if blocker.forcible {
+            b.dirty |= !blocker.commits;
+            b.commits |= blocker.commits;
+            b.soft.push(blocker.text);
+        } else {
+            b.hard.push(blocker.text);
+        }
+    }
+    (b, removal)
 }
 
 /// The verdict on one worktree: `would_remove` or `would_keep` with every reason, and
@@ -399,78 +517,52 @@ fn decide(
     wt: &Worktree,
     opts: &GcOptions,
 ) -> (GcAction, crate::git::worktree_ops::Removal) {
-    let mut hard = Vec::new();
-    let mut soft = Vec::new();
-    if let Some(t) = repo.worktree_touched(wt, &[crate::model::session::FILE]) {
-        let age = std::time::SystemTime::now()
-            .duration_since(t)
-            .unwrap_or_default();
-        let min = opts.min_age.to_std().unwrap_or_default();
-        if age < min {
-            soft.push(format!(
-                "touched {}s ago (under --min-age {}s)",
-                age.as_secs(),
-                min.as_secs()
-            ));
-        }
-    }
-    let disposable = |p: &str| repo.config.is_disposable(p);
-    let mut removal = repo.removal_check(wt, &disposable);
-    let mut dirty = false;
-    let mut commits = false;
-    for b in std::mem::take(&mut removal.blockers) {
-        if b.forcible {
-            dirty |= !b.commits;
-            commits |= b.commits;
-            soft.push(b.text);
-        } else {
-            hard.push(b.text);
-        }
-    }
-    let keep = !hard.is_empty() || (!soft.is_empty() && !opts.force);
-    let only_forcible = hard.is_empty();
-    let mut reasons = hard;
-    let overridden = !keep && !soft.is_empty();
-    reasons.extend(soft);
+    let (b, removal) = blockers(repo, wt, opts);
+    let keep = !b.hard.is_empty() || (!b.soft.is_empty() && !opts.force);
+    let only_forcible = b.hard.is_empty();
+    let overridden = !keep && !b.soft.is_empty();
+    let mut reasons = b.hard;
+    reasons.extend(b.soft);
     let what = match c.kind {
         Kind::Ghost => "its WO has no YAML and no record",
         _ => "its WO is closed",
     };
     let message = if keep {
-        // Kept for forcible reasons only: work in it, or else only its age.
-        let fix = match (only_forcible, dirty, commits) {
-            (false, _, _) => String::new(),
-            (true, true, _) => {
-                " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)".into()
-            }
-            (true, false, true) => format!(
-                " (put them on a branch, git branch <name> <commit>, then rerun; or git wo gc --apply --force, which keeps them under refs/wo/rescue/{}/ first)",
-                c.wo_id.as_deref().unwrap_or("<ID>")
-            ),
-            (true, false, false) => " (rerun later, or pass --min-age 0)".into(),
-        };
+        let fix = kept_fix(c, only_forcible, b.dirty, b.commits);
         format!("kept: {}{fix}", reasons.join("; "))
     } else if overridden {
         format!("{what}; --force overrides: {}", reasons.join("; "))
     } else {
         format!("{what}; clean, its commits are on a branch")
     };
-    let mut a = action(
-        c,
-        if keep {
-            Decision::WouldKeep
-        } else {
-            Decision::WouldRemove
-        },
-        reasons,
-        message,
-    );
-    a.is_dirty = dirty;
+    let decision = if keep {
+        Decision::WouldKeep
+    } else {
+        Decision::WouldRemove
+    };
+    let mut a = action(c, decision, reasons, message);
+    a.is_dirty = b.dirty;
     if overridden {
         // Reasons overridden by --force stay in the report.
         a.reasons.insert(0, "--force".into());
     }
     (a, removal)
+}
+
+/// What to do about a worktree kept for forcible reasons only: work in it, commits
+/// only its reflog reaches, or else only its age. Nothing for a hard reason.
+fn kept_fix(c: &Candidate, only_forcible: bool, dirty: bool, commits: bool) -> String {
+    match (only_forcible, dirty, commits) {
+        (false, _, _) => String::new(),
+        (true, true, _) => {
+            " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)".into()
+        }
+        (true, false, true) => format!(
+            " (put them on a branch, git branch <name> <commit>, then rerun; or git wo gc --apply --force, which keeps them under refs/wo/rescue/{}/ first)",
+            c.wo_id.as_deref().unwrap_or("<ID>")
+        ),
+        (true, false, false) => " (rerun later, or pass --min-age 0)".into(),
+    }
 }
 
 /// Copy the files of `wt` a forced removal would lose into the quarantine folder,
@@ -576,55 +668,22 @@ fn stale_lock(repo: &Repo, c: &Candidate, opts: &GcOptions, qdir: &Path) -> GcAc
     }
 }
 
-/// Worktree metadata whose directory is gone: pruned, unless someone else locked it.
-/// `true`: to be pruned by the one `git worktree prune` of this run, whose result
-/// decides the action.
+/// Worktree metadata whose directory is gone: pruned, unless someone else locked it
+/// (a half-made registration a killed take left is [`half_made`]'s). `true`: to be
+/// pruned by the one `git worktree prune` of this run, whose result decides the action.
 fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> (GcAction, bool) {
     let wt = c.path.as_ref().and_then(|p| find(inv, p));
     // A registration a killed `git worktree add` of a take left (no HEAD, git's
-    // "initializing" lock or the take's own): git-wo's to drop, once left alone for
-    // --min-age.
-    let half_made = wt.as_ref().filter(|w| {
+    // "initializing" lock or the take's own): git-wo's to drop.
+    let half = wt.as_ref().filter(|w| {
         let id = c.wo_id.as_deref().unwrap_or(&w.name);
         inv.half_made.contains(&w.admin_dir)
             && w.locked
                 .as_deref()
                 .is_some_and(|r| crate::model::lock_reason::made_by_add_of(r, id))
     });
-    if let Some(w) = half_made {
-        let quiet = crate::git::half_made::quiet_for(w);
-        let min = opts.min_age.num_seconds().max(0) as u64;
-        let why = "a killed git worktree add left it half made (no HEAD)".to_owned();
-        if quiet < min.max(crate::ops::journal::HALF_MADE_QUIET) {
-            let a = action(
-                c,
-                if opts.apply {
-                    Decision::Kept
-                } else {
-                    Decision::WouldKeep
-                },
-                vec![
-                    why,
-                    format!("written {quiet}s ago (under --min-age {min}s)"),
-                ],
-                "kept: rerun later, or pass --min-age 0".into(),
-            );
-            return (a, false);
-        }
-        if !opts.apply {
-            let a = action(
-                c,
-                Decision::WouldPrune,
-                vec![why],
-                "its metadata would be dropped".into(),
-            );
-            return (a, false);
-        }
-        let a = match repo.drop_half_made(w) {
-            Ok(()) => action(c, Decision::Pruned, vec![why], "metadata dropped".into()),
-            Err(e) => action(c, Decision::Failed, vec![why], format!("{e:#}")),
-        };
-        return (a, false);
+    if let Some(w) = half {
+        return (half_made(repo, c, w, opts), false);
     }
     let foreign = wt
         .as_ref()
@@ -666,6 +725,41 @@ fn prunable(repo: &Repo, inv: &Inventory, c: &Candidate, opts: &GcOptions) -> (G
         return (failed, false);
     }
     (a, true)
+}
+
+/// A half-made registration: dropped once left alone for `--min-age` (and at least
+/// [`HALF_MADE_QUIET`](crate::ops::journal::HALF_MADE_QUIET) seconds), else kept.
+fn half_made(repo: &Repo, c: &Candidate, w: &Worktree, opts: &GcOptions) -> GcAction {
+    let quiet = crate::git::half_made::quiet_for(w);
+    let min = opts.min_age.num_seconds().max(0) as u64;
+    let why = "a killed git worktree add left it half made (no HEAD)".to_owned();
+    if quiet < min.max(crate::ops::journal::HALF_MADE_QUIET) {
+        return action(
+            c,
+            if opts.apply {
+                Decision::Kept
+            } else {
+                Decision::WouldKeep
+            },
+            vec![
+                why,
+                format!("written {quiet}s ago (under --min-age {min}s)"),
+            ],
+            "kept: rerun later, or pass --min-age 0".into(),
+        );
+    }
+    if !opts.apply {
+        return action(
+            c,
+            Decision::WouldPrune,
+            vec![why],
+            "its metadata would be dropped".into(),
+        );
+    }
+    match repo.drop_half_made(w) {
+        Ok(()) => action(c, Decision::Pruned, vec![why], "metadata dropped".into()),
+        Err(e) => action(c, Decision::Failed, vec![why], format!("{e:#}")),
+    }
 }
 
 /// Pack `refs/wo/*` and rebuild git-wo's caches (they then hold only what the refs and

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::WoError;
 use crate::git::Repo;
+use crate::inventory::records::Stored;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::lockfile::LockFile;
 use crate::model::record::{Lease, Phase, Record};
@@ -18,7 +19,8 @@ use crate::model::wo_id::WoId;
 use crate::ops::jobs::Jobs;
 use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
-pub const ACTION: &str = "heartbeat";
+/// The action (and op name) of a renewal: [`crate::ops::transition::RENEWAL`].
+pub const ACTION: &str = crate::ops::transition::RENEWAL;
 
 /// Automatic renewals are skipped when the lease was renewed this recently: 60 s,
 /// or `GIT_WO_AUTO_RENEW_SECONDS` (used by tests to avoid waiting a minute).
@@ -42,69 +44,15 @@ pub struct Renewed {
 }
 
 /// Renew `id`'s lease for `lease` from now. Only the holder, or `force` (recorded).
+/// The phases: gather the record ([`held_record`]), decide who renews
+/// ([`decide_who`]), plan the renewal (and a `.lock` recreated when it is missing),
+/// apply, report.
 pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) -> Result<Renewed> {
     // The same checks as every command: a symlinked state folder is refused.
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
-    inv.refuse_bad_record(id)?;
-    let stored = inv.records.get(id.as_str()).cloned().ok_or_else(|| {
-        if inv.wos().contains_key(id) {
-            WoError::usage(format!("{id} has no record: nothing to renew"))
-                .fix(format!("git wo init, then git wo take {id}"))
-        } else {
-            WoError::usage(format!("{id} does not exist (no YAML, no record)")).fix("git wo list")
-        }
-    })?;
+    let stored = held_record(&inv, id)?;
     let r = &stored.record;
-    if let Some(fix) = crate::ops::journal::in_flight_fix(id, r) {
-        // Renewing now would move the record under a take or finish in flight.
-        let who = r.lock.as_ref().map_or("someone", |l| l.owner.as_str());
-        return Err(WoError::conflict(format!(
-            "{id}: a {} by {who} is in progress; its lease is not renewed meanwhile",
-            crate::ops::journal::in_flight_name(r.phase)
-        ))
-        .fix(fix)
-        .into());
-    }
-    if r.state != State::Running || r.phase == Phase::Idle {
-        return Err(WoError::usage(format!(
-            "{id} is {} ({}), not held",
-            r.state,
-            r.phase.as_str()
-        ))
-        .fix(format!("git wo show {id}"))
-        .into());
-    }
-    let forced = match holds(&repo.current_git_dir, r, owner) {
-        Ok(true) => false,
-        Err(old) => {
-            return Err(WoError::conflict(format!(
-                "{id}: your token {old} is stale (now {}); you lost the lock",
-                r.token
-            ))
-            .fix(format!("git wo show {id}"))
-            .into());
-        }
-        Ok(false) if force => true,
-        Ok(false) => {
-            let who = r
-                .lock
-                .as_ref()
-                .map_or_else(|| "nobody".to_owned(), |l| l.shown(inv.now));
-            let mine = r.lock.as_ref().is_some_and(|l| l.owner == owner);
-            let how = if mine {
-                "run it inside the WO's worktree, or: "
-            } else {
-                ""
-            };
-            return Err(WoError::conflict(format!(
-                "{id} is held by {who}; only the holder renews it (you are {owner})"
-            ))
-            .fix(format!(
-                "{how}git wo heartbeat {id} --force (recorded as an override)"
-            ))
-            .into());
-        }
-    };
+    let forced = decide_who(repo, &inv, id, r, owner, force)?;
     let now = Utc::now();
     // A running WO whose record has no lock (imported without a `.lock`) is adopted
     // by whoever forces the renewal.
@@ -149,7 +97,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         steps,
         recovery: Recovery::RollForward,
     };
-    Journal::new(repo, &inv.jobs_rel, Some(&stored)).apply(&plan)?;
+    Journal::new(repo, &inv.jobs_rel, Some(stored)).apply(&plan)?;
     Ok(Renewed {
         schema: "git-wo.heartbeat.v1",
         id: id.to_string(),
@@ -159,6 +107,81 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         lock_file_recreated: recreated,
         forced,
     })
+}
+
+/// Gather and decide on the record: it must be readable, exist, have no transition in
+/// flight (renewing would move the record under it), and be held (running, not idle).
+fn held_record<'i>(inv: &'i Inventory, id: &WoId) -> Result<&'i Stored> {
+    inv.refuse_bad_record(id)?;
+    let stored = inv.records.get(id.as_str()).ok_or_else(|| {
+        if inv.wos().contains_key(id) {
+            WoError::usage(format!("{id} has no record: nothing to renew"))
+                .fix(format!("git wo init, then git wo take {id}"))
+        } else {
+            WoError::usage(format!("{id} does not exist (no YAML, no record)")).fix("git wo list")
+        }
+    })?;
+    let r = &stored.record;
+    if let Some(fix) = crate::ops::journal::in_flight_fix(id, r) {
+        let who = r.lock.as_ref().map_or("someone", |l| l.owner.as_str());
+        return Err(WoError::conflict(format!(
+            "{id}: a {} by {who} is in progress; its lease is not renewed meanwhile",
+            crate::ops::journal::in_flight_name(r.phase)
+        ))
+        .fix(fix)
+        .into());
+    }
+    if r.state != State::Running || r.phase == Phase::Idle {
+        return Err(WoError::usage(format!(
+            "{id} is {} ({}), not held",
+            r.state,
+            r.phase.as_str()
+        ))
+        .fix(format!("git wo show {id}"))
+        .into());
+    }
+    Ok(stored)
+}
+
+/// Decide who renews: the holder; with a stale token, nobody (the lock was lost);
+/// anyone else only with `--force`, which is returned to be recorded.
+fn decide_who(
+    repo: &Repo,
+    inv: &Inventory,
+    id: &WoId,
+    r: &Record,
+    owner: &str,
+    force: bool,
+) -> Result<bool> {
+    match holds(&repo.current_git_dir, r, owner) {
+        Ok(true) => Ok(false),
+        Err(old) => Err(WoError::conflict(format!(
+            "{id}: your token {old} is stale (now {}); you lost the lock",
+            r.token
+        ))
+        .fix(format!("git wo show {id}"))
+        .into()),
+        Ok(false) if force => Ok(true),
+        Ok(false) => {
+            let who = r
+                .lock
+                .as_ref()
+                .map_or_else(|| "nobody".to_owned(), |l| l.shown(inv.now));
+            let mine = r.lock.as_ref().is_some_and(|l| l.owner == owner);
+            let how = if mine {
+                "run it inside the WO's worktree, or: "
+            } else {
+                ""
+            };
+            Err(WoError::conflict(format!(
+                "{id} is held by {who}; only the holder renews it (you are {owner})"
+            ))
+            .fix(format!(
+                "{how}git wo heartbeat {id} --force (recorded as an override)"
+            ))
+            .into())
+        }
+    }
 }
 
 /// A renewal: its parent is the last transition (it replaces an earlier renewal), its

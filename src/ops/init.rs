@@ -6,17 +6,17 @@
 use std::fs;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::WoError;
 use crate::git::Repo;
 use crate::git::command::git;
-use crate::inventory::{Depth, Inventory, Source, WoView};
-use crate::model::record::{Lease, Phase, Record};
-use crate::model::state::State;
+use crate::inventory::{Depth, Inventory, Source};
 use crate::ops::jobs::Jobs;
-use crate::ops::journal::{self, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
+use crate::ops::journal;
+use crate::ops::mirror::import_plan;
+/// Kept here for callers of `init::mirror_new`; the code is [`crate::ops::mirror`]'s.
+pub use crate::ops::mirror::mirror_new;
 
 #[derive(Debug, Serialize)]
 pub struct Initialized {
@@ -33,13 +33,11 @@ pub struct Initialized {
     pub hooks: Option<crate::ops::hooks::install::HooksReport>,
 }
 
-/// The date of every import commit and record (deterministic imports).
-fn import_time() -> DateTime<Utc> {
-    DateTime::<Utc>::UNIX_EPOCH
-}
-
 /// `create`: make the jobs dir when there is none (otherwise that is refused, so a
-/// mistyped `--root` or `wo.jobsDir` does not start an empty WO system).
+/// mistyped `--root` or `wo.jobsDir` does not start an empty WO system). The phases:
+/// check the jobs dir, configure ([`configure`]), exclude runtime files, create the
+/// folders, fetch what the remote has ([`fetch_first`]), refuse on an unreadable
+/// record ([`refuse_bad_records`]), import the rest ([`import_all`]).
 pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
     let root = &repo.control_root;
     // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
@@ -54,9 +52,33 @@ pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
         ))
         .into());
     }
+    let config_set = configure(repo)?;
+    let excluded = exclude(repo)?;
+    let jobs = Jobs::new(root, &repo.jobs_rel());
+    jobs.ensure_dirs()?;
+    let fetched = fetch_first(repo);
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    refuse_bad_records(&inv)?;
+    let imports = import_all(repo, &inv)?;
+    Ok(Initialized {
+        fetched,
+        hooks: None,
+        schema: "git-wo.init.v1",
+        config_set,
+        excluded,
+        imported: imports.imported,
+        already_mirrored: imports.already,
+        refused_split_brain: imports.refused,
+    })
+}
+
+/// The configuration of SPEC §2: notes rewritten and merged with git-wo's markers, the
+/// remote's refspecs for records and markers (`wo.remote`, else `origin`), and
+/// `wo.initialized`. Current values come from the configuration as read at start (no
+/// `git config` process per key); only missing values are written, and returned.
+fn configure(repo: &Repo) -> Result<Vec<String>> {
+    let root = &repo.control_root;
     let mut config_set = Vec::new();
-    // Current values come from the configuration as read at start (no `git config`
-    // process per key); only missing values are written.
     let mut set = |key: &str, value: &str| -> Result<()> {
         if !repo.config_values(key).iter().any(|l| l == value) {
             let multi = key == "notes.rewriteRef" || key.ends_with(".fetch");
@@ -97,29 +119,30 @@ pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
         )?;
     }
     set("wo.initialized", "true")?;
+    Ok(config_set)
+}
 
-    let excluded = exclude(repo)?;
-    let jobs = Jobs::new(root, &repo.jobs_rel());
-    jobs.ensure_dirs()?;
-
-    // With a remote, what it has already is fetched first: only what it lacks is
-    // imported here. Unreachable, it is a warning: imports are deterministic, so a
-    // later sync finds the same records.
-    let fetched = match &repo.config.remote {
-        Some(remote) => match crate::ops::sync::sync(repo, remote, false) {
-            Ok(r) => r.fetched,
-            Err(e) => {
-                eprintln!(
-                    "warning: could not fetch the records of {remote} first: {} (git wo sync {remote} later)",
-                    crate::error::classify(&e)
-                );
-                Vec::new()
-            }
-        },
-        None => Vec::new(),
+/// With a remote, what it has already is fetched first: only what it lacks is
+/// imported here. Unreachable, it is a warning: imports are deterministic, so a later
+/// sync finds the same records. The ids fetched.
+fn fetch_first(repo: &Repo) -> Vec<String> {
+    let Some(remote) = &repo.config.remote else {
+        return Vec::new();
     };
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
-    // Every unreadable record is named, before anything is imported.
+    match crate::ops::sync::sync(repo, remote, false) {
+        Ok(r) => r.fetched,
+        Err(e) => {
+            eprintln!(
+                "warning: could not fetch the records of {remote} first: {} (git wo sync {remote} later)",
+                crate::error::classify(&e)
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Every unreadable record is named, before anything is imported.
+fn refuse_bad_records(inv: &Inventory) -> Result<()> {
     let bad: Vec<WoError> = inv
         .bad_records
         .iter()
@@ -131,140 +154,61 @@ pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
             WoError::bad_record(id, &b.why)
         })
         .collect();
-    if let Some(first) = bad.first() {
-        let all: Vec<String> = bad.iter().map(|e| e.message.clone()).collect();
-        return Err(WoError::invalid_record(all.join("\n"))
-            .fix(first.fix.clone().unwrap_or_default())
-            .into());
-    }
-    let mut imported = Vec::new();
-    let mut refused = Vec::new();
-    let mut already = 0;
+    let Some(first) = bad.first() else {
+        return Ok(());
+    };
+    let all: Vec<String> = bad.iter().map(|e| e.message.clone()).collect();
+    Err(WoError::invalid_record(all.join("\n"))
+        .fix(first.fix.clone().unwrap_or_default())
+        .into())
+}
+
+/// What init imported, found mirrored already, and refused.
+struct Imports {
+    imported: Vec<String>,
+    already: usize,
+    refused: Vec<String>,
+}
+
+/// Import every WO with one live YAML and no record, all at once
+/// ([`journal::apply_imports`]); a split-brain WO is refused (a person picks the
+/// copy). A record someone else created first counts as mirrored, just not by us.
+fn import_all(repo: &Repo, inv: &Inventory) -> Result<Imports> {
+    let mut imports = Imports {
+        imported: Vec::new(),
+        already: 0,
+        refused: Vec::new(),
+    };
     let mut plans = Vec::new();
     for (id, view) in inv.wos() {
         if view.record.is_some() {
-            already += 1;
+            imports.already += 1;
             continue;
         }
         if view.files.is_empty() {
             continue;
         }
         if view.is_split_brain() {
-            refused.push(id.to_string());
+            imports.refused.push(id.to_string());
             continue;
         }
-        plans.push(import_plan(&inv, &id, &view, "init"));
+        plans.push(import_plan(inv, &id, &view, "init"));
     }
     let results = journal::apply_imports(repo, &inv.jobs_rel, &plans);
     let mut lost = Vec::new();
     for (plan, result) in plans.iter().zip(results) {
         match result {
-            Ok(_) => imported.push(plan.id.to_string()),
-            // Someone else created the record first: it is mirrored, just not by us.
+            Ok(_) => imports.imported.push(plan.id.to_string()),
             Err(e) if crate::error::classify(&e).kind == crate::error::Kind::Conflict => {
-                already += 1;
+                imports.already += 1;
             }
             Err(e) => lost.push(e),
         }
     }
-    if let Some(e) = lost.into_iter().next() {
-        return Err(e);
+    match lost.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(imports),
     }
-    Ok(Initialized {
-        fetched,
-        hooks: None,
-        schema: "git-wo.init.v1",
-        config_set,
-        excluded,
-        imported,
-        already_mirrored: already,
-        refused_split_brain: refused,
-    })
-}
-
-/// The plan that imports a WO (one live YAML, no record) into a record.
-fn import_plan(
-    inv: &Inventory,
-    id: &crate::model::wo_id::WoId,
-    view: &WoView<'_>,
-    op: &'static str,
-) -> Plan {
-    let file = view.files[0];
-    let record = import_record(inv, view, file.folder, id.as_str());
-    Plan {
-        id: id.clone(),
-        op,
-        steps: vec![Step::Record(Box::new(RecordWrite {
-            record,
-            yaml: OrderYaml::Bytes(file.bytes.clone()),
-            action: "import",
-            owner: "git-wo".into(),
-            lines: Vec::new(),
-            parent: Parent::Previous,
-            fixed_time: true,
-            evidence: None,
-        }))],
-        recovery: Recovery::RollForward,
-    }
-}
-
-/// In an initialised repository, import the WOs added since (a live YAML in one
-/// folder, no record), except `skip` (the WO the command is acting on): the state
-/// changes that follow init keep the mirror whole without a rerun of init. Best effort:
-/// returns the ids imported; a failure is reported by the caller, never fatal.
-pub fn mirror_new(
-    repo: &Repo,
-    inv: &Inventory,
-    wos: &crate::inventory::WoMap<'_>,
-    skip: Option<&crate::model::wo_id::WoId>,
-) -> Result<Vec<String>> {
-    if !repo.config.initialized {
-        return Ok(Vec::new());
-    }
-    let plans: Vec<Plan> = wos
-        .iter()
-        .filter(|(id, v)| {
-            Some(*id) != skip && v.record.is_none() && !v.files.is_empty() && !v.is_split_brain()
-        })
-        .map(|(id, v)| import_plan(inv, id, v, "mirror"))
-        .collect();
-    let results = journal::apply_imports(repo, &inv.jobs_rel, &plans);
-    let mut done = Vec::new();
-    for (plan, r) in plans.iter().zip(results) {
-        match r {
-            Ok(_) => done.push(plan.id.to_string()),
-            Err(e) if crate::error::classify(&e).kind == crate::error::Kind::Conflict => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(done)
-}
-
-/// The record of a WO as its YAML (and `.lock` file) describe it.
-fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> Record {
-    let file = view.files[0];
-    let t0 = import_time();
-    let mut r = Record::new(id, state, &file.title(), t0);
-    r.branch = file.branch();
-    r.worktree = file.worktree();
-    if state == State::Running {
-        r.phase = Phase::Active;
-        r.lock = view.lock.map(|l| {
-            let since = l.since().unwrap_or(t0);
-            Lease {
-                owner: l.user.clone().unwrap_or_else(|| "unknown".into()),
-                session: String::new(),
-                host: l.host.clone().unwrap_or_default(),
-                pid: l.pid.unwrap_or(0),
-                acquired_at: since,
-                renewed_at: since,
-                expires_at: since + inv.lease,
-                // Imports are the same in every clone: no clone of its own.
-                clone: None,
-            }
-        });
-    }
-    r
 }
 
 /// `.git/info/exclude`: `.lock` files, and the worktree dir when it is inside the checkout.

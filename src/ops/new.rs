@@ -63,22 +63,13 @@ pub struct Created {
     pub mirrored: bool,
 }
 
+/// `git wo new`: choose the id ([`choose_id`]), fill in the template ([`render`]),
+/// refuse a dependency cycle and a YAML that would not pass lint ([`checked`]), write
+/// it through the journal, stage it ([`stage_new`]), mirror it.
 pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     let known = inv.known_ids();
-    let id = match &opts.id {
-        Some(id) if known.contains(id.as_str()) => {
-            return Err(WoError::usage(format!("{id} exists already"))
-                .fix(format!(
-                    "git wo show {id}, or leave the id out for the next free one: git wo new --title {}",
-                    shell_quote(&opts.title)
-                ))
-                .into());
-        }
-        Some(id) => id.clone(),
-        None => WoId::parse(&crate::views::next_id::next_id(&known))
-            .map_err(|why| WoError::failed(format!("no next id: {why}")))?,
-    };
+    let id = choose_id(&known, opts)?;
     let template = match &opts.template {
         Some(p) => std::fs::read_to_string(repo.control_root.join(p)).with_context(|| {
             format!(
@@ -88,11 +79,65 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
         })?,
         None => TEMPLATE.to_owned(),
     };
-    // serde_yaml quotes the title as YAML needs; the rest are plain tokens.
+    let text = render(&template, &id, opts)?;
+    refuse_a_cycle(&inv, &id, &opts.depends)?;
+    let rel = PathBuf::from(&inv.jobs_rel)
+        .join("pending")
+        .join(format!("{id}.yaml"));
+    let file = checked(&inv, &known, &id, &rel, &text)?;
+    let plan = Plan {
+        id: id.clone(),
+        op: "new",
+        steps: vec![Step::RestoreYaml {
+            to: State::Pending,
+            bytes: text.into_bytes(),
+        }],
+        recovery: Recovery::RollForward,
+    };
+    Journal::new(repo, &inv.jobs_rel, None).apply(&plan)?;
+    let path = rel.to_string_lossy().replace('\\', "/");
+    let (staged, committed) = stage_new(repo, &path, &id);
+    // The inventory read before, with the file just written: no second read.
+    let mut after = inv;
+    after.files.push(file);
+    let mirrored = crate::ops::mirror::mirror_new(repo, &after, &after.wos(), None)
+        .unwrap_or_default()
+        .iter()
+        .any(|m| m == id.as_str());
+    Ok(Created {
+        schema: "git-wo.new.v1",
+        id: id.to_string(),
+        yaml: path,
+        staged,
+        committed,
+        mirrored,
+    })
+}
+
+/// The id given (refused when it exists), else the next free one.
+fn choose_id(known: &std::collections::BTreeSet<&str>, opts: &NewOptions) -> Result<WoId> {
+    match &opts.id {
+        Some(id) if known.contains(id.as_str()) => Err(WoError::usage(format!(
+            "{id} exists already"
+        ))
+        .fix(format!(
+            "git wo show {id}, or leave the id out for the next free one: git wo new --title {}",
+            shell_quote(&opts.title)
+        ))
+        .into()),
+        Some(id) => Ok(id.clone()),
+        None => Ok(WoId::parse(&crate::views::next_id::next_id(known))
+            .map_err(|why| WoError::failed(format!("no next id: {why}")))?),
+    }
+}
+
+/// The template filled in: the title quoted as YAML needs (the rest are plain tokens),
+/// the lists as JSON flow sequences (every JSON string is a YAML one). A list given for
+/// a slot the template lacks is refused.
+fn render(template: &str, id: &WoId, opts: &NewOptions) -> Result<String> {
     let title = serde_yaml::to_string(&opts.title)
         .map(|s| s.trim_end().to_owned())
         .unwrap_or_else(|_| format!("{:?}", opts.title));
-    // Lists as JSON flow sequences: every JSON string is a YAML one.
     let lists = [
         ("{dependencies}", &opts.depends, "--depends"),
         ("{verify}", &opts.verify, "--verify"),
@@ -120,16 +165,23 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
         let flow = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
         text = text.replace(slot, &flow);
     }
-    refuse_a_cycle(&inv, &id, &opts.depends)?;
-    let rel = PathBuf::from(&inv.jobs_rel)
-        .join("pending")
-        .join(format!("{id}.yaml"));
-    // Lint it as it would be read, before anything is written.
-    let file = OrderFile::parse(rel.clone(), State::Pending, false, text.as_bytes());
+    Ok(text)
+}
+
+/// The new YAML as it would be read, before anything is written: it must pass lint and
+/// carry its id.
+fn checked(
+    inv: &Inventory,
+    known: &std::collections::BTreeSet<&str>,
+    id: &WoId,
+    rel: &std::path::Path,
+    text: &str,
+) -> Result<OrderFile> {
+    let file = OrderFile::parse(rel.to_path_buf(), State::Pending, false, text.as_bytes());
     let mut problems = Vec::new();
     let mut known_after = known.clone();
     known_after.insert(id.as_str());
-    crate::views::lint::lint_file(&inv, &file, &known_after, &mut problems);
+    crate::views::lint::lint_file(inv, &file, &known_after, &mut problems);
     if let Some(p) = problems.first() {
         return Err(WoError::usage(format!(
             "{id}: the new YAML would not pass lint: {}",
@@ -138,46 +190,27 @@ pub fn new(repo: &Repo, opts: &NewOptions) -> Result<Created> {
         .fix("fix the template (wo.template / --template) or the values given, then run git wo new again")
         .into());
     }
-    if file.id.as_ref() != Some(&id) {
+    if file.id.as_ref() != Some(id) {
         return Err(
             WoError::usage(format!("the template does not put `id: {id}` in the YAML"))
                 .fix("use {id} for the id in the template")
                 .into(),
         );
     }
-    let plan = Plan {
-        id: id.clone(),
-        op: "new",
-        steps: vec![Step::RestoreYaml {
-            to: State::Pending,
-            bytes: text.into_bytes(),
-        }],
-        recovery: Recovery::RollForward,
-    };
-    Journal::new(repo, &inv.jobs_rel, None).apply(&plan)?;
-    let path = rel.to_string_lossy().replace('\\', "/");
-    // A new file is not tracked, so the journal did not stage it: `new` does.
+    Ok(file)
+}
+
+/// A new file is not tracked, so the journal did not stage it: `new` does (and
+/// commits it with `wo.commit`). (staged, committed).
+fn stage_new(repo: &Repo, path: &str, id: &WoId) -> (bool, bool) {
+    let path = path.to_owned();
     let staged = repo.stage(std::slice::from_ref(&path)).is_ok();
     let committed = staged
         && repo.config.commit
         && repo
             .commit_paths(std::slice::from_ref(&path), &format!("wo: new {id}\n"))
             .is_ok();
-    // The inventory read before, with the file just written: no second read.
-    let mut after = inv;
-    after.files.push(file);
-    let mirrored = crate::ops::init::mirror_new(repo, &after, &after.wos(), None)
-        .unwrap_or_default()
-        .iter()
-        .any(|m| m == id.as_str());
-    Ok(Created {
-        schema: "git-wo.new.v1",
-        id: id.to_string(),
-        yaml: path,
-        staged,
-        committed,
-        mirrored,
-    })
+    (staged, committed)
 }
 
 /// `Err` (bad input) when depending on `depends` would close a cycle: one of them

@@ -434,8 +434,34 @@ pub fn check_all(
     .into())
 }
 
-/// One entry: where its file is and where it goes back, or why it must not.
+/// One entry: where its file is ([`stored_of`]) and where it goes back
+/// ([`Origin::dest`], by what quarantined it), and where a repair's edit of it is
+/// ([`edited_of`]); or why it must not.
 fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, String> {
+    let (stored_rel, stored) = stored_of(dir, &entry)?;
+    let from = entry.from_path()?;
+    let origin = Origin::of(&entry, &from);
+    let edit_allowed = !(is_gc(&entry, &from) || is_hook(&entry));
+    let dest = origin.dest(&entry, from, &stored_rel, b)?;
+    let (edited, edited_rel) = edited_of(&entry, edit_allowed, b)?;
+    let rel = dest
+        .strip_prefix(&b.control_root)
+        .ok()
+        .map(Path::to_path_buf);
+    Ok(Checked {
+        line,
+        entry,
+        stored,
+        dest,
+        rel,
+        edited,
+        edited_rel,
+    })
+}
+
+/// Where an entry's file is kept: a plain path under `files/`, `saved/` or
+/// `worktrees/` of the quarantine folder, through no symlink. (relative, absolute).
+fn stored_of(dir: &Path, entry: &Entry) -> Result<(PathBuf, PathBuf), String> {
     let stored_rel = entry.stored_path()?;
     let plain = is_plain_relative(&stored_rel);
     let mut parts = stored_rel.components();
@@ -456,71 +482,137 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
             link.display()
         ));
     }
-    let from = entry.from_path()?;
-    let from_shown = shown(&entry.from);
-    let is_gc = entry.worktree.is_some()
+    Ok((stored_rel, stored))
+}
+
+/// What quarantined a file, which bounds where it may go back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A temp file of git-wo's caches that reconcile cleared.
+    Leftover,
+    /// A file of a worktree gc removed.
+    Gc,
+    /// A hook `install-hooks --force` replaced.
+    Hook,
+    /// A file of the jobs dir (a repair's).
+    Jobs,
+}
+
+/// An entry gc wrote: it names a worktree, or has a worktree finding's code and an
+/// absolute `from`.
+fn is_gc(entry: &Entry, from: &Path) -> bool {
+    entry.worktree.is_some()
         || (matches!(entry.code.as_str(), "zombie_worktree" | "ghost_worktree")
-            && from.is_absolute());
-    let is_hook = entry.wo_id.is_empty() && entry.code == "install_hooks";
-    let is_leftover = entry.wo_id.is_empty() && entry.code == "leftover_file";
-    let dest = if is_leftover && from.is_absolute() {
-        // A temp file of git-wo's caches, directly in `<git-common-dir>/wo/`.
-        // Or a ref lock a killed git-wo left in `<git-common-dir>`.
-        let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let in_wo_dir = from.parent().is_some_and(|p| same_dir(p, &b.wo_dir));
-        let temp = in_wo_dir && crate::model::temp_name::is_wo_dir_temp(name);
-        let ref_lock = crate::inventory::is_own_ref_lock_path(&b.common_dir, &from)
-            && link_between(&b.common_dir, &from).is_none();
-        if !is_plain_absolute(&from) || !(temp || ref_lock) {
-            return Err(format!(
-                "from `{from_shown}` is not a temp file of {} nor a ref lock of git-wo's",
-                b.wo_dir.display()
-            ));
+            && from.is_absolute())
+}
+
+/// An entry install-hooks wrote.
+fn is_hook(entry: &Entry) -> bool {
+    entry.wo_id.is_empty() && entry.code == "install_hooks"
+}
+
+impl Origin {
+    /// What quarantined the entry's file, tried in this order.
+    fn of(entry: &Entry, from: &Path) -> Origin {
+        let is_leftover = entry.wo_id.is_empty() && entry.code == "leftover_file";
+        if is_leftover && from.is_absolute() {
+            Origin::Leftover
+        } else if is_gc(entry, from) {
+            Origin::Gc
+        } else if is_hook(entry) {
+            Origin::Hook
+        } else {
+            Origin::Jobs
         }
-        from
-    } else if is_gc {
-        let wt = match entry.worktree_path() {
-            Some(w) => w?,
-            None => derived_worktree(&from, &stored_rel).ok_or_else(|| {
-                format!("from `{from_shown}` is not where its stored path says it was")
-            })?,
-        };
-        check_worktree(&wt, b).map_err(|why| format!("from `{from_shown}`: {why}"))?;
-        if !is_plain_absolute(&from) || !from.starts_with(&wt) || from == wt {
-            return Err(format!(
-                "from `{from_shown}` is not inside the worktree {} it names",
-                wt.display()
-            ));
+    }
+
+    /// Where `from` goes back, checked against the bounds of its origin.
+    fn dest(
+        self,
+        entry: &Entry,
+        from: PathBuf,
+        stored_rel: &Path,
+        b: &Bounds,
+    ) -> Result<PathBuf, String> {
+        let from_shown = shown(&entry.from);
+        match self {
+            Origin::Leftover => {
+                // A temp file of git-wo's caches, directly in `<git-common-dir>/wo/`,
+                // or a ref lock a killed git-wo left in `<git-common-dir>`.
+                let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let in_wo_dir = from.parent().is_some_and(|p| same_dir(p, &b.wo_dir));
+                let temp = in_wo_dir && crate::model::temp_name::is_wo_dir_temp(name);
+                let ref_lock = crate::inventory::is_own_ref_lock_path(&b.common_dir, &from)
+                    && link_between(&b.common_dir, &from).is_none();
+                if !is_plain_absolute(&from) || !(temp || ref_lock) {
+                    return Err(format!(
+                        "from `{from_shown}` is not a temp file of {} nor a ref lock of git-wo's",
+                        b.wo_dir.display()
+                    ));
+                }
+                Ok(from)
+            }
+            Origin::Gc => gc_dest(entry, from, stored_rel, b),
+            Origin::Hook => {
+                let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let in_hooks = from.parent().is_some_and(|p| same_dir(p, &b.hooks_dir));
+                if !is_plain_absolute(&from) || !in_hooks || !b.kept_hooks.iter().any(|k| k == name)
+                {
+                    return Err(format!(
+                        "from `{from_shown}` is not a hook install-hooks keeps aside in {}",
+                        b.hooks_dir.display()
+                    ));
+                }
+                Ok(from)
+            }
+            Origin::Jobs => in_jobs_dir(&from, &format!("from `{from_shown}`"), b),
         }
-        if let Some(link) = wt.parent().and_then(|p| link_between(p, &from)) {
-            return Err(format!(
-                "from `{from_shown}` goes through the symlink {}",
-                link.display()
-            ));
-        }
-        from
-    } else if is_hook {
-        let name = from.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let in_hooks = from.parent().is_some_and(|p| same_dir(p, &b.hooks_dir));
-        if !is_plain_absolute(&from) || !in_hooks || !b.kept_hooks.iter().any(|k| k == name) {
-            return Err(format!(
-                "from `{from_shown}` is not a hook install-hooks keeps aside in {}",
-                b.hooks_dir.display()
-            ));
-        }
-        from
-    } else {
-        in_jobs_dir(&from, &format!("from `{from_shown}`"), b)?
+    }
+}
+
+/// A file of a worktree gc removed goes back inside that worktree (the one the entry
+/// names, else the one its stored path says), through no symlink.
+fn gc_dest(entry: &Entry, from: PathBuf, stored_rel: &Path, b: &Bounds) -> Result<PathBuf, String> {
+    let from_shown = shown(&entry.from);
+    let wt = match entry.worktree_path() {
+        Some(w) => w?,
+        None => derived_worktree(&from, stored_rel).ok_or_else(|| {
+            format!("from `{from_shown}` is not where its stored path says it was")
+        })?,
     };
+    check_worktree(&wt, b).map_err(|why| format!("from `{from_shown}`: {why}"))?;
+    if !is_plain_absolute(&from) || !from.starts_with(&wt) || from == wt {
+        return Err(format!(
+            "from `{from_shown}` is not inside the worktree {} it names",
+            wt.display()
+        ));
+    }
+    if let Some(link) = wt.parent().and_then(|p| link_between(p, &from)) {
+        return Err(format!(
+            "from `{from_shown}` goes through the symlink {}",
+            link.display()
+        ));
+    }
+    Ok(from)
+}
+
+/// Where a repair left its edit of a saved file (`edit_allowed`: not a file of a
+/// worktree or a hook, which are never saved before an edit). (absolute, relative).
+fn edited_of(
+    entry: &Entry,
+    edit_allowed: bool,
+    b: &Bounds,
+) -> Result<(Option<PathBuf>, Option<PathBuf>), String> {
     let edited_rel = match entry.edited_to_path() {
         Some(Ok(p)) => Some(p),
         _ => None,
     };
     let edited = match entry.edited_to_path() {
         None => None,
-        Some(_) if is_gc || is_hook => {
+        Some(_) if !edit_allowed => {
             return Err(format!(
-                "from `{from_shown}`: only files of the jobs dir are saved before an edit"
+                "from `{}`: only files of the jobs dir are saved before an edit",
+                shown(&entry.from)
             ));
         }
         Some(p) => {
@@ -532,19 +624,7 @@ fn check(dir: &Path, line: usize, entry: Entry, b: &Bounds) -> Result<Checked, S
             )?)
         }
     };
-    let rel = dest
-        .strip_prefix(&b.control_root)
-        .ok()
-        .map(Path::to_path_buf);
-    Ok(Checked {
-        line,
-        entry,
-        stored,
-        dest,
-        rel,
-        edited,
-        edited_rel,
-    })
+    Ok((edited, edited_rel))
 }
 
 /// `rel` (relative to the control checkout) as a path inside a state folder of the

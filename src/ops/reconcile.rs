@@ -318,7 +318,8 @@ fn stale_repo_lock(repo: &Repo, inv: &Inventory, apply: bool) -> Option<RepoLock
 /// outcome. The file repairs are one journal plan; a transition in flight is completed
 /// by the operation it belongs to, and a requeue is requeue's own plan (it moves the
 /// record first, when there is one), run after the file repairs: it refuses a WO in
-/// more than one state.
+/// more than one state. In that order: [`WoRepairs::transitions`],
+/// [`WoRepairs::files`], [`WoRepairs::relocks`], [`WoRepairs::requeues`].
 fn apply_wo(
     repo: &Repo,
     inv: &Inventory,
@@ -327,25 +328,60 @@ fn apply_wo(
     qdir: &Path,
     opts: &ReconcileOptions,
 ) {
-    let todo = |r: &ActionReport| r.outcome == Outcome::Pending;
-    let saving = |code: &str| Saving {
-        dir: qdir.to_path_buf(),
-        code: code.to_owned(),
-        reason: "saved by git wo reconcile before it changed it".into(),
+    let wo = WoRepairs {
+        repo,
+        inv,
+        id,
+        qdir,
+        opts,
     };
-    let requeue = |reason: &str, unheld: bool, code: &str| {
+    wo.transitions(reports);
+    if wo.files(reports).is_err() {
+        return;
+    }
+    wo.relocks(reports);
+    wo.requeues(reports);
+}
+
+/// The repairs of one WO being applied.
+struct WoRepairs<'a> {
+    repo: &'a Repo,
+    inv: &'a Inventory,
+    id: &'a WoId,
+    qdir: &'a Path,
+    opts: &'a ReconcileOptions,
+}
+
+/// A repair still to do.
+fn todo(r: &ActionReport) -> bool {
+    r.outcome == Outcome::Pending
+}
+
+impl WoRepairs<'_> {
+    /// What a repair saves into this run's quarantine before it changes a file.
+    fn saving(&self, code: &str) -> Saving {
+        Saving {
+            dir: self.qdir.to_path_buf(),
+            code: code.to_owned(),
+            reason: "saved by git wo reconcile before it changed it".into(),
+        }
+    }
+
+    /// Requeue's own plan on reconcile's behalf. Rolled back, but a half-made worktree
+    /// (a kill inside `git worktree add`) was kept: it holds someone's files, or may
+    /// still be written. Not all done.
+    fn requeue(&self, reason: &str, unheld: bool, code: &str) -> Result<()> {
+        let id = self.id;
         let r = crate::ops::requeue::requeue_as(
-            repo,
+            self.repo,
             id,
             reason,
-            &opts.owner,
+            &self.opts.owner,
             "reconcile",
             unheld,
             false,
-            Some(&saving(code)),
+            Some(&self.saving(code)),
         )?;
-        // Rolled back, but a half-made worktree (a kill inside `git worktree add`) was
-        // kept: it holds someone's files, or may still be written. Not all done.
         if !r.half_made_kept.is_empty() {
             return Err(anyhow::Error::from(WoError::failed(format!(
                 "{id}: rolled back to pending, but {}",
@@ -353,93 +389,115 @@ fn apply_wo(
             ))));
         }
         Ok(())
-    };
-    // The plan holds nothing else for a WO whose transition is in flight.
-    for r in reports.iter_mut().filter(|r| todo(r)) {
-        let result = match r.action.repair {
-            Repair::RollBackTake => requeue(
-                "interrupted take rolled back by git wo reconcile",
-                false,
-                r.action.code.as_str(),
-            ),
-            Repair::CompleteFinish => {
-                complete_finish(repo, inv, id, opts, saving(r.action.code.as_str()))
-            }
-            _ => continue,
-        };
-        r.outcome = outcome_of(result);
     }
-    let mut steps = Vec::new();
-    let mut in_plan = Vec::new();
-    for (n, r) in reports.iter().enumerate() {
-        if !todo(r) || !is_file_repair(&r.action.repair) {
-            continue;
-        }
-        match step_of(repo, inv, id, &r.action, qdir, opts) {
-            Ok(step) => {
-                // What a repair rewrites is saved first (a move to quarantine, a
-                // lock or YAML created where none was, change nothing that was).
-                if let Step::PlaceYaml { from, to, .. } = &step {
-                    steps.push(crate::ops::journal::save_before_place(
-                        &saving(r.action.code.as_str()),
-                        id,
-                        &inv.jobs_rel,
-                        from,
-                        *to,
-                    ));
+
+    /// A transition in flight: an interrupted take rolled back, an interrupted finish
+    /// completed. The plan holds nothing else for such a WO.
+    fn transitions(&self, reports: &mut [ActionReport]) {
+        for r in reports.iter_mut().filter(|r| todo(r)) {
+            let code = r.action.code.as_str();
+            let result = match r.action.repair {
+                Repair::RollBackTake => self.requeue(
+                    "interrupted take rolled back by git wo reconcile",
+                    false,
+                    code,
+                ),
+                Repair::CompleteFinish => {
+                    complete_finish(self.repo, self.inv, self.id, self.opts, self.saving(code))
                 }
-                steps.push(step);
-                in_plan.push(n);
-            }
-            Err(e) => {
-                // Nothing of this WO is applied when one of its steps cannot be built.
-                let failed = Outcome::Failed(crate::error::classify(&e).to_string());
-                for r in reports.iter_mut().filter(|r| todo(r)) {
-                    r.outcome = failed.clone();
-                }
-                return;
-            }
+                _ => continue,
+            };
+            r.outcome = outcome_of(result);
         }
     }
-    if !steps.is_empty() {
+
+    /// The file repairs, as one journal plan. `Err`: a step could not be built, and
+    /// nothing of this WO is applied (every repair still to do failed).
+    fn files(&self, reports: &mut [ActionReport]) -> std::result::Result<(), ()> {
+        let (inv, id) = (self.inv, self.id);
+        let mut steps = Vec::new();
+        let mut in_plan = Vec::new();
+        for (n, r) in reports.iter().enumerate() {
+            if !todo(r) || !is_file_repair(&r.action.repair) {
+                continue;
+            }
+            match step_of(self.repo, inv, id, &r.action, self.qdir, self.opts) {
+                Ok(step) => {
+                    // What a repair rewrites is saved first (a move to quarantine, a
+                    // lock or YAML created where none was, change nothing that was).
+                    if let Step::PlaceYaml { from, to, .. } = &step {
+                        let saving = self.saving(r.action.code.as_str());
+                        steps.push(crate::ops::journal::save_before_place(
+                            &saving,
+                            id,
+                            &inv.jobs_rel,
+                            from,
+                            *to,
+                        ));
+                    }
+                    steps.push(step);
+                    in_plan.push(n);
+                }
+                Err(e) => {
+                    let failed = Outcome::Failed(crate::error::classify(&e).to_string());
+                    for r in reports.iter_mut().filter(|r| todo(r)) {
+                        r.outcome = failed.clone();
+                    }
+                    return Err(());
+                }
+            }
+        }
+        if steps.is_empty() {
+            return Ok(());
+        }
         let plan = Plan {
             id: id.clone(),
             op: "reconcile",
             steps,
             recovery: Recovery::RollForward,
         };
-        let result = Journal::new(repo, &inv.jobs_rel, inv.records.get(id.as_str()))
+        let result = Journal::new(self.repo, &inv.jobs_rel, inv.records.get(id.as_str()))
             .apply(&plan)
             .map(|_| ());
         let outcome = outcome_of(result);
         for n in in_plan {
             reports[n].outcome = outcome.clone();
         }
+        Ok(())
     }
-    for r in reports.iter_mut().filter(|r| todo(r)) {
-        let Repair::Relock { worktree, token } = &r.action.repair else {
-            continue;
-        };
-        let result = match inv.worktrees.iter().find(|w| &w.path == worktree) {
-            Some(wt) => {
-                repo.lock_worktree(wt, &crate::model::lock_reason::format(id.as_str(), *token))
-            }
-            None => Err(anyhow::anyhow!(
-                "{id}: worktree {} is not registered any more",
-                worktree.display()
-            )),
-        };
-        r.outcome = outcome_of(result);
+
+    /// git's lock of the WO's worktree written again with the record's token.
+    fn relocks(&self, reports: &mut [ActionReport]) {
+        let id = self.id;
+        for r in reports.iter_mut().filter(|r| todo(r)) {
+            let Repair::Relock { worktree, token } = &r.action.repair else {
+                continue;
+            };
+            let result = match self.inv.worktrees.iter().find(|w| &w.path == worktree) {
+                Some(wt) => self
+                    .repo
+                    .lock_worktree(wt, &crate::model::lock_reason::format(id.as_str(), *token)),
+                None => Err(anyhow::anyhow!(
+                    "{id}: worktree {} is not registered any more",
+                    worktree.display()
+                )),
+            };
+            r.outcome = outcome_of(result);
+        }
     }
-    for r in reports
-        .iter_mut()
-        .filter(|r| todo(r) && matches!(r.action.repair, Repair::Requeue { .. }))
-    {
-        r.outcome = outcome_of(requeue(
-            "no lock, no live worktree (git wo reconcile --force)",
-            true,
-            r.action.code.as_str(),
-        ));
+
+    /// A running WO with no lock and no live worktree back to pending (`--force`).
+    fn requeues(&self, reports: &mut [ActionReport]) {
+        for r in reports
+            .iter_mut()
+            .filter(|r| todo(r) && matches!(r.action.repair, Repair::Requeue { .. }))
+        {
+            r.outcome = outcome_of(self.requeue(
+                "no lock, no live worktree (git wo reconcile --force)",
+                true,
+                r.action.code.as_str(),
+            ));
+        }
     }
 }
 
@@ -454,6 +512,8 @@ fn is_file_repair(r: &Repair) -> bool {
     )
 }
 
+/// A repair's outcome from its result: a lost race (someone else changed it first)
+/// skips it, anything else fails it.
 fn outcome_of(result: Result<()>) -> Outcome {
     match result {
         Ok(()) => Outcome::Applied,
@@ -477,35 +537,16 @@ fn step_of(
     qdir: &Path,
     opts: &ReconcileOptions,
 ) -> Result<Step> {
-    let file_at = |path: &Path| {
-        inv.files
-            .iter()
-            .find(|f| f.rel_path == path)
-            .ok_or_else(|| anyhow::anyhow!("{id}: {} is not in the inventory", path.display()))
-    };
     Ok(match &a.repair {
-        Repair::Quarantine { path } => {
-            let bytes = std::fs::symlink_metadata(repo.control_root.join(path))
-                .map(|m| m.len())
-                .unwrap_or(0);
-            let mut entry = Entry {
-                wo_id: id.to_string(),
-                code: a.code.as_str().to_owned(),
-                reason: a.action.clone(),
-                bytes,
-                at: crate::model::when::shown(Utc::now()),
-                ..Entry::default()
-            };
-            entry.set_from(path);
-            entry.set_stored(&Path::new("files").join(path));
-            Step::Quarantine {
-                from: path.clone(),
-                dir: qdir.to_path_buf(),
-                entry: Box::new(entry),
-            }
-        }
+        Repair::Quarantine { path } => quarantine_step(repo, id, a, path, qdir),
         Repair::Place { path, to } => {
-            let f = file_at(path)?;
+            let f = inv
+                .files
+                .iter()
+                .find(|f| f.rel_path == *path)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{id}: {} is not in the inventory", path.display())
+                })?;
             Step::PlaceYaml {
                 from: path.clone(),
                 bytes: f.bytes.clone(),
@@ -513,53 +554,85 @@ fn step_of(
                 edits: vec![("status".into(), to.as_str().into())],
             }
         }
-        Repair::CreateLock => {
-            let text = match inv
-                .records
-                .get(id.as_str())
-                .and_then(|s| s.record.lock.as_ref())
-            {
-                Some(l) => LockFile::render(l.acquired_at, l.pid, &l.owner, &l.host),
-                None => {
-                    let owner = inv
-                        .files
-                        .iter()
-                        .filter(|f| f.is_live() && f.id.as_ref() == Some(id))
-                        .find_map(|f| f.owner())
-                        .unwrap_or_else(|| opts.owner.clone());
-                    LockFile::render(
-                        Utc::now(),
-                        std::process::id(),
-                        &owner,
-                        &crate::host::hostname(),
-                    )
-                }
-            };
-            Step::CreateLock {
-                text,
-                replace: false,
-            }
-        }
-        Repair::RestoreYaml { to } => {
-            let stored = inv
-                .records
-                .get(id.as_str())
-                .ok_or_else(|| anyhow::anyhow!("{id}: no record"))?;
-            let bytes = crate::inventory::records::order_yaml_at(repo, stored.commit)?
-                .filter(|b| !b.is_empty())
-                .ok_or_else(|| {
-                    WoError::failed(format!("{id}: its record holds no order.yaml")).fix(format!(
-                        "git log refs/wo/orders/{id} (find a commit that has it)"
-                    ))
-                })?;
-            Step::RestoreYaml { to: *to, bytes }
-        }
+        Repair::CreateLock => Step::CreateLock {
+            text: lock_text(inv, id, opts),
+            replace: false,
+        },
+        Repair::RestoreYaml { to } => Step::RestoreYaml {
+            to: *to,
+            bytes: record_yaml(repo, inv, id)?,
+        },
         Repair::Requeue { .. }
         | Repair::CreateRecord
         | Repair::RollBackTake
         | Repair::CompleteFinish
         | Repair::Relock { .. } => anyhow::bail!("{id}: not a journal step"),
     })
+}
+
+/// A surplus copy or a stray `.lock` into this run's quarantine, with its manifest
+/// entry.
+fn quarantine_step(repo: &Repo, id: &WoId, a: &Action, path: &Path, qdir: &Path) -> Step {
+    let bytes = std::fs::symlink_metadata(repo.control_root.join(path))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mut entry = Entry {
+        wo_id: id.to_string(),
+        code: a.code.as_str().to_owned(),
+        reason: a.action.clone(),
+        bytes,
+        at: crate::model::when::shown(Utc::now()),
+        ..Entry::default()
+    };
+    entry.set_from(path);
+    entry.set_stored(&Path::new("files").join(path));
+    Step::Quarantine {
+        from: path.to_path_buf(),
+        dir: qdir.to_path_buf(),
+        entry: Box::new(entry),
+    }
+}
+
+/// The `.lock` of the record's holder, or (no record) of the owner the YAML names
+/// (else the one reconciling), now, from this process.
+fn lock_text(inv: &Inventory, id: &WoId, opts: &ReconcileOptions) -> String {
+    match inv
+        .records
+        .get(id.as_str())
+        .and_then(|s| s.record.lock.as_ref())
+    {
+        Some(l) => LockFile::render(l.acquired_at, l.pid, &l.owner, &l.host),
+        None => {
+            let owner = inv
+                .files
+                .iter()
+                .filter(|f| f.is_live() && f.id.as_ref() == Some(id))
+                .find_map(|f| f.owner())
+                .unwrap_or_else(|| opts.owner.clone());
+            LockFile::render(
+                Utc::now(),
+                std::process::id(),
+                &owner,
+                &crate::host::hostname(),
+            )
+        }
+    }
+}
+
+/// The missing YAML's bytes: the record's `order.yaml`.
+fn record_yaml(repo: &Repo, inv: &Inventory, id: &WoId) -> Result<Vec<u8>> {
+    let stored = inv
+        .records
+        .get(id.as_str())
+        .ok_or_else(|| anyhow::anyhow!("{id}: no record"))?;
+    let bytes = crate::inventory::records::order_yaml_at(repo, stored.commit)?
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| {
+            WoError::failed(format!("{id}: its record holds no order.yaml")).fix(format!(
+                "git log refs/wo/orders/{id} (find a commit that has it)"
+            ))
+        })?;
+    Ok(bytes)
 }
 
 /// Complete an interrupted finish with the verdict its record holds.
@@ -614,7 +687,7 @@ fn import_missing(repo: &Repo, reports: &mut [ActionReport]) -> Result<()> {
         .map(|id| id.to_string())
         .collect();
     let (done, failure): (BTreeSet<String>, Option<String>) =
-        match crate::ops::init::mirror_new(repo, &inv, &only, None) {
+        match crate::ops::mirror::mirror_new(repo, &inv, &only, None) {
             Ok(done) => (done.into_iter().chain(already).collect(), None),
             Err(e) => (already, Some(crate::error::classify(&e).to_string())),
         };
@@ -654,22 +727,9 @@ pub struct Restored {
 pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     let dir = quarantine::folder(&repo.wo_dir(), stamp)?;
     let entries = quarantine::manifest_lines(&dir)?;
-    let jobs_rel = repo.jobs_rel();
     // Every entry is checked before anything moves: one that points outside where
     // git-wo quarantines from refuses the whole restore.
-    let bounds = quarantine::Bounds {
-        control_root: repo.control_root.clone(),
-        jobs_rel: jobs_rel.clone(),
-        common_dir: repo.common_dir.clone(),
-        wo_dir: repo.wo_dir(),
-        worktree_root: repo.worktree_root(),
-        hooks_dir: repo.hooks_dir().path,
-        kept_hooks: crate::model::hook_shim::SHIMS
-            .iter()
-            .map(|(name, _)| format!("{name}{}", crate::model::hook_shim::KEPT_SUFFIX))
-            .collect(),
-    };
-    let checked = quarantine::check_all(&dir, stamp, entries, &bounds)?;
+    let checked = quarantine::check_all(&dir, stamp, entries, &bounds(repo))?;
     let aside_stamp = quarantine::new_stamp(Utc::now());
     let aside = quarantine::Aside {
         dir: quarantine::root(&repo.wo_dir()).join(&aside_stamp),
@@ -685,55 +745,82 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
         set_aside: Vec::new(),
         set_aside_in: None,
     };
-    let shown = |p: &Path| p.to_string_lossy().into_owned();
     for item in checked.into_iter().rev() {
-        let e = &item.entry;
-        if std::fs::symlink_metadata(&item.stored).is_err() {
-            out.already_back.push(e.from.clone());
-            continue;
-        }
-        if e.wo_id.is_empty() {
-            // Not a WO's file (a hook `install-hooks --force` replaced, a leftover
-            // reconcile cleared): no record fences it; put back unless something is
-            // in its place.
-            match quarantine::restore(&item, None) {
-                Ok(Some(_)) => out.restored.push(e.from.clone()),
-                Ok(None) => out.already_back.push(e.from.clone()),
-                Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
-            }
-            continue;
-        }
-        let Ok(id) = WoId::parse(&e.wo_id) else {
-            out.failed
-                .push(format!("{}: not a WO id in the manifest", e.wo_id));
-            continue;
-        };
-        let plan = Plan {
-            id: id.clone(),
-            op: "restore",
-            steps: vec![Step::Unquarantine {
-                item: Box::new(item.clone()),
-                aside: Some(aside.clone()),
-            }],
-            recovery: Recovery::RollForward,
-        };
-        // Fenced by the record as it is now (none: no record must appear meanwhile).
-        let applied = crate::inventory::records::read(repo, id.as_str())
-            .map_err(|err| crate::ops::journal::invalid_record(&id, &err))
-            .and_then(|record| Journal::new(repo, &jobs_rel, record.as_ref()).apply(&plan));
-        match applied {
-            Ok(done) => {
-                out.restored.push(e.from.clone());
-                out.set_aside
-                    .extend(done.set_aside.iter().map(|p| shown(p)));
-            }
-            Err(err) => out.failed.push(crate::error::classify(&err).to_string()),
-        }
+        restore_one(repo, &item, &aside, &mut out);
     }
     if aside.dir.join(quarantine::MANIFEST).exists() {
         out.set_aside_in = Some(aside_stamp);
     }
     Ok(out)
+}
+
+/// Where git-wo quarantines from: a restore puts nothing back elsewhere.
+fn bounds(repo: &Repo) -> quarantine::Bounds {
+    quarantine::Bounds {
+        control_root: repo.control_root.clone(),
+        jobs_rel: repo.jobs_rel(),
+        common_dir: repo.common_dir.clone(),
+        wo_dir: repo.wo_dir(),
+        worktree_root: repo.worktree_root(),
+        hooks_dir: repo.hooks_dir().path,
+        kept_hooks: crate::model::hook_shim::SHIMS
+            .iter()
+            .map(|(name, _)| format!("{name}{}", crate::model::hook_shim::KEPT_SUFFIX))
+            .collect(),
+    }
+}
+
+/// Put one quarantined file back, and say how it went in `out`. A WO's file goes
+/// through the journal, fenced by the record as it is now (none: no record must appear
+/// meanwhile); another file (a hook `install-hooks --force` replaced, a leftover
+/// reconcile cleared) is put back unless something is in its place.
+fn restore_one(
+    repo: &Repo,
+    item: &quarantine::Checked,
+    aside: &quarantine::Aside,
+    out: &mut Restored,
+) {
+    let e = &item.entry;
+    if std::fs::symlink_metadata(&item.stored).is_err() {
+        out.already_back.push(e.from.clone());
+        return;
+    }
+    if e.wo_id.is_empty() {
+        match quarantine::restore(item, None) {
+            Ok(Some(_)) => out.restored.push(e.from.clone()),
+            Ok(None) => out.already_back.push(e.from.clone()),
+            Err(err) => out.failed.push(format!("{}: {err:#}", e.from)),
+        }
+        return;
+    }
+    let Ok(id) = WoId::parse(&e.wo_id) else {
+        out.failed
+            .push(format!("{}: not a WO id in the manifest", e.wo_id));
+        return;
+    };
+    let plan = Plan {
+        id: id.clone(),
+        op: "restore",
+        steps: vec![Step::Unquarantine {
+            item: Box::new(item.clone()),
+            aside: Some(aside.clone()),
+        }],
+        recovery: Recovery::RollForward,
+    };
+    let applied = crate::inventory::records::read(repo, id.as_str())
+        .map_err(|err| crate::ops::journal::invalid_record(&id, &err))
+        .and_then(|record| Journal::new(repo, &repo.jobs_rel(), record.as_ref()).apply(&plan));
+    match applied {
+        Ok(done) => {
+            out.restored.push(e.from.clone());
+            out.set_aside.extend(
+                done.set_aside
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned()),
+            );
+        }
+        Err(err) => out.failed.push(crate::error::classify(&err).to_string()),
+    }
 }
 
 /// The quarantine folder of a run, for messages.

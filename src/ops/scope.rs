@@ -12,7 +12,7 @@ use crate::git::diff::{self, Changed};
 use crate::model::order::OrderFile;
 use crate::model::record::Record;
 use crate::model::scope::{Matcher, Violation};
-use crate::ops::finish::FinishOptions;
+use crate::model::wo_id::WoId;
 
 /// `file`'s scope compiled; `None` when it has none (every path is in scope); `Err`
 /// (bad input) naming the glob that is not one, with `then` as the command to rerun.
@@ -34,16 +34,16 @@ pub fn outside(m: &Matcher, changed: &[Changed]) -> Vec<Violation> {
 }
 
 /// `finish --result done`: `Err` (exit 1, nothing changed) when base..tip changes a
-/// path outside the WO's scope, unless `--allow-out-of-scope` gave a reason, which is
-/// returned to be recorded as the exception.
+/// path outside the WO's scope, unless `--allow-out-of-scope` gave a reason
+/// (`exception`), which is returned to be recorded as the exception.
 pub fn check_finish(
     repo: &Repo,
+    id: &WoId,
     file: &OrderFile,
     r: &Record,
     tip: Option<ObjectId>,
-    opts: &FinishOptions,
+    exception: Option<&str>,
 ) -> Result<Option<String>> {
-    let id = &opts.id;
     let rerun = format!("git wo finish {id} --result done");
     let Some(m) = matcher(file, id.as_str(), &rerun)? else {
         return Ok(None);
@@ -61,8 +61,8 @@ pub fn check_finish(
     if out.is_empty() {
         return Ok(None);
     }
-    if let Some(reason) = &opts.scope_exception {
-        return Ok(Some(reason.clone()));
+    if let Some(reason) = exception {
+        return Ok(Some(reason.to_owned()));
     }
     let yaml = file.rel_path.to_string_lossy();
     let lines: Vec<String> = out.iter().map(|v| format!("  {}", v.line())).collect();

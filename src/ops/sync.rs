@@ -22,7 +22,9 @@ use crate::git::refs::Expect;
 use crate::git::remote::{Pushed, Update};
 use crate::inventory::records::{self, PREFIX, Stored};
 use crate::model::wo_id::WoId;
-use crate::ops::journal::{self, Journal, Plan, Recovery, Step};
+use crate::ops::journal::{Journal, Plan, Recovery, Step};
+use crate::ops::remote::{check_remote_record, fetch_record, tracking_ref, unreachable_remote};
+use crate::ops::transition::last_transition;
 
 /// How a record compares between the two sides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,23 +93,8 @@ impl SyncReport {
     }
 }
 
-/// Whether `there`, fetched from a remote as `name` (`refs/wo/orders/<id>`), is a
-/// record of `id`: a valid WO id, a commit whose `record.json` parses, naming the same
-/// id. The reason when it is not.
-pub fn check_remote_record(repo: &Repo, id: &str, there: ObjectId) -> Result<Stored, String> {
-    WoId::parse(id).map_err(|why| format!("`{id}` is not a WO id: {why}"))?;
-    let stored = records::at(repo, there).map_err(|e| format!("{e:#}"))?;
-    if stored.record.id != id {
-        return Err(format!(
-            "its record.json is the record of {:?}, not of {id}",
-            stored.record.id
-        ));
-    }
-    Ok(stored)
-}
-
 fn skipped(remote: &str, name: &str, id: &str, there: ObjectId, why: String) -> SkippedRecord {
-    let tracking = journal::tracking_ref(remote, name);
+    let tracking = tracking_ref(remote, name);
     let q = crate::error::shell_quote;
     SkippedRecord {
         wo_id: id.to_owned(),
@@ -126,7 +113,10 @@ fn skipped(remote: &str, name: &str, id: &str, there: ObjectId, why: String) -> 
 }
 
 /// Exchange records and markers with `remote`; with `push: false` only fetch and
-/// fast-forward (what `init` does first).
+/// fast-forward (what `init` does first). The phases: gather what the remote has
+/// ([`fetch_all`]), then records ([`Exchange::records`]), WOs added since init
+/// ([`Exchange::mirror_added`]) and markers ([`Exchange::notes`]) each decided and
+/// done here, and one atomic push of what goes there ([`Exchange::push`]).
 pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
     if !repo.remote_names().iter().any(|r| r == remote) {
         return Err(
@@ -138,138 +128,210 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
                 .into(),
         );
     }
+    let theirs = fetch_all(repo, remote)?;
+    let mut x = Exchange {
+        repo,
+        remote,
+        push,
+        updates: Vec::new(),
+        report: SyncReport {
+            schema: "git-wo.sync.v1",
+            remote: remote.to_owned(),
+            remote_records: theirs.records.len(),
+            fetched: Vec::new(),
+            pushed: Vec::new(),
+            mirrored: Vec::new(),
+            unchanged: 0,
+            conflicts: Vec::new(),
+            notes: "unchanged",
+            rejected: Vec::new(),
+            skipped: Vec::new(),
+        },
+    };
+    x.records(&theirs.records)?;
+    x.mirror_added()?;
+    x.report.notes = x.notes(theirs.notes)?;
+    x.push()?;
+    Ok(x.report)
+}
+
+/// What the remote has, fetched into remote-tracking refs.
+struct Theirs {
+    /// Its records, by ref name.
+    records: BTreeMap<String, ObjectId>,
+    /// Its markers' notes commit.
+    notes: Option<ObjectId>,
+}
+
+/// Gather: list the remote's records and markers, and fetch them into
+/// `refs/remotes/<remote>/wo/*` and `refs/notes/remotes/<remote>/wo`.
+fn fetch_all(repo: &Repo, remote: &str) -> Result<Theirs> {
     let listed = repo
         .ls_remote(remote, &["refs/wo/*", NOTES_REF])
         .map_err(|e| unreachable_remote(e, remote))?;
-    let theirs: BTreeMap<String, ObjectId> = listed
+    let records: BTreeMap<String, ObjectId> = listed
         .iter()
         .filter(|(n, _)| n.starts_with(PREFIX))
         .map(|(n, o)| (n.clone(), *o))
         .collect();
-    let their_notes = listed.get(NOTES_REF).copied();
-    let notes_tracking = format!("refs/notes/remotes/{remote}/wo");
+    let notes = listed.get(NOTES_REF).copied();
     let mut specs = Vec::new();
-    if !theirs.is_empty() {
+    if !records.is_empty() {
         specs.push(format!("+refs/wo/*:refs/remotes/{remote}/wo/*"));
     }
-    if their_notes.is_some() {
-        specs.push(format!("+{NOTES_REF}:{notes_tracking}"));
+    if notes.is_some() {
+        specs.push(format!("+{NOTES_REF}:{}", notes_tracking(remote)));
     }
     repo.fetch(remote, &specs)?;
-    let ours: BTreeMap<String, ObjectId> = repo
-        .refs_under(PREFIX)?
-        .into_iter()
-        .filter_map(|r| r.target.ok().map(|t| (r.name, t)))
-        .collect();
-    let names: BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
-    let mut report = SyncReport {
-        schema: "git-wo.sync.v1",
-        remote: remote.to_owned(),
-        remote_records: theirs.len(),
-        fetched: Vec::new(),
-        pushed: Vec::new(),
-        mirrored: Vec::new(),
-        unchanged: 0,
-        conflicts: Vec::new(),
-        notes: "unchanged",
-        rejected: Vec::new(),
-        skipped: Vec::new(),
-    };
-    let mut updates = Vec::new();
-    for name in names {
-        let id = name.strip_prefix(PREFIX).unwrap_or(name).to_owned();
-        let (local, there) = (ours.get(name).copied(), theirs.get(name).copied());
-        // What the remote holds is validated before anything here changes: a bad
-        // record is skipped (named, with its fix), the rest goes on.
-        if let Some(r) = there
-            && local != Some(r)
-            && let Err(why) = check_remote_record(repo, &id, r)
-        {
-            report.skipped.push(skipped(remote, name, &id, r, why));
-            continue;
-        }
-        match relation(repo, local, there)? {
-            Relation::Same => report.unchanged += 1,
-            Relation::LocalOnly | Relation::LocalAhead => {
-                if push {
-                    updates.push(Update {
-                        name: name.clone(),
-                        new: local,
-                        expect: there,
-                    });
-                    report.pushed.push(id);
+    Ok(Theirs { records, notes })
+}
+
+/// Where the remote's markers are fetched to.
+fn notes_tracking(remote: &str) -> String {
+    format!("refs/notes/remotes/{remote}/wo")
+}
+
+/// One sync in progress: what it reports, and the ref updates it will push.
+struct Exchange<'a> {
+    repo: &'a Repo,
+    remote: &'a str,
+    push: bool,
+    updates: Vec<Update>,
+    report: SyncReport,
+}
+
+impl Exchange<'_> {
+    /// Each record, by how the two sides compare ([`relation`]): the same is left; ours
+    /// alone or ahead is pushed; theirs alone or ahead is fast-forwarded here
+    /// ([`adopt`]); diverged is a `sync_conflict`. What the remote holds is validated
+    /// before anything here changes: a bad record is skipped (named, with its fix), the
+    /// rest goes on.
+    fn records(&mut self, theirs: &BTreeMap<String, ObjectId>) -> Result<()> {
+        let (repo, remote) = (self.repo, self.remote);
+        let ours: BTreeMap<String, ObjectId> = repo
+            .refs_under(PREFIX)?
+            .into_iter()
+            .filter_map(|r| r.target.ok().map(|t| (r.name, t)))
+            .collect();
+        let names: BTreeSet<&String> = ours.keys().chain(theirs.keys()).collect();
+        for name in names {
+            let id = name.strip_prefix(PREFIX).unwrap_or(name).to_owned();
+            let (local, there) = (ours.get(name).copied(), theirs.get(name).copied());
+            if let Some(r) = there
+                && local != Some(r)
+                && let Err(why) = check_remote_record(repo, &id, r)
+            {
+                self.report.skipped.push(skipped(remote, name, &id, r, why));
+                continue;
+            }
+            match relation(repo, local, there)? {
+                Relation::Same => self.report.unchanged += 1,
+                Relation::LocalOnly | Relation::LocalAhead => {
+                    if self.push {
+                        self.updates.push(Update {
+                            name: name.clone(),
+                            new: local,
+                            expect: there,
+                        });
+                        self.report.pushed.push(id);
+                    }
                 }
+                Relation::RemoteOnly | Relation::RemoteAhead => {
+                    let Some(there) = there else { continue };
+                    adopt(repo, &id, local, there)?;
+                    self.report.fetched.push(id);
+                }
+                Relation::Diverged => self
+                    .report
+                    .conflicts
+                    .push(conflict(repo, &id, local, there, remote)),
             }
-            Relation::RemoteOnly | Relation::RemoteAhead => {
-                let Some(there) = there else { continue };
-                adopt(repo, &id, local, there)?;
-                report.fetched.push(id);
-            }
-            Relation::Diverged => report
-                .conflicts
-                .push(conflict(repo, &id, local, there, remote)),
         }
+        Ok(())
     }
-    // WOs added since init get their records now (after the remote's were fetched,
-    // which win for an id they have), and go with this push.
-    if push && repo.config.initialized {
+
+    /// WOs added since init get their records now (after the remote's were fetched,
+    /// which win for an id they have), and go with this push.
+    fn mirror_added(&mut self) -> Result<()> {
+        let repo = self.repo;
+        if !(self.push && repo.config.initialized) {
+            return Ok(());
+        }
         let inv = crate::inventory::Inventory::gather(
             repo,
             crate::inventory::Source::WorkingTree,
             crate::inventory::Depth::Full,
         )?;
-        for id in crate::ops::init::mirror_new(repo, &inv, &inv.wos(), None)? {
+        for id in crate::ops::mirror::mirror_new(repo, &inv, &inv.wos(), None)? {
             let name = records::ref_name(&id);
             if let Some(new) = repo.ref_target(&name)? {
-                updates.push(Update {
+                self.updates.push(Update {
                     name,
                     new: Some(new),
                     expect: None,
                 });
-                report.mirrored.push(id.clone());
-                report.pushed.push(id);
+                self.report.mirrored.push(id.clone());
+                self.report.pushed.push(id);
             }
         }
+        Ok(())
     }
-    let ours_notes = repo.notes_tip()?;
-    report.notes = match (ours_notes, their_notes) {
-        (None, None) => "none",
-        (Some(l), Some(r)) if l == r => "unchanged",
-        (None, Some(r)) => {
-            repo.cas_ref(NOTES_REF, Expect::Absent, r, "git wo sync: fetch markers")?;
-            "fetched"
-        }
-        (Some(l), Some(r)) if repo.is_ancestor(l, r)? => {
-            repo.cas_ref(NOTES_REF, Expect::At(l), r, "git wo sync: fetch markers")?;
-            "fetched"
-        }
-        (Some(l), there) => {
-            let merged = match there {
-                Some(r) if !repo.is_ancestor(r, l)? => {
-                    repo.merge_notes(&notes_tracking)?;
-                    true
+
+    /// The markers: fetched when only theirs moved on, merged (`cat_sort_uniq`) when
+    /// both did, pushed when ours has what theirs lacks. Returns what happened, in
+    /// words (`none`, `unchanged`, `fetched`, `merged`, `pushed`, `merged and pushed`).
+    fn notes(&mut self, theirs: Option<ObjectId>) -> Result<&'static str> {
+        let repo = self.repo;
+        Ok(match (repo.notes_tip()?, theirs) {
+            (None, None) => "none",
+            (Some(l), Some(r)) if l == r => "unchanged",
+            (None, Some(r)) => {
+                repo.cas_ref(NOTES_REF, Expect::Absent, r, "git wo sync: fetch markers")?;
+                "fetched"
+            }
+            (Some(l), Some(r)) if repo.is_ancestor(l, r)? => {
+                repo.cas_ref(NOTES_REF, Expect::At(l), r, "git wo sync: fetch markers")?;
+                "fetched"
+            }
+            (Some(l), there) => {
+                let merged = match there {
+                    Some(r) if !repo.is_ancestor(r, l)? => {
+                        repo.merge_notes(&notes_tracking(self.remote))?;
+                        true
+                    }
+                    _ => false,
+                };
+                if self.push {
+                    let new = repo.notes_tip()?.unwrap_or(l);
+                    self.updates.push(Update {
+                        name: NOTES_REF.to_owned(),
+                        new: Some(new),
+                        expect: there,
+                    });
                 }
-                _ => false,
-            };
-            if push {
-                let new = repo.notes_tip()?.unwrap_or(l);
-                updates.push(Update {
-                    name: NOTES_REF.to_owned(),
-                    new: Some(new),
-                    expect: there,
-                });
+                match (merged, self.push) {
+                    (true, true) => "merged and pushed",
+                    (true, false) => "merged",
+                    (false, true) => "pushed",
+                    (false, false) => "unchanged",
+                }
             }
-            match (merged, push) {
-                (true, true) => "merged and pushed",
-                (true, false) => "merged",
-                (false, true) => "pushed",
-                (false, false) => "unchanged",
-            }
+        })
+    }
+
+    /// One atomic push, each ref fenced by `--force-with-lease` on the value fetched.
+    /// Refused (someone pushed meanwhile): nothing of it landed; the report says which
+    /// refs, and that nothing was pushed.
+    fn push(&mut self) -> Result<()> {
+        if !self.push {
+            return Ok(());
         }
-    };
-    if push && let Pushed::Rejected(refs) = repo.push_leased(remote, &updates)? {
+        let Pushed::Rejected(refs) = self.repo.push_leased(self.remote, &self.updates)? else {
+            return Ok(());
+        };
+        let report = &mut self.report;
         report.rejected = if refs.is_empty() {
-            updates.iter().map(|u| u.name.clone()).collect()
+            self.updates.iter().map(|u| u.name.clone()).collect()
         } else {
             refs
         };
@@ -281,24 +343,8 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
                 "not pushed"
             };
         }
+        Ok(())
     }
-    Ok(report)
-}
-
-/// A remote that cannot be reached: say how to check it.
-pub fn unreachable_remote(e: anyhow::Error, remote: &str) -> anyhow::Error {
-    WoError::new(
-        crate::error::Kind::Git,
-        format!(
-            "cannot reach the remote {remote}: {}",
-            crate::error::classify(&e).message
-        ),
-    )
-    .fix(format!(
-        "git remote -v (is {} right and reachable?), then run the command again",
-        crate::error::shell_quote(remote)
-    ))
-    .into()
 }
 
 /// Bring `id`'s record up to date with `remote` before a take decides anything: a
@@ -313,7 +359,7 @@ pub fn pull_record(repo: &Repo, remote: &str, id: &WoId) -> Result<()> {
         return Ok(());
     };
     if !repo.has_object(there) {
-        journal::fetch_record(repo, remote, &name)?;
+        fetch_record(repo, remote, &name)?;
     }
     let local = repo.ref_target(&name)?;
     if local != Some(there)
@@ -357,8 +403,8 @@ pub fn relation(repo: &Repo, local: Option<ObjectId>, there: Option<ObjectId>) -
         return Ok(Relation::RemoteAhead);
     }
     // Renewals: each replaces the last one, so compare what they renew.
-    let lt = journal::last_transition(repo, l)?.unwrap_or(l);
-    let rt = journal::last_transition(repo, r)?.unwrap_or(r);
+    let lt = last_transition(repo, l)?.unwrap_or(l);
+    let rt = last_transition(repo, r)?.unwrap_or(r);
     if lt == rt {
         let newer_here =
             records::at(repo, l)?.record.updated_at >= records::at(repo, r)?.record.updated_at;

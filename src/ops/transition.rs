@@ -2,6 +2,7 @@
 //! lines and `WO-Action:`/`WO-Owner:`/`WO-Token:` trailers) and the compare-and-swap.
 
 use anyhow::{Result, anyhow};
+use gix::ObjectId;
 
 use crate::error::WoError;
 use crate::git::Repo;
@@ -63,4 +64,21 @@ pub fn message(action: &str, id: &str, owner: &str, token: u64, lines: &[String]
         "WO-Action: {action}\nWO-Owner: {owner}\nWO-Token: {token}\n"
     ));
     m
+}
+
+/// The action of a lease renewal (`wo: heartbeat <ID>`): a renewal replaces the
+/// previous renewal, so its parent is the last transition ([`last_transition`]).
+pub const RENEWAL: &str = "heartbeat";
+
+/// The commit a renewal builds on: the last transition, skipping a renewal.
+pub fn last_transition(repo: &Repo, at: ObjectId) -> Result<Option<ObjectId>> {
+    let commit = repo.gix.find_commit(at)?;
+    let is_renewal = commit
+        .message_raw_sloppy()
+        .starts_with(format!("wo: {RENEWAL} ").as_bytes());
+    Ok(if is_renewal {
+        commit.parent_ids().next().map(|p| p.detach())
+    } else {
+        Some(at)
+    })
 }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -70,6 +70,9 @@ impl Verify<'_> {
         Ok(None)
     }
 
+    /// One command: started in its own process group, its output streamed
+    /// ([`stream`]), waited for within the time limit ([`Self::wait`]), logged; its
+    /// failure, if it failed.
     fn run_one(&self, cmd: &str, log: &mut Vec<Ran>) -> Result<Option<VerifyFailure>> {
         eprintln!("git wo: verify: {cmd}");
         let mut child = Command::new("sh")
@@ -86,87 +89,94 @@ impl Verify<'_> {
             .process_group(0)
             .spawn()
             .with_context(|| format!("running verify command `{cmd}`"))?;
-        let pid = child.id();
-        let out = child.stdout.take();
-        // The output goes to the terminal line by line as it comes; the last lines
-        // are kept for the failure message.
-        let reader = std::thread::spawn(move || {
-            let mut tail: std::collections::VecDeque<String> = Default::default();
-            let mut kept = Kept::default();
-            let Some(out) = out else {
-                return (tail, kept);
-            };
-            let mut err = std::io::stderr();
-            let mut out = BufReader::new(out);
-            let mut raw = Vec::new();
-            loop {
-                raw.clear();
-                match out.read_until(b'\n', &mut raw) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                kept.push(&raw);
-                let line = String::from_utf8_lossy(&raw);
-                let line = line.trim_end_matches(['\n', '\r']);
-                let _ = writeln!(err, "{line}");
-                if tail.len() == TAIL_LINES {
-                    tail.pop_front();
-                }
-                tail.push_back(line.to_owned());
-            }
-            (tail, kept)
-        });
+        let reader = stream(child.stdout.take());
         let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().context("waiting for a verify command")? {
-                break Some(status);
-            }
-            if started.elapsed() >= self.timeout {
-                kill_group(pid);
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let status = self.wait(&mut child, started)?;
         let duration = started.elapsed();
         let (tail, kept) = reader.join().unwrap_or_default();
         log.push(Ran {
             command: cmd.to_owned(),
             exit: status.and_then(|s| s.code()),
             passed: status.is_some_and(|s| s.success()),
-            status: match status {
-                Some(s) => s.code().map_or_else(|| "killed".into(), |c| c.to_string()),
-                None => format!(
-                    "timed out after {}s (wo.verify.timeout)",
-                    self.timeout.as_secs()
-                ),
-            },
+            status: self.status_text(status),
             duration,
             output: kept.bytes.into(),
             cut: kept.cut,
         });
+        if status.is_some_and(|s| s.success()) {
+            return Ok(None);
+        }
         let tail = tail
             .into_iter()
             .map(|l| format!("  | {l}"))
             .collect::<Vec<_>>()
             .join("\n");
-        Ok(match status {
-            Some(s) if s.success() => None,
-            Some(s) => Some(VerifyFailure {
-                command: cmd.to_owned(),
-                status: s.code().map_or_else(|| "killed".into(), |c| c.to_string()),
-                tail,
-            }),
-            None => Some(VerifyFailure {
-                command: cmd.to_owned(),
-                status: format!(
-                    "timed out after {}s (wo.verify.timeout)",
-                    self.timeout.as_secs()
-                ),
-                tail,
-            }),
-        })
+        Ok(Some(VerifyFailure {
+            command: cmd.to_owned(),
+            status: self.status_text(status),
+            tail,
+        }))
     }
+
+    /// Wait for `child`; past the time limit, kill its process group (`None`).
+    fn wait(&self, child: &mut Child, started: Instant) -> Result<Option<ExitStatus>> {
+        let pid = child.id();
+        loop {
+            if let Some(status) = child.try_wait().context("waiting for a verify command")? {
+                return Ok(Some(status));
+            }
+            if started.elapsed() >= self.timeout {
+                kill_group(pid);
+                let _ = child.wait();
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// How a command ended, in words: its exit code, `killed`, or the timeout.
+    fn status_text(&self, status: Option<ExitStatus>) -> String {
+        match status {
+            Some(s) => s.code().map_or_else(|| "killed".into(), |c| c.to_string()),
+            None => format!(
+                "timed out after {}s (wo.verify.timeout)",
+                self.timeout.as_secs()
+            ),
+        }
+    }
+}
+
+/// The output goes to the terminal line by line as it comes; the last lines are kept
+/// for the failure message, the last bytes for the evidence. On a thread of its own.
+fn stream(
+    out: Option<ChildStdout>,
+) -> std::thread::JoinHandle<(std::collections::VecDeque<String>, Kept)> {
+    std::thread::spawn(move || {
+        let mut tail: std::collections::VecDeque<String> = Default::default();
+        let mut kept = Kept::default();
+        let Some(out) = out else {
+            return (tail, kept);
+        };
+        let mut err = std::io::stderr();
+        let mut out = BufReader::new(out);
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            match out.read_until(b'\n', &mut raw) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            kept.push(&raw);
+            let line = String::from_utf8_lossy(&raw);
+            let line = line.trim_end_matches(['\n', '\r']);
+            let _ = writeln!(err, "{line}");
+            if tail.len() == TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.to_owned());
+        }
+        (tail, kept)
+    })
 }
 
 /// The last [`KEPT_OUTPUT`] bytes of an output, and how many were cut before them.

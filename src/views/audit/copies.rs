@@ -2,7 +2,7 @@
 //! duplicate_yaml. An unreadable copy is a copy (SPEC §1): it counts in split-brain
 //! and duplicates, and while there is one, the fix is the person's.
 
-use super::{Wo, quoted};
+use super::wo::{Wo, quoted};
 use crate::error::shell_quote as q;
 use crate::inventory::Inventory;
 use crate::model::finding::{Code, Finding, Remedy, Subject};

@@ -2,7 +2,7 @@
 //! `_ctx/dod` catalog) and invalid_dod (a catalog file is malformed). Both only when a
 //! catalog exists; a person fixes the YAML or the catalog.
 
-use super::Wo;
+use super::wo::Wo;
 use crate::error::shell_quote as q;
 use crate::inventory::Inventory;
 use crate::model::finding::{Code, Finding, Remedy};

@@ -1,6 +1,6 @@
 //! The rules about `.lock` files: lock_without_running, lock_mismatch.
 
-use super::Wo;
+use super::wo::Wo;
 use crate::error::shell_quote as q;
 use crate::model::finding::{Code, Finding, Remedy, Subject};
 use crate::model::lock_reason;

@@ -26,19 +26,19 @@ mod record;
 mod repo;
 mod running;
 mod scope;
+mod wo;
 mod worktrees;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::error::shell_quote as q;
-use crate::inventory::{Inventory, WoView};
+use crate::inventory::Inventory;
 use crate::model::finding::Finding;
 use crate::model::order::OrderFile;
 use crate::model::state::State;
-use crate::model::wo_id::WoId;
 use crate::views::standing::Standing;
+use wo::Wo;
 
 /// The JSON report, in the shape of the original auditor (SPEC §6).
 #[derive(Debug, Serialize)]
@@ -117,35 +117,6 @@ pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
     }
 }
 
-/// One WO as the rules see it.
-pub(crate) struct Wo<'i, 'a> {
-    pub inv: &'i Inventory,
-    pub id: &'i WoId,
-    pub v: &'i WoView<'a>,
-    pub standing: Standing<'i>,
-}
-
-impl Wo<'_, '_> {
-    /// Paths of `files`, relative to the checkout.
-    fn paths(&self, files: &[&OrderFile]) -> Vec<String> {
-        files.iter().map(|f| self.inv.rel(&f.rel_path)).collect()
-    }
-    /// Every copy's path, readable or not.
-    fn all_paths(&self) -> Vec<String> {
-        let mut p = self.paths(&self.v.files);
-        p.extend(self.paths(&self.v.unreadable));
-        p
-    }
-    fn running_paths(&self) -> Vec<String> {
-        self.v
-            .files
-            .iter()
-            .filter(|f| f.folder == State::Running)
-            .map(|f| self.inv.rel(&f.rel_path))
-            .collect()
-    }
-}
-
 /// Every finding, ordered by severity, code, WO.
 pub fn audit(inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -197,11 +168,6 @@ fn wo_findings(wo: &Wo<'_, '_>, out: &mut Vec<Finding>) {
     out.extend(record::interrupted_transition(wo));
     out.extend(record::missing_intent_marker(wo));
     out.extend(record::unmirrored(wo));
-}
-
-/// Paths for a shell command line: each quoted, space-separated.
-fn quoted(paths: &[String]) -> String {
-    paths.iter().map(|p| q(p)).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The rules about a WO's record: state_mismatch, orphan_record,
 //! interrupted_transition, missing_intent_marker, unmirrored.
 
-use super::{Wo, quoted};
+use super::wo::{Wo, quoted};
 use crate::error::shell_quote as q;
 use crate::inventory::records::ref_name;
 use crate::model::finding::{Code, Finding, Remedy};

@@ -3,7 +3,7 @@
 //! running copy too (the original auditor counts it); the fix then resolves the
 //! split-brain first, and the next audit says what is left.
 
-use super::Wo;
+use super::wo::Wo;
 use crate::error::shell_quote as q;
 use crate::model::finding::{Code, Finding, Remedy};
 use crate::model::state::State;

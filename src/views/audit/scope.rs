@@ -3,7 +3,7 @@
 //! a rename counts on both sides). No command knows whether the work or the scope is
 //! wrong: a person decides.
 
-use super::Wo;
+use super::wo::Wo;
 use crate::error::shell_quote as q;
 use crate::model::finding::{Code, Finding, Remedy};
 use crate::model::state::State;

@@ -2,7 +2,8 @@
 //! quarantine, the copy that stays moved to the target state's folder with its
 //! `status:` set.
 
-use super::{Action, Repair, Safety, Wo};
+use super::repair::{Action, Repair, Safety};
+use super::wo::Wo;
 use crate::inventory::WoView;
 use crate::model::finding::Code;
 use crate::model::order::OrderFile;

@@ -2,7 +2,8 @@
 //! [`LockNeed`] decides, the same decision audit's lock findings read) and git's
 //! worktree lock with the record's token; any other WO's `.lock` goes to quarantine.
 
-use super::{Action, Repair, Safety, Wo};
+use super::repair::{Action, Repair, Safety};
+use super::wo::Wo;
 use crate::model::finding::Code;
 use crate::model::state::State;
 use crate::views::lock_need::LockNeed;

@@ -7,68 +7,19 @@
 //! like after its repairs is what the later rules look at, so that one `--apply` leaves
 //! nothing for a second one to do.
 
-use std::path::PathBuf;
-
-use serde::Serialize;
-
-use crate::inventory::{Inventory, WoView};
-use crate::model::finding::Code;
-use crate::model::state::State;
-use crate::model::wo_id::WoId;
+use crate::inventory::Inventory;
 use crate::views::precedence::target_state;
 use crate::views::standing::Standing;
 
 mod copies;
 mod locks;
 mod records;
+mod repair;
 mod transition;
+mod wo;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Safety {
-    /// Reversible and removes nothing: done by `--apply`.
-    Safe,
-    /// Needs `--force`.
-    Unsafe,
-}
-
-/// One typed repair.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Repair {
-    /// Move a surplus copy or a stray `.lock` file into quarantine.
-    Quarantine { path: PathBuf },
-    /// Move the YAML into `to`'s folder (when elsewhere) and set `status: <to>`.
-    Place { path: PathBuf, to: State },
-    /// Write `running/<ID>.lock` for the record's holder, or (no record) for the
-    /// owner the YAML names: its worktree is live.
-    CreateLock,
-    /// A running WO with no lock and no live worktree goes back to pending (requeue's
-    /// own plan: the record first, when there is one).
-    Requeue { path: PathBuf },
-    /// Write the missing YAML from the record's `order.yaml`.
-    RestoreYaml { to: State },
-    /// Import the YAML into a record (an initialised repository).
-    CreateRecord,
-    /// Roll an interrupted take back: pending again, branch and worktree kept.
-    RollBackTake,
-    /// Complete an interrupted finish with the verdict its record holds.
-    CompleteFinish,
-    /// Write git's lock of the WO's worktree again with the record's token.
-    Relock { worktree: PathBuf, token: u64 },
-}
-
-/// A planned repair of one WO.
-#[derive(Debug, Clone, Serialize)]
-pub struct Action {
-    pub wo_id: WoId,
-    pub code: Code,
-    /// What will be done, in words.
-    pub action: String,
-    pub safety: Safety,
-    pub paths: Vec<String>,
-    pub repair: Repair,
-}
+pub use repair::{Action, Repair, Safety};
+use wo::Wo;
 
 /// Every repair the inventory calls for, WO by WO (in id order; within a WO, in the
 /// order they are applied: surplus copies out, the keeper placed, locks, record).
@@ -79,36 +30,6 @@ pub fn plan(inv: &Inventory) -> Vec<Action> {
         wo_plan(&wo, &mut out);
     }
     out
-}
-
-/// One WO as the rules see it.
-pub(crate) struct Wo<'i, 'a> {
-    pub inv: &'i Inventory,
-    pub id: &'i WoId,
-    pub v: &'i WoView<'a>,
-}
-
-impl Wo<'_, '_> {
-    fn action(
-        &self,
-        code: Code,
-        repair: Repair,
-        safety: Safety,
-        action: String,
-        paths: Vec<String>,
-    ) -> Action {
-        Action {
-            wo_id: self.id.clone(),
-            code,
-            action,
-            safety,
-            paths,
-            repair,
-        }
-    }
-    fn rel(&self, p: &std::path::Path) -> String {
-        self.inv.rel(p)
-    }
 }
 
 /// The rules, in the order their repairs apply.
@@ -139,6 +60,7 @@ mod tests {
 
     use super::*;
     use crate::model::order::OrderFile;
+    use crate::model::state::State;
 
     fn file(state: State, name: &str, yaml: &str) -> OrderFile {
         OrderFile::in_folder(state, name, yaml)

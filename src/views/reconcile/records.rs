@@ -1,6 +1,7 @@
 //! A WO with a YAML and no record, in an initialised repository, gets one.
 
-use super::{Action, Repair, Safety, Wo};
+use super::repair::{Action, Repair, Safety};
+use super::wo::Wo;
 use crate::inventory::records::ref_name;
 use crate::model::finding::Code;
 

@@ -1,7 +1,8 @@
 //! An interrupted transition (take or finish) is rolled back or completed: what puts
 //! the WO's files right. One still in progress is left alone.
 
-use super::{Action, Repair, Safety, Wo};
+use super::repair::{Action, Repair, Safety};
+use super::wo::Wo;
 use crate::inventory::records::ref_name;
 use crate::model::finding::Code;
 use crate::model::record::Phase;

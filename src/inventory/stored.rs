@@ -1,0 +1,14 @@
+//! A record as stored: the [`Record`] and the commit that holds it (what
+//! [`super::records`] reads and [`super::record_cache`] keeps), in a file of its own so
+//! that both can name it without naming each other.
+
+use gix::ObjectId;
+
+use crate::model::record::Record;
+
+/// A record as stored: the record and the commit that holds it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub record: Record,
+    pub commit: ObjectId,
+}

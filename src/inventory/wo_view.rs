@@ -1,0 +1,57 @@
+//! [`WoView`]: everything known about one WO id, its copies readable or not, its
+//! `.lock`, its record and the worktrees it owns. Built by the inventory
+//! ([`super::Inventory::wos`]), read by every view.
+
+use crate::git::worktrees::Worktree;
+use crate::inventory::stored::Stored;
+use crate::model::lockfile::LockFile;
+use crate::model::order::OrderFile;
+use crate::model::state::{State, StateSet};
+
+/// Everything known about one WO id.
+#[derive(Debug, Default)]
+pub struct WoView<'a> {
+    /// Live files (valid, not archived).
+    pub files: Vec<&'a OrderFile>,
+    /// Copies in a state folder that cannot be read as a WO (merge-conflict markers,
+    /// no `id:`…), known by their stem (SPEC §1). They count as copies: in `states`,
+    /// split-brain and duplicates; and no repair or removal acts on the WO while it
+    /// has one.
+    pub unreadable: Vec<&'a OrderFile>,
+    /// Archived copies (archive subfolders, names not starting with `WO-`): only for
+    /// duplicate detection.
+    pub archived: Vec<&'a OrderFile>,
+    /// The state folders its copies are in, readable or not.
+    pub states: StateSet,
+    pub lock: Option<&'a LockFile>,
+    pub record: Option<&'a Stored>,
+    /// The worktrees it owns (see [`super::ownership`]).
+    pub worktrees: Vec<&'a Worktree>,
+    /// Worktrees it owns or claims whose facts name another WO too: a person decides;
+    /// no view removes them or counts them missing.
+    pub disputed: Vec<&'a Worktree>,
+}
+
+impl WoView<'_> {
+    /// The one state of a WO that is not split-brain.
+    pub fn single_state(&self) -> Option<State> {
+        (self.states.len() == 1)
+            .then(|| self.states.first())
+            .flatten()
+    }
+    pub fn is_split_brain(&self) -> bool {
+        self.states.len() > 1
+    }
+    /// The YAML file in `state`, if any.
+    pub fn file_in(&self, state: State) -> Option<&OrderFile> {
+        self.files.iter().copied().find(|f| f.folder == state)
+    }
+    /// Whether a copy cannot be read: nothing may repair, move or remove this WO.
+    pub fn has_unreadable(&self) -> bool {
+        !self.unreadable.is_empty()
+    }
+    /// Whether the WO has any copy in a state folder, readable or not.
+    pub fn has_copy(&self) -> bool {
+        !self.files.is_empty() || !self.unreadable.is_empty()
+    }
+}
