@@ -18,7 +18,7 @@
 //!   parsing bytes.
 //! - [`git`]: refs, objects, notes, worktrees, index; knows bytes and ids, not WOs.
 //!
-//! [`error`], [`failpoint`], [`host`], [`interrupt`], [`parallel`], [`progress`], [`regular`] and [`trace`] are small support
+//! [`error`], [`failpoint`], [`host`], [`interrupt`], [`parallel`], [`parent_death`], [`progress`], [`regular`] and [`trace`] are small support
 //! modules any layer may use.
 
 pub mod cli;
@@ -31,6 +31,7 @@ pub mod inventory;
 pub mod model;
 pub mod ops;
 pub mod parallel;
+pub mod parent_death;
 pub mod progress;
 pub mod regular;
 pub mod trace;

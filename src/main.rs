@@ -7,6 +7,7 @@ use git_wo::cli::{self as commands, Cli, Command, Ctx};
 use git_wo::error::{self, Exit};
 
 fn main() -> ExitCode {
+    let parent = git_wo::parent_death::parent();
     let cli = match Cli::try_parse_from(commands::normalize_args(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
@@ -20,27 +21,39 @@ fn main() -> ExitCode {
     };
     git_wo::progress::set_quiet(cli.global.quiet);
     let _t = git_wo::trace::phase("total");
-    match run(&cli) {
+    match run(&cli, parent) {
         Ok(exit) => ExitCode::from(exit.code() as u8),
         Err(err) => {
             let e = error::classify(&err);
             if cli.global.json {
                 let _ = Out::new(true, false).json(&error::to_json(&e, cli.command.name()));
             }
-            eprintln!("git wo: {e}");
+            let color = commands::paint::stderr_color(cli.global.color);
+            eprintln!("{}", commands::paint::error(color, &e));
             ExitCode::from(e.exit().code() as u8)
         }
     }
 }
 
-fn run(cli: &Cli) -> anyhow::Result<Exit> {
+fn run(cli: &Cli, parent: i32) -> anyhow::Result<Exit> {
     // Needs no repository.
     if let Command::Completions(a) = &cli.command {
         return commands::completions::run(a);
     }
-    // State changes stop cleanly between steps on Ctrl-C (exit 130).
+    if let Command::ShellInit(a) = &cli.command {
+        return commands::shell_init::run(a);
+    }
+    // Before git-wo reads its settings: a bad value already set can be replaced.
+    if let Command::Config(a) = &cli.command
+        && commands::config::changes(a)
+    {
+        return commands::config::set(&cli.global, a);
+    }
+    // State changes stop cleanly between steps on Ctrl-C (exit 130), and when the
+    // `git` that ran them dies.
     if cli.command.changes_state() {
         git_wo::interrupt::catch();
+        git_wo::parent_death::watch(parent);
     }
     let ctx = Ctx::new(&cli.global)?;
     // Long reports page like git's do; state changes and hooks never.
@@ -60,6 +73,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Audit(a) => commands::audit::run(&ctx, a),
         Command::Check(a) => commands::check::run(&ctx, a),
+        Command::Commit(a) => commands::commit::run(&ctx, a),
         Command::Lint(a) => commands::lint::run(&ctx, a),
         Command::List(a) => commands::list::run(&ctx, a),
         Command::Show(a) => commands::show::run(&ctx, a),
@@ -83,5 +97,6 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Kpi(a) => commands::kpi::run(&ctx, a),
         Command::New(a) => commands::new::run(&ctx, a),
         Command::Completions(a) => commands::completions::run(a),
+        Command::ShellInit(a) => commands::shell_init::run(a),
     }
 }

@@ -306,3 +306,216 @@ fn normalize_keeps_words_and_replaces_times_and_ids() {
         "restore <stamp> now"
     );
 }
+
+/// Every fenced block of `lang` in `text`, in order.
+fn blocks<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
+    let open = format!("```{lang}\n");
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&open) {
+        let body = &rest[at + open.len()..];
+        let Some(end) = body.find("```") else { break };
+        out.push(&body[..end]);
+        rest = &body[end + 3..];
+    }
+    out
+}
+
+/// Whether `got` is what `want` shows: line for line, where a line `…` alone stands for
+/// any run of lines (none included).
+fn shows(want: &[String], got: &[String]) -> bool {
+    let parts: Vec<&[String]> = want.split(|l| l == "…").collect();
+    if parts.len() == 1 {
+        return want == got;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !got.starts_with(first) || got.len() < first.len() + last.len() || !got.ends_with(last) {
+        return false;
+    }
+    let mut at = first.len();
+    let end = got.len() - last.len();
+    for part in &parts[1..parts.len() - 1] {
+        match (at..=end.saturating_sub(part.len()))
+            .find(|&i| i + part.len() <= end && got[i..i + part.len()] == **part)
+        {
+            Some(i) => at = i + part.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Run the `$` steps of a README console block in one bash, in `dir` (so `echo $?` sees
+/// the step before), and compare each step's output with what the README shows (a
+/// step the README shows no output for is not compared). The mismatches.
+fn run_console_in_one_shell(console: &str, dir: &Path, home: &Path) -> Vec<String> {
+    let steps = steps(console);
+    let mark = "@@git-wo-readme-step@@";
+    let mut script = String::from("__s=0\n");
+    for (cmd, _) in &steps {
+        script.push_str(&format!("(exit $__s); {cmd}\n__s=$?; echo {mark}\n",));
+    }
+    let mut sh = Command::new("bash");
+    sh.arg("-c")
+        .arg(format!("{{\n{script}}} 2>&1"))
+        .current_dir(dir);
+    common::isolate(&mut sh, home);
+    sh.env("PATH", common::path_with_wo()).env("COLUMNS", "100");
+    let (_, out, _) = common::run(sh);
+    let outputs: Vec<&str> = out.split(&format!("{mark}\n")).collect();
+    let mut mismatches = Vec::new();
+    for (i, (cmd, expected)) in steps.iter().enumerate() {
+        if expected.is_empty() {
+            continue;
+        }
+        let mut got: Vec<String> = normalize(outputs.get(i).copied().unwrap_or(""), home)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        while got.last().is_some_and(|l| l.trim().is_empty()) {
+            got.pop();
+        }
+        let want: Vec<String> = expected.iter().map(|l| normalize(l, home)).collect();
+        if !shows(&want, &got) {
+            mismatches.push(format!(
+                "$ {cmd}\n--- README\n{}\n--- got\n{}",
+                want.join("\n"),
+                got.join("\n")
+            ));
+        }
+    }
+    mismatches
+}
+
+#[test]
+fn the_readmes_examples_on_fixtures_show_what_the_tool_prints() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let mut mismatches = Vec::new();
+    // The plan's baseline: audit (the split_brain fix text), check, snapshot.
+    let s = common::Scenario::build("baseline");
+    for (heading, nth) in [
+        ("### `git wo audit` — every finding", 0),
+        ("### `git wo check` — the fast gate", 0),
+        ("### `git wo snapshot --dir DIR`", 0),
+    ] {
+        let console = blocks(section_from(&readme, heading), "console")[nth];
+        mismatches.extend(run_console_in_one_shell(console, &s.repo, s.tmp.path()));
+    }
+    // The lint example, in the fixture it names.
+    let s = common::Scenario::build("invalid_yaml");
+    let lint = section_from(&readme, "### `git wo lint [<ID>…]`");
+    assert!(lint.contains("`invalid_yaml` fixture"), "{lint}");
+    mismatches.extend(run_console_in_one_shell(
+        blocks(lint, "console")[0],
+        &s.repo,
+        s.tmp.path(),
+    ));
+    assert!(
+        mismatches.is_empty(),
+        "the README's examples differ from what the tool prints:\n\n{}",
+        mismatches.join("\n\n")
+    );
+}
+
+/// The text of the README from `heading` to the next heading of its level or above.
+fn section_from<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let start = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has no {heading}"));
+    let rest = &readme[start + heading.len()..];
+    let end = ["\n## ", "\n### "]
+        .iter()
+        .filter_map(|h| rest.find(h))
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn elisions_match_any_run_of_lines() {
+    let v = |s: &str| -> Vec<String> { s.lines().map(str::to_owned).collect() };
+    assert!(shows(&v("a\n…\nd"), &v("a\nb\nc\nd")));
+    assert!(shows(&v("a\n…"), &v("a")));
+    assert!(shows(&v("a\n…\nc\n…"), &v("a\nb\nc\nd")));
+    assert!(!shows(&v("a\n…\nx\n…"), &v("a\nb\nc")));
+    assert!(!shows(&v("a\nb"), &v("a\nb\nc")));
+}
+
+/// install.sh, run with a stand-in `cargo` that records its arguments: the root it
+/// installs into, and where the man pages go, as the README says.
+#[test]
+fn install_sh_installs_where_the_readme_says_honouring_cargo_install_root() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let install = section(&readme, "## Install and test");
+    let documented = "`cargo install --locked --force --path . --root <root>`";
+    assert!(install.contains(documented), "{install}");
+    assert!(
+        install.contains("`$CARGO_INSTALL_ROOT`, else `$CARGO_HOME`, else `~/.cargo`"),
+        "{install}"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let log = tmp.path().join("cargo-args");
+    let fake = bin.join("cargo");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"$*\" > {}\n", log.display()),
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let run = |env: &[(&str, &Path)]| -> String {
+        let mut cmd = Command::new("sh");
+        cmd.arg(&script);
+        common::isolate(&mut cmd, tmp.path());
+        cmd.env_remove("CARGO_INSTALL_ROOT")
+            .env_remove("CARGO_HOME")
+            .env_remove("PREFIX")
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            );
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let (code, out, err) = common::run(cmd);
+        assert_eq!(code, 0, "install.sh: {out}{err}");
+        std::fs::read_to_string(&log)
+            .expect("cargo ran")
+            .trim()
+            .to_owned()
+    };
+    let expect = |root: &Path| {
+        documented
+            .trim_matches('`')
+            .trim_start_matches("cargo ")
+            .replace("<root>", &root.display().to_string())
+    };
+    let (root, home) = (tmp.path().join("root"), tmp.path().join("cargo-home"));
+    assert_eq!(
+        run(&[("CARGO_INSTALL_ROOT", &root), ("CARGO_HOME", &home)]),
+        expect(&root),
+        "CARGO_INSTALL_ROOT comes before CARGO_HOME"
+    );
+    assert!(root.join("share/man/man1/git-wo.1").exists());
+    assert_eq!(run(&[("CARGO_HOME", &home)]), expect(&home));
+    let prefix = tmp.path().join("prefix");
+    assert_eq!(
+        run(&[("PREFIX", &prefix), ("CARGO_INSTALL_ROOT", &root)]),
+        expect(&prefix),
+        "PREFIX comes first"
+    );
+    assert_eq!(
+        run(&[]),
+        expect(&tmp.path().join(".cargo")),
+        "else ~/.cargo"
+    );
+}

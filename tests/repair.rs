@@ -22,7 +22,9 @@ fn the_plans_walkthrough_on_the_baseline_loses_nothing() {
     std::fs::write(dirty.join("notes.txt"), "half a thought\n").unwrap();
 
     let (code, out, err) = s.run(&["snapshot", "--dir", "data/base"]);
-    assert_eq!(code, 0, "{out}{err}");
+    // The baseline is written; the gate fails on it (exit 1, as audit does).
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("gate fails"), "{out}{err}");
     // Audit's hints name the tool that repairs each finding.
     let (_, audit) = s.json(&["audit"]);
     for f in audit["findings"].as_array().unwrap() {

@@ -124,8 +124,11 @@ pub enum Command {
         after_help = "Examples:\n  cd \"$(git wo path WO-0042)\"\n  git wo path                  (the WO of this worktree)"
     )]
     Path(PathArgs),
-    /// List the settings git-wo reads, their values and where they come from.
-    #[command(after_help = "Examples:\n  git wo config\n  git wo --json config")]
+    /// List the settings git-wo reads, their values and where they come from; set or unset one.
+    #[command(after_help = "Examples:\n  git wo config
+  git wo config wo.commit true         (checked: a bad value is refused with the allowed ones)
+  git wo config --unset wo.lease
+  git wo --json config")]
     Config(ConfigArgs),
     /// Create a WO YAML in pending/ from a template, with the next free id.
     #[command(
@@ -150,6 +153,12 @@ pub enum Command {
   git wo take WO-0042 --base release-1.2
   git wo take WO-0042 --steal          (its lease expired)")]
     Take(TakeArgs),
+    /// Commit the moves git-wo staged under the jobs dir, and nothing else.
+    #[command(
+        after_help = "Examples:\n  git wo commit                        (after take or finish, before git rebase)
+  git config wo.commit true            (take and finish then commit their own moves)"
+    )]
+    Commit(CommitArgs),
     /// Renew the lease of a WO you hold.
     #[command(
         after_help = "Examples:\n  git wo heartbeat                     (in the WO's worktree)
@@ -169,7 +178,8 @@ pub enum Command {
     /// Report every integrity finding.
     #[command(after_help = "Examples:\n  git wo audit
   git wo audit --fail-on split_brain,running_without_lock,ghost_worktree,zombie_worktree
-  git wo audit --out data/wo_audit.json")]
+  git wo audit --out data/wo_audit.json
+  git wo audit --format markdown >> \"$GITHUB_STEP_SUMMARY\"")]
     Audit(AuditArgs),
     /// The fast integrity gate the pre-commit hook runs.
     #[command(after_help = "Examples:\n  git wo check
@@ -192,7 +202,8 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  git wo gc                             (dry run; exit 1 when there is work)
   git wo gc --apply
-  git wo gc --apply --min-age 0 --json data/gc_result.json"
+  git wo gc --apply --min-age 0 --json data/gc_result.json
+  git wo gc --format markdown >> \"$GITHUB_STEP_SUMMARY\""
     )]
     Gc(GcArgs),
     /// Install the commit gate hooks (pre-commit, commit-msg, post-commit, post-checkout).
@@ -212,6 +223,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  git wo kpi
   git wo kpi --since 30d
   git wo kpi --weeks 8                 (each KPI week by week)
+  git wo kpi --weeks 8 --format markdown >> \"$GITHUB_STEP_SUMMARY\"
   git wo --json kpi")]
     Kpi(KpiArgs),
     /// Exchange records and markers with a remote: fetch, fast-forward, merge, push.
@@ -228,6 +240,13 @@ pub enum Command {
   git wo completions fish > ~/.config/fish/completions/git-wo.fish"
     )]
     Completions(CompletionsArgs),
+    /// Print a shell function so that git wo take, path and finish change the shell's directory.
+    #[command(
+        name = "shell-init",
+        after_help = "Examples:\n  eval \"$(git wo shell-init bash)\"      (in ~/.bashrc; zsh: in ~/.zshrc)
+  git wo shell-init fish | source      (in ~/.config/fish/config.fish)"
+    )]
+    ShellInit(ShellInitArgs),
     /// Run a hook: the entry point of the installed hook shims.
     #[command(
         after_help = "Examples:\n  git wo hook pre-commit               (what git runs before a commit)
@@ -245,6 +264,7 @@ impl Command {
         matches!(
             self,
             Command::Take(_)
+                | Command::Commit(_)
                 | Command::Finish(_)
                 | Command::Requeue(_)
                 | Command::Heartbeat(_)
@@ -285,6 +305,7 @@ impl Command {
             Command::Ready(_) => "ready",
             Command::Deps(_) => "deps",
             Command::Take(_) => "take",
+            Command::Commit(_) => "commit",
             Command::Heartbeat(_) => "heartbeat",
             Command::Finish(_) => "finish",
             Command::Requeue(_) => "requeue",
@@ -301,6 +322,7 @@ impl Command {
             Command::Kpi(_) => "kpi",
             Command::New(_) => "new",
             Command::Completions(_) => "completions",
+            Command::ShellInit(_) => "shell-init",
         }
     }
 }
@@ -338,6 +360,13 @@ pub enum ShellArg {
     Bash,
     Zsh,
     Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct ShellInitArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
 }
 
 #[derive(Debug, Args)]
@@ -382,6 +411,9 @@ pub struct KpiArgs {
     /// Also show each KPI for each of the last N weeks.
     #[arg(long, value_name = "N")]
     pub weeks: Option<usize>,
+    /// text, or markdown (a table; with --weeks also Mermaid charts of the trend).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]
@@ -468,7 +500,20 @@ pub enum GraphFormat {
 pub struct StatusArgs {}
 
 #[derive(Debug, Args)]
-pub struct ConfigArgs {}
+pub struct ConfigArgs {
+    /// The setting to set or unset (e.g. wo.commit); without it, every setting is listed.
+    #[arg(value_name = "KEY")]
+    pub key: Option<String>,
+    /// Its new value, checked before it is written.
+    #[arg(value_name = "VALUE", conflicts_with = "unset")]
+    pub value: Option<String>,
+    /// Remove KEY's value (git-wo then uses its default).
+    #[arg(long, requires = "key")]
+    pub unset: bool,
+    /// Write to your global configuration (~/.gitconfig) instead of the repository's.
+    #[arg(long, requires = "key")]
+    pub global: bool,
+}
 
 #[derive(Debug, Args)]
 pub struct PathArgs {
@@ -526,6 +571,9 @@ pub struct TakeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CommitArgs {}
+
+#[derive(Debug, Args)]
 pub struct HeartbeatArgs {
     /// The WO id (default: the WO of the worktree you are in).
     pub id: Option<String>,
@@ -579,8 +627,21 @@ pub struct RequeueArgs {
     pub force: bool,
 }
 
+/// `--format` of the reports a CI job shows (audit, kpi, gc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// The text a terminal shows.
+    #[default]
+    Text,
+    /// GitHub-flavoured Markdown: tables (and Mermaid charts), for a CI job summary or a comment.
+    Markdown,
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    /// text, or markdown (tables, for $GITHUB_STEP_SUMMARY or a pull-request comment).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: ReportFormat,
     /// Also write the JSON report to PATH.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
@@ -647,6 +708,9 @@ pub struct GcArgs {
     /// Append the report to PATH instead of <git-common-dir>/wo/gc.log.
     #[arg(long, value_name = "PATH")]
     pub log: Option<PathBuf>,
+    /// text, or markdown (a table of what gc would do and why, for a CI job summary).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,9 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
     let _t = crate::trace::phase("render");
     if ctx.out.json {
         ctx.out.json(&rep)?;
+    } else if args.format == crate::cli::ReportFormat::Markdown {
+        ctx.out
+            .line(crate::cli::markdown::audit(&rep, &rows(&rep)).trim_end());
     } else {
         render(ctx, &rep);
     }
@@ -67,8 +70,8 @@ const KPI_CODES: [Code; 4] = [
     Code::ZombieWorktree,
 ];
 
-fn render(ctx: &Ctx, rep: &crate::views::audit::Report) {
-    let out = &ctx.out;
+/// The metric rows of the report: the counts, and each code that has findings or is a KPI.
+pub fn rows(rep: &crate::views::audit::Report) -> Vec<(String, String)> {
     let s = &rep.summary;
     let ids_of = |code: Code| -> Vec<&str> {
         let mut ids: Vec<&str> = rep
@@ -115,6 +118,13 @@ fn render(ctx: &Ctx, rep: &crate::views::audit::Report) {
             ));
         }
     }
+    rows
+}
+
+fn render(ctx: &Ctx, rep: &crate::views::audit::Report) {
+    let out = &ctx.out;
+    let s = &rep.summary;
+    let rows = rows(rep);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     out.line(format!("{:<width$}  value", "metric"));
     for (k, v) in &rows {

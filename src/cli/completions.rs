@@ -15,6 +15,17 @@ struct Sub {
     name: String,
     flags: Vec<String>,
     takes_id: bool,
+    /// Only pending WOs can be taken: `take` completes those ids alone.
+    pending_only: bool,
+}
+
+/// An option as the user types it: `reconcile` and `gc` spell their report file
+/// `--json PATH` (`--json-out` is what it becomes inside, see `normalize_args`).
+fn typed(long: &str) -> String {
+    match long {
+        "json-out" => "--json".to_owned(),
+        l => format!("--{l}"),
+    }
 }
 
 fn subcommands() -> (Vec<String>, Vec<Sub>) {
@@ -29,12 +40,13 @@ fn subcommands() -> (Vec<String>, Vec<Sub>) {
             name: s.get_name().to_owned(),
             flags: s
                 .get_arguments()
-                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .filter_map(|a| a.get_long().map(typed))
                 .chain(["--help".to_owned()])
                 .collect(),
             takes_id: s
                 .get_positionals()
                 .any(|p| matches!(p.get_id().as_str(), "id" | "ids")),
+            pending_only: s.get_name() == "take",
         })
         .collect();
     (globals, subs)
@@ -59,14 +71,18 @@ pub fn bash() -> String {
             "        {}) words=\"{}\"; ids={} ;;\n",
             s.name,
             s.flags.join(" "),
-            u8::from(s.takes_id)
+            match (s.takes_id, s.pending_only) {
+                (false, _) => 0,
+                (true, false) => 1,
+                (true, true) => 2,
+            }
         ));
     }
     format!(
         r#"# bash completion for git wo (git wo completions bash)
 # Source it from ~/.bashrc: source <(git wo completions bash)
 _git_wo_ids() {{
-    git wo list --porcelain 2>/dev/null | cut -f1
+    git wo list --porcelain "$@" 2>/dev/null | cut -f1
 }}
 _git_wo() {{
     local cur=${{COMP_WORDS[COMP_CWORD]}} sub= i start=1 words ids=0
@@ -84,6 +100,10 @@ _git_wo() {{
     esac
     if [ "$ids" = 1 ] && [[ $cur != -* ]]; then
         words="$words $(_git_wo_ids)"
+    fi
+    # Only a pending WO can be taken.
+    if [ "$ids" = 2 ] && [[ $cur != -* ]]; then
+        words="$words $(_git_wo_ids --state pending)"
     fi
     # An existing WO is what --depends names.
     if [ "${{COMP_WORDS[COMP_CWORD-1]}}" = --depends ]; then
@@ -107,7 +127,11 @@ pub fn zsh() -> String {
             "        {}) compadd -- {}{} ;;\n",
             s.name,
             s.flags.join(" "),
-            if s.takes_id { " $(_git-wo-ids)" } else { "" }
+            match (s.takes_id, s.pending_only) {
+                (false, _) => "",
+                (true, false) => " $(_git-wo-ids)",
+                (true, true) => " $(_git-wo-ids --state pending)",
+            }
         ));
     }
     format!(
@@ -115,7 +139,7 @@ pub fn zsh() -> String {
 # zsh completion for git wo (git wo completions zsh): put it in a folder of $fpath
 # as _git-wo; git's zsh completion uses it for `git wo <TAB>` too.
 _git-wo-ids() {{
-    git wo list --porcelain 2>/dev/null | cut -f1
+    git wo list --porcelain "$@" 2>/dev/null | cut -f1
 }}
 _git-wo() {{
     local sub i
@@ -142,7 +166,7 @@ pub fn fish() -> String {
     let (globals, subs) = subcommands();
     let mut out = String::from(
         "# fish completion for git wo (git wo completions fish > ~/.config/fish/completions/git-wo.fish)\n\
-         function __git_wo_ids\n    git wo list --porcelain 2>/dev/null | cut -f1\nend\n",
+         function __git_wo_ids\n    git wo list --porcelain $argv 2>/dev/null | cut -f1\nend\n",
     );
     let names: Vec<&str> = subs.iter().map(|s| s.name.as_str()).collect();
     out.push_str(&format!(
@@ -165,8 +189,13 @@ pub fn fish() -> String {
         }
         if s.takes_id {
             out.push_str(&format!(
-                "complete -c git-wo -f -n '__fish_seen_subcommand_from {}' -a '(__git_wo_ids)'\n",
-                s.name
+                "complete -c git-wo -f -n '__fish_seen_subcommand_from {}' -a '(__git_wo_ids{})'\n",
+                s.name,
+                if s.pending_only {
+                    " --state pending"
+                } else {
+                    ""
+                }
             ));
         }
     }

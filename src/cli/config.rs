@@ -19,10 +19,63 @@ struct Setting {
     default: String,
 }
 
-pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
+/// `git wo config KEY VALUE` or `--unset KEY`: run before git-wo reads its
+/// configuration (so a bad value already set can be fixed).
+pub fn set(global: &crate::cli::GlobalArgs, args: &ConfigArgs) -> Result<Exit> {
+    let Some(key) = args.key.as_deref() else {
+        return Ok(Exit::Usage);
+    };
+    let dir = match &global.root {
+        Some(r) => r.clone(),
+        None => std::env::current_dir().map_err(|e| {
+            crate::error::WoError::usage(format!("the current directory cannot be read: {e}"))
+                .fix("cd into the repository and run the command again")
+        })?,
+    };
+    let value = if args.unset {
+        None
+    } else {
+        args.value.as_deref()
+    };
+    let done = crate::ops::config_set::set(&dir, key, value, args.global)?;
+    let out = crate::cli::output::Out::new(global.json, global.quiet);
+    if out.json {
+        out.json(&done)?;
+        return Ok(Exit::Ok);
+    }
+    let was = done
+        .was
+        .as_deref()
+        .map(|w| format!(" (was {w})"))
+        .unwrap_or_default();
+    match &done.value {
+        Some(v) => out.line(format!(
+            "{} = {v} in the {} config{was}",
+            done.key, done.scope
+        )),
+        None if done.was.is_some() => out.line(format!(
+            "{} unset in the {} config{was}; git wo config shows what applies now",
+            done.key, done.scope
+        )),
+        None => out.line(format!(
+            "{} was not set in the {} config: nothing to unset",
+            done.key, done.scope
+        )),
+    }
+    Ok(Exit::Ok)
+}
+
+/// Whether `args` change a setting (else they list settings).
+pub fn changes(args: &ConfigArgs) -> bool {
+    args.value.is_some() || args.unset
+}
+
+pub fn run(ctx: &Ctx, args: &ConfigArgs) -> Result<Exit> {
+    // `git wo config KEY`: that row alone.
+    let only = args.key.as_deref();
     let repo = &ctx.repo;
     let c = &repo.config;
-    let origins = repo.config_origins(&["wo", "user", "init"])?;
+    let origins = repo.config_origins(&["wo", "user", "init", "color"])?;
     let gate: Vec<&str> = DEFAULT_FAIL_ON.iter().map(|c| c.as_str()).collect();
     let remote_default = if repo.remote_names().iter().any(|r| r == "origin") {
         "origin".to_owned()
@@ -56,6 +109,16 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
             "30m".into(),
         ),
         (
+            "wo.template",
+            c.template.clone().unwrap_or_else(|| "(built in)".into()),
+            "(built in)".into(),
+        ),
+        (
+            "color.wo",
+            c.color.clone().unwrap_or_else(|| "auto".into()),
+            "auto (color.ui, else on a terminal)".into(),
+        ),
+        (
             "wo.sessionLog",
             c.session_log.clone().unwrap_or_else(|| "(none)".into()),
             "(none)".into(),
@@ -77,6 +140,12 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
             "git-wo".into(),
         ),
         ("wo.commit", c.commit.to_string(), "false".into()),
+        (
+            "wo.pushBranches",
+            c.push_branches
+                .map_or_else(|| "(on with wo.remote)".to_owned(), |b| b.to_string()),
+            "(on with wo.remote)".into(),
+        ),
         ("wo.handoffDir", c.handoff_dir.to_string(), "false".into()),
         (
             "wo.gc.disposable",
@@ -104,6 +173,7 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
     ];
     let settings: Vec<Setting> = rows
         .into_iter()
+        .filter(|(key, _, _)| only.is_none_or(|o| o.eq_ignore_ascii_case(key)))
         .map(|(key, value, default)| {
             let lower = key.to_ascii_lowercase();
             let source = origins
@@ -119,6 +189,14 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
             }
         })
         .collect();
+    if let Some(key) = only
+        && settings.is_empty()
+    {
+        return Err(crate::model::config_keys::known(key)
+            .err()
+            .unwrap_or_else(|| crate::error::WoError::usage(format!("{key}: not listed")))
+            .into());
+    }
     if ctx.out.json {
         ctx.out
             .json(&serde_json::json!({"schema": "git-wo.config.v1", "settings": settings}))?;

@@ -63,6 +63,16 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
         saving: None,
     };
     let f = finish(&ctx.repo, &opts)?;
+    // The finish is done: the branch's push is only ever a warning.
+    let pushed = crate::ops::branch_push::after_finish(&ctx.repo, &f.id, opts.remote.as_deref());
+    if f.worktree_removed {
+        let inside = f.worktree.as_ref().is_some_and(|w| {
+            std::env::current_dir().map_or(true, |d| d.starts_with(w) || !d.exists())
+        });
+        if inside {
+            crate::cli::shell_init::cd_to(&ctx.repo.control_root);
+        }
+    }
     if ctx.out.json {
         ctx.out.json(&f)?;
     } else {
@@ -80,6 +90,10 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
             ));
         }
         out.line(format!("  yaml:     {}", f.yaml));
+        crate::cli::commit::staged_note(ctx, &f.id);
+        if let Some(p) = pushed.as_ref().filter(|p| p.pushed) {
+            out.line(format!("  branch:   {} pushed to {}", p.branch, p.remote));
+        }
         if let Some(w) = &f.worktree {
             if f.worktree_removed {
                 out.line(format!("  worktree: {w} removed"));
@@ -105,6 +119,9 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
                 }
             }
         }
+    }
+    if let Some(w) = pushed.as_ref().and_then(|p| p.warning.as_ref()) {
+        eprintln!("warning: {w}");
     }
     // Exit 1 when the verdict is not the one asked for, or when work is left behind.
     Ok(if f.verdict == f.requested && !f.work_left() {

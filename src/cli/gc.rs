@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::Ctx;
 use crate::cli::GcArgs;
 use crate::error::{Exit, WoError};
-use crate::ops::gc::{GcOptions, gc};
+use crate::ops::gc::{GcOptions, Rerun, gc};
 
 pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
     if args.force && !args.apply {
@@ -22,6 +22,15 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
         })?,
         None => chrono::Duration::minutes(10),
     };
+    let rerun = Rerun {
+        root: ctx
+            .global
+            .root
+            .as_ref()
+            .map(|r| r.to_string_lossy().into_owned()),
+        min_age: args.min_age.clone(),
+        log: args.log.as_ref().map(|l| l.to_string_lossy().into_owned()),
+    };
     let r = gc(
         &ctx.repo,
         &GcOptions {
@@ -30,6 +39,7 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
             min_age,
             owner: crate::cli::owner::resolve(&ctx.repo, None),
             log: args.log.clone(),
+            rerun: rerun.clone(),
         },
     )?;
     if let Some(path) = &args.json_path {
@@ -37,6 +47,9 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
     }
     if ctx.out.json {
         ctx.out.json(&r)?;
+    } else if args.format == crate::cli::ReportFormat::Markdown {
+        ctx.out
+            .line(crate::cli::markdown::gc(&r, &rerun).trim_end());
     } else if r.actions.is_empty() {
         ctx.out.line("nothing to collect");
     } else {
@@ -55,22 +68,44 @@ pub fn run(ctx: &Ctx, args: &GcArgs) -> Result<Exit> {
             ctx.out.line(format!("    {}", a.message));
         }
         let s = &r.summary;
-        ctx.out.line(format!(
-            "zombies {}/{} removed, ghosts {}/{} removed, stale locks {}/{} released, prunable {}/{} pruned, {} kept, {} errors",
-            s.zombies_removed,
-            s.zombies_found,
-            s.ghosts_removed,
-            s.ghosts_found,
-            s.stale_locks_released,
-            s.stale_locks_found,
-            s.prunable_pruned,
-            s.prunable_found,
-            s.kept,
-            s.errors_count
-        ));
         if r.dry_run {
-            ctx.out
-                .line("dry run: nothing changed. Apply: git wo gc --apply");
+            ctx.out.line(format!(
+                "zombies {}/{} would be removed, ghosts {}/{} would be removed, stale locks {}/{} would be released, prunable {}/{} would be pruned, {} would be kept, {} errors",
+                s.zombies_would_remove,
+                s.zombies_found,
+                s.ghosts_would_remove,
+                s.ghosts_found,
+                s.would_release,
+                s.stale_locks_found,
+                s.would_prune,
+                s.prunable_found,
+                s.kept,
+                s.errors_count
+            ));
+        } else {
+            ctx.out.line(format!(
+                "zombies {}/{} removed, ghosts {}/{} removed, stale locks {}/{} released, prunable {}/{} pruned, {} kept, {} errors",
+                s.zombies_removed,
+                s.zombies_found,
+                s.ghosts_removed,
+                s.ghosts_found,
+                s.stale_locks_released,
+                s.stale_locks_found,
+                s.prunable_pruned,
+                s.prunable_found,
+                s.kept,
+                s.errors_count
+            ));
+        }
+        if r.dry_run && r.would_act() {
+            ctx.out.line(format!(
+                "dry run: nothing changed. Apply: {}",
+                rerun.command("--apply")
+            ));
+        } else if r.dry_run {
+            ctx.out.line(
+                "dry run: nothing changed; everything found would be kept (the reasons are above)",
+            );
         } else if s.bytes_reclaimed > 0 {
             ctx.out.line(format!(
                 "packed refs/wo/* and rebuilt the caches: {} KiB reclaimed",

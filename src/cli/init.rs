@@ -21,6 +21,12 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<Exit> {
         for e in &done.excluded {
             out.line(format!("info/exclude: {e}"));
         }
+        if !done.created.is_empty() {
+            out.line(format!(
+                "created {}/{{pending,running,done,failed}} with a .gitkeep in each, staged (commit them so that clones get the folders: git wo commit)",
+                ctx.repo.jobs_rel()
+            ));
+        }
         if !done.fetched.is_empty() {
             out.line(format!(
                 "fetched {} record(s) from {}",

@@ -57,6 +57,9 @@ pub fn run(ctx: &Ctx, args: &KpiArgs) -> Result<Exit> {
     );
     if ctx.out.json {
         ctx.out.json(&r)?;
+    } else if args.format == crate::cli::ReportFormat::Markdown {
+        ctx.out
+            .line(crate::cli::markdown::kpi(&r, &args.since).trim_end());
     } else if !ctx.out.quiet {
         render(&r, &args.since, ctx.out.terminal);
     }
@@ -65,8 +68,20 @@ pub fn run(ctx: &Ctx, args: &KpiArgs) -> Result<Exit> {
 
 fn render(r: &Report, since: &str, terminal: bool) {
     let mut out = String::new();
+    // Each column at least as wide as its longest cell, and a space apart.
+    let chars = |s: &str| s.chars().count();
+    let value_w = r
+        .kpis
+        .iter()
+        .map(|k| chars(&k.display) + 1)
+        .fold(22, usize::max);
+    let target_w = r
+        .kpis
+        .iter()
+        .map(|k| chars(k.target) + 1)
+        .fold(20, usize::max);
     out.push_str(&format!(
-        "{:<28} {:<22} {:<20} {}\n",
+        "{:<28} {:<value_w$} {:<target_w$} {}\n",
         format!("KPI (last {since})"),
         "value",
         "target",
@@ -79,7 +94,7 @@ fn render(r: &Report, since: &str, terminal: bool) {
             None => "n/a",
         };
         out.push_str(&format!(
-            "{:<28} {:<22} {:<20} {met}\n",
+            "{:<28} {:<value_w$} {:<target_w$} {met}\n",
             k.name, k.display, k.target
         ));
     }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::Ctx;
-use crate::cli::{ListArgs, StateArg};
+use crate::cli::{ListArgs, StateArg, paint};
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::state::State;
@@ -54,6 +54,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         }
         return Ok(Exit::Ok);
     }
+    let out = &ctx.out;
     for r in &rows {
         let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
         let mut extra = Vec::new();
@@ -61,7 +62,11 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
             extra.push(format!("held by {h}"));
         }
         if let Some(l) = &r.lease_shown {
-            extra.push(l.clone());
+            extra.push(if r.lease_expired == Some(true) {
+                paint::expired(out, l)
+            } else {
+                l.clone()
+            });
         }
         if let Some(p) = r.phase.filter(|p| *p != "idle" && *p != "active") {
             extra.push(format!("phase {p}"));
@@ -71,10 +76,21 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         } else {
             format!("  ({})", extra.join(", "))
         };
+        // The id in its priority's colour, the state in its own (a split brain's in
+        // the colour of each).
+        let id = paint::padded(&r.id, 14, |t| {
+            paint::priority(out, r.priority.as_deref(), t)
+        });
+        let painted: Vec<String> = r
+            .states
+            .iter()
+            .map(|s| paint::state(out, *s, s.as_str()))
+            .collect();
+        let pad = 16usize.saturating_sub(states.join("+").chars().count());
         ctx.out.line(format!(
-            "{:<14} {:<16} {}{extra}",
-            r.id,
-            states.join("+"),
+            "{id} {}{} {}{extra}",
+            painted.join("+"),
+            " ".repeat(pad),
             r.title
         ));
     }

@@ -3,6 +3,7 @@
 pub mod args;
 pub mod audit;
 pub mod check;
+pub mod commit;
 pub mod completions;
 pub mod config;
 pub mod deps;
@@ -15,14 +16,17 @@ pub mod init;
 pub mod kpi;
 pub mod lint;
 pub mod list;
+pub mod markdown;
 pub mod new;
 pub mod output;
 pub mod owner;
 pub mod pager;
+pub mod paint;
 pub mod path;
 pub mod ready;
 pub mod reconcile;
 pub mod requeue;
+pub mod shell_init;
 pub mod show;
 pub mod snapshot;
 pub mod status;
@@ -59,7 +63,8 @@ pub fn keep_until_exit<T>(value: T) {
 }
 
 /// The error for a current directory that cannot be read: most often it was removed
-/// under the shell (a finished WO's worktree). Names it and the nearest directory left.
+/// under the shell (a finished WO's worktree). Names it, and the main checkout it
+/// belonged to when that can be found (see [`crate::git::gone_worktree`]).
 fn gone_cwd(e: &std::io::Error) -> anyhow::Error {
     let pwd = std::env::var_os("PWD").map(std::path::PathBuf::from);
     let Some(pwd) = pwd else {
@@ -67,22 +72,22 @@ fn gone_cwd(e: &std::io::Error) -> anyhow::Error {
             .fix("cd to the main checkout of the repository and run the command again")
             .into();
     };
-    let left = pwd
-        .ancestors()
-        .skip(1)
-        .find(|a| a.is_dir())
-        .map(Path::to_path_buf);
+    let q = |p: &Path| crate::error::shell_quote(&p.to_string_lossy());
+    let fix = match crate::git::gone_worktree::main_checkout_of(&pwd) {
+        Some(main) => format!("cd {} and run the command again", q(&main)),
+        None => match pwd.ancestors().skip(1).find(|a| a.is_dir()) {
+            Some(dir) => format!(
+                "cd {} (then into the main checkout) and run the command again",
+                q(dir)
+            ),
+            None => "cd to the main checkout and run the command again".to_owned(),
+        },
+    };
     crate::error::WoError::usage(format!(
         "the current directory {} no longer exists (was it a finished WO's worktree?)",
         pwd.display()
     ))
-    .fix(match left {
-        Some(dir) => format!(
-            "cd {} (then into the main checkout) and run the command again",
-            crate::error::shell_quote(&dir.to_string_lossy())
-        ),
-        None => "cd to the main checkout and run the command again".to_owned(),
-    })
+    .fix(fix)
     .into()
 }
 
@@ -109,6 +114,8 @@ fn not_utf8(bad: &crate::git::repo::NotUtf8) -> anyhow::Error {
 pub struct Ctx {
     pub repo: Repo,
     pub out: Out,
+    /// The global options as given (commands a report prints repeat `--root`).
+    pub global: GlobalArgs,
 }
 
 impl Ctx {
@@ -137,9 +144,16 @@ impl Ctx {
             std::io::stdout().is_terminal(),
             std::env::var_os("NO_COLOR").is_some(),
         );
+        crate::cli::paint::set_stderr_color(crate::cli::output::use_color(
+            global.color,
+            repo.config.color.as_deref(),
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").is_some(),
+        ));
         Ok(Ctx {
             out: Out::with_color(global.json, global.quiet, color),
             repo,
+            global: global.clone(),
         })
     }
 }

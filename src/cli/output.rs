@@ -92,9 +92,14 @@ impl Out {
 
     /// `code WO-ID: message` and its fix, the way audit and check print a finding.
     pub fn finding(&self, f: &Finding) {
+        let code = match f.severity {
+            Severity::P0 => "31;1",
+            Severity::P1 => "33",
+            Severity::P2 => "36",
+        };
         self.line(format!(
             "  {} {}: {}",
-            f.code,
+            crate::cli::paint::sgr(self.color, code, f.code.as_str()),
             f.wo_id.as_deref().unwrap_or("-"),
             f.message
         ));

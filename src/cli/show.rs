@@ -3,9 +3,9 @@
 use anyhow::Result;
 
 use super::Ctx;
-use crate::cli::ShowArgs;
+use crate::cli::{ShowArgs, paint};
 use crate::error::{Exit, WoError};
-use crate::inventory::{Depth, Inventory, Source, markers, records};
+use crate::inventory::{Depth, Inventory, Source, marker_copies, markers, record_history, records};
 use crate::model::wo_id::WoId;
 use crate::views::show::show;
 
@@ -17,8 +17,17 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     }
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     inv.refuse_bad_record(&id)?;
-    let history = records::history(&ctx.repo, id.as_str(), 50)?;
-    let markers = markers::lines_of(&ctx.repo, id.as_str())?;
+    let history = record_history::history(&ctx.repo, id.as_str(), 50)?;
+    let branch_tip = inv
+        .wos()
+        .get(&id)
+        .map(|v| inv.expected_branch(&id, v))
+        .and_then(|b| ctx.repo.branch_tip(&b).ok().flatten());
+    let markers = marker_copies::one_each(
+        &ctx.repo,
+        markers::lines_of(&ctx.repo, id.as_str())?,
+        branch_tip,
+    );
     let Some(view) = show(&inv, &id, history, markers) else {
         let fix = match crate::views::near::nearest(&inv, id.as_str()) {
             Some(near) => format!("did you mean {near}? git wo show {near} (or git wo list)"),
@@ -37,8 +46,16 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
     }
     let out = &ctx.out;
     let r = &view.row;
-    let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
-    out.line(format!("{id}  {}", r.title));
+    let states: Vec<String> = r
+        .states
+        .iter()
+        .map(|s| paint::state(out, *s, s.as_str()))
+        .collect();
+    out.line(format!(
+        "{}  {}",
+        paint::priority(out, r.priority.as_deref(), id.as_str()),
+        paint::heading(out, &r.title)
+    ));
     out.line(format!("  state:    {}", states.join(" + ")));
     for f in &r.files {
         out.line(format!("  file:     {f}"));
@@ -47,17 +64,22 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
         Some(rec) => {
             out.line(format!(
                 "  record:   {} phase {} token {}",
-                rec.state,
+                paint::state(out, rec.state, rec.state.as_str()),
                 rec.phase.as_str(),
                 rec.token
             ));
             if let Some(l) = &rec.lock {
+                let lease = crate::model::when::lease(l.expires_at, inv.now);
                 out.line(format!(
                     "  lock:     {} on {} (pid {}), {}",
                     l.owner,
                     l.host,
                     l.pid,
-                    crate::model::when::lease(l.expires_at, inv.now)
+                    if l.expires_at <= inv.now {
+                        paint::expired(out, &lease)
+                    } else {
+                        lease
+                    }
                 ));
             }
             if let Some(b) = &rec.branch {
@@ -88,29 +110,44 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
         ));
     }
     if !view.history.is_empty() {
-        out.line("  history:");
+        out.line(format!("  {}", paint::heading(out, "history:")));
         for h in &view.history {
             // Imports are dated at the epoch (deterministic imports): say what they are.
-            let when = if h.time.starts_with("1970-01-01T00:00:00") {
+            let e = &h.entry;
+            let when = if e.time.starts_with("1970-01-01T00:00:00") {
                 "imported".to_owned()
             } else {
-                h.time.clone()
+                e.time.clone()
             };
+            let mut who = match &h.by {
+                Some(by) => format!("  by {by}"),
+                None => String::new(),
+            };
+            if let Some(holder) = &h.released_lease_of {
+                who.push_str(&format!(", released {holder}'s lease"));
+            }
             out.line(format!(
-                "    {} {when:<25} {}",
-                &h.commit[..12.min(h.commit.len())],
-                h.subject
+                "    {} {when:<25} {}{who}",
+                &e.commit[..12.min(e.commit.len())],
+                e.subject
             ));
         }
     }
     if !view.markers.is_empty() {
-        out.line("  markers:");
+        out.line(format!("  {}", paint::heading(out, "markers:")));
         for m in &view.markers {
-            out.line(format!("    {}", m.line));
+            match &m.rewritten_from {
+                Some(old) => out.line(format!(
+                    "    {}  (the note moved here from {} by a rebase or amend)",
+                    m.line,
+                    &old[..12.min(old.len())]
+                )),
+                None => out.line(format!("    {}", m.line)),
+            }
         }
     }
     if !view.findings.is_empty() {
-        out.line("  findings:");
+        out.line(format!("  {}", paint::heading(out, "findings:")));
         for f in &view.findings {
             out.finding(f);
         }

@@ -28,5 +28,11 @@ pub fn run(ctx: &Ctx, args: &SnapshotArgs) -> Result<Exit> {
             if snap.gate_passed { "passes" } else { "fails" }
         ));
     }
-    Ok(Exit::Ok)
+    // As audit and check do: a failing gate is exit 1 (the baseline is written all
+    // the same).
+    Ok(if snap.gate_passed {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    })
 }

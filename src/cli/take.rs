@@ -50,6 +50,7 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
     } else {
         take(&ctx.repo, &opts)?
     };
+    crate::cli::shell_init::cd_to(&t.worktree);
     if args.porcelain && !ctx.out.json {
         crate::cli::output::print_line(&format!("{}\t{}", t.id, t.worktree.display()));
         return Ok(Exit::Ok);
@@ -92,6 +93,7 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
             if t.worktree_created { "new" } else { "reused" }
         ));
         out.line(format!("  yaml:     {}", t.yaml.display()));
+        crate::cli::commit::staged_note(ctx, &t.id);
         if !t.mirrored.is_empty() {
             out.line(format!(
                 "  also mirrored {} WO(s) added since init: {}",

@@ -212,6 +212,53 @@ impl Repo {
     /// touching other staged changes; `HEAD`'s branch moves only if it still points
     /// where it did. Returns the new commit.
     pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<ObjectId> {
+        let root = self.control_root.clone();
+        self.commit_built(message, |env| {
+            run_with_input(
+                &root,
+                &["update-index", "--add", "--remove", "-z", "--stdin"],
+                env,
+                &nul_list(paths),
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Commit exactly `paths` as the control checkout's index stages them (a path the
+    /// index does not hold is removed), on top of `HEAD`, like [`Repo::commit_paths`]:
+    /// no hook runs, every other staged change stays staged. The index itself is not
+    /// written: those paths simply stop differing from the new `HEAD`.
+    pub fn commit_staged_paths(&self, paths: &[String], message: &str) -> Result<ObjectId> {
+        let root = self.control_root.clone();
+        let index = Staged::read(&self.control_index_path()?)?;
+        let state = &*index.index;
+        let mut info = Vec::new();
+        for p in paths {
+            let entry = state
+                .entry_by_path(p.as_bytes().into())
+                .filter(|e| e.stage_raw() == 0);
+            match entry {
+                Some(e) => info
+                    .extend_from_slice(format!("{:o} {} 0\t{p}", e.mode.bits(), e.id).as_bytes()),
+                None => info.extend_from_slice(
+                    format!("0 {} 0\t{p}", ObjectId::null(gix::hash::Kind::Sha1)).as_bytes(),
+                ),
+            }
+            info.push(0);
+        }
+        self.commit_built(message, |env| {
+            run_with_input(&root, &["update-index", "-z", "--index-info"], env, &info).map(|_| ())
+        })
+    }
+
+    /// A commit of `HEAD`'s tree as changed by `fill` (given the environment that points
+    /// git at a temporary index holding `HEAD`), then `HEAD` moved to it if it still
+    /// points where it did.
+    fn commit_built(
+        &self,
+        message: &str,
+        fill: impl FnOnce(&[(&str, &str)]) -> Result<()>,
+    ) -> Result<ObjectId> {
         let root = &self.control_root;
         let tmp = tempfile::Builder::new()
             .prefix("git-wo-index-")
@@ -225,12 +272,7 @@ impl Repo {
             Some(h) => run_with_input(root, &["read-tree", &h.to_string()], &env, b"")?,
             None => run_with_input(root, &["read-tree", "--empty"], &env, b"")?,
         };
-        run_with_input(
-            root,
-            &["update-index", "--add", "--remove", "-z", "--stdin"],
-            &env,
-            &nul_list(paths),
-        )?;
+        fill(&env)?;
         let tree = run_with_input(root, &["write-tree"], &env, b"")?;
         let tree = tree.trim().to_owned();
         let mut args = vec!["commit-tree".to_owned(), tree];

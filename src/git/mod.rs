@@ -7,6 +7,7 @@ pub mod cache_tree;
 pub mod command;
 pub mod diff;
 pub mod fast_import;
+pub mod gone_worktree;
 pub mod half_made;
 pub mod hooks_dir;
 pub mod index;

@@ -203,6 +203,12 @@ impl Repo {
         }
     }
 
+    /// The whole message of commit `id`.
+    pub fn commit_message(&self, id: ObjectId) -> Result<String> {
+        let commit = self.gix.find_commit(id)?;
+        Ok(commit.message_raw_sloppy().to_string())
+    }
+
     /// The committer time of commit `id`.
     pub fn commit_time(&self, id: ObjectId) -> Option<chrono::DateTime<chrono::Utc>> {
         let t = self.gix.find_commit(id).ok()?.time().ok()?;

@@ -142,6 +142,28 @@ impl Repo {
         ))
     }
 
+    /// Push the local branch `branch` to the branch of the same name on `remote`, never
+    /// forced, without the pre-push hook and without prompting; git's error when it fails.
+    pub fn push_branch(&self, remote: &str, branch: &str) -> Result<()> {
+        let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        let args = [
+            "push",
+            "--quiet",
+            "--no-verify",
+            "--",
+            remote,
+            spec.as_str(),
+        ];
+        let out = git_cmd(&self.control_root)
+            .args(args)
+            .output()
+            .context("running `git push`")?;
+        if !out.status.success() {
+            return Err(failure(&args, &self.control_root, &out.stderr));
+        }
+        Ok(())
+    }
+
     /// Merge the notes at `other` into `refs/notes/wo` with `cat_sort_uniq` (one line
     /// per marker, so the union is always right).
     pub fn merge_notes(&self, other: &str) -> Result<()> {

@@ -47,6 +47,10 @@ pub fn intents_in(text: &str) -> Vec<String> {
 pub struct MarkerLine {
     pub object: String,
     pub line: String,
+    /// The `tip=` the line named before a rewrite (rebase, amend) moved the note to
+    /// `object` (see [`crate::inventory::marker_copies`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rewritten_from: Option<String>,
 }
 
 /// Every `[ID] …` line of `id` in `refs/notes/wo`, in note order.
@@ -59,6 +63,7 @@ pub fn lines_of(repo: &Repo, id: &str) -> Result<Vec<MarkerLine>> {
                 out.push(MarkerLine {
                     object: note.target.clone(),
                     line,
+                    rewritten_from: None,
                 });
             }
         }

@@ -10,14 +10,17 @@ pub mod history;
 pub mod holder;
 pub mod hooks;
 pub mod line_format;
+pub mod marker_copies;
 pub mod markers;
 pub mod object_cache;
 pub mod ownership;
 pub mod parse_cache;
 pub mod record_cache;
+pub mod record_history;
 pub mod records;
 pub mod scope;
 pub mod stored;
+pub mod sync_conflicts;
 pub mod wo_map;
 pub mod wo_view;
 
@@ -114,6 +117,9 @@ pub struct Inventory {
     pub dod: crate::model::dod::Catalog,
     /// By id: what the branch of a running WO with a scope changes (`out_of_scope`).
     pub branch_changes: std::collections::BTreeMap<String, scope::BranchChanges>,
+    /// What the last `git wo sync` found diverged and nobody resolved since
+    /// ([`sync_conflicts::standing`]).
+    pub sync_conflicts: Vec<crate::model::sync_conflict::SyncConflict>,
 }
 
 /// A file a killed process left (`leftover_file`).
@@ -318,6 +324,7 @@ impl Inventory {
             .map(|s| s.record.id.clone())
             .collect();
         let branch_changes = scope::gather(repo, &files, &records);
+        let sync_conflicts = sync_conflicts::standing(repo, &records);
         Ok(Inventory {
             control_root: repo.control_root.clone(),
             common_dir: repo.common_dir.clone(),
@@ -345,6 +352,7 @@ impl Inventory {
             repo_lock: read_repo_lock(&repo.wo_dir()),
             dod: dod::read(&repo.control_root),
             branch_changes,
+            sync_conflicts,
         })
     }
 
@@ -415,6 +423,7 @@ impl Inventory {
             repo_lock: None,
             dod: crate::model::dod::Catalog::default(),
             branch_changes: Default::default(),
+            sync_conflicts: Vec::new(),
         }
     }
 

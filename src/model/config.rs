@@ -38,6 +38,9 @@ pub struct Config {
     /// `wo.remote`: the remote `sync` talks to, and that take, finish and renewals
     /// publish the record to.
     pub remote: Option<String>,
+    /// `wo.pushBranches`: finish pushes the WO's branch to the remote (unset: on
+    /// whenever a remote is configured).
+    pub push_branches: Option<bool>,
     /// `wo.initialized`: `git wo init` ran.
     pub initialized: bool,
     /// `init.defaultBranch`.
@@ -126,6 +129,7 @@ impl Config {
                 .map(|r| r.trim().to_owned())
                 .filter(|r| !r.is_empty()),
             initialized: settings.boolean("wo.initialized").unwrap_or(false),
+            push_branches: settings.boolean("wo.pushBranches"),
             default_branch: s("init.defaultBranch"),
             owner: s("wo.owner"),
             user_name: s("user.name"),
@@ -243,6 +247,7 @@ mod tests {
             commit: false,
             handoff_dir: false,
             remote: None,
+            push_branches: None,
             template: None,
             initialized: false,
             default_branch: None,

@@ -4,6 +4,7 @@
 
 pub mod branch;
 pub mod config;
+pub mod config_keys;
 pub mod dod;
 pub mod finding;
 pub mod hook_shim;
@@ -17,6 +18,7 @@ pub mod repo_lock;
 pub mod scope;
 pub mod session;
 pub mod state;
+pub mod sync_conflict;
 pub mod temp_name;
 pub mod when;
 pub mod wo_id;

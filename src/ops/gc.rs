@@ -40,6 +40,43 @@ pub struct GcOptions {
     pub owner: String,
     /// Where to append the JSON line (default `<git-common-dir>/wo/gc.log`).
     pub log: Option<PathBuf>,
+    /// How the report spells a command to run gc again with the options of this run.
+    pub rerun: Rerun,
+}
+
+/// `git wo gc` as the user ran it (`--root DIR`, `--min-age`, `--log`): every command
+/// the report prints repeats these, so that running it acts on the same plan.
+#[derive(Debug, Clone, Default)]
+pub struct Rerun {
+    /// `--root DIR`, as given (shell-quoted when printed).
+    pub root: Option<String>,
+    /// `--min-age`, as given.
+    pub min_age: Option<String>,
+    /// `--log PATH`, as given.
+    pub log: Option<String>,
+}
+
+impl Rerun {
+    /// `git wo[ --root DIR] gc <extra>[ --min-age …][ --log …]`.
+    pub fn command(&self, extra: &str) -> String {
+        let q = crate::error::shell_quote;
+        let mut c = String::from("git wo");
+        if let Some(r) = &self.root {
+            c.push_str(&format!(" --root {}", q(r)));
+        }
+        c.push_str(" gc");
+        if !extra.is_empty() {
+            c.push(' ');
+            c.push_str(extra);
+        }
+        if let Some(m) = &self.min_age {
+            c.push_str(&format!(" --min-age {}", q(m)));
+        }
+        if let Some(l) = &self.log {
+            c.push_str(&format!(" --log {}", q(l)));
+        }
+        c
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,7 +159,14 @@ pub struct GcSummary {
     pub stale_locks_released: usize,
     pub prunable_found: usize,
     pub prunable_pruned: usize,
+    /// Kept (`--apply`) or would be kept (a dry run).
     pub kept: usize,
+    /// A dry run: zombie and ghost worktrees it would remove, stale locks it would
+    /// release, metadata it would prune.
+    pub zombies_would_remove: usize,
+    pub ghosts_would_remove: usize,
+    pub would_release: usize,
+    pub would_prune: usize,
     pub errors_count: usize,
     /// Bytes freed by packing `refs/wo/*` and rebuilding the caches (`--apply`).
     pub bytes_reclaimed: u64,
@@ -141,6 +185,13 @@ pub struct GcReport {
 }
 
 impl GcReport {
+    /// Whether `--apply` would act on anything this dry run found (not everything
+    /// would be kept).
+    pub fn would_act(&self) -> bool {
+        let s = &self.summary;
+        s.zombies_would_remove + s.ghosts_would_remove + s.would_release + s.would_prune > 0
+    }
+
     /// A dry run found something; an apply left something (kept or failed).
     pub fn work_left(&self) -> bool {
         if self.dry_run {
@@ -278,7 +329,15 @@ impl GcSummary {
                     self.prunable_pruned += (a.action == Decision::Pruned) as usize;
                 }
             }
-            self.kept += (a.action == Decision::Kept) as usize;
+            self.kept += matches!(a.action, Decision::Kept | Decision::WouldKeep) as usize;
+            let would_remove = (a.action == Decision::WouldRemove) as usize;
+            match a.kind {
+                Kind::Zombie => self.zombies_would_remove += would_remove,
+                Kind::Ghost => self.ghosts_would_remove += would_remove,
+                _ => {}
+            }
+            self.would_release += (a.action == Decision::WouldRelease) as usize;
+            self.would_prune += (a.action == Decision::WouldPrune) as usize;
         }
     }
 }
@@ -528,7 +587,7 @@ fn decide(
         _ => "its WO is closed",
     };
     let message = if keep {
-        let fix = kept_fix(c, only_forcible, b.dirty, b.commits);
+        let fix = kept_fix(c, opts, only_forcible, b.dirty, b.commits);
         format!("kept: {}{fix}", reasons.join("; "))
     } else if overridden {
         format!("{what}; --force overrides: {}", reasons.join("; "))
@@ -550,19 +609,43 @@ fn decide(
 }
 
 /// What to do about a worktree kept for forcible reasons only: work in it, commits
-/// only its reflog reaches, or else only its age. Nothing for a hard reason.
-fn kept_fix(c: &Candidate, only_forcible: bool, dirty: bool, commits: bool) -> String {
+/// only its reflog reaches, or else only its age. Nothing for a hard reason. Every
+/// command repeats this run's options.
+fn kept_fix(
+    c: &Candidate,
+    opts: &GcOptions,
+    only_forcible: bool,
+    dirty: bool,
+    commits: bool,
+) -> String {
+    let forced = opts.rerun.command("--apply --force");
     match (only_forcible, dirty, commits) {
         (false, _, _) => String::new(),
-        (true, true, _) => {
-            " (commit or move the work, then rerun; or git wo gc --apply --force, which copies it to quarantine first)".into()
-        }
+        (true, true, _) => format!(
+            " (commit or move the work, then rerun; or {forced}, which copies it to quarantine first)"
+        ),
         (true, false, true) => format!(
-            " (put them on a branch, git branch <name> <commit>, then rerun; or git wo gc --apply --force, which keeps them under refs/wo/rescue/{}/ first)",
+            " (put them on a branch, git branch <name> <commit>, then rerun; or {forced}, which keeps them under refs/wo/rescue/{}/ first)",
             c.wo_id.as_deref().unwrap_or("<ID>")
         ),
-        (true, false, false) => " (rerun later, or pass --min-age 0)".into(),
+        (true, false, false) => later(opts),
     }
+}
+
+/// ` (rerun later, or pass --min-age 0: <the command>)`, with this run's options.
+fn later(opts: &GcOptions) -> String {
+    format!(" ({})", later_text(opts))
+}
+
+fn later_text(opts: &GcOptions) -> String {
+    let now = Rerun {
+        min_age: Some("0".into()),
+        ..opts.rerun.clone()
+    };
+    format!(
+        "rerun later, or pass --min-age 0: {}",
+        now.command(if opts.apply { "--apply" } else { "" })
+    )
 }
 
 /// Copy the files of `wt` a forced removal would lose into the quarantine folder,
@@ -745,7 +828,7 @@ fn half_made(repo: &Repo, c: &Candidate, w: &Worktree, opts: &GcOptions) -> GcAc
                 why,
                 format!("written {quiet}s ago (under --min-age {min}s)"),
             ],
-            "kept: rerun later, or pass --min-age 0".into(),
+            format!("kept: {}", later_text(opts)),
         );
     }
     if !opts.apply {

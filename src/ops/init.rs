@@ -28,6 +28,10 @@ pub struct Initialized {
     pub refused_split_brain: Vec<String>,
     /// Records fetched from `wo.remote` before importing (imported only what it lacks).
     pub fetched: Vec<String>,
+    /// `--create` on a repository without a jobs dir: the `.gitkeep` files written
+    /// (and staged) so that clones get the folders.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub created: Vec<String>,
     /// What `--hooks` installed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hooks: Option<crate::ops::hooks::install::HooksReport>,
@@ -42,7 +46,8 @@ pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
     let root = &repo.control_root;
     // Validate the jobs dir before changing anything (a file or a symlinked folder is exit 2).
     let rel = repo.jobs_rel();
-    if !crate::inventory::check_jobs_dir(root, &rel)? && !create {
+    let had_jobs_dir = crate::inventory::check_jobs_dir(root, &rel)?;
+    if !had_jobs_dir && !create {
         return Err(WoError::usage(format!(
             "there is no {rel} in {}: nothing to import, and no WO system here yet",
             root.display()
@@ -56,12 +61,20 @@ pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
     let excluded = exclude(repo)?;
     let jobs = Jobs::new(root, &repo.jobs_rel());
     jobs.ensure_dirs()?;
+    let created = if had_jobs_dir {
+        Vec::new()
+    } else {
+        let keeps = jobs.write_gitkeeps()?;
+        repo.stage(&keeps)?;
+        keeps
+    };
     let fetched = fetch_first(repo);
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
     refuse_bad_records(&inv)?;
     let imports = import_all(repo, &inv)?;
     Ok(Initialized {
         fetched,
+        created,
         hooks: None,
         schema: "git-wo.init.v1",
         config_set,

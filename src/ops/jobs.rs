@@ -49,6 +49,23 @@ impl Jobs {
         Ok(())
     }
 
+    /// Write an empty `.gitkeep` in each state folder that has none (git tracks no
+    /// empty folder: without them a clone gets no jobs dir). The paths written,
+    /// relative to the checkout.
+    pub fn write_gitkeeps(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for s in State::ALL {
+            let rel = self.state_dir_rel(s).join(".gitkeep");
+            let abs = self.root.join(&rel);
+            if fs::symlink_metadata(&abs).is_ok() {
+                continue;
+            }
+            fs::write(&abs, b"").with_context(|| format!("writing {}", abs.display()))?;
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+        Ok(out)
+    }
+
     /// Move `rel_path` into the `to` folder under the same name (step 1 of a state
     /// change). Refuses to overwrite. Returns the new relative path.
     pub fn move_to(&self, rel_path: &Path, to: State, id: &str) -> Result<PathBuf> {

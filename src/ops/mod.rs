@@ -4,7 +4,10 @@
 //! failure and resumes from the recorded phase.
 
 pub mod audit_log;
+pub mod branch_push;
 pub mod clone_id;
+pub mod commit;
+pub mod config_set;
 pub mod evidence;
 pub mod finish;
 pub mod gc;

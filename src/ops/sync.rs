@@ -151,6 +151,7 @@ pub fn sync(repo: &Repo, remote: &str, push: bool) -> Result<SyncReport> {
     x.records(&theirs.records)?;
     x.mirror_added()?;
     x.report.notes = x.notes(theirs.notes)?;
+    record_conflicts(repo, remote, &x.report.conflicts);
     x.push()?;
     Ok(x.report)
 }
@@ -474,5 +475,44 @@ fn conflict(
             "compare: git log --oneline {PREFIX}{id} refs/remotes/{remote}/wo/orders/{id}; keep theirs: git update-ref {PREFIX}{id} refs/remotes/{remote}/wo/orders/{id}; keep yours: git push --force-with-lease={PREFIX}{id}:{} {remote} {PREFIX}{id}",
             short(there)
         ),
+    }
+}
+
+/// Keep what this sync found diverged with `remote` in `<git-common-dir>/wo/` (the
+/// other remotes' entries kept), for `git wo audit` to report until it is resolved. A
+/// failure to write it is a warning: the sync's own report says it all.
+fn record_conflicts(repo: &Repo, remote: &str, found: &[Conflict]) {
+    use crate::model::sync_conflict::{FILE, SyncConflict, SyncConflicts};
+    let path = repo.wo_dir().join(FILE);
+    let mut file = std::fs::read(&path)
+        .ok()
+        .and_then(|b| SyncConflicts::parse(&b))
+        .unwrap_or_default();
+    file.conflicts.retain(|c| c.remote != remote);
+    file.conflicts.extend(found.iter().map(|c| SyncConflict {
+        wo_id: c.wo_id.clone(),
+        remote: remote.to_owned(),
+        local: c.local.clone(),
+        theirs: c.remote.clone(),
+        message: c.message.clone(),
+        hint: c.hint.clone(),
+    }));
+    let result = if file.conflicts.is_empty() {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    } else {
+        file.schema = SyncConflicts::SCHEMA.to_owned();
+        file.at = crate::model::when::shown(chrono::Utc::now());
+        serde_json::to_string_pretty(&file)
+            .map(|text| crate::inventory::line_format::write_file(&path, &text))
+            .map_err(anyhow::Error::from)
+    };
+    if let Err(e) = result {
+        eprintln!(
+            "warning: could not keep the sync conflicts in {} for git wo audit: {e:#}",
+            path.display()
+        );
     }
 }

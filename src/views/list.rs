@@ -25,6 +25,9 @@ pub struct Row {
     pub lease_shown: Option<String>,
     pub worktree: Option<String>,
     pub files: Vec<String>,
+    /// `priority:` of its YAML (for colour; not in the JSON, whose shape is kept).
+    #[serde(skip)]
+    pub priority: Option<String>,
 }
 
 pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
@@ -65,6 +68,7 @@ pub fn row(inv: &Inventory, id: &WoId, v: &WoView<'_>) -> Row {
             .find(|w| w.exists)
             .map(|w| w.path.to_string_lossy().into_owned()),
         files: v.files.iter().map(|f| inv.rel(&f.rel_path)).collect(),
+        priority: v.files.first().and_then(|f| f.priority()),
     }
 }
 

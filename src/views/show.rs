@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::git::refs::LogEntry;
 use crate::git::worktrees::Worktree;
 use crate::inventory::markers::MarkerLine;
+use crate::inventory::record_history::HistoryEntry;
 use crate::inventory::records::Stored;
 use crate::inventory::{Inventory, WoView};
 use crate::model::finding::Finding;
@@ -21,7 +21,7 @@ pub struct Show<'a> {
     pub record: Option<&'a Stored>,
     pub lock_file: Option<&'a LockFile>,
     pub worktrees: Vec<&'a Worktree>,
-    pub history: Vec<LogEntry>,
+    pub history: Vec<HistoryEntry>,
     pub markers: Vec<MarkerLine>,
     pub findings: Vec<Finding>,
 }
@@ -31,7 +31,7 @@ pub struct Show<'a> {
 pub fn show<'a>(
     inv: &'a Inventory,
     id: &WoId,
-    history: Vec<LogEntry>,
+    history: Vec<HistoryEntry>,
     markers: Vec<MarkerLine>,
 ) -> Option<Show<'a>> {
     let wos = inv.wos();
@@ -62,7 +62,7 @@ pub struct ShowJson<'a> {
     pub record_commit: Option<String>,
     pub lock_file: Option<serde_json::Value>,
     pub worktrees: Vec<serde_json::Value>,
-    pub history: &'a [LogEntry],
+    pub history: &'a [HistoryEntry],
     pub markers: &'a [MarkerLine],
     pub findings: &'a [Finding],
 }

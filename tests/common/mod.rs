@@ -346,6 +346,21 @@ impl Paused {
     }
 }
 
+impl Paused {
+    /// Kill the paused process with SIGKILL (nothing runs in it after that) and wait
+    /// until every process that shares its stdout and stderr (its children: the
+    /// `git-wo` a killed `git` ran) has closed them, i.e. exited. (stdout, stderr).
+    pub fn kill_and_drain(&mut self) -> (String, String) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let out = self.stdout.take().map(|h| h.join().unwrap_or_default());
+        let err = self.stderr.take().map(|h| h.join().unwrap_or_default());
+        (out.unwrap_or_default(), err.unwrap_or_default())
+    }
+}
+
 impl Drop for Paused {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -147,6 +147,7 @@ pub fn deps(repo: &Repo, inv: &Inventory) -> Vec<PathBuf> {
         out.push(hooks.hook(name));
     }
     out.push(repo.common_dir.join("refs/notes/wo"));
+    out.push(repo.wo_dir().join(crate::model::sync_conflict::FILE));
     out.push(repo.common_dir.join(crate::inventory::here::CLONE_ID_FILE));
     out.sort();
     out.dedup();

@@ -92,9 +92,10 @@ pub fn split_brain(wo: &Wo<'_, '_>) -> Option<Finding> {
             Remedy::run(
                 "git wo reconcile --apply",
                 format!(
-                    "keeps the {} copy; {} go to quarantine",
+                    "keeps the {} copy; {} {} to quarantine",
                     keep.map_or("winning", |s| s.as_str()),
-                    quoted(&losers)
+                    quoted(&losers),
+                    if losers.len() == 1 { "goes" } else { "go" }
                 ),
             )
         }
@@ -138,7 +139,12 @@ pub fn duplicate_yaml(wo: &Wo<'_, '_>) -> Vec<Finding> {
             None => Remedy::run(
                 "git wo reconcile --apply",
                 format!(
-                    "keeps one; the others go to quarantine: {}",
+                    "keeps one; {} to quarantine: {}",
+                    if in_state.len() == 2 {
+                        "the other goes"
+                    } else {
+                        "the others go"
+                    },
                     quoted(&wo.paths(&in_state[1..]))
                 ),
             ),

@@ -17,6 +17,7 @@
 //! - [`deps`]: dependency_cycle, missing_dependency, started_before_dependency
 //! - [`repo`]: hooks_missing, invalid_record, invalid_lock, leftover_file
 //! - [`dod`]: unknown_dod, invalid_dod
+//! - [`sync`]: sync_conflict, as the last `git wo sync` found it
 
 mod copies;
 mod deps;
@@ -26,6 +27,7 @@ mod record;
 mod repo;
 mod running;
 mod scope;
+mod sync;
 mod wo;
 mod worktrees;
 
@@ -140,6 +142,7 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
     deps::findings(inv, &wos, &mut out);
     repo::findings(inv, &mut out);
     dod::invalid_dod(inv, &mut out);
+    sync::findings(inv, &mut out);
     out.sort_by(|a, b| {
         (a.severity, a.code, &a.wo_id, &a.paths).cmp(&(b.severity, b.code, &b.wo_id, &b.paths))
     });
