@@ -57,7 +57,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
     ) {
         git_wo::ops::heartbeat::auto_renew(&ctx.repo, true);
     }
-    match &cli.command {
+    let result = match &cli.command {
         Command::Audit(a) => commands::audit::run(&ctx, a),
         Command::Check(a) => commands::check::run(&ctx, a),
         Command::Lint(a) => commands::lint::run(&ctx, a),
@@ -83,5 +83,11 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Kpi(a) => commands::kpi::run(&ctx, a),
         Command::New(a) => commands::new::run(&ctx, a),
         Command::Completions(a) => commands::completions::run(a),
-    }
+        Command::Fmt(a) => commands::fmt::run(&ctx, a),
+        Command::Index(a) => commands::index::run(&ctx, a),
+        Command::AgentSetup(a) => commands::agent_setup::run(&ctx, a),
+    };
+    // wo.index=true: the index other tools read follows every state change.
+    commands::index::after(&ctx, &cli.command);
+    result
 }

@@ -15,6 +15,9 @@ struct Sub {
     name: String,
     flags: Vec<String>,
     takes_id: bool,
+    /// The values its positional arguments take, when they are a fixed set (an agent, a
+    /// hook, a shell).
+    values: Vec<String>,
 }
 
 fn subcommands() -> (Vec<String>, Vec<Sub>) {
@@ -35,6 +38,11 @@ fn subcommands() -> (Vec<String>, Vec<Sub>) {
             takes_id: s
                 .get_positionals()
                 .any(|p| matches!(p.get_id().as_str(), "id" | "ids")),
+            values: s
+                .get_positionals()
+                .flat_map(|p| p.get_possible_values())
+                .map(|v| v.get_name().to_owned())
+                .collect(),
         })
         .collect();
     (globals, subs)
@@ -58,7 +66,12 @@ pub fn bash() -> String {
         cases.push_str(&format!(
             "        {}) words=\"{}\"; ids={} ;;\n",
             s.name,
-            s.flags.join(" "),
+            s.flags
+                .iter()
+                .chain(&s.values)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             u8::from(s.takes_id)
         ));
     }
@@ -106,7 +119,12 @@ pub fn zsh() -> String {
         cases.push_str(&format!(
             "        {}) compadd -- {}{} ;;\n",
             s.name,
-            s.flags.join(" "),
+            s.flags
+                .iter()
+                .chain(&s.values)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             if s.takes_id { " $(_git-wo-ids)" } else { "" }
         ));
     }
@@ -167,6 +185,13 @@ pub fn fish() -> String {
             out.push_str(&format!(
                 "complete -c git-wo -f -n '__fish_seen_subcommand_from {}' -a '(__git_wo_ids)'\n",
                 s.name
+            ));
+        }
+        if !s.values.is_empty() {
+            out.push_str(&format!(
+                "complete -c git-wo -f -n '__fish_seen_subcommand_from {}' -a '{}'\n",
+                s.name,
+                s.values.join(" ")
             ));
         }
     }

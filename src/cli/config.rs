@@ -78,6 +78,7 @@ pub fn run(ctx: &Ctx, _args: &ConfigArgs) -> Result<Exit> {
         ),
         ("wo.commit", c.commit.to_string(), "false".into()),
         ("wo.handoffDir", c.handoff_dir.to_string(), "false".into()),
+        ("wo.index", c.index.to_string(), "false".into()),
         (
             "wo.gc.disposable",
             c.disposable.join(" "),

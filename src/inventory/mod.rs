@@ -2,6 +2,7 @@
 //! records, markers, worktrees, verdicts) gathered once into plain data. `audit`,
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
+pub mod backlog;
 pub mod dod;
 pub mod here;
 pub mod history;
@@ -107,6 +108,8 @@ pub struct Inventory {
     pub repo_lock: Option<RepoLockFile>,
     /// The Definition of Done catalog (`_ctx/dod/`), empty when there is none.
     pub dod: crate::model::dod::Catalog,
+    /// The backlog (`_ctx/backlog/backlog.yaml`), for the epic check.
+    pub backlog: crate::model::backlog::Backlog,
     /// By id: what the branch of a running WO with a scope changes (`out_of_scope`).
     pub branch_changes: std::collections::BTreeMap<String, scope::BranchChanges>,
 }
@@ -379,6 +382,7 @@ impl Inventory {
             clone_id: here::clone_id(&repo.common_dir),
             repo_lock: read_repo_lock(&repo.wo_dir()),
             dod: dod::read(&repo.control_root),
+            backlog: backlog::read(&repo.control_root),
             branch_changes,
         })
     }
@@ -449,6 +453,7 @@ impl Inventory {
             clone_id: None,
             repo_lock: None,
             dod: crate::model::dod::Catalog::default(),
+            backlog: crate::model::backlog::Backlog::Absent,
             branch_changes: Default::default(),
         }
     }

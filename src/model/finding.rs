@@ -85,6 +85,7 @@ codes! {
     LeftoverFile => "leftover_file", P2, "no temp file or ref lock outlives the process that made it";
     UnknownDod => "unknown_dod", P2, "a WO's dod_id names an entry of the _ctx/dod catalog";
     InvalidDod => "invalid_dod", P2, "every file of the _ctx/dod catalog is a valid catalog";
+    UnknownEpic => "unknown_epic", P2, "a WO's epic_id names an epic of _ctx/backlog/backlog.yaml";
 }
 
 impl Code {

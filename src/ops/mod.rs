@@ -3,10 +3,12 @@
 //! in the record, checks the fencing token before every destructive step, undoes on
 //! failure and resumes from the recorded phase.
 
+pub mod agent_setup;
 pub mod audit_log;
 pub mod clone_id;
 pub mod evidence;
 pub mod finish;
+pub mod fmt;
 pub mod gc;
 pub mod heartbeat;
 pub mod hooks;
@@ -24,3 +26,4 @@ pub mod sync;
 pub mod take;
 pub mod transition;
 pub mod verify;
+pub mod wo_index;
