@@ -63,7 +63,9 @@ pub struct Selection {
 /// Reorder (or, with `check`, only find) the selected live files.
 pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
     let ids = &only.ids;
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    // Which files are live comes from the cached fields; only the selected files are
+    // read (a hook checking the two files of a commit reads two files).
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
     for id in ids {
         if !inv
             .files
@@ -101,13 +103,26 @@ pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
             path: path.clone(),
             why,
         };
-        if f.bytes.is_empty() {
-            if let Some(p) = &f.problem {
-                out.skipped.push(skip(p.clone()));
+        let bytes = match crate::regular::read(
+            &repo.control_root.join(&f.rel_path),
+            crate::model::order::MAX_YAML_BYTES,
+        ) {
+            Ok(crate::regular::Regular::Bytes(b, _)) => b,
+            Ok(crate::regular::Regular::TooLarge(n, _)) => {
+                out.skipped
+                    .push(skip(format!("it is {n} bytes, larger than a WO may be")));
+                continue;
             }
-            continue;
-        }
-        let Some(text) = f.text() else {
+            Ok(crate::regular::Regular::Not(what)) => {
+                out.skipped.push(skip(format!("it is {what}")));
+                continue;
+            }
+            Err(e) => {
+                out.skipped.push(skip(format!("it cannot be read: {e}")));
+                continue;
+            }
+        };
+        let Ok(text) = std::str::from_utf8(&bytes) else {
             out.skipped.push(skip("it is not UTF-8".into()));
             continue;
         };
@@ -120,7 +135,7 @@ pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
             }
         };
         if !check {
-            match jobs.replace_if_same(&f.rel_path, &f.bytes, new.as_bytes())? {
+            match jobs.replace_if_same(&f.rel_path, &bytes, new.as_bytes())? {
                 Replaced::Yes => written.push((path.clone(), wo_id.clone())),
                 Replaced::Gone => {
                     out.skipped.push(skip(

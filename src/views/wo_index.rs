@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use serde_yaml::Value;
 
 use crate::git::worktrees::Head;
 use crate::inventory::Inventory;
 use crate::model::finding::Severity;
+use crate::model::order::Field;
 
 /// Where the index is written, relative to the control checkout.
 pub const INDEX_FILE: &str = "_ctx/index/wo_worktrees.json";
@@ -89,7 +89,7 @@ pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
         let state = crate::views::precedence::target_state(inv, v);
         let file = state.and_then(|s| v.file_in(s)).unwrap_or(first);
         let record = v.record.map(|s| &s.record);
-        let text = |key: &str| file.doc.as_ref().and_then(|d| d.get(key)).and_then(scalar);
+        let text = |field: Field| file.fields.get(field).map(str::to_owned);
         let worktree = v.worktrees.iter().find(|w| w.exists);
         let worktree_path = match worktree {
             Some(w) => relative(&w.path, root),
@@ -133,8 +133,9 @@ pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
             branch: inv.expected_branch(id, v),
             worktree_head_sha,
             wo_yaml_path: inv.rel(&file.rel_path),
-            created_at: text("created_at").unwrap_or_default(),
-            closed_at: text("closed_at").or_else(|| finished.then(|| file.finished_at()).flatten()),
+            created_at: text(Field::CreatedAt).unwrap_or_default(),
+            closed_at: text(Field::ClosedAt)
+                .or_else(|| finished.then(|| file.finished_at()).flatten()),
             last_error: last_error.get(id.as_str()).cloned(),
         });
     }
@@ -155,16 +156,6 @@ pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
         git_head_sha_repo_root: inv.git_head.clone(),
         work_orders,
         errors,
-    }
-}
-
-/// A scalar as text (numbers and booleans too); `None` for null, lists and maps.
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
