@@ -70,7 +70,7 @@ fn run(cli: &Cli, parent: i32) -> anyhow::Result<Exit> {
     ) {
         git_wo::ops::heartbeat::auto_renew(&ctx.repo, true);
     }
-    match &cli.command {
+    let result = match &cli.command {
         Command::Audit(a) => commands::audit::run(&ctx, a),
         Command::Check(a) => commands::check::run(&ctx, a),
         Command::Commit(a) => commands::commit::run(&ctx, a),
@@ -97,6 +97,12 @@ fn run(cli: &Cli, parent: i32) -> anyhow::Result<Exit> {
         Command::Kpi(a) => commands::kpi::run(&ctx, a),
         Command::New(a) => commands::new::run(&ctx, a),
         Command::Completions(a) => commands::completions::run(a),
+        Command::Fmt(a) => commands::fmt::run(&ctx, a),
+        Command::Index(a) => commands::index::run(&ctx, a),
+        Command::AgentSetup(a) => commands::agent_setup::run(&ctx, a),
         Command::ShellInit(a) => commands::shell_init::run(a),
-    }
+    };
+    // wo.index=true: the index other tools read follows every state change.
+    commands::index::after(&ctx, &cli.command);
+    result
 }

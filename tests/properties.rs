@@ -5,7 +5,9 @@
 //!   a grammar of top-level keys, comments, quoting styles and nested blocks;
 //! - the parse cache never serves what a file no longer says, under random edits, stat
 //!   changes, coarse timestamps and inode reuse;
-//! - file names of arbitrary bytes survive gc's quarantine and `reconcile --restore`.
+//! - file names of arbitrary bytes survive gc's quarantine and `reconcile --restore`;
+//! - `git wo fmt`'s reorder is idempotent and moves every top-level block whole, for
+//!   the same grammar of documents.
 
 mod common;
 
@@ -127,7 +129,12 @@ enum Part {
 }
 
 fn doc() -> impl Strategy<Value = Doc> {
-    let keys = prop::sample::subsequence(KEYS.to_vec(), 1..KEYS.len()).prop_shuffle();
+    doc_with(&KEYS)
+}
+
+/// Documents of a shuffled subset of `keys`.
+fn doc_with(keys: &'static [&'static str]) -> impl Strategy<Value = Doc> {
+    let keys = prop::sample::subsequence(keys.to_vec(), 1..keys.len()).prop_shuffle();
     (keys, any::<bool>(), any::<bool>())
         .prop_flat_map(|(keys, crlf, final_newline)| {
             let n = keys.len();
@@ -620,6 +627,127 @@ fn names_of_any_bytes_survive_quarantine_and_restore() {
             }
             // Out of the way for the next case.
             std::fs::rename(&wt, s.tmp.path().join(format!("restored-{n}"))).unwrap();
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---------------------------------------------------------------------------------
+// (d) fmt: the original formatter's key order, every block's bytes kept.
+
+/// Keys of the formatter's order and others, for fmt's documents.
+const FMT_KEYS: [&str; 14] = [
+    "version",
+    "id",
+    "epic_id",
+    "title",
+    "status",
+    "owner",
+    "scope",
+    "dod_id",
+    "objective",
+    "started_at",
+    "x_y",
+    "k1",
+    "a-b",
+    "zz_last",
+];
+
+/// The lines of `text`, each ending in a newline (one is added to a last line without).
+fn lines_of(text: &str) -> Vec<String> {
+    text.split_inclusive('\n')
+        .map(|l| {
+            let l = l.trim_end_matches(['\n', '\r']);
+            format!("{l}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn fmt_is_idempotent_and_moves_every_block_whole() {
+    use git_wo::model::key_order::{rank, reorder};
+    runner(512)
+        .run(&doc_with(&FMT_KEYS), |doc| {
+            let text = doc.text();
+            let before = top_level(&text);
+            let keys: Vec<String> = doc
+                .parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Entry(e) => Some(e.key.clone()),
+                    Part::Other(_) => None,
+                })
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort_by_key(|k| rank(k));
+            let out = match reorder(&text) {
+                Ok(None) => {
+                    prop_assert_eq!(&keys, &sorted, "said in order:\n{}", text);
+                    return Ok(());
+                }
+                Ok(Some(out)) => out,
+                // Only a last block scalar that would gain a final newline is refused.
+                Err(why) => {
+                    prop_assert!(!doc.final_newline, "refused ({}):\n{}", why, text);
+                    return Ok(());
+                }
+            };
+            prop_assert_ne!(&keys, &sorted, "reordered a document in order:\n{}", text);
+            // The same values, the keys in the formatter's order.
+            prop_assert_eq!(
+                top_level(&out),
+                before,
+                "values changed:\n{}\n=>\n{}",
+                text,
+                out
+            );
+            let v: serde_yaml::Value = serde_yaml::from_str(&out).unwrap();
+            let out_keys: Vec<String> = v
+                .as_mapping()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().unwrap().to_owned())
+                .collect();
+            prop_assert_eq!(&out_keys, &sorted);
+            // Idempotent.
+            prop_assert_eq!(reorder(&out), Ok(None), "second run:\n{}", out);
+            // The same lines, only moved (a last line may have gained its newline).
+            let mut a = lines_of(&text);
+            let mut b = lines_of(&out);
+            a.sort();
+            b.sort();
+            prop_assert_eq!(a, b, "lines changed:\n{}\n=>\n{}", text, out);
+            prop_assert!(out.len() >= text.len() && out.len() <= text.len() + 2);
+            // Every entry's bytes are in the output whole, with the comment lines that
+            // were directly above its key still directly above it.
+            let texts = doc.texts();
+            for (i, p) in doc.parts.iter().enumerate() {
+                let Part::Entry(e) = p else { continue };
+                let mut whole = String::new();
+                // Comment lines directly above: the end of the part before, when its
+                // last line is a comment at column 0.
+                if i > 0 {
+                    let prev = &texts[i - 1];
+                    let comments: Vec<&str> = prev
+                        .split_inclusive('\n')
+                        .rev()
+                        .take_while(|l| l.starts_with('#'))
+                        .collect();
+                    for l in comments.iter().rev() {
+                        whole.push_str(l);
+                    }
+                }
+                let mine = texts[i].trim_end_matches(['\n', '\r']);
+                whole.push_str(mine);
+                prop_assert!(
+                    out.contains(&whole),
+                    "the block of {} was not moved whole:\n{:?}\nin\n{}\n=>\n{}",
+                    e.key,
+                    whole,
+                    text,
+                    out
+                );
+            }
             Ok(())
         })
         .unwrap();

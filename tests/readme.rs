@@ -519,3 +519,94 @@ fn install_sh_installs_where_the_readme_says_honouring_cargo_install_root() {
         "else ~/.cargo"
     );
 }
+
+/// The walkthrough's machine in `tmp`: a home with ~/src/app, the `empty` fixture
+/// plus the walkthrough's YAML, committed. (home, app)
+fn walkthrough_repo(tmp: &Path, yaml: &str) -> (PathBuf, PathBuf) {
+    let home = tmp.join("home");
+    let src = home.join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    let fixture_repo = fixture("empty", &tmp.join("fixture"), &home);
+    let app = src.join("app");
+    std::fs::rename(&fixture_repo, &app).expect("move to ~/src/app");
+    let rel = yaml
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# "))
+        .expect("# path line");
+    std::fs::write(app.join(rel), yaml).expect("write YAML");
+    for args in [
+        &["config", "user.name", "alice"][..],
+        &["config", "user.email", "alice@example.com"],
+        &["add", "-A"],
+        &["commit", "-q", "-m", "WO-0042"],
+    ] {
+        let mut git = Command::new("git");
+        git.arg("-C").arg(&app).args(args);
+        common::isolate(&mut git, &home);
+        let (code, _, err) = common::run(git);
+        assert_eq!(code, 0, "git {args:?}: {err}");
+    }
+    (home, app)
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md")
+}
+
+/// The text of the README subsection that starts with `heading` (a `### ` line), up
+/// to the next heading of its level or above.
+fn subsection<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let start = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has no {heading}"));
+    let rest = &readme[start + heading.len()..];
+    let end = ["\n### ", "\n## "]
+        .iter()
+        .filter_map(|h| rest.find(h))
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[test]
+fn the_first_three_commands_on_an_existing_repository_show_what_a_user_sees() {
+    let readme = readme();
+    let moving = section(&readme, "## Moving from the scripts");
+    let console = block(moving, "console");
+    // The plan's baseline, built where the scripts kept it: ~/src/repo, its worktrees
+    // in ~/src/.worktrees.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    let repo = fixture("baseline", &home.join("src"), &home);
+    let mismatches = run_console(console, &repo, &home, &[]);
+    assert!(
+        mismatches.is_empty(),
+        "README \"Moving from the scripts\" differs from what a user sees:\n\n{}",
+        mismatches.join("\n\n")
+    );
+}
+
+#[test]
+fn the_fmt_index_and_agent_setup_examples_show_what_a_user_sees() {
+    let readme = readme();
+    let yaml = block(section(&readme, "## Walkthrough"), "yaml");
+    for heading in [
+        "### `git wo fmt",
+        "### `git wo index`",
+        "### `git wo agent-setup",
+    ] {
+        let console = block(subsection(&readme, heading), "console");
+        // Each on the walkthrough's repository, before the take.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (home, app) = walkthrough_repo(tmp.path(), yaml);
+        let mismatches = run_console(console, &app, &home, &[]);
+        assert!(
+            mismatches.is_empty(),
+            "README {heading} differs from what a user sees:\n\n{}",
+            mismatches.join("\n\n")
+        );
+    }
+}

@@ -256,6 +256,23 @@ pub enum Command {
     /// Freeze a baseline of the repository state into a directory.
     #[command(after_help = "Examples:\n  git wo snapshot --dir data/wo_forensics_baseline")]
     Snapshot(SnapshotArgs),
+    /// Put the top-level keys of WO files in the original formatter's order.
+    #[command(after_help = "Examples:\n  git wo fmt
+  git wo fmt --check                   (exit 1 and the files, when one is out of order)
+  git wo fmt WO-0042")]
+    Fmt(FmtArgs),
+    /// Write _ctx/index/wo_worktrees.json, the index other tools read.
+    #[command(after_help = "Examples:\n  git wo index
+  git config wo.index true             (keep it fresh from then on)")]
+    Index(IndexArgs),
+    /// Write a coding agent's start, finish and repair commands into the repository.
+    #[command(
+        name = "agent-setup",
+        after_help = "Examples:\n  git wo agent-setup claude            (.claude/commands/wo-start.md, ...)
+  git wo agent-setup gemini            (.gemini/commands/wo-start.toml, ...)
+  git wo agent-setup claude --force    (replace files that differ)"
+    )]
+    AgentSetup(AgentSetupArgs),
 }
 
 impl Command {
@@ -323,6 +340,9 @@ impl Command {
             Command::New(_) => "new",
             Command::Completions(_) => "completions",
             Command::ShellInit(_) => "shell-init",
+            Command::Fmt(_) => "fmt",
+            Command::Index(_) => "index",
+            Command::AgentSetup(_) => "agent-setup",
         }
     }
 }
@@ -668,6 +688,38 @@ pub struct LintArgs {
     /// Only these WOs (default: every live WO).
     #[arg(value_name = "ID")]
     pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Only report the files out of order (exit 1 when there is one); change nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Only these WOs, or these WO files (default: every live WO).
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {}
+
+#[derive(Debug, Args)]
+pub struct AgentSetupArgs {
+    /// The coding agent.
+    #[arg(value_enum)]
+    pub agent: AgentArg,
+    /// Replace files that differ from what would be written.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The coding agents `agent-setup` writes commands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AgentArg {
+    /// Claude Code: .claude/commands/*.md
+    Claude,
+    /// Gemini CLI: .gemini/commands/*.toml
+    Gemini,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,9 @@ struct Sub {
     takes_id: bool,
     /// Only pending WOs can be taken: `take` completes those ids alone.
     pending_only: bool,
+    /// The values its positional arguments take, when they are a fixed set (an agent, a
+    /// hook, a shell).
+    values: Vec<String>,
 }
 
 /// An option as the user types it: `reconcile` and `gc` spell their report file
@@ -47,6 +50,11 @@ fn subcommands() -> (Vec<String>, Vec<Sub>) {
                 .get_positionals()
                 .any(|p| matches!(p.get_id().as_str(), "id" | "ids")),
             pending_only: s.get_name() == "take",
+            values: s
+                .get_positionals()
+                .flat_map(|p| p.get_possible_values())
+                .map(|v| v.get_name().to_owned())
+                .collect(),
         })
         .collect();
     (globals, subs)
@@ -70,7 +78,12 @@ pub fn bash() -> String {
         cases.push_str(&format!(
             "        {}) words=\"{}\"; ids={} ;;\n",
             s.name,
-            s.flags.join(" "),
+            s.flags
+                .iter()
+                .chain(&s.values)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             match (s.takes_id, s.pending_only) {
                 (false, _) => 0,
                 (true, false) => 1,
@@ -126,7 +139,12 @@ pub fn zsh() -> String {
         cases.push_str(&format!(
             "        {}) compadd -- {}{} ;;\n",
             s.name,
-            s.flags.join(" "),
+            s.flags
+                .iter()
+                .chain(&s.values)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
             match (s.takes_id, s.pending_only) {
                 (false, _) => "",
                 (true, false) => " $(_git-wo-ids)",
@@ -196,6 +214,13 @@ pub fn fish() -> String {
                 } else {
                     ""
                 }
+            ));
+        }
+        if !s.values.is_empty() {
+            out.push_str(&format!(
+                "complete -c git-wo -f -n '__fish_seen_subcommand_from {}' -a '{}'\n",
+                s.name,
+                s.values.join(" ")
             ));
         }
     }

@@ -147,6 +147,7 @@ pub fn run(ctx: &Ctx, args: &ConfigArgs) -> Result<Exit> {
             "(on with wo.remote)".into(),
         ),
         ("wo.handoffDir", c.handoff_dir.to_string(), "false".into()),
+        ("wo.index", c.index.to_string(), "false".into()),
         (
             "wo.gc.disposable",
             c.disposable.join(" "),

@@ -1,5 +1,6 @@
 //! One file per subcommand: each parses nothing (clap did), calls the library, renders.
 
+pub mod agent_setup;
 pub mod args;
 pub mod audit;
 pub mod check;
@@ -8,10 +9,12 @@ pub mod completions;
 pub mod config;
 pub mod deps;
 pub mod finish;
+pub mod fmt;
 pub mod gc;
 pub mod heartbeat;
 pub mod hook;
 pub mod hooks;
+pub mod index;
 pub mod init;
 pub mod kpi;
 pub mod lint;

@@ -2,6 +2,7 @@
 //! records, markers, worktrees, verdicts) gathered once into plain data. `audit`,
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
+pub mod backlog;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
@@ -115,6 +116,8 @@ pub struct Inventory {
     pub repo_lock: Option<RepoLockFile>,
     /// The Definition of Done catalog (`_ctx/dod/`), empty when there is none.
     pub dod: crate::model::dod::Catalog,
+    /// The backlog (`_ctx/backlog/backlog.yaml`), for the epic check.
+    pub backlog: crate::model::backlog::Backlog,
     /// By id: what the branch of a running WO with a scope changes (`out_of_scope`).
     pub branch_changes: std::collections::BTreeMap<String, scope::BranchChanges>,
     /// What the last `git wo sync` found diverged and nobody resolved since
@@ -351,6 +354,7 @@ impl Inventory {
             clone_id: clone_id::clone_id(&repo.common_dir),
             repo_lock: read_repo_lock(&repo.wo_dir()),
             dod: dod::read(&repo.control_root),
+            backlog: backlog::read(&repo.control_root),
             branch_changes,
             sync_conflicts,
         })
@@ -422,6 +426,7 @@ impl Inventory {
             clone_id: None,
             repo_lock: None,
             dod: crate::model::dod::Catalog::default(),
+            backlog: crate::model::backlog::Backlog::Absent,
             branch_changes: Default::default(),
             sync_conflicts: Vec::new(),
         }

@@ -25,7 +25,7 @@ pub const PARSE_FILE: &str = "parse-cache";
 pub const BLOB_FILE: &str = "blob-cache";
 
 /// The first line of a cache file: a file from another format or version is foreign.
-const HEADER: &str = concat!("git-wo parse-cache 6 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo parse-cache 7 ", env!("CARGO_PKG_VERSION"));
 
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -336,7 +336,8 @@ fn parse_path_line(line: &str) -> Option<(&str, Stamp, Parsed)> {
 }
 
 /// The nine fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
-/// worktree, started_at, finished_at, dod_id, scope, priority, epic_id, dependencies, each optional (see [`line_format`]).
+/// worktree, started_at, finished_at, dod_id, scope, priority, epic_id, dependencies,
+/// owner, created_at, closed_at, each optional (see [`line_format`]).
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
     line_format::push_opt(text, id.map(|i| i.as_str()));
     line_format::push_opt(text, problem.map(String::as_str));
@@ -392,6 +393,9 @@ mod tests {
                 Some("P0"),
                 Some("E-7"),
                 Some("WO-0001\nWO-0002"),
+                Some("alice"),
+                None,
+                Some("2026-01-02T00:00:00Z"),
             ]),
         }
     }

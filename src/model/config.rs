@@ -33,6 +33,9 @@ pub struct Config {
     /// `wo.handoffDir`: finish also writes its evidence to `_ctx/handoff/<ID>/` in the
     /// control checkout (the original system's layout), off by default.
     pub handoff_dir: bool,
+    /// `wo.index`: keep `_ctx/index/wo_worktrees.json` fresh after every state change
+    /// and from the post-commit and post-checkout hooks (`git wo index`), off by default.
+    pub index: bool,
     /// `wo.template`: the template `git wo new` fills in (relative to the control checkout).
     pub template: Option<String>,
     /// `wo.remote`: the remote `sync` talks to, and that take, finish and renewals
@@ -124,6 +127,7 @@ impl Config {
             gate_hooks: GateHooks::parse(s("wo.gate.hooks").as_deref())?,
             commit: settings.boolean("wo.commit").unwrap_or(false),
             handoff_dir: settings.boolean("wo.handoffDir").unwrap_or(false),
+            index: settings.boolean("wo.index").unwrap_or(false),
             template: s("wo.template"),
             remote: s("wo.remote")
                 .map(|r| r.trim().to_owned())
@@ -246,6 +250,7 @@ mod tests {
             gate_hooks: GateHooks::GitWo,
             commit: false,
             handoff_dir: false,
+            index: false,
             remote: None,
             push_branches: None,
             template: None,

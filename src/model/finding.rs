@@ -86,6 +86,7 @@ codes! {
     UnknownDod => "unknown_dod", P2, "a WO's dod_id names an entry of the _ctx/dod catalog";
     InvalidDod => "invalid_dod", P2, "every file of the _ctx/dod catalog is a valid catalog";
     SyncConflict => "sync_conflict", P1, "a record has not moved on independently here and on the remote";
+    UnknownEpic => "unknown_epic", P2, "a WO's epic_id names an epic of _ctx/backlog/backlog.yaml";
 }
 
 impl Code {

@@ -2,12 +2,16 @@
 //! markers, findings and configuration. Parsing and rendering bytes; no git, no
 //! directory walks.
 
+pub mod agent_files;
+pub mod backlog;
 pub mod branch;
 pub mod config;
 pub mod config_keys;
 pub mod dod;
 pub mod finding;
 pub mod hook_shim;
+pub mod key_order;
+pub mod line_diff;
 pub mod lock_reason;
 pub mod lockfile;
 pub mod marker;

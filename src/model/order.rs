@@ -57,10 +57,14 @@ pub enum Field {
     EpicId,
     /// `dependencies:`, one id a line.
     Dependencies,
+    /// `owner:`, `created_at:` and `closed_at:` (what the index other tools read shows).
+    Owner,
+    CreatedAt,
+    ClosedAt,
 }
 
 impl Field {
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 14;
     pub const ALL: [Field; Field::COUNT] = [
         Field::Status,
         Field::Title,
@@ -73,6 +77,9 @@ impl Field {
         Field::Priority,
         Field::EpicId,
         Field::Dependencies,
+        Field::Owner,
+        Field::CreatedAt,
+        Field::ClosedAt,
     ];
 
     /// The YAML key.
@@ -89,6 +96,9 @@ impl Field {
             Field::Priority => "priority",
             Field::EpicId => "epic_id",
             Field::Dependencies => "dependencies",
+            Field::Owner => "owner",
+            Field::CreatedAt => "created_at",
+            Field::ClosedAt => "closed_at",
         }
     }
 }
@@ -382,14 +392,12 @@ impl OrderFile {
         self.fields.worktree().map(str::to_owned)
     }
 
-    /// `owner:` (read in full only: `None` otherwise).
+    /// `owner:` (cached).
     pub fn owner(&self) -> Option<String> {
-        self.doc
-            .as_ref()
-            .and_then(|d| d.get("owner"))
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
+        self.fields
+            .get(Field::Owner)
             .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
     }
 
     pub fn started_at(&self) -> Option<String> {
@@ -535,6 +543,9 @@ mod tests {
             Some("P1"),
             None,
             Some("WO-0002\nWO-0003"),
+            Some("alice"),
+            None,
+            Some("2026-01-01T00:00:00Z"),
         ]);
         assert_eq!(all.status(), Some("running"));
         assert_eq!(all.title(), Some(""));
@@ -544,7 +555,9 @@ mod tests {
         assert_eq!(all.finished_at(), Some("x"));
         assert_eq!(all.dod_id(), Some("DOD-A"));
         assert_eq!(all.get(Field::Priority), Some("P1"));
-        assert_eq!(Fields::new([None; 11]), Fields::default());
+        assert_eq!(all.get(Field::Owner), Some("alice"));
+        assert_eq!(all.get(Field::ClosedAt), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(Fields::new([None; Field::COUNT]), Fields::default());
         assert_eq!(f.status(), Ok(State::Pending));
         assert_eq!(f.dependencies(), vec!["WO-0002".to_string()]);
         assert_eq!(f.verify_commands(), vec!["true".to_string()]);

@@ -167,7 +167,7 @@ fn set_raw(text: &str, key: &str, rendered: &str) -> String {
 }
 
 /// The key of a top-level `key: …` line (column 0, not a comment or list item).
-fn top_level_key(line: &str) -> Option<&str> {
+pub fn top_level_key(line: &str) -> Option<&str> {
     if line.starts_with([' ', '\t', '#', '-', '\'', '"']) {
         return None;
     }

@@ -176,6 +176,123 @@ impl Jobs {
     pub fn lock_present(&self, id: &str) -> bool {
         fs::symlink_metadata(self.abs(&self.lock_rel(id))).is_ok()
     }
+
+    /// Replace the contents of `rel_path` with `bytes` only while it still holds
+    /// `expected`, and never create it: a file a state change moved away meanwhile is
+    /// not written back (that would leave its WO in two folders), and one edited
+    /// meanwhile is left as it is. On Linux the new file is swapped in with
+    /// `renameat2(RENAME_EXCHANGE)`, which fails when the name is gone, and the bytes
+    /// swapped out are checked (swapped back when they are not `expected`); where the
+    /// file system cannot exchange, the file is compared right before a plain rename.
+    pub fn replace_if_same(
+        &self,
+        rel_path: &Path,
+        expected: &[u8],
+        bytes: &[u8],
+    ) -> Result<Replaced> {
+        let path = self.abs(rel_path);
+        let dir = path.parent().context("no parent")?;
+        match fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replaced::Gone),
+            Ok(meta) if !meta.file_type().is_file() => return Ok(Replaced::NotAFile),
+            _ => {}
+        }
+        // What is at `p` now, compared with `expected`: `Yes` when it holds it.
+        let holds = |p: &Path| match crate::regular::read(p, expected.len() as u64) {
+            Ok(crate::regular::Regular::Bytes(b, _)) if b == expected => Replaced::Yes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Replaced::Gone,
+            _ => Replaced::Changed,
+        };
+        match holds(&path) {
+            Replaced::Yes => {}
+            other => return Ok(other),
+        }
+        let tmp = synced_temp(dir, bytes)?;
+        if let Ok(meta) = fs::metadata(&path) {
+            let _ = fs::set_permissions(tmp.path(), meta.permissions());
+        }
+        match exchange(tmp.path(), &path) {
+            Ok(()) => {
+                // The temp name now holds what was there.
+                let out = if holds(tmp.path()) == Replaced::Yes {
+                    Replaced::Yes
+                } else if let Err(e) = exchange(tmp.path(), &path) {
+                    // Keep the edited version where it is, and say where.
+                    let kept = tmp.path().to_path_buf();
+                    let _ = tmp.keep();
+                    return Err(anyhow::Error::from(e).context(format!(
+                        "{} was edited while it was rewritten; its edited version is {}",
+                        path.display(),
+                        kept.display()
+                    )));
+                } else {
+                    Replaced::Changed
+                };
+                drop(tmp);
+                sync_dir(Some(dir))?;
+                Ok(out)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Replaced::Gone),
+            Err(_) => {
+                // No exchange here: compare, then rename.
+                match holds(&path) {
+                    Replaced::Yes => {}
+                    other => return Ok(other),
+                }
+                tmp.persist(&path)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("replacing {}", path.display()))?;
+                sync_dir(Some(dir))?;
+                Ok(Replaced::Yes)
+            }
+        }
+    }
+}
+
+/// What [`Jobs::replace_if_same`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaced {
+    /// The file held what was expected and now holds the new bytes.
+    Yes,
+    /// The file is gone (a state change moved it meanwhile): nothing was written.
+    Gone,
+    /// The file holds something else (edited meanwhile): it was left as it is.
+    Changed,
+    /// A symlink or anything else that is not a regular file: never replaced.
+    NotAFile,
+}
+
+/// Swap the files at `a` and `b` atomically; `NotFound` when either is gone.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: two valid NUL-terminated paths; renameat2 reads them and nothing else.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// No atomic exchange: the caller compares, then renames.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
 /// A git-wo temp file in `dir` holding `bytes`, synced: what a rename or link then
@@ -203,4 +320,55 @@ pub fn sync_dir(dir: Option<&Path>) -> Result<()> {
         let _ = f.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_if_same_never_writes_back_a_moved_or_edited_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let jobs = Jobs::new(tmp.path(), "_ctx/jobs");
+        jobs.ensure_dirs().unwrap();
+        let rel = PathBuf::from("_ctx/jobs/pending/WO-1.yaml");
+        let abs = tmp.path().join(&rel);
+        fs::write(&abs, "id: WO-1\nversion: 1\n").unwrap();
+        let new = b"version: 1\nid: WO-1\n";
+        // Edited since it was read: left as it is.
+        let r = jobs.replace_if_same(&rel, b"id: WO-1\n", new).unwrap();
+        assert_eq!(r, Replaced::Changed);
+        assert_eq!(fs::read(&abs).unwrap(), b"id: WO-1\nversion: 1\n");
+        // As read: replaced.
+        let r = jobs
+            .replace_if_same(&rel, b"id: WO-1\nversion: 1\n", new)
+            .unwrap();
+        assert_eq!(r, Replaced::Yes);
+        assert_eq!(fs::read(&abs).unwrap(), new);
+        // Moved away (a take renamed it into running/): not created again.
+        let moved = tmp.path().join("_ctx/jobs/running/WO-1.yaml");
+        fs::rename(&abs, &moved).unwrap();
+        let r = jobs.replace_if_same(&rel, new, b"x: 1\n").unwrap();
+        assert_eq!(r, Replaced::Gone);
+        assert!(!abs.exists());
+        // A symlink where the file was: never replaced (nor followed).
+        let target = tmp.path().join("elsewhere.yaml");
+        fs::write(&target, "id: WO-1\nversion: 1\n").unwrap();
+        std::os::unix::fs::symlink(&target, &abs).unwrap();
+        let r = jobs
+            .replace_if_same(&rel, b"id: WO-1\nversion: 1\n", new)
+            .unwrap();
+        assert_eq!(r, Replaced::NotAFile);
+        assert!(fs::symlink_metadata(&abs).unwrap().file_type().is_symlink());
+        fs::remove_file(&abs).unwrap();
+        // No temp file left anywhere.
+        for dir in ["pending", "running"] {
+            let names: Vec<_> = fs::read_dir(tmp.path().join("_ctx/jobs").join(dir))
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name())
+                .collect();
+            assert!(names.len() <= 1, "{names:?}");
+        }
+    }
 }

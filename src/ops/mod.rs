@@ -3,6 +3,7 @@
 //! in the record, checks the fencing token before every destructive step, undoes on
 //! failure and resumes from the recorded phase.
 
+pub mod agent_setup;
 pub mod audit_log;
 pub mod branch_push;
 pub mod clone_id;
@@ -10,6 +11,7 @@ pub mod commit;
 pub mod config_set;
 pub mod evidence;
 pub mod finish;
+pub mod fmt;
 pub mod gc;
 pub mod heartbeat;
 pub mod hooks;
@@ -29,3 +31,4 @@ pub mod sync;
 pub mod take;
 pub mod transition;
 pub mod verify;
+pub mod wo_index;

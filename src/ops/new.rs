@@ -18,21 +18,22 @@ use crate::ops::journal::{Journal, Plan, Recovery, Step};
 /// The built-in template; `wo.template` (a file, relative to the control checkout)
 /// replaces it. `{id}`, `{title}`, `{epic}`, `{priority}` and `{dod}` are filled in
 /// (the title as a YAML string), and `{dependencies}`, `{verify}`, `{allow}` and
-/// `{deny}` as flow lists (`[]` when none is given).
+/// `{deny}` as flow lists (`[]` when none is given). Its keys are in the original
+/// formatter's order (`git wo fmt --check` passes on a new WO).
 pub const TEMPLATE: &str = "version: 1
 id: {id}
 epic_id: {epic}
 title: {title}
 priority: {priority}
 status: pending
-dod_id: {dod}
-execution:
-  mode: agent
 scope:
   allow: {allow}
   deny: {deny}
 verify:
   commands: {verify}
+dod_id: {dod}
+execution:
+  mode: agent
 dependencies: {dependencies}
 ";
 

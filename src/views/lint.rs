@@ -16,7 +16,8 @@ pub struct LintProblem {
     pub path: String,
     pub problem: String,
     pub fix: String,
-    /// The finding code of a problem audit reports too (`unknown_dod`, `invalid_dod`).
+    /// The finding code of a problem audit reports too (`unknown_dod`, `invalid_dod`,
+    /// `unknown_epic`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<&'static str>,
 }
@@ -44,6 +45,18 @@ pub fn lint(inv: &Inventory, only: &[WoId]) -> (usize, Vec<LintProblem>) {
                 crate::error::shell_quote(path)
             ),
             code: Some(Code::InvalidDod.as_str()),
+        });
+    }
+    if let crate::model::backlog::Backlog::Invalid { path, why } = &inv.backlog {
+        out.push(LintProblem {
+            wo_id: None,
+            path: path.clone(),
+            problem: format!("not a backlog: {why} (epic ids are not checked until it is fixed)"),
+            fix: format!(
+                "fix {} (epics: [{{id: E-…}}, …])",
+                crate::error::shell_quote(path)
+            ),
+            code: None,
         });
     }
     (checked, out)
@@ -149,6 +162,25 @@ pub fn lint_file(
             format!(
                 "set dod_id: in {path} to an entry of _ctx/dod/*.yaml, or add {} to the catalog",
                 crate::error::shell_quote(dod_id)
+            ),
+        );
+    }
+    if let Some(epic_id) = f.epic()
+        && inv.backlog.is_unknown(epic_id.trim())
+    {
+        let epic_id = epic_id.trim();
+        coded(
+            Some(Code::UnknownEpic),
+            format!(
+                "unknown_epic: epic_id {} names no epic of {} (it has: {})",
+                crate::model::wo_id::printable(epic_id),
+                inv.backlog.path().unwrap_or_default(),
+                inv.backlog.ids().join(", ")
+            ),
+            format!(
+                "set epic_id: in {path} to an epic of {}, or add {{id: {}}} to its epics",
+                inv.backlog.path().unwrap_or_default(),
+                crate::error::shell_quote(epic_id)
             ),
         );
     }

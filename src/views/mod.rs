@@ -17,3 +17,4 @@ pub mod reconcile;
 pub mod show;
 pub mod standing;
 pub mod status;
+pub mod wo_index;

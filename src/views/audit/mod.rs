@@ -18,7 +18,9 @@
 //! - [`repo`]: hooks_missing, invalid_record, invalid_lock, leftover_file
 //! - [`dod`]: unknown_dod, invalid_dod
 //! - [`sync`]: sync_conflict, as the last `git wo sync` found it
+//! - [`backlog`]: the unknown_epic rule
 
+mod backlog;
 mod copies;
 mod deps;
 mod dod;
@@ -156,6 +158,7 @@ fn wo_findings(wo: &Wo<'_, '_>, out: &mut Vec<Finding>) {
     out.extend(copies::duplicate_yaml(wo));
     out.extend(copies::status_mismatch(wo));
     out.extend(dod::unknown_dod(wo));
+    out.extend(backlog::unknown_epic(wo));
     if !wo.standing.is_open() {
         return;
     }
