@@ -38,6 +38,10 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
     if let Command::Completions(a) = &cli.command {
         return commands::completions::run(a);
     }
+    // A server: it finds the repository for each call, and pages or prints nothing.
+    if let Command::Mcp(a) = &cli.command {
+        return commands::mcp::run(&cli.global, a);
+    }
     // State changes stop cleanly between steps on Ctrl-C (exit 130).
     if cli.command.changes_state() {
         git_wo::interrupt::catch();
@@ -83,5 +87,6 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Kpi(a) => commands::kpi::run(&ctx, a),
         Command::New(a) => commands::new::run(&ctx, a),
         Command::Completions(a) => commands::completions::run(a),
+        Command::Mcp(a) => commands::mcp::run(&cli.global, a),
     }
 }
