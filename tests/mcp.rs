@@ -296,6 +296,11 @@ fn an_agent_picks_takes_heartbeats_finishes_and_audits() {
         assert_eq!(text(&ready), cli.trim_end());
         assert_eq!(ok(&ready)["ready"][0]["id"], "WO-0002");
         assert_eq!(ready.structured_content, Some(doc(&ready)));
+        // deps without an id draws the graph, as text, as the command prints it.
+        let graph = served.call("deps", json!({"format": "dot"})).await;
+        let (_, cli, _) = s.run(&["deps", "--format", "dot"]);
+        assert_eq!(text(&graph), cli.trim_end());
+        assert!(text(&graph).starts_with("digraph"), "{}", text(&graph));
 
         let taken = ok(&served.call("take", json!({"next": true})).await);
         assert_eq!(taken["schema"], "git-wo.take.v1");
