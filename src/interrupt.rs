@@ -33,6 +33,12 @@ pub fn catch() {
     }
 }
 
+/// Forget an earlier Ctrl-C: `git wo mcp` lets one stop the call it arrives in, then
+/// serves the next.
+pub fn clear() {
+    INTERRUPTED.store(false, Ordering::SeqCst);
+}
+
 /// Whether Ctrl-C was pressed.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)

@@ -40,6 +40,10 @@ fn run(cli: &Cli, parent: i32) -> anyhow::Result<Exit> {
     if let Command::Completions(a) = &cli.command {
         return commands::completions::run(a);
     }
+    // A server: it finds the repository for each call, and pages or prints nothing.
+    if let Command::Mcp(a) = &cli.command {
+        return commands::mcp::run(&cli.global, a);
+    }
     if let Command::ShellInit(a) = &cli.command {
         return commands::shell_init::run(a);
     }
@@ -101,6 +105,7 @@ fn run(cli: &Cli, parent: i32) -> anyhow::Result<Exit> {
         Command::Index(a) => commands::index::run(&ctx, a),
         Command::AgentSetup(a) => commands::agent_setup::run(&ctx, a),
         Command::ShellInit(a) => commands::shell_init::run(a),
+        Command::Mcp(a) => commands::mcp::run(&cli.global, a),
     };
     // wo.index=true: the index other tools read follows every state change.
     commands::index::after(&ctx, &cli.command);

@@ -5,6 +5,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+// The argument structs of the commands `git wo mcp` serves also derive `Deserialize`
+// and `JsonSchema`: a tool's input schema is the command's options, described by the
+// same doc comments as its --help.
+use schemars::JsonSchema;
+use serde::Deserialize;
 
 /// Keep a work-order system healthy: atomic claims in refs, markers in notes, audits and repairs.
 #[derive(Debug, Parser)]
@@ -247,6 +252,12 @@ pub enum Command {
   git wo shell-init fish | source      (in ~/.config/fish/config.fish)"
     )]
     ShellInit(ShellInitArgs),
+    /// Serve the WO commands to agents as tools: a Model Context Protocol server on stdio.
+    #[command(
+        after_help = "Examples:\n  git wo mcp                            (started by the agent, see README)
+  claude mcp add git-wo -- git wo mcp"
+    )]
+    Mcp(McpArgs),
     /// Run a hook: the entry point of the installed hook shims.
     #[command(
         after_help = "Examples:\n  git wo hook pre-commit               (what git runs before a commit)
@@ -343,6 +354,7 @@ impl Command {
             Command::Fmt(_) => "fmt",
             Command::Index(_) => "index",
             Command::AgentSetup(_) => "agent-setup",
+            Command::Mcp(_) => "mcp",
         }
     }
 }
@@ -389,7 +401,13 @@ pub struct ShellInitArgs {
     pub shell: ShellArg,
 }
 
-#[derive(Debug, Args)]
+/// `new`'s defaults, for clap and for the MCP tool's schema alike.
+const NEW_EPIC: &str = "E-0";
+const NEW_PRIORITY: &str = "P2";
+const NEW_DOD: &str = "DOD-STD";
+
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewArgs {
     /// The WO's title.
     #[arg(long, value_name = "TEXT")]
@@ -398,29 +416,46 @@ pub struct NewArgs {
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
     /// epic_id (default: E-0).
-    #[arg(long, value_name = "EPIC", default_value = "E-0")]
+    #[arg(long, value_name = "EPIC", default_value = NEW_EPIC)]
+    #[serde(default = "new_epic")]
     pub epic: String,
     /// priority (default: P2).
-    #[arg(long, value_name = "P", default_value = "P2")]
+    #[arg(long, value_name = "P", default_value = NEW_PRIORITY)]
+    #[serde(default = "new_priority")]
     pub priority: String,
     /// dod_id (default: DOD-STD).
-    #[arg(long, value_name = "DOD", default_value = "DOD-STD")]
+    #[arg(long, value_name = "DOD", default_value = NEW_DOD)]
+    #[serde(default = "new_dod")]
     pub dod: String,
     /// A template file with {id}, {title}, {epic}, {priority}, {dod} (default: wo.template, else built in).
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
     /// A WO that must be done first (repeat for more); it must exist and make no cycle.
     #[arg(long = "depends", value_name = "ID")]
+    #[serde(default)]
     pub depends: Vec<String>,
     /// A verify command (repeat for more).
     #[arg(long, value_name = "CMD")]
+    #[serde(default)]
     pub verify: Vec<String>,
     /// A scope.allow glob (repeat for more).
     #[arg(long, value_name = "GLOB")]
+    #[serde(default)]
     pub scope: Vec<String>,
     /// A scope.deny glob (repeat for more).
     #[arg(long, value_name = "GLOB")]
+    #[serde(default)]
     pub deny: Vec<String>,
+}
+
+fn new_epic() -> String {
+    NEW_EPIC.to_owned()
+}
+fn new_priority() -> String {
+    NEW_PRIORITY.to_owned()
+}
+fn new_dod() -> String {
+    NEW_DOD.to_owned()
 }
 
 #[derive(Debug, Args)]
@@ -481,7 +516,8 @@ pub struct ListArgs {
     pub porcelain: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReadyArgs {
     /// Only WOs of this priority (e.g. P0).
     #[arg(long, value_name = "P")]
@@ -494,13 +530,17 @@ pub struct ReadyArgs {
     pub limit: Option<usize>,
     /// Also list the pending WOs that wait, with what they wait for.
     #[arg(long)]
+    #[serde(default)]
     pub blocked: bool,
     /// Stable tab-separated lines for scripts: id, priority, unblocks, title.
     #[arg(long)]
+    #[serde(skip)]
+    #[schemars(skip)]
     pub porcelain: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DepsArgs {
     /// The WO id (without it: the whole graph, as --format says).
     pub id: Option<String>,
@@ -510,7 +550,8 @@ pub struct DepsArgs {
 }
 
 /// How `git wo deps` draws the graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum GraphFormat {
     Mermaid,
     Dot,
@@ -541,7 +582,8 @@ pub struct PathArgs {
     pub id: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ShowArgs {
     /// The WO id, e.g. WO-0042.
     pub id: String,
@@ -550,13 +592,15 @@ pub struct ShowArgs {
     pub evidence: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TakeArgs {
     /// The WO id, e.g. WO-0042 (or --next).
     #[arg(required_unless_present = "next", conflicts_with = "next")]
     pub id: Option<String>,
     /// Take the first ready WO (git wo ready); a lost race moves on to the next one.
     #[arg(long, conflicts_with_all = ["steal", "resume"])]
+    #[serde(default)]
     pub next: bool,
     /// With --next: only WOs of this priority (e.g. P0).
     #[arg(long, value_name = "P", requires = "next")]
@@ -566,6 +610,8 @@ pub struct TakeArgs {
     pub epic: Option<String>,
     /// Print the id and the worktree path, tab-separated (for scripts: cd "$(… | cut -f2)").
     #[arg(long)]
+    #[serde(skip)]
+    #[schemars(skip)]
     pub porcelain: bool,
     /// Who takes it (default: wo.owner, then user.name, then $USER).
     #[arg(long, value_name = "NAME")]
@@ -578,12 +624,15 @@ pub struct TakeArgs {
     pub lease: Option<String>,
     /// Take a running WO whose lease has expired (new token, recorded).
     #[arg(long)]
+    #[serde(default)]
     pub steal: bool,
     /// Finish an interrupted take of yours (phase taking).
     #[arg(long)]
+    #[serde(default)]
     pub resume: bool,
     /// Take even when the worktree it reuses holds modified, staged or untracked files (recorded as an override).
     #[arg(long)]
+    #[serde(default)]
     pub force: bool,
     /// Publish the claim to REMOTE as part of the take; losing the race there undoes it (default: wo.remote).
     #[arg(long, value_name = "REMOTE")]
@@ -593,7 +642,8 @@ pub struct TakeArgs {
 #[derive(Debug, Args)]
 pub struct CommitArgs {}
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct HeartbeatArgs {
     /// The WO id (default: the WO of the worktree you are in).
     pub id: Option<String>,
@@ -602,10 +652,12 @@ pub struct HeartbeatArgs {
     pub lease: Option<String>,
     /// Renew even if you are not the holder (recorded as an override).
     #[arg(long)]
+    #[serde(default)]
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FinishArgs {
     /// The WO id (default: the WO of the worktree you are in).
     pub id: Option<String>,
@@ -614,28 +666,34 @@ pub struct FinishArgs {
     pub result: Verdict,
     /// Do not run verify.commands (needs --reason; recorded).
     #[arg(long, requires = "reason")]
+    #[serde(default)]
     pub skip_verification: bool,
     /// Why verification was skipped, or why leaving the scope is accepted.
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
     /// With --result done: accept a branch that changes paths outside the WO's scope (needs --reason; recorded as an exception).
     #[arg(long, requires = "reason")]
+    #[serde(default)]
     pub allow_out_of_scope: bool,
     /// Keep the worktree even when it is safe to remove.
     #[arg(long)]
+    #[serde(default)]
     pub keep_worktree: bool,
     /// Finish a WO you do not hold (recorded as an override).
     #[arg(long)]
+    #[serde(default)]
     pub force: bool,
     /// Allow `--result done` with no commit on the WO's branch since its base.
     #[arg(long)]
+    #[serde(default)]
     pub allow_empty: bool,
     /// Publish the record to REMOTE as part of the finish (default: wo.remote).
     #[arg(long, value_name = "REMOTE")]
     pub remote: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RequeueArgs {
     /// The WO id.
     pub id: String,
@@ -644,6 +702,7 @@ pub struct RequeueArgs {
     pub reason: String,
     /// Requeue a running WO whose lease still runs (holder gone, worktree lost); recorded.
     #[arg(long)]
+    #[serde(default)]
     pub force: bool,
 }
 
@@ -657,10 +716,13 @@ pub enum ReportFormat {
     Markdown,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AuditArgs {
     /// text, or markdown (tables, for $GITHUB_STEP_SUMMARY or a pull-request comment).
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
+    #[serde(skip)]
+    #[schemars(skip)]
     pub format: ReportFormat,
     /// Also write the JSON report to PATH.
     #[arg(long, value_name = "PATH")]
@@ -682,6 +744,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "CODES")]
     pub fail_on: Option<String>,
 }
+
+/// `git wo mcp` takes only the global options (`--root`).
+#[derive(Debug, Args)]
+pub struct McpArgs {}
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -780,7 +846,8 @@ pub enum StateArg {
     Failed,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Done,
     Failed,

@@ -9,9 +9,18 @@ use crate::cli::AuditArgs;
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::finding::{Code, Severity, parse_fail_on};
-use crate::views::audit::{audit, report};
+use crate::views::audit::{Report, audit, report};
 
-pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
+/// An audit: the report `--json` prints (and `git wo mcp`'s `audit` returns), its exit
+/// status, and the inventory it was made of (the CLI leaves both to the process exit).
+pub struct Audited {
+    pub inv: Inventory,
+    pub report: Report,
+    pub exit: Exit,
+}
+
+/// Audit, log the sample, write `--out`: everything but the rendering.
+pub fn audited(ctx: &Ctx, args: &AuditArgs) -> Result<Audited> {
     let fail_on: BTreeSet<Code> = match &args.fail_on {
         Some(spec) => parse_fail_on(spec)?,
         // A YAML added since init is reported, but it is not a failure by default: the
@@ -45,21 +54,31 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
         .iter()
         .filter(|f| fail_on.contains(&f.code))
         .count();
+    Ok(Audited {
+        inv,
+        report: rep,
+        exit: if failing > 0 {
+            Exit::Findings
+        } else {
+            Exit::Ok
+        },
+    })
+}
+
+pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<Exit> {
+    let a = audited(ctx, args)?;
     let _t = crate::trace::phase("render");
     if ctx.out.json {
-        ctx.out.json(&rep)?;
+        ctx.out.json(&a.report)?;
     } else if args.format == crate::cli::ReportFormat::Markdown {
         ctx.out
-            .line(crate::cli::markdown::audit(&rep, &rows(&rep)).trim_end());
+            .line(crate::cli::markdown::audit(&a.report, &rows(&a.report)).trim_end());
     } else {
-        render(ctx, &rep);
+        render(ctx, &a.report);
     }
-    super::keep_until_exit((inv, rep));
-    Ok(if failing > 0 {
-        Exit::Findings
-    } else {
-        Exit::Ok
-    })
+    let exit = a.exit;
+    super::keep_until_exit(a);
+    Ok(exit)
 }
 
 /// The codes the plan's baseline table and weekly KPIs always show, even at zero.

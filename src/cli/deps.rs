@@ -3,18 +3,24 @@
 use anyhow::Result;
 
 use super::Ctx;
+use crate::cli::document::Document;
 use crate::cli::{DepsArgs, GraphFormat};
 use crate::error::{Exit, WoError};
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::wo_id::WoId;
-use crate::views::deps::{Node, around, render};
+use crate::views::deps::{Around, Node, around, render};
 
-pub fn run(ctx: &Ctx, args: &DepsArgs) -> Result<Exit> {
+/// What the arguments ask for: the whole graph, drawn, or one WO's surroundings.
+enum Asked {
+    Graph(String),
+    Around(Around),
+}
+
+fn asked(ctx: &Ctx, args: &DepsArgs) -> Result<Asked> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     let Some(id) = &args.id else {
         let dot = args.format == Some(GraphFormat::Dot);
-        crate::cli::output::print_line(render(&inv, dot).trim_end());
-        return Ok(Exit::Ok);
+        return Ok(Asked::Graph(render(&inv, dot).trim_end().to_owned()));
     };
     if args.format.is_some() {
         return Err(WoError::usage("--format draws the whole graph: give no id")
@@ -28,10 +34,27 @@ pub fn run(ctx: &Ctx, args: &DepsArgs) -> Result<Exit> {
             .fix("git wo list")
             .into());
     }
-    let a = around(&inv, id.as_str());
-    if ctx.out.json {
-        return ctx.out.json(&a).map(|_| Exit::Ok);
+    Ok(Asked::Around(around(&inv, id.as_str())))
+}
+
+/// What `deps --json` prints (and `git wo mcp`'s `deps` returns): one WO's document,
+/// or the whole graph as Mermaid or DOT text (which is what it prints with `--json` too).
+pub fn document(ctx: &Ctx, args: &DepsArgs) -> Result<Document> {
+    match asked(ctx, args)? {
+        Asked::Graph(text) => Ok(Document::Text(text)),
+        Asked::Around(a) => Document::json(&a),
     }
+}
+
+pub fn run(ctx: &Ctx, args: &DepsArgs) -> Result<Exit> {
+    if ctx.out.json || args.id.is_none() {
+        document(ctx, args)?.print()?;
+        return Ok(Exit::Ok);
+    }
+    let Asked::Around(a) = asked(ctx, args)? else {
+        return Ok(Exit::Ok);
+    };
+    let id = &a.id;
     let shown = |n: &Node| {
         format!(
             "{} ({})",

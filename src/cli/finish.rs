@@ -6,9 +6,11 @@ use super::Ctx;
 use crate::cli::{FinishArgs, Verdict};
 use crate::error::{Exit, WoError};
 use crate::model::state::State;
-use crate::ops::finish::{FinishOptions, finish};
+use crate::ops::finish::{FinishOptions, FinishOutcome, finish};
 
-pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
+/// Finish the WO: the outcome `--json` prints, and `git wo mcp`'s `finish` returns
+/// (its exit status: [`exit_of`]).
+pub fn finished(ctx: &Ctx, args: &FinishArgs) -> Result<FinishOutcome> {
     let id = crate::inventory::here::id_or_here(&ctx.repo, args.id.as_deref(), "finish")?;
     let reason = args
         .reason
@@ -62,9 +64,26 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
             .or_else(|| ctx.repo.config.remote.clone()),
         saving: None,
     };
-    let f = finish(&ctx.repo, &opts)?;
+    finish(&ctx.repo, &opts)
+}
+
+/// Exit 1 when the verdict is not the one asked for, or when work is left behind.
+pub fn exit_of(f: &FinishOutcome) -> Exit {
+    if f.verdict == f.requested && !f.work_left() {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
+    let f = finished(ctx, args)?;
     // The finish is done: the branch's push is only ever a warning.
-    let pushed = crate::ops::branch_push::after_finish(&ctx.repo, &f.id, opts.remote.as_deref());
+    let remote = args
+        .remote
+        .clone()
+        .or_else(|| ctx.repo.config.remote.clone());
+    let pushed = crate::ops::branch_push::after_finish(&ctx.repo, &f.id, remote.as_deref());
     if f.worktree_removed {
         let inside = f.worktree.as_ref().is_some_and(|w| {
             std::env::current_dir().map_or(true, |d| d.starts_with(w) || !d.exists())
@@ -123,10 +142,5 @@ pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
     if let Some(w) = pushed.as_ref().and_then(|p| p.warning.as_ref()) {
         eprintln!("warning: {w}");
     }
-    // Exit 1 when the verdict is not the one asked for, or when work is left behind.
-    Ok(if f.verdict == f.requested && !f.work_left() {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    Ok(exit_of(&f))
 }

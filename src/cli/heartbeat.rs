@@ -6,8 +6,10 @@ use super::Ctx;
 use crate::cli::HeartbeatArgs;
 use crate::error::{Exit, WoError};
 use crate::model::config::parse_duration;
+use crate::ops::heartbeat::Renewed;
 
-pub fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
+/// Renew the lease: what `--json` prints, and `git wo mcp`'s `heartbeat` returns.
+pub fn renewed(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Renewed> {
     let id = crate::inventory::here::id_or_here(&ctx.repo, args.id.as_deref(), "heartbeat")?;
     let lease = match &args.lease {
         Some(l) => parse_duration(l)
@@ -15,7 +17,11 @@ pub fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
         None => ctx.repo.config.lease,
     };
     let owner = crate::cli::owner::resolve(&ctx.repo, None);
-    let r = crate::ops::heartbeat::renew(&ctx.repo, &id, lease, &owner, args.force)?;
+    crate::ops::heartbeat::renew(&ctx.repo, &id, lease, &owner, args.force)
+}
+
+pub fn run(ctx: &Ctx, args: &HeartbeatArgs) -> Result<Exit> {
+    let r = renewed(ctx, args)?;
     if ctx.out.json {
         ctx.out.json(&r)?;
     } else {

@@ -6,9 +6,10 @@ use super::Ctx;
 use crate::cli::NewArgs;
 use crate::error::{Exit, WoError};
 use crate::model::wo_id::WoId;
-use crate::ops::new::{NewOptions, new};
+use crate::ops::new::{Created, NewOptions, new};
 
-pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<Exit> {
+/// Create the WO: what `--json` prints, and `git wo mcp`'s `new` returns.
+pub fn created(ctx: &Ctx, args: &NewArgs) -> Result<Created> {
     if args.title.trim().is_empty() {
         return Err(WoError::usage("--title is empty")
             .fix("git wo new --title \"What to do\"")
@@ -37,7 +38,11 @@ pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<Exit> {
         allow: args.scope.clone(),
         deny: args.deny.clone(),
     };
-    let c = new(&ctx.repo, &opts)?;
+    new(&ctx.repo, &opts)
+}
+
+pub fn run(ctx: &Ctx, args: &NewArgs) -> Result<Exit> {
+    let c = created(ctx, args)?;
     if ctx.out.json {
         ctx.out.json(&c)?;
     } else {

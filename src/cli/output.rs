@@ -66,8 +66,7 @@ impl Out {
 
     /// Print one JSON document.
     pub fn json<T: Serialize>(&self, value: &T) -> Result<()> {
-        let text = serde_json::to_string_pretty(value)?;
-        print_line(&text);
+        print_line(&json_text(value)?);
         Ok(())
     }
 
@@ -105,6 +104,12 @@ impl Out {
         ));
         self.line(format!("      fix: {}", f.hint));
     }
+}
+
+/// A JSON document as `--json` prints it (and `git wo mcp` returns it): pretty, no
+/// trailing newline.
+pub fn json_text<T: Serialize>(value: &T) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)?)
 }
 
 /// Write a line to stdout. A closed pipe (`git wo audit | head`) ends the process

@@ -6,9 +6,11 @@ use super::Ctx;
 use crate::cli::ReadyArgs;
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
-use crate::views::ready::{Filters, queue};
+use crate::views::ready::{Filters, Queue, queue};
 
-pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
+/// The queue as `--json` prints it (and `git wo mcp`'s `ready` returns it): filtered,
+/// cut to `--limit`, the waiting WOs only with `--blocked`.
+pub fn queue_of(ctx: &Ctx, args: &ReadyArgs) -> Result<Queue> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     super::note_missing_jobs_dir(ctx);
     let mut q = queue(
@@ -24,6 +26,11 @@ pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
     if !args.blocked {
         q.blocked.clear();
     }
+    Ok(q)
+}
+
+pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
+    let q = queue_of(ctx, args)?;
     if ctx.out.json {
         return ctx.out.json(&q).map(|_| Exit::Ok);
     }

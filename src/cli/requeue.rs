@@ -6,8 +6,10 @@ use super::Ctx;
 use crate::cli::RequeueArgs;
 use crate::error::{Exit, WoError};
 use crate::model::wo_id::WoId;
+use crate::ops::requeue::Requeued;
 
-pub fn run(ctx: &Ctx, args: &RequeueArgs) -> Result<Exit> {
+/// Requeue the WO: what `--json` prints, and `git wo mcp`'s `requeue` returns.
+pub fn requeued(ctx: &Ctx, args: &RequeueArgs) -> Result<Requeued> {
     let id = WoId::parse(&args.id)
         .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
     if args.reason.trim().is_empty() {
@@ -16,7 +18,11 @@ pub fn run(ctx: &Ctx, args: &RequeueArgs) -> Result<Exit> {
             .into());
     }
     let owner = crate::cli::owner::resolve(&ctx.repo, None);
-    let r = crate::ops::requeue::requeue(&ctx.repo, &id, args.reason.trim(), &owner, args.force)?;
+    crate::ops::requeue::requeue(&ctx.repo, &id, args.reason.trim(), &owner, args.force)
+}
+
+pub fn run(ctx: &Ctx, args: &RequeueArgs) -> Result<Exit> {
+    let r = requeued(ctx, args)?;
     if ctx.out.json {
         ctx.out.json(&r)?;
     } else {

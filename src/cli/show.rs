@@ -3,32 +3,34 @@
 use anyhow::Result;
 
 use super::Ctx;
+use crate::cli::document::Document;
 use crate::cli::{ShowArgs, paint};
 use crate::error::{Exit, WoError};
 use crate::inventory::{Depth, Inventory, Source, marker_copies, markers, record_history, records};
 use crate::model::wo_id::WoId;
-use crate::views::show::show;
+use crate::views::show::{Show, show};
 
-pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
-    let id = WoId::parse(&args.id)
-        .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?;
-    if let Some(file) = &args.evidence {
-        return evidence(ctx, &id, file);
-    }
+fn id_of(args: &ShowArgs) -> Result<WoId> {
+    Ok(WoId::parse(&args.id)
+        .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?)
+}
+
+/// Call `f` with the view of `id` (an error when nothing is known about it).
+fn with_view<R>(ctx: &Ctx, id: &WoId, f: impl FnOnce(&Inventory, &Show) -> R) -> Result<R> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
-    inv.refuse_bad_record(&id)?;
+    inv.refuse_bad_record(id)?;
     let history = record_history::history(&ctx.repo, id.as_str(), 50)?;
     let branch_tip = inv
         .wos()
-        .get(&id)
-        .map(|v| inv.expected_branch(&id, v))
+        .get(id)
+        .map(|v| inv.expected_branch(id, v))
         .and_then(|b| ctx.repo.branch_tip(&b).ok().flatten());
     let markers = marker_copies::one_each(
         &ctx.repo,
         markers::lines_of(&ctx.repo, id.as_str())?,
         branch_tip,
     );
-    let Some(view) = show(&inv, &id, history, markers) else {
+    let Some(view) = show(&inv, id, history, markers) else {
         let fix = match crate::views::near::nearest(&inv, id.as_str()) {
             Some(near) => format!("did you mean {near}? git wo show {near} (or git wo list)"),
             None => "git wo list".to_owned(),
@@ -40,10 +42,47 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
         .fix(fix)
         .into());
     };
-    if ctx.out.json {
-        ctx.out.json(&view.json(&inv))?;
+    Ok(f(&inv, &view))
+}
+
+/// What `show --json` prints (and `git wo mcp`'s `show` returns): the WO's document,
+/// the list of its evidence files (`--evidence`), or one of them as it is
+/// (`--evidence FILE`).
+pub fn document(ctx: &Ctx, args: &ShowArgs) -> Result<Document> {
+    let id = id_of(args)?;
+    match args.evidence.as_deref() {
+        Some("") => {
+            let (commit, files) = evidence_of(ctx, &id)?;
+            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+            Document::json(&serde_json::json!({
+                "schema": "git-wo.evidence.v1",
+                "id": id.as_str(),
+                "commit": commit.to_string(),
+                "files": names,
+            }))
+        }
+        Some(file) => evidence_file(ctx, &id, file).map(Document::Bytes),
+        None => with_view(ctx, &id, |inv, view| Document::json(&view.json(inv)))?,
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
+    let id = id_of(args)?;
+    if ctx.out.json || args.evidence.as_deref().is_some_and(|f| !f.is_empty()) {
+        document(ctx, args)?.print()?;
         return Ok(Exit::Ok);
     }
+    if args.evidence.is_some() {
+        for (name, _) in evidence_of(ctx, &id)?.1 {
+            ctx.out.line(name);
+        }
+        return Ok(Exit::Ok);
+    }
+    with_view(ctx, &id, |inv, view| render(ctx, &id, inv, view))?;
+    Ok(Exit::Ok)
+}
+
+fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
     let out = &ctx.out;
     let r = &view.row;
     let states: Vec<String> = r
@@ -152,34 +191,23 @@ pub fn run(ctx: &Ctx, args: &ShowArgs) -> Result<Exit> {
             out.finding(f);
         }
     }
-    Ok(Exit::Ok)
 }
 
-/// `show <ID> --evidence [FILE]`: the files of its latest finish's evidence, or one.
-fn evidence(ctx: &Ctx, id: &WoId, file: &str) -> Result<Exit> {
-    let Some((commit, files)) = records::evidence(&ctx.repo, id.as_str())? else {
+/// The evidence of `id`'s latest finish: its commit and files.
+fn evidence_of(ctx: &Ctx, id: &WoId) -> Result<(gix::ObjectId, records::EvidenceFiles)> {
+    let Some(found) = records::evidence(&ctx.repo, id.as_str())? else {
         return Err(WoError::usage(format!(
             "{id}: its record holds no evidence (git wo finish writes it)"
         ))
         .fix(format!("git wo show {id}"))
         .into());
     };
-    if file.is_empty() {
-        if ctx.out.json {
-            let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-            ctx.out.json(&serde_json::json!({
-                "schema": "git-wo.evidence.v1",
-                "id": id.as_str(),
-                "commit": commit.to_string(),
-                "files": names,
-            }))?;
-        } else {
-            for (name, _) in &files {
-                ctx.out.line(name.clone());
-            }
-        }
-        return Ok(Exit::Ok);
-    }
+    Ok(found)
+}
+
+/// `show <ID> --evidence FILE`: that file of its latest finish's evidence.
+fn evidence_file(ctx: &Ctx, id: &WoId, file: &str) -> Result<Vec<u8>> {
+    let (_, files) = evidence_of(ctx, id)?;
     let Some((_, blob)) = files.iter().find(|(n, _)| n == file) else {
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         return Err(WoError::usage(format!(
@@ -190,10 +218,5 @@ fn evidence(ctx: &Ctx, id: &WoId, file: &str) -> Result<Exit> {
         .fix(format!("git wo show {id} --evidence"))
         .into());
     };
-    let bytes = ctx.repo.blob(*blob)?;
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&bytes)?;
-    out.flush()?;
-    Ok(Exit::Ok)
+    ctx.repo.blob(*blob)
 }

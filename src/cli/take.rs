@@ -7,9 +7,11 @@ use crate::cli::TakeArgs;
 use crate::error::{Exit, WoError};
 use crate::model::config::parse_duration;
 use crate::model::wo_id::WoId;
-use crate::ops::take::{TakeOptions, take};
+use crate::ops::take::{TakeOptions, TakeOutcome, take};
 
-pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
+/// Take the WO (or, with `--next`, the first ready one): the outcome `--json` prints,
+/// and `git wo mcp`'s `take` returns.
+pub fn taken(ctx: &Ctx, args: &TakeArgs) -> Result<TakeOutcome> {
     let id = match &args.id {
         Some(id) => WoId::parse(id)
             .map_err(|why| WoError::usage(format!("not a WO id: {why}")).fix("git wo list"))?,
@@ -38,7 +40,7 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
             .clone()
             .or_else(|| ctx.repo.config.remote.clone()),
     };
-    let t = if args.next {
+    if args.next {
         crate::ops::take::take_next(
             &ctx.repo,
             &opts,
@@ -46,10 +48,14 @@ pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
                 priority: args.priority.clone(),
                 epic: args.epic.clone(),
             },
-        )?
+        )
     } else {
-        take(&ctx.repo, &opts)?
-    };
+        take(&ctx.repo, &opts)
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &TakeArgs) -> Result<Exit> {
+    let t = taken(ctx, args)?;
     crate::cli::shell_init::cd_to(&t.worktree);
     if args.porcelain && !ctx.out.json {
         crate::cli::output::print_line(&format!("{}\t{}", t.id, t.worktree.display()));
