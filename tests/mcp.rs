@@ -213,8 +213,10 @@ fn the_tools_are_the_commands_with_the_clis_options_as_their_schema() {
             let mut expected = Vec::new();
             for arg in sub.get_arguments() {
                 let id = arg.get_id().as_str();
-                // --porcelain is a text format; the tools return JSON.
-                if global.contains(&id) || id == "porcelain" {
+                // --porcelain and audit's --format (text or markdown) are text
+                // formats; the tools return JSON.
+                let text_format = id == "porcelain" || (tool.name == "audit" && id == "format");
+                if global.contains(&id) || text_format {
                     continue;
                 }
                 expected.push(id.to_owned());

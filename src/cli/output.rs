@@ -98,7 +98,7 @@ impl Out {
         };
         self.line(format!(
             "  {} {}: {}",
-            crate::cli::paint::sgr(self.color, code, f.code.as_str()),
+            sgr(self.color, code, f.code.as_str()),
             f.wo_id.as_deref().unwrap_or("-"),
             f.message
         ));
@@ -134,4 +134,13 @@ pub fn write_json<T: Serialize>(path: &std::path::Path, value: &T) -> Result<()>
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `text` in the SGR colour `code` when `on`.
+pub fn sgr(on: bool, code: &str, text: &str) -> String {
+    if on && !text.is_empty() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
 }

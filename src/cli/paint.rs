@@ -8,14 +8,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use crate::cli::output::Out;
 use crate::model::state::State;
 
-/// `text` in the SGR colour `code` when `on`.
-pub fn sgr(on: bool, code: &str, text: &str) -> String {
-    if on && !text.is_empty() {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
-    }
-}
+pub use crate::cli::output::sgr;
 
 /// A state: running yellow, done green, failed red, pending as it is.
 pub fn state(out: &Out, s: State, text: &str) -> String {
@@ -64,7 +57,7 @@ pub fn set_stderr_color(on: bool) {
 
 /// Whether to colour an error: as decided with the settings, else from `--color`,
 /// `NO_COLOR` and whether stderr is a terminal.
-pub fn stderr_color(flag: Option<crate::cli::ColorArg>) -> bool {
+pub fn stderr_color(flag: Option<crate::cli::args::ColorArg>) -> bool {
     match STDERR.load(Ordering::SeqCst) {
         1 => false,
         2 => true,

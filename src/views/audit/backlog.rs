@@ -2,7 +2,7 @@
 //! `_ctx/backlog/backlog.yaml` (the original linter's check). Only when that file
 //! exists and is readable; a person fixes the YAML or the backlog.
 
-use super::Wo;
+use super::wo::Wo;
 use crate::error::shell_quote as q;
 use crate::model::finding::{Code, Finding, Remedy};
 
