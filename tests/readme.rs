@@ -128,8 +128,7 @@ fn fixture(name: &str, dir: &Path, home: &Path) -> PathBuf {
 
 #[test]
 fn the_walkthrough_shows_what_a_user_sees() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
+    let readme = readme();
     let walk = section(&readme, "## Walkthrough");
     let yaml = block(walk, "yaml");
     let console = block(walk, "console");
@@ -137,49 +136,7 @@ fn the_walkthrough_shows_what_a_user_sees() {
     // The user's machine: a home with ~/src/app, the `empty` fixture plus the YAML,
     // committed; git-wo on PATH.
     let tmp = tempfile::tempdir().expect("tmp");
-    let home = tmp.path().join("home");
-    let src = home.join("src");
-    std::fs::create_dir_all(&src).expect("mkdir");
-    let fixture_repo = fixture("empty", &tmp.path().join("fixture"), &home);
-    let app = src.join("app");
-    std::fs::rename(&fixture_repo, &app).expect("move to ~/src/app");
-    let rel = yaml
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("# "))
-        .expect("# path line");
-    std::fs::write(app.join(rel), yaml).expect("write YAML");
-    for args in [
-        &[
-            "-C",
-            &app.display().to_string(),
-            "config",
-            "user.name",
-            "alice",
-        ][..],
-        &[
-            "-C",
-            &app.display().to_string(),
-            "config",
-            "user.email",
-            "alice@example.com",
-        ],
-        &["-C", &app.display().to_string(), "add", "-A"],
-        &[
-            "-C",
-            &app.display().to_string(),
-            "commit",
-            "-q",
-            "-m",
-            "WO-0042",
-        ],
-    ] {
-        let mut git = Command::new("git");
-        git.args(args);
-        common::isolate(&mut git, &home);
-        let (code, _, err) = common::run(git);
-        assert_eq!(code, 0, "git {args:?}: {err}");
-    }
+    let (home, app) = walkthrough_repo(tmp.path(), yaml);
     let mismatches = run_console(console, &app, &home, &[]);
     assert!(
         mismatches.is_empty(),
@@ -238,7 +195,7 @@ fn run_console(
             got.pop();
         }
         let want: Vec<String> = expected.iter().map(|l| normalize(l, home)).collect();
-        if !matches(&want, &got) {
+        if !shows(&want, &got) {
             mismatches.push(format!(
                 "$ {cmd}\n--- README\n{}\n--- got\n{}",
                 want.join("\n"),
@@ -247,16 +204,6 @@ fn run_console(
         }
     }
     mismatches
-}
-
-/// `got` is what `want` shows, where a line `…` of `want` stands for any number of
-/// lines (a README elides the long middle of a report).
-fn matches(want: &[String], got: &[String]) -> bool {
-    match want.split_first() {
-        None => got.is_empty(),
-        Some((w, rest)) if w == "…" => (0..=got.len()).any(|k| matches(rest, &got[k..])),
-        Some((w, rest)) => got.first() == Some(w) && matches(rest, &got[1..]),
-    }
 }
 
 #[test]
@@ -285,10 +232,10 @@ fn the_repair_walkthrough_shows_what_a_user_sees() {
 #[test]
 fn an_ellipsis_line_stands_for_any_lines() {
     let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert!(matches(&v(&["a", "…", "d"]), &v(&["a", "b", "c", "d"])));
-    assert!(matches(&v(&["a", "…", "d"]), &v(&["a", "d"])));
-    assert!(!matches(&v(&["a", "…", "d"]), &v(&["a", "b", "c"])));
-    assert!(!matches(&v(&["a", "b"]), &v(&["a", "b", "c"])));
+    assert!(shows(&v(&["a", "…", "d"]), &v(&["a", "b", "c", "d"])));
+    assert!(shows(&v(&["a", "…", "d"]), &v(&["a", "d"])));
+    assert!(!shows(&v(&["a", "…", "d"]), &v(&["a", "b", "c"])));
+    assert!(!shows(&v(&["a", "b"]), &v(&["a", "b", "c"])));
 }
 
 #[test]
@@ -555,21 +502,6 @@ fn readme() -> String {
         .expect("README.md")
 }
 
-/// The text of the README subsection that starts with `heading` (a `### ` line), up
-/// to the next heading of its level or above.
-fn subsection<'a>(readme: &'a str, heading: &str) -> &'a str {
-    let start = readme
-        .find(heading)
-        .unwrap_or_else(|| panic!("README has no {heading}"));
-    let rest = &readme[start + heading.len()..];
-    let end = ["\n### ", "\n## "]
-        .iter()
-        .filter_map(|h| rest.find(h))
-        .min()
-        .unwrap_or(rest.len());
-    &rest[..end]
-}
-
 #[test]
 fn the_first_three_commands_on_an_existing_repository_show_what_a_user_sees() {
     let readme = readme();
@@ -598,7 +530,7 @@ fn the_fmt_index_and_agent_setup_examples_show_what_a_user_sees() {
         "### `git wo index`",
         "### `git wo agent-setup",
     ] {
-        let console = block(subsection(&readme, heading), "console");
+        let console = block(section_from(&readme, heading), "console");
         // Each on the walkthrough's repository, before the take.
         let tmp = tempfile::tempdir().expect("tmp");
         let (home, app) = walkthrough_repo(tmp.path(), yaml);

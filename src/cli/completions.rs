@@ -31,6 +31,19 @@ fn typed(long: &str) -> String {
     }
 }
 
+impl Sub {
+    /// What completes after the subcommand's name: its flags, then its positionals'
+    /// fixed values.
+    fn words(&self) -> String {
+        self.flags
+            .iter()
+            .chain(&self.values)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 fn subcommands() -> (Vec<String>, Vec<Sub>) {
     let cli = Cli::command();
     let globals: Vec<String> = cli
@@ -78,12 +91,7 @@ pub fn bash() -> String {
         cases.push_str(&format!(
             "        {}) words=\"{}\"; ids={} ;;\n",
             s.name,
-            s.flags
-                .iter()
-                .chain(&s.values)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
+            s.words(),
             match (s.takes_id, s.pending_only) {
                 (false, _) => 0,
                 (true, false) => 1,
@@ -139,12 +147,7 @@ pub fn zsh() -> String {
         cases.push_str(&format!(
             "        {}) compadd -- {}{} ;;\n",
             s.name,
-            s.flags
-                .iter()
-                .chain(&s.values)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
+            s.words(),
             match (s.takes_id, s.pending_only) {
                 (false, _) => "",
                 (true, false) => " $(_git-wo-ids)",
