@@ -355,7 +355,7 @@ impl Inventory {
             .filter(|s| {
                 s.record
                     .lock
-                    .as_ref()
+                    .as_deref()
                     .is_some_and(crate::model::record::Lease::process_dead_here)
             })
             .map(|s| s.record.id.clone())

@@ -226,7 +226,11 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
     };
     // (1) Verify, unless resuming a finish whose verdict is already recorded.
     let (outcome, failed_command) = if r.phase == Phase::Finishing {
-        let outcome = r.result.clone().context("finishing record has no result")?;
+        let outcome = r
+            .result
+            .as_deref()
+            .cloned()
+            .context("finishing record has no result")?;
         // Resuming: this run takes the transition over by naming itself in the
         // finishing record first (compare-and-swap: a rival rerun or reconcile loses,
         // and every later step is fenced by it), so that audit and reconcile see a
@@ -235,12 +239,14 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         let now = Utc::now();
         steps.push(Step::Record(Box::new(RecordWrite {
             record: Record {
-                lock: r.lock.clone().map(|l| Lease {
-                    host: crate::host::hostname(),
-                    pid: std::process::id(),
-                    renewed_at: now,
-                    expires_at: now + inv.lease,
-                    ..l
+                lock: r.lock.clone().map(|l| {
+                    Box::new(Lease {
+                        host: crate::host::hostname(),
+                        pid: std::process::id(),
+                        renewed_at: now,
+                        expires_at: now + inv.lease,
+                        ..*l
+                    })
                 }),
                 updated_at: now,
                 ..r.clone()
@@ -384,13 +390,15 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
         steps.push(Step::Record(Box::new(RecordWrite {
             record: Record {
                 phase: Phase::Finishing,
-                result: Some(outcome.clone()),
+                result: Some(Box::new(outcome.clone())),
                 // The process in flight is this one, not the take that wrote the
                 // lock: audit and reconcile must see it alive (`holder_gone`).
-                lock: r.lock.clone().map(|l| Lease {
-                    host: crate::host::hostname(),
-                    pid: std::process::id(),
-                    ..l
+                lock: r.lock.clone().map(|l| {
+                    Box::new(Lease {
+                        host: crate::host::hostname(),
+                        pid: std::process::id(),
+                        ..*l
+                    })
                 }),
                 note: forced.then(|| format!("finish forced by {}", opts.owner)),
                 updated_at: outcome.finished_at,
@@ -501,7 +509,7 @@ pub fn finish(repo: &Repo, opts: &FinishOptions) -> Result<FinishOutcome> {
             state: target,
             phase: Phase::Idle,
             lock: None,
-            result: Some(outcome.clone()),
+            result: Some(Box::new(outcome.clone())),
             updated_at: Utc::now(),
             note: forced
                 .then(|| format!("finish forced by {}", opts.owner))

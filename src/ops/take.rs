@@ -140,7 +140,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         branch: Some(branch.clone()),
         worktree: Some(worktree_rel.clone()),
         base: Some(base.to_string()),
-        lock: Some(lease),
+        lock: Some(Box::new(lease)),
         result: None,
         updated_at: now,
         note: {
@@ -544,16 +544,21 @@ impl Shape<'_> {
     /// phase active. Every step is idempotent, so a resume runs the same plan.
     fn plan(&self, first_action: &'static str) -> Plan {
         let id = self.id;
-        let lease = self.record.lock.clone().unwrap_or_else(|| Lease {
-            owner: self.opts.owner.clone(),
-            session: new_session_id(),
-            host: crate::host::hostname(),
-            pid: std::process::id(),
-            acquired_at: Utc::now(),
-            renewed_at: Utc::now(),
-            expires_at: Utc::now() + self.opts.lease,
-            clone: crate::ops::clone_id::ensure(self.repo),
-        });
+        let lease = self
+            .record
+            .lock
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| Lease {
+                owner: self.opts.owner.clone(),
+                session: new_session_id(),
+                host: crate::host::hostname(),
+                pid: std::process::id(),
+                acquired_at: Utc::now(),
+                renewed_at: Utc::now(),
+                expires_at: Utc::now() + self.opts.lease,
+                clone: crate::ops::clone_id::ensure(self.repo),
+            });
         let started = current_or_now(&self.yaml_bytes, lease.acquired_at);
         let intent = marker::intent(id.as_str(), &self.record.title);
         let path = self.worktree_path();
@@ -746,12 +751,12 @@ fn resume(
     let now = Utc::now();
     // Refresh the lease for this process; same token, same session.
     let record = Record {
-        lock: Some(Lease {
+        lock: Some(Box::new(Lease {
             pid: std::process::id(),
             renewed_at: now,
             expires_at: now + opts.lease,
-            ..lock.clone()
-        }),
+            ..(**lock).clone()
+        })),
         updated_at: now,
         ..r.clone()
     };
