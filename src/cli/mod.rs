@@ -26,6 +26,7 @@ pub mod requeue;
 pub mod show;
 pub mod snapshot;
 pub mod status;
+pub mod stream;
 pub mod sync;
 pub mod take;
 
