@@ -118,7 +118,8 @@ pub fn init(repo: &Repo, create: bool) -> Result<Initialized> {
         },
         None => Vec::new(),
     };
-    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Full)?;
+    // The bytes are imported; the views init reads need no mapping.
+    let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Bytes)?;
     // Every unreadable record is named, before anything is imported.
     let bad: Vec<WoError> = inv
         .bad_records
