@@ -102,13 +102,19 @@ pub fn enabled() -> bool {
 /// dir is listed in, so an unchanged dir is matched by walking both lists together; a
 /// path index is built only when they part.
 ///
-/// The file is kept as loaded and an entry is only where its line is: a line is decoded
-/// when its file is looked up (at 100,000 WOs, decoding every line up front held 320
-/// bytes an entry beside the text, and a second copy of every path in the index).
+/// While the walk and the file agree, the file is read a line at a time and nothing of
+/// it is kept (at 100,000 WOs, 18 MB); where they part, the rest of the file is loaded
+/// and an entry is only where its line is in it. A line is decoded when its file is
+/// looked up (decoding every line up front held 320 bytes an entry). Each path is
+/// looked up once, in listing order.
 #[derive(Debug, Default)]
 pub struct ParseCache {
     path: Option<PathBuf>,
-    /// The file as loaded: entries are ranges of it.
+    /// The file, read along the walk until it parts from the listing.
+    stream: Option<Stream>,
+    /// Lines the walk passed without taking them (changed, racy or damaged).
+    passed: usize,
+    /// The rest of the file once the walk parted: entries are ranges of it.
     text: String,
     entries: Vec<Entry>,
     cursor: usize,
@@ -116,6 +122,52 @@ pub struct ParseCache {
     index: Option<Vec<u32>>,
     /// Entries not taken yet.
     left: usize,
+}
+
+/// The cache file read a line at a time.
+#[derive(Debug)]
+struct Stream {
+    reader: std::io::BufReader<std::fs::File>,
+    /// The next entry's line (without its newline), when `has_line`.
+    line: String,
+    has_line: bool,
+    /// A read failed (not UTF-8…): what was read stays valid, the file is rewritten.
+    damaged: bool,
+}
+
+impl Stream {
+    /// Move to the next line that can be an entry (one with a tab after its path).
+    fn advance(&mut self) {
+        use std::io::BufRead;
+        loop {
+            self.line.clear();
+            match self.reader.read_line(&mut self.line) {
+                Ok(0) => {
+                    self.has_line = false;
+                    return;
+                }
+                Ok(_) => {
+                    if self.line.ends_with('\n') {
+                        self.line.pop();
+                    }
+                    if self.line.contains('\t') {
+                        self.has_line = true;
+                        return;
+                    }
+                }
+                Err(_) => {
+                    self.damaged = true;
+                    self.has_line = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The path of the current line, as written.
+    fn key(&self) -> &str {
+        self.line.split_once('\t').map_or("", |(k, _)| k)
+    }
 }
 
 /// One line of the file: its path (as written, escaped) is `text[start..start + key_len]`,
@@ -173,8 +225,56 @@ impl ParseCache {
             return ParseCache::default();
         }
         let path = wo_dir.join(PARSE_FILE);
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        ParseCache::of_text(path, text)
+        let mut cache = ParseCache {
+            path: Some(path.clone()),
+            ..ParseCache::default()
+        };
+        let Ok(file) = std::fs::File::open(&path) else {
+            return cache;
+        };
+        let mut stream = Stream {
+            reader: std::io::BufReader::with_capacity(1 << 16, file),
+            line: String::new(),
+            has_line: false,
+            damaged: false,
+        };
+        use std::io::BufRead;
+        match stream.reader.read_line(&mut stream.line) {
+            Ok(_) if stream.line.strip_suffix('\n') == Some(HEADER) => {
+                stream.advance();
+                cache.stream = Some(stream);
+            }
+            // A foreign, empty or unreadable file: an empty cache.
+            _ => {}
+        }
+        cache
+    }
+
+    /// The walk parted from the file: load the rest of it (the current line on).
+    fn part(&mut self) {
+        let Some(mut stream) = self.stream.take() else {
+            return;
+        };
+        let mut text = format!("{HEADER}\n");
+        if stream.has_line {
+            text.push_str(&stream.line);
+            text.push('\n');
+        }
+        use std::io::Read;
+        if stream.reader.read_to_string(&mut text).is_err() {
+            // (What was read of a bad file is dropped, and the file rewritten.)
+            self.passed += 1;
+            text.truncate(HEADER.len() + 1);
+        }
+        if stream.damaged {
+            self.passed += 1;
+        }
+        let loaded = ParseCache::of_text(PathBuf::new(), text);
+        self.text = loaded.text;
+        self.entries = loaded.entries;
+        self.left = loaded.left;
+        self.cursor = 0;
+        self.index = None;
     }
 
     /// The cache that the file `path` holding `text` gives.
@@ -208,6 +308,7 @@ impl ParseCache {
             entries,
             cursor: 0,
             index: None,
+            ..ParseCache::default()
         }
     }
 
@@ -224,6 +325,20 @@ impl ParseCache {
     /// is not racy.
     pub fn take(&mut self, rel: &str, stamp: Stamp, now: std::time::SystemTime) -> Option<Parsed> {
         let key = line_format::escape_cow(rel);
+        if let Some(stream) = &mut self.stream {
+            if stream.has_line && stream.key() == key {
+                let rest = &stream.line[key.len()..];
+                let taken = parse_stamped(rest)
+                    .filter(|(cached, _)| *cached == stamp && !stamp.racy(now))
+                    .map(|(_, parsed)| parsed);
+                stream.advance();
+                if taken.is_none() {
+                    self.passed += 1;
+                }
+                return taken;
+            }
+            self.part();
+        }
         let at = self.find(&key)?;
         self.cursor = at + 1;
         let entry = self.entries[at];
@@ -241,7 +356,11 @@ impl ParseCache {
 
     /// Whether every cached entry was taken (nothing in the cache went unused).
     pub fn is_empty(&self) -> bool {
-        self.left == 0
+        let walked = self
+            .stream
+            .as_ref()
+            .is_none_or(|s| !s.has_line && !s.damaged);
+        walked && self.passed == 0 && self.left == 0
     }
 
     /// Write the cache for exactly these files, each with the stamp it was read at,
@@ -488,6 +607,23 @@ mod tests {
             push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
             text.push('\n');
         }
+        // Read along the walk: each path looked up once, in file order.
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::fs::write(dir.path().join(PARSE_FILE), &text).expect("written");
+        let mut walked = ParseCache::load(dir.path());
+        assert!(walked.take("f", fresh, now).is_none(), "racy");
+        assert!(walked.take("g", old, now).is_some());
+        assert!(!walked.is_empty(), "the racy entry stays until rewritten");
+        let mut walked = ParseCache::load(dir.path());
+        let changed = Stamp { size: 2, ..old };
+        assert!(
+            walked.take("e", old, now).is_none(),
+            "not in the file: parts"
+        );
+        assert!(walked.take("g", changed, now).is_none());
+        assert!(walked.take("f", fresh, now).is_none());
+        assert!(!walked.is_empty());
+        // Loaded: looked up in any order.
         let mut cache = ParseCache::of_text(PathBuf::from("unused"), text);
         assert!(cache.take("f", fresh, now).is_none());
         let changed = Stamp { size: 2, ..old };
