@@ -1,14 +1,15 @@
 //! `git wo list`.
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::stream::Lines;
 use crate::cli::{ListArgs, StateArg, paint};
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::state::State;
-use crate::views::list::{Row, rows};
+use crate::views::list::{Row, each_row};
 
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
@@ -24,25 +25,35 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     } else {
         args.owner.clone()
     };
-    let rows: Vec<Row> = rows(&inv, want)
-        .into_iter()
-        .filter(|r| holder.is_none() || r.holder == holder)
-        .collect();
+    let keep = |r: &Row| holder.is_none() || r.holder == holder;
     if ctx.out.json {
-        return ctx
-            .out
-            .json(&json!({"schema": "git-wo.list.v1", "wos": rows}))
-            .map(|_| Exit::Ok);
+        let wos = RowsJson {
+            inv: &inv,
+            want,
+            keep: &keep,
+        };
+        let listing = ListJson {
+            schema: "git-wo.list.v1",
+            wos,
+        };
+        let mut out = Lines::stdout();
+        out.json(&listing);
+        out.finish();
+        return Ok(Exit::Ok);
     }
     if args.porcelain {
-        for r in &rows {
+        let mut out = Lines::stdout();
+        each_row(&inv, want, |r| {
+            if !keep(&r) {
+                return;
+            }
             let field = |v: Option<&str>| -> String {
                 v.filter(|s| !s.is_empty())
                     .map(|s| s.replace(['\t', '\n', '\r'], " "))
                     .unwrap_or_else(|| "-".to_owned())
             };
             let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
-            crate::cli::output::print_line(&format!(
+            out.line(format_args!(
                 "{}\t{}\t{}\t{}\t{}\t{}",
                 r.id,
                 field(Some(&states.join("+"))),
@@ -51,11 +62,19 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
                 field(r.phase),
                 field(Some(&r.title)),
             ));
-        }
+        });
+        out.finish();
         return Ok(Exit::Ok);
     }
-    let out = &ctx.out;
-    for r in &rows {
+    if ctx.out.quiet {
+        return Ok(Exit::Ok);
+    }
+    let paint_out = &ctx.out;
+    let mut out = Lines::stdout();
+    each_row(&inv, want, |r| {
+        if !keep(&r) {
+            return;
+        }
         let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
         let mut extra = Vec::new();
         if let Some(h) = &r.holder {
@@ -63,7 +82,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         }
         if let Some(l) = &r.lease_shown {
             extra.push(if r.lease_expired == Some(true) {
-                paint::expired(out, l)
+                paint::expired(paint_out, l)
             } else {
                 l.clone()
             });
@@ -79,20 +98,60 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         // The id in its priority's colour, the state in its own (a split brain's in
         // the colour of each).
         let id = paint::padded(&r.id, 14, |t| {
-            paint::priority(out, r.priority.as_deref(), t)
+            paint::priority(paint_out, r.priority.as_deref(), t)
         });
         let painted: Vec<String> = r
             .states
             .iter()
-            .map(|s| paint::state(out, *s, s.as_str()))
+            .map(|s| paint::state(paint_out, *s, s.as_str()))
             .collect();
         let pad = 16usize.saturating_sub(states.join("+").chars().count());
-        ctx.out.line(format!(
+        out.line(format_args!(
             "{id} {}{} {}{extra}",
             painted.join("+"),
             " ".repeat(pad),
             r.title
         ));
-    }
+    });
+    out.finish();
     Ok(Exit::Ok)
+}
+
+/// `{"schema": …, "wos": [rows]}`, the keys in the order a JSON object sorts them.
+#[derive(Serialize)]
+struct ListJson<'a> {
+    schema: &'static str,
+    wos: RowsJson<'a>,
+}
+
+/// The rows as a JSON array, each built, written and dropped in turn. A row is
+/// written as the JSON object it makes (its keys sorted, as `list --json` always
+/// printed them).
+struct RowsJson<'a> {
+    inv: &'a Inventory,
+    want: Option<State>,
+    keep: &'a dyn Fn(&Row) -> bool,
+}
+
+impl Serialize for RowsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(None)?;
+        let mut failed = None;
+        each_row(self.inv, self.want, |r| {
+            if failed.is_some() || !(self.keep)(&r) {
+                return;
+            }
+            let written = serde_json::to_value(&r)
+                .map_err(S::Error::custom)
+                .and_then(|v| seq.serialize_element(&v));
+            if let Err(e) = written {
+                failed = Some(e);
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => seq.end(),
+        }
+    }
 }

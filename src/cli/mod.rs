@@ -35,6 +35,7 @@ pub mod shell_init;
 pub mod show;
 pub mod snapshot;
 pub mod status;
+pub mod stream;
 pub mod sync;
 pub mod take;
 

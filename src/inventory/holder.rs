@@ -101,7 +101,7 @@ mod tests {
         inv.clone_id = here.map(str::to_owned);
         let mut record = Record::new("WO-0001", State::Running, "t", Utc::now());
         record.phase = phase;
-        record.lock = Some(lease);
+        record.lock = Some(Box::new(lease));
         inv.records = Records::new(vec![Stored {
             record,
             commit: gix::ObjectId::null(gix::hash::Kind::Sha1),

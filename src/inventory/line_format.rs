@@ -29,9 +29,25 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Whether `s` holds a character that [`escape_into`] escapes. (A byte scan: a
+/// `contains` of a char set cost more than the short fields it looks at.)
+fn needs_escape(s: &str) -> bool {
+    s.bytes()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r' | b'\x1f'))
+}
+
+/// `s` escaped, borrowed when it needs no escaping (paths almost never do).
+pub fn escape_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if needs_escape(s) {
+        std::borrow::Cow::Owned(escape(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Append `s` escaped to `out`.
 pub fn escape_into(out: &mut String, s: &str) {
-    if !s.contains(['\\', '\t', '\n', '\r', '\x1f']) {
+    if !needs_escape(s) {
         out.push_str(s);
         return;
     }

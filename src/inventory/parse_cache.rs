@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::inventory::line_format::{self, unescape};
+use crate::inventory::line_format;
 use crate::model::order::{Field, Fields, FieldsBuilder, OrderFile};
 use crate::model::wo_id::WoId;
 
@@ -101,31 +101,119 @@ pub fn enabled() -> bool {
 /// The working-tree cache. Entries are kept in file order, which is the order the jobs
 /// dir is listed in, so an unchanged dir is matched by walking both lists together; a
 /// path index is built only when they part.
+///
+/// While the walk and the file agree, the file is read a line at a time and nothing of
+/// it is kept (at 100,000 WOs, 18 MB); where they part, the rest of the file is loaded
+/// and an entry is only where its line is in it. A line is decoded when its file is
+/// looked up (decoding every line up front held 320 bytes an entry). Each path is
+/// looked up once, in listing order.
 #[derive(Debug, Default)]
 pub struct ParseCache {
     path: Option<PathBuf>,
-    /// The file as loaded: entry paths are ranges of it (no copy per entry).
+    /// The file, read along the walk until it parts from the listing.
+    stream: Option<Stream>,
+    /// Lines the walk passed without taking them (changed, racy or damaged).
+    passed: usize,
+    /// The rest of the file once the walk parted: entries are ranges of it.
     text: String,
-    entries: Vec<(Key, Stamp, Option<Parsed>)>,
+    entries: Vec<Entry>,
     cursor: usize,
-    index: Option<HashMap<String, usize>>,
+    /// Entry numbers sorted by their (escaped) path, built on the first miss of the walk.
+    index: Option<Vec<u32>>,
     /// Entries not taken yet.
     left: usize,
 }
 
-/// Where an entry's path is: a range of the loaded text, or unescaped on its own.
+/// The cache file read a line at a time.
 #[derive(Debug)]
-enum Key {
-    At(usize, usize),
-    Owned(String),
+struct Stream {
+    reader: std::io::BufReader<std::fs::File>,
+    /// The next entry's line (without its newline), when `has_line`.
+    line: String,
+    has_line: bool,
+    /// A read failed (not UTF-8…): what was read stays valid, the file is rewritten.
+    damaged: bool,
+}
+
+impl Stream {
+    /// Move to the next line that can be an entry (one with a tab after its path).
+    fn advance(&mut self) {
+        use std::io::BufRead;
+        loop {
+            self.line.clear();
+            match self.reader.read_line(&mut self.line) {
+                Ok(0) => {
+                    self.has_line = false;
+                    return;
+                }
+                Ok(_) => {
+                    if self.line.ends_with('\n') {
+                        self.line.pop();
+                    }
+                    if self.line.contains('\t') {
+                        self.has_line = true;
+                        return;
+                    }
+                }
+                Err(_) => {
+                    self.damaged = true;
+                    self.has_line = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The path of the current line, as written.
+    fn key(&self) -> &str {
+        self.line.split_once('\t').map_or("", |(k, _)| k)
+    }
+}
+
+/// One line of the file: its path (as written, escaped) is `text[start..start + key_len]`,
+/// the rest of the line runs to `end`.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    key_len: u32,
+    end: u32,
+    taken: bool,
 }
 
 impl ParseCache {
-    fn key<'a>(&'a self, k: &'a Key) -> &'a str {
-        match k {
-            Key::At(start, end) => self.text.get(*start..*end).unwrap_or(""),
-            Key::Owned(s) => s,
+    fn key(&self, e: &Entry) -> &str {
+        let start = e.start as usize;
+        self.text
+            .get(start..start + e.key_len as usize)
+            .unwrap_or("")
+    }
+
+    /// The line of `e` after its path (`\t<size>…`).
+    fn rest(&self, e: &Entry) -> &str {
+        let start = e.start as usize + e.key_len as usize;
+        self.text.get(start..e.end as usize).unwrap_or("")
+    }
+
+    /// The entry whose path, as written, is `key`.
+    fn find(&mut self, key: &str) -> Option<usize> {
+        if let Some(e) = self.entries.get(self.cursor)
+            && self.key(e) == key
+        {
+            return Some(self.cursor);
         }
+        if self.index.is_none() {
+            let mut index: Vec<u32> = (0..self.entries.len() as u32).collect();
+            index.sort_by(|&a, &b| {
+                self.key(&self.entries[a as usize])
+                    .cmp(self.key(&self.entries[b as usize]))
+            });
+            self.index = Some(index);
+        }
+        let index = self.index.as_ref()?;
+        // Of equal paths (a hand-edited file), the last line wins, as a map would have it.
+        let after = index.partition_point(|&i| self.key(&self.entries[i as usize]) <= key);
+        let i = *index.get(after.checked_sub(1)?)? as usize;
+        (self.key(&self.entries[i]) == key).then_some(i)
     }
 }
 
@@ -137,25 +225,80 @@ impl ParseCache {
             return ParseCache::default();
         }
         let path = wo_dir.join(PARSE_FILE);
+        let mut cache = ParseCache {
+            path: Some(path.clone()),
+            ..ParseCache::default()
+        };
+        let Ok(file) = std::fs::File::open(&path) else {
+            return cache;
+        };
+        let mut stream = Stream {
+            reader: std::io::BufReader::with_capacity(1 << 16, file),
+            line: String::new(),
+            has_line: false,
+            damaged: false,
+        };
+        use std::io::BufRead;
+        match stream.reader.read_line(&mut stream.line) {
+            Ok(_) if stream.line.strip_suffix('\n') == Some(HEADER) => {
+                stream.advance();
+                cache.stream = Some(stream);
+            }
+            // A foreign, empty or unreadable file: an empty cache.
+            _ => {}
+        }
+        cache
+    }
+
+    /// The walk parted from the file: load the rest of it (the current line on).
+    fn part(&mut self) {
+        let Some(mut stream) = self.stream.take() else {
+            return;
+        };
+        let mut text = format!("{HEADER}\n");
+        if stream.has_line {
+            text.push_str(&stream.line);
+            text.push('\n');
+        }
+        use std::io::Read;
+        if stream.reader.read_to_string(&mut text).is_err() {
+            // (What was read of a bad file is dropped, and the file rewritten.)
+            self.passed += 1;
+            text.truncate(HEADER.len() + 1);
+        }
+        if stream.damaged {
+            self.passed += 1;
+        }
+        let loaded = ParseCache::of_text(PathBuf::new(), text);
+        self.text = loaded.text;
+        self.entries = loaded.entries;
+        self.left = loaded.left;
+        self.cursor = 0;
+        self.index = None;
+    }
+
+    /// The cache that the file `path` holding `text` gives.
+    fn of_text(path: PathBuf, text: String) -> ParseCache {
         let mut entries = Vec::new();
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let base = text.as_ptr() as usize;
-        let mut lines = text.lines();
-        if lines.next() == Some(HEADER) {
+        // Offsets are kept as u32: a bigger file (over 20 million WOs) is not used.
+        let header = text.split_once('\n').map(|(h, _)| h);
+        if header == Some(HEADER) && u32::try_from(text.len()).is_ok() {
+            let body = HEADER.len() + 1;
             entries.reserve(text.len() / 100);
-            for line in lines {
-                if let Some((rel, stamp, parsed)) = parse_path_line(line) {
-                    let key = if rel.bytes().any(|b| b == b'\\') {
-                        match unescape(rel) {
-                            Some(owned) => Key::Owned(owned),
-                            None => continue,
-                        }
-                    } else {
-                        let start = rel.as_ptr() as usize - base;
-                        Key::At(start, start + rel.len())
-                    };
-                    entries.push((key, stamp, Some(parsed)));
+            let mut start = body;
+            for line in text[body..].split_terminator('\n') {
+                let end = start + line.len();
+                // (`lines()` would take a `\r` off a line's end; a path never ends in one,
+                // escaped, and a line that ends in one fails to decode.)
+                if let Some(key_len) = line.bytes().position(|b| b == b'\t') {
+                    entries.push(Entry {
+                        start: start as u32,
+                        key_len: key_len as u32,
+                        end: end as u32,
+                        taken: false,
+                    });
                 }
+                start = end + 1;
             }
         }
         ParseCache {
@@ -165,6 +308,7 @@ impl ParseCache {
             entries,
             cursor: 0,
             index: None,
+            ..ParseCache::default()
         }
     }
 
@@ -180,36 +324,43 @@ impl ParseCache {
     /// Take the entry for `rel` out of the cache if its stamp is `stamp` and the file
     /// is not racy.
     pub fn take(&mut self, rel: &str, stamp: Stamp, now: std::time::SystemTime) -> Option<Parsed> {
-        let at = match self.entries.get(self.cursor) {
-            Some((k, _, _)) if self.key(k) == rel => self.cursor,
-            _ => {
-                if self.index.is_none() {
-                    let index = self
-                        .entries
-                        .iter()
-                        .enumerate()
-                        .map(|(i, (k, _, _))| (self.key(k).to_owned(), i))
-                        .collect();
-                    self.index = Some(index);
+        let key = line_format::escape_cow(rel);
+        if let Some(stream) = &mut self.stream {
+            if stream.has_line && stream.key() == key {
+                let rest = &stream.line[key.len()..];
+                let taken = parse_stamped(rest)
+                    .filter(|(cached, _)| *cached == stamp && !stamp.racy(now))
+                    .map(|(_, parsed)| parsed);
+                stream.advance();
+                if taken.is_none() {
+                    self.passed += 1;
                 }
-                *self.index.as_ref()?.get(rel)?
+                return taken;
             }
-        };
+            self.part();
+        }
+        let at = self.find(&key)?;
         self.cursor = at + 1;
-        let (_, s, parsed) = &mut self.entries[at];
-        if *s != stamp || stamp.racy(now) {
+        let entry = self.entries[at];
+        if entry.taken {
             return None;
         }
-        let taken = parsed.take();
-        if taken.is_some() {
-            self.left -= 1;
+        let (cached, parsed) = parse_stamped(self.rest(&entry))?;
+        if cached != stamp || stamp.racy(now) {
+            return None;
         }
-        taken
+        self.entries[at].taken = true;
+        self.left -= 1;
+        Some(parsed)
     }
 
     /// Whether every cached entry was taken (nothing in the cache went unused).
     pub fn is_empty(&self) -> bool {
-        self.left == 0
+        let walked = self
+            .stream
+            .as_ref()
+            .is_none_or(|s| !s.has_line && !s.damaged);
+        walked && self.passed == 0 && self.left == 0
     }
 
     /// Write the cache for exactly these files, each with the stamp it was read at,
@@ -314,17 +465,15 @@ impl BlobCache {
     }
 }
 
-/// `<path>\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`; the path as written (escaped).
-fn parse_path_line(line: &str) -> Option<(&str, Stamp, Parsed)> {
-    let mut parts = line_format::Fields::new(line);
-    let rel = parts.raw()?;
+/// `\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`: a line after its path.
+fn parse_stamped(rest: &str) -> Option<(Stamp, Parsed)> {
+    let mut parts = line_format::Fields::new(rest.strip_prefix('\t')?);
     let size = parts.raw()?.parse().ok()?;
     let mtime_ns = parts.raw()?.parse().ok()?;
     let ctime_ns = parts.raw()?.parse().ok()?;
     let ino = parts.raw()?.parse().ok()?;
     let parsed = parse_parsed(parts.rest()?)?;
     Some((
-        rel,
         Stamp {
             size,
             mtime_ns,
@@ -375,7 +524,7 @@ fn parse_parsed(rest: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::line_format::escape;
+    use crate::inventory::line_format::{escape, unescape};
 
     fn sample() -> Parsed {
         Parsed {
@@ -408,7 +557,9 @@ mod tests {
         assert!(!text.contains('\n'));
         assert_eq!(parse_parsed(&text[1..]), Some(p));
         let line = format!("{}\t10\t11\t12\t13{text}", escape("_ctx/jobs/a\tb.yaml"));
-        let (rel, stamp, _) = parse_path_line(&line).expect("parses");
+        let (rel, rest) = line.split_once('\t').expect("a path");
+        let (stamp, _) = parse_stamped(&line[rel.len()..]).expect("parses");
+        assert!(rest.starts_with("10\t"));
         assert_eq!(unescape(rel).as_deref(), Some("_ctx/jobs/a\tb.yaml"));
         assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino), (10, 11, 13));
     }
@@ -427,7 +578,7 @@ mod tests {
         ] {
             assert_eq!(parse_parsed(&bad), None, "{bad:?}");
         }
-        assert!(parse_path_line("p\tnot-a-number\t1\t1\t1\t-").is_none());
+        assert!(parse_stamped("\tnot-a-number\t1\t1\t1\t-").is_none());
     }
 
     #[test]
@@ -449,14 +600,35 @@ mod tests {
         };
         assert!(fresh.racy(now));
         assert!(!old.racy(now));
-        let mut cache = ParseCache {
-            entries: vec![
-                (Key::Owned("f".into()), fresh, Some(sample())),
-                (Key::Owned("g".into()), old, Some(sample())),
-            ],
-            left: 2,
-            ..ParseCache::default()
-        };
+        let p = sample();
+        let mut text = format!("{HEADER}\n");
+        for (rel, s) in [("f", fresh), ("g", old)] {
+            let _ = write!(
+                text,
+                "{rel}\t{}\t{}\t{}\t{}",
+                s.size, s.mtime_ns, s.ctime_ns, s.ino
+            );
+            push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
+            text.push('\n');
+        }
+        // Read along the walk: each path looked up once, in file order.
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::fs::write(dir.path().join(PARSE_FILE), &text).expect("written");
+        let mut walked = ParseCache::load(dir.path());
+        assert!(walked.take("f", fresh, now).is_none(), "racy");
+        assert!(walked.take("g", old, now).is_some());
+        assert!(!walked.is_empty(), "the racy entry stays until rewritten");
+        let mut walked = ParseCache::load(dir.path());
+        let changed = Stamp { size: 2, ..old };
+        assert!(
+            walked.take("e", old, now).is_none(),
+            "not in the file: parts"
+        );
+        assert!(walked.take("g", changed, now).is_none());
+        assert!(walked.take("f", fresh, now).is_none());
+        assert!(!walked.is_empty());
+        // Loaded: looked up in any order.
+        let mut cache = ParseCache::of_text(PathBuf::from("unused"), text);
         assert!(cache.take("f", fresh, now).is_none());
         let changed = Stamp { size: 2, ..old };
         assert!(cache.take("g", changed, now).is_none());

@@ -72,32 +72,41 @@ impl RecordCache {
             path: Some(path.clone()),
             ..RecordCache::default()
         };
-        let t = crate::trace::phase("records: cache read");
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        // Read a line at a time into one buffer, decoded as it comes: at 100,000
+        // records the whole file (12 MB) was held beside the records decoded from it.
+        let _t = crate::trace::phase("records: cache read+decode");
+        let Ok(file) = std::fs::File::open(&path) else {
             return cache;
         };
-        drop(t);
-        let _t = crate::trace::phase("records: cache decode");
-        let mut lines = text.lines();
+        let size = file.metadata().map_or(0, |m| m.len());
+        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut buf = String::new();
         // `<HEADER>\t<key>\t<count>`: the count catches a truncated or damaged file,
         // which may still serve by commit but never as the whole list.
-        let Some((key, count)) = lines
-            .next()
-            .and_then(|h| h.strip_prefix(HEADER))
+        let Some(header) = next_line(&mut reader, &mut buf) else {
+            return cache;
+        };
+        let Some((key, count)) = header
+            .strip_prefix(HEADER)
             .and_then(|k| k.strip_prefix('\t'))
             .and_then(|k| k.rsplit_once('\t'))
         else {
             return cache;
         };
+        let key = key.to_owned();
         // Room for the count the header gives (bounded by what the file can hold: a
         // record line is well over 50 bytes), so 10,000 records are never moved to a
         // bigger list while they are read.
         let count = count.parse::<usize>().ok();
-        cache
-            .records
-            .reserve(count.unwrap_or(0).min(text.len() / 50));
+        let most = usize::try_from(size / 50).unwrap_or(usize::MAX);
+        cache.records.reserve(count.unwrap_or(0).min(most));
         let mut damaged = false;
-        for line in lines {
+        loop {
+            let Some(line) = next_line(&mut reader, &mut buf) else {
+                // The end, or a read error (not UTF-8…): a damaged file if not the end.
+                damaged |= line_error(&buf);
+                break;
+            };
             let decoded = line.split_once(' ').and_then(|(hex, rest)| {
                 Some((
                     ObjectId::from_hex(hex.as_bytes()).ok()?,
@@ -110,7 +119,7 @@ impl RecordCache {
             }
         }
         let complete = !damaged && count == Some(cache.records.len());
-        cache.key = complete.then(|| key.to_owned());
+        cache.key = complete.then_some(key);
         cache
     }
 
@@ -146,6 +155,30 @@ impl RecordCache {
         }
         line_format::write_file(path, &text);
     }
+}
+
+/// The next line of `reader` in `buf`, without its end (`\n` or `\r\n`, as
+/// `str::lines` takes them off); `None` at the end or on a read error, which leaves
+/// `buf` holding a `\0` for [`line_error`].
+fn next_line<'b>(reader: &mut impl std::io::BufRead, buf: &'b mut String) -> Option<&'b str> {
+    buf.clear();
+    match reader.read_line(buf) {
+        Ok(0) => None,
+        Ok(_) => {
+            let line = buf.strip_suffix('\n').unwrap_or(buf);
+            Some(line.strip_suffix('\r').unwrap_or(line))
+        }
+        Err(_) => {
+            buf.clear();
+            buf.push('\0');
+            None
+        }
+    }
+}
+
+/// Whether the last [`next_line`] stopped on a read error rather than the end.
+fn line_error(buf: &str) -> bool {
+    buf == "\0"
 }
 
 fn push_time(text: &mut String, t: DateTime<Utc>) {
@@ -228,7 +261,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
     let base = f.opt()?;
     let lock = match f.raw()? {
         "-" => None,
-        "L" => Some(Lease {
+        "L" => Some(Box::new(Lease {
             owner: f.text()?,
             session: f.text()?,
             host: f.text()?,
@@ -237,12 +270,12 @@ pub fn decode_record(line: &str) -> Option<Record> {
             renewed_at: time(&mut f)?,
             expires_at: time(&mut f)?,
             clone: f.opt()?,
-        }),
+        })),
         _ => return None,
     };
     let result = match f.raw()? {
         "-" => None,
-        "R" => Some(Outcome {
+        "R" => Some(Box::new(Outcome {
             verdict: State::parse(f.raw()?)?,
             verified: match f.raw()? {
                 "1" => true,
@@ -253,7 +286,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
             scope_exception: f.opt()?,
             tip: f.opt()?,
             finished_at: time(&mut f)?,
-        }),
+        })),
         _ => return None,
     };
     let updated_at = time(&mut f)?;
@@ -292,7 +325,7 @@ mod tests {
         full.branch = Some("feat/wo-WO-0042".into());
         full.worktree = Some(String::new());
         full.base = Some("abc".into());
-        full.lock = Some(Lease {
+        full.lock = Some(Box::new(Lease {
             owner: "ana\\".into(),
             session: "s".into(),
             host: "h".into(),
@@ -301,15 +334,15 @@ mod tests {
             renewed_at: t(2),
             expires_at: t(3),
             clone: Some("c1".into()),
-        });
-        full.result = Some(Outcome {
+        }));
+        full.result = Some(Box::new(Outcome {
             verdict: State::Failed,
             verified: true,
             skip_verification_reason: Some("-".into()),
             scope_exception: Some("docs too".into()),
             tip: None,
             finished_at: t(4),
-        });
+        }));
         full.note = Some("=note".into());
         let bare = Record::new("WO-1", State::Pending, "", t(0));
         for r in [full, bare] {

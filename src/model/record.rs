@@ -97,8 +97,10 @@ pub struct Record {
     pub branch: Option<String>,
     pub worktree: Option<String>,
     pub base: Option<String>,
-    pub lock: Option<Lease>,
-    pub result: Option<Outcome>,
+    /// Boxed, as is `result`: most records have neither, and inline the two were half
+    /// of every record's size (at 100,000 records, 21 MB).
+    pub lock: Option<Box<Lease>>,
+    pub result: Option<Box<Outcome>>,
     pub updated_at: DateTime<Utc>,
     /// Free-form notes of the last transition (requeue reason, steal, override…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +129,6 @@ impl Record {
 
     /// A lock whose lease has not expired.
     pub fn live_lock(&self, now: DateTime<Utc>) -> Option<&Lease> {
-        self.lock.as_ref().filter(|l| !l.expired(now))
+        self.lock.as_deref().filter(|l| !l.expired(now))
     }
 }

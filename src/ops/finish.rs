@@ -363,16 +363,22 @@ impl<'a> Subject<'a> {
         let (repo, r) = (self.repo, self.r());
         let evidence =
             repo.subtree_in_commit(self.stored.commit, crate::inventory::records::EVIDENCE_DIR)?;
-        let outcome = r.result.clone().context("finishing record has no result")?;
+        let outcome = r
+            .result
+            .as_deref()
+            .cloned()
+            .context("finishing record has no result")?;
         let now = Utc::now();
         steps.push(Step::Record(Box::new(RecordWrite {
             record: Record {
-                lock: r.lock.clone().map(|l| Lease {
-                    host: crate::host::hostname(),
-                    pid: std::process::id(),
-                    renewed_at: now,
-                    expires_at: now + self.inv.lease,
-                    ..l
+                lock: r.lock.clone().map(|l| {
+                    Box::new(Lease {
+                        host: crate::host::hostname(),
+                        pid: std::process::id(),
+                        renewed_at: now,
+                        expires_at: now + self.inv.lease,
+                        ..*l
+                    })
                 }),
                 updated_at: now,
                 ..r.clone()
@@ -537,11 +543,13 @@ impl<'a> Subject<'a> {
         Step::Record(Box::new(RecordWrite {
             record: Record {
                 phase: Phase::Finishing,
-                result: Some(outcome.clone()),
-                lock: r.lock.clone().map(|l| Lease {
-                    host: crate::host::hostname(),
-                    pid: std::process::id(),
-                    ..l
+                result: Some(Box::new(outcome.clone())),
+                lock: r.lock.clone().map(|l| {
+                    Box::new(Lease {
+                        host: crate::host::hostname(),
+                        pid: std::process::id(),
+                        ..*l
+                    })
                 }),
                 note: self
                     .forced
@@ -647,7 +655,7 @@ impl<'a> Subject<'a> {
                 state: v.outcome.verdict,
                 phase: Phase::Idle,
                 lock: None,
-                result: Some(v.outcome.clone()),
+                result: Some(Box::new(v.outcome.clone())),
                 updated_at: Utc::now(),
                 note: self
                     .forced

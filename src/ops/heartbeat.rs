@@ -56,7 +56,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
     let now = Utc::now();
     // A running WO whose record has no lock (imported without a `.lock`) is adopted
     // by whoever forces the renewal.
-    let old = r.lock.clone().unwrap_or_else(|| Lease {
+    let old = r.lock.as_deref().cloned().unwrap_or_else(|| Lease {
         owner: owner.to_owned(),
         session: crate::model::session::new_session_id(),
         host: crate::host::hostname(),
@@ -72,7 +72,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         ..old
     };
     let record = Record {
-        lock: Some(lock.clone()),
+        lock: Some(Box::new(lock.clone())),
         updated_at: now,
         note: forced.then(|| format!("lease renewed by {owner} with --force")),
         ..r.clone()
@@ -230,11 +230,11 @@ pub fn auto_renew(repo: &Repo, publish: bool) {
     }
     let lease = lock.expires_at - lock.renewed_at;
     let record = Record {
-        lock: Some(Lease {
+        lock: Some(Box::new(Lease {
             renewed_at: now,
             expires_at: now + lease,
-            ..lock.clone()
-        }),
+            ..(**lock).clone()
+        })),
         updated_at: now,
         ..r.clone()
     };

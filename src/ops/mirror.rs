@@ -87,7 +87,7 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
         r.phase = Phase::Active;
         r.lock = view.lock.map(|l| {
             let since = l.since().unwrap_or(t0);
-            Lease {
+            Box::new(Lease {
                 owner: l.user.clone().unwrap_or_else(|| "unknown".into()),
                 session: String::new(),
                 host: l.host.clone().unwrap_or_default(),
@@ -97,7 +97,7 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
                 expires_at: since + inv.lease,
                 // Imports are the same in every clone: no clone of its own.
                 clone: None,
-            }
+            })
         });
     }
     r

@@ -558,7 +558,7 @@ impl Claim {
             branch: Some(branch.clone()),
             worktree: Some(worktree_rel.clone()),
             base: Some(base.to_string()),
-            lock: Some(lease),
+            lock: Some(Box::new(lease)),
             result: None,
             updated_at: now,
             note: claim_note(stolen_from, &leftovers, &opts.owner),
@@ -637,16 +637,20 @@ impl Shape<'_> {
 
     /// The lease of the record (a new one only if the record has none).
     fn lease(&self) -> Lease {
-        self.record.lock.clone().unwrap_or_else(|| Lease {
-            owner: self.opts.owner.clone(),
-            session: new_session_id(),
-            host: crate::host::hostname(),
-            pid: std::process::id(),
-            acquired_at: Utc::now(),
-            renewed_at: Utc::now(),
-            expires_at: Utc::now() + self.opts.lease,
-            clone: crate::ops::clone_id::ensure(self.repo),
-        })
+        self.record
+            .lock
+            .as_deref()
+            .cloned()
+            .unwrap_or_else(|| Lease {
+                owner: self.opts.owner.clone(),
+                session: new_session_id(),
+                host: crate::host::hostname(),
+                pid: std::process::id(),
+                acquired_at: Utc::now(),
+                renewed_at: Utc::now(),
+                expires_at: Utc::now() + self.opts.lease,
+                clone: crate::ops::clone_id::ensure(self.repo),
+            })
     }
 
     /// Plan (2), the steps: the record write `first_action` (claim, steal, or the
@@ -823,12 +827,12 @@ fn resume(
         .with_context(|| format!("{id}: no YAML to resume with"))?;
     let now = Utc::now();
     let record = Record {
-        lock: Some(Lease {
+        lock: Some(Box::new(Lease {
             pid: std::process::id(),
             renewed_at: now,
             expires_at: now + opts.lease,
             ..lock.clone()
-        }),
+        })),
         updated_at: now,
         ..r.clone()
     };
