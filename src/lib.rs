@@ -22,6 +22,7 @@
 //! modules any layer may use.
 
 pub mod cli;
+pub mod clock;
 pub mod error;
 pub mod failpoint;
 pub mod git;

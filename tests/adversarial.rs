@@ -61,18 +61,6 @@ fn codes_for(report: &Value, id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Sleep until the lease of `id`'s record has expired (its `expires_at` is in the past).
-fn wait_for_lease_expiry(s: &Scenario, id: &str) {
-    let r = record_of(s, id);
-    let end = chrono::DateTime::parse_from_rfc3339(r["lock"]["expires_at"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let left = end - chrono::Utc::now();
-    if let Ok(d) = left.to_std() {
-        std::thread::sleep(d + std::time::Duration::from_millis(100));
-    }
-}
-
 fn panicked(code: i32, err: &str) -> bool {
     code == 101 || err.contains("panicked")
 }
@@ -315,7 +303,7 @@ fn defect_03_finish_that_lost_its_lease_leaves_the_new_holder_alone() {
         &["finish", "--result", "done"],
         "finish:after-finishing",
     );
-    wait_for_lease_expiry(&s, "WO-0001");
+    s.expire_lease("WO-0001");
     // The lease expired: requeue takes the WO back from the stalled finish (its record
     // moves under it), and the finish, released, must then touch nothing of bob's.
     let (rq, rq_out, rq_err) = s.run(&["requeue", "WO-0001", "--reason", "holder vanished"]);
@@ -893,7 +881,7 @@ fn lock_is_directory_or_symlink() {
         std::fs::remove_file(lock(id)).unwrap();
         std::fs::create_dir(lock(id)).unwrap();
     }
-    wait_for_lease_expiry(&s, "WO-0003");
+    s.expire_lease("WO-0003");
 
     let mut c = Checks::default();
     let (code, report) = s.json(&["audit"]);

@@ -73,7 +73,7 @@ fn settle() {
 /// The racy window the commands of these tests run with (`GIT_WO_RACY_MS`, test-only):
 /// settling takes a fraction of the real two seconds. The two-second rule itself is
 /// tested with the cache's API in tests/properties.rs and src/inventory/parse_cache.rs.
-const RACY_MS: u64 = 300;
+const RACY_MS: u64 = 100;
 
 fn compare(name: &str, s: &Scenario) {
     for args in VIEWS {
@@ -99,11 +99,10 @@ fn every_fixture_prints_the_same_with_and_without_the_caches() {
     let mirrored_baseline = Scenario::build("baseline");
     assert!(mirrored_baseline.run(&["init"]).0 <= 1);
     settle();
-    for (name, s) in &built {
-        compare(name, s);
-    }
-    compare("clean after init", &mirrored);
-    compare("baseline after init", &mirrored_baseline);
+    let mut all: Vec<(&str, &Scenario)> = built.iter().map(|(n, s)| (*n, s)).collect();
+    all.push(("clean after init", &mirrored));
+    all.push(("baseline after init", &mirrored_baseline));
+    common::each_in_parallel(&all, |(name, s)| compare(name, s));
     // The comparison meant something: the caches were there to be read.
     let (_, s) = &built[0];
     assert_eq!(

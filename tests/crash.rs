@@ -54,7 +54,7 @@ fn taken_with_work() -> (Scenario, std::path::PathBuf, String) {
 
 #[test]
 fn take_crashes_at_every_step_are_resumed() {
-    for step in TAKE_STEPS {
+    common::each_in_parallel(&TAKE_STEPS, |step| {
         let s = setup();
         crash(&s, &s.repo, &format!("take:{step}"), &["take", "WO-0001"]);
         assert_eq!(
@@ -85,12 +85,12 @@ fn take_crashes_at_every_step_are_resumed() {
         let record: serde_json::Value = common::record_of(&s, "WO-0001");
         assert_eq!(record["phase"], "active", "{step}");
         assert_eq!(record["token"], 1, "{step}: resume keeps the token");
-    }
+    });
 }
 
 #[test]
 fn finish_crashes_at_every_step_are_rolled_forward() {
-    for step in FINISH_STEPS {
+    common::each_in_parallel(&FINISH_STEPS, |step| {
         let (s, wt, tip) = taken_with_work();
 
         crash(
@@ -106,7 +106,7 @@ fn finish_crashes_at_every_step_are_rolled_forward() {
         );
         let (_, report) = s.json(&["audit"]);
         let codes = common::codes(&report);
-        if step != "after-verify" {
+        if *step != "after-verify" {
             assert!(
                 codes.contains(&("interrupted_transition".into(), "WO-0001".into())),
                 "{step}: {codes:?}"
@@ -134,7 +134,7 @@ fn finish_crashes_at_every_step_are_rolled_forward() {
             1,
             "{step}: one result marker\n{notes}"
         );
-    }
+    });
 }
 
 #[test]
@@ -158,7 +158,7 @@ fn requeue_rolls_an_interrupted_take_back() {
 /// resume): audit is clean, the WO has one YAML, and its commits are kept.
 #[test]
 fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
-    for step in TAKE_STEPS {
+    common::each_in_parallel(&TAKE_STEPS, |step| {
         let s = setup();
         crash(&s, &s.repo, &format!("take:{step}"), &["take", "WO-0001"]);
         let (code, out, err) = s.run(&["reconcile", "--apply"]);
@@ -173,8 +173,8 @@ fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
         assert_eq!(s.json(&["reconcile"]).0, 0, "take:{step}: nothing left");
         let (code, out, err) = s.run(&["take", "WO-0001"]);
         assert_eq!(code, 0, "take:{step}: can be taken again: {out}{err}");
-    }
-    for step in FINISH_STEPS {
+    });
+    common::each_in_parallel(&FINISH_STEPS, |step| {
         let (s, wt, tip) = taken_with_work();
         crash(
             &s,
@@ -186,7 +186,7 @@ fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
         assert_eq!(code, 0, "finish:{step}: {out}{err}");
         let (code, report) = s.json(&["audit"]);
         assert_eq!(code, 0, "finish:{step}: {report}");
-        let expected: &[&str] = if step == "after-verify" {
+        let expected: &[&str] = if *step == "after-verify" {
             &["running"] // the finish never started: still held
         } else {
             &["done"]
@@ -197,7 +197,7 @@ fn reconcile_repairs_a_crash_at_every_step_of_take_and_finish() {
             tip,
             "finish:{step}: commit kept"
         );
-    }
+    });
 }
 
 /// A repository that needs every kind of reconcile repair.
@@ -237,7 +237,7 @@ fn needs_every_repair() -> Scenario {
 /// finishes the job; audit is clean; quarantined files are byte-identical copies.
 #[test]
 fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
-    for step in [
+    let steps = [
         "reconcile:after-requeue",
         "reconcile:after-move",
         "reconcile:after-unlock",
@@ -246,7 +246,8 @@ fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
         "reconcile:after-quarantine",
         "reconcile:after-lockfile",
         "mirror:after-import",
-    ] {
+    ];
+    common::each_in_parallel(&steps, |step| {
         let s = needs_every_repair();
         let before = common::jobs_files(&s);
         crash(&s, &s.repo, step, &["reconcile", "--apply"]);
@@ -263,7 +264,7 @@ fn reconcile_and_gc_crashes_at_every_step_are_repaired_by_reconcile() {
             assert_eq!(before.get(&from), Some(&bytes), "{step}: {from}");
         }
         assert_eq!(s.json(&["reconcile"]).0, 0, "{step}: nothing left");
-    }
+    });
     // gc: the removal of a zombie, and the release of a stale lock (requeue's steps).
     let s = Scenario::build("zombie");
     crash(

@@ -7,7 +7,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use common::team::Team;
 use common::{
@@ -50,14 +49,6 @@ fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("a time: {v}")))
         .unwrap_or_else(|e| panic!("{v}: {e}"))
         .with_timezone(&chrono::Utc)
-}
-
-/// Sleep until the lease of `id`'s record has ended (a floor, never a ceiling).
-fn wait_for_lease_expiry(s: &Scenario, id: &str) {
-    let end = time(&record_of(s, id)["lock"]["expires_at"]);
-    if let Ok(d) = (end - chrono::Utc::now()).to_std() {
-        std::thread::sleep(d + Duration::from_millis(200));
-    }
 }
 
 /// The `fix:` line of an error on stderr.
@@ -291,7 +282,7 @@ fn steal_is_refused_while_the_lease_is_live_and_allowed_once_it_expired() {
     let wt = s.worktree("WO-0001");
     let (code, _, err) = s.run_in(&wt, &["heartbeat", "--lease", "1s"]);
     assert_eq!(code, 0, "{err}");
-    wait_for_lease_expiry(&s, "WO-0001");
+    s.expire_lease("WO-0001");
     let (code, out, err) = s.run(&["take", "WO-0001", "--steal", "--owner", "bob"]);
     assert_eq!(code, 0, "an expired lease is stolen: {out}{err}");
     let r = record_of(&s, "WO-0001");
@@ -614,20 +605,20 @@ fn post_commit_and_post_checkout_in_the_worktree_renew_the_lease() {
     assert_eq!(code, 0, "{err}");
     let wt = s.worktree("WO-0001");
     let expires = |s: &Scenario| time(&record_of(s, "WO-0001")["lock"]["expires_at"]);
-    let now = [("GIT_WO_AUTO_RENEW_SECONDS", "0")];
 
     let e0 = expires(&s);
-    std::thread::sleep(Duration::from_millis(1100));
+    // A minute on: the automatic renewal is due.
+    s.advance_clock(61);
     std::fs::write(wt.join("hello.txt"), "hi\n").expect("write");
     s.git_at(&wt, &["add", "hello.txt"]);
-    let (code, _, err) = common::git_hooked_env(&s, &wt, &["commit", "-q", "-m", "work"], &now);
+    let (code, _, err) = common::git_hooked_env(&s, &wt, &["commit", "-q", "-m", "work"], &[]);
     assert_eq!(code, 0, "{err}");
     let e1 = expires(&s);
     assert!(e1 > e0, "post-commit renewed: {e0} -> {e1}");
 
-    std::thread::sleep(Duration::from_millis(1100));
+    s.advance_clock(61);
     let (code, _, err) =
-        common::git_hooked_env(&s, &wt, &["checkout", "-q", "feat/wo-WO-0001"], &now);
+        common::git_hooked_env(&s, &wt, &["checkout", "-q", "feat/wo-WO-0001"], &[]);
     assert_eq!(code, 0, "{err}");
     let e2 = expires(&s);
     assert!(e2 > e1, "post-checkout renewed: {e1} -> {e2}");
@@ -855,7 +846,7 @@ fn wo_commit_commits_each_commands_own_moves_for_finish_requeue_reconcile_and_gc
     );
 
     assert_eq!(s.run(&["take", "WO-0004", "--lease", "1s"]).0, 0);
-    wait_for_lease_expiry(&s, "WO-0004");
+    s.expire_lease("WO-0004");
     let before = head();
     let (code, out, err) = s.run(&["gc", "--apply"]);
     assert_eq!(code, 0, "{out}{err}");

@@ -19,17 +19,6 @@ fn repo() -> Scenario {
     s
 }
 
-/// Sleep until the lease of `id`'s record has ended.
-fn wait_for_lease_expiry(s: &Scenario, id: &str) {
-    let r = record_of(s, id);
-    let end = chrono::DateTime::parse_from_rfc3339(r["lock"]["expires_at"].as_str().unwrap())
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    if let Ok(d) = (end - chrono::Utc::now()).to_std() {
-        std::thread::sleep(d + std::time::Duration::from_millis(200));
-    }
-}
-
 /// `git -c user.name=<name> wo <args>` in `dir`: the real `git`, which passes `-c` to
 /// git-wo in `GIT_CONFIG_PARAMETERS`.
 fn run_as(s: &Scenario, dir: &Path, name: &str, args: &[&str]) -> (i32, String, String) {
@@ -66,7 +55,7 @@ fn an_expired_lease_is_shown_as_expired_everywhere() {
     let (code, _, err) = s.run(&["take", "WO-0001", "--lease", "1s"]);
     assert_eq!(code, 0, "{err}");
     let wt = s.worktree("WO-0001");
-    wait_for_lease_expiry(&s, "WO-0001");
+    s.expire_lease("WO-0001");
 
     // list
     let (code, out, err) = s.run(&["list"]);
@@ -283,7 +272,7 @@ fn a_reused_worktree_with_leftovers_is_named_and_needs_force() {
     let wt = s.worktree("WO-0001");
     std::fs::write(wt.join("README.txt"), "changed\n").unwrap();
     std::fs::write(wt.join("scratch.txt"), "mine\n").unwrap();
-    wait_for_lease_expiry(&s, "WO-0001");
+    s.expire_lease("WO-0001");
     let (code, out, err) = s.run(&["requeue", "WO-0001", "--reason", "stale"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(wt.exists(), "requeue keeps the worktree");
@@ -329,7 +318,7 @@ fn a_reused_clean_worktree_needs_no_force() {
     let s = repo();
     let (code, _, err) = s.run(&["take", "WO-0001", "--lease", "1s"]);
     assert_eq!(code, 0, "{err}");
-    wait_for_lease_expiry(&s, "WO-0001");
+    s.expire_lease("WO-0001");
     assert_eq!(s.run(&["requeue", "WO-0001", "--reason", "stale"]).0, 0);
     let (code, out, err) = s.run(&["take", "WO-0001"]);
     assert_eq!(code, 0, "{out}{err}");

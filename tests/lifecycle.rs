@@ -230,7 +230,7 @@ fn only_the_holder_finishes_and_force_is_recorded() {
 fn a_holder_with_a_stale_token_is_refused() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "1s"]).0, 0);
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    s.expire_lease("WO-0001");
     let (code, _, err) = s.run(&["take", "WO-0001", "--owner", "bob"]);
     assert_eq!(code, 2, "expired lease needs --steal: {err}");
     assert!(err.contains("--steal"), "{err}");
@@ -482,7 +482,7 @@ fn requeue_refuses_live_running_and_done_wos() {
 fn requeue_releases_a_stale_running_wo() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "1s"]).0, 0);
-    std::thread::sleep(std::time::Duration::from_millis(1200));
+    s.expire_lease("WO-0001");
     let (_, report) = s.json(&["audit"]);
     assert!(
         common::codes(&report).contains(&("stale_lock".into(), "WO-0001".into())),
@@ -582,19 +582,16 @@ fn status_says_where_you_are_and_what_is_next() {
 fn commands_run_inside_the_worktree_renew_the_lease() {
     let s = repo_with_pending();
     assert_eq!(s.run(&["take", "WO-0001", "--lease", "2h"]).0, 0);
-    // Age the lease's renewal stamp so the automatic renewal is due.
     let record = |s: &Scenario| -> serde_json::Value { common::record_of(s, "WO-0001") };
     let before = record(&s);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     let wt = s.worktree("WO-0001");
-    // Within the first minute nothing is written.
+    // Within the first minute nothing is written (the clock moved on 50 s).
+    s.advance_clock(50);
     assert_eq!(s.run_in(&wt, &["status"]).0, 0);
     assert_eq!(record(&s), before, "no renewal within a minute of the last");
-    // After the interval, any command renews.
-    s.git(&["config", "wo.lease", "2h"]);
-    let mut cmd = s.wo_in(&wt, &["list"]);
-    cmd.env("GIT_WO_AUTO_RENEW_SECONDS", "1");
-    assert_eq!(common::run(cmd).0, 0);
+    // After the minute, any command renews.
+    s.advance_clock(15);
+    assert_eq!(s.run_in(&wt, &["list"]).0, 0);
     let after = record(&s);
     assert!(
         after["lock"]["renewed_at"].as_str() > before["lock"]["renewed_at"].as_str(),

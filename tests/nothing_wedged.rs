@@ -42,7 +42,7 @@ fn a_stale_lock_released_by_gc_is_given_back_by_restore() {
     let yaml = s.path("_ctx/jobs/running/WO-0001.yaml");
     let lock = s.path("_ctx/jobs/running/WO-0001.lock");
     let (yaml_before, lock_before) = (std::fs::read(&yaml).unwrap(), std::fs::read(&lock).unwrap());
-    std::thread::sleep(Duration::from_millis(1500));
+    s.expire_lease("WO-0001");
 
     let (code, r) = s.json(&["gc", "--apply", "--min-age", "0"]);
     assert_eq!(code, 0, "gc --apply: {r}");

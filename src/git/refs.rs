@@ -139,7 +139,7 @@ impl Repo {
         let time = if fixed_time {
             gix::date::Time::new(0, 0)
         } else {
-            gix::date::Time::new(chrono::Utc::now().timestamp(), 0)
+            gix::date::Time::new(crate::clock::now().timestamp(), 0)
         };
         let mut buf = gix::date::parse::TimeBuf::default();
         let sig = signature(time, &mut buf);
@@ -170,7 +170,7 @@ impl Repo {
         };
         let mut buf = gix::date::parse::TimeBuf::default();
         let committer = signature(
-            gix::date::Time::new(chrono::Utc::now().timestamp(), 0),
+            gix::date::Time::new(crate::clock::now().timestamp(), 0),
             &mut buf,
         );
         match self.gix.edit_references_as(Some(edit), Some(committer)) {

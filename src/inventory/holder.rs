@@ -75,7 +75,7 @@ impl Inventory {
 mod tests {
     use std::path::Path;
 
-    use chrono::{Duration, Utc};
+    use chrono::Duration;
 
     use super::*;
     use crate::inventory::records::{Records, Stored};
@@ -83,7 +83,7 @@ mod tests {
     use crate::model::state::State;
 
     fn lease(clone: Option<&str>, expires_in: Duration) -> Lease {
-        let now = Utc::now();
+        let now = crate::clock::now();
         Lease {
             owner: "alice".into(),
             session: "s".into(),
@@ -97,9 +97,9 @@ mod tests {
     }
 
     fn holder_of(lease: Lease, here: Option<&str>, phase: Phase) -> &'static str {
-        let mut inv = Inventory::from_files(Path::new("/repo"), Vec::new(), Utc::now());
+        let mut inv = Inventory::from_files(Path::new("/repo"), Vec::new(), crate::clock::now());
         inv.clone_id = here.map(str::to_owned);
-        let mut record = Record::new("WO-0001", State::Running, "t", Utc::now());
+        let mut record = Record::new("WO-0001", State::Running, "t", crate::clock::now());
         record.phase = phase;
         record.lock = Some(Box::new(lease));
         inv.records = Records::new(vec![Stored {

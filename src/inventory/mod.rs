@@ -229,7 +229,7 @@ impl Inventory {
     /// says whether every file is read in full or known from the parse cache.
     pub fn gather(repo: &Repo, source: Source, depth: Depth) -> Result<Inventory> {
         let _t = crate::trace::phase("gather");
-        let now = Utc::now();
+        let now = crate::clock::now();
         let jobs_rel = repo.jobs_rel();
         // The working tree's files are read on a thread of their own while this one
         // reads records, markers and worktrees: the two halves take about as long.

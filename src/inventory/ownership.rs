@@ -156,7 +156,7 @@ mod tests {
                 "id: WO-0002\nstatus: done\nworktree: /wt/WO-0001\n",
             ),
         ];
-        let mut inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let mut inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         inv.worktrees
             .push(worktree("/wt/WO-0001", "feat/wo-WO-0001", None));
         let o = inv.ownerships();
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_lock_reason_beats_the_branch_and_the_folder() {
-        let mut inv = Inventory::from_files(Path::new("/repo"), Vec::new(), chrono::Utc::now());
+        let mut inv = Inventory::from_files(Path::new("/repo"), Vec::new(), crate::clock::now());
         inv.worktrees.push(worktree(
             "/wt/WO-0003",
             "feat/wo-WO-0004",
@@ -193,7 +193,7 @@ mod tests {
             "WO-0001.yaml",
             "id: WO-0001\nstatus: running\nworktree: /wt/WO-0001\nbranch: feat/wo-WO-0001\n",
         )];
-        let mut inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let mut inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         inv.worktrees.push(worktree(
             "/wt/WO-0001",
             "feat/wo-WO-0001",

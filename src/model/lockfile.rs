@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn render_roundtrips() {
-        let at = Utc::now();
+        let at = crate::clock::now();
         let text = LockFile::render(at, 7, "alice", "box");
         let l = LockFile::parse(WoId::parse("WO-1").unwrap(), "x".into(), &text, None);
         assert_eq!(

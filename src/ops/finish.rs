@@ -16,7 +16,6 @@
 //!   ([`Subject::apply`]) and **report** ([`Subject::report`]).
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 use gix::ObjectId;
 use serde::Serialize;
 
@@ -368,7 +367,7 @@ impl<'a> Subject<'a> {
             .as_deref()
             .cloned()
             .context("finishing record has no result")?;
-        let now = Utc::now();
+        let now = crate::clock::now();
         steps.push(Step::Record(Box::new(RecordWrite {
             record: Record {
                 lock: r.lock.clone().map(|l| {
@@ -436,7 +435,7 @@ impl<'a> Subject<'a> {
             skip_verification_reason: opts.skip_reason.clone(),
             scope_exception,
             tip: tip_text.clone(),
-            finished_at: Utc::now(),
+            finished_at: crate::clock::now(),
         };
         let evidence = Some(crate::ops::evidence::write(
             &Facts {
@@ -656,7 +655,7 @@ impl<'a> Subject<'a> {
                 phase: Phase::Idle,
                 lock: None,
                 result: Some(Box::new(v.outcome.clone())),
-                updated_at: Utc::now(),
+                updated_at: crate::clock::now(),
                 note: self
                     .forced
                     .then(|| format!("finish forced by {}", opts.owner))

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Serialize;
 
 use crate::git::Repo;
@@ -211,7 +211,7 @@ pub fn gc(repo: &Repo, opts: &GcOptions) -> Result<GcReport> {
     } else {
         None
     };
-    let now = Utc::now();
+    let now = crate::clock::now();
     let stamp = quarantine::new_stamp(now);
     let qdir = quarantine::root(&repo.wo_dir()).join(&stamp);
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
@@ -671,7 +671,7 @@ fn save(wt: &Worktree, c: &Candidate, at_risk: &[PathBuf], qdir: &Path) -> Resul
                 .into(),
                 reason: "gc --force removed the worktree that held it".into(),
                 bytes: meta.len(),
-                at: crate::model::when::shown(Utc::now()),
+                at: crate::model::when::shown(crate::clock::now()),
                 ..Entry::default()
             };
             entry.set_from(&file);

@@ -22,14 +22,10 @@ use crate::ops::journal::{Journal, OrderYaml, Parent, Plan, RecordWrite, Recover
 /// The action (and op name) of a renewal: [`crate::ops::transition::RENEWAL`].
 pub const ACTION: &str = crate::ops::transition::RENEWAL;
 
-/// Automatic renewals are skipped when the lease was renewed this recently: 60 s,
-/// or `GIT_WO_AUTO_RENEW_SECONDS` (used by tests to avoid waiting a minute).
+/// Automatic renewals are skipped when the lease was renewed this recently: a minute.
+/// (Tests move the clock on with `GIT_WO_CLOCK_SKEW` instead of waiting it.)
 pub fn auto_renew_interval() -> Duration {
-    let secs = std::env::var("GIT_WO_AUTO_RENEW_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    Duration::seconds(secs)
+    Duration::seconds(60)
 }
 
 #[derive(Debug, Serialize)]
@@ -53,7 +49,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
     let stored = held_record(&inv, id)?;
     let r = &stored.record;
     let forced = decide_who(repo, &inv, id, r, owner, force)?;
-    let now = Utc::now();
+    let now = crate::clock::now();
     // A running WO whose record has no lock (imported without a `.lock`) is adopted
     // by whoever forces the renewal.
     let old = r.lock.as_deref().cloned().unwrap_or_else(|| Lease {
@@ -216,7 +212,7 @@ pub fn auto_renew(repo: &Repo, publish: bool) {
         return;
     };
     let r = &stored.record;
-    let now = Utc::now();
+    let now = crate::clock::now();
     let Some(lock) = r.lock.as_ref() else { return };
     let you = repo.config.you().0;
     if holds(&repo.current_git_dir, r, &you) != Ok(true)

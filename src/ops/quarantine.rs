@@ -216,7 +216,7 @@ impl Saving {
             code: self.code.clone(),
             reason: self.reason.clone(),
             saved: true,
-            at: crate::model::when::shown(chrono::Utc::now()),
+            at: crate::model::when::shown(crate::clock::now()),
             ..Entry::default()
         };
         entry.set_from(from);
@@ -839,7 +839,7 @@ pub fn restore(item: &Checked, aside: Option<&Aside>) -> Result<Option<Option<Pa
                 a.restoring
             ),
             bytes: fs::symlink_metadata(abs).map(|m| m.len()).unwrap_or(0),
-            at: crate::model::when::shown(chrono::Utc::now()),
+            at: crate::model::when::shown(crate::clock::now()),
             ..Entry::default()
         };
         e.set_from(rel);

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use chrono::Utc;
 use serde::Serialize;
 
 use crate::error::{Kind, WoError};
@@ -173,7 +172,7 @@ pub fn reconcile(repo: &Repo, opts: &ReconcileOptions) -> Result<Reconciled> {
             ActionReport { action: a, outcome }
         })
         .collect();
-    let now = Utc::now();
+    let now = crate::clock::now();
     let stamp = quarantine::new_stamp(now);
     let qdir = quarantine::root(&repo.wo_dir()).join(&stamp);
     // Before the repairs: a ref lock a killed git-wo left would fail each of them.
@@ -269,7 +268,7 @@ fn leftovers(repo: &Repo, inv: &Inventory, apply: bool, qdir: &Path) -> Vec<Left
                 bytes: std::fs::symlink_metadata(repo.control_root.join(&l.path))
                     .map(|m| m.len())
                     .unwrap_or(0),
-                at: crate::model::when::shown(Utc::now()),
+                at: crate::model::when::shown(crate::clock::now()),
                 ..Entry::default()
             };
             entry.set_from(&l.path);
@@ -581,7 +580,7 @@ fn quarantine_step(repo: &Repo, id: &WoId, a: &Action, path: &Path, qdir: &Path)
         code: a.code.as_str().to_owned(),
         reason: a.action.clone(),
         bytes,
-        at: crate::model::when::shown(Utc::now()),
+        at: crate::model::when::shown(crate::clock::now()),
         ..Entry::default()
     };
     entry.set_from(path);
@@ -610,7 +609,7 @@ fn lock_text(inv: &Inventory, id: &WoId, opts: &ReconcileOptions) -> String {
                 .find_map(|f| f.owner())
                 .unwrap_or_else(|| opts.owner.clone());
             LockFile::render(
-                Utc::now(),
+                crate::clock::now(),
                 std::process::id(),
                 &owner,
                 &crate::host::hostname(),
@@ -730,7 +729,7 @@ pub fn restore(repo: &Repo, stamp: &str) -> Result<Restored> {
     // Every entry is checked before anything moves: one that points outside where
     // git-wo quarantines from refuses the whole restore.
     let checked = quarantine::check_all(&dir, stamp, entries, &bounds(repo))?;
-    let aside_stamp = quarantine::new_stamp(Utc::now());
+    let aside_stamp = quarantine::new_stamp(crate::clock::now());
     let aside = quarantine::Aside {
         dir: quarantine::root(&repo.wo_dir()).join(&aside_stamp),
         control_root: repo.control_root.clone(),

@@ -202,7 +202,7 @@ impl Request<'_> {
         overridden: Option<&str>,
     ) -> Result<(Plan, Kept)> {
         let (id, jobs_rel) = (self.id, &inv.jobs_rel);
-        let now = Utc::now();
+        let now = crate::clock::now();
         let stamp = crate::model::when::shown(now);
         let edits: Vec<(String, String)> = vec![
             ("status".into(), "pending".into()),

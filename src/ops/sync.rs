@@ -504,7 +504,7 @@ fn record_conflicts(repo: &Repo, remote: &str, found: &[Conflict]) {
         }
     } else {
         file.schema = SyncConflicts::SCHEMA.to_owned();
-        file.at = crate::model::when::shown(chrono::Utc::now());
+        file.at = crate::model::when::shown(crate::clock::now());
         serde_json::to_string_pretty(&file)
             .map(|text| crate::inventory::line_format::write_file(&path, &text))
             .map_err(anyhow::Error::from)

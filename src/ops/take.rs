@@ -534,7 +534,7 @@ impl Claim {
     ) -> Result<Claim> {
         let id = &opts.id;
         let title = file.title();
-        let now = Utc::now();
+        let now = crate::clock::now();
         let branch = branch_of(repo, id, prev, file)?;
         let base = base_of(repo, opts, &branch)?;
         let worktree_rel = format!("{}/{id}", repo.worktree_dir());
@@ -646,9 +646,9 @@ impl Shape<'_> {
                 session: new_session_id(),
                 host: crate::host::hostname(),
                 pid: std::process::id(),
-                acquired_at: Utc::now(),
-                renewed_at: Utc::now(),
-                expires_at: Utc::now() + self.opts.lease,
+                acquired_at: crate::clock::now(),
+                renewed_at: crate::clock::now(),
+                expires_at: crate::clock::now() + self.opts.lease,
                 clone: crate::ops::clone_id::ensure(self.repo),
             })
     }
@@ -664,7 +664,7 @@ impl Shape<'_> {
         let path = self.worktree_path();
         let active = Record {
             phase: Phase::Active,
-            updated_at: Utc::now(),
+            updated_at: crate::clock::now(),
             ..self.record.clone()
         };
         let claim = OrderYaml::Bytes(self.yaml_bytes.clone());
@@ -825,7 +825,7 @@ fn resume(
         .first()
         .copied()
         .with_context(|| format!("{id}: no YAML to resume with"))?;
-    let now = Utc::now();
+    let now = crate::clock::now();
     let record = Record {
         lock: Some(Box::new(Lease {
             pid: std::process::id(),

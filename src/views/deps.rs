@@ -149,7 +149,7 @@ mod tests {
                 wo(State::Done, "WO-0003", ""),
                 wo(State::Pending, "WO-0004", "WO-0001"),
             ],
-            chrono::Utc::now(),
+            crate::clock::now(),
         );
         let a = around(&inv, "WO-0002");
         let ids = |v: &[Node]| v.iter().map(|n| n.id.clone()).collect::<Vec<_>>();

@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn a_worktree_of_a_done_wo_and_one_of_no_wo_are_candidates() {
         let file = OrderFile::in_folder(State::Done, "WO-0001.yaml", "id: WO-0001\nstatus: done\n");
-        let mut inv = Inventory::from_files(Path::new("/repo"), vec![file], chrono::Utc::now());
+        let mut inv = Inventory::from_files(Path::new("/repo"), vec![file], crate::clock::now());
         for id in ["WO-0001", "WO-0002"] {
             inv.worktrees.push(Worktree {
                 name: id.into(),

@@ -67,7 +67,7 @@ mod tests {
             "WO-0001.yaml",
             "id: WO-0001\nstatus: running\n",
         )];
-        let mut inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let mut inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         if with_worktree {
             inv.worktrees.push(Worktree {
                 name: "WO-0001".into(),

@@ -199,7 +199,7 @@ mod tests {
             wo(State::Done, "WO-0005", "priority: P1\n"),
             wo(State::Running, "WO-0006", "priority: P0\n"),
         ];
-        let inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         let q = queue(&inv, &Filters::default());
         let ids: Vec<&str> = q.ready.iter().map(|w| w.id.as_str()).collect();
         // WO-0003 unblocks WO-0004: before WO-0001, same priority.

@@ -205,7 +205,7 @@ mod tests {
                 "WO-0001.yaml",
                 "version: 1\nid: WO-0001\ntitle: t\nstatus: pending\n",
             )],
-            chrono::Utc::now(),
+            crate::clock::now(),
         );
         let facts = Facts {
             worktree_dir: "../repo.worktrees".into(),

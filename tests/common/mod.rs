@@ -40,10 +40,7 @@ impl Scenario {
 
     /// `git-wo <args>` run in `dir`.
     pub fn wo_in(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("git-wo").expect("git-wo binary");
-        cmd.args(args).current_dir(dir);
-        isolate(&mut cmd, self.tmp.path());
-        cmd
+        wo_command(self.tmp.path(), dir, args)
     }
 
     /// `git <args>` in the control checkout; panics on failure; returns stdout.
@@ -83,6 +80,30 @@ impl Scenario {
     pub fn commit_all(&self, msg: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+    }
+
+    /// Move the time every later command of this scenario reads `secs` seconds on
+    /// (the test-only `GIT_WO_CLOCK_SKEW`, set by [`isolate`] on every git-wo and git
+    /// run from here on, hooks included): a lease expires or a renewal falls due
+    /// without sleeping. Cumulative. File ages (the caches' racy window) keep the
+    /// real clock.
+    pub fn advance_clock(&self, secs: i64) {
+        let skew = clock_skew(self.tmp.path()) + secs;
+        std::fs::write(self.tmp.path().join(CLOCK_SKEW_FILE), skew.to_string())
+            .expect("write the clock skew");
+    }
+
+    /// Move this scenario's clock past the end of `id`'s lease, as its record states
+    /// it (a second past, the record's times being whole seconds).
+    pub fn expire_lease(&self, id: &str) {
+        let r = record_of(self, id);
+        let end = r["lock"]["expires_at"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .unwrap_or_else(|| panic!("{id}: no lease end in {r}"));
+        let now = chrono::Utc::now() + chrono::TimeDelta::seconds(clock_skew(self.tmp.path()));
+        let left = (end.with_timezone(&chrono::Utc) - now).num_seconds();
+        self.advance_clock(left.max(0) + 2);
     }
 
     /// Run and return (exit code, stdout, stderr).
@@ -205,7 +226,17 @@ pub fn run(mut cmd: Command) -> (i32, String, String) {
     )
 }
 
-/// Keep tests away from the user's git config.
+/// `git-wo <args>` in `dir`, isolated in the test home `home` (a [`Scenario`]'s or a
+/// [`team::Team`]'s temp dir).
+pub fn wo_command(home: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("git-wo").expect("git-wo binary");
+    cmd.args(args).current_dir(dir);
+    isolate(&mut cmd, home);
+    cmd
+}
+
+/// Keep tests away from the user's git config; carry the scenario's clock skew
+/// ([`Scenario::advance_clock`]).
 pub fn isolate(cmd: &mut Command, home: &Path) {
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", home)
@@ -214,6 +245,24 @@ pub fn isolate(cmd: &mut Command, home: &Path) {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
         .env_remove("GIT_WO_FAILPOINT");
+    match clock_skew(home) {
+        0 => cmd.env_remove(CLOCK_SKEW_ENV),
+        skew => cmd.env(CLOCK_SKEW_ENV, skew.to_string()),
+    };
+}
+
+/// The test-only variable that moves git-wo's clock (src/clock.rs).
+pub const CLOCK_SKEW_ENV: &str = "GIT_WO_CLOCK_SKEW";
+/// Where a scenario keeps its clock skew, in seconds: in its temp dir (every command
+/// of the scenario runs with `HOME` there).
+const CLOCK_SKEW_FILE: &str = ".wo-clock-skew";
+
+/// The clock skew of the scenario whose temp dir is `home` (0 if none was set).
+pub fn clock_skew(home: &Path) -> i64 {
+    std::fs::read_to_string(home.join(CLOCK_SKEW_FILE))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 pub fn git_in(dir: &Path, home: &Path, args: &[&str]) -> String {
@@ -549,4 +598,25 @@ pub fn run_fix(s: &Scenario, fix: &str) -> (i32, String) {
     cmd.env("PATH", path_with_wo());
     let (code, out, err) = run(cmd);
     (code, format!("{out}{err}"))
+}
+
+/// Run `check` on every item, a few at a time on threads of their own: a campaign of
+/// independent repositories (every crash step, every fixture, every seed) takes the
+/// time of its share of the machine instead of the sum of its parts. Each item is
+/// checked whole; a failing one fails the test with its own message, and the others
+/// still finish first.
+pub fn each_in_parallel<T: Sync>(items: &[T], check: impl Fn(&T) + Sync) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get() + 1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(items.len()) {
+            scope.spawn(|| {
+                while let Some(item) =
+                    items.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    check(item);
+                }
+            });
+        }
+    });
 }

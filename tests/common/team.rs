@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
-
 use super::{git_in, isolate};
 
 /// A bare remote and two clones of it, `a` (alice) and `b` (bob), both initialised.
@@ -98,10 +96,7 @@ impl Team {
     }
 
     pub fn cmd(&self, dir: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::cargo_bin("git-wo").expect("git-wo");
-        cmd.args(args).current_dir(dir);
-        isolate(&mut cmd, self.tmp.path());
-        cmd
+        super::wo_command(self.tmp.path(), dir, args)
     }
 
     pub fn wo(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {

@@ -69,7 +69,7 @@ pub fn run(repo: &Repo, message_file: &Path) -> Result<CommitMsg> {
             jobs_tree: staged.map(|t| t.to_string()),
             ..GateStamp::default()
         });
-        s.msg_at = Some(chrono::Utc::now());
+        s.msg_at = Some(crate::clock::now());
         s.bypasses = bypasses;
         let _ = s.write(&site.git_dir);
     }

@@ -226,7 +226,7 @@ fn quarantine_old_kept(
 ) -> Result<String> {
     let q = qdir
         .get_or_insert_with(|| {
-            quarantine::root(&repo.wo_dir()).join(quarantine::new_stamp(chrono::Utc::now()))
+            quarantine::root(&repo.wo_dir()).join(quarantine::new_stamp(crate::clock::now()))
         })
         .clone();
     let stored = format!("files/hooks/{name}{KEPT_SUFFIX}");
@@ -236,7 +236,7 @@ fn quarantine_old_kept(
         code: "install_hooks".into(),
         reason: format!("replaced by {} (install-hooks --force)", path.display()),
         bytes: std::fs::symlink_metadata(kept).map_or(0, |m| m.len()),
-        at: chrono::Utc::now().to_rfc3339(),
+        at: crate::clock::now().to_rfc3339(),
         ..quarantine::Entry::default()
     };
     entry.set_from(kept);

@@ -4,7 +4,7 @@
 //! worktree the holder's lease is renewed. Never fails the commit (it is made).
 
 use anyhow::Result;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use gix::ObjectId;
 
 use super::CommitSite;
@@ -113,7 +113,9 @@ fn made_on(repo: &Repo, stamp: &GateStamp, parents: &[ObjectId]) -> Result<bool>
 /// tree it has, recently, and, when the commit-msg shim is installed, commit-msg too.
 fn stamped(repo: &Repo, stamp: &GateStamp, jobs_tree: Option<ObjectId>) -> Result<bool> {
     let Some(at) = stamp.at else { return Ok(false) };
-    if Utc::now() - at > stamp_lifetime() || stamp.jobs_tree != jobs_tree.map(|t| t.to_string()) {
+    if crate::clock::now() - at > stamp_lifetime()
+        || stamp.jobs_tree != jobs_tree.map(|t| t.to_string())
+    {
         return Ok(false);
     }
     let msg_hook = matches!(

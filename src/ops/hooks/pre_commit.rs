@@ -70,7 +70,7 @@ pub fn run(repo: &Repo) -> Result<PreCommit> {
         let stamp = GateStamp {
             head: site.head.map(|h| h.to_string()),
             jobs_tree: staged.map(|t| t.to_string()),
-            at: Some(chrono::Utc::now()),
+            at: Some(crate::clock::now()),
             msg_at: None,
             closures: verdict.closures.clone(),
             bypasses: Vec::new(),

@@ -57,7 +57,7 @@ pub fn lookup(repo: &Repo, key: &str) -> Option<Verdict> {
     if entry.header != HEADER || entry.key != key {
         return None;
     }
-    if entry.valid_until.is_some_and(|t| Utc::now() >= t) {
+    if entry.valid_until.is_some_and(|t| crate::clock::now() >= t) {
         return None;
     }
     let now = std::time::SystemTime::now();

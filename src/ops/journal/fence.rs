@@ -83,7 +83,7 @@ pub(super) fn lost_to(repo: &Repo, id: &WoId, e: anyhow::Error) -> anyhow::Error
             l.owner,
             l.host,
             now.record.token,
-            crate::model::when::lease(l.expires_at, chrono::Utc::now())
+            crate::model::when::lease(l.expires_at, crate::clock::now())
         ),
         None => format!(
             "it is {} now (token {})",

@@ -188,7 +188,7 @@ pub(crate) mod test_support {
     }
 
     pub fn inv(files: Vec<OrderFile>) -> Inventory {
-        Inventory::from_files(std::path::Path::new("/repo"), files, chrono::Utc::now())
+        Inventory::from_files(std::path::Path::new("/repo"), files, crate::clock::now())
     }
 
     /// The findings of `code`, as (wo_id, fix).

@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_young_running_wo_without_worktree_is_requeued_with_force() {
-        let started = chrono::Utc::now().to_rfc3339();
+        let started = crate::clock::now().to_rfc3339();
         let inv = inv(vec![file(
             State::Running,
             "WO-0001.yaml",

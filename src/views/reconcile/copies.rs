@@ -150,7 +150,7 @@ mod tests {
         let inv = crate::inventory::Inventory::from_files(
             std::path::Path::new("/repo"),
             files,
-            chrono::Utc::now(),
+            crate::clock::now(),
         );
         let p = plan(&inv);
         assert_eq!(p.len(), 1);

@@ -87,7 +87,7 @@ mod tests {
                 "id: WO-0003\nstatus: done\n",
             ),
         ];
-        let inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         let plan = plan(&inv);
         let repairs: Vec<(&str, &Repair)> =
             plan.iter().map(|a| (a.wo_id.as_str(), &a.repair)).collect();
@@ -125,7 +125,7 @@ mod tests {
             "WO-0001.yaml",
             "id: WO-0001\nstatus: running\n",
         )];
-        let inv = Inventory::from_files(Path::new("/repo"), files, chrono::Utc::now());
+        let inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         let plan = plan(&inv);
         assert_eq!(plan.len(), 1);
         assert_eq!(plan[0].safety, Safety::Unsafe);
