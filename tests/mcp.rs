@@ -519,3 +519,33 @@ fn ctrl_c_stops_the_call_in_flight_and_the_server_goes_on() {
         only_protocol(&out);
     });
 }
+
+/// An agent's finish through the server pushes the WO's branch to `wo.remote`, as
+/// `git wo finish` does (the result marker names that branch).
+#[test]
+fn a_finish_through_the_server_pushes_the_wo_branch() {
+    let ids: Vec<String> = vec!["WO-0001".into()];
+    let t = common::team::Team::new(&ids, |p| p.to_string_lossy().into_owned());
+    runtime().block_on(async {
+        let served = serve(t.cmd(&t.a, &["mcp"])).await;
+        let taken = ok(&served.call("take", json!({"id": "WO-0001"})).await);
+        let wt = std::path::PathBuf::from(taken["worktree"].as_str().expect("worktree"));
+        std::fs::write(wt.join("work.txt"), "done\n").expect("write");
+        t.git(&wt, &["add", "work.txt"]);
+        t.git(&wt, &["commit", "-q", "-m", "work"]);
+        let finished = served
+            .call("finish", json!({"id": "WO-0001", "result": "done"}))
+            .await;
+        assert_eq!(exit_of(&finished), 0, "{}", text(&finished));
+        let (code, out) = served.close().await;
+        assert_eq!(code, 0);
+        only_protocol(&out);
+    });
+    let branch = "refs/heads/feat/wo-WO-0001";
+    assert!(t.rev(&t.a, branch).is_some(), "the branch is kept here");
+    assert_eq!(
+        t.rev(&t.remote, branch),
+        t.rev(&t.a, branch),
+        "the remote has the branch the result marker names"
+    );
+}

@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::cli::{FinishArgs, Verdict};
 use crate::error::{Exit, WoError};
 use crate::model::state::State;
+use crate::ops::branch_push::BranchPush;
 use crate::ops::finish::{FinishOptions, FinishOutcome, finish};
 
 /// Finish the WO: the outcome `--json` prints, and `git wo mcp`'s `finish` returns
@@ -76,14 +77,20 @@ pub fn exit_of(f: &FinishOutcome) -> Exit {
     }
 }
 
-pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
-    let f = finished(ctx, args)?;
-    // The finish is done: the branch's push is only ever a warning.
+/// After a finish, its branch pushed to the remote (`--remote`, `wo.remote`; not with
+/// `wo.pushBranches=false`): what `git wo finish` and `git wo mcp`'s `finish` both do.
+/// The finish is done by then: a failed push is only ever a warning.
+pub fn push_branch(ctx: &Ctx, args: &FinishArgs, f: &FinishOutcome) -> Option<BranchPush> {
     let remote = args
         .remote
         .clone()
         .or_else(|| ctx.repo.config.remote.clone());
-    let pushed = crate::ops::branch_push::after_finish(&ctx.repo, &f.id, remote.as_deref());
+    crate::ops::branch_push::after_finish(&ctx.repo, &f.id, remote.as_deref())
+}
+
+pub fn run(ctx: &Ctx, args: &FinishArgs) -> Result<Exit> {
+    let f = finished(ctx, args)?;
+    let pushed = push_branch(ctx, args, &f);
     if f.worktree_removed {
         let inside = f.worktree.as_ref().is_some_and(|w| {
             std::env::current_dir().map_or(true, |d| d.starts_with(w) || !d.exists())

@@ -193,6 +193,12 @@ fn finish(place: &Place, args: JsonObject) -> Result<Reply> {
     let a: FinishArgs = input("finish", args)?;
     let ctx = place.ctx_of_holder(a.id.as_deref())?;
     let f = crate::cli::finish::finished(&ctx, &a)?;
+    // The branch goes to the remote as after `git wo finish`; a failed push is a
+    // warning on the server's stderr (the reply is `--json`'s document, to the byte).
+    let pushed = crate::cli::finish::push_branch(&ctx, &a, &f);
+    if let Some(w) = pushed.and_then(|p| p.warning) {
+        eprintln!("warning: {w}");
+    }
     Ok(Reply::new(
         Document::json(&f)?,
         crate::cli::finish::exit_of(&f),
