@@ -8,6 +8,18 @@
 //! [`watch`] compares it with the parent after the request (a reparented process has a
 //! new one), so that death is not missed either.
 
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The parent [`watch`] was given (0: not watching).
+static WATCHED: AtomicI32 = AtomicI32::new(0);
+
+/// Whether the parent [`watch`] was given has died (this process was reparented):
+/// an interruption is then the parent's death, not a Ctrl-C.
+pub fn parent_died() -> bool {
+    let watched = WATCHED.load(Ordering::SeqCst);
+    watched != 0 && parent() != watched
+}
+
 /// The parent process id, as the process starts.
 pub fn parent() -> i32 {
     // SAFETY: getppid has no preconditions and cannot fail.
@@ -17,6 +29,7 @@ pub fn parent() -> i32 {
 /// Get a SIGINT when the parent dies (the Ctrl-C handler must be installed first);
 /// `parent` is what [`parent`] returned at start. Elsewhere than Linux, nothing.
 pub fn watch(parent: i32) {
+    WATCHED.store(parent, Ordering::SeqCst);
     #[cfg(target_os = "linux")]
     {
         // SAFETY: prctl(PR_SET_PDEATHSIG, signal) only records the signal to send.

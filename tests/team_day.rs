@@ -283,8 +283,8 @@ fn killing_the_git_of_a_take_stops_git_wo_and_undoes_the_take() {
     // kill -9 of git: it cannot pass anything on to its child.
     let (_, err) = paused.kill_and_drain();
     assert!(
-        err.contains("interrupted") && err.contains("undone"),
-        "git-wo stopped at its next step and undid the take: {err}"
+        err.contains("interrupted (the git that ran it died) at the") && err.contains("undone"),
+        "git-wo stopped at its next step, said why, and undid the take: {err}"
     );
     let record = common::record_of(&s, "WO-0001");
     assert_eq!(record["state"], "pending", "{record}");

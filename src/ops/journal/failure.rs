@@ -73,10 +73,16 @@ pub(super) fn interrupted(plan: &Plan, step: &Step) -> Result<()> {
             plan.op
         ),
     };
+    // SIGINT is also what the kernel sends when the `git` that ran git-wo dies.
+    let cause = if crate::parent_death::parent_died() {
+        "the git that ran it died"
+    } else {
+        "Ctrl-C"
+    };
     Err(WoError::new(
         crate::error::Kind::Interrupted,
         format!(
-            "{}: interrupted (Ctrl-C) at the {} step of the {}",
+            "{}: interrupted ({cause}) at the {} step of the {}",
             plan.id,
             step.name(),
             plan.op
