@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -598,74 +598,22 @@ fn the_gate_verdict_expires_with_the_earliest_lease() {
 // ---------------------------------------------------------------------------
 // The pre-commit framework: `.pre-commit-hooks.yaml` run through prek or pre-commit.
 
-/// `prek` or `pre-commit` from PATH (`.ci/tools.sh` installs prek, pinned, for CI).
-/// Nothing is downloaded at test time.
-fn framework() -> Option<PathBuf> {
-    ["prek", "pre-commit"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|t| common::runs(t))
-}
-
 #[test]
 fn the_pre_commit_framework_runs_the_same_gate() {
-    let tool = framework();
-    if !common::tool_present("prek or pre-commit on PATH", tool.is_some()) {
+    let Some(tool) = common::framework::tool() else {
         return;
-    }
-    let Some(tool) = tool else { return };
-    let tool = tool.as_path();
+    };
     let tool_name = tool.display().to_string();
     let s = scenario("clean");
     let (code, _, err) = wo_hooked(&s, &["init"]);
     assert_eq!(code, 0, "{err}");
     s.git(&["config", "wo.gate.hooks", "framework"]);
-    // The hooks repository: this project's `.pre-commit-hooks.yaml`, committed.
-    let hooks_repo = s.tmp.path().join("git-wo-hooks");
-    std::fs::create_dir_all(&hooks_repo).expect("mkdir");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
-        hooks_repo.join(".pre-commit-hooks.yaml"),
-    )
-    .expect("copy .pre-commit-hooks.yaml");
-    s.git_at(&hooks_repo, &["init", "-q"]);
-    s.git_at(&hooks_repo, &["add", "."]);
-    s.git_at(
-        &hooks_repo,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "-m",
-            "hooks",
-        ],
+    common::framework::install(
+        &s,
+        &tool,
+        &["wo-gate", "wo-closure-guard"],
+        &["pre-commit", "commit-msg"],
     );
-    let rev = s.git_at(&hooks_repo, &["rev-parse", "HEAD"]);
-    std::fs::write(
-        s.path(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: wo-gate\n      - id: wo-closure-guard\n",
-            hooks_repo.display(),
-            rev.trim()
-        ),
-    )
-    .expect("write config");
-    s.git(&["add", ".pre-commit-config.yaml"]);
-    let mut install = Command::new(tool);
-    install.current_dir(&s.repo).args([
-        "install",
-        "--hook-type",
-        "pre-commit",
-        "--hook-type",
-        "commit-msg",
-    ]);
-    isolate(&mut install, s.tmp.path());
-    install.env("PATH", path_with_wo());
-    let (code, out, err) = common::run(install);
-    assert_eq!(code, 0, "{tool_name} install: {out} {err}");
     // audit knows the gate runs through the framework.
     let mut audit = s.wo(&["--json", "audit"]);
     audit.env("PATH", path_with_wo());

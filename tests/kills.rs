@@ -23,6 +23,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::rng::Rng;
 use common::{Scenario, files, quarantined, record_of, yaml_copies};
 
 const ID: &str = "WO-0001";
@@ -52,22 +53,6 @@ const WRITTEN: [&str; 14] = [
     "updated_at",
     "lock",
 ];
-
-/// splitmix64: small, seeded, replayable.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Printed past the harness's capture, so a long campaign shows its progress.
 fn say(text: &str) {

@@ -191,56 +191,11 @@ fn a_new_wo_is_in_the_formatters_order() {
 
 #[test]
 fn the_wo_fmt_hook_refuses_a_commit_of_files_out_of_order_through_the_framework() {
-    let tool = ["prek", "pre-commit"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|t| common::runs(t));
-    if !common::tool_present("prek or pre-commit on PATH", tool.is_some()) {
+    let Some(tool) = common::framework::tool() else {
         return;
-    }
-    let Some(tool) = tool else { return };
+    };
     let s = with_shuffled();
-    let hooks_repo = s.tmp.path().join("git-wo-hooks");
-    std::fs::create_dir_all(&hooks_repo).expect("mkdir");
-    std::fs::copy(
-        manifest(".pre-commit-hooks.yaml"),
-        hooks_repo.join(".pre-commit-hooks.yaml"),
-    )
-    .expect("copy");
-    s.git_at(&hooks_repo, &["init", "-q"]);
-    s.git_at(&hooks_repo, &["add", "."]);
-    s.git_at(
-        &hooks_repo,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "-m",
-            "hooks",
-        ],
-    );
-    let rev = s.git_at(&hooks_repo, &["rev-parse", "HEAD"]);
-    std::fs::write(
-        s.path(".pre-commit-config.yaml"),
-        format!(
-            "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: wo-fmt\n",
-            hooks_repo.display(),
-            rev.trim()
-        ),
-    )
-    .expect("config");
-    s.git(&["add", ".pre-commit-config.yaml"]);
-    let mut install = Command::new(&tool);
-    install
-        .current_dir(&s.repo)
-        .args(["install", "--hook-type", "pre-commit"]);
-    common::isolate(&mut install, s.tmp.path());
-    install.env("PATH", common::path_with_wo());
-    let (code, out, err) = common::run(install);
-    assert_eq!(code, 0, "install: {out}{err}");
+    common::framework::install(&s, &tool, &["wo-fmt"], &["pre-commit"]);
     // A commit that does not stage the shuffled WO passes.
     let (code, out, err) =
         common::git_hooked_env(&s, &s.repo, &["commit", "-q", "-m", "config"], &[]);

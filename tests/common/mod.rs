@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod fixture_cache;
+pub mod framework;
+pub mod rng;
 pub mod snapshot;
 pub mod team;
 
