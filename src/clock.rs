@@ -1,10 +1,10 @@
 //! The time git-wo reads: now, as the system clock says it.
 //!
 //! Test-only: `GIT_WO_CLOCK_SKEW=<seconds>` (an integer, negative allowed) moves every
-//! time git-wo reads by that many seconds, so a test can let a lease expire, a lock
-//! age or a renewal fall due without sleeping. It moves the times of leases, records,
-//! stamps and markers; the age of a file (its mtime against the system clock, the
-//! caches' racy window) keeps the real clock, since the file system does.
+//! time git-wo reads by that many seconds, so a test can let a lease expire or a
+//! renewal fall due without sleeping. It moves the times of leases, records, stamps
+//! and markers; the age of a file (its mtime against the system clock: the caches'
+//! racy window, a stale lock file) keeps the real clock, since the file system does.
 
 use std::sync::OnceLock;
 
