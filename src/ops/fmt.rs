@@ -60,23 +60,14 @@ pub struct Selection {
     pub paths: Vec<std::path::PathBuf>,
 }
 
-/// Reorder (or, with `check`, only find) the selected live files.
+/// Reorder (or, with `check`, only find) the selected live files. The phases: gather
+/// (which files are live comes from the cached fields; only the selected files are
+/// read, so a hook checking the two files of a commit reads two files), refuse an id
+/// with no live file, look at each selected file ([`one_file`]), stage what was
+/// rewritten.
 pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
-    let ids = &only.ids;
-    // Which files are live comes from the cached fields; only the selected files are
-    // read (a hook checking the two files of a commit reads two files).
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
-    for id in ids {
-        if !inv
-            .files
-            .iter()
-            .any(|f| f.id.as_ref() == Some(id) && !f.archived)
-        {
-            return Err(WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel))
-                .fix("git wo list")
-                .into());
-        }
-    }
+    refuse_unknown_ids(&inv, &only.ids)?;
     let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
     let mut out = Formatted {
         schema: "git-wo.fmt.v1",
@@ -90,7 +81,7 @@ pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
     let mut written: Vec<(String, Option<String>)> = Vec::new();
     for f in inv.files.iter().filter(|f| !f.archived) {
         if !only.everything
-            && !f.id.as_ref().is_some_and(|i| ids.contains(i))
+            && !f.id.as_ref().is_some_and(|i| only.ids.contains(i))
             && !only.paths.contains(&f.rel_path)
         {
             continue;
@@ -98,73 +89,88 @@ pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
         out.checked += 1;
         let path = inv.rel(&f.rel_path);
         let wo_id = f.id.as_ref().map(ToString::to_string);
-        let skip = |why: String| Skipped {
-            wo_id: wo_id.clone(),
-            path: path.clone(),
-            why,
-        };
-        let bytes = match crate::regular::read(
-            &repo.control_root.join(&f.rel_path),
-            crate::model::order::MAX_YAML_BYTES,
-        ) {
-            Ok(crate::regular::Regular::Bytes(b, _)) => b,
-            Ok(crate::regular::Regular::TooLarge(n, _)) => {
-                out.skipped
-                    .push(skip(format!("it is {n} bytes, larger than a WO may be")));
-                continue;
-            }
-            Ok(crate::regular::Regular::Not(what)) => {
-                out.skipped.push(skip(format!("it is {what}")));
-                continue;
-            }
-            Err(e) => {
-                out.skipped.push(skip(format!("it cannot be read: {e}")));
-                continue;
-            }
-        };
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            out.skipped.push(skip("it is not UTF-8".into()));
-            continue;
-        };
-        let new = match reorder(text) {
-            Ok(None) => continue,
-            Ok(Some(new)) => new,
-            Err(why) => {
-                out.skipped.push(skip(why));
-                continue;
-            }
-        };
-        if !check {
-            match jobs.replace_if_same(&f.rel_path, &bytes, new.as_bytes())? {
-                Replaced::Yes => written.push((path.clone(), wo_id.clone())),
-                Replaced::Gone => {
-                    out.skipped.push(skip(
-                        "it was moved while fmt ran (run git wo fmt again)".into(),
-                    ));
-                    continue;
+        match one_file(repo, &jobs, &f.rel_path, check)? {
+            Looked::InOrder => {}
+            Looked::Skipped(why) => out.skipped.push(Skipped { wo_id, path, why }),
+            Looked::Reordered { written: w } => {
+                if w {
+                    written.push((path.clone(), wo_id.clone()));
                 }
-                Replaced::Changed => {
-                    out.skipped.push(skip(
-                        "it was edited while fmt ran (run git wo fmt again)".into(),
-                    ));
-                    continue;
-                }
-                Replaced::NotAFile => {
-                    out.skipped
-                        .push(skip("it is not a regular file (a symlink?)".into()));
-                    continue;
-                }
+                out.reordered.push(FileRef { wo_id, path });
             }
         }
-        out.reordered.push(FileRef {
-            wo_id,
-            path: path.clone(),
-        });
     }
     if !written.is_empty() {
         stage(repo, &written, &mut out);
     }
     Ok(out)
+}
+
+/// Every id asked for must have a live file.
+fn refuse_unknown_ids(inv: &Inventory, ids: &[WoId]) -> Result<()> {
+    for id in ids {
+        if !inv
+            .files
+            .iter()
+            .any(|f| f.id.as_ref() == Some(id) && !f.archived)
+        {
+            return Err(WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel))
+                .fix("git wo list")
+                .into());
+        }
+    }
+    Ok(())
+}
+
+/// What fmt found in one file.
+enum Looked {
+    InOrder,
+    /// Left as it is, and why.
+    Skipped(String),
+    /// Out of order: rewritten (`written`), or only found with `--check`.
+    Reordered {
+        written: bool,
+    },
+}
+
+/// Read `rel` (a regular file of a WO's size, UTF-8), reorder its keys, and unless
+/// `check`, write the new bytes while the file still holds the ones read.
+fn one_file(repo: &Repo, jobs: &Jobs, rel: &std::path::Path, check: bool) -> Result<Looked> {
+    use crate::regular::Regular;
+    let bytes = match crate::regular::read(
+        &repo.control_root.join(rel),
+        crate::model::order::MAX_YAML_BYTES,
+    ) {
+        Ok(Regular::Bytes(b, _)) => b,
+        Ok(Regular::TooLarge(n, _)) => {
+            return Ok(Looked::Skipped(format!(
+                "it is {n} bytes, larger than a WO may be"
+            )));
+        }
+        Ok(Regular::Not(what)) => return Ok(Looked::Skipped(format!("it is {what}"))),
+        Err(e) => return Ok(Looked::Skipped(format!("it cannot be read: {e}"))),
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(Looked::Skipped("it is not UTF-8".into()));
+    };
+    let new = match reorder(text) {
+        Ok(None) => return Ok(Looked::InOrder),
+        Ok(Some(new)) => new,
+        Err(why) => return Ok(Looked::Skipped(why)),
+    };
+    if check {
+        return Ok(Looked::Reordered { written: false });
+    }
+    Ok(match jobs.replace_if_same(rel, &bytes, new.as_bytes())? {
+        Replaced::Yes => Looked::Reordered { written: true },
+        Replaced::Gone => {
+            Looked::Skipped("it was moved while fmt ran (run git wo fmt again)".into())
+        }
+        Replaced::Changed => {
+            Looked::Skipped("it was edited while fmt ran (run git wo fmt again)".into())
+        }
+        Replaced::NotAFile => Looked::Skipped("it is not a regular file (a symlink?)".into()),
+    })
 }
 
 /// Stage the rewritten files that are tracked (in the index or in `HEAD`), as the
