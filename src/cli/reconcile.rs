@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::Ctx;
 use crate::cli::ReconcileArgs;
 use crate::error::{Exit, WoError};
-use crate::ops::reconcile::{ReconcileOptions, reconcile, restore};
+use crate::ops::reconcile::{ReconcileOptions, Reconciled, reconcile, restore};
 
 pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
     if args.force && !args.apply {
@@ -16,44 +16,7 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
         );
     }
     if let Some(stamp) = &args.restore {
-        let r = restore(&ctx.repo, stamp)?;
-        if let Some(path) = &args.json_path {
-            crate::cli::output::write_json(path, &r)?;
-        }
-        if ctx.out.json {
-            ctx.out.json(&r)?;
-        } else {
-            for p in &r.restored {
-                ctx.out.line(format!("restored {p}"));
-            }
-            for p in &r.already_back {
-                ctx.out.line(format!("already back: {p}"));
-            }
-            if let Some(q) = &r.set_aside_in {
-                for p in &r.set_aside {
-                    ctx.out
-                        .line(format!("set aside (what the repair wrote): {p}"));
-                }
-                ctx.out.line(format!(
-                    "set aside, not deleted: {} (undo this restore: git wo reconcile --restore {q})",
-                    crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
-                ));
-            }
-            for f in &r.failed {
-                eprintln!("git wo: {f}");
-            }
-            ctx.out.line(format!(
-                "{} restored, {} already back, {} failed (run git wo audit)",
-                r.restored.len(),
-                r.already_back.len(),
-                r.failed.len()
-            ));
-        }
-        return Ok(if r.failed.is_empty() {
-            Exit::Ok
-        } else {
-            Exit::Findings
-        });
+        return run_restore(ctx, args, stamp);
     }
     let r = reconcile(
         &ctx.repo,
@@ -68,12 +31,61 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
     }
     if ctx.out.json {
         ctx.out.json(&r)?;
-        return Ok(if r.work_left() {
-            Exit::Findings
-        } else {
-            Exit::Ok
-        });
+    } else {
+        render(ctx, &r);
     }
+    Ok(if r.work_left() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// `--restore STAMP`: put a quarantine's files back, and say what happened.
+fn run_restore(ctx: &Ctx, args: &ReconcileArgs, stamp: &str) -> Result<Exit> {
+    let r = restore(&ctx.repo, stamp)?;
+    if let Some(path) = &args.json_path {
+        crate::cli::output::write_json(path, &r)?;
+    }
+    if ctx.out.json {
+        ctx.out.json(&r)?;
+    } else {
+        for p in &r.restored {
+            ctx.out.line(format!("restored {p}"));
+        }
+        for p in &r.already_back {
+            ctx.out.line(format!("already back: {p}"));
+        }
+        if let Some(q) = &r.set_aside_in {
+            for p in &r.set_aside {
+                ctx.out
+                    .line(format!("set aside (what the repair wrote): {p}"));
+            }
+            ctx.out.line(format!(
+                "set aside, not deleted: {} (undo this restore: git wo reconcile --restore {q})",
+                crate::ops::reconcile::quarantine_path(&ctx.repo, q).display()
+            ));
+        }
+        for f in &r.failed {
+            eprintln!("git wo: {f}");
+        }
+        ctx.out.line(format!(
+            "{} restored, {} already back, {} failed (run git wo audit)",
+            r.restored.len(),
+            r.already_back.len(),
+            r.failed.len()
+        ));
+    }
+    Ok(if r.failed.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    })
+}
+
+/// The plan (or what was applied) as text: the repository lock, leftovers, each
+/// repair with its safety and outcome, the summary and where the quarantine is.
+fn render(ctx: &Ctx, r: &Reconciled) {
     if let Some(l) = &r.repo_lock {
         ctx.out.line(format!(
             "{:<10} stale_repo_lock safe   release {} ({})  [{}]",
@@ -150,9 +162,4 @@ pub fn run(ctx: &Ctx, args: &ReconcileArgs) -> Result<Exit> {
             }
         }
     }
-    Ok(if r.work_left() {
-        Exit::Findings
-    } else {
-        Exit::Ok
-    })
 }
