@@ -235,12 +235,29 @@ impl Repo {
     /// work exists nowhere else, a lock that is not git-wo's. No blockers means safe. Ignored files are allowed when
     /// `disposable(path)`.
     pub fn removal_check(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool) -> Removal {
-        let mut why: Vec<Blocker> = Vec::new();
-        let mut at_risk: Vec<PathBuf> = Vec::new();
-        let mut deleted_only = false;
+        let mut r = Removal::default();
         if !wt.exists {
-            return Removal::default();
+            return r;
         }
+        self.refused_outright(wt, &mut r.blockers);
+        self.uncommitted(wt, disposable, &mut r);
+        // Submodules: their git dirs (under the worktree's private git dir, or the
+        // common one) may hold the only copy of their commits.
+        let (work, submodules) = submodule_work(&wt.path, &wt.admin_dir);
+        for (which, w) in work {
+            r.blockers
+                .push(Blocker::hard(format!("submodule {which} {w}")));
+        }
+        r.submodules = submodules;
+        hidden_edits(&wt.path, &mut r);
+        self.unreachable_head(wt, &mut r.blockers);
+        self.reflog_blockers(wt, &mut r);
+        r
+    }
+
+    /// What no flag overrides: a link on the way to the worktree, a lock that is not
+    /// git-wo's, an operation in progress.
+    fn refused_outright(&self, wt: &Worktree, why: &mut Vec<Blocker>) {
         if let Some(link) = self.link_in_path(wt) {
             // `git worktree remove` would empty the folder the link points at.
             why.push(Blocker::hard(format!(
@@ -268,68 +285,58 @@ impl Repo {
                 why.push(Blocker::hard(format!("{what} is in progress")));
             }
         }
-        match self.worktree_changes(&wt.path, true) {
-            Ok(Changes {
-                changed,
-                untracked,
-                ignored: all_ignored,
-                deleted_only: only_deleted,
-            }) => {
-                deleted_only = only_deleted;
-                let (disposable_dirs, ignored): (Vec<PathBuf>, Vec<PathBuf>) = all_ignored
-                    .into_iter()
-                    .partition(|p| disposable(&p.to_string_lossy()));
-                why.extend(
-                    Changes::describe(&changed, &untracked)
-                        .into_iter()
-                        .map(Blocker::work),
-                );
-                if !ignored.is_empty() {
-                    why.push(Blocker::work(format!(
-                        "{} ignored file(s) that are not build output (e.g. {})",
-                        ignored.len(),
-                        escaped(ignored[0].as_os_str())
+    }
+
+    /// What `git status` shows: modified, staged, untracked and ignored files (ignored
+    /// ones allowed when `disposable`, unless a repository nested in them holds work).
+    fn uncommitted(&self, wt: &Worktree, disposable: &dyn Fn(&str) -> bool, r: &mut Removal) {
+        let Changes {
+            changed,
+            untracked,
+            ignored: all_ignored,
+            deleted_only,
+        } = match self.worktree_changes(&wt.path, true) {
+            Ok(c) => c,
+            Err(e) => {
+                r.blockers
+                    .push(Blocker::hard(format!("git status failed: {e:#}")));
+                return;
+            }
+        };
+        r.deleted_only = deleted_only;
+        let (disposable_dirs, ignored): (Vec<PathBuf>, Vec<PathBuf>) = all_ignored
+            .into_iter()
+            .partition(|p| disposable(&p.to_string_lossy()));
+        r.blockers.extend(
+            Changes::describe(&changed, &untracked)
+                .into_iter()
+                .map(Blocker::work),
+        );
+        if !ignored.is_empty() {
+            r.blockers.push(Blocker::work(format!(
+                "{} ignored file(s) that are not build output (e.g. {})",
+                ignored.len(),
+                escaped(ignored[0].as_os_str())
+            )));
+        }
+        r.at_risk.extend(changed);
+        r.at_risk.extend(untracked);
+        r.at_risk.extend(ignored);
+        for d in &disposable_dirs {
+            for nested in nested_repositories(&wt.path.join(d)) {
+                if let Some(w) = nested_work(&nested) {
+                    r.blockers.push(Blocker::hard(format!(
+                        "nested repository {} {w}",
+                        nested.strip_prefix(&wt.path).unwrap_or(&nested).display()
                     )));
                 }
-                at_risk.extend(changed);
-                at_risk.extend(untracked);
-                at_risk.extend(ignored);
-                for d in &disposable_dirs {
-                    for nested in nested_repositories(&wt.path.join(d)) {
-                        if let Some(w) = nested_work(&nested) {
-                            why.push(Blocker::hard(format!(
-                                "nested repository {} {w}",
-                                nested.strip_prefix(&wt.path).unwrap_or(&nested).display()
-                            )));
-                        }
-                    }
-                }
-            }
-            Err(e) => why.push(Blocker::hard(format!("git status failed: {e:#}"))),
-        }
-        // Submodules: their git dirs (under the worktree's private git dir, or the
-        // common one) may hold the only copy of their commits.
-        let (work, submodules) = submodule_work(&wt.path, &wt.admin_dir);
-        for (which, w) in work {
-            why.push(Blocker::hard(format!("submodule {which} {w}")));
-        }
-        // Edits git does not show: files marked assume-unchanged or skip-worktree.
-        if let Ok(out) = git_output(&wt.path, &["ls-files", "-v", "-z"]) {
-            let hidden: Vec<PathBuf> = out
-                .stdout
-                .split(|b| *b == 0)
-                .filter(|e| e.len() > 2 && (e[0].is_ascii_lowercase() || e[0] == b'S'))
-                .map(|e| path_of(&e[2..]))
-                .collect();
-            if !hidden.is_empty() {
-                why.push(Blocker::work(format!(
-                    "{} file(s) marked assume-unchanged or skip-worktree, whose edits git does not show (e.g. {})",
-                    hidden.len(),
-                    escaped(hidden[0].as_os_str())
-                )));
-                at_risk.extend(hidden);
             }
         }
+    }
+
+    /// A HEAD that is not a branch's and that no branch, tag or remote ref contains
+    /// (or that cannot be read).
+    fn unreachable_head(&self, wt: &Worktree, why: &mut Vec<Blocker>) {
         let head = match &wt.head {
             Head::Branch(b) => self.branch_tip(b).ok().flatten(),
             Head::Detached(sha) => ObjectId::from_hex(sha.as_bytes()).ok(),
@@ -362,7 +369,11 @@ impl Repo {
             }
             (_, None) => why.push(Blocker::hard("HEAD cannot be read".into())),
         }
-        let mut reflog_only = Vec::new();
+    }
+
+    /// Commits only the worktree's HEAD reflog reaches (a blocker `--force` may
+    /// override: they are saved first).
+    fn reflog_blockers(&self, wt: &Worktree, r: &mut Removal) {
         match self.reflog_only(wt) {
             Ok(tips) if tips.is_empty() => {}
             Ok(tips) => {
@@ -374,7 +385,7 @@ impl Repo {
                 if tips.len() > 5 {
                     named.push("…".into());
                 }
-                why.push(Blocker {
+                r.blockers.push(Blocker {
                     text: format!(
                         "{} commit(s) that only its HEAD reflog reaches (work on a detached HEAD, or commits left behind): {}",
                         tips.len(),
@@ -383,18 +394,11 @@ impl Repo {
                     forcible: true,
                     commits: true,
                 });
-                reflog_only = tips;
+                r.reflog_only = tips;
             }
-            Err(e) => why.push(Blocker::hard(format!(
+            Err(e) => r.blockers.push(Blocker::hard(format!(
                 "its HEAD reflog could not be checked: {e:#}"
             ))),
-        }
-        Removal {
-            blockers: why,
-            deleted_only,
-            at_risk,
-            reflog_only,
-            submodules,
         }
     }
 
@@ -794,4 +798,25 @@ pub fn lexical(p: &Path) -> std::path::PathBuf {
 fn path_of(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
     PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+/// Edits git does not show: files marked assume-unchanged or skip-worktree.
+fn hidden_edits(worktree: &Path, r: &mut Removal) {
+    let Ok(out) = git_output(worktree, &["ls-files", "-v", "-z"]) else {
+        return;
+    };
+    let hidden: Vec<PathBuf> = out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|e| e.len() > 2 && (e[0].is_ascii_lowercase() || e[0] == b'S'))
+        .map(|e| path_of(&e[2..]))
+        .collect();
+    if !hidden.is_empty() {
+        r.blockers.push(Blocker::work(format!(
+            "{} file(s) marked assume-unchanged or skip-worktree, whose edits git does not show (e.g. {})",
+            hidden.len(),
+            escaped(hidden[0].as_os_str())
+        )));
+        r.at_risk.extend(hidden);
+    }
 }
