@@ -44,11 +44,11 @@ fn redactions_leave_only_what_is_stable() {
     );
 }
 
-/// Every finding fixture: audit (text and JSON), the gate, reconcile's plan, gc's
-/// dry run.
+/// Every finding fixture, text and JSON: audit, the gate, lint, reconcile's plan, gc's
+/// dry run, list and status.
 #[test]
 fn every_fixture_reads_the_same() {
-    for name in common::FINDING_FIXTURES {
+    common::each_in_parallel(&common::FINDING_FIXTURES, |name| {
         let s = Scenario::build(name);
         let out = blocks(
             &s,
@@ -56,13 +56,20 @@ fn every_fixture_reads_the_same() {
                 &["audit"],
                 &["--json", "audit"],
                 &["check"],
+                &["--json", "check"],
+                &["lint"],
+                &["--json", "lint"],
                 &["reconcile"],
+                &["--json", "reconcile"],
                 &["gc"],
+                &["--json", "gc"],
                 &["list"],
+                &["--json", "list"],
+                &["status"],
             ],
         );
         check(&format!("fixture-{name}"), &out);
-    }
+    });
 }
 
 /// Repairs applied: reconcile and gc with --apply, then what is left.
