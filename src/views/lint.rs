@@ -69,26 +69,56 @@ pub fn lint_file(
     out: &mut Vec<LintProblem>,
 ) {
     let raw_path = inv.rel(&f.rel_path);
-    // In fix lines the path is quoted for the shell.
-    let path = crate::error::shell_quote(&raw_path);
-    let id = f.id.as_ref().map(|i| i.to_string());
-    let mut coded = |code: Option<Code>, problem: String, fix: String| {
-        out.push(LintProblem {
-            wo_id: id.clone(),
-            path: raw_path.clone(),
+    let mut p = Problems {
+        // In fix lines the path is quoted for the shell.
+        path: crate::error::shell_quote(&raw_path),
+        raw_path,
+        wo_id: f.id.as_ref().map(|i| i.to_string()),
+        out,
+    };
+    if let Some(problem) = &f.problem {
+        let fix = format!("edit {}", p.path);
+        p.push(problem.clone(), fix);
+        return;
+    }
+    let Some(doc) = &f.doc else { return };
+    shape(f, doc, &mut p);
+    status(f, &mut p);
+    catalogs(inv, f, doc, &mut p);
+    dependencies_and_verify(f, doc, known, &mut p);
+}
+
+/// Where one file's problems go, with its id and path.
+struct Problems<'a> {
+    wo_id: Option<String>,
+    raw_path: String,
+    /// `raw_path` quoted for the shell, as fix lines print it.
+    path: String,
+    out: &'a mut Vec<LintProblem>,
+}
+
+impl Problems<'_> {
+    fn push(&mut self, problem: String, fix: String) {
+        self.coded(None, problem, fix);
+    }
+
+    fn coded(&mut self, code: Option<Code>, problem: String, fix: String) {
+        self.out.push(LintProblem {
+            wo_id: self.wo_id.clone(),
+            path: self.raw_path.clone(),
             problem,
             fix,
             code: code.map(Code::as_str),
         });
-    };
-    let mut push = |problem: String, fix: String| coded(None, problem, fix);
-    if let Some(p) = &f.problem {
-        push(p.clone(), format!("edit {path}"));
-        return;
     }
-    let Some(doc) = &f.doc else { return };
+}
+
+/// The file as git-wo edits it: block style, a valid branch, the required keys, an
+/// integer version, scalar fields that are set.
+fn shape(f: &OrderFile, doc: &serde_yaml::Mapping, p: &mut Problems<'_>) {
+    let path = p.path.clone();
     if let Some(why) = f.text().and_then(crate::model::yaml_edit::uneditable) {
-        push(
+        p.push(
             format!("git wo cannot edit it safely: {why}"),
             format!("rewrite {path} in block style (`key: value` lines, one document)"),
         );
@@ -96,14 +126,14 @@ pub fn lint_file(
     if let Some(Value::String(b)) = doc.get("branch")
         && let Some(why) = crate::model::branch::problem(b)
     {
-        push(
+        p.push(
             why,
             format!("fix `branch:` in {path} (or remove it for the default)"),
         );
     }
     for key in REQUIRED_KEYS {
         if !doc.contains_key(key) {
-            push(
+            p.push(
                 format!("missing required key `{key}`"),
                 format!("add `{key}:` to {path}"),
             );
@@ -112,7 +142,7 @@ pub fn lint_file(
     if let Some(v) = doc.get("version")
         && !matches!(v, Value::Number(n) if n.is_u64() || n.is_i64())
     {
-        push(
+        p.push(
             "`version` is not an integer".into(),
             format!("set `version: 1` in {path}"),
         );
@@ -126,20 +156,25 @@ pub fn lint_file(
                 _ => true,
             };
             if empty {
-                push(
+                p.push(
                     format!("`{key}` is empty or not a scalar"),
                     format!("set `{key}:` in {path}"),
                 );
             }
         }
     }
+}
+
+/// `status:` says the folder the file is in.
+fn status(f: &OrderFile, p: &mut Problems<'_>) {
+    let path = p.path.clone();
     match f.status() {
         Ok(s) if s == f.folder => {}
-        Ok(s) => push(
+        Ok(s) => p.push(
             format!("`status: {s}` but the file is in {}/", f.folder),
             format!("set `status: {}` in {path}", f.folder),
         ),
-        Err(Some(raw)) => push(
+        Err(Some(raw)) => p.push(
             format!(
                 "`status: {}` is not pending, running, done or failed",
                 crate::model::wo_id::printable(&raw)
@@ -148,11 +183,16 @@ pub fn lint_file(
         ),
         Err(None) => {}
     }
+}
+
+/// `dod_id` and `epic_id` name entries of the DoD catalog and the backlog.
+fn catalogs(inv: &Inventory, f: &OrderFile, doc: &serde_yaml::Mapping, p: &mut Problems<'_>) {
+    let path = p.path.clone();
     if let Some(Value::String(dod_id)) = doc.get("dod_id")
         && inv.dod.is_unknown(dod_id.trim())
     {
         let dod_id = dod_id.trim();
-        coded(
+        p.coded(
             Some(Code::UnknownDod),
             format!(
                 "unknown_dod: dod_id {} names no entry of the _ctx/dod catalog (it has: {})",
@@ -169,7 +209,7 @@ pub fn lint_file(
         && inv.backlog.is_unknown(epic_id.trim())
     {
         let epic_id = epic_id.trim();
-        coded(
+        p.coded(
             Some(Code::UnknownEpic),
             format!(
                 "unknown_epic: epic_id {} names no epic of {} (it has: {})",
@@ -184,26 +224,36 @@ pub fn lint_file(
             ),
         );
     }
-    let mut push = |problem: String, fix: String| coded(None, problem, fix);
+}
+
+/// `dependencies` is a list of existing WOs other than this one; `verify.commands` is
+/// a list.
+fn dependencies_and_verify(
+    f: &OrderFile,
+    doc: &serde_yaml::Mapping,
+    known: &BTreeSet<&str>,
+    p: &mut Problems<'_>,
+) {
+    let path = p.path.clone();
     if let Some(deps) = doc.get("dependencies")
         && !matches!(deps, Value::Sequence(_) | Value::Null)
     {
-        push(
+        p.push(
             "`dependencies` is not a list".into(),
             format!("write `dependencies: [WO-…]` in {path}"),
         );
     }
     for dep in f.dependencies() {
         match WoId::parse(&dep) {
-            Err(why) => push(
+            Err(why) => p.push(
                 format!("dependency {why}"),
                 format!("fix `dependencies:` in {path}"),
             ),
-            Ok(d) if !known.contains(d.as_str()) => push(
+            Ok(d) if !known.contains(d.as_str()) => p.push(
                 format!("dependency {d} does not exist"),
                 format!("remove {d} from `dependencies:` in {path}"),
             ),
-            Ok(d) if Some(d.to_string()) == f.id.as_ref().map(|i| i.to_string()) => push(
+            Ok(d) if Some(d.to_string()) == f.id.as_ref().map(|i| i.to_string()) => p.push(
                 "depends on itself".into(),
                 format!("remove {d} from `dependencies:` in {path}"),
             ),
@@ -215,7 +265,7 @@ pub fn lint_file(
             .get("commands")
             .is_some_and(|c| !matches!(c, Value::Sequence(_)))
     {
-        push(
+        p.push(
             "`verify.commands` is not a list".into(),
             format!("write `verify: {{commands: [\"…\"]}}` in {path}"),
         );
