@@ -74,8 +74,50 @@ pub fn run(ctx: &Ctx, args: &ConfigArgs) -> Result<Exit> {
     // `git wo config KEY`: that row alone.
     let only = args.key.as_deref();
     let repo = &ctx.repo;
-    let c = &repo.config;
     let origins = repo.config_origins(&["wo", "user", "init", "color"])?;
+    let rows = rows(repo);
+    let settings: Vec<Setting> = rows
+        .into_iter()
+        .filter(|(key, _, _)| only.is_none_or(|o| o.eq_ignore_ascii_case(key)))
+        .map(|(key, value, default)| {
+            let lower = key.to_ascii_lowercase();
+            let source = origins
+                .iter()
+                .rev()
+                .find(|(k, _, _)| *k == lower)
+                .map_or_else(|| "default".to_owned(), |(_, _, o)| o.clone());
+            Setting {
+                key,
+                value,
+                source,
+                default,
+            }
+        })
+        .collect();
+    if let Some(key) = only
+        && settings.is_empty()
+    {
+        return Err(crate::model::config_keys::known(key)
+            .err()
+            .unwrap_or_else(|| crate::error::WoError::usage(format!("{key}: not listed")))
+            .into());
+    }
+    if ctx.out.json {
+        ctx.out
+            .json(&serde_json::json!({"schema": "git-wo.config.v1", "settings": settings}))?;
+        return Ok(Exit::Ok);
+    }
+    let width = settings.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    for s in &settings {
+        ctx.out
+            .line(format!("{:<width$}  {}  ({})", s.key, s.value, s.source));
+    }
+    Ok(Exit::Ok)
+}
+
+/// Every setting git-wo reads: (key, value in force, default), in the order listed.
+fn rows(repo: &crate::git::Repo) -> Vec<(&'static str, String, String)> {
+    let c = &repo.config;
     let gate: Vec<&str> = DEFAULT_FAIL_ON.iter().map(|c| c.as_str()).collect();
     let remote_default = if repo.remote_names().iter().any(|r| r == "origin") {
         "origin".to_owned()
@@ -83,7 +125,7 @@ pub fn run(ctx: &Ctx, args: &ConfigArgs) -> Result<Exit> {
         "(none)".to_owned()
     };
     let login = crate::host::username();
-    let rows: Vec<(&'static str, String, String)> = vec![
+    vec![
         (
             "wo.root",
             c.root
@@ -171,44 +213,7 @@ pub fn run(ctx: &Ctx, args: &ConfigArgs) -> Result<Exit> {
             c.user_name.clone().unwrap_or_else(|| login.clone()),
             format!("{login} (the login name)"),
         ),
-    ];
-    let settings: Vec<Setting> = rows
-        .into_iter()
-        .filter(|(key, _, _)| only.is_none_or(|o| o.eq_ignore_ascii_case(key)))
-        .map(|(key, value, default)| {
-            let lower = key.to_ascii_lowercase();
-            let source = origins
-                .iter()
-                .rev()
-                .find(|(k, _, _)| *k == lower)
-                .map_or_else(|| "default".to_owned(), |(_, _, o)| o.clone());
-            Setting {
-                key,
-                value,
-                source,
-                default,
-            }
-        })
-        .collect();
-    if let Some(key) = only
-        && settings.is_empty()
-    {
-        return Err(crate::model::config_keys::known(key)
-            .err()
-            .unwrap_or_else(|| crate::error::WoError::usage(format!("{key}: not listed")))
-            .into());
-    }
-    if ctx.out.json {
-        ctx.out
-            .json(&serde_json::json!({"schema": "git-wo.config.v1", "settings": settings}))?;
-        return Ok(Exit::Ok);
-    }
-    let width = settings.iter().map(|s| s.key.len()).max().unwrap_or(0);
-    for s in &settings {
-        ctx.out
-            .line(format!("{:<width$}  {}  ({})", s.key, s.value, s.source));
-    }
-    Ok(Exit::Ok)
+    ]
 }
 
 /// A lease as `wo.lease` spells it: `2h`, `90m`, `45s`.
