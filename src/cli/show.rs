@@ -99,6 +99,46 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
     for f in &r.files {
         out.line(format!("  file:     {f}"));
     }
+    record(out, inv, view);
+    if let Some(l) = view.lock_file {
+        out.line(format!(
+            "  .lock:    {} (user {})",
+            inv.rel(&l.rel_path),
+            l.user.as_deref().unwrap_or("?")
+        ));
+    }
+    for w in &view.worktrees {
+        out.line(format!(
+            "  worktree: {}{}{}",
+            w.path.display(),
+            w.branch().map(|b| format!(" on {b}")).unwrap_or_default(),
+            if w.exists { "" } else { " (missing)" }
+        ));
+    }
+    history(out, view);
+    if !view.markers.is_empty() {
+        out.line(format!("  {}", paint::heading(out, "markers:")));
+        for m in &view.markers {
+            match &m.rewritten_from {
+                Some(old) => out.line(format!(
+                    "    {}  (the note moved here from {} by a rebase or amend)",
+                    m.line,
+                    &old[..12.min(old.len())]
+                )),
+                None => out.line(format!("    {}", m.line)),
+            }
+        }
+    }
+    if !view.findings.is_empty() {
+        out.line(format!("  {}", paint::heading(out, "findings:")));
+        for f in &view.findings {
+            out.finding(f);
+        }
+    }
+}
+
+/// The record's lines: state, phase and token, the lease, the branch, the result.
+fn record(out: &crate::cli::output::Out, inv: &Inventory, view: &Show) {
     match view.record.map(|s| &s.record) {
         Some(rec) => {
             out.line(format!(
@@ -133,21 +173,10 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
         }
         None => out.line("  record:   none (run git wo init to mirror it)"),
     }
-    if let Some(l) = view.lock_file {
-        out.line(format!(
-            "  .lock:    {} (user {})",
-            inv.rel(&l.rel_path),
-            l.user.as_deref().unwrap_or("?")
-        ));
-    }
-    for w in &view.worktrees {
-        out.line(format!(
-            "  worktree: {}{}{}",
-            w.path.display(),
-            w.branch().map(|b| format!(" on {b}")).unwrap_or_default(),
-            if w.exists { "" } else { " (missing)" }
-        ));
-    }
+}
+
+/// The record's history, newest first, each entry with who did it.
+fn history(out: &crate::cli::output::Out, view: &Show) {
     if !view.history.is_empty() {
         out.line(format!("  {}", paint::heading(out, "history:")));
         for h in &view.history {
@@ -170,25 +199,6 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
                 &e.commit[..12.min(e.commit.len())],
                 e.subject
             ));
-        }
-    }
-    if !view.markers.is_empty() {
-        out.line(format!("  {}", paint::heading(out, "markers:")));
-        for m in &view.markers {
-            match &m.rewritten_from {
-                Some(old) => out.line(format!(
-                    "    {}  (the note moved here from {} by a rebase or amend)",
-                    m.line,
-                    &old[..12.min(old.len())]
-                )),
-                None => out.line(format!("    {}", m.line)),
-            }
-        }
-    }
-    if !view.findings.is_empty() {
-        out.line(format!("  {}", paint::heading(out, "findings:")));
-        for f in &view.findings {
-            out.finding(f);
         }
     }
 }
