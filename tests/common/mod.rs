@@ -157,19 +157,25 @@ fn build_scenario(name: &str, args: &[&str], dir: &Path) {
         repo.join(".git").exists(),
         "scenario {name} made no repository"
     );
-    for (k, v) in [
-        ("user.name", "alice"),
-        ("user.email", "alice@example.com"),
-        // The fixtures' worktrees live in `<DIR>/.worktrees`; takes in tests go there
-        // too. (The per-repository default is tested on its own.)
-        ("wo.worktreeDir", "../.worktrees"),
-        // Hooks are tested on their own (tests/hooks.rs), where this is unset:
-        // elsewhere an initialised repository without them would report
-        // `hooks_missing`.
-        ("wo.gate.hooks", "none"),
-    ] {
-        git_in(&repo, dir, &["config", k, v]);
+    // Written to the repository's config as `git config` would write them (a file
+    // edit instead of a git process per key, for every scenario built):
+    // - alice is the user, instead of the fixtures' own identity;
+    // - the fixtures' worktrees live in `<DIR>/.worktrees`, and takes in tests go
+    //   there too (the per-repository default is tested on its own);
+    // - hooks are tested on their own (tests/hooks.rs, where this is unset):
+    //   elsewhere an initialised repository without them would report
+    //   `hooks_missing`.
+    const FIXTURES: &str = "\tname = git-wo fixtures\n\temail = fixtures@git-wo.invalid\n";
+    const ALICE: &str = "\tname = alice\n\temail = alice@example.com\n";
+    let config = repo.join(".git/config");
+    let mut text = std::fs::read_to_string(&config).expect("read .git/config");
+    if text.contains(FIXTURES) {
+        text = text.replacen(FIXTURES, ALICE, 1);
+    } else {
+        text.push_str(&format!("[user]\n{ALICE}"));
     }
+    text.push_str("[wo]\n\tworktreeDir = ../.worktrees\n[wo \"gate\"]\n\thooks = none\n");
+    std::fs::write(&config, text).expect("write .git/config");
 }
 
 /// The WO YAML every test writes: `id` in `state`, title "Work on <id>", P2, DoD
