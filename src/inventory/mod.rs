@@ -3,6 +3,7 @@
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
 pub mod backlog;
+mod cache_hits;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
@@ -945,46 +946,14 @@ fn read_candidates(
     depth: Depth,
 ) -> Vec<OrderFile> {
     let now = std::time::SystemTime::now();
-    let count = candidates.iter().map(Vec::len).sum();
     // Take what the cache knows (by the stat of the listing), read the rest in parallel.
-    let mut files: Vec<OrderFile> = Vec::with_capacity(count);
-    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(count);
-    let mut misses = Vec::new();
-    for c in candidates.into_iter().flatten() {
-        let hit = c
-            .stat
-            .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
-        match hit {
-            Some((stamp, p)) => {
-                let mut file = OrderFile::cached(
-                    c.rel_path.into(),
-                    c.state,
-                    c.archived,
-                    p.id,
-                    p.problem,
-                    p.fields,
-                );
-                file.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
-                files.push(file);
-                stamps.push(Some(stamp));
-            }
-            None => {
-                // A placeholder, replaced below by what the read finds.
-                let placeholder = OrderFile::cached(
-                    PathBuf::new(),
-                    c.state,
-                    c.archived,
-                    None,
-                    None,
-                    Default::default(),
-                );
-                misses.push((files.len(), c));
-                files.push(placeholder);
-                stamps.push(None);
-            }
-        }
-    }
-    let changed = !misses.is_empty() || !cache.is_empty();
+    let cache_hits::Hits {
+        mut files,
+        mut stamps,
+        misses,
+        unused,
+    } = cache_hits::take(&mut cache, candidates, now);
+    let changed = !misses.is_empty() || unused;
     let progress = crate::progress::start("Reading WOs", misses.len());
     let read = crate::parallel::map(
         misses,
