@@ -7,6 +7,7 @@ mod cache_hits;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
+pub mod few;
 pub mod here;
 pub mod history;
 pub mod holder;

@@ -577,8 +577,8 @@ fn has_backslash(s: &str) -> bool {
     memchr::memchr(b'\\', s.as_bytes()).is_some()
 }
 
-fn parts_num<T: std::str::FromStr>(s: &str) -> Option<T> {
-    s.parse().ok()
+fn parts_num<T: TryFrom<u64> + std::str::FromStr>(s: &str) -> Option<T> {
+    line_format::number(s)
 }
 
 /// The stamp's four numbers before the [`Parsed`] on a working-tree line.

@@ -206,7 +206,9 @@ fn push_time(text: &mut String, t: DateTime<Utc>) {
 }
 
 fn time(f: &mut Fields<'_>) -> Option<DateTime<Utc>> {
-    Some(DateTime::from_timestamp_nanos(f.raw()?.parse().ok()?))
+    Some(DateTime::from_timestamp_nanos(line_format::number(
+        f.raw()?,
+    )?))
 }
 
 fn phase(s: &str) -> Option<Phase> {
@@ -270,7 +272,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
     let id = f.text()?;
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;
-    let token = f.raw()?.parse().ok()?;
+    let token = line_format::number(f.raw()?)?;
     let title = f.text()?;
     let branch = f.opt()?;
     let worktree = f.opt()?;
@@ -281,7 +283,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
             owner: f.text()?,
             session: f.text()?,
             host: f.text()?,
-            pid: f.raw()?.parse().ok()?,
+            pid: line_format::number(f.raw()?)?,
             acquired_at: time(&mut f)?,
             renewed_at: time(&mut f)?,
             expires_at: time(&mut f)?,

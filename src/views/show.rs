@@ -46,7 +46,7 @@ pub fn show<'a>(
         row: row(inv, id, view),
         record: view.record,
         lock_file: view.lock,
-        worktrees: view.worktrees.clone(),
+        worktrees: view.worktrees.to_vec(),
         history,
         markers,
         findings,
