@@ -71,55 +71,82 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     }
     let paint_out = &ctx.out;
     let mut out = Lines::stdout();
+    // Each line made in one buffer and written whole, each part only when it shows
+    // (at 100,000 WOs the joined, padded and painted copies of every row, and the
+    // formatter's padding a space at a time, were most of list's own time).
+    let mut line = String::new();
     each_row(&inv, want, |r| {
         if !keep(&r) {
             return;
         }
-        // Written straight into the line: each part built only when it shows (at
-        // 100,000 WOs the joined and padded copies of every row were list's own time).
-        let mut extra = String::new();
-        let part = |extra: &mut String, text: &str| {
-            extra.push_str(if extra.is_empty() { "  (" } else { ", " });
-            extra.push_str(text);
-        };
-        if let Some(h) = r.holder {
-            part(&mut extra, &format!("held by {h}"));
-        }
-        if let Some(l) = &r.lease_shown {
-            if r.lease_expired == Some(true) {
-                part(&mut extra, &paint::expired(paint_out, l));
-            } else {
-                part(&mut extra, l);
-            }
-        }
-        if let Some(p) = r.phase.filter(|p| *p != "idle" && *p != "active") {
-            part(&mut extra, &format!("phase {p}"));
-        }
-        if !extra.is_empty() {
-            extra.push(')');
-        }
+        line.clear();
         // The id in its priority's colour, the state in its own (a split brain's in
         // the colour of each).
-        let id = paint::priority(paint_out, r.priority, &r.id);
-        let id_pad = 14usize.saturating_sub(r.id.chars().count());
-        let mut painted = String::new();
+        painted(&mut line, paint_out.color, &r.id, || {
+            paint::priority(paint_out, r.priority, &r.id)
+        });
+        pad(&mut line, 14usize.saturating_sub(r.id.chars().count()));
+        line.push(' ');
         let mut shown = 0;
         for (i, s) in r.states.iter().enumerate() {
             if i > 0 {
-                painted.push('+');
+                line.push('+');
                 shown += 1;
             }
-            painted.push_str(&paint::state(paint_out, *s, s.as_str()));
+            painted(&mut line, paint_out.color, s.as_str(), || {
+                paint::state(paint_out, *s, s.as_str())
+            });
             shown += s.as_str().len();
         }
-        let pad = 16usize.saturating_sub(shown);
-        out.line(format_args!(
-            "{id}{:id_pad$} {painted}{:pad$} {}{extra}",
-            "", "", r.title
-        ));
+        pad(&mut line, 16usize.saturating_sub(shown));
+        line.push(' ');
+        line.push_str(r.title);
+        let mut parts = 0;
+        let mut part = |line: &mut String| {
+            line.push_str(if parts == 0 { "  (" } else { ", " });
+            parts += 1;
+        };
+        if let Some(h) = r.holder {
+            part(&mut line);
+            line.push_str("held by ");
+            line.push_str(h);
+        }
+        if let Some(l) = &r.lease_shown {
+            part(&mut line);
+            if r.lease_expired == Some(true) {
+                painted(&mut line, paint_out.color, l, || {
+                    paint::expired(paint_out, l)
+                });
+            } else {
+                line.push_str(l);
+            }
+        }
+        if let Some(p) = r.phase.filter(|p| *p != "idle" && *p != "active") {
+            part(&mut line);
+            line.push_str("phase ");
+            line.push_str(p);
+        }
+        if parts > 0 {
+            line.push(')');
+        }
+        out.text(&line);
     });
     out.finish();
     Ok(Exit::Ok)
+}
+
+/// `text` as `paint` colours it, or as it is when colour is off (every painter gives
+/// the text unchanged then): no copy of it.
+fn painted(line: &mut String, color: bool, text: &str, paint: impl FnOnce() -> String) {
+    if color {
+        line.push_str(&paint());
+    } else {
+        line.push_str(text);
+    }
+}
+
+fn pad(line: &mut String, spaces: usize) {
+    line.extend(std::iter::repeat_n(' ', spaces));
 }
 
 /// `{"schema": …, "wos": [rows]}`, the keys in the order a JSON object sorts them.
