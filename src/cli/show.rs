@@ -93,7 +93,7 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
     out.line(format!(
         "{}  {}",
         paint::priority(out, r.priority, id.as_str()),
-        paint::heading(out, &r.title)
+        paint::heading(out, r.title)
     ));
     out.line(format!("  state:    {}", states.join(" + ")));
     for f in &r.files {

@@ -7,17 +7,12 @@ use std::ops::Deref;
 
 /// A list that is nearly always one item (a WO's live files): none or one without an
 /// allocation, as small as a `Vec`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub enum Few<T> {
+    #[default]
     Zero,
     One([T; 1]),
     Many(Vec<T>),
-}
-
-impl<T> Default for Few<T> {
-    fn default() -> Self {
-        Few::Zero
-    }
 }
 
 impl<T> Few<T> {
@@ -55,6 +50,8 @@ impl<'s, T> IntoIterator for &'s Few<T> {
 /// A list that is nearly always empty (a WO's unreadable or archived copies, its
 /// worktrees): one pointer, allocated at the first push.
 #[derive(Debug, Clone)]
+// (A boxed `Vec` on purpose: one pointer in every view, where a `Vec` is three.)
+#[allow(clippy::box_collection)]
 pub struct Rare<T>(Option<Box<Vec<T>>>);
 
 impl<T> Default for Rare<T> {

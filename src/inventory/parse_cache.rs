@@ -486,7 +486,7 @@ fn segments_of(header: &str) -> Option<Vec<(State, u64)>> {
         return Some(Vec::new());
     }
     let parts: Vec<&str> = rest.strip_prefix('\t')?.split('\t').collect();
-    if parts.len() % 2 != 0 {
+    if !parts.len().is_multiple_of(2) {
         return None;
     }
     parts
