@@ -6,7 +6,7 @@
 use chrono::DateTime;
 use std::path::PathBuf;
 
-use super::Candidate;
+use super::candidate::Candidate;
 use super::parse_cache::{ParseCache, Stamp};
 use crate::model::order::OrderFile;
 use crate::model::state::State;

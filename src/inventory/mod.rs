@@ -4,6 +4,7 @@
 
 pub mod backlog;
 mod cache_hits;
+mod candidate;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
@@ -46,6 +47,7 @@ use crate::model::repo_lock::Holder as RepoLockHolder;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
+use candidate::Candidate;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
@@ -849,20 +851,6 @@ fn wo_file_kind(name: &str, in_subfolder: bool) -> Option<bool> {
 struct Other {
     rel_path: PathBuf,
     file_type: fs::FileType,
-}
-
-/// A file found in a state folder, to be read.
-struct Candidate {
-    /// Relative to the checkout (text: names that are not UTF-8 are never listed).
-    rel_path: String,
-    state: State,
-    archived: bool,
-    symlink: bool,
-    /// What it is when it is neither a regular file nor a symlink (a FIFO, a
-    /// socket…): never opened.
-    special: Option<&'static str>,
-    /// The file's stamp from `lstat`, when the parse cache is consulted.
-    stat: Option<Stamp>,
 }
 
 /// List one state folder (or, `depth` > 0, an archive subfolder of it) into `out`, and
