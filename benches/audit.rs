@@ -17,11 +17,12 @@
 //! index, git-wo's parse cache) do not distrust its just-written files as "racy".
 //!
 //! Columns of the table (one row per size and mode):
-//! - `audit` `check` `staged` (`check --staged`) `list` `status`: `cold/warm`. Cold:
+//! - `audit` `check` `staged` (`check --staged`) `list` `status` `ready`: `cold/warm`. Cold:
 //!   every regular file in `.git/wo/` whose name ends in `cache` (object-cache,
 //!   parse-cache, …) is deleted before each run. Warm: one unmeasured run, then the
 //!   timed runs with the caches left in place.
-//! - `MiB`: peak RSS of one warm `audit` (`/usr/bin/time -f %M`; `-` without it).
+//! - `MiB`: peak RSS of one warm `audit` (`/usr/bin/time -f %M`; `-` without it); the
+//!   peaks of a warm `list` and of `git status --porcelain` are in the targets.
 //! - `exit`: exit codes of audit/check/staged/list/status (`~` if runs disagreed).
 //! - floors, same repository, same moment: `git st` (`git status --porcelain`),
 //!   `wt list` (`git worktree list --porcelain`), `diff -c` (`git diff --cached
@@ -33,7 +34,11 @@
 //!   in `.git/packed-refs` / loose files under `.git/refs/wo/orders`).
 //!
 //! Below the table: the cache files seen, fixture build times, and the targets, each
-//! PASS or MISS (the growth audit(100k)/audit(10k) is one of them, when both ran).
+//! PASS or MISS (the growth audit(100k)/audit(10k) is one of them, when both ran), and
+//! issue #24's against `git status --porcelain` (warm audit, list, status and ready
+//! at 10k and 100k; peak RSS of audit and list, init and cold audit at 100k; 100k runs
+//! with `GIT_WO_BENCH_SIZES=…,100000`). Cold audit is compared with `git status` as
+//! it is (git keeps no cache besides the index, which is its data).
 //! Timings are a report, never a failure; the only assertion (besides the fixture
 //! holding N YAMLs) is that records do not change audit's exit code.
 
@@ -52,12 +57,13 @@ use support::{
 const ISO: Isolation = Isolation { wo_env: false };
 
 /// The git-wo commands timed cold and warm, with their column names.
-const WO_CMDS: [(&str, &[&str]); 5] = [
+const WO_CMDS: [(&str, &[&str]); 6] = [
     ("audit", &["audit"]),
     ("check", &["check"]),
     ("staged", &["check", "--staged"]),
     ("list", &["list"]),
     ("status", &["status"]),
+    ("ready", &["ready"]),
 ];
 
 /// Names of the cache files currently in `.git/wo/` (as `drop_caches` sees them).
@@ -128,14 +134,15 @@ fn time_read_yamls(repo: &Path, runs: usize) -> (f64, usize) {
     (median((0..runs).map(|_| pass().0).collect()), n)
 }
 
-/// Peak RSS in MiB of one run, via GNU time; `None` if /usr/bin/time is missing or odd.
-fn peak_mib(args: &[&str], repo: &Path, home: &Path) -> Option<f64> {
+/// Peak RSS in MiB of one run of `prog`, via GNU time; `None` if /usr/bin/time is
+/// missing or odd.
+fn peak_mib(prog: &str, args: &[&str], repo: &Path, home: &Path) -> Option<f64> {
     let time_bin = Path::new("/usr/bin/time");
     if !time_bin.exists() {
         return None;
     }
     let out = home.join("time.out");
-    let mut a = vec!["-f", "%M", "-o", out.to_str()?, BIN];
+    let mut a = vec!["-f", "%M", "-o", out.to_str()?, prog];
     a.extend_from_slice(args);
     run_once(ISO, "/usr/bin/time", &a, repo, home);
     let kib: f64 = std::fs::read_to_string(&out)
@@ -188,9 +195,12 @@ fn storage(repo: &Path) -> (usize, usize, usize) {
 struct Row {
     n: usize,
     records: bool,
-    cold: [Timed; 5],
-    warm: [Timed; 5],
+    cold: [Timed; 6],
+    warm: [Timed; 6],
+    /// Peak RSS (MiB) of a warm `audit`, a warm `list` and `git status --porcelain`.
     peak: Option<f64>,
+    peak_list: Option<f64>,
+    peak_git: Option<f64>,
     git_status: f64,
     wt_list: f64,
     diff: f64,
@@ -211,8 +221,8 @@ fn measure(n: usize, records: bool, repo: &Path, home: &Path, runs: usize) -> Ro
     let git = |args: &[&str]| time("git", args, repo, home, runs, false).ms;
     let (yaml, yamls) = time_read_yamls(repo, runs);
     assert_eq!(yamls, n, "bulk {n} should hold {n} YAMLs");
-    let mut cold = [Timed::default(); 5];
-    let mut warm = [Timed::default(); 5];
+    let mut cold = [Timed::default(); 6];
+    let mut warm = [Timed::default(); 6];
     for (i, (_, args)) in WO_CMDS.iter().enumerate() {
         cold[i] = time(BIN, args, repo, home, runs, true);
         warm[i] = time(BIN, args, repo, home, runs, false);
@@ -222,7 +232,9 @@ fn measure(n: usize, records: bool, repo: &Path, home: &Path, runs: usize) -> Ro
         records,
         cold,
         warm,
-        peak: peak_mib(&["audit"], repo, home),
+        peak: peak_mib(BIN, &["audit"], repo, home),
+        peak_list: peak_mib(BIN, &["list"], repo, home),
+        peak_git: peak_mib("git", &["status", "--porcelain"], repo, home),
         git_status: git(&["status", "--porcelain"]),
         wt_list: git(&["worktree", "list", "--porcelain"]),
         diff: git(&["diff", "--cached", "--quiet"]),
@@ -316,6 +328,41 @@ fn print_targets(rows: &[Row]) {
             .map(|(a, b)| (b.audit() / a.audit(), 10.0, "x"));
         line(&format!("warm audit 100k / 10k, records={rec}"), growth);
     }
+    // Issue #24: as fast and as small as `git status --porcelain`, with records.
+    for n in [10_000, 100_000] {
+        for (i, name) in [(0, "audit"), (3, "list"), (4, "status"), (5, "ready")] {
+            line(
+                &format!("warm {name} / git status, {}k, records", n / 1000),
+                find(n, true).map(|r| (r.warm[i].ms / r.git_status, 1.0, "x")),
+            );
+        }
+    }
+    let big = find(100_000, true);
+    for (name, peak) in [
+        ("audit", big.and_then(|r| r.peak)),
+        ("list", big.and_then(|r| r.peak_list)),
+    ] {
+        line(
+            &format!("peak RSS of warm {name} / git status's, 100k, records"),
+            peak.zip(big.and_then(|r| r.peak_git))
+                .map(|(p, g)| (p / g, 1.5, "x")),
+        );
+    }
+    line(
+        "git wo init, 100k",
+        big.and_then(|r| r.init).map(|i| (i.0, 4.0, "s")),
+    );
+    line(
+        "cold audit / git status, 100k, records",
+        big.map(|r| (r.cold[0].ms / r.git_status, 3.0, "x")),
+    );
+    // Not a target: what a WO costs in memory, from the two sizes.
+    if let Some((a, b)) = find(10_000, true).zip(big)
+        && let (Some(pa), Some(pb)) = (a.peak, b.peak)
+    {
+        let per_wo = (pb - pa) * 1024.0 * 1024.0 / (b.n - a.n) as f64;
+        println!("  (peak RSS of warm audit grows by {per_wo:.0} bytes a WO from 10k to 100k)");
+    }
 }
 
 fn main() {
@@ -381,7 +428,7 @@ fn main() {
         "\ncold/warm = git-wo caches (.git/wo/*cache) deleted before each run / kept after a warm-up;"
     );
     println!(
-        "exit = audit/check/staged/list/status; floors: git st, wt list, diff -c (git), start = git-wo --version,"
+        "exit = audit/check/staged/list/status/ready; floors: git st, wt list, diff -c (git), start = git-wo --version,"
     );
     println!(
         "yaml = read every _ctx/jobs/**/*.yaml in-process; a/git = warm audit / (wt list + diff -c);"

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::ReadyArgs;
+use crate::cli::stream::Lines;
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::views::ready::{Filters, Queue, queue};
@@ -35,9 +36,12 @@ pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
         return ctx.out.json(&q).map(|_| Exit::Ok);
     }
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
+    // Through one buffer: a line per ready WO (at 100,000 WOs, half of them) was a
+    // write of its own.
+    let mut out = Lines::stdout();
     if args.porcelain {
         for w in &q.ready {
-            crate::cli::output::print_line(&format!(
+            out.line(format_args!(
                 "{}\t{}\t{}\t{}",
                 w.id,
                 w.priority.as_deref().map_or("-".into(), clean),
@@ -45,18 +49,21 @@ pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
                 clean(&w.title)
             ));
         }
+        out.finish();
         return Ok(Exit::Ok);
     }
-    if q.ready.is_empty() && !ctx.out.quiet {
-        ctx.out
-            .line("nothing ready: no pending WO has all its dependencies done");
+    if ctx.out.quiet {
+        return Ok(Exit::Ok);
+    }
+    if q.ready.is_empty() {
+        out.text("nothing ready: no pending WO has all its dependencies done");
     }
     for w in &q.ready {
         let unblocks = match w.unblocks {
             0 => String::new(),
             n => format!("  (unblocks {n})"),
         };
-        ctx.out.line(format!(
+        out.line(format_args!(
             "{:<14} {:<4} {}{unblocks}",
             w.id,
             w.priority.as_deref().unwrap_or("-"),
@@ -72,12 +79,13 @@ pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
                 None => format!("{} (does not exist)", w.id),
             })
             .collect();
-        ctx.out.line(format!(
+        out.line(format_args!(
             "{:<14} waits  {}  for {}",
             b.id,
             b.title,
             waits.join(", ")
         ));
     }
+    out.finish();
     Ok(Exit::Ok)
 }

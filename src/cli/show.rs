@@ -92,8 +92,8 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
         .collect();
     out.line(format!(
         "{}  {}",
-        paint::priority(out, r.priority.as_deref(), id.as_str()),
-        paint::heading(out, &r.title)
+        paint::priority(out, r.priority, id.as_str()),
+        paint::heading(out, r.title)
     ));
     out.line(format!("  state:    {}", states.join(" + ")));
     for f in &r.files {

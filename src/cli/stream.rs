@@ -27,6 +27,15 @@ impl Lines {
         check(written);
     }
 
+    /// One line made already (without its newline).
+    pub fn text(&mut self, line: &str) {
+        let written = self
+            .out
+            .write_all(line.as_bytes())
+            .and_then(|()| self.out.write_all(b"\n"));
+        check(written);
+    }
+
     /// `value` as pretty JSON and a newline.
     pub fn json<T: serde::Serialize>(&mut self, value: &T) {
         let written =

@@ -3,9 +3,12 @@
 //! `check`, `lint`, `list` and the lifecycle commands are functions of it.
 
 pub mod backlog;
+mod cache_hits;
+mod candidate;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
+pub mod few;
 pub mod here;
 pub mod history;
 pub mod holder;
@@ -44,6 +47,7 @@ use crate::model::repo_lock::Holder as RepoLockHolder;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
+use candidate::Candidate;
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
@@ -849,20 +853,6 @@ struct Other {
     file_type: fs::FileType,
 }
 
-/// A file found in a state folder, to be read.
-struct Candidate {
-    /// Relative to the checkout (text: names that are not UTF-8 are never listed).
-    rel_path: String,
-    state: State,
-    archived: bool,
-    symlink: bool,
-    /// What it is when it is neither a regular file nor a symlink (a FIFO, a
-    /// socket…): never opened.
-    special: Option<&'static str>,
-    /// The file's stamp from `lstat`, when the parse cache is consulted.
-    stat: Option<Stamp>,
-}
-
 /// List one state folder (or, `depth` > 0, an archive subfolder of it) into `out`, and
 /// the entries other readers want into `others`.
 #[allow(clippy::too_many_arguments)]
@@ -945,46 +935,14 @@ fn read_candidates(
     depth: Depth,
 ) -> Vec<OrderFile> {
     let now = std::time::SystemTime::now();
-    let count = candidates.iter().map(Vec::len).sum();
     // Take what the cache knows (by the stat of the listing), read the rest in parallel.
-    let mut files: Vec<OrderFile> = Vec::with_capacity(count);
-    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(count);
-    let mut misses = Vec::new();
-    for c in candidates.into_iter().flatten() {
-        let hit = c
-            .stat
-            .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
-        match hit {
-            Some((stamp, p)) => {
-                let mut file = OrderFile::cached(
-                    c.rel_path.into(),
-                    c.state,
-                    c.archived,
-                    p.id,
-                    p.problem,
-                    p.fields,
-                );
-                file.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
-                files.push(file);
-                stamps.push(Some(stamp));
-            }
-            None => {
-                // A placeholder, replaced below by what the read finds.
-                let placeholder = OrderFile::cached(
-                    PathBuf::new(),
-                    c.state,
-                    c.archived,
-                    None,
-                    None,
-                    Default::default(),
-                );
-                misses.push((files.len(), c));
-                files.push(placeholder);
-                stamps.push(None);
-            }
-        }
-    }
-    let changed = !misses.is_empty() || !cache.is_empty();
+    let cache_hits::Hits {
+        mut files,
+        mut stamps,
+        misses,
+        unused,
+    } = cache_hits::take(&mut cache, candidates, now);
+    let changed = !misses.is_empty() || unused;
     let progress = crate::progress::start("Reading WOs", misses.len());
     let read = crate::parallel::map(
         misses,

@@ -18,6 +18,10 @@ impl Inventory {
         let mut named: Vec<(&str, Claim)> = Vec::new();
         let mut by_branch: HashMap<&str, Vec<WoId>> = HashMap::new();
         for s in self.records.values() {
+            // (Most records name neither: their ids are not parsed, nor copied.)
+            if s.record.branch.is_none() && s.record.worktree.is_none() {
+                continue;
+            }
             let Ok(id) = WoId::parse(&s.record.id) else {
                 continue;
             };

@@ -19,13 +19,18 @@ use std::path::{Path, PathBuf};
 
 use crate::inventory::line_format;
 use crate::model::order::{Field, Fields, FieldsBuilder, OrderFile};
+use crate::model::state::State;
 use crate::model::wo_id::WoId;
 
 pub const PARSE_FILE: &str = "parse-cache";
 pub const BLOB_FILE: &str = "blob-cache";
 
 /// The first line of a cache file: a file from another format or version is foreign.
-const HEADER: &str = concat!("git-wo parse-cache 7 ", env!("CARGO_PKG_VERSION"));
+///
+/// The header of `parse-cache` goes on with `\t<state>\t<offset>` for each state folder:
+/// where the folder's lines start, counted from the line after the header, so that two
+/// threads can each take the lines of their own folders (see [`ParseCache::split_off`]).
+const HEADER: &str = concat!("git-wo parse-cache 8 ", env!("CARGO_PKG_VERSION"));
 
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -122,6 +127,8 @@ pub struct ParseCache {
     index: Option<Vec<u32>>,
     /// Entries not taken yet.
     left: usize,
+    /// Where each state folder's lines start in the file (bytes from its start).
+    segments: Vec<(State, u64)>,
 }
 
 /// The cache file read a line at a time.
@@ -133,6 +140,10 @@ struct Stream {
     has_line: bool,
     /// A read failed (not UTF-8…): what was read stays valid, the file is rewritten.
     damaged: bool,
+    /// Where the next line starts in the file, and where this stream's lines end
+    /// (another stream takes the lines from there on).
+    next: u64,
+    end: u64,
 }
 
 impl Stream {
@@ -141,16 +152,21 @@ impl Stream {
         use std::io::BufRead;
         loop {
             self.line.clear();
+            if self.next >= self.end {
+                self.has_line = false;
+                return;
+            }
             match self.reader.read_line(&mut self.line) {
                 Ok(0) => {
                     self.has_line = false;
                     return;
                 }
-                Ok(_) => {
+                Ok(n) => {
+                    self.next += n as u64;
                     if self.line.ends_with('\n') {
                         self.line.pop();
                     }
-                    if self.line.contains('\t') {
+                    if self.line.as_bytes().contains(&b'\t') {
                         self.has_line = true;
                         return;
                     }
@@ -166,7 +182,8 @@ impl Stream {
 
     /// The path of the current line, as written.
     fn key(&self) -> &str {
-        self.line.split_once('\t').map_or("", |(k, _)| k)
+        let end = self.line.bytes().position(|b| b == b'\t');
+        end.and_then(|end| self.line.get(..end)).unwrap_or("")
     }
 }
 
@@ -237,17 +254,61 @@ impl ParseCache {
             line: String::new(),
             has_line: false,
             damaged: false,
+            next: 0,
+            end: u64::MAX,
         };
         use std::io::BufRead;
-        match stream.reader.read_line(&mut stream.line) {
-            Ok(_) if stream.line.strip_suffix('\n') == Some(HEADER) => {
-                stream.advance();
-                cache.stream = Some(stream);
-            }
-            // A foreign, empty or unreadable file: an empty cache.
-            _ => {}
-        }
+        let header = match stream.reader.read_line(&mut stream.line) {
+            Ok(n) => stream.line.strip_suffix('\n').map(|h| (h, n as u64)),
+            Err(_) => None,
+        };
+        // A foreign, empty or unreadable file: an empty cache.
+        let Some((segments, body)) = header.and_then(|(h, n)| Some((segments_of(h)?, n))) else {
+            return cache;
+        };
+        cache.segments = segments.into_iter().map(|(s, at)| (s, at + body)).collect();
+        stream.next = body;
+        stream.advance();
+        cache.stream = Some(stream);
         cache
+    }
+
+    /// A cache for the lines of `state`'s folder and those after it, which this one
+    /// then no longer serves; `None` (this one serving them all) when the file does
+    /// not say where they start or this cache was used already. Lines are only ever
+    /// taken on a match of their path and stamp, so a wrong offset costs reads, never
+    /// a wrong entry.
+    pub fn split_off(&mut self, state: State) -> Option<ParseCache> {
+        let at = self.segments.iter().find(|(s, _)| *s == state)?.1;
+        let stream = self.stream.as_mut()?;
+        // Only before the first take, and where the current line ends before the offset.
+        if !stream.has_line || self.passed > 0 || at < stream.next || at >= stream.end {
+            return None;
+        }
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(self.path.as_ref()?).ok()?;
+        // The offset must be a line's start: the byte before it ends a line.
+        file.seek(std::io::SeekFrom::Start(at - 1)).ok()?;
+        let mut before = [0u8; 1];
+        file.read_exact(&mut before).ok()?;
+        if before != *b"\n" {
+            return None;
+        }
+        let mut rest = Stream {
+            reader: std::io::BufReader::with_capacity(1 << 16, file),
+            line: String::new(),
+            has_line: false,
+            damaged: false,
+            next: at,
+            end: stream.end,
+        };
+        stream.end = at;
+        rest.advance();
+        Some(ParseCache {
+            path: None,
+            stream: Some(rest),
+            ..ParseCache::default()
+        })
     }
 
     /// The walk parted from the file: load the rest of it (the current line on).
@@ -261,7 +322,12 @@ impl ParseCache {
             text.push('\n');
         }
         use std::io::Read;
-        if stream.reader.read_to_string(&mut text).is_err() {
+        let left = stream.end.saturating_sub(stream.next);
+        if (&mut stream.reader)
+            .take(left)
+            .read_to_string(&mut text)
+            .is_err()
+        {
             // (What was read of a bad file is dropped, and the file rewritten.)
             self.passed += 1;
             text.truncate(HEADER.len() + 1);
@@ -373,8 +439,7 @@ impl ParseCache {
     ) {
         let Some(path) = &self.path else { return };
         let mut text = String::with_capacity(1 << 16);
-        text.push_str(HEADER);
-        text.push('\n');
+        let mut segments: Vec<(State, usize)> = Vec::new();
         for (file, stamp) in files {
             if stamp.racy(now) {
                 continue;
@@ -382,6 +447,9 @@ impl ParseCache {
             let Some(rel) = file.rel_path.to_str() else {
                 continue;
             };
+            if segments.last().is_none_or(|(s, _)| *s != file.folder) {
+                segments.push((file.folder, text.len()));
+            }
             line_format::escape_into(&mut text, rel);
             let _ = write!(
                 text,
@@ -396,8 +464,35 @@ impl ParseCache {
             );
             text.push('\n');
         }
+        let mut header = String::from(HEADER);
+        // A folder whose lines are not all in one run (never, as the files are listed)
+        // gets no offset: its lines are then all served by one stream.
+        for (i, (state, at)) in segments.iter().enumerate() {
+            if !segments[..i].iter().any(|(s, _)| s == state) {
+                let _ = write!(header, "\t{state}\t{at}");
+            }
+        }
+        header.push('\n');
+        text.insert_str(0, &header);
         line_format::write_file(path, &text);
     }
+}
+
+/// The state folders' offsets in a `parse-cache` header (`None`: not a header of this
+/// format and version).
+fn segments_of(header: &str) -> Option<Vec<(State, u64)>> {
+    let rest = header.strip_prefix(HEADER)?;
+    if rest.is_empty() {
+        return Some(Vec::new());
+    }
+    let parts: Vec<&str> = rest.strip_prefix('\t')?.split('\t').collect();
+    if !parts.len().is_multiple_of(2) {
+        return None;
+    }
+    parts
+        .chunks_exact(2)
+        .map(|p| Some((State::parse(p[0])?, p[1].parse().ok()?)))
+        .collect()
 }
 
 /// The blob-id cache for files read from the index or a tree.
@@ -467,21 +562,81 @@ impl BlobCache {
 
 /// `\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`: a line after its path.
 fn parse_stamped(rest: &str) -> Option<(Stamp, Parsed)> {
-    let mut parts = line_format::Fields::new(rest.strip_prefix('\t')?);
-    let size = parts.raw()?.parse().ok()?;
-    let mtime_ns = parts.raw()?.parse().ok()?;
-    let ctime_ns = parts.raw()?.parse().ok()?;
-    let ino = parts.raw()?.parse().ok()?;
-    let parsed = parse_parsed(parts.rest()?)?;
-    Some((
-        Stamp {
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
-        },
-        parsed,
-    ))
+    let parts: [&str; STAMP_PARTS + PARSED_PARTS] = split_exact(rest.strip_prefix('\t')?)?;
+    let (stamp, parsed) = parts.split_at(STAMP_PARTS);
+    let stamp = Stamp {
+        size: parts_num(stamp[0])?,
+        mtime_ns: parts_num(stamp[1])?,
+        ctime_ns: parts_num(stamp[2])?,
+        ino: parts_num(stamp[3])?,
+    };
+    Some((stamp, parsed_of_parts(parsed, has_backslash(rest))?))
+}
+
+fn has_backslash(s: &str) -> bool {
+    memchr::memchr(b'\\', s.as_bytes()).is_some()
+}
+
+fn parts_num<T: TryFrom<u64> + std::str::FromStr>(s: &str) -> Option<T> {
+    line_format::number(s)
+}
+
+/// The stamp's four numbers before the [`Parsed`] on a working-tree line.
+const STAMP_PARTS: usize = 4;
+/// A [`Parsed`] on a line: its id, its problem and the fields.
+const PARSED_PARTS: usize = 2 + Field::COUNT;
+
+/// The `N` tab-separated parts of `line`, or `None` when it has more or fewer. (Eight
+/// bytes at a time: splitting field by field cost a search set-up each, and a byte
+/// loop or a `memchr` a tab was most of decoding 100,000 cached files.)
+fn split_exact<const N: usize>(line: &str) -> Option<[&str; N]> {
+    let mut parts = [""; N];
+    let mut n = 0;
+    let mut start = 0;
+    let mut cut = |i: usize| -> Option<()> {
+        // A tab is one byte: both sides are on char boundaries.
+        *parts.get_mut(n)? = line.get(start..i)?;
+        n += 1;
+        start = i + 1;
+        Some(())
+    };
+    let bytes = line.as_bytes();
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for (k, word) in words.enumerate() {
+        let mut tabs = tab_bytes(word);
+        while tabs != 0 {
+            cut(k * 8 + tabs.trailing_zeros() as usize / 8)?;
+            tabs &= tabs - 1;
+        }
+    }
+    let at = bytes.len() - tail.len();
+    for (i, &b) in tail.iter().enumerate() {
+        if b == b'\t' {
+            cut(at + i)?;
+        }
+    }
+    *parts.get_mut(n)? = line.get(start..)?;
+    (n + 1 == N).then_some(parts)
+}
+
+/// The high bit of each byte of `word` (eight bytes, little-endian) that is a tab, and
+/// no other bit: exact per byte (no carry crosses from one byte to the next).
+fn tab_bytes(word: &[u8]) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut w = [0u8; 8];
+    w.copy_from_slice(word);
+    let x = u64::from_le_bytes(w) ^ 0x0909_0909_0909_0909;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// An optional field as written: `Some(None)` for `-`, `None` when it is neither.
+fn opt_part(v: &str) -> Option<Option<&str>> {
+    match v.as_bytes().first() {
+        Some(b'=') => Some(v.get(1..)),
+        Some(b'-') if v.len() == 1 => Some(None),
+        _ => None,
+    }
 }
 
 /// The nine fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
@@ -496,29 +651,53 @@ fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f
 }
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
-    let mut f = line_format::Fields::new(rest);
+    let parts: [&str; PARSED_PARTS] = split_exact(rest)?;
+    parsed_of_parts(&parts, has_backslash(rest))
+}
+
+/// The [`Parsed`] of a line's [`PARSED_PARTS`] parts; `escaped`: whether the line holds
+/// a backslash (none does, but for odd titles and paths: looked for once a line).
+fn parsed_of_parts(parts: &[&str], escaped: bool) -> Option<Parsed> {
+    let (head, values) = parts.split_at(2);
     // An id is never escaped: a field holding an escape is no id, and the entry is off.
-    let id = match f.opt_raw()? {
+    let id = match opt_part(head[0])? {
         Some(s) => Some(WoId::parse(s).ok()?),
         None => None,
     };
-    let problem = f.opt()?;
+    let problem = match opt_part(head[1])? {
+        Some(s) => Some(line_format::unescape(s)?),
+        None => None,
+    };
+    let values: [Option<&str>; Field::COUNT] = {
+        let mut out = [None; Field::COUNT];
+        for (slot, v) in out.iter_mut().zip(values) {
+            *slot = opt_part(v)?;
+        }
+        out
+    };
     let mut fields = FieldsBuilder::default();
-    for _ in Field::ALL {
-        match f.opt_raw()? {
-            Some(v) => {
+    // The buffer at its final size in one allocation (escaped text is never shorter
+    // than what it stands for): it grew by doubling before, copying and wasting room.
+    let size = values.iter().flatten().map(|v| v.len()).sum();
+    fields.buffer().reserve_exact(size);
+    for v in values {
+        match v {
+            Some(v) if escaped => {
                 line_format::unescape_into(fields.buffer(), v)?;
+                fields.end(true);
+            }
+            Some(v) => {
+                fields.buffer().push_str(v);
                 fields.end(true);
             }
             None => fields.end(false),
         }
     }
-    let parsed = Parsed {
+    Some(Parsed {
         id,
         problem,
         fields: fields.finish()?,
-    };
-    f.done().then_some(parsed)
+    })
 }
 
 #[cfg(test)]
@@ -562,6 +741,103 @@ mod tests {
         assert!(rest.starts_with("10\t"));
         assert_eq!(unescape(rel).as_deref(), Some("_ctx/jobs/a\tb.yaml"));
         assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino), (10, 11, 13));
+    }
+
+    #[test]
+    fn lines_split_at_every_tab_and_nowhere_else() {
+        // Tabs at every position of an 8-byte word, next to bytes one off a tab.
+        let line = "a\tb\x08\t\n\tccccccc\t\t\x0b\u{e9}\t0123456789abcdef\t\t";
+        let want: Vec<&str> = line.split('\t').collect();
+        assert_eq!(split_exact::<9>(line).map(Vec::from), Some(want));
+        assert_eq!(split_exact::<8>(line), None, "one part more");
+        assert_eq!(split_exact::<10>(line), None, "one part fewer");
+        for len in 0..20 {
+            let s: String = (0..len)
+                .map(|i| if i % 3 == 1 { '\t' } else { 'x' })
+                .collect();
+            let want: Vec<&str> = s.split('\t').collect();
+            let got: Option<[&str; 8]> = split_exact(&s);
+            assert_eq!(got.is_some(), want.len() == 8, "{s:?}");
+            if let Some(got) = got {
+                assert_eq!(Vec::from(got), want);
+            }
+        }
+    }
+
+    #[test]
+    fn two_streams_share_the_file_at_a_folder() {
+        let now = std::time::SystemTime::now();
+        let ns = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
+        let stamp = |ino| Stamp {
+            size: 1,
+            mtime_ns: ns - 10_000_000_000,
+            ctime_ns: ns - 10_000_000_000,
+            ino,
+        };
+        let p = sample();
+        let mut body = String::new();
+        let mut at = Vec::new();
+        for (i, rel) in ["p/a", "p/b", "d/a", "d/b", "d/c"].iter().enumerate() {
+            at.push(body.len());
+            let s = stamp(i as u64);
+            let _ = write!(
+                body,
+                "{rel}\t{}\t{}\t{}\t{}",
+                s.size, s.mtime_ns, s.ctime_ns, s.ino
+            );
+            push_parsed(&mut body, p.id.as_ref(), p.problem.as_ref(), &p.fields);
+            body.push('\n');
+        }
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let write = |done_at: usize| {
+            let text = format!("{HEADER}\tpending\t0\tdone\t{done_at}\n{body}");
+            std::fs::write(dir.path().join(PARSE_FILE), text).expect("written");
+        };
+        write(at[2]);
+        let mut head = ParseCache::load(dir.path());
+        let mut tail = head.split_off(State::Done).expect("split at done/");
+        assert!(head.split_off(State::Done).is_none(), "split once");
+        assert!(tail.take("d/a", stamp(2), now).is_some());
+        assert!(head.take("p/a", stamp(0), now).is_some());
+        assert!(head.take("p/b", stamp(1), now).is_some());
+        assert!(head.is_empty(), "the head ends where done/ starts");
+        assert!(head.take("d/b", stamp(3), now).is_none(), "not the head's");
+        assert!(tail.take("d/b", stamp(3), now).is_some());
+        assert!(!tail.is_empty(), "d/c not taken");
+        assert!(tail.take("d/c", stamp(4), now).is_some());
+        assert!(tail.is_empty());
+        // An offset that is not a line's start, or past the first line: no split.
+        write(at[2] + 1);
+        assert!(
+            ParseCache::load(dir.path())
+                .split_off(State::Done)
+                .is_none()
+        );
+        write(at[2]);
+        let mut used = ParseCache::load(dir.path());
+        assert!(
+            used.take("p/a", stamp(9), now).is_none(),
+            "a stale line passed"
+        );
+        assert!(used.split_off(State::Done).is_none());
+        assert!(
+            ParseCache::load(dir.path())
+                .split_off(State::Failed)
+                .is_none()
+        );
+        // A header that is not this version's: no cache at all.
+        std::fs::write(
+            dir.path().join(PARSE_FILE),
+            format!("{HEADER}\tdone\n{body}"),
+        )
+        .expect("written");
+        assert!(
+            ParseCache::load(dir.path())
+                .take("p/a", stamp(0), now)
+                .is_none()
+        );
     }
 
     #[test]

@@ -108,10 +108,7 @@ impl RecordCache {
                 break;
             };
             let decoded = line.split_once(' ').and_then(|(hex, rest)| {
-                Some((
-                    ObjectId::from_hex(hex.as_bytes()).ok()?,
-                    decode_record(rest)?,
-                ))
+                Some((commit_of_hex(hex.as_bytes())?, decode_record(rest)?))
             });
             match decoded {
                 Some((commit, record)) => cache.records.push(Stored { record, commit }),
@@ -157,6 +154,25 @@ impl RecordCache {
     }
 }
 
+/// The commit of 40 lowercase hex digits, as [`RecordCache::save`] writes it (gix's
+/// `from_hex` checked for SIMD support on every call: a tenth of the decoding).
+fn commit_of_hex(hex: &[u8]) -> Option<ObjectId> {
+    let digit = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut bytes = [0u8; 20];
+    if hex.len() != 2 * bytes.len() {
+        return ObjectId::from_hex(hex).ok();
+    }
+    for (out, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
+        *out = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(ObjectId::from(bytes))
+}
+
 /// The next line of `reader` in `buf`, without its end (`\n` or `\r\n`, as
 /// `str::lines` takes them off); `None` at the end or on a read error, which leaves
 /// `buf` holding a `\0` for [`line_error`].
@@ -190,7 +206,9 @@ fn push_time(text: &mut String, t: DateTime<Utc>) {
 }
 
 fn time(f: &mut Fields<'_>) -> Option<DateTime<Utc>> {
-    Some(DateTime::from_timestamp_nanos(f.raw()?.parse().ok()?))
+    Some(DateTime::from_timestamp_nanos(line_format::number(
+        f.raw()?,
+    )?))
 }
 
 fn phase(s: &str) -> Option<Phase> {
@@ -254,7 +272,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
     let id = f.text()?;
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;
-    let token = f.raw()?.parse().ok()?;
+    let token = line_format::number(f.raw()?)?;
     let title = f.text()?;
     let branch = f.opt()?;
     let worktree = f.opt()?;
@@ -265,7 +283,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
             owner: f.text()?,
             session: f.text()?,
             host: f.text()?,
-            pid: f.raw()?.parse().ok()?,
+            pid: line_format::number(f.raw()?)?,
             acquired_at: time(&mut f)?,
             renewed_at: time(&mut f)?,
             expires_at: time(&mut f)?,
@@ -315,6 +333,20 @@ mod tests {
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(s, 123_456_789).unwrap_or_default()
+    }
+
+    #[test]
+    fn commits_decode_as_gix_does() {
+        for hex in [
+            "7bac7a680ff5727d1548a675ed06517b5c5ff722",
+            "7BAC7A680FF5727D1548A675ED06517B5C5FF722",
+            "7bac7a680ff5727d1548a675ed06517b5c5ff72g",
+            "7bac7a680ff5727d1548a675ed06517b5c5ff72",
+            "",
+        ] {
+            let ours = commit_of_hex(hex.as_bytes());
+            assert_eq!(ours, ObjectId::from_hex(hex.as_bytes()).ok(), "{hex}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! ([`super::Inventory::wos`]), read by every view.
 
 use crate::git::worktrees::Worktree;
+use crate::inventory::few::{Few, Rare};
 use crate::inventory::stored::Stored;
 use crate::model::lockfile::LockFile;
 use crate::model::order::OrderFile;
@@ -12,24 +13,24 @@ use crate::model::state::{State, StateSet};
 #[derive(Debug, Default)]
 pub struct WoView<'a> {
     /// Live files (valid, not archived).
-    pub files: Vec<&'a OrderFile>,
+    pub files: Few<&'a OrderFile>,
     /// Copies in a state folder that cannot be read as a WO (merge-conflict markers,
     /// no `id:`…), known by their stem (SPEC §1). They count as copies: in `states`,
     /// split-brain and duplicates; and no repair or removal acts on the WO while it
     /// has one.
-    pub unreadable: Vec<&'a OrderFile>,
+    pub unreadable: Rare<&'a OrderFile>,
     /// Archived copies (archive subfolders, names not starting with `WO-`): only for
     /// duplicate detection.
-    pub archived: Vec<&'a OrderFile>,
+    pub archived: Rare<&'a OrderFile>,
     /// The state folders its copies are in, readable or not.
     pub states: StateSet,
     pub lock: Option<&'a LockFile>,
     pub record: Option<&'a Stored>,
     /// The worktrees it owns (see [`super::ownership`]).
-    pub worktrees: Vec<&'a Worktree>,
+    pub worktrees: Rare<&'a Worktree>,
     /// Worktrees it owns or claims whose facts name another WO too: a person decides;
     /// no view removes them or counts them missing.
-    pub disputed: Vec<&'a Worktree>,
+    pub disputed: Rare<&'a Worktree>,
 }
 
 impl WoView<'_> {

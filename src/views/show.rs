@@ -17,7 +17,7 @@ use crate::views::list::{Row, row};
 
 /// What `show` prints.
 pub struct Show<'a> {
-    pub row: Row,
+    pub row: Row<'a>,
     pub record: Option<&'a Stored>,
     pub lock_file: Option<&'a LockFile>,
     pub worktrees: Vec<&'a Worktree>,
@@ -46,7 +46,7 @@ pub fn show<'a>(
         row: row(inv, id, view),
         record: view.record,
         lock_file: view.lock,
-        worktrees: view.worktrees.clone(),
+        worktrees: view.worktrees.to_vec(),
         history,
         markers,
         findings,
@@ -57,7 +57,7 @@ pub fn show<'a>(
 #[derive(Serialize)]
 pub struct ShowJson<'a> {
     pub schema: &'static str,
-    pub wo: &'a Row,
+    pub wo: &'a Row<'a>,
     pub record: Option<&'a crate::model::record::Record>,
     pub record_commit: Option<String>,
     pub lock_file: Option<serde_json::Value>,

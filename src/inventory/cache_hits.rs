@@ -1,0 +1,139 @@
+//! The listed files that the parse cache knows, taken from it on two threads when the
+//! listing is big: each takes the lines of its own state folders, from where the cache
+//! file says they start ([`ParseCache::split_off`]). At 100,000 WOs decoding the cached
+//! lines took as long as listing the folders, on one core while the other was idle.
+
+use chrono::DateTime;
+use std::path::PathBuf;
+
+use super::candidate::Candidate;
+use super::parse_cache::{ParseCache, Stamp};
+use crate::model::order::OrderFile;
+use crate::model::state::State;
+
+/// Below this many files one thread takes them all (a thread costs more to start).
+const SPLIT_FROM: usize = 4096;
+
+/// What the cache gave: a file or a placeholder for each candidate (in order), the
+/// stamps of the hits, the candidates to read (with their place), and whether the cache
+/// held lines no candidate took.
+pub(super) struct Hits {
+    pub files: Vec<OrderFile>,
+    pub stamps: Vec<Option<Stamp>>,
+    pub misses: Vec<(usize, Candidate)>,
+    pub unused: bool,
+}
+
+pub(super) fn take(
+    cache: &mut ParseCache,
+    mut candidates: Vec<Vec<Candidate>>,
+    now: std::time::SystemTime,
+) -> Hits {
+    let count: usize = candidates.iter().map(Vec::len).sum();
+    let mut files: Vec<OrderFile> = Vec::with_capacity(count);
+    files.resize_with(count, placeholder);
+    let mut stamps: Vec<Option<Stamp>> = vec![None; count];
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let split = (two && count >= SPLIT_FROM)
+        .then(|| half_way(&candidates, count))
+        .flatten()
+        .and_then(|(folder, before)| {
+            let state = candidates[folder].first()?.state;
+            Some((folder, before, cache.split_off(state)?))
+        });
+    let Some((folder, before, mut rest)) = split else {
+        let misses = take_run(cache, candidates, now, &mut files, &mut stamps, 0);
+        let unused = !cache.is_empty();
+        return Hits {
+            files,
+            stamps,
+            misses,
+            unused,
+        };
+    };
+    let tail = candidates.split_off(folder);
+    let (head_files, tail_files) = files.split_at_mut(before);
+    let (head_stamps, tail_stamps) = stamps.split_at_mut(before);
+    let (misses, unused) = std::thread::scope(|scope| {
+        let handle = scope.spawn(|| {
+            let misses = take_run(&mut rest, tail, now, tail_files, tail_stamps, before);
+            (misses, !rest.is_empty())
+        });
+        let misses = take_run(cache, candidates, now, head_files, head_stamps, 0);
+        let unused = !cache.is_empty();
+        let (more, rest_unused) = crate::parallel::join(handle);
+        let mut all = misses;
+        // (In order: the second thread's come after the first's.)
+        all.extend(more);
+        (all, unused || rest_unused)
+    });
+    Hits {
+        files,
+        stamps,
+        misses,
+        unused,
+    }
+}
+
+/// The folder to start the second thread's share at, and how many files come before
+/// it: the boundary nearest half of `count`.
+fn half_way(candidates: &[Vec<Candidate>], count: usize) -> Option<(usize, usize)> {
+    let mut before: usize = 0;
+    let mut best: Option<(usize, usize)> = None;
+    let off = |before: usize| before.abs_diff(count - before);
+    for (i, folder) in candidates.iter().enumerate() {
+        if i > 0 && !folder.is_empty() && best.is_none_or(|(_, b)| off(before) < off(b)) {
+            best = Some((i, before));
+        }
+        before += folder.len();
+    }
+    best
+}
+
+/// Take `candidates` from `cache` into `files` and `stamps` (as long as they); the
+/// misses, numbered from `first`.
+fn take_run(
+    cache: &mut ParseCache,
+    candidates: Vec<Vec<Candidate>>,
+    now: std::time::SystemTime,
+    files: &mut [OrderFile],
+    stamps: &mut [Option<Stamp>],
+    first: usize,
+) -> Vec<(usize, Candidate)> {
+    let mut misses = Vec::new();
+    let slots = files.iter_mut().zip(stamps.iter_mut());
+    for (k, (c, (file, stamp_slot))) in candidates.into_iter().flatten().zip(slots).enumerate() {
+        let hit = c
+            .stat
+            .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
+        match hit {
+            Some((stamp, p)) => {
+                let mut f = OrderFile::cached(
+                    c.rel_path.into(),
+                    c.state,
+                    c.archived,
+                    p.id,
+                    p.problem,
+                    p.fields,
+                );
+                f.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
+                *file = f;
+                *stamp_slot = Some(stamp);
+            }
+            None => misses.push((first + k, c)),
+        }
+    }
+    misses
+}
+
+/// What stands in a miss's place until it is read.
+fn placeholder() -> OrderFile {
+    OrderFile::cached(
+        PathBuf::new(),
+        State::Pending,
+        false,
+        None,
+        None,
+        Default::default(),
+    )
+}
