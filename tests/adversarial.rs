@@ -6,7 +6,7 @@
 //! simulated with `GIT_WO_FAILPOINT`. Tests that check several cases collect every
 //! wrong behaviour and report them together.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! audit, check, lint, list, show and snapshot on the scenario repositories of
 //! `fixtures/scenario.sh` (real `git worktree add`, real binary).
 
-mod common;
+use crate::common;
 
 use common::{Scenario, codes};
 

@@ -4,7 +4,7 @@
 //! that reads them). And a cache is never trusted past a change: same-size edits with
 //! the mtime put back, moved records, and damaged cache files.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -11,7 +11,7 @@
 //! Seeded and reproducible. `GIT_WO_CONVERGE_SEEDS=N` runs N seeds (default 6);
 //! `GIT_WO_CONVERGE_SEED=S` runs seed S alone.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! the interrupted transition; a later run rolls it forward; at the end audit is clean
 //! and no YAML or commit is lost.
 
-mod common;
+use crate::common;
 
 use common::{Scenario, crash, yaml_copies};
 

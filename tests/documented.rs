@@ -3,7 +3,7 @@
 //! man page documents and the exact state after it (record, folders, worktrees,
 //! branches, file bytes), so that each can fail.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! audit, the DoD's checks and artifacts at finish, and the evidence bundle finish
 //! writes into the record (`evidence/`), on real repositories with the real binary.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

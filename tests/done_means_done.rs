@@ -3,7 +3,7 @@
 //! `WO_BASE` and `WO_TIP` in its environment, its output streamed; `verified_at_sha`
 //! and the result marker's `tip=` are the commit it ran on.
 
-mod common;
+use crate::common;
 
 use common::{Scenario, jobs_files, record_of};
 

@@ -1,7 +1,7 @@
 //! The hooks (SPEC §5) with real `git commit` / `git checkout` / `git worktree add` in
 //! temp repositories: the installed shims run the real binary from `PATH`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

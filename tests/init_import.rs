@@ -1,7 +1,7 @@
 //! `init` imports every WO at once: a pack of objects per fast-import process, the refs
 //! in `packed-refs`, the same commits as a one-by-one import would write, nothing of anyone else's lost.
 
-mod common;
+use crate::common;
 
 use common::Scenario;
 use git_wo::git::Repo;

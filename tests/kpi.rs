@@ -2,7 +2,7 @@
 //! intent marker, a finish with `--skip-verification`, bypass markers this week and
 //! three weeks ago, a split-brain now and an audit logged two weeks ago.
 
-mod common;
+use crate::common;
 
 use common::Scenario;
 

@@ -3,7 +3,6 @@
 //! that points up, on advice (a fix line) given from `git/`, and on a cycle between
 //! files anywhere in `src/` (two files, or more, that name each other round).
 
-#[path = "layers/import_graph.rs"]
 mod import_graph;
 
 use std::fs;

@@ -3,7 +3,7 @@
 //! the worktree one stands in; a reused worktree with leftovers is named and needs
 //! `--force`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! init / take / heartbeat / finish / requeue on real repositories, with the real binary.
 
-mod common;
+use crate::common;
 
 use common::{Scenario, commit_in};
 

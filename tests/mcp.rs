@@ -1,7 +1,7 @@
 //! `git wo mcp` driven as an agent's client drives it: the real binary as a child
 //! process, rmcp's own client on its stdin and stdout, real repositories.
 
-mod common;
+use crate::common;
 
 use std::io;
 use std::pin::Pin;

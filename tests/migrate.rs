@@ -4,7 +4,7 @@
 //! `git wo index` (the original exporter's `_ctx/index/wo_worktrees.json`) and the
 //! weekly gate workflow of `docs/examples/`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

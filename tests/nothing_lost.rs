@@ -3,7 +3,7 @@
 //! nesting, and a repository lock left empty by a kill. Real repositories, the real
 //! binary.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

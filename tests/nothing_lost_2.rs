@@ -2,7 +2,7 @@
 //! commits in worktrees gc removes, repositories under paths that are not UTF-8, and
 //! errors that name the WO and the step. Real repositories, the real binary.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

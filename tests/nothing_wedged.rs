@@ -4,7 +4,7 @@
 //! sync for everyone, and a kill inside `git worktree add` does not wedge the WO.
 //! Real repositories, the real binary.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

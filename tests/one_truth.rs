@@ -3,7 +3,7 @@
 //! gate, and hints that close a WO in the commands they print. Real repositories, the
 //! real binary.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

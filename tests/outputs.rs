@@ -1,9 +1,9 @@
 //! Whole outputs: what each command prints (exit code, stdout, stderr) on the scenario
 //! fixtures, compared in full with `tests/snapshots/` after redacting what changes
 //! from run to run (see `tests/common/snapshot.rs`). `GIT_WO_BLESS=1 cargo test --test
-//! outputs` rewrites the files; review the diff before committing it.
+//! suite outputs::` rewrites the files; review the diff before committing it.
 
-mod common;
+use crate::common;
 
 use common::Scenario;
 use common::snapshot::{check, redact};

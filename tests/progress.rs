@@ -3,7 +3,7 @@
 //! line shows is set to zero (`GIT_WO_PROGRESS_DELAY_MS`, test-only) so that small
 //! fixtures show it.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -9,7 +9,7 @@
 //! - `git wo fmt`'s reorder is idempotent and moves every top-level block whole, for
 //!   the same grammar of documents.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Contention: 8 real processes take the same WO at once, 20 rounds. Exactly one wins
 //! every round; the others exit 3; never a split-brain, never two `.lock` writers.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

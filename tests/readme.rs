@@ -3,7 +3,7 @@
 //! the output compared with what the README shows. Times, commit ids and the home
 //! folder are the only things that may differ.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

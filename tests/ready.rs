@@ -1,7 +1,7 @@
 //! Picking work: the ready queue (`git wo ready`) and its atomic claim (`take --next`),
 //! in real repositories with real racing processes.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

@@ -1,7 +1,7 @@
 //! Findings that come from real records and markers: state_mismatch, unmirrored,
 //! orphan_record, lock_mismatch, missing_intent_marker, invalid_record.
 
-mod common;
+use crate::common;
 
 use common::{Scenario, codes};
 

@@ -1,7 +1,7 @@
 //! `git wo reconcile` and `git wo gc` on real repositories: the plan's walkthrough on
 //! the baseline fixture, each rule of SPEC §7 and §8, quarantine and restore.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! repositories: the pre-commit hook in a WO's worktree, `finish --result done`
 //! (refused, or recorded as an exception that `kpi` counts), and audit.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! `git daemon` on 127.0.0.1 (started and stopped by the test). Real processes race to
 //! take the same WO; markers and records travel with `git wo sync`.
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;

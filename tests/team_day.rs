@@ -4,7 +4,7 @@
 //! Markdown for CI, branches other clones can fetch, and colour. Each in a real
 //! repository with the real binary.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

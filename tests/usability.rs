@@ -1,7 +1,7 @@
 //! Ordinary mistakes get advice that leads somewhere (issue: a tool people and agents
 //! can drive without reading the source).
 
-mod common;
+use crate::common;
 
 use common::Scenario;
 

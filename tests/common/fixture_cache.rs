@@ -1,12 +1,13 @@
-//! Each scenario of `fixtures/scenario.sh` is built once per test process and copied for
-//! every test that asks for it (gitoxide's test tools do the same with their fixture
+//! Each scenario of `fixtures/scenario.sh` is built once per test process (again after
+//! a minute) and copied for every test that asks for it (gitoxide's test tools do the same with their fixture
 //! scripts): building `baseline` runs about a hundred git commands, copying it is one
 //! `cp -a`.
 //!
-//! Per process, not across runs: the scenarios stamp locks and `started_at` with the
-//! time they were built (an auditor judges staleness against the wall clock), so a
-//! template lives only as long as the test binary that built it (seconds), inside
-//! `CARGO_TARGET_TMPDIR`; folders of processes that are gone are removed at first use.
+//! Per process, not across runs, and for a minute at most: the scenarios stamp locks
+//! and `started_at` with the time they were built (an auditor judges staleness against
+//! the wall clock), so a template older than [`MAX_AGE`] is built again. Templates live
+//! inside `CARGO_TARGET_TMPDIR`; folders of processes that are gone are removed at
+//! first use.
 //!
 //! A copy is the same repository at another path. git stores two absolute paths per
 //! linked worktree (`.git/worktrees/<id>/gitdir` and the worktree's `.git` file); every
@@ -19,6 +20,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Where this process keeps its templates.
 fn process_dir() -> &'static PathBuf {
@@ -45,13 +47,27 @@ fn process_dir() -> &'static PathBuf {
     })
 }
 
-/// One template per scenario and arguments, built by the first test that asks.
-type Slot = Arc<OnceLock<PathBuf>>;
+/// One template per scenario and arguments, built by the first test that asks, and
+/// when it was built.
+type Slot = Arc<OnceLock<(PathBuf, Instant)>>;
+
+/// A template older than this is built again. The scenarios stamp locks, leases and
+/// worktrees with the time they were built, and every test must see them as recent as
+/// a fresh build would (gc keeps a worktree touched in the last 10 minutes; a fixture's
+/// running WOs hold live leases), however long the suite has been running.
+const MAX_AGE: Duration = Duration::from_secs(60);
 
 fn slot(key: &str) -> Slot {
     static SLOTS: OnceLock<Mutex<HashMap<String, Slot>>> = OnceLock::new();
     let slots = SLOTS.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = slots.lock().unwrap_or_else(|e| e.into_inner());
+    // A slot being built counts as fresh: the tests asking wait for it.
+    let fresh = map
+        .get(key)
+        .is_some_and(|s| s.get().is_none_or(|(_, at)| at.elapsed() < MAX_AGE));
+    if !fresh {
+        map.insert(key.to_owned(), Slot::default());
+    }
     map.entry(key.to_owned()).or_default().clone()
 }
 
@@ -76,8 +92,9 @@ pub fn template(name: &str, args: &[&str], build: impl FnOnce(&Path)) -> PathBuf
         // Physical path: scenario.sh writes `pwd -P` into git's worktree links.
         let dir = dir.canonicalize().expect("canonical template");
         build(&dir);
-        dir
+        (dir, Instant::now())
     })
+    .0
     .clone()
 }
 

@@ -3,7 +3,7 @@
 //! (temp paths, times, ages, commit and session ids, pids, the host name, quarantine
 //! stamps). An extra line, a changed count or a changed word fails the test.
 //!
-//! `GIT_WO_BLESS=1 cargo test --test outputs` writes the files anew; review the diff
+//! `GIT_WO_BLESS=1 cargo test --test suite outputs::` writes the files anew; review the diff
 //! (`git diff tests/snapshots`) before committing it. A snapshot that does not exist
 //! fails the test (under `CI=true` it is never written).
 
@@ -239,7 +239,7 @@ pub fn check(name: &str, actual: &str) {
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
         panic!(
-            "no snapshot {} (GIT_WO_BLESS=1 cargo test --test outputs writes it; review it)\nactual:\n{actual}",
+            "no snapshot {} (GIT_WO_BLESS=1 cargo test --test suite outputs:: writes it; review it)\nactual:\n{actual}",
             path.display()
         )
     });
