@@ -20,17 +20,7 @@ pub fn run(ctx: &Ctx, args: &LintArgs) -> Result<Exit> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Full)?;
-    for id in &ids {
-        if !inv
-            .files
-            .iter()
-            .any(|f| f.id.as_ref() == Some(id) && !f.archived)
-        {
-            return Err(WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel))
-                .fix("git wo list")
-                .into());
-        }
-    }
+    inv.require_live(&ids)?;
     let (checked, problems) = lint(&inv, &ids);
     if ctx.out.json {
         ctx.out

@@ -607,6 +607,25 @@ impl Inventory {
     pub fn rel(&self, p: &Path) -> String {
         p.to_string_lossy().into_owned()
     }
+
+    /// A usage error naming the first of `ids` that has no live file (a command
+    /// asked to look at WOs by id: lint, fmt).
+    pub fn require_live(&self, ids: &[WoId]) -> Result<()> {
+        for id in ids {
+            if !self
+                .files
+                .iter()
+                .any(|f| f.id.as_ref() == Some(id) && !f.archived)
+            {
+                return Err(
+                    WoError::usage(format!("{id}: no YAML in {}", self.jobs_rel))
+                        .fix("git wo list")
+                        .into(),
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `id`'s facts in `wos` for a state change, or a usage error when it has neither a

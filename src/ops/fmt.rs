@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::error::WoError;
 use crate::git::Repo;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::key_order::reorder;
@@ -63,11 +62,11 @@ pub struct Selection {
 /// Reorder (or, with `check`, only find) the selected live files. The phases: gather
 /// (which files are live comes from the cached fields; only the selected files are
 /// read, so a hook checking the two files of a commit reads two files), refuse an id
-/// with no live file, look at each selected file ([`one_file`]), stage what was
-/// rewritten.
+/// with no live file ([`Inventory::require_live`]), look at each selected file
+/// ([`one_file`]), stage what was rewritten.
 pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
-    refuse_unknown_ids(&inv, &only.ids)?;
+    inv.require_live(&only.ids)?;
     let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
     let mut out = Formatted {
         schema: "git-wo.fmt.v1",
@@ -104,22 +103,6 @@ pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
         stage(repo, &written, &mut out);
     }
     Ok(out)
-}
-
-/// Every id asked for must have a live file.
-fn refuse_unknown_ids(inv: &Inventory, ids: &[WoId]) -> Result<()> {
-    for id in ids {
-        if !inv
-            .files
-            .iter()
-            .any(|f| f.id.as_ref() == Some(id) && !f.archived)
-        {
-            return Err(WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel))
-                .fix("git wo list")
-                .into());
-        }
-    }
-    Ok(())
 }
 
 /// What fmt found in one file.
