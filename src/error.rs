@@ -185,6 +185,28 @@ pub fn classify(err: &anyhow::Error) -> WoError {
     WoError::new(Kind::Git, text).fix("git wo audit (shows what state the repository is in)")
 }
 
+/// `err`, a failure in the middle of `id`'s `what` (a finish, a resume), restated as
+/// that operation having stopped: `<id>: <what> stopped: <its message>` (without a
+/// second leading `<id>: `), its kind kept, its own fix when it has one (it may name
+/// what is in the way), else `rerun()`.
+pub fn stopped(
+    id: &str,
+    what: &str,
+    err: &anyhow::Error,
+    rerun: impl FnOnce() -> String,
+) -> WoError {
+    let w = classify(err);
+    let message = w
+        .message
+        .strip_prefix(&format!("{id}: "))
+        .unwrap_or(&w.message);
+    WoError {
+        kind: w.kind,
+        message: format!("{id}: {what} stopped: {message}"),
+        fix: Some(w.fix.clone().unwrap_or_else(rerun)),
+    }
+}
+
 /// The JSON object printed on stdout for a failed command run with `--json`.
 pub fn to_json(e: &WoError, command: &str) -> serde_json::Value {
     serde_json::json!({

@@ -679,25 +679,16 @@ impl<'a> Subject<'a> {
         let id = self.id();
         let mut journal = Journal::new(self.repo, &self.inv.jobs_rel, Some(&self.stored));
         journal.apply(plan).map_err(|e| {
-            let w = crate::error::classify(&e);
             if matches!(
-                w.kind,
+                crate::error::classify(&e).kind,
                 crate::error::Kind::Conflict | crate::error::Kind::Interrupted
             ) {
                 return e;
             }
-            anyhow::Error::from(WoError {
-                kind: w.kind,
-                message: format!(
-                    "{id}: finish stopped: {}",
-                    w.message
-                        .strip_prefix(&format!("{id}: "))
-                        .unwrap_or(&w.message)
-                ),
-                fix: Some(w.fix.clone().unwrap_or_else(|| {
-                    format!("fix the cause, then rerun: git wo finish {id} --result {target}")
-                })),
+            crate::error::stopped(id.as_str(), "finish", &e, || {
+                format!("fix the cause, then rerun: git wo finish {id} --result {target}")
             })
+            .into()
         })
     }
 

@@ -923,19 +923,8 @@ fn refuse_resume<'v>(
 /// A resume that failed: it stopped (its phase is still taking), with the step's fix
 /// or the rerun.
 fn resume_stopped(id: &WoId, e: anyhow::Error) -> anyhow::Error {
-    let w = crate::error::classify(&e);
-    let fix = w
-        .fix
-        .clone()
-        .unwrap_or_else(|| format!("fix the cause, then: git wo take {id} --resume"));
-    anyhow::Error::from(WoError {
-        kind: w.kind,
-        message: format!(
-            "{id}: resume stopped: {}",
-            w.message
-                .strip_prefix(&format!("{id}: "))
-                .unwrap_or(&w.message)
-        ),
-        fix: Some(fix),
+    crate::error::stopped(id.as_str(), "resume", &e, || {
+        format!("fix the cause, then: git wo take {id} --resume")
     })
+    .into()
 }
