@@ -162,17 +162,6 @@ fn only_protocol(stdout: &str) {
     }
 }
 
-fn pending(s: &Scenario, id: &str, priority: &str) {
-    s.write_wo("pending", id, "");
-    let p = s.path(&format!("_ctx/jobs/pending/{id}.yaml"));
-    let text = std::fs::read_to_string(&p).expect("read");
-    std::fs::write(
-        &p,
-        text.replace("priority: P2", &format!("priority: {priority}")),
-    )
-    .expect("write");
-}
-
 /// A property of a tool's input schema, `$ref`s (also inside `anyOf`) resolved.
 fn property<'a>(schema: &'a Value, name: &str) -> Option<&'a Value> {
     let p = schema["properties"].get(name)?;
@@ -286,8 +275,8 @@ fn the_tools_are_the_commands_with_the_clis_options_as_their_schema() {
 #[test]
 fn an_agent_picks_takes_heartbeats_finishes_and_audits() {
     let s = Scenario::build("empty");
-    pending(&s, "WO-0001", "P2");
-    pending(&s, "WO-0002", "P0");
+    s.write_pending("WO-0001", "P2", "");
+    s.write_pending("WO-0002", "P0", "");
     s.commit_all("WOs");
     runtime().block_on(async {
         let served = serve(s.wo(&["mcp"])).await;
@@ -350,7 +339,7 @@ fn an_agent_picks_takes_heartbeats_finishes_and_audits() {
 #[test]
 fn an_error_is_the_clis_json_error_with_kind_exit_and_fix() {
     let s = Scenario::build("empty");
-    pending(&s, "WO-0001", "P2");
+    s.write_pending("WO-0001", "P2", "");
     s.commit_all("WO");
     runtime().block_on(async {
         let served = serve(s.wo(&["mcp"])).await;
@@ -396,7 +385,7 @@ fn an_error_is_the_clis_json_error_with_kind_exit_and_fix() {
 #[test]
 fn two_clients_racing_to_take_one_wo_get_one_winner() {
     let s = Scenario::build("empty");
-    pending(&s, "WO-0001", "P2");
+    s.write_pending("WO-0001", "P2", "");
     s.commit_all("WO");
     runtime().block_on(async {
         let a = Arc::new(serve(s.wo(&["mcp"])).await);
@@ -470,7 +459,7 @@ fn stdout_carries_only_protocol_whatever_else_writes_there() {
 #[test]
 fn ctrl_c_stops_the_call_in_flight_and_the_server_goes_on() {
     let s = Scenario::build("empty");
-    pending(&s, "WO-0001", "P2");
+    s.write_pending("WO-0001", "P2", "");
     s.commit_all("WO");
     let release = s.tmp.path().join("release");
     let mut cmd = s.wo(&["mcp"]);

@@ -13,14 +13,7 @@ fn yaml_with(s: &Scenario, id: &str, priority: &str, deps: &[&str]) {
     } else {
         format!("dependencies: [{}]\n", deps.join(", "))
     };
-    s.write_wo("pending", id, &deps);
-    let p = s.path(&format!("_ctx/jobs/pending/{id}.yaml"));
-    let text = std::fs::read_to_string(&p).expect("read");
-    std::fs::write(
-        &p,
-        text.replace("priority: P2", &format!("priority: {priority}")),
-    )
-    .expect("write");
+    s.write_pending(id, priority, &deps);
 }
 
 #[test]

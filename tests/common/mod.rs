@@ -79,6 +79,18 @@ impl Scenario {
         std::fs::write(dir.join(format!("{id}.yaml")), text).expect("write wo");
     }
 
+    /// Write a pending WO of `priority` (the template's is P2), with `extra` YAML lines.
+    pub fn write_pending(&self, id: &str, priority: &str, extra: &str) {
+        self.write_wo("pending", id, extra);
+        let p = self.path(&format!("_ctx/jobs/pending/{id}.yaml"));
+        let text = std::fs::read_to_string(&p).expect("read");
+        std::fs::write(
+            &p,
+            text.replace("priority: P2", &format!("priority: {priority}")),
+        )
+        .expect("write");
+    }
+
     pub fn commit_all(&self, msg: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
