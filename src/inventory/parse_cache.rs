@@ -450,19 +450,14 @@ impl ParseCache {
             if segments.last().is_none_or(|(s, _)| *s != file.folder) {
                 segments.push((file.folder, text.len()));
             }
-            line_format::escape_into(&mut text, rel);
-            let _ = write!(
-                text,
-                "\t{}\t{}\t{}\t{}",
-                stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino
-            );
-            push_parsed(
+            push_file_line(
                 &mut text,
+                rel,
+                &stamp,
                 file.id.as_ref(),
                 file.problem.as_ref(),
                 &file.fields,
             );
-            text.push('\n');
         }
         let mut header = String::from(HEADER);
         // A folder whose lines are not all in one run (never, as the files are listed)
@@ -642,6 +637,25 @@ fn opt_part(v: &str) -> Option<Option<&str>> {
 /// The nine fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
 /// worktree, started_at, finished_at, dod_id, scope, priority, epic_id, dependencies,
 /// owner, created_at, closed_at, each optional (see [`line_format`]).
+/// One line of the working-tree cache: the path (escaped), its stamp, what it said.
+fn push_file_line(
+    text: &mut String,
+    rel: &str,
+    stamp: &Stamp,
+    id: Option<&WoId>,
+    problem: Option<&String>,
+    fields: &Fields,
+) {
+    line_format::escape_into(text, rel);
+    let _ = write!(
+        text,
+        "\t{}\t{}\t{}\t{}",
+        stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino
+    );
+    push_parsed(text, id, problem, fields);
+    text.push('\n');
+}
+
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
     line_format::push_opt(text, id.map(|i| i.as_str()));
     line_format::push_opt(text, problem.map(String::as_str));
@@ -782,13 +796,14 @@ mod tests {
         for (i, rel) in ["p/a", "p/b", "d/a", "d/b", "d/c"].iter().enumerate() {
             at.push(body.len());
             let s = stamp(i as u64);
-            let _ = write!(
-                body,
-                "{rel}\t{}\t{}\t{}\t{}",
-                s.size, s.mtime_ns, s.ctime_ns, s.ino
+            push_file_line(
+                &mut body,
+                rel,
+                &s,
+                p.id.as_ref(),
+                p.problem.as_ref(),
+                &p.fields,
             );
-            push_parsed(&mut body, p.id.as_ref(), p.problem.as_ref(), &p.fields);
-            body.push('\n');
         }
         let dir = tempfile::tempdir().expect("a temp dir");
         let write = |done_at: usize| {
@@ -879,13 +894,14 @@ mod tests {
         let p = sample();
         let mut text = format!("{HEADER}\n");
         for (rel, s) in [("f", fresh), ("g", old)] {
-            let _ = write!(
-                text,
-                "{rel}\t{}\t{}\t{}\t{}",
-                s.size, s.mtime_ns, s.ctime_ns, s.ino
+            push_file_line(
+                &mut text,
+                rel,
+                &s,
+                p.id.as_ref(),
+                p.problem.as_ref(),
+                &p.fields,
             );
-            push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
-            text.push('\n');
         }
         // Read along the walk: each path looked up once, in file order.
         let dir = tempfile::tempdir().expect("a temp dir");
