@@ -4,6 +4,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::cli::output::Out;
 use crate::cli::stream::Lines;
 use crate::cli::{ListArgs, StateArg, paint};
 use crate::error::Exit;
@@ -42,40 +43,51 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     if args.porcelain {
-        let mut out = Lines::stdout();
-        each_row(&inv, want, |r| {
-            if !keep(&r) {
-                return;
-            }
-            let field = |v: Option<&str>| -> String {
-                v.filter(|s| !s.is_empty())
-                    .map(|s| s.replace(['\t', '\n', '\r'], " "))
-                    .unwrap_or_else(|| "-".to_owned())
-            };
-            let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
-            out.line(format_args!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
-                r.id,
-                field(Some(&states.join("+"))),
-                field(r.holder),
-                field(r.lease_expires_at.as_deref()),
-                field(r.phase),
-                field(Some(r.title)),
-            ));
-        });
-        out.finish();
+        porcelain(&inv, want, &keep);
         return Ok(Exit::Ok);
     }
     if ctx.out.quiet {
         return Ok(Exit::Ok);
     }
-    let paint_out = &ctx.out;
+    human(&ctx.out, &inv, want, &keep);
+    Ok(Exit::Ok)
+}
+
+/// `--porcelain`: one tab-separated line a WO, `-` for an empty field.
+fn porcelain(inv: &Inventory, want: Option<State>, keep: &dyn Fn(&Row) -> bool) {
+    let mut out = Lines::stdout();
+    each_row(inv, want, |r| {
+        if !keep(&r) {
+            return;
+        }
+        let field = |v: Option<&str>| -> String {
+            v.filter(|s| !s.is_empty())
+                .map(|s| s.replace(['\t', '\n', '\r'], " "))
+                .unwrap_or_else(|| "-".to_owned())
+        };
+        let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
+        out.line(format_args!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            r.id,
+            field(Some(&states.join("+"))),
+            field(r.holder),
+            field(r.lease_expires_at.as_deref()),
+            field(r.phase),
+            field(Some(r.title)),
+        ));
+    });
+    out.finish();
+}
+
+/// The text listing: id and state in their colours, the title, then who holds it,
+/// its lease and an unusual phase.
+fn human(paint_out: &Out, inv: &Inventory, want: Option<State>, keep: &dyn Fn(&Row) -> bool) {
     let mut out = Lines::stdout();
     // Each line made in one buffer and written whole, each part only when it shows
     // (at 100,000 WOs the joined, padded and painted copies of every row, and the
     // formatter's padding a space at a time, were most of list's own time).
     let mut line = String::new();
-    each_row(&inv, want, |r| {
+    each_row(inv, want, |r| {
         if !keep(&r) {
             return;
         }
@@ -132,7 +144,6 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         out.text(&line);
     });
     out.finish();
-    Ok(Exit::Ok)
 }
 
 /// `text` as `paint` colours it, or as it is when colour is off (every painter gives
