@@ -27,10 +27,30 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(t) = self.start {
             eprintln!(
-                "git-wo trace: {:<24} {:>8.2} ms",
+                "git-wo trace: {:<24} {:>8.2} ms{}",
                 self.name,
-                t.elapsed().as_secs_f64() * 1e3
+                t.elapsed().as_secs_f64() * 1e3,
+                memory()
             );
         }
+    }
+}
+
+/// `  rss <now> MiB, peak <peak> MiB` from `/proc/self/status` (Linux), else nothing.
+fn memory() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let kib = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+    };
+    match (kib("VmRSS:"), kib("VmHWM:")) {
+        (Some(now), Some(peak)) => format!(
+            "  rss {:.1} MiB, peak {:.1} MiB",
+            now as f64 / 1024.0,
+            peak as f64 / 1024.0
+        ),
+        _ => String::new(),
     }
 }
