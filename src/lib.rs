@@ -26,6 +26,7 @@ pub mod clock;
 pub mod error;
 pub mod failpoint;
 pub mod git;
+pub mod heap;
 pub mod host;
 pub mod interrupt;
 pub mod inventory;

@@ -43,7 +43,12 @@ fn memory() -> String {
     };
     let kib = |key: &str| -> Option<u64> {
         let line = status.lines().find(|l| l.starts_with(key))?;
-        line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
     };
     match (kib("VmRSS:"), kib("VmHWM:")) {
         (Some(now), Some(peak)) => format!(
