@@ -9,9 +9,10 @@ use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::views::ready::{Filters, Queue, queue};
 
-/// The queue as `--json` prints it (and `git wo mcp`'s `ready` returns it): filtered,
-/// cut to `--limit`, the waiting WOs only with `--blocked`.
-pub fn queue_of(ctx: &Ctx, args: &ReadyArgs) -> Result<Queue> {
+/// What `f` makes of the queue as `--json` prints it (and `git wo mcp`'s `ready`
+/// returns it): filtered, cut to `--limit`, the waiting WOs only with `--blocked`. (The
+/// queue borrows its text from the inventory, which lives only as long as this call.)
+pub fn with_queue<T>(ctx: &Ctx, args: &ReadyArgs, f: impl FnOnce(&Queue<'_>) -> T) -> Result<T> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
     super::note_missing_jobs_dir(ctx);
     let mut q = queue(
@@ -27,13 +28,16 @@ pub fn queue_of(ctx: &Ctx, args: &ReadyArgs) -> Result<Queue> {
     if !args.blocked {
         q.blocked.clear();
     }
-    Ok(q)
+    Ok(f(&q))
 }
 
 pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
-    let q = queue_of(ctx, args)?;
+    with_queue(ctx, args, |q| print(ctx, args, q))?
+}
+
+fn print(ctx: &Ctx, args: &ReadyArgs, q: &Queue<'_>) -> Result<Exit> {
     if ctx.out.json {
-        return ctx.out.json(&q).map(|_| Exit::Ok);
+        return ctx.out.json(q).map(|_| Exit::Ok);
     }
     let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
     // Through one buffer: a line per ready WO (at 100,000 WOs, half of them) was a
@@ -44,9 +48,9 @@ pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
             out.line(format_args!(
                 "{}\t{}\t{}\t{}",
                 w.id,
-                w.priority.as_deref().map_or("-".into(), clean),
+                w.priority.map_or("-".into(), clean),
                 w.unblocks,
-                clean(&w.title)
+                clean(w.title)
             ));
         }
         out.finish();
@@ -66,7 +70,7 @@ pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
         out.line(format_args!(
             "{:<14} {:<4} {}{unblocks}",
             w.id,
-            w.priority.as_deref().unwrap_or("-"),
+            w.priority.unwrap_or("-"),
             w.title
         ));
     }

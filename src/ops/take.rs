@@ -156,7 +156,7 @@ pub fn take_next(
         let fresh: Vec<String> = q
             .ready
             .into_iter()
-            .map(|w| w.id)
+            .map(|w| w.id.to_owned())
             .filter(|id| !tried.contains(id))
             .collect();
         if fresh.is_empty() {

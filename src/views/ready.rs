@@ -6,26 +6,28 @@
 use serde::Serialize;
 
 use crate::inventory::{Inventory, WoMap, WoView};
+use crate::model::order::Field;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::views::standing::Standing;
 
-/// A WO that can be taken now.
+/// A WO that can be taken now. Its text is borrowed from the inventory: at 100,000
+/// WOs, half of them ready, owned copies were 15 MB of the peak.
 #[derive(Debug, Clone, Serialize)]
-pub struct ReadyWo {
-    pub id: String,
-    pub title: String,
-    pub priority: Option<String>,
-    pub epic: Option<String>,
+pub struct ReadyWo<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub priority: Option<&'a str>,
+    pub epic: Option<&'a str>,
     /// Pending WOs that list this one as a dependency.
     pub unblocks: usize,
 }
 
 /// A pending WO that cannot be taken yet, and why.
 #[derive(Debug, Clone, Serialize)]
-pub struct BlockedWo {
-    pub id: String,
-    pub title: String,
+pub struct BlockedWo<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
     pub waits_for: Vec<Waiting>,
 }
 
@@ -43,10 +45,10 @@ pub struct Filters {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Queue {
+pub struct Queue<'a> {
     pub schema: &'static str,
-    pub ready: Vec<ReadyWo>,
-    pub blocked: Vec<BlockedWo>,
+    pub ready: Vec<ReadyWo<'a>>,
+    pub blocked: Vec<BlockedWo<'a>>,
 }
 
 /// The state a dependency is in: its one folder, else (no YAML) its record's.
@@ -81,7 +83,7 @@ fn takeable(inv: &Inventory, v: &WoView<'_>) -> bool {
 }
 
 /// The queue, with `filters` applied to the ready list.
-pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
+pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
     let wos = inv.wos();
     let mut ready = Vec::new();
     let mut blocked = Vec::new();
@@ -96,11 +98,16 @@ pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
             }
         }
     }
-    for (id, v) in &wos {
+    for (_, v) in &wos {
         if !takeable(inv, v) {
             continue;
         }
-        let Some(f) = v.files.first() else { continue };
+        // (A live file always has its id: borrowed from the file, which outlives `wos`.)
+        let Some((f, id)) = v.files.first().and_then(|f| Some((*f, f.id.as_ref()?))) else {
+            continue;
+        };
+        let id = id.as_str();
+        let title = f.fields.title().unwrap_or_default();
         let waits_for: Vec<Waiting> = f
             .dependencies()
             .into_iter()
@@ -112,43 +119,33 @@ pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
             .collect();
         if !waits_for.is_empty() {
             blocked.push(BlockedWo {
-                id: id.to_string(),
-                title: f.title(),
+                id,
+                title,
                 waits_for,
             });
             continue;
         }
         let w = ReadyWo {
-            id: id.to_string(),
-            title: f.title(),
-            priority: f.priority(),
-            epic: f.epic(),
-            unblocks: unblocks.get(id.as_str()).copied().unwrap_or(0),
+            id,
+            title,
+            priority: f
+                .fields
+                .get(Field::Priority)
+                .filter(|s| !s.trim().is_empty()),
+            epic: f.fields.get(Field::EpicId).filter(|s| !s.trim().is_empty()),
+            unblocks: unblocks.get(id).copied().unwrap_or(0),
         };
-        let wanted = filters.priority.as_deref().is_none_or(|p| {
-            w.priority
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(p))
-        }) && filters
-            .epic
+        let wanted = filters
+            .priority
             .as_deref()
-            .is_none_or(|e| w.epic.as_deref() == Some(e));
+            .is_none_or(|p| w.priority.is_some_and(|x| x.eq_ignore_ascii_case(p)))
+            && filters.epic.as_deref().is_none_or(|e| w.epic == Some(e));
         if wanted {
             ready.push(w);
         }
     }
-    ready.sort_by(|a, b| {
-        (
-            rank(a.priority.as_deref()),
-            std::cmp::Reverse(a.unblocks),
-            &a.id,
-        )
-            .cmp(&(
-                rank(b.priority.as_deref()),
-                std::cmp::Reverse(b.unblocks),
-                &b.id,
-            ))
-    });
+    // Each WO's rank read once (sorting compared them over and over).
+    ready.sort_by_cached_key(|w| (rank(w.priority), std::cmp::Reverse(w.unblocks), w.id));
     Queue {
         schema: "git-wo.ready.v1",
         ready,
@@ -157,16 +154,16 @@ pub fn queue(inv: &Inventory, filters: &Filters) -> Queue {
 }
 
 /// P0 first, then P1, P2…; anything else after them.
-fn rank(priority: Option<&str>) -> (u32, String) {
+fn rank(priority: Option<&str>) -> (u32, &str) {
     match priority {
         Some(p) => match p
             .strip_prefix(['P', 'p'])
             .and_then(|n| n.parse::<u32>().ok())
         {
-            Some(n) => (n, String::new()),
-            None => (u32::MAX - 1, p.to_owned()),
+            Some(n) => (n, ""),
+            None => (u32::MAX - 1, p),
         },
-        None => (u32::MAX, String::new()),
+        None => (u32::MAX, ""),
     }
 }
 
@@ -201,7 +198,7 @@ mod tests {
         ];
         let inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         let q = queue(&inv, &Filters::default());
-        let ids: Vec<&str> = q.ready.iter().map(|w| w.id.as_str()).collect();
+        let ids: Vec<&str> = q.ready.iter().map(|w| w.id).collect();
         // WO-0003 unblocks WO-0004: before WO-0001, same priority.
         assert_eq!(ids, vec!["WO-0002", "WO-0003", "WO-0001"]);
         assert_eq!(q.blocked.len(), 1);

@@ -9,7 +9,7 @@ use crate::error::shell_quote;
 use crate::inventory::Inventory;
 use crate::inventory::here::{Here, HereKind};
 use crate::model::state::State;
-use crate::views::audit::audit;
+use crate::views::audit::audit_of;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
@@ -34,7 +34,7 @@ pub struct Status {
 
 pub fn status(inv: &Inventory, here: &Here) -> Status {
     let wos = inv.wos();
-    let findings = audit(inv).len();
+    let findings = audit_of(inv, &wos).len();
     let mut counts: BTreeMap<String, usize> = State::ALL
         .iter()
         .map(|s| (s.as_str().to_owned(), 0))

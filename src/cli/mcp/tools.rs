@@ -118,9 +118,8 @@ fn input<A: DeserializeOwned>(tool: &str, args: JsonObject) -> Result<A> {
 fn ready(place: &Place, args: JsonObject) -> Result<Reply> {
     let a: ReadyArgs = input("ready", args)?;
     let ctx = place.ctx(true)?;
-    Ok(Reply::ok(Document::json(&crate::cli::ready::queue_of(
-        &ctx, &a,
-    )?)?))
+    let queue = crate::cli::ready::with_queue(&ctx, &a, |q| Document::json(q))?;
+    Ok(Reply::ok(queue?))
 }
 
 fn take(place: &Place, args: JsonObject) -> Result<Reply> {

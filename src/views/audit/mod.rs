@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, WoMap};
 use crate::model::finding::Finding;
 use crate::model::order::OrderFile;
 use crate::model::state::State;
@@ -123,13 +123,19 @@ pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
 
 /// Every finding, ordered by severity, code, WO.
 pub fn audit(inv: &Inventory) -> Vec<Finding> {
-    let mut out = Vec::new();
-    copies::invalid_yaml(inv, &mut out);
     let t = crate::trace::phase("audit: wos");
     let wos = inv.wos();
     drop(t);
+    audit_of(inv, &wos)
+}
+
+/// [`audit`] for a caller that has built `inv`'s WO map already (`status`): at
+/// 100,000 WOs a second map was 10 MB and 15 ms.
+pub fn audit_of(inv: &Inventory, wos: &WoMap<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    copies::invalid_yaml(inv, &mut out);
     let t = crate::trace::phase("audit: wo findings");
-    for (id, v) in &wos {
+    for (id, v) in wos {
         let wo = Wo {
             inv,
             id,
@@ -140,8 +146,8 @@ pub fn audit(inv: &Inventory) -> Vec<Finding> {
     }
     drop(t);
     let _t = crate::trace::phase("audit: the rest");
-    worktrees::findings(inv, &wos, &mut out);
-    deps::findings(inv, &wos, &mut out);
+    worktrees::findings(inv, wos, &mut out);
+    deps::findings(inv, wos, &mut out);
     repo::findings(inv, &mut out);
     dod::invalid_dod(inv, &mut out);
     sync::findings(inv, &mut out);
