@@ -217,7 +217,8 @@ pub fn read_repo_lock(wo_dir: &Path) -> Option<RepoLockFile> {
     })
 }
 
-/// The facts [`Inventory::gather_git`] reads.
+/// The facts [`Inventory::gather_git`] reads: everything that does not depend on the
+/// WO files, read while another thread lists and reads them.
 struct GitFacts {
     records: Records,
     bad_records: Vec<Unreadable>,
@@ -225,6 +226,25 @@ struct GitFacts {
     worktrees: Vec<Worktree>,
     half_made: BTreeSet<PathBuf>,
     intent_marked: BTreeSet<String>,
+    git_head: Option<String>,
+    hooks: hooks::HookFacts,
+    clone_id: Option<String>,
+    repo_lock: Option<RepoLockFile>,
+    dod: crate::model::dod::Catalog,
+    backlog: crate::model::backlog::Backlog,
+}
+
+/// The facts drawn from the WO files and the repository facts together, once both
+/// are read.
+struct Derived {
+    locks: Vec<LockFile>,
+    odd_locks: Vec<OddLock>,
+    leftovers: Vec<Leftover>,
+    leftovers_due: Option<DateTime<Utc>>,
+    fail_verdicts: BTreeSet<String>,
+    dead_transitions: BTreeSet<String>,
+    branch_changes: std::collections::BTreeMap<String, scope::BranchChanges>,
+    sync_conflicts: Vec<crate::model::sync_conflict::SyncConflict>,
 }
 
 impl Inventory {
@@ -236,110 +256,50 @@ impl Inventory {
         let now = crate::clock::now();
         let jobs_rel = repo.jobs_rel();
         // The working tree's files are read on a thread of their own while this one
-        // reads records, markers and worktrees: the two halves take about as long.
+        // reads records, markers, worktrees and the rest of the repository's facts.
         let root = repo.control_root.clone();
         let wo_dir = repo.wo_dir();
-        let (files, rest) = std::thread::scope(|scope| {
+        let (files, facts) = std::thread::scope(|scope| {
             let on_disk = (source == Source::WorkingTree)
                 .then(|| scope.spawn(|| read_jobs_dir(&root, &jobs_rel, &wo_dir, depth)));
-            let rest = Self::gather_git(repo, now);
-            let files = match (&source, on_disk) {
-                (_, Some(handle)) => crate::parallel::join(handle),
-                (Source::Index, None) => repo.index_entries(&jobs_rel).map(|e| {
-                    (
-                        from_blobs(repo, e, &jobs_rel, depth),
-                        list_others(&root, &jobs_rel),
-                    )
-                }),
-                (Source::IndexFile(path), None) => {
-                    repo.index_file_entries(path, &jobs_rel).map(|e| {
-                        (
-                            from_blobs(repo, e, &jobs_rel, depth),
-                            list_others(&root, &jobs_rel),
-                        )
-                    })
-                }
-                (Source::Tree(rev), None) => repo
-                    .tree_entries(rev, &jobs_rel)
-                    .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))
-                    .map(|e| {
-                        (
-                            from_blobs(repo, e, &jobs_rel, depth),
-                            list_others(&root, &jobs_rel),
-                        )
-                    }),
-                (Source::WorkingTree, None) => Ok((Vec::new(), Vec::new())),
+            let facts = Self::gather_git(repo, now);
+            let files = match on_disk {
+                Some(handle) => crate::parallel::join(handle),
+                None => read_source(repo, &source, &jobs_rel, depth),
             };
-            (files, rest)
+            (files, facts)
         });
         let (files, others) = files?;
+        let facts = facts?;
+        let Derived {
+            locks,
+            odd_locks,
+            leftovers,
+            leftovers_due,
+            fail_verdicts,
+            dead_transitions,
+            branch_changes,
+            sync_conflicts,
+        } = derive(repo, &jobs_rel, now, &files, &others, &facts);
         let GitFacts {
             records,
             bad_records,
-            ref_leftovers,
+            ref_leftovers: _,
             worktrees,
             half_made,
             intent_marked,
-        } = rest?;
-        // Whether an id is named by a file or a record, for the `.lock` files (a few):
-        // the files' ids are sorted only when there is a lock to look up.
-        let file_ids = std::cell::OnceCell::new();
-        let known = |id: &str| {
-            records.get(id).is_some()
-                || file_ids
-                    .get_or_init(|| {
-                        let mut ids: Vec<&str> = files
-                            .iter()
-                            .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
-                            .collect();
-                        ids.sort_unstable();
-                        ids
-                    })
-                    .binary_search(&id)
-                    .is_ok()
-        };
-        let (locks, odd_locks) = read_locks(&repo.control_root, &jobs_rel, &known, &others);
-        let (mut leftovers, jobs_due) = jobs_leftovers(&repo.control_root, &others, now);
-        let (ref_leftovers, refs_due) = ref_leftovers;
-        leftovers.extend(ref_leftovers);
-        let leftovers_due = earliest(jobs_due, refs_due);
-        leftovers.sort();
-        let running: BTreeSet<&str> = files
-            .iter()
-            .filter(|f| f.folder == State::Running && f.is_live())
-            .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
-            .collect();
-        let fail_verdicts = running
-            .iter()
-            .filter(|id| {
-                verdict_is_fail(
-                    &repo
-                        .control_root
-                        .join("_ctx/logs")
-                        .join(id)
-                        .join("verdict.json"),
-                )
-            })
-            .map(|s| s.to_string())
-            .collect();
-        let dead_transitions = records
-            .values()
-            .filter(|s| s.record.phase.in_flight())
-            .filter(|s| {
-                s.record
-                    .lock
-                    .as_deref()
-                    .is_some_and(crate::model::record::Lease::process_dead_here)
-            })
-            .map(|s| s.record.id.clone())
-            .collect();
-        let branch_changes = scope::gather(repo, &files, &records);
-        let sync_conflicts = sync_conflicts::standing(repo, &records);
+            git_head,
+            hooks,
+            clone_id,
+            repo_lock,
+            dod,
+            backlog,
+        } = facts;
         Ok(Inventory {
             control_root: repo.control_root.clone(),
             common_dir: repo.common_dir.clone(),
             jobs_rel,
-            git_head: repo.head_sha(),
+            git_head,
             now,
             lease: repo.config.lease,
             branch_prefix: repo.config.branch_prefix.clone(),
@@ -357,11 +317,11 @@ impl Inventory {
             intent_marked,
             fail_verdicts,
             dead_transitions,
-            hooks: hooks::HookFacts::read(repo),
-            clone_id: clone_id::clone_id(&repo.common_dir),
-            repo_lock: read_repo_lock(&repo.wo_dir()),
-            dod: dod::read(&repo.control_root),
-            backlog: backlog::read(&repo.control_root),
+            hooks,
+            clone_id,
+            repo_lock,
+            dod,
+            backlog,
             branch_changes,
             sync_conflicts,
         })
@@ -394,6 +354,7 @@ impl Inventory {
         let intent_marked = markers::intent_ids(repo, &mut cache)?;
         drop(t);
         cache.save();
+        let _t = crate::trace::phase("gather: the rest");
         Ok(GitFacts {
             records,
             bad_records,
@@ -401,6 +362,12 @@ impl Inventory {
             worktrees,
             half_made,
             intent_marked,
+            git_head: repo.head_sha(),
+            hooks: hooks::HookFacts::read(repo),
+            clone_id: clone_id::clone_id(&repo.common_dir),
+            repo_lock: read_repo_lock(&repo.wo_dir()),
+            dod: dod::read(&repo.control_root),
+            backlog: backlog::read(&repo.control_root),
         })
     }
 
@@ -673,6 +640,98 @@ fn ids_named<'a>(files: &'a [OrderFile], records: &'a Records) -> BTreeSet<&'a s
         .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
         .chain(records.keys())
         .collect()
+}
+
+/// The WO files of an index or a tree (`source` other than the working tree), and
+/// the other entries of the working tree's state folders.
+fn read_source(
+    repo: &Repo,
+    source: &Source,
+    jobs_rel: &str,
+    depth: Depth,
+) -> Result<(Vec<OrderFile>, Vec<Other>)> {
+    let root = &repo.control_root;
+    let entries = match source {
+        Source::WorkingTree => return Ok((Vec::new(), Vec::new())),
+        Source::Index => repo.index_entries(jobs_rel)?,
+        Source::IndexFile(path) => repo.index_file_entries(path, jobs_rel)?,
+        Source::Tree(rev) => repo
+            .tree_entries(rev, jobs_rel)
+            .map_err(|e| crate::error::with_fix(e, "git wo check --tree HEAD"))?,
+    };
+    Ok((
+        from_blobs(repo, entries, jobs_rel, depth),
+        list_others(root, jobs_rel),
+    ))
+}
+
+/// What the WO files and the repository's facts say together: the `.lock` files,
+/// what killed processes left, FAIL verdicts of running WOs, transitions whose process
+/// died here, what running WOs' branches change, and sync's standing conflicts.
+fn derive(
+    repo: &Repo,
+    jobs_rel: &str,
+    now: DateTime<Utc>,
+    files: &[OrderFile],
+    others: &[Other],
+    facts: &GitFacts,
+) -> Derived {
+    let records = &facts.records;
+    // Whether an id is named by a file or a record, for the `.lock` files (a few):
+    // the files' ids are sorted only when there is a lock to look up.
+    let file_ids = std::cell::OnceCell::new();
+    let known = |id: &str| {
+        records.get(id).is_some()
+            || file_ids
+                .get_or_init(|| {
+                    let mut ids: Vec<&str> = files
+                        .iter()
+                        .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+                        .collect();
+                    ids.sort_unstable();
+                    ids
+                })
+                .binary_search(&id)
+                .is_ok()
+    };
+    let (locks, odd_locks) = read_locks(&repo.control_root, jobs_rel, &known, others);
+    let (mut leftovers, jobs_due) = jobs_leftovers(&repo.control_root, others, now);
+    let (ref_leftovers, refs_due) = &facts.ref_leftovers;
+    leftovers.extend(ref_leftovers.iter().cloned());
+    let leftovers_due = earliest(jobs_due, *refs_due);
+    leftovers.sort();
+    let running: BTreeSet<&str> = files
+        .iter()
+        .filter(|f| f.folder == State::Running && f.is_live())
+        .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
+        .collect();
+    let logs = repo.control_root.join("_ctx/logs");
+    let fail_verdicts = running
+        .iter()
+        .filter(|id| verdict_is_fail(&logs.join(id).join("verdict.json")))
+        .map(|s| s.to_string())
+        .collect();
+    let dead_transitions = records
+        .values()
+        .filter(|s| s.record.phase.in_flight())
+        .filter(|s| {
+            s.record
+                .lock
+                .as_deref()
+                .is_some_and(crate::model::record::Lease::process_dead_here)
+        })
+        .map(|s| s.record.id.clone())
+        .collect();
+    Derived {
+        locks,
+        odd_locks,
+        leftovers,
+        leftovers_due,
+        fail_verdicts,
+        dead_transitions,
+        branch_changes: scope::gather(repo, files, records),
+        sync_conflicts: sync_conflicts::standing(repo, records),
+    }
 }
 
 /// Whether `_ctx/logs/<ID>/verdict.json` says FAIL. Only a regular file is read (a
