@@ -7,16 +7,47 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::git::repo::CanonicalPaths;
+use crate::git::worktrees::Worktree;
 use crate::inventory::Inventory;
 pub use crate::inventory::claims::{Claim, ClaimBy, Ownership};
 use crate::model::lock_reason;
 use crate::model::wo_id::WoId;
 
+/// What the records and YAML files say: the worktree path each names (as written),
+/// and the WOs that name each branch.
+struct Named<'i> {
+    paths: Vec<(&'i str, Claim)>,
+    branches: HashMap<&'i str, Vec<WoId>>,
+}
+
 impl Inventory {
     /// Every linked worktree that some fact ties to a WO, with its owner and rivals.
     pub fn ownerships(&self) -> Vec<Ownership<'_>> {
-        let mut named: Vec<(&str, Claim)> = Vec::new();
-        let mut by_branch: HashMap<&str, Vec<WoId>> = HashMap::new();
+        let named = self.named();
+        let by_path = self.claims_by_path(named.paths);
+        self.worktrees
+            .iter()
+            .filter(|w| !w.is_main)
+            .filter_map(|w| {
+                let mut claims: Vec<Claim> = by_path.get(&w.path).cloned().unwrap_or_default();
+                claims.extend(self.worktree_claims(w, &named.branches));
+                let mut it = strongest_first(claims).into_iter();
+                let owner = it.next()?;
+                Some(Ownership {
+                    worktree: w,
+                    owner,
+                    rivals: it.collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The worktree paths and branches the records and the YAML files name.
+    fn named(&self) -> Named<'_> {
+        let mut named = Named {
+            paths: Vec::new(),
+            branches: HashMap::new(),
+        };
         for s in self.records.values() {
             // (Most records name neither: their ids are not parsed, nor copied.)
             if s.record.branch.is_none() && s.record.worktree.is_none() {
@@ -26,35 +57,29 @@ impl Inventory {
                 continue;
             };
             if let Some(b) = s.record.branch.as_deref() {
-                by_branch.entry(b).or_default().push(id.clone());
+                named.branches.entry(b).or_default().push(id.clone());
             }
             if let Some(wt) = s.record.worktree.as_deref() {
-                named.push((
-                    wt,
-                    Claim {
-                        id,
-                        by: ClaimBy::Record,
-                    },
-                ));
+                let by = ClaimBy::Record;
+                named.paths.push((wt, Claim { id, by }));
             }
         }
         for f in self.files.iter().filter(|f| f.counts_as_copy()) {
             let Some(id) = &f.id else { continue };
             if let Some(b) = f.fields.branch() {
-                by_branch.entry(b).or_default().push(id.clone());
+                named.branches.entry(b).or_default().push(id.clone());
             }
             if let Some(wt) = f.fields.worktree() {
-                named.push((
-                    wt,
-                    Claim {
-                        id: id.clone(),
-                        by: ClaimBy::YamlField,
-                    },
-                ));
+                let (id, by) = (id.clone(), ClaimBy::YamlField);
+                named.paths.push((wt, Claim { id, by }));
             }
         }
-        // The YAML and the record usually name the same path: resolve each text once,
-        // and each folder they are in once.
+        named
+    }
+
+    /// The claims on each path named. The YAML and the record usually name the same
+    /// path: each text is resolved once, and each folder they are in once.
+    fn claims_by_path(&self, named: Vec<(&str, Claim)>) -> HashMap<PathBuf, Vec<Claim>> {
         let mut resolved: HashMap<&str, PathBuf> = HashMap::new();
         let mut folders = CanonicalPaths::default();
         let mut by_path: HashMap<PathBuf, Vec<Claim>> = HashMap::new();
@@ -65,63 +90,61 @@ impl Inventory {
                 .clone();
             by_path.entry(path).or_default().push(claim);
         }
-        self.worktrees
-            .iter()
-            .filter(|w| !w.is_main)
-            .filter_map(|w| {
-                let mut claims: Vec<Claim> = by_path.get(&w.path).cloned().unwrap_or_default();
-                if let Some(id) = w
-                    .locked
-                    .as_deref()
-                    .and_then(lock_reason::parse)
-                    .and_then(|(id, _)| WoId::parse(&id).ok())
-                {
-                    claims.push(Claim {
-                        id,
-                        by: ClaimBy::LockReason,
-                    });
-                }
-                if let Some(branch) = w.branch() {
-                    let named = by_branch.get(branch).cloned().unwrap_or_default();
-                    let prefixed = branch
-                        .strip_prefix(self.branch_prefix.as_str())
-                        .and_then(|rest| WoId::parse(rest).ok());
-                    for id in named.into_iter().chain(prefixed) {
-                        claims.push(Claim {
-                            id,
-                            by: ClaimBy::Branch,
-                        });
-                    }
-                }
-                if let Some(id) = w
-                    .path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| WoId::parse(n).ok())
-                {
-                    claims.push(Claim {
-                        id,
-                        by: ClaimBy::FolderName,
-                    });
-                }
-                // Strongest fact first; each WO once, by its strongest fact.
-                claims.sort_by(|a, b| (a.by, &a.id).cmp(&(b.by, &b.id)));
-                let mut seen: Vec<Claim> = Vec::with_capacity(claims.len());
-                for c in claims {
-                    if !seen.iter().any(|s| s.id == c.id) {
-                        seen.push(c);
-                    }
-                }
-                let mut it = seen.into_iter();
-                let owner = it.next()?;
-                Some(Ownership {
-                    worktree: w,
-                    owner,
-                    rivals: it.collect(),
-                })
-            })
-            .collect()
+        by_path
     }
+
+    /// The claims git's own facts about `w` make: its lock reason, its branch (named
+    /// by a WO, or the WO branch prefix and an id), its folder's name.
+    fn worktree_claims(&self, w: &Worktree, branches: &HashMap<&str, Vec<WoId>>) -> Vec<Claim> {
+        let mut claims = Vec::new();
+        if let Some(id) = w
+            .locked
+            .as_deref()
+            .and_then(lock_reason::parse)
+            .and_then(|(id, _)| WoId::parse(&id).ok())
+        {
+            claims.push(Claim {
+                id,
+                by: ClaimBy::LockReason,
+            });
+        }
+        if let Some(branch) = w.branch() {
+            let named = branches.get(branch).cloned().unwrap_or_default();
+            let prefixed = branch
+                .strip_prefix(self.branch_prefix.as_str())
+                .and_then(|rest| WoId::parse(rest).ok());
+            for id in named.into_iter().chain(prefixed) {
+                claims.push(Claim {
+                    id,
+                    by: ClaimBy::Branch,
+                });
+            }
+        }
+        if let Some(id) = w
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| WoId::parse(n).ok())
+        {
+            claims.push(Claim {
+                id,
+                by: ClaimBy::FolderName,
+            });
+        }
+        claims
+    }
+}
+
+/// Strongest fact first; each WO once, by its strongest fact.
+fn strongest_first(mut claims: Vec<Claim>) -> Vec<Claim> {
+    claims.sort_by(|a, b| (a.by, &a.id).cmp(&(b.by, &b.id)));
+    let mut seen: Vec<Claim> = Vec::with_capacity(claims.len());
+    for c in claims {
+        if !seen.iter().any(|s| s.id == c.id) {
+            seen.push(c);
+        }
+    }
+    seen
 }
 
 #[cfg(test)]

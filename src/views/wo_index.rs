@@ -15,10 +15,12 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::git::worktrees::Head;
-use crate::inventory::Inventory;
-use crate::model::finding::Severity;
-use crate::model::order::Field;
+use crate::git::worktrees::{Head, Worktree};
+use crate::inventory::{Inventory, WoView};
+use crate::model::finding::{Finding, Severity};
+use crate::model::order::{Field, OrderFile};
+use crate::model::record::Record;
+use crate::model::wo_id::WoId;
 
 /// Where the index is written, relative to the control checkout.
 pub const INDEX_FILE: &str = "_ctx/index/wo_worktrees.json";
@@ -70,75 +72,13 @@ pub struct Facts {
 
 /// The index of `inv`.
 pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
-    let findings = crate::views::audit::audit(inv);
-    let mut last_error: BTreeMap<&str, String> = BTreeMap::new();
-    // Findings come most severe first.
-    for f in findings.iter().filter(|f| f.severity <= Severity::P1) {
-        if let Some(id) = f.wo_id.as_deref() {
-            last_error
-                .entry(id)
-                .or_insert_with(|| format!("{}: {}", f.code, f.message));
-        }
-    }
-    let root = &inv.control_root;
-    let mut work_orders = Vec::new();
-    for (id, v) in inv.wos().iter() {
-        let Some(first) = v.files.first() else {
-            continue;
-        };
-        let state = crate::views::precedence::target_state(inv, v);
-        let file = state.and_then(|s| v.file_in(s)).unwrap_or(first);
-        let record = v.record.map(|s| &s.record);
-        let text = |field: Field| file.fields.get(field).map(str::to_owned);
-        let worktree = v.worktrees.iter().find(|w| w.exists);
-        let worktree_path = match worktree {
-            Some(w) => relative(&w.path, root),
-            None => {
-                let recorded = file
-                    .worktree()
-                    .or_else(|| record.and_then(|r| r.worktree.clone()))
-                    .unwrap_or_else(|| format!("{}/{id}", facts.worktree_dir));
-                if Path::new(&recorded).is_absolute() {
-                    relative(Path::new(&recorded), root)
-                } else {
-                    recorded
-                }
-            }
-        };
-        let worktree_head_sha = worktree.and_then(|w| match &w.head {
-            Head::Branch(b) => facts.branch_tips.get(b).cloned(),
-            Head::Detached(sha) => Some(sha.clone()),
-            Head::Unknown => None,
-        });
-        let status = state
-            .map(|s| s.as_str().to_owned())
-            .or_else(|| file.fields.status().map(str::to_owned))
-            .unwrap_or_else(|| "pending".into());
-        let finished = matches!(status.as_str(), "done" | "failed");
-        work_orders.push(Entry {
-            id: id.to_string(),
-            title: Some(file.title())
-                .filter(|t| !t.is_empty())
-                .or_else(|| record.map(|r| r.title.clone()))
-                .unwrap_or_default(),
-            status,
-            priority: file.priority().unwrap_or_else(|| "medium".into()),
-            owner: file
-                .owner()
-                .or_else(|| record.and_then(|r| r.lock.as_ref().map(|l| l.owner.clone())))
-                .unwrap_or_default(),
-            epic_id: file.epic().unwrap_or_default(),
-            worktree_path,
-            worktree_exists: worktree.is_some(),
-            branch: inv.expected_branch(id, v),
-            worktree_head_sha,
-            wo_yaml_path: inv.rel(&file.rel_path),
-            created_at: text(Field::CreatedAt).unwrap_or_default(),
-            closed_at: text(Field::ClosedAt)
-                .or_else(|| finished.then(|| file.finished_at()).flatten()),
-            last_error: last_error.get(id.as_str()).cloned(),
-        });
-    }
+    let wos = inv.wos();
+    let findings = crate::views::audit::audit_of(inv, &wos);
+    let last_error = last_errors(&findings);
+    let work_orders = wos
+        .iter()
+        .filter_map(|(id, v)| entry(inv, facts, id, v, last_error.get(id.as_str())))
+        .collect();
     let errors = inv
         .files
         .iter()
@@ -152,10 +92,98 @@ pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
         version: 1,
         schema: SCHEMA.to_owned(),
         generated_at: crate::model::when::shown(inv.now),
-        repo_root: root.to_string_lossy().into_owned(),
+        repo_root: inv.control_root.to_string_lossy().into_owned(),
         git_head_sha_repo_root: inv.git_head.clone(),
         work_orders,
         errors,
+    }
+}
+
+/// Each WO's most severe P0 or P1 finding, as `<code>: <message>`.
+fn last_errors(findings: &[Finding]) -> BTreeMap<&str, String> {
+    let mut last_error: BTreeMap<&str, String> = BTreeMap::new();
+    // Findings come most severe first.
+    for f in findings.iter().filter(|f| f.severity <= Severity::P1) {
+        if let Some(id) = f.wo_id.as_deref() {
+            last_error
+                .entry(id)
+                .or_insert_with(|| format!("{}: {}", f.code, f.message));
+        }
+    }
+    last_error
+}
+
+/// The index entry of a WO with a live file: the one in its target state, else its
+/// first.
+fn entry(
+    inv: &Inventory,
+    facts: &Facts,
+    id: &WoId,
+    v: &WoView<'_>,
+    last_error: Option<&String>,
+) -> Option<Entry> {
+    let first = v.files.first()?;
+    let state = crate::views::precedence::target_state(inv, v);
+    let file = state.and_then(|s| v.file_in(s)).unwrap_or(first);
+    let record = v.record.map(|s| &s.record);
+    let text = |field: Field| file.fields.get(field).map(str::to_owned);
+    let worktree = v.worktrees.iter().find(|w| w.exists);
+    let worktree_head_sha = worktree.and_then(|w| match &w.head {
+        Head::Branch(b) => facts.branch_tips.get(b).cloned(),
+        Head::Detached(sha) => Some(sha.clone()),
+        Head::Unknown => None,
+    });
+    let status = state
+        .map(|s| s.as_str().to_owned())
+        .or_else(|| file.fields.status().map(str::to_owned))
+        .unwrap_or_else(|| "pending".into());
+    let finished = matches!(status.as_str(), "done" | "failed");
+    Some(Entry {
+        id: id.to_string(),
+        title: Some(file.title())
+            .filter(|t| !t.is_empty())
+            .or_else(|| record.map(|r| r.title.clone()))
+            .unwrap_or_default(),
+        status,
+        priority: file.priority().unwrap_or_else(|| "medium".into()),
+        owner: file
+            .owner()
+            .or_else(|| record.and_then(|r| r.lock.as_ref().map(|l| l.owner.clone())))
+            .unwrap_or_default(),
+        epic_id: file.epic().unwrap_or_default(),
+        worktree_path: worktree_path(inv, facts, id, file, record, worktree),
+        worktree_exists: worktree.is_some(),
+        branch: inv.expected_branch(id, v),
+        worktree_head_sha,
+        wo_yaml_path: inv.rel(&file.rel_path),
+        created_at: text(Field::CreatedAt).unwrap_or_default(),
+        closed_at: text(Field::ClosedAt).or_else(|| finished.then(|| file.finished_at()).flatten()),
+        last_error: last_error.cloned(),
+    })
+}
+
+/// Where a WO's worktree is, relative to the control checkout: the one it owns, else
+/// the path its YAML or record names, else `<wo.worktreeDir>/<ID>`.
+fn worktree_path(
+    inv: &Inventory,
+    facts: &Facts,
+    id: &WoId,
+    file: &OrderFile,
+    record: Option<&Record>,
+    worktree: Option<&&Worktree>,
+) -> String {
+    let root = &inv.control_root;
+    if let Some(w) = worktree {
+        return relative(&w.path, root);
+    }
+    let recorded = file
+        .worktree()
+        .or_else(|| record.and_then(|r| r.worktree.clone()))
+        .unwrap_or_else(|| format!("{}/{id}", facts.worktree_dir));
+    if Path::new(&recorded).is_absolute() {
+        relative(Path::new(&recorded), root)
+    } else {
+        recorded
     }
 }
 
