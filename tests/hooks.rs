@@ -582,6 +582,96 @@ fn the_gate_verdict_cache_misses_on_every_input() {
     changed(&s, "HEAD", false);
 }
 
+/// A commit of `rel` (holding `text`) on top of `branch`, made with a scratch index
+/// and `update-ref` as a push or another tool would: no file of the branch's worktree
+/// or of its git metadata changes, only the branch ref.
+fn move_branch(s: &Scenario, branch: &str, rel: &str, text: &str) {
+    let index = s.tmp.path().join("scratch-index");
+    let git = |args: &[&str], stdin: Option<&str>| -> String {
+        let mut cmd = Command::new("git");
+        cmd.arg("-C").arg(&s.repo).args(args);
+        isolate(&mut cmd, s.tmp.path());
+        cmd.env("GIT_INDEX_FILE", &index);
+        if stdin.is_some() {
+            cmd.stdin(std::process::Stdio::piped());
+        }
+        cmd.stdout(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("git");
+        if let Some(text) = stdin {
+            use std::io::Write;
+            let mut pipe = child.stdin.take().expect("stdin");
+            pipe.write_all(text.as_bytes()).expect("write stdin");
+        }
+        let out = child.wait_with_output().expect("git");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let tip = git(&["rev-parse", branch], None);
+    git(&["read-tree", &tip], None);
+    let blob = git(&["hash-object", "-w", "--stdin"], Some(text));
+    git(
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("100644,{blob},{rel}"),
+        ],
+        None,
+    );
+    let tree = git(&["write-tree"], None);
+    let commit = git(
+        &["commit-tree", &tree, "-p", &tip, "-m", "past the gate"],
+        None,
+    );
+    git(
+        &["update-ref", &format!("refs/heads/{branch}"), &commit],
+        None,
+    );
+}
+
+#[test]
+fn the_gate_verdict_cache_misses_on_the_dod_catalog_the_backlog_and_a_scoped_branch() {
+    // WO-0002 with a scope, taken: its branch changes are what `out_of_scope` reads.
+    let s = scenario("clean");
+    s.write_wo("pending", "WO-0002", "scope:\n  allow:\n    - \"src/**\"\n");
+    s.commit_all("WO-0002 gets a scope");
+    let (code, _, err) = wo_hooked(&s, &["init", "--hooks"]);
+    assert_eq!(code, 0, "{err}");
+    s.git(&["config", "wo.gate.failOn", "all"]);
+    let (code, _, err) = wo_hooked(&s, &["take", "WO-0002"]);
+    assert_eq!(code, 0, "{err}");
+    // WO-0002's YAML is staged, so the gate runs for it.
+    let yaml = s.path("_ctx/jobs/running/WO-0002.yaml");
+    let mut text = std::fs::read_to_string(&yaml).expect("read");
+    text.push_str("# touched\n");
+    std::fs::write(&yaml, text).expect("write");
+    s.git(&["add", "_ctx/jobs/running/WO-0002.yaml"]);
+    settle_and_cache(&s, "start");
+    // A DoD catalog (in the working tree, not staged) without WO-0002's `dod_id`.
+    std::fs::create_dir_all(s.path("_ctx/dod")).expect("mkdir");
+    std::fs::write(
+        s.path("_ctx/dod/local.yaml"),
+        "version: 1\ndod:\n  - id: DOD-OTHER\n    title: \"Other\"\n",
+    )
+    .expect("write");
+    changed(&s, "DoD catalog without DOD-STD", true);
+    std::fs::remove_dir_all(s.path("_ctx/dod")).expect("rm");
+    settle_and_cache(&s, "no catalog again");
+    // A backlog without WO-0002's epic.
+    std::fs::create_dir_all(s.path("_ctx/backlog")).expect("mkdir");
+    std::fs::write(
+        s.path("_ctx/backlog/backlog.yaml"),
+        "version: 1\nepics:\n  - id: E-2\n",
+    )
+    .expect("write");
+    changed(&s, "backlog without E-1", true);
+    std::fs::remove_dir_all(s.path("_ctx/backlog")).expect("rm");
+    settle_and_cache(&s, "no backlog again");
+    // The branch gets a commit outside the scope: the cached pass must not be served.
+    move_branch(&s, "feat/wo-WO-0002", "docs/notes.md", "notes\n");
+    changed(&s, "branch moved out of scope", true);
+}
+
 #[test]
 fn the_gate_verdict_expires_with_the_earliest_lease() {
     let s = hooked("clean");

@@ -4,7 +4,8 @@
 //! setting, the record refs (`packed-refs` and `refs/wo/orders`), the notes ref,
 //! and the `stat` of each file and folder the inventory looked at: the state folders
 //! and every `.lock` in `running/`, git's worktree metadata and the worktrees
-//! themselves, the verdict files of running WOs, and the hooks. A verdict is valid
+//! themselves, the branch refs of running WOs (what `out_of_scope` diffs), the DoD
+//! catalog and the backlog, the verdict files of running WOs, and the hooks. A verdict is valid
 //! until the earliest moment time alone could change it (a lease ending, a lockless
 //! WO turning 24 h old, a temp file becoming a leftover); none is kept while a take
 //! or finish is in flight, or when an input changed too recently to be trusted.
@@ -129,6 +130,14 @@ pub fn deps(repo: &Repo, inv: &Inventory) -> Vec<PathBuf> {
         out.push(wt.path.clone());
         out.push(wt.path.join(".git"));
     }
+    // The DoD catalog and the backlog (`unknown_dod`, `invalid_dod`, `unknown_epic`):
+    // their folders (a file added or removed) and each file read.
+    let dod = root.join(crate::inventory::dod::DOD_DIR);
+    out.push(dod.clone());
+    out.extend(inv.dod.files.iter().map(|f| root.join(&f.path)));
+    let backlog = root.join(crate::inventory::backlog::BACKLOG_FILE);
+    out.extend(backlog.parent().map(Path::to_path_buf));
+    out.push(backlog);
     let logs = root.join("_ctx/logs");
     out.push(logs.clone());
     for f in inv
@@ -139,6 +148,17 @@ pub fn deps(repo: &Repo, inv: &Inventory) -> Vec<PathBuf> {
         if let Some(id) = &f.id {
             out.push(logs.join(id.as_str()));
             out.push(logs.join(id.as_str()).join("verdict.json"));
+        }
+    }
+    // The branches of running WOs: what they change is `out_of_scope`'s input. A
+    // branch can move with nothing else here changing (a push into it, `update-ref`);
+    // a packed one is in the record refs' key (`packed-refs`).
+    let heads = repo.common_dir.join("refs/heads");
+    for s in inv.records.values() {
+        if let (crate::model::state::State::Running, Some(branch)) =
+            (s.record.state, s.record.branch.as_deref())
+        {
+            out.push(heads.join(branch));
         }
     }
     let hooks = repo.hooks_dir();
