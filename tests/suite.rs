@@ -29,6 +29,7 @@ mod nothing_lost_2;
 mod nothing_wedged;
 mod one_truth;
 mod outputs;
+mod plain_yaml;
 mod progress;
 mod properties;
 mod race;
