@@ -10,6 +10,7 @@ mod common;
 mod adversarial;
 mod audit;
 mod cache;
+mod cold_records;
 mod converge;
 mod crash;
 mod documented;

@@ -105,16 +105,16 @@ impl Field {
 }
 
 impl Fields {
-    fn of(map: &serde_yaml::Mapping) -> Fields {
+    fn of(map: &(impl TopLevel + ?Sized)) -> Fields {
         let values = Field::ALL.map(|f| match f {
             Field::Scope => {
-                crate::model::scope::Scope::from_yaml(map.get(f.key())).map(|s| s.encode().into())
+                crate::model::scope::Scope::from_yaml(map.value(f.key())).map(|s| s.encode().into())
             }
-            Field::Dependencies => match map.get(f.key()) {
+            Field::Dependencies => match map.value(f.key()) {
                 Some(v @ Value::Sequence(_)) => Some(string_list(Some(v)).join("\n").into()),
                 _ => None,
             },
-            _ => map.get(f.key()).and_then(scalar),
+            _ => map.value(f.key()).and_then(scalar),
         });
         Fields::new(values.each_ref().map(|v| v.as_deref()))
     }
@@ -157,6 +157,25 @@ impl Fields {
     }
     pub fn dod_id(&self) -> Option<&str> {
         self.get(Field::DodId)
+    }
+}
+
+/// A top-level mapping as a reader gives it: `serde_yaml`'s, or the values of
+/// [`OrderFile::KEYS_READ`] that [`plain_yaml`] kept (looked up in a few, without
+/// hashing).
+pub trait TopLevel {
+    fn value(&self, key: &str) -> Option<&Value>;
+}
+
+impl TopLevel for serde_yaml::Mapping {
+    fn value(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+impl TopLevel for [(&str, Value)] {
+    fn value(&self, key: &str) -> Option<&Value> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 
@@ -280,6 +299,14 @@ impl OrderFile {
             modified: None,
             bytes,
         };
+        // The plain reader first: what it reads nests far less than the limit below.
+        if !keep_mapping && let Some(values) = plain_yaml::read(&file.bytes, &OrderFile::KEYS_READ)
+        {
+            let (id, problem, fields) = OrderFile::said(&file.rel_path, values.as_slice());
+            drop(values);
+            (file.id, file.problem, file.fields) = (id, problem, fields);
+            return file;
+        }
         // Refused before the parser sees it, in one linear pass: the parser's time
         // grows with the depth.
         if nesting::deeper_than(&file.bytes, nesting::MAX_DEPTH) {
@@ -290,25 +317,18 @@ impl OrderFile {
             ));
             return file;
         }
-        let plain = match keep_mapping {
-            true => None,
-            false => plain_yaml::read(&file.bytes, &OrderFile::KEYS_READ),
-        };
-        let map = match plain {
-            Some(map) => map,
-            None => match serde_yaml::from_slice(&file.bytes) {
-                Ok(Value::Mapping(map)) => map,
-                Ok(_) => {
-                    file.id = OrderFile::stem_id(&file.rel_path);
-                    file.problem = Some("not a YAML mapping".into());
-                    return file;
-                }
-                Err(e) => {
-                    file.id = OrderFile::stem_id(&file.rel_path);
-                    file.problem = Some(format!("unparsable YAML: {}", printable(&e.to_string())));
-                    return file;
-                }
-            },
+        let map = match serde_yaml::from_slice(&file.bytes) {
+            Ok(Value::Mapping(map)) => map,
+            Ok(_) => {
+                file.id = OrderFile::stem_id(&file.rel_path);
+                file.problem = Some("not a YAML mapping".into());
+                return file;
+            }
+            Err(e) => {
+                file.id = OrderFile::stem_id(&file.rel_path);
+                file.problem = Some(format!("unparsable YAML: {}", printable(&e.to_string())));
+                return file;
+            }
         };
         file.of_mapping(&map);
         if keep_mapping {
@@ -319,25 +339,31 @@ impl OrderFile {
 
     /// The id, problem and fields `map` gives: the one place they are taken from a
     /// mapping, whichever reader read it. Reads only [`OrderFile::KEYS_READ`].
-    fn of_mapping(&mut self, map: &serde_yaml::Mapping) {
-        match map.get("id") {
+    fn of_mapping(&mut self, map: &(impl TopLevel + ?Sized)) {
+        let (id, problem, fields) = OrderFile::said(&self.rel_path, map);
+        (self.id, self.problem, self.fields) = (id, problem, fields);
+    }
+
+    /// What [`OrderFile::of_mapping`] takes from `map` for a file at `rel_path`.
+    fn said(
+        rel_path: &std::path::Path,
+        map: &(impl TopLevel + ?Sized),
+    ) -> (Option<WoId>, Option<String>, Fields) {
+        let (id, problem) = match map.value("id") {
             Some(Value::String(s)) => match WoId::parse(s) {
-                Ok(id) => self.id = Some(id),
-                Err(why) => {
-                    self.id = OrderFile::stem_id(&self.rel_path);
-                    self.problem = Some(format!("id is not a valid WO id: {why}"));
-                }
+                Ok(id) => (Some(id), None),
+                Err(why) => (
+                    OrderFile::stem_id(rel_path),
+                    Some(format!("id is not a valid WO id: {why}")),
+                ),
             },
-            Some(_) => {
-                self.id = OrderFile::stem_id(&self.rel_path);
-                self.problem = Some("`id:` is not a string".into());
-            }
-            None => {
-                self.id = OrderFile::stem_id(&self.rel_path);
-                self.problem = Some("no `id:` key".into());
-            }
-        }
-        self.fields = Fields::of(map);
+            Some(_) => (
+                OrderFile::stem_id(rel_path),
+                Some("`id:` is not a string".into()),
+            ),
+            None => (OrderFile::stem_id(rel_path), Some("no `id:` key".into())),
+        };
+        (id, problem, Fields::of(map))
     }
 
     /// A file known from the parse cache: what it says, without its bytes.

@@ -24,9 +24,10 @@ const MAX_LEVELS: usize = 8;
 /// Longest key read (YAML refuses implicit keys over 1024 characters).
 const MAX_KEY_LEN: usize = 128;
 
-/// The top-level mapping of `bytes` with only the keys in `keep` (their values in full),
-/// or `None` when the text is outside what this reader is sure of.
-pub fn read(bytes: &[u8], keep: &[&str]) -> Option<Mapping> {
+/// The keys in `keep` of the top-level mapping of `bytes` with their values (in full),
+/// in the order they are written, or `None` when the text is outside what this reader
+/// is sure of.
+pub fn read<'a>(bytes: &'a [u8], keep: &[&str]) -> Option<Vec<(&'a str, Value)>> {
     let text = std::str::from_utf8(bytes).ok()?;
     if !all_printable(text) {
         return None;
@@ -46,9 +47,12 @@ pub fn read(bytes: &[u8], keep: &[&str]) -> Option<Mapping> {
         return None;
     }
     let mut reader = Reader { lines, pos: 0 };
-    let map = reader.mapping(0, Keep::Top(keep), 0)?;
+    let mut kept = Vec::with_capacity(keep.len());
+    reader.entries(0, Keep::Top(keep), 0, &mut |key, value| {
+        kept.push((key, value))
+    })?;
     // Everything read, back at the top: a dedent below column 0 cannot happen.
-    (reader.pos == reader.lines.len()).then_some(map?)
+    (reader.pos == reader.lines.len()).then_some(kept)
 }
 
 /// Whether every character is one YAML prints (libyaml refuses the others) and none
@@ -98,6 +102,23 @@ impl<'a> Reader<'a> {
             Keep::Nothing => None,
             Keep::Top(_) | Keep::All => Some(Mapping::new()),
         };
+        self.entries(indent, keep, level, &mut |key, value| {
+            if let Some(map) = map.as_mut() {
+                map.insert(Value::String(key.to_owned()), value);
+            }
+        })?;
+        Some(map)
+    }
+
+    /// The entries of the block mapping whose keys are at column `indent`, starting at
+    /// the current line: each kept one handed to `kept`.
+    fn entries(
+        &mut self,
+        indent: usize,
+        keep: Keep,
+        level: usize,
+        kept: &mut dyn FnMut(&'a str, Value),
+    ) -> Option<()> {
         let mut keys: Vec<&str> = Vec::with_capacity(24);
         while let Some(line) = self.lines.get(self.pos) {
             if line.indent < indent {
@@ -112,21 +133,21 @@ impl<'a> Reader<'a> {
                 return None; // serde_yaml refuses duplicate keys
             }
             keys.push(key);
-            let kept = match keep {
+            let wanted = match keep {
                 Keep::Top(names) => names.contains(&key),
                 Keep::All => true,
                 Keep::Nothing => false,
             };
             let value = if rest.is_empty() || rest.starts_with('#') {
-                self.nested(indent, kept, level)?
+                self.nested(indent, wanted, level)?
             } else {
-                inline(rest, kept)?
+                inline(rest, wanted)?
             };
-            if let (Some(map), Some(value)) = (map.as_mut(), value) {
-                map.insert(Value::String(key.to_owned()), value);
+            if let Some(value) = value {
+                kept(key, value);
             }
         }
-        Some(map)
+        Some(())
     }
 
     /// The value of a key (at column `indent`) with nothing after its colon: the block
