@@ -231,10 +231,22 @@ fn inline(text: &str, kept: bool) -> Option<Option<Value>> {
         b'[' => flow_sequence(&text[1..], kept)?,
         _ if starts_other_token(first) => return None,
         _ => {
-            let end = text.find(" #").unwrap_or(text.len());
+            // Up to a comment (` #`); `a: b` is a mapping where a scalar was expected,
+            // which serde_yaml refuses.
+            let b = text.as_bytes();
+            let mut end = b.len();
+            for (i, c) in b.iter().enumerate() {
+                match c {
+                    b'#' if i > 0 && b[i - 1] == b' ' => {
+                        end = i - 1;
+                        break;
+                    }
+                    b':' if b.get(i + 1).is_none_or(|n| *n == b' ') => return None,
+                    _ => {}
+                }
+            }
             let plain = text[..end].trim_end_matches(' ');
-            // `a: b` is a mapping where a scalar was expected: serde_yaml refuses it.
-            if plain.contains(": ") || plain.ends_with(':') {
+            if plain.ends_with(':') {
                 return None;
             }
             return plain_scalar(plain, kept);
@@ -279,19 +291,21 @@ fn end_of_line(rest: &str) -> bool {
 
 /// `"…"` after its opening quote, on one line: the text and what follows the quote.
 fn double_quoted(text: &str) -> Option<(String, &str)> {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((out, &text[i + 1..])),
-            '\\' => match chars.next()?.1 {
-                c @ ('"' | '\\') => out.push(c),
-                _ => return None,
-            },
-            c => out.push(c),
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let at = rest.find(['"', '\\'])?;
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if rest.as_bytes()[at] == b'"' {
+            return Some((out, after));
         }
+        match after.as_bytes().first()? {
+            c @ (b'"' | b'\\') => out.push(char::from(*c)),
+            _ => return None,
+        }
+        rest = &after[1..];
     }
-    None
 }
 
 /// `'…'` after its opening quote, on one line (`''` is a quote).
