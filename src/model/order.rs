@@ -262,7 +262,7 @@ impl OrderFile {
         OrderFile::read(rel_path, folder, archived, bytes, false)
     }
 
-    /// The top-level keys [`OrderFile::of_mapping`] reads.
+    /// The top-level keys [`OrderFile::said`] reads.
     pub const KEYS_READ: [&str; Field::COUNT + 1] = [
         "id",
         "status",
@@ -302,9 +302,7 @@ impl OrderFile {
         // The plain reader first: what it reads nests far less than the limit below.
         if !keep_mapping && let Some(values) = plain_yaml::read(&file.bytes, &OrderFile::KEYS_READ)
         {
-            let (id, problem, fields) = OrderFile::said(&file.rel_path, values.as_slice());
-            drop(values);
-            (file.id, file.problem, file.fields) = (id, problem, fields);
+            (file.id, file.problem, file.fields) = OrderFile::said(&file.rel_path, &values[..]);
             return file;
         }
         // Refused before the parser sees it, in one linear pass: the parser's time
@@ -330,21 +328,16 @@ impl OrderFile {
                 return file;
             }
         };
-        file.of_mapping(&map);
+        (file.id, file.problem, file.fields) = OrderFile::said(&file.rel_path, &map);
         if keep_mapping {
             file.doc = Some(Box::new(map));
         }
         file
     }
 
-    /// The id, problem and fields `map` gives: the one place they are taken from a
-    /// mapping, whichever reader read it. Reads only [`OrderFile::KEYS_READ`].
-    fn of_mapping(&mut self, map: &(impl TopLevel + ?Sized)) {
-        let (id, problem, fields) = OrderFile::said(&self.rel_path, map);
-        (self.id, self.problem, self.fields) = (id, problem, fields);
-    }
-
-    /// What [`OrderFile::of_mapping`] takes from `map` for a file at `rel_path`.
+    /// The id, problem and fields `map` gives a file at `rel_path`: the one place
+    /// they are taken from a mapping, whichever reader read it. Reads only
+    /// [`OrderFile::KEYS_READ`].
     fn said(
         rel_path: &std::path::Path,
         map: &(impl TopLevel + ?Sized),
