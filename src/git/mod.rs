@@ -5,6 +5,7 @@
 
 pub mod cache_tree;
 pub mod command;
+pub mod delta_bases;
 pub mod diff;
 pub mod fast_import;
 pub mod gone_worktree;

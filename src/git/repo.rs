@@ -233,6 +233,51 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// For each `(item, commit)`, the blob `name` at the top of `commit`'s tree (what
+    /// [`Repo::file_in_commit`] reads), handed to `f` with its item and commit: on a
+    /// few threads, each with its own repository handle, in order. (At 100,000 records
+    /// read one after the other, this was most of a cold run.)
+    pub fn map_files_in_commits<T, U>(
+        &self,
+        items: Vec<(T, gix::ObjectId)>,
+        name: &str,
+        f: impl Fn(T, gix::ObjectId, Result<Option<Vec<u8>>>) -> U + Sync,
+    ) -> Vec<U>
+    where
+        T: Send,
+        U: Send,
+    {
+        let shared = self.gix.clone().into_sync();
+        crate::parallel::map(
+            items,
+            || {
+                let mut gix = shared.to_thread_local();
+                // Each chunk is read in pack order: keep the objects just decoded.
+                gix.objects
+                    .set_pack_cache(|| Box::new(crate::git::delta_bases::DeltaBases::default()));
+                gix
+            },
+            |gix, (item, commit)| f(item, commit, file_in_commit_of(gix, commit, name)),
+        )
+    }
+}
+
+/// The blob `name` at the top of the tree of `commit` in `gix`, read as
+/// [`Repo::file_in_commit`] reads it (same errors), its data taken rather than copied.
+fn file_in_commit_of(
+    gix: &gix::Repository,
+    commit: gix::ObjectId,
+    name: &str,
+) -> Result<Option<Vec<u8>>> {
+    let tree = gix.find_commit(commit)?.tree()?;
+    let Some(entry) = tree.find_entry(name) else {
+        return Ok(None);
+    };
+    let oid = entry.oid().to_owned();
+    Ok(Some(gix.find_blob(oid)?.take_data()))
+}
+
 /// A repository path that is not UTF-8 (see [`Repo::discover`]): refused, nothing
 /// written.
 #[derive(Debug, Clone)]

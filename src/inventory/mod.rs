@@ -1087,9 +1087,14 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile,
     // One open, one fstat, one read per file; a file that became a FIFO since the
     // listing is caught by the fstat of the open file.
     let (file, meta) = match crate::regular::read(&root.join(&rel_path), MAX_YAML_BYTES) {
-        Ok(Regular::Bytes(bytes, meta)) => {
-            (OrderFile::parse(rel_path, state, archived, &bytes), meta)
-        }
+        Ok(Regular::Bytes(bytes, meta)) => match depth {
+            Depth::Full => (OrderFile::parse(rel_path, state, archived, &bytes), meta),
+            // No mapping kept: plain files are read by the fast reader.
+            Depth::Fields | Depth::Bytes => (
+                OrderFile::parse_without_mapping(rel_path, state, archived, bytes),
+                meta,
+            ),
+        },
         Ok(Regular::TooLarge(size, meta)) => {
             (OrderFile::too_large(rel_path, state, archived, size), meta)
         }

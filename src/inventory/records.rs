@@ -89,32 +89,57 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
         return Ok((records, Vec::new()));
     }
     let mut known = cache.by_commit();
-    let mut bad = Vec::new();
     let refs = repo.refs_under(PREFIX)?;
-    let mut ok = Vec::with_capacity(refs.len());
     let progress = crate::progress::start("Reading records", refs.len());
+    // What the cache knows is taken in ref order; the rest is read in parallel and put
+    // back in its place, so that records and unreadable refs keep the order of the refs.
+    let mut slots: Vec<Option<Result<Stored, Unreadable>>> = Vec::with_capacity(refs.len());
+    let mut to_read = Vec::new();
     for r in refs {
-        progress.add(1);
         let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
         if let Ok(commit) = &r.target
             && let Some(record) = known.remove(commit).filter(|rec| rec.id == expected_id)
         {
-            ok.push(Stored {
+            progress.add(1);
+            slots.push(Some(Ok(Stored {
                 record,
                 commit: *commit,
-            });
+            })));
             continue;
         }
-        let read = r
-            .target
-            .map_err(anyhow::Error::msg)
-            .and_then(|commit| at(repo, commit));
+        match r.target {
+            Ok(commit) => to_read.push(((slots.len(), r.name), commit)),
+            Err(why) => {
+                progress.add(1);
+                slots.push(Some(Err(Unreadable {
+                    ref_name: r.name,
+                    why,
+                })));
+                continue;
+            }
+        }
+        slots.push(None);
+    }
+    let read = repo.map_files_in_commits(to_read, RECORD_FILE, |(slot, ref_name), commit, data| {
+        progress.add(1);
+        let read = stored_of(commit, data).map_err(|e| Unreadable {
+            ref_name,
+            why: format!("{e:#}"),
+        });
+        (slot, read)
+    });
+    drop(progress);
+    for (slot, read) in read {
+        if let Some(s) = slots.get_mut(slot) {
+            *s = Some(read);
+        }
+    }
+    let mut ok = Vec::with_capacity(slots.len());
+    let mut bad = Vec::new();
+    for read in slots.into_iter().flatten() {
         match read {
             Ok(s) => ok.push(s),
-            Err(e) => bad.push(Unreadable {
-                ref_name: r.name,
-                why: format!("{e:#}"),
-            }),
+            Err(u) => bad.push(u),
         }
     }
     // An unreadable ref is read again next time: never cache a list that lacks it.
@@ -132,9 +157,12 @@ pub fn read(repo: &Repo, id: &str) -> Result<Option<Stored>> {
 
 /// The record stored in `commit`.
 pub fn at(repo: &Repo, commit: ObjectId) -> Result<Stored> {
-    let data = repo
-        .file_in_commit(commit, RECORD_FILE)?
-        .context("commit has no record.json")?;
+    stored_of(commit, repo.file_in_commit(commit, RECORD_FILE))
+}
+
+/// The record of `commit` from its `record.json` as read (`None`: it has none).
+fn stored_of(commit: ObjectId, data: Result<Option<Vec<u8>>>) -> Result<Stored> {
+    let data = data?.context("commit has no record.json")?;
     let record: Record =
         serde_json::from_slice(&data).context("record.json is not a git-wo.record.v1")?;
     Ok(Stored { record, commit })

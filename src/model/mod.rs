@@ -17,6 +17,7 @@ pub mod lockfile;
 pub mod marker;
 pub mod nesting;
 pub mod order;
+pub mod plain_yaml;
 pub mod record;
 pub mod repo_lock;
 pub mod scope;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde_yaml::Value;
 
 use crate::model::nesting;
+use crate::model::plain_yaml;
 use crate::model::state::State;
 use crate::model::wo_id::{WoId, printable};
 
@@ -104,16 +105,16 @@ impl Field {
 }
 
 impl Fields {
-    fn of(map: &serde_yaml::Mapping) -> Fields {
+    fn of(map: &(impl TopLevel + ?Sized)) -> Fields {
         let values = Field::ALL.map(|f| match f {
             Field::Scope => {
-                crate::model::scope::Scope::from_yaml(map.get(f.key())).map(|s| s.encode().into())
+                crate::model::scope::Scope::from_yaml(map.value(f.key())).map(|s| s.encode().into())
             }
-            Field::Dependencies => match map.get(f.key()) {
+            Field::Dependencies => match map.value(f.key()) {
                 Some(v @ Value::Sequence(_)) => Some(string_list(Some(v)).join("\n").into()),
                 _ => None,
             },
-            _ => map.get(f.key()).and_then(scalar),
+            _ => map.value(f.key()).and_then(scalar),
         });
         Fields::new(values.each_ref().map(|v| v.as_deref()))
     }
@@ -156,6 +157,25 @@ impl Fields {
     }
     pub fn dod_id(&self) -> Option<&str> {
         self.get(Field::DodId)
+    }
+}
+
+/// A top-level mapping as a reader gives it: `serde_yaml`'s, or the values of
+/// [`OrderFile::KEYS_READ`] that [`plain_yaml`] kept (looked up in a few, without
+/// hashing).
+pub trait TopLevel {
+    fn value(&self, key: &str) -> Option<&Value>;
+}
+
+impl TopLevel for serde_yaml::Mapping {
+    fn value(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+impl TopLevel for [(&str, Value)] {
+    fn value(&self, key: &str) -> Option<&Value> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 }
 
@@ -227,10 +247,47 @@ pub struct OrderFile {
 impl OrderFile {
     /// Parse `bytes` read from `rel_path` in `folder`.
     pub fn parse(rel_path: PathBuf, folder: State, archived: bool, bytes: &[u8]) -> OrderFile {
-        let stem = rel_path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        OrderFile::read(rel_path, folder, archived, bytes.to_vec(), true)
+    }
+
+    /// [`OrderFile::parse`] without keeping the mapping (`doc` is `None`): a file in the
+    /// plain YAML [`plain_yaml`] reads is read by it, the rest by `serde_yaml`; either
+    /// way the same id, problem and fields.
+    pub fn parse_without_mapping(
+        rel_path: PathBuf,
+        folder: State,
+        archived: bool,
+        bytes: Vec<u8>,
+    ) -> OrderFile {
+        OrderFile::read(rel_path, folder, archived, bytes, false)
+    }
+
+    /// The top-level keys [`OrderFile::said`] reads.
+    pub const KEYS_READ: [&str; Field::COUNT + 1] = [
+        "id",
+        "status",
+        "title",
+        "branch",
+        "worktree",
+        "started_at",
+        "finished_at",
+        "dod_id",
+        "scope",
+        "priority",
+        "epic_id",
+        "dependencies",
+        "owner",
+        "created_at",
+        "closed_at",
+    ];
+
+    fn read(
+        rel_path: PathBuf,
+        folder: State,
+        archived: bool,
+        bytes: Vec<u8>,
+        keep_mapping: bool,
+    ) -> OrderFile {
         let mut file = OrderFile {
             rel_path,
             folder,
@@ -240,51 +297,66 @@ impl OrderFile {
             fields: Fields::default(),
             doc: None,
             modified: None,
-            bytes: bytes.to_vec(),
+            bytes,
         };
+        // The plain reader first: what it reads nests far less than the limit below.
+        if !keep_mapping && let Some(values) = plain_yaml::read(&file.bytes, &OrderFile::KEYS_READ)
+        {
+            (file.id, file.problem, file.fields) = OrderFile::said(&file.rel_path, &values[..]);
+            return file;
+        }
         // Refused before the parser sees it, in one linear pass: the parser's time
         // grows with the depth.
-        if nesting::deeper_than(bytes, nesting::MAX_DEPTH) {
-            file.id = WoId::parse(&stem).ok();
+        if nesting::deeper_than(&file.bytes, nesting::MAX_DEPTH) {
+            file.id = OrderFile::stem_id(&file.rel_path);
             file.problem = Some(format!(
                 "nested deeper than {} levels: not parsed",
                 nesting::MAX_DEPTH
             ));
             return file;
         }
-        let value: Value = match serde_yaml::from_slice(bytes) {
-            Ok(v) => v,
+        let map = match serde_yaml::from_slice(&file.bytes) {
+            Ok(Value::Mapping(map)) => map,
+            Ok(_) => {
+                file.id = OrderFile::stem_id(&file.rel_path);
+                file.problem = Some("not a YAML mapping".into());
+                return file;
+            }
             Err(e) => {
-                file.id = WoId::parse(&stem).ok();
+                file.id = OrderFile::stem_id(&file.rel_path);
                 file.problem = Some(format!("unparsable YAML: {}", printable(&e.to_string())));
                 return file;
             }
         };
-        let Value::Mapping(map) = value else {
-            file.id = WoId::parse(&stem).ok();
-            file.problem = Some("not a YAML mapping".into());
-            return file;
-        };
-        match map.get("id") {
-            Some(Value::String(s)) => match WoId::parse(s) {
-                Ok(id) => file.id = Some(id),
-                Err(why) => {
-                    file.id = WoId::parse(&stem).ok();
-                    file.problem = Some(format!("id is not a valid WO id: {why}"));
-                }
-            },
-            Some(_) => {
-                file.id = WoId::parse(&stem).ok();
-                file.problem = Some("`id:` is not a string".into());
-            }
-            None => {
-                file.id = WoId::parse(&stem).ok();
-                file.problem = Some("no `id:` key".into());
-            }
+        (file.id, file.problem, file.fields) = OrderFile::said(&file.rel_path, &map);
+        if keep_mapping {
+            file.doc = Some(Box::new(map));
         }
-        file.fields = Fields::of(&map);
-        file.doc = Some(Box::new(map));
         file
+    }
+
+    /// The id, problem and fields `map` gives a file at `rel_path`: the one place
+    /// they are taken from a mapping, whichever reader read it. Reads only
+    /// [`OrderFile::KEYS_READ`].
+    fn said(
+        rel_path: &std::path::Path,
+        map: &(impl TopLevel + ?Sized),
+    ) -> (Option<WoId>, Option<String>, Fields) {
+        let (id, problem) = match map.value("id") {
+            Some(Value::String(s)) => match WoId::parse(s) {
+                Ok(id) => (Some(id), None),
+                Err(why) => (
+                    OrderFile::stem_id(rel_path),
+                    Some(format!("id is not a valid WO id: {why}")),
+                ),
+            },
+            Some(_) => (
+                OrderFile::stem_id(rel_path),
+                Some("`id:` is not a string".into()),
+            ),
+            None => (OrderFile::stem_id(rel_path), Some("no `id:` key".into())),
+        };
+        (id, problem, Fields::of(map))
     }
 
     /// A file known from the parse cache: what it says, without its bytes.
@@ -486,6 +558,13 @@ mod tests {
             false,
             text.as_bytes(),
         )
+    }
+
+    #[test]
+    fn keys_read_are_the_id_and_the_fields() {
+        let mut keys = vec!["id"];
+        keys.extend(Field::ALL.map(Field::key));
+        assert_eq!(OrderFile::KEYS_READ.to_vec(), keys);
     }
 
     #[test]
