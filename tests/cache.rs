@@ -113,6 +113,42 @@ fn every_fixture_prints_the_same_with_and_without_the_caches() {
     assert!(caches(&mirrored).contains(&"record-cache".to_string()));
 }
 
+/// The phases a run of `args` traced (`GIT_WO_TRACE=1`), by name.
+fn phases(s: &Scenario, args: &[&str]) -> Vec<String> {
+    let mut cmd = s.wo(args);
+    cmd.env("GIT_WO_RACY_MS", RACY_MS.to_string())
+        .env("GIT_WO_TRACE", "1");
+    let (_, _, err) = run(cmd);
+    err.lines()
+        .filter_map(|l| l.strip_prefix("git-wo trace: "))
+        .map(|l| l.split("  ").next().unwrap_or_default().trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_warm_run_takes_every_file_from_the_parse_cache_and_a_cold_one_writes_it() {
+    let s = Scenario::build("clean");
+    settle();
+    // Cold: no cache to match a stat against; every file read, the cache written.
+    let cold = phases(&s, &["audit"]);
+    assert!(cold.iter().any(|p| p == "parse cache: save"), "{cold:?}");
+    settle();
+    // Warm: every file's stat matches its cached line; nothing read, nothing written.
+    let warm = phases(&s, &["audit"]);
+    assert!(warm.iter().any(|p| p == "jobs dir: files"), "{warm:?}");
+    assert!(!warm.iter().any(|p| p == "parse cache: save"), "{warm:?}");
+    // A file changed since: read again, the cache rewritten.
+    let yaml = s.path("_ctx/jobs/pending/WO-0001.yaml");
+    let text = std::fs::read_to_string(&yaml).expect("read") + "# edited\n";
+    std::fs::write(&yaml, text).expect("write");
+    settle();
+    let edited = phases(&s, &["audit"]);
+    assert!(
+        edited.iter().any(|p| p == "parse cache: save"),
+        "{edited:?}"
+    );
+}
+
 /// Put `path`'s mtime back to what it was (`touch -d @<secs>.<nanos>`).
 fn touch_back(s: &Scenario, path: &Path, mtime: std::time::SystemTime) {
     let d = mtime

@@ -420,6 +420,11 @@ impl ParseCache {
         Some(parsed)
     }
 
+    /// Whether the cache holds any line to take (a cache file was found and has one).
+    pub fn holds_lines(&self) -> bool {
+        self.stream.as_ref().is_some_and(|s| s.has_line) || self.left > 0
+    }
+
     /// Whether every cached entry was taken (nothing in the cache went unused).
     pub fn is_empty(&self) -> bool {
         let walked = self
