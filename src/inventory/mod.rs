@@ -270,21 +270,10 @@ impl Inventory {
             (files, facts)
         });
         let (files, others) = files?;
-        let facts = facts?;
-        let Derived {
-            locks,
-            odd_locks,
-            leftovers,
-            leftovers_due,
-            fail_verdicts,
-            dead_transitions,
-            branch_changes,
-            sync_conflicts,
-        } = derive(repo, &jobs_rel, now, &files, &others, &facts);
         let GitFacts {
             records,
             bad_records,
-            ref_leftovers: _,
+            ref_leftovers,
             worktrees,
             half_made,
             intent_marked,
@@ -294,7 +283,24 @@ impl Inventory {
             repo_lock,
             dod,
             backlog,
-        } = facts;
+        } = facts?;
+        let Derived {
+            locks,
+            odd_locks,
+            leftovers,
+            leftovers_due,
+            fail_verdicts,
+            dead_transitions,
+            branch_changes,
+            sync_conflicts,
+        } = derive(
+            repo,
+            &jobs_rel,
+            now,
+            (&files, &others),
+            &records,
+            ref_leftovers,
+        );
         Ok(Inventory {
             control_root: repo.control_root.clone(),
             common_dir: repo.common_dir.clone(),
@@ -672,11 +678,10 @@ fn derive(
     repo: &Repo,
     jobs_rel: &str,
     now: DateTime<Utc>,
-    files: &[OrderFile],
-    others: &[Other],
-    facts: &GitFacts,
+    (files, others): (&[OrderFile], &[Other]),
+    records: &Records,
+    (ref_leftovers, refs_due): (Vec<Leftover>, Option<DateTime<Utc>>),
 ) -> Derived {
-    let records = &facts.records;
     // Whether an id is named by a file or a record, for the `.lock` files (a few):
     // the files' ids are sorted only when there is a lock to look up.
     let file_ids = std::cell::OnceCell::new();
@@ -696,9 +701,8 @@ fn derive(
     };
     let (locks, odd_locks) = read_locks(&repo.control_root, jobs_rel, &known, others);
     let (mut leftovers, jobs_due) = jobs_leftovers(&repo.control_root, others, now);
-    let (ref_leftovers, refs_due) = &facts.ref_leftovers;
-    leftovers.extend(ref_leftovers.iter().cloned());
-    let leftovers_due = earliest(jobs_due, *refs_due);
+    leftovers.extend(ref_leftovers);
+    let leftovers_due = earliest(jobs_due, refs_due);
     leftovers.sort();
     let running: BTreeSet<&str> = files
         .iter()
