@@ -84,7 +84,7 @@ impl Field {
     ];
 
     /// The YAML key.
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Field::Status => "status",
             Field::Title => "title",
@@ -263,23 +263,15 @@ impl OrderFile {
     }
 
     /// The top-level keys [`OrderFile::said`] reads.
-    pub const KEYS_READ: [&str; Field::COUNT + 1] = [
-        "id",
-        "status",
-        "title",
-        "branch",
-        "worktree",
-        "started_at",
-        "finished_at",
-        "dod_id",
-        "scope",
-        "priority",
-        "epic_id",
-        "dependencies",
-        "owner",
-        "created_at",
-        "closed_at",
-    ];
+    pub const KEYS_READ: [&str; Field::COUNT + 1] = {
+        let mut keys = ["id"; Field::COUNT + 1];
+        let mut i = 0;
+        while i < Field::COUNT {
+            keys[i + 1] = Field::ALL[i].key();
+            i += 1;
+        }
+        keys
+    };
 
     fn read(
         rel_path: PathBuf,
