@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::shell_quote;
-use crate::inventory::Inventory;
 use crate::inventory::here::{Here, HereKind};
+use crate::inventory::{Inventory, WoMap, WoView};
 use crate::model::state::State;
+use crate::model::wo_id::WoId;
 use crate::views::audit::audit_of;
 
 #[derive(Debug, Serialize)]
@@ -35,16 +36,6 @@ pub struct Status {
 pub fn status(inv: &Inventory, here: &Here) -> Status {
     let wos = inv.wos();
     let findings = audit_of(inv, &wos).len();
-    let mut counts: BTreeMap<String, usize> = State::ALL
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
-    for v in wos.values() {
-        for s in &v.states {
-            *counts.entry(s.as_str().to_owned()).or_insert(0) += 1;
-        }
-    }
-    let mut next = Vec::new();
     let mut status = Status {
         schema: "git-wo.status.v1",
         worktree_kind: here.kind.as_str(),
@@ -56,60 +47,23 @@ pub fn status(inv: &Inventory, here: &Here) -> Status {
         lease_expires_at: None,
         lease_expired: None,
         lease_shown: None,
-        counts,
+        counts: counts(&wos),
         findings,
         next: Vec::new(),
     };
-    match here.wo.as_ref().and_then(|id| wos.get(id).map(|v| (id, v))) {
+    let mut next = match here.wo.as_ref().and_then(|id| wos.get(id).map(|v| (id, v))) {
         Some((id, v)) => {
-            let record = v.record.map(|s| &s.record);
-            status.wo_state = v.single_state().or(record.map(|r| r.state));
-            status.holder = record
-                .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
-                .or_else(|| v.lock.and_then(|l| l.user.clone()));
-            status.you_hold_it = here.holds;
-            let end = inv.lease_end(v);
-            let expired = end.is_some_and(|end| end <= inv.now);
-            status.lease_expires_at = end.map(crate::model::when::shown);
-            status.lease_expired = end.map(|end| end <= inv.now);
-            status.lease_shown = end.map(|end| crate::model::when::lease(end, inv.now));
-            match (status.wo_state, status.you_hold_it) {
-                (Some(State::Running), true) => {
-                    if expired {
-                        next.push(format!(
-                            "your lease expired (anyone may --steal it now): git wo heartbeat {id}"
-                        ));
-                    }
-                    next.push("commit your work here".to_owned());
-                    next.push(format!(
-                        "git wo finish {id} --result done   (or --result failed)"
-                    ));
-                }
-                (Some(State::Running), false) => next.push(format!(
-                    "{id} is held by {}{}: git wo show {id}",
-                    status.holder.as_deref().unwrap_or("someone else"),
-                    if expired { ", whose lease expired" } else { "" }
-                )),
-                (Some(s), _) if s.is_terminal() => next.push(format!(
-                    "{id} is {s}: this worktree is a zombie; remove it when clean: git worktree remove -- {}",
-                    shell_quote(&here.worktree.to_string_lossy())
-                )),
-                _ => next.push(format!("git wo show {id}")),
-            }
+            set_holding(&mut status, inv, here, v);
+            next_in_worktree(&status, id, here)
         }
-        None if here.kind == HereKind::Other => {
-            next.push("this worktree belongs to no WO".to_owned())
-        }
-        None => {
-            let pending = wos
-                .iter()
-                .find(|(_, v)| v.single_state() == Some(State::Pending))
-                .map(|(id, _)| id.to_string());
-            if let Some(id) = pending {
-                next.push(format!("git wo take {id}"));
-            }
-        }
-    }
+        None if here.kind == HereKind::Other => vec!["this worktree belongs to no WO".to_owned()],
+        None => wos
+            .iter()
+            .find(|(_, v)| v.single_state() == Some(State::Pending))
+            .map(|(id, _)| format!("git wo take {id}"))
+            .into_iter()
+            .collect(),
+    };
     if findings > 0 {
         next.push(format!("git wo audit   ({findings} finding(s))"));
     }
@@ -118,4 +72,66 @@ pub fn status(inv: &Inventory, here: &Here) -> Status {
     }
     status.next = next;
     status
+}
+
+/// How many WOs have a copy in each state folder (every state, zeros included). (By
+/// state first: a map keyed by owned names cost a string for each of 100,000 WOs.)
+fn counts(wos: &WoMap<'_>) -> BTreeMap<String, usize> {
+    let mut by_state = [0usize; State::ALL.len()];
+    for v in wos.values() {
+        for s in &v.states {
+            if let Some(i) = State::ALL.iter().position(|x| *x == s) {
+                by_state[i] += 1;
+            }
+        }
+    }
+    State::ALL
+        .iter()
+        .zip(by_state)
+        .map(|(s, n)| (s.as_str().to_owned(), n))
+        .collect()
+}
+
+/// The state, holder and lease of the WO whose worktree this is.
+fn set_holding(status: &mut Status, inv: &Inventory, here: &Here, v: &WoView<'_>) {
+    let record = v.record.map(|s| &s.record);
+    status.wo_state = v.single_state().or(record.map(|r| r.state));
+    status.holder = record
+        .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
+        .or_else(|| v.lock.and_then(|l| l.user.clone()));
+    status.you_hold_it = here.holds;
+    let end = inv.lease_end(v);
+    status.lease_expires_at = end.map(crate::model::when::shown);
+    status.lease_expired = end.map(|end| end <= inv.now);
+    status.lease_shown = end.map(|end| crate::model::when::lease(end, inv.now));
+}
+
+/// What to do next in the worktree of `id`, by its state and who holds it.
+fn next_in_worktree(status: &Status, id: &WoId, here: &Here) -> Vec<String> {
+    let expired = status.lease_expired == Some(true);
+    match (status.wo_state, status.you_hold_it) {
+        (Some(State::Running), true) => {
+            let mut next = Vec::new();
+            if expired {
+                next.push(format!(
+                    "your lease expired (anyone may --steal it now): git wo heartbeat {id}"
+                ));
+            }
+            next.push("commit your work here".to_owned());
+            next.push(format!(
+                "git wo finish {id} --result done   (or --result failed)"
+            ));
+            next
+        }
+        (Some(State::Running), false) => vec![format!(
+            "{id} is held by {}{}: git wo show {id}",
+            status.holder.as_deref().unwrap_or("someone else"),
+            if expired { ", whose lease expired" } else { "" }
+        )],
+        (Some(s), _) if s.is_terminal() => vec![format!(
+            "{id} is {s}: this worktree is a zombie; remove it when clean: git worktree remove -- {}",
+            shell_quote(&here.worktree.to_string_lossy())
+        )],
+        _ => vec![format!("git wo show {id}")],
+    }
 }
