@@ -33,7 +33,13 @@ pub fn read<'a>(bytes: &'a [u8], keep: &[&str]) -> Option<Vec<(&'a str, Value)>>
         return None;
     }
     let mut lines = Vec::with_capacity(32);
-    for raw in text.split('\n') {
+    // (Split with the SIMD search: `str::split` on a char was a tenth of this reader.)
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    for end in ends {
+        // A newline is one byte: both sides are on char boundaries.
+        let raw = text.get(start..end)?;
+        start = end + 1;
         let body = raw.trim_start_matches(' ');
         if body.is_empty() || body.starts_with('#') {
             continue;
@@ -59,9 +65,10 @@ pub fn read<'a>(bytes: &'a [u8], keep: &[&str]) -> Option<Vec<(&'a str, Value)>>
 /// is a tab, `\r`, a byte-order mark or a line break other than `\n`.
 fn all_printable(text: &str) -> bool {
     if text.is_ascii() {
-        return text
-            .bytes()
-            .all(|b| b == b'\n' || (b' '..=b'~').contains(&b));
+        // Folded without an early exit, so that it runs over many bytes at a time.
+        return text.bytes().fold(true, |ok, b| {
+            ok & ((b == b'\n') | ((b' '..=b'~').contains(&b)))
+        });
     }
     text.chars().all(|c| match c {
         '\n' | ' '..='~' => true,
