@@ -1183,7 +1183,14 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
         |_, (b, (slot, state, archived)): (SourceFile, (usize, State, bool))| {
             let rel = PathBuf::from(&b.entry.path);
             let (file, cacheable) = match b.content {
-                Content::Bytes(bytes) => (OrderFile::parse(rel, state, archived, &bytes), true),
+                Content::Bytes(bytes) => match depth {
+                    Depth::Full => (OrderFile::parse(rel, state, archived, &bytes), true),
+                    // No mapping kept: plain files are read by the fast reader.
+                    Depth::Fields | Depth::Bytes => (
+                        OrderFile::parse_without_mapping(rel, state, archived, bytes),
+                        true,
+                    ),
+                },
                 Content::TooLarge(size) => (OrderFile::too_large(rel, state, archived, size), true),
                 Content::Unreadable(why) => (
                     OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}")),
