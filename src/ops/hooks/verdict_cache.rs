@@ -5,10 +5,11 @@
 //! and the `stat` of each file and folder the inventory looked at: the state folders
 //! and every `.lock` in `running/`, git's worktree metadata and the worktrees
 //! themselves, the branch refs of running WOs (what `out_of_scope` diffs), the DoD
-//! catalog and the backlog, the verdict files of running WOs, and the hooks. A verdict is valid
-//! until the earliest moment time alone could change it (a lease ending, a lockless
-//! WO turning 24 h old, a temp file becoming a leftover); none is kept while a take
-//! or finish is in flight, or when an input changed too recently to be trusted.
+//! catalog and the backlog, the verdict files of running WOs, and the hooks. A
+//! verdict is valid until the earliest moment time alone could change it (a lease
+//! ending, a lockless WO turning 24 h old, a temp file becoming a leftover); none is
+//! kept while a take or finish is in flight, or when an input changed too recently to
+//! be trusted.
 //! Kept in `<git-common-dir>/wo/gate-cache`; `GIT_WO_NO_CACHE=1` turns it off.
 
 use std::path::{Path, PathBuf};
