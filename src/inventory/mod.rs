@@ -1120,6 +1120,39 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile,
     Some((file, Stamp::of(&meta)))
 }
 
+/// A WO file read from a blob at `depth`, and the blob cache's entry for it (none
+/// when the blob could not be read: it is read again next time).
+fn parse_blob(
+    b: SourceFile,
+    state: State,
+    archived: bool,
+    depth: Depth,
+) -> (OrderFile, Option<(String, Parsed)>) {
+    let rel = PathBuf::from(&b.entry.path);
+    let (file, cacheable) = match b.content {
+        Content::Bytes(bytes) => match depth {
+            Depth::Full => (OrderFile::parse(rel, state, archived, &bytes), true),
+            // No mapping kept: plain files are read by the fast reader.
+            Depth::Fields | Depth::Bytes => (
+                OrderFile::parse_without_mapping(rel, state, archived, bytes),
+                true,
+            ),
+        },
+        Content::TooLarge(size) => (OrderFile::too_large(rel, state, archived, size), true),
+        Content::Unreadable(why) => (
+            OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}")),
+            false,
+        ),
+    };
+    let entry = cacheable.then(|| (b.entry.oid.to_string(), parsed_of(&file)));
+    let file = match depth {
+        Depth::Fields => file.into_fields_only(),
+        Depth::Bytes => OrderFile { doc: None, ..file },
+        Depth::Full => file,
+    };
+    (file, entry)
+}
+
 fn parsed_of(file: &OrderFile) -> Parsed {
     Parsed {
         id: file.id.clone(),
@@ -1181,28 +1214,7 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
         read.into_iter().zip(where_to).collect(),
         || (),
         |_, (b, (slot, state, archived)): (SourceFile, (usize, State, bool))| {
-            let rel = PathBuf::from(&b.entry.path);
-            let (file, cacheable) = match b.content {
-                Content::Bytes(bytes) => match depth {
-                    Depth::Full => (OrderFile::parse(rel, state, archived, &bytes), true),
-                    // No mapping kept: plain files are read by the fast reader.
-                    Depth::Fields | Depth::Bytes => (
-                        OrderFile::parse_without_mapping(rel, state, archived, bytes),
-                        true,
-                    ),
-                },
-                Content::TooLarge(size) => (OrderFile::too_large(rel, state, archived, size), true),
-                Content::Unreadable(why) => (
-                    OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}")),
-                    false,
-                ),
-            };
-            let entry = cacheable.then(|| (b.entry.oid.to_string(), parsed_of(&file)));
-            let file = match depth {
-                Depth::Fields => file.into_fields_only(),
-                Depth::Bytes => OrderFile { doc: None, ..file },
-                Depth::Full => file,
-            };
+            let (file, entry) = parse_blob(b, state, archived, depth);
             (slot, file, entry)
         },
     );

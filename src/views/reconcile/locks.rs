@@ -9,37 +9,55 @@ use crate::model::state::State;
 use crate::views::lock_need::LockNeed;
 
 pub fn lock_file(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> {
-    let (inv, id, v) = (wo.inv, wo.id, wo.v);
-    let mut out = Vec::new();
-    let lock_path = format!("{}/running/{id}.lock", inv.jobs_rel);
     if target != Some(State::Running) {
-        if let Some(lock) = v.lock {
-            let why = match target {
-                Some(state) => format!("{id} is {state}"),
-                None => format!("{id} has no YAML and no record"),
-            };
-            out.push(wo.action(
-                Code::LockWithoutRunning,
-                Repair::Quarantine {
-                    path: lock.rel_path.clone(),
-                },
-                Safety::Safe,
-                format!("quarantine {} ({why})", wo.rel(&lock.rel_path)),
-                vec![wo.rel(&lock.rel_path)],
-            ));
-        }
-        return out;
+        return stray_lock(wo, target).into_iter().collect();
     }
-    match LockNeed::of(inv, v, true) {
-        None | Some(LockNeed::Release) => {}
-        Some(LockNeed::RecreateFor(l)) => out.push(wo.action(
-            Code::LockMismatch,
+    let mut out = running_lock(wo);
+    out.extend(git_lock_token(wo));
+    out
+}
+
+/// `lock_without_running`: the `.lock` of a WO whose target state is not running goes
+/// to quarantine.
+fn stray_lock(wo: &Wo<'_, '_>, target: Option<State>) -> Option<Action> {
+    let (id, lock) = (wo.id, wo.v.lock?);
+    let why = match target {
+        Some(state) => format!("{id} is {state}"),
+        None => format!("{id} has no YAML and no record"),
+    };
+    Some(wo.action(
+        Code::LockWithoutRunning,
+        Repair::Quarantine {
+            path: lock.rel_path.clone(),
+        },
+        Safety::Safe,
+        format!("quarantine {} ({why})", wo.rel(&lock.rel_path)),
+        vec![wo.rel(&lock.rel_path)],
+    ))
+}
+
+/// The `.lock` a running WO needs, as [`LockNeed`] decides: recreated or rewritten for
+/// the record's holder, created for a live worktree, or the WO requeued.
+fn running_lock(wo: &Wo<'_, '_>) -> Vec<Action> {
+    let (inv, id, v) = (wo.inv, wo.id, wo.v);
+    let lock_path = format!("{}/running/{id}.lock", inv.jobs_rel);
+    let create = |code: Code, what: String| {
+        wo.action(
+            code,
             Repair::CreateLock,
             Safety::Safe,
-            format!("recreate {lock_path} for its holder {}", l.owner),
+            what,
             vec![lock_path.clone()],
-        )),
+        )
+    };
+    match LockNeed::of(inv, v, true) {
+        None | Some(LockNeed::Release) => Vec::new(),
+        Some(LockNeed::RecreateFor(l)) => vec![create(
+            Code::LockMismatch,
+            format!("recreate {lock_path} for its holder {}", l.owner),
+        )],
         Some(LockNeed::RewriteFor(l)) => {
+            let mut out = Vec::new();
             if let Some(lock) = v.lock {
                 out.push(wo.action(
                     Code::LockMismatch,
@@ -56,40 +74,33 @@ pub fn lock_file(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> {
                     vec![wo.rel(&lock.rel_path)],
                 ));
             }
-            out.push(wo.action(
+            out.push(create(
                 Code::LockMismatch,
-                Repair::CreateLock,
-                Safety::Safe,
                 format!(
                     "write {lock_path} again for the record's holder {}",
                     l.owner
                 ),
-                vec![lock_path.clone()],
             ));
+            out
         }
-        Some(LockNeed::CreateForWorktree) => out.push(wo.action(
+        Some(LockNeed::CreateForWorktree) => vec![create(
             Code::RunningWithoutLock,
-            Repair::CreateLock,
-            Safety::Safe,
             format!("create {lock_path}: its worktree is live"),
-            vec![lock_path.clone()],
-        )),
+        )],
         Some(LockNeed::Requeue) => {
             let path = v
                 .file_in(State::Running)
                 .map(|f| f.rel_path.clone())
                 .unwrap_or_default();
-            out.push(wo.action(
+            vec![wo.action(
                 Code::RunningWithoutLock,
                 Repair::Requeue { path: path.clone() },
                 Safety::Unsafe,
                 format!("requeue {id} to pending: no lock, no live worktree"),
                 vec![wo.rel(&path)],
-            ));
+            )]
         }
     }
-    out.extend(git_lock_token(wo));
-    out
 }
 
 /// `lock_mismatch`: a worktree git-locked for this WO with another token than the
