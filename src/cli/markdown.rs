@@ -119,19 +119,25 @@ pub fn kpi(r: &KpiReport, since: &str) -> String {
         })
         .collect();
     out.push_str(&table(&["KPI", "value", "target", "met"], &rows));
-    if r.weeks.is_empty() {
-        return out;
+    if !r.weeks.is_empty() {
+        out.push_str(&weeks(r));
     }
+    out
+}
+
+/// The weeks of a KPI report as a table, and a Mermaid line chart of each KPI that was
+/// not 0 every week.
+fn weeks(r: &KpiReport) -> String {
     let labels: Vec<String> = r
         .weeks
         .iter()
         .map(|w| w.end.format("%m-%d").to_string())
         .collect();
-    out.push_str(&format!(
+    let mut out = format!(
         "\n#### Week by week ({} weeks to {}, each column the week ending that day)\n\n",
         r.weeks.len(),
         r.generated_at.format("%Y-%m-%d")
-    ));
+    );
     let mut headers = vec!["KPI"];
     headers.extend(labels.iter().map(String::as_str));
     let value = |i: usize, w: &crate::views::kpi::Week| w.kpis.get(i).and_then(|k| k.value);
@@ -153,23 +159,10 @@ pub fn kpi(r: &KpiReport, since: &str) -> String {
     let mut charted = 0;
     for (i, k) in r.kpis.iter().enumerate() {
         let values: Vec<Option<f64>> = r.weeks.iter().map(|w| value(i, w)).collect();
-        if !values.iter().flatten().any(|v| *v != 0.0) {
-            continue;
+        if values.iter().flatten().any(|v| *v != 0.0) {
+            charted += 1;
+            out.push_str(&chart(k.name, &labels, &values));
         }
-        charted += 1;
-        let x: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
-        let y: Vec<String> = values.iter().map(|v| number(v.unwrap_or(0.0))).collect();
-        out.push_str(&format!(
-            "\n```mermaid\nxychart-beta\n    title \"{}, week by week\"\n    x-axis [{}]\n    y-axis \"{}\"\n    line [{}]\n```\n",
-            k.name,
-            x.join(", "),
-            if k.name == "intent_marker_adoption" {
-                "%"
-            } else {
-                "count"
-            },
-            y.join(", ")
-        ));
     }
     out.push_str(&if charted == 0 {
         "\nEvery KPI was 0 (or not measured) every week: nothing to chart.\n".to_owned()
@@ -177,6 +170,22 @@ pub fn kpi(r: &KpiReport, since: &str) -> String {
         "\nCharted: the KPIs that were not 0 every week (a week with no measure, `-`, is drawn as 0).\n".to_owned()
     });
     out
+}
+
+/// A Mermaid line chart of one KPI, week by week (a week with no measure drawn as 0).
+fn chart(name: &str, labels: &[String], values: &[Option<f64>]) -> String {
+    let x: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
+    let y: Vec<String> = values.iter().map(|v| number(v.unwrap_or(0.0))).collect();
+    format!(
+        "\n```mermaid\nxychart-beta\n    title \"{name}, week by week\"\n    x-axis [{}]\n    y-axis \"{}\"\n    line [{}]\n```\n",
+        x.join(", "),
+        if name == "intent_marker_adoption" {
+            "%"
+        } else {
+            "count"
+        },
+        y.join(", ")
+    )
 }
 
 /// `3`, `83.3`.

@@ -137,23 +137,7 @@ fn window(
         })
         .collect();
     let inside = |t: &DateTime<Utc>| *t >= from && *t < to;
-    let taken: BTreeSet<&str> = facts
-        .transitions
-        .iter()
-        .filter(|t| inside(&t.at) && (t.action == "claim" || t.action == "steal"))
-        .map(|t| t.id.as_str())
-        .collect();
-    let marked = taken
-        .iter()
-        .filter(|id| facts.intent_marked.contains(**id))
-        .count();
-    out.push(ratio(
-        "intent_marker_adoption",
-        marked,
-        taken.len(),
-        "≥ 80 %",
-        |r| r >= 0.8,
-    ));
+    out.push(intent_adoption(facts, &inside));
     let bypasses = facts.bypasses.iter().filter(|b| inside(&b.at)).count();
     out.push(Kpi {
         name: "bypass_events",
@@ -167,6 +151,35 @@ fn window(
         .iter()
         .filter(|t| inside(&t.at) && t.action == "finish")
         .collect();
+    out.extend(finish_kpis(&finishes));
+    out
+}
+
+/// `intent_marker_adoption`: the share of the WOs taken in the window that have an
+/// intent marker.
+fn intent_adoption(facts: &Facts<'_>, inside: &dyn Fn(&DateTime<Utc>) -> bool) -> Kpi {
+    let taken: BTreeSet<&str> = facts
+        .transitions
+        .iter()
+        .filter(|t| inside(&t.at) && (t.action == "claim" || t.action == "steal"))
+        .map(|t| t.id.as_str())
+        .collect();
+    let marked = taken
+        .iter()
+        .filter(|id| facts.intent_marked.contains(**id))
+        .count();
+    ratio(
+        "intent_marker_adoption",
+        marked,
+        taken.len(),
+        "≥ 80 %",
+        |r| r >= 0.8,
+    )
+}
+
+/// `skip_verification_finishes` and `out_of_scope_finishes` of the window's finishes:
+/// counted, not shares (the trend of how many).
+fn finish_kpis(finishes: &[&Transition]) -> [Kpi; 2] {
     let skipped = finishes.iter().filter(|t| t.skipped_verification).count();
     let mut skip = ratio(
         "skip_verification_finishes",
@@ -175,7 +188,6 @@ fn window(
         "≤ 10 % of finishes",
         |r| r <= 0.1,
     );
-    // Counted, not a share: the trend of how many.
     skip.value = Some(skipped as f64);
     if finishes.is_empty() {
         skip.display = "0".into();
@@ -183,9 +195,8 @@ fn window(
     } else {
         skip.display = format!("{skipped} of {} finishes", finishes.len());
     }
-    out.push(skip);
     let exceptions = finishes.iter().filter(|t| t.scope_exception).count();
-    out.push(Kpi {
+    let scope = Kpi {
         name: "out_of_scope_finishes",
         value: Some(exceptions as f64),
         display: if finishes.is_empty() {
@@ -195,8 +206,8 @@ fn window(
         },
         target: "0 (exceptions)",
         met: Some(exceptions == 0),
-    });
-    out
+    };
+    [skip, scope]
 }
 
 /// `part/whole` as a percentage KPI (`None` when `whole` is 0).
