@@ -149,6 +149,14 @@ impl Fields {
     pub fn worktree(&self) -> Option<&str> {
         self.get(Field::Worktree)
     }
+    /// `priority:`, unless blank.
+    pub fn priority(&self) -> Option<&str> {
+        self.get(Field::Priority).filter(|s| !s.trim().is_empty())
+    }
+    /// `epic_id:`, unless blank.
+    pub fn epic(&self) -> Option<&str> {
+        self.get(Field::EpicId).filter(|s| !s.trim().is_empty())
+    }
     pub fn started_at(&self) -> Option<&str> {
         self.get(Field::StartedAt)
     }
@@ -498,18 +506,12 @@ impl OrderFile {
 
     /// `priority:` (cached).
     pub fn priority(&self) -> Option<String> {
-        self.fields
-            .get(Field::Priority)
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_owned)
+        self.fields.priority().map(str::to_owned)
     }
 
     /// `epic_id:` (cached).
     pub fn epic(&self) -> Option<String> {
-        self.fields
-            .get(Field::EpicId)
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_owned)
+        self.fields.epic().map(str::to_owned)
     }
 
     /// `verify.commands` (read in full only: empty otherwise).

@@ -6,7 +6,6 @@
 use serde::Serialize;
 
 use crate::inventory::{Inventory, WoMap, WoView};
-use crate::model::order::Field;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::views::standing::Standing;
@@ -128,11 +127,8 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
         let w = ReadyWo {
             id,
             title,
-            priority: f
-                .fields
-                .get(Field::Priority)
-                .filter(|s| !s.trim().is_empty()),
-            epic: f.fields.get(Field::EpicId).filter(|s| !s.trim().is_empty()),
+            priority: f.fields.priority(),
+            epic: f.fields.epic(),
             unblocks: unblocks.get(id).copied().unwrap_or(0),
         };
         let wanted = filters

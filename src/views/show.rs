@@ -12,7 +12,7 @@ use crate::inventory::{Inventory, WoView};
 use crate::model::finding::Finding;
 use crate::model::lockfile::LockFile;
 use crate::model::wo_id::WoId;
-use crate::views::audit::audit;
+use crate::views::audit::audit_of;
 use crate::views::list::{Row, row};
 
 /// What `show` prints.
@@ -38,7 +38,7 @@ pub fn show<'a>(
     let view: &WoView<'a> = wos
         .get(id)
         .filter(|v| !v.files.is_empty() || v.record.is_some() || !v.worktrees.is_empty())?;
-    let findings = audit(inv)
+    let findings = audit_of(inv, &wos)
         .into_iter()
         .filter(|f| f.wo_id.as_deref() == Some(id.as_str()))
         .collect();

@@ -151,7 +151,7 @@ fn entry(
             .or_else(|| record.and_then(|r| r.lock.as_ref().map(|l| l.owner.clone())))
             .unwrap_or_default(),
         epic_id: file.epic().unwrap_or_default(),
-        worktree_path: worktree_path(inv, facts, id, file, record, worktree),
+        worktree_path: worktree_path(inv, facts, id, file, record, worktree.copied()),
         worktree_exists: worktree.is_some(),
         branch: inv.expected_branch(id, v),
         worktree_head_sha,
@@ -170,7 +170,7 @@ fn worktree_path(
     id: &WoId,
     file: &OrderFile,
     record: Option<&Record>,
-    worktree: Option<&&Worktree>,
+    worktree: Option<&Worktree>,
 ) -> String {
     let root = &inv.control_root;
     if let Some(w) = worktree {
