@@ -80,12 +80,7 @@ impl Repo {
 
     /// The blob `name` at the top of the tree of `commit`, if there is one.
     pub fn file_in_commit(&self, commit: ObjectId, name: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.gix.find_commit(commit)?.tree()?;
-        let Some(entry) = tree.find_entry(name) else {
-            return Ok(None);
-        };
-        let oid = entry.oid().to_owned();
-        Ok(Some(self.gix.find_blob(oid)?.data.clone()))
+        super::repo::file_in_commit_of(&self.gix, commit, name)
     }
 
     /// Write a commit whose tree holds `files` (name, content) on `parent`, authored

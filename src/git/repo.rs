@@ -263,9 +263,10 @@ impl Repo {
     }
 }
 
-/// The blob `name` at the top of the tree of `commit` in `gix`, read as
-/// [`Repo::file_in_commit`] reads it (same errors), its data taken rather than copied.
-fn file_in_commit_of(
+/// The blob `name` at the top of the tree of `commit` in `gix` (`None`: the tree has
+/// no such entry), its data taken rather than copied: [`Repo::file_in_commit`], and
+/// each thread of [`Repo::map_files_in_commits`].
+pub(super) fn file_in_commit_of(
     gix: &gix::Repository,
     commit: gix::ObjectId,
     name: &str,

@@ -79,10 +79,8 @@ pub fn status(inv: &Inventory, here: &Here) -> Status {
 fn counts(wos: &WoMap<'_>) -> BTreeMap<String, usize> {
     let mut by_state = [0usize; State::ALL.len()];
     for v in wos.values() {
-        for s in &v.states {
-            if let Some(i) = State::ALL.iter().position(|x| *x == s) {
-                by_state[i] += 1;
-            }
+        for (n, s) in by_state.iter_mut().zip(&State::ALL) {
+            *n += usize::from(v.states.contains(s));
         }
     }
     State::ALL
