@@ -68,6 +68,15 @@ pub fn unescape(s: &str) -> Option<String> {
     unescape_into(&mut out, s).map(|()| out)
 }
 
+/// `s` unescaped, as a `T` made straight from `s` when nothing is escaped (a boxed or
+/// short text costs no `String` in between then).
+pub fn unescaped<T: for<'s> From<&'s str> + From<String>>(s: &str) -> Option<T> {
+    if memchr::memchr(b'\\', s.as_bytes()).is_none() {
+        return Some(T::from(s));
+    }
+    unescape(s).map(T::from)
+}
+
 /// Append `s` unescaped to `out`; `None` (with `out` partly written) if `s` is not
 /// escaped text.
 pub fn unescape_into(out: &mut String, s: &str) -> Option<()> {
@@ -161,6 +170,21 @@ impl<'a> Fields<'a> {
     /// The next field, unescaped.
     pub fn text(&mut self) -> Option<String> {
         unescape(self.next_part()?)
+    }
+
+    /// [`Fields::text`] as a `T` (see [`unescaped`]).
+    pub fn text_as<T: for<'s> From<&'s str> + From<String>>(&mut self) -> Option<T> {
+        unescaped(self.next_part()?)
+    }
+
+    /// [`Fields::opt`] as a `T` (see [`unescaped`]).
+    pub fn opt_as<T: for<'s> From<&'s str> + From<String>>(&mut self) -> Option<Option<T>> {
+        let v = self.next_part()?;
+        match v.strip_prefix('=') {
+            Some(s) => Some(Some(unescaped(s)?)),
+            None if v == "-" => Some(None),
+            None => None,
+        }
     }
 
     /// The next field as it is (for numbers and names that need no escaping).

@@ -538,7 +538,7 @@ impl Inventory {
     /// The branch a WO's worktree should be on.
     pub fn expected_branch(&self, id: &WoId, view: &WoView<'_>) -> String {
         view.record
-            .and_then(|s| s.record.branch.clone())
+            .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
             .or_else(|| view.files.iter().find_map(|f| f.branch()))
             .unwrap_or_else(|| format!("{}{id}", self.branch_prefix))
     }
@@ -724,7 +724,7 @@ fn derive(
                 .as_deref()
                 .is_some_and(crate::model::record::Lease::process_dead_here)
         })
-        .map(|s| s.record.id.clone())
+        .map(|s| s.record.id.to_string())
         .collect();
     Derived {
         locks,

@@ -269,14 +269,14 @@ pub fn decode_record(line: &str) -> Option<Record> {
         RECORD_SCHEMA => Cow::Borrowed(RECORD_SCHEMA),
         other => Cow::Owned(line_format::unescape(other)?),
     };
-    let id = f.text()?;
+    let id = f.text_as()?;
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;
     let token = line_format::number(f.raw()?)?;
-    let title = f.text()?;
-    let branch = f.opt()?;
-    let worktree = f.opt()?;
-    let base = f.opt()?;
+    let title = f.text_as()?;
+    let branch = f.opt_as()?;
+    let worktree = f.opt_as()?;
+    let base = f.opt_as()?;
     let lock = match f.raw()? {
         "-" => None,
         "L" => Some(Box::new(Lease {
@@ -308,7 +308,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
         _ => return None,
     };
     let updated_at = time(&mut f)?;
-    let note = f.opt()?;
+    let note = f.opt_as()?;
     let record = Record {
         schema,
         id,
@@ -355,7 +355,7 @@ mod tests {
         full.phase = Phase::Finishing;
         full.token = 7;
         full.branch = Some("feat/wo-WO-0042".into());
-        full.worktree = Some(String::new());
+        full.worktree = Some("".into());
         full.base = Some("abc".into());
         full.lock = Some(Box::new(Lease {
             owner: "ana\\".into(),

@@ -22,6 +22,7 @@ pub mod record;
 pub mod repo_lock;
 pub mod scope;
 pub mod session;
+pub mod short_text;
 pub mod state;
 pub mod sync_conflict;
 pub mod temp_name;

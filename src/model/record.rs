@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::short_text::ShortText;
 use crate::model::state::State;
 
 pub const RECORD_SCHEMA: &str = "git-wo.record.v1";
@@ -87,16 +88,19 @@ pub struct Outcome {
 pub struct Record {
     /// Always [`RECORD_SCHEMA`] as written by git-wo (borrowed then: no copy per record).
     pub schema: std::borrow::Cow<'static, str>,
-    pub id: String,
+    /// Ids, branch names and worktree paths are [`ShortText`] (held in place when
+    /// short), the title, base and note boxed: at 100,000 records the `String`s were
+    /// 7 MB of the peak.
+    pub id: ShortText,
     pub state: State,
     pub phase: Phase,
     /// Fencing token: increases at every take.
     pub token: u64,
     #[serde(default)]
-    pub title: String,
-    pub branch: Option<String>,
-    pub worktree: Option<String>,
-    pub base: Option<String>,
+    pub title: Box<str>,
+    pub branch: Option<ShortText>,
+    pub worktree: Option<ShortText>,
+    pub base: Option<Box<str>>,
     /// Boxed, as is `result`: most records have neither, and inline the two were half
     /// of every record's size (at 100,000 records, 21 MB).
     pub lock: Option<Box<Lease>>,
@@ -104,7 +108,7 @@ pub struct Record {
     pub updated_at: DateTime<Utc>,
     /// Free-form notes of the last transition (requeue reason, steal, override…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Box<str>>,
 }
 
 impl Record {

@@ -552,7 +552,7 @@ impl<'a> Subject<'a> {
                 }),
                 note: self
                     .forced
-                    .then(|| format!("finish forced by {}", opts.owner)),
+                    .then(|| format!("finish forced by {}", opts.owner).into()),
                 updated_at: outcome.finished_at,
                 ..r.clone()
             },
@@ -658,7 +658,7 @@ impl<'a> Subject<'a> {
                 updated_at: crate::clock::now(),
                 note: self
                     .forced
-                    .then(|| format!("finish forced by {}", opts.owner))
+                    .then(|| format!("finish forced by {}", opts.owner).into())
                     .or_else(|| r.note.clone()),
                 ..r.clone()
             },

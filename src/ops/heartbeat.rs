@@ -70,7 +70,7 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
     let record = Record {
         lock: Some(Box::new(lock.clone())),
         updated_at: now,
-        note: forced.then(|| format!("lease renewed by {owner} with --force")),
+        note: forced.then(|| format!("lease renewed by {owner} with --force").into()),
         ..r.clone()
     };
     let mut steps = vec![Step::Record(Box::new(renewal(record, owner)))];

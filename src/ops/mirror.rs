@@ -81,8 +81,8 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
     let file = view.files[0];
     let t0 = import_time();
     let mut r = Record::new(id, state, &file.title(), t0);
-    r.branch = file.branch();
-    r.worktree = file.worktree();
+    r.branch = file.branch().map(Into::into);
+    r.worktree = file.worktree().map(Into::into);
     if state == State::Running {
         r.phase = Phase::Active;
         r.lock = view.lock.map(|l| {

@@ -237,7 +237,7 @@ impl Request<'_> {
         let mut kept = self.worktrees(repo, inv, view, &mut steps);
         kept.branch = view
             .record
-            .and_then(|s| s.record.branch.clone())
+            .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
             .or_else(|| file.branch());
         let plan = Plan {
             id: id.clone(),
@@ -264,12 +264,15 @@ impl Request<'_> {
                 phase: Phase::Idle,
                 lock: None,
                 result: None,
-                note: Some(match overridden {
-                    Some(holder) => format!(
-                        "requeued by {owner} with --force over {holder}'s live lease: {reason}"
-                    ),
-                    None => format!("requeued by {owner}: {reason}"),
-                }),
+                note: Some(
+                    match overridden {
+                        Some(holder) => format!(
+                            "requeued by {owner} with --force over {holder}'s live lease: {reason}"
+                        ),
+                        None => format!("requeued by {owner}: {reason}"),
+                    }
+                    .into(),
+                ),
                 updated_at: now,
                 ..stored.record.clone()
             },

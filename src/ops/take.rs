@@ -248,7 +248,7 @@ fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions, token: u64) -> Result<V
 /// A name that could be read as an option, or is no valid branch name, is refused.
 fn branch_of(repo: &Repo, id: &WoId, prev: Option<&Stored>, file: &OrderFile) -> Result<String> {
     let branch = prev
-        .and_then(|s| s.record.branch.clone())
+        .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
         .or_else(|| file.branch())
         .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
     if let Some(why) = crate::model::branch::problem(&branch) {
@@ -392,7 +392,7 @@ fn yours_already(
         .iter()
         .find(|w| w.exists)
         .map(|w| w.path.to_string_lossy().into_owned())
-        .or_else(|| r.worktree.clone());
+        .or_else(|| r.worktree.as_ref().map(|w| w.to_string()));
     WoError::conflict(format!(
         "{id} is yours already: you ({}) hold it (token {}), {}",
         l.owner,
@@ -554,14 +554,14 @@ impl Claim {
             state: State::Running,
             phase: Phase::Taking,
             token,
-            title: title.clone(),
-            branch: Some(branch.clone()),
-            worktree: Some(worktree_rel.clone()),
-            base: Some(base.to_string()),
+            title: title.as_str().into(),
+            branch: Some(branch.as_str().into()),
+            worktree: Some(worktree_rel.as_str().into()),
+            base: Some(base.to_string().into()),
             lock: Some(Box::new(lease)),
             result: None,
             updated_at: now,
-            note: claim_note(stolen_from, &leftovers, &opts.owner),
+            note: claim_note(stolen_from, &leftovers, &opts.owner).map(Into::into),
             ..Record::new(id.as_str(), State::Running, &title, now)
         };
         Ok(Claim {
@@ -844,7 +844,8 @@ fn resume(
     };
     let worktree_rel = record
         .worktree
-        .clone()
+        .as_ref()
+        .map(|w| w.to_string())
         .unwrap_or_else(|| format!("{}/{id}", repo.worktree_dir()));
     let shape = Shape {
         repo,

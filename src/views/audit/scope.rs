@@ -18,7 +18,10 @@ pub fn out_of_scope(wo: &Wo<'_, '_>) -> Option<Finding> {
     let yaml = inv.rel(&file.rel_path);
     let branch = file
         .branch()
-        .or_else(|| wo.v.record.and_then(|s| s.record.branch.clone()))
+        .or_else(|| {
+            wo.v.record
+                .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
+        })
         .unwrap_or_default();
     let short = |s: &str| s[..s.len().min(12)].to_owned();
     let range = format!("{}..{}", short(&changes.base), short(&changes.tip));
