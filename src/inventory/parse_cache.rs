@@ -94,7 +94,7 @@ impl Stamp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
     pub id: Option<WoId>,
-    pub problem: Option<String>,
+    pub problem: Option<Box<str>>,
     pub fields: Fields,
 }
 
@@ -460,7 +460,7 @@ impl ParseCache {
                 rel,
                 &stamp,
                 file.id.as_ref(),
-                file.problem.as_ref(),
+                file.problem.as_deref(),
                 &file.fields,
             );
         }
@@ -551,7 +551,7 @@ impl BlobCache {
             push_parsed(
                 &mut text,
                 parsed.id.as_ref(),
-                parsed.problem.as_ref(),
+                parsed.problem.as_deref(),
                 &parsed.fields,
             );
             text.push('\n');
@@ -648,7 +648,7 @@ fn push_file_line(
     rel: &str,
     stamp: &Stamp,
     id: Option<&WoId>,
-    problem: Option<&String>,
+    problem: Option<&str>,
     fields: &Fields,
 ) {
     line_format::escape_into(text, rel);
@@ -661,9 +661,9 @@ fn push_file_line(
     text.push('\n');
 }
 
-fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&String>, f: &Fields) {
+fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&str>, f: &Fields) {
     line_format::push_opt(text, id.map(|i| i.as_str()));
-    line_format::push_opt(text, problem.map(String::as_str));
+    line_format::push_opt(text, problem);
     for field in Field::ALL {
         line_format::push_opt(text, f.get(field));
     }
@@ -684,7 +684,7 @@ fn parsed_of_parts(parts: &[&str], escaped: bool) -> Option<Parsed> {
         None => None,
     };
     let problem = match opt_part(head[1])? {
-        Some(s) => Some(line_format::unescape(s)?),
+        Some(s) => Some(line_format::unescaped(s)?),
         None => None,
     };
     let values: [Option<&str>; Field::COUNT] = {
@@ -751,7 +751,7 @@ mod tests {
     fn entries_round_trip() {
         let p = sample();
         let mut text = String::new();
-        push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
+        push_parsed(&mut text, p.id.as_ref(), p.problem.as_deref(), &p.fields);
         assert!(!text.contains('\n'));
         assert_eq!(parse_parsed(&text[1..]), Some(p));
         let line = format!("{}\t10\t11\t12\t13{text}", escape("_ctx/jobs/a\tb.yaml"));
@@ -806,7 +806,7 @@ mod tests {
                 rel,
                 &s,
                 p.id.as_ref(),
-                p.problem.as_ref(),
+                p.problem.as_deref(),
                 &p.fields,
             );
         }
@@ -864,7 +864,7 @@ mod tests {
     fn damaged_entries_are_ignored() {
         let mut text = String::new();
         let p = sample();
-        push_parsed(&mut text, p.id.as_ref(), p.problem.as_ref(), &p.fields);
+        push_parsed(&mut text, p.id.as_ref(), p.problem.as_deref(), &p.fields);
         for bad in [
             text[1..].replace("=running", "running"),
             format!("{}\textra", &text[1..]),
@@ -904,7 +904,7 @@ mod tests {
                 rel,
                 &s,
                 p.id.as_ref(),
-                p.problem.as_ref(),
+                p.problem.as_deref(),
                 &p.fields,
             );
         }

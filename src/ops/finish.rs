@@ -556,7 +556,7 @@ impl<'a> Subject<'a> {
                 updated_at: outcome.finished_at,
                 ..r.clone()
             },
-            yaml: OrderYaml::Bytes(self.file.bytes.clone()),
+            yaml: OrderYaml::Bytes(self.file.bytes.to_vec()),
             action: "finishing",
             owner: opts.owner.clone(),
             lines: Vec::new(),
@@ -578,7 +578,7 @@ impl<'a> Subject<'a> {
         }
         steps.push(Step::PlaceYaml {
             from: from.clone(),
-            bytes: self.file.bytes.clone(),
+            bytes: self.file.bytes.to_vec(),
             to: target,
             edits: finish_fields(&v.outcome),
         });

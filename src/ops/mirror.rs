@@ -32,7 +32,7 @@ pub fn import_plan(
         op,
         steps: vec![Step::Record(Box::new(RecordWrite {
             record,
-            yaml: OrderYaml::Bytes(file.bytes.clone()),
+            yaml: OrderYaml::Bytes(file.bytes.to_vec()),
             action: "import",
             owner: "git-wo".into(),
             lines: Vec::new(),

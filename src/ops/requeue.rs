@@ -226,7 +226,7 @@ impl Request<'_> {
         }
         steps.push(Step::PlaceYaml {
             from: file.rel_path.clone(),
-            bytes: file.bytes.clone(),
+            bytes: file.bytes.to_vec(),
             to: State::Pending,
             edits,
         });

@@ -78,7 +78,7 @@ pub fn lint_file(
     };
     if let Some(problem) = &f.problem {
         let fix = format!("edit {}", p.path);
-        p.push(problem.clone(), fix);
+        p.push(problem.to_string(), fix);
         return;
     }
     let Some(doc) = &f.doc else { return };
