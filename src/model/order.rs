@@ -123,6 +123,9 @@ impl Fields {
     /// Fields with these values, in [`Field::ALL`] order.
     pub fn new(values: [Option<&str>; Field::COUNT]) -> Fields {
         let mut b = FieldsBuilder::default();
+        // At its final size: boxing the text then costs no reallocation.
+        b.buffer()
+            .reserve_exact(values.iter().flatten().map(|v| v.len()).sum());
         for v in values {
             b.push(v);
         }
