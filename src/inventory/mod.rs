@@ -1024,6 +1024,12 @@ fn read_candidates(
         unused,
     } = cache_hits::take(&mut cache, candidates, now);
     let changed = !misses.is_empty() || unused;
+    // Nothing came from the cache: the files are the reads, in order.
+    let all_read = files.is_empty();
+    if all_read {
+        files.reserve_exact(misses.len());
+        stamps.reserve_exact(misses.len());
+    }
     let progress = crate::progress::start("Reading WOs", misses.len());
     let read = crate::parallel::map(
         misses,
@@ -1040,10 +1046,15 @@ fn read_candidates(
     let mut gone = Vec::new();
     for (slot, read) in read {
         match read {
+            Some((file, stamp)) if all_read => {
+                files.push(file);
+                stamps.push(stamp);
+            }
             Some((file, stamp)) => {
                 files[slot] = file;
                 stamps[slot] = stamp;
             }
+            None if all_read => {}
             None => gone.push(slot),
         }
     }

@@ -91,34 +91,30 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
     let mut known = cache.by_commit();
     let refs = repo.refs_under(PREFIX)?;
     let progress = crate::progress::start("Reading records", refs.len());
-    // What the cache knows is taken in ref order; the rest is read in parallel and put
-    // back in its place, so that records and unreadable refs keep the order of the refs.
-    let mut slots: Vec<Option<Result<Stored, Unreadable>>> = Vec::with_capacity(refs.len());
+    // What the cache knows is taken in ref order, the rest read in parallel (in ref
+    // order too); the two are merged by place, so that records and unreadable refs keep
+    // the order of the refs. (A slot for every ref was one more copy of every record.)
+    let count = refs.len();
+    let mut known_here: Vec<(usize, Result<Stored, Unreadable>)> = Vec::new();
     let mut to_read = Vec::new();
-    for r in refs {
+    for (slot, r) in refs.into_iter().enumerate() {
         let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
         if let Ok(commit) = &r.target
             && let Some(record) = known.remove(commit).filter(|rec| rec.id == expected_id)
         {
             progress.add(1);
-            slots.push(Some(Ok(Stored {
-                record,
-                commit: *commit,
-            })));
+            let commit = *commit;
+            known_here.push((slot, Ok(Stored { record, commit })));
             continue;
         }
         match r.target {
-            Ok(commit) => to_read.push(((slots.len(), r.name), commit)),
+            Ok(commit) => to_read.push(((slot, r.name), commit)),
             Err(why) => {
                 progress.add(1);
-                slots.push(Some(Err(Unreadable {
-                    ref_name: r.name,
-                    why,
-                })));
-                continue;
+                let ref_name = r.name;
+                known_here.push((slot, Err(Unreadable { ref_name, why })));
             }
         }
-        slots.push(None);
     }
     let read = repo.map_files_in_commits(to_read, RECORD_FILE, |(slot, ref_name), commit, data| {
         progress.add(1);
@@ -129,14 +125,9 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
         (slot, read)
     });
     drop(progress);
-    for (slot, read) in read {
-        if let Some(s) = slots.get_mut(slot) {
-            *s = Some(read);
-        }
-    }
-    let mut ok = Vec::with_capacity(slots.len());
+    let mut ok = Vec::with_capacity(count);
     let mut bad = Vec::new();
-    for read in slots.into_iter().flatten() {
+    for read in in_place_order(known_here, read) {
         match read {
             Ok(s) => ok.push(s),
             Err(u) => bad.push(u),
@@ -145,6 +136,19 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
     // An unreadable ref is read again next time: never cache a list that lacks it.
     cache.save(key.as_deref().filter(|_| bad.is_empty()), &ok);
     Ok((ok, bad))
+}
+
+/// The items of two lists each in place order, merged in place order.
+fn in_place_order<T>(a: Vec<(usize, T)>, b: Vec<(usize, T)>) -> impl Iterator<Item = T> {
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    std::iter::from_fn(move || {
+        let a_first = match (a.peek(), b.peek()) {
+            (Some((i, _)), Some((j, _))) => i < j,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if a_first { a.next() } else { b.next() }.map(|(_, t)| t)
+    })
 }
 
 /// The record of `id`, if it has one.
@@ -199,4 +203,19 @@ pub fn evidence(repo: &Repo, id: &str) -> Result<Option<(ObjectId, EvidenceFiles
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn two_lists_merge_in_place_order() {
+        let known = vec![(0, "a"), (3, "d"), (4, "e")];
+        let read = vec![(1, "b"), (2, "c"), (5, "f")];
+        let all: Vec<&str> = super::in_place_order(known, read).collect();
+        assert_eq!(all, ["a", "b", "c", "d", "e", "f"]);
+        let only_read: Vec<&str> = super::in_place_order(Vec::new(), vec![(0, "x")]).collect();
+        assert_eq!(only_read, ["x"]);
+        let only_known: Vec<&str> = super::in_place_order(vec![(0, "y")], Vec::new()).collect();
+        assert_eq!(only_known, ["y"]);
+    }
 }
