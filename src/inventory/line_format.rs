@@ -7,19 +7,24 @@
 /// costs the next run some time.
 pub fn write_file(path: &std::path::Path, text: &str) {
     use std::io::Write;
-    let Some(dir) = path.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    // The name carries the writer (see `model::temp_name`): reconcile clears it when a
-    // kill left it.
-    let prefix =
-        crate::model::temp_name::wo_dir_prefix(std::process::id(), &crate::host::hostname());
-    if let Ok(mut tmp) = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)
+    if let Some(mut tmp) = temp_beside(path)
         && tmp.write_all(text.as_bytes()).is_ok()
     {
         let _ = tmp.persist(path);
     }
+}
+
+/// A temp file in `path`'s folder (made if missing) to be renamed to `path`. Its name
+/// carries the writer (see `model::temp_name`): reconcile clears it when a kill left it.
+pub fn temp_beside(path: &std::path::Path) -> Option<tempfile::NamedTempFile> {
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let prefix =
+        crate::model::temp_name::wo_dir_prefix(std::process::id(), &crate::host::hostname());
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .tempfile_in(dir)
+        .ok()
 }
 
 /// Backslash-escape the characters that separate entries and fields.

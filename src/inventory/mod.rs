@@ -24,6 +24,7 @@ pub mod record_history;
 pub mod records;
 pub mod scope;
 pub mod stored;
+pub mod streamed_file;
 pub mod sync_conflicts;
 pub mod wo_map;
 pub mod wo_view;

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::line_format;
+use crate::inventory::streamed_file::StreamedFile;
 use crate::model::order::{Field, Fields, FieldsBuilder, OrderFile};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -28,9 +29,10 @@ pub const BLOB_FILE: &str = "blob-cache";
 /// The first line of a cache file: a file from another format or version is foreign.
 ///
 /// The header of `parse-cache` goes on with `\t<state>\t<offset>` for each state folder:
-/// where the folder's lines start, counted from the line after the header, so that two
-/// threads can each take the lines of their own folders (see [`ParseCache::split_off`]).
-const HEADER: &str = concat!("git-wo parse-cache 8 ", env!("CARGO_PKG_VERSION"));
+/// where the folder's lines start, counted from the line after the header (`-` when not
+/// known; right-aligned in a fixed width), so that two threads can each take the lines
+/// of their own folders (see [`ParseCache::split_off`]).
+const HEADER: &str = concat!("git-wo parse-cache 9 ", env!("CARGO_PKG_VERSION"));
 
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -443,8 +445,17 @@ impl ParseCache {
         files: impl Iterator<Item = (&'f OrderFile, Stamp)>,
     ) {
         let Some(path) = &self.path else { return };
-        let mut text = String::with_capacity(1 << 16);
-        let mut segments: Vec<(State, usize)> = Vec::new();
+        let Some(mut out) = StreamedFile::create(path) else {
+            return;
+        };
+        // The header is written last, over a placeholder of its size: the offsets are
+        // known once the lines are written (a line at a time, never all in memory).
+        let folders = State::ALL.len();
+        out.text().push_str(&header(&vec![None; folders]));
+        let body = out.position();
+        let mut starts: Vec<Option<u64>> = vec![None; folders];
+        let mut one_run = vec![true; folders];
+        let mut last = None;
         for (file, stamp) in files {
             if stamp.racy(now) {
                 continue;
@@ -452,31 +463,53 @@ impl ParseCache {
             let Some(rel) = file.rel_path.to_str() else {
                 continue;
             };
-            if segments.last().is_none_or(|(s, _)| *s != file.folder) {
-                segments.push((file.folder, text.len()));
+            if last != Some(file.folder) {
+                last = Some(file.folder);
+                // A folder whose lines are not all in one run (never, as the files are
+                // listed) gets no offset: its lines are then all served by one stream.
+                if let Some(i) = State::ALL.iter().position(|s| *s == file.folder) {
+                    if starts[i].is_some() {
+                        one_run[i] = false;
+                    } else {
+                        starts[i] = Some(out.position() - body);
+                    }
+                }
             }
             push_file_line(
-                &mut text,
+                out.text(),
                 rel,
                 &stamp,
                 file.id.as_ref(),
                 file.problem.as_deref(),
                 &file.fields,
             );
+            out.pushed();
         }
-        let mut header = String::from(HEADER);
-        // A folder whose lines are not all in one run (never, as the files are listed)
-        // gets no offset: its lines are then all served by one stream.
-        for (i, (state, at)) in segments.iter().enumerate() {
-            if !segments[..i].iter().any(|(s, _)| s == state) {
-                let _ = write!(header, "\t{state}\t{at}");
-            }
-        }
-        header.push('\n');
-        text.insert_str(0, &header);
-        line_format::write_file(path, &text);
+        let offsets: Vec<Option<u64>> = starts
+            .iter()
+            .zip(&one_run)
+            .map(|(at, one)| at.filter(|_| *one))
+            .collect();
+        out.overwrite_start(header(&offsets).as_bytes());
+        out.finish();
     }
 }
+
+/// The header of a `parse-cache`: each state folder with where its lines start (`-`:
+/// not known), each offset right-aligned in [`OFFSET_WIDTH`] so that the header has
+/// one size whatever the offsets are.
+fn header(offsets: &[Option<u64>]) -> String {
+    let mut header = String::from(HEADER);
+    for (state, at) in State::ALL.iter().zip(offsets) {
+        let at = at.map_or_else(|| "-".to_owned(), |n| n.to_string());
+        let _ = write!(header, "\t{state}\t{at:>OFFSET_WIDTH$}");
+    }
+    header.push('\n');
+    header
+}
+
+/// The width of an offset in the header: any `u64`.
+const OFFSET_WIDTH: usize = 20;
 
 /// The state folders' offsets in a `parse-cache` header (`None`: not a header of this
 /// format and version).
@@ -489,10 +522,15 @@ fn segments_of(header: &str) -> Option<Vec<(State, u64)>> {
     if !parts.len().is_multiple_of(2) {
         return None;
     }
-    parts
-        .chunks_exact(2)
-        .map(|p| Some((State::parse(p[0])?, p[1].parse().ok()?)))
-        .collect()
+    let mut segments = Vec::new();
+    for p in parts.chunks_exact(2) {
+        let state = State::parse(p[0])?;
+        match p[1].trim_start_matches(' ') {
+            "-" => {}
+            at => segments.push((state, at.parse().ok()?)),
+        }
+    }
+    Some(segments)
 }
 
 /// The blob-id cache for files read from the index or a tree.
@@ -781,6 +819,70 @@ mod tests {
                 assert_eq!(Vec::from(got), want);
             }
         }
+    }
+
+    #[test]
+    fn a_saved_cache_says_where_each_folder_starts_and_splits_there() {
+        let now = std::time::SystemTime::now();
+        let ns = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
+        let stamp = |ino| Stamp {
+            size: 1,
+            mtime_ns: ns - 10_000_000_000,
+            ctime_ns: ns - 10_000_000_000,
+            ino,
+        };
+        let p = sample();
+        // Enough lines that the file is written in several pieces.
+        let files: Vec<(OrderFile, Stamp)> = (0..3000u64)
+            .map(|i| {
+                let state = if i < 1000 {
+                    State::Pending
+                } else {
+                    State::Done
+                };
+                let rel = format!("_ctx/jobs/{state}/WO-{i:05}.yaml");
+                let f = OrderFile::cached(
+                    rel.into(),
+                    state,
+                    false,
+                    p.id.clone(),
+                    None,
+                    p.fields.clone(),
+                );
+                (f, stamp(i))
+            })
+            .collect();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        ParseCache::at(dir.path()).save(now, files.iter().map(|(f, s)| (f, *s)));
+        let text = std::fs::read_to_string(dir.path().join(PARSE_FILE)).expect("saved");
+        let (head_line, body) = text.split_once('\n').expect("a header");
+        let done_at = body.find("_ctx/jobs/done/").expect("done lines");
+        let pad = |v: &str| format!("{v:>OFFSET_WIDTH$}");
+        assert_eq!(
+            head_line,
+            format!(
+                "{HEADER}\tpending\t{}\trunning\t{}\tdone\t{}\tfailed\t{}",
+                pad("0"),
+                pad("-"),
+                pad(&done_at.to_string()),
+                pad("-")
+            )
+        );
+        let mut head = ParseCache::load(dir.path());
+        let mut tail = head.split_off(State::Done).expect("split at done/");
+        for (i, (f, s)) in files.iter().enumerate() {
+            let rel = f.rel_path.to_str().expect("utf-8");
+            let cache = if i < 1000 { &mut head } else { &mut tail };
+            assert!(cache.take(rel, *s, now).is_some(), "{rel}");
+        }
+        assert!(head.is_empty() && tail.is_empty());
+        assert!(
+            ParseCache::load(dir.path())
+                .split_off(State::Running)
+                .is_none()
+        );
     }
 
     #[test]

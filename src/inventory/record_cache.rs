@@ -18,6 +18,7 @@ use gix::ObjectId;
 use crate::inventory::line_format::{self, Fields};
 use crate::inventory::parse_cache::{Stamp, enabled};
 use crate::inventory::stored::Stored;
+use crate::inventory::streamed_file::StreamedFile;
 use crate::model::record::{Lease, Outcome, Phase, RECORD_SCHEMA, Record};
 use crate::model::state::State;
 
@@ -137,7 +138,10 @@ impl RecordCache {
     /// still serve by commit). Best effort.
     pub fn save(&self, key: Option<&str>, records: &[Stored]) {
         let Some(path) = &self.path else { return };
-        let mut text = String::with_capacity(64 + records.len() * 256);
+        let Some(mut out) = StreamedFile::create(path) else {
+            return;
+        };
+        let text = out.text();
         text.push_str(HEADER);
         text.push('\t');
         text.push_str(key.unwrap_or("racy"));
@@ -145,12 +149,14 @@ impl RecordCache {
         text.push_str(&records.len().to_string());
         text.push('\n');
         for s in records {
+            let text = out.text();
             text.push_str(&s.commit.to_string());
             text.push(' ');
-            encode_record(&mut text, &s.record);
+            encode_record(text, &s.record);
             text.push('\n');
+            out.pushed();
         }
-        line_format::write_file(path, &text);
+        out.finish();
     }
 }
 
