@@ -243,13 +243,13 @@ impl Repo {
         items: Vec<(T, gix::ObjectId)>,
         name: &str,
         f: impl Fn(T, gix::ObjectId, Result<Option<Vec<u8>>>) -> U + Sync,
-    ) -> Vec<U>
+    ) -> crate::parallel::Chunks<U>
     where
         T: Send,
         U: Send,
     {
         let shared = self.gix.clone().into_sync();
-        crate::parallel::map(
+        crate::parallel::map_in_chunks(
             items,
             || {
                 let mut gix = shared.to_thread_local();

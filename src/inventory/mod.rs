@@ -1032,7 +1032,7 @@ fn read_candidates(
         stamps.reserve_exact(misses.len());
     }
     let progress = crate::progress::start("Reading WOs", misses.len());
-    let read = crate::parallel::map(
+    let read = crate::parallel::map_in_chunks(
         misses,
         || (),
         |_, (slot, c)| {

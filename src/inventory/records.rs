@@ -139,7 +139,10 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
 }
 
 /// The items of two lists each in place order, merged in place order.
-fn in_place_order<T>(a: Vec<(usize, T)>, b: Vec<(usize, T)>) -> impl Iterator<Item = T> {
+fn in_place_order<T>(
+    a: Vec<(usize, T)>,
+    b: impl IntoIterator<Item = (usize, T)>,
+) -> impl Iterator<Item = T> {
     let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
     std::iter::from_fn(move || {
         let a_first = match (a.peek(), b.peek()) {
