@@ -821,18 +821,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_saved_cache_says_where_each_folder_starts_and_splits_there() {
-        let now = std::time::SystemTime::now();
+    /// The stamp of a one-byte file, inode `ino`, last changed 10 s before `now`: never racy.
+    fn settled_stamp(now: std::time::SystemTime, ino: u64) -> Stamp {
         let ns = now
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i64);
-        let stamp = |ino| Stamp {
+        Stamp {
             size: 1,
             mtime_ns: ns - 10_000_000_000,
             ctime_ns: ns - 10_000_000_000,
             ino,
-        };
+        }
+    }
+
+    #[test]
+    fn a_saved_cache_says_where_each_folder_starts_and_splits_there() {
+        let now = std::time::SystemTime::now();
+        let stamp = |ino| settled_stamp(now, ino);
         let p = sample();
         // Enough lines that the file is written in several pieces.
         let files: Vec<(OrderFile, Stamp)> = (0..3000u64)
@@ -888,15 +893,7 @@ mod tests {
     #[test]
     fn two_streams_share_the_file_at_a_folder() {
         let now = std::time::SystemTime::now();
-        let ns = now
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i64);
-        let stamp = |ino| Stamp {
-            size: 1,
-            mtime_ns: ns - 10_000_000_000,
-            ctime_ns: ns - 10_000_000_000,
-            ino,
-        };
+        let stamp = |ino| settled_stamp(now, ino);
         let p = sample();
         let mut body = String::new();
         let mut at = Vec::new();
