@@ -39,7 +39,8 @@ pub(super) fn take(
             files: Vec::new(),
             stamps: Vec::new(),
             misses,
-            unused: false,
+            // (A damaged file holds no line, but is still to be rewritten.)
+            unused: !cache.is_empty(),
         };
     }
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
