@@ -14,7 +14,8 @@
 //! removed), and requeue's steps (`gc:after-requeue`…) when it releases a stale lock.
 //! After a plan's last step every command hits `<command>:after-stage` once its YAML
 //! moves are staged (a crash at its last step, e.g. `take:after-take`, leaves them
-//! unstaged).
+//! unstaged). Every command that reads the jobs dir hits `inventory:after-listing`
+//! between the listing of the state folders and the read of the files listed.
 //!
 //! Test-only pause: `GIT_WO_PAUSE=<command>:<step>:<millis>` (e.g.
 //! `take:after-worktree:30000`) makes the process sleep up to `<millis>` ms when it

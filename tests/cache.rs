@@ -328,3 +328,59 @@ fn a_jobs_dir_at_the_top_of_the_checkout_is_listed_there() {
         assert_eq!(got["summary"]["by_code"]["split_brain"], 1, "{out}");
     }
 }
+
+/// A file moved away between the listing and its read (as a concurrent take or finish
+/// moves one) is not there: neither a copy nor an unreadable one, and the run prints
+/// what a run after the move prints. Cold, every file is read straight into the list;
+/// with a parse cache, the moved file is a miss read into its place among the others.
+#[test]
+fn a_file_gone_between_the_listing_and_its_read_is_not_there() {
+    for args in [&["--json", "list"][..], &["--json", "audit"], &["lint"]] {
+        for with_cache in [false, true] {
+            let s = Scenario::build("clean");
+            let rel = "_ctx/jobs/pending/WO-0001.yaml";
+            settle();
+            let _ = output(&s, &["list"], true);
+            if with_cache {
+                // Rewritten: a miss, read again, among the cached others.
+                std::fs::write(s.path(rel), s.read(rel)).expect("rewrite");
+                settle();
+            } else {
+                for name in caches(&s) {
+                    std::fs::remove_file(s.repo.join(".git/wo").join(name)).expect("drop a cache");
+                }
+            }
+            let mut paused = s.spawn_paused(&s.repo, args, "inventory:after-listing");
+            std::fs::remove_file(s.path(rel)).expect("move the file away");
+            let (code, out, err) = paused.release();
+            let after = output(&s, args, false);
+            let case = format!("{args:?}, cache {with_cache}");
+            assert!(!out.contains("WO-0001"), "{case}: {out}");
+            assert!(
+                !args.contains(&"list") || out.contains("WO-0002"),
+                "{case}: {out}"
+            );
+            // (The audit's time blanked as `output` blanks it.)
+            let out = match out.find("\"audit_timestamp\"") {
+                Some(at) => {
+                    let end = out[at..].find(',').map_or(out.len(), |e| at + e);
+                    format!("{}{}", &out[..at], &out[end..])
+                }
+                None => out,
+            };
+            // (Less the lines the pause itself prints.)
+            let err: String = err
+                .lines()
+                .filter(|l| {
+                    !l.starts_with("git wo: paused at") && !l.starts_with("git wo: resumed at")
+                })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            assert_eq!(
+                (code, out, err),
+                after,
+                "{case}: the raced run and one after the move"
+            );
+        }
+    }
+}

@@ -826,6 +826,8 @@ fn read_jobs_dir(
         let _t = crate::trace::phase("jobs dir: list+stat");
         list_jobs_dir(root, jobs_rel, &jobs, stat)?
     };
+    // (Tests hold a run here to move a listed file away before it is read.)
+    crate::failpoint::hit("inventory:after-listing");
     let _t = crate::trace::phase("jobs dir: files");
     Ok((read_candidates(root, cache, candidates, depth), others))
 }
