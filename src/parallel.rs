@@ -18,11 +18,7 @@ where
     T: Send,
     U: Send,
 {
-    let chunks = map_in_chunks(items, init, f);
-    // Gathered at its final size: collecting grew it by doubling.
-    let mut out = Vec::with_capacity(chunks.len());
-    out.extend(chunks);
-    out
+    map_in_chunks(items, init, f).into_vec()
 }
 
 /// [`map`], its results left in one list per thread: iterating them frees each list
@@ -76,6 +72,17 @@ impl<U> Chunks<U> {
 
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(Vec::is_empty)
+    }
+
+    /// The results in one list: the only one as it is, or all gathered at their final
+    /// size (collecting them grew the list by doubling).
+    pub fn into_vec(mut self) -> Vec<U> {
+        if self.0.len() == 1 {
+            return self.0.pop().unwrap_or_default();
+        }
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self);
+        out
     }
 }
 
