@@ -20,6 +20,25 @@ pub struct ReadyWo<'a> {
     pub epic: Option<&'a str>,
     /// Pending WOs that list this one as a dependency.
     pub unblocks: usize,
+    /// Its place by priority, read once ([`rank`]): the queue's first sort key, and
+    /// whether the priority's text breaks ties (one that is not `P<n>`).
+    #[serde(skip)]
+    rank: (u32, bool),
+}
+
+impl ReadyWo<'_> {
+    /// Where it goes in the queue: priority, then how many it unblocks (most first),
+    /// then id. (Sorting with a cached key copied every row's key aside: 2.8 MB with
+    /// 50,000 ready WOs.)
+    fn order(&self) -> (u32, &str, std::cmp::Reverse<usize>, &str) {
+        let (rank, by_text) = self.rank;
+        let text = if by_text {
+            self.priority.unwrap_or_default()
+        } else {
+            ""
+        };
+        (rank, text, std::cmp::Reverse(self.unblocks), self.id)
+    }
 }
 
 /// A pending WO that cannot be taken yet, and why.
@@ -124,12 +143,14 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
             });
             continue;
         }
+        let priority = f.fields.priority();
         let w = ReadyWo {
             id,
             title,
-            priority: f.fields.priority(),
+            priority,
             epic: f.fields.epic(),
             unblocks: unblocks.get(id).copied().unwrap_or(0),
+            rank: rank(priority),
         };
         let wanted = filters
             .priority
@@ -140,8 +161,8 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
             ready.push(w);
         }
     }
-    // Each WO's rank read once (sorting compared them over and over).
-    ready.sort_by_cached_key(|w| (rank(w.priority), std::cmp::Reverse(w.unblocks), w.id));
+    // Each WO's rank read once (sorting compared them over and over); ids are unique.
+    ready.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
     Queue {
         schema: "git-wo.ready.v1",
         ready,
@@ -149,17 +170,18 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
     }
 }
 
-/// P0 first, then P1, P2…; anything else after them.
-fn rank(priority: Option<&str>) -> (u32, &str) {
+/// P0 first, then P1, P2…; anything else after them, in text order (`true`: the text
+/// breaks ties); none last.
+fn rank(priority: Option<&str>) -> (u32, bool) {
     match priority {
         Some(p) => match p
             .strip_prefix(['P', 'p'])
             .and_then(|n| n.parse::<u32>().ok())
         {
-            Some(n) => (n, ""),
-            None => (u32::MAX - 1, p),
+            Some(n) => (n, false),
+            None => (u32::MAX - 1, true),
         },
-        None => (u32::MAX, ""),
+        None => (u32::MAX, false),
     }
 }
 
@@ -215,5 +237,60 @@ mod tests {
             },
         );
         assert_eq!(p2.ready.len(), 2);
+    }
+
+    #[test]
+    fn priorities_that_are_not_p_n_come_after_them_in_text_order_and_none_last() {
+        let files = vec![
+            wo(State::Pending, "WO-0001", ""),
+            wo(
+                State::Pending,
+                "WO-0002",
+                "priority: urgent
+",
+            ),
+            wo(
+                State::Pending,
+                "WO-0003",
+                "priority: P10
+",
+            ),
+            wo(
+                State::Pending,
+                "WO-0004",
+                "priority: high
+",
+            ),
+            wo(
+                State::Pending,
+                "WO-0005",
+                "priority: p1
+",
+            ),
+            wo(
+                State::Pending,
+                "WO-0006",
+                "priority: high
+",
+            ),
+            wo(
+                State::Pending,
+                "WO-0007",
+                "priority: P4294967294
+",
+            ),
+        ];
+        let inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
+        let ids: Vec<&str> = queue(&inv, &Filters::default())
+            .ready
+            .iter()
+            .map(|w| w.id)
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                "WO-0005", "WO-0003", "WO-0007", "WO-0004", "WO-0006", "WO-0002", "WO-0001"
+            ]
+        );
     }
 }
