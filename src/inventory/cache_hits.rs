@@ -30,7 +30,6 @@ pub(super) fn take(
     mut candidates: Vec<Vec<Candidate>>,
     now: std::time::SystemTime,
 ) -> Hits {
-    let count: usize = candidates.iter().map(Vec::len).sum();
     if !cache.holds_lines() {
         // Nothing to take (a cold run): every candidate is a miss, and no file waits
         // in a placeholder (at 100,000 WOs, 20 MB written only to be overwritten).
@@ -43,6 +42,7 @@ pub(super) fn take(
             unused: !cache.is_empty(),
         };
     }
+    let count: usize = candidates.iter().map(Vec::len).sum();
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
     files.resize_with(count, placeholder);
     let mut stamps: Vec<Option<Stamp>> = vec![None; count];

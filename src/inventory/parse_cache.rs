@@ -450,11 +450,11 @@ impl ParseCache {
         };
         // The header is written last, over a placeholder of its size: the offsets are
         // known once the lines are written (a line at a time, never all in memory).
-        let folders = State::ALL.len();
-        out.text().push_str(&header(&vec![None; folders]));
+        const FOLDERS: usize = State::ALL.len();
+        out.text().push_str(&header(&[None; FOLDERS]));
         let body = out.position();
-        let mut starts: Vec<Option<u64>> = vec![None; folders];
-        let mut one_run = vec![true; folders];
+        let mut starts: [Option<u64>; FOLDERS] = [None; FOLDERS];
+        let mut one_run = [true; FOLDERS];
         let mut last = None;
         for (file, stamp) in files {
             if stamp.racy(now) {
@@ -485,11 +485,7 @@ impl ParseCache {
             );
             out.pushed();
         }
-        let offsets: Vec<Option<u64>> = starts
-            .iter()
-            .zip(&one_run)
-            .map(|(at, one)| at.filter(|_| *one))
-            .collect();
+        let offsets = std::array::from_fn::<_, FOLDERS, _>(|i| starts[i].filter(|_| one_run[i]));
         out.overwrite_start(header(&offsets).as_bytes());
         out.finish();
     }

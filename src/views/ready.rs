@@ -243,42 +243,12 @@ mod tests {
     fn priorities_that_are_not_p_n_come_after_them_in_text_order_and_none_last() {
         let files = vec![
             wo(State::Pending, "WO-0001", ""),
-            wo(
-                State::Pending,
-                "WO-0002",
-                "priority: urgent
-",
-            ),
-            wo(
-                State::Pending,
-                "WO-0003",
-                "priority: P10
-",
-            ),
-            wo(
-                State::Pending,
-                "WO-0004",
-                "priority: high
-",
-            ),
-            wo(
-                State::Pending,
-                "WO-0005",
-                "priority: p1
-",
-            ),
-            wo(
-                State::Pending,
-                "WO-0006",
-                "priority: high
-",
-            ),
-            wo(
-                State::Pending,
-                "WO-0007",
-                "priority: P4294967294
-",
-            ),
+            wo(State::Pending, "WO-0002", "priority: urgent\n"),
+            wo(State::Pending, "WO-0003", "priority: P10\n"),
+            wo(State::Pending, "WO-0004", "priority: high\n"),
+            wo(State::Pending, "WO-0005", "priority: p1\n"),
+            wo(State::Pending, "WO-0006", "priority: high\n"),
+            wo(State::Pending, "WO-0007", "priority: P4294967294\n"),
         ];
         let inv = Inventory::from_files(Path::new("/repo"), files, crate::clock::now());
         let ids: Vec<&str> = queue(&inv, &Filters::default())
