@@ -420,7 +420,11 @@ mod cache_model {
         let mut now: u64 = 1_700_000_000_000_000_000;
         let floor = |t: u64| (t - t % tick) as i64;
         let mut files: BTreeMap<usize, File> = BTreeMap::new();
-        let (mut next_ino, mut freed) = (100u64, Vec::new());
+        // (Inodes from 101 up: a stamp's inode is never 0.)
+        let (mut next_ino, mut freed) = (
+            std::num::NonZeroU64::new(100).unwrap_or(std::num::NonZeroU64::MIN),
+            Vec::new(),
+        );
         let mut version = 0usize;
         let title = |version: &mut usize| {
             *version += 1;
@@ -445,7 +449,7 @@ mod cache_model {
                         },
                         None => {
                             let ino = freed.pop().unwrap_or_else(|| {
-                                next_ino += 1;
+                                next_ino = next_ino.saturating_add(1);
                                 next_ino
                             });
                             Stamp {
@@ -464,7 +468,7 @@ mod cache_model {
                     let ino = match (reuse, old) {
                         (true, Some(s)) => s.ino,
                         _ => {
-                            next_ino += 1;
+                            next_ino = next_ino.saturating_add(1);
                             next_ino
                         }
                     };

@@ -122,7 +122,7 @@ fn take_run(
         match hit {
             Some((stamp, p)) => {
                 let mut f = OrderFile::cached(
-                    c.rel_path.into(),
+                    String::from(c.rel_path).into(),
                     c.state,
                     c.archived,
                     p.id,

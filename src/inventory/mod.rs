@@ -460,15 +460,18 @@ impl Inventory {
     pub fn wos(&self) -> WoMap<'_> {
         // Copies grouped by id with one sort (a stable one: a WO's files stay in
         // listing order, and listings are sorted, so this is mostly a merge of runs).
-        let mut live: Vec<(&WoId, &OrderFile)> = self
-            .files
-            .iter()
-            .filter(|f| f.counts_as_copy())
-            .filter_map(|f| Some((f.id.as_ref()?, f)))
+        // (Places in the files list, not pairs of references: half the size, and the
+        // list is alive beside the groups at the peak of a run.)
+        let id_at = |i: usize| self.files.get(i).and_then(|f| f.id.as_ref());
+        let mut live: Vec<usize> = (0..self.files.len())
+            .filter(|&i| self.files[i].counts_as_copy() && self.files[i].id.is_some())
             .collect();
-        live.sort_by(|a, b| a.0.cmp(b.0));
+        live.sort_by(|&a, &b| id_at(a).cmp(&id_at(b)));
         let mut groups: Vec<(Cow<'_, WoId>, WoView<'_>)> = Vec::with_capacity(live.len());
-        for (id, f) in live {
+        let copies = live
+            .into_iter()
+            .filter_map(|i| Some((self.files[i].id.as_ref()?, &self.files[i])));
+        for (id, f) in copies {
             if !matches!(groups.last(), Some((last, _)) if **last == *id) {
                 groups.push((Cow::Borrowed(id), WoView::default()));
             }
@@ -480,7 +483,6 @@ impl Inventory {
             } else {
                 v.unreadable.push(f);
             }
-            v.states.insert(f.folder);
         }
         let mut map = WoMapBuilder::from_sorted(groups);
         for f in self
@@ -998,11 +1000,11 @@ fn list_state_folder(
             continue;
         };
         out.push(Candidate {
-            rel_path,
+            rel_path: rel_path.into_boxed_str(),
             state,
             archived,
             symlink: ft.is_symlink(),
-            special: (!ft.is_file() && !ft.is_symlink()).then(|| crate::regular::what(ft)),
+            special: (!ft.is_file() && !ft.is_symlink()).then_some(ft),
             stat: stamp,
         });
     }
@@ -1092,12 +1094,13 @@ fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile,
         special,
         ..
     } = c;
-    let rel_path = PathBuf::from(rel_path);
+    let rel_path = PathBuf::from(String::from(rel_path));
     if symlink {
         let why = "a symlink: not followed".into();
         return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
     }
-    if let Some(what) = special {
+    if let Some(ft) = special {
+        let what = crate::regular::what(ft);
         let why = format!("{what}, not a regular file: not read");
         return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
     }

@@ -49,14 +49,19 @@ pub fn racy_window() -> std::time::Duration {
     })
 }
 
-/// The stat data a working-tree entry is keyed on.
+/// The stat data a working-tree entry is keyed on. The inode is never 0 (a file that
+/// reports 0 has no stamp, and is read every run): so an `Option<Stamp>` is no bigger
+/// than a stamp (at 100,000 WOs, two lists of them were 1.6 MB bigger).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: i64,
     pub ctime_ns: i64,
-    pub ino: u64,
+    pub ino: std::num::NonZeroU64,
 }
+
+// (The saving is the point: checked.)
+const _: () = assert!(std::mem::size_of::<Option<Stamp>>() == std::mem::size_of::<Stamp>());
 
 impl Stamp {
     #[cfg(unix)]
@@ -72,7 +77,7 @@ impl Stamp {
                 .ctime()
                 .saturating_mul(1_000_000_000)
                 .saturating_add(meta.ctime_nsec()),
-            ino: meta.ino(),
+            ino: std::num::NonZeroU64::new(meta.ino())?,
         })
     }
 
@@ -602,7 +607,7 @@ fn parse_stamped(rest: &str) -> Option<(Stamp, Parsed)> {
         size: parts_num(stamp[0])?,
         mtime_ns: parts_num(stamp[1])?,
         ctime_ns: parts_num(stamp[2])?,
-        ino: parts_num(stamp[3])?,
+        ino: std::num::NonZeroU64::new(parts_num(stamp[3])?)?,
     };
     Some((stamp, parsed_of_parts(parsed, has_backslash(rest))?))
 }
@@ -793,7 +798,7 @@ mod tests {
         let (stamp, _) = parse_stamped(&line[rel.len()..]).expect("parses");
         assert!(rest.starts_with("10\t"));
         assert_eq!(unescape(rel).as_deref(), Some("_ctx/jobs/a\tb.yaml"));
-        assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino), (10, 11, 13));
+        assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino.get()), (10, 11, 13));
     }
 
     #[test]
@@ -817,7 +822,8 @@ mod tests {
         }
     }
 
-    /// The stamp of a one-byte file, inode `ino`, last changed 10 s before `now`: never racy.
+    /// The stamp of a one-byte file, inode `ino + 1`, last changed 10 s before `now`: never
+    /// racy.
     fn settled_stamp(now: std::time::SystemTime, ino: u64) -> Stamp {
         let ns = now
             .duration_since(std::time::UNIX_EPOCH)
@@ -826,7 +832,7 @@ mod tests {
             size: 1,
             mtime_ns: ns - 10_000_000_000,
             ctime_ns: ns - 10_000_000_000,
-            ino,
+            ino: std::num::NonZeroU64::MIN.saturating_add(ino),
         }
     }
 
@@ -982,7 +988,7 @@ mod tests {
             size: 1,
             mtime_ns: ns - 1_000_000_000,
             ctime_ns: ns - 1_000_000_000,
-            ino: 1,
+            ino: std::num::NonZeroU64::MIN,
         };
         let old = Stamp {
             mtime_ns: ns - 10_000_000_000,

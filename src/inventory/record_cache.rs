@@ -8,7 +8,6 @@
 //! record whose commit is in the file is taken from it, the rest read from git. A
 //! foreign or damaged file is ignored. `GIT_WO_NO_CACHE=1` turns it off.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +18,7 @@ use crate::inventory::line_format::{self, Fields};
 use crate::inventory::parse_cache::{Stamp, enabled};
 use crate::inventory::stored::Stored;
 use crate::inventory::streamed_file::StreamedFile;
-use crate::model::record::{Lease, Outcome, Phase, RECORD_SCHEMA, Record};
+use crate::model::record::{Lease, Outcome, Phase, RECORD_SCHEMA, Record, Schema};
 use crate::model::state::State;
 
 pub const FILE: &str = "record-cache";
@@ -272,8 +271,8 @@ pub fn encode_record(text: &mut String, r: &Record) {
 pub fn decode_record(line: &str) -> Option<Record> {
     let mut f = Fields::new(line);
     let schema = match f.raw()? {
-        RECORD_SCHEMA => Cow::Borrowed(RECORD_SCHEMA),
-        other => Cow::Owned(line_format::unescape(other)?),
+        RECORD_SCHEMA => Schema::default(),
+        other => Schema::from(line_format::unescape(other)?.as_str()),
     };
     let id = f.text_as()?;
     let state = State::parse(f.raw()?)?;

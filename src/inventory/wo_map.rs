@@ -167,6 +167,11 @@ mod tests {
     #[test]
     fn views_added_by_id_merge_in_order() {
         let (a, c, e) = (id("WO-a"), id("WO-c"), id("WO-e"));
+        let done = crate::model::order::OrderFile::in_folder(
+            crate::model::state::State::Done,
+            "WO-d.yaml",
+            "id: WO-d\n",
+        );
         let mut b = WoMapBuilder::from_sorted(vec![
             (Cow::Borrowed(&a), WoView::default()),
             (Cow::Borrowed(&c), WoView::default()),
@@ -174,9 +179,7 @@ mod tests {
         ]);
         assert!(b.existing("WO-c").is_some());
         assert!(b.existing("WO-b").is_none());
-        b.entry(&id("WO-d"))
-            .states
-            .insert(crate::model::state::State::Done);
+        b.entry(&id("WO-d")).files.push(&done);
         b.entry(&id("WO-0"));
         b.entry(&id("WO-z"));
         b.entry(&id("WO-d"));
@@ -190,7 +193,7 @@ mod tests {
         let ids: Vec<&str> = map.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(ids, ["WO-0", "WO-a", "WO-c", "WO-d", "WO-e", "WO-z"]);
         assert_eq!(map.len(), 6);
-        assert!(map.get("WO-d").is_some_and(|v| v.states.len() == 1));
+        assert!(map.get("WO-d").is_some_and(|v| v.states().len() == 1));
         assert!(map.contains_key(&id("WO-z")));
         assert!(map.get("WO-b").is_none());
         let mut map = map;

@@ -22,8 +22,6 @@ pub struct WoView<'a> {
     /// Archived copies (archive subfolders, names not starting with `WO-`): only for
     /// duplicate detection.
     pub archived: Rare<&'a OrderFile>,
-    /// The state folders its copies are in, readable or not.
-    pub states: StateSet,
     pub lock: Option<&'a LockFile>,
     pub record: Option<&'a Stored>,
     /// The worktrees it owns (see [`super::ownership`]).
@@ -33,15 +31,26 @@ pub struct WoView<'a> {
     pub disputed: Rare<&'a Worktree>,
 }
 
+// (One for every WO, 100,000 at a time: checked. The state folders were a field of
+// their own, which padding made 8 bytes.)
+const _: () = assert!(std::mem::size_of::<WoView<'static>>() <= 64);
+
 impl WoView<'_> {
+    /// The state folders its copies are in, readable or not.
+    pub fn states(&self) -> StateSet {
+        let mut set = StateSet::default();
+        for f in self.files.iter().chain(self.unreadable.iter()) {
+            set.insert(f.folder);
+        }
+        set
+    }
     /// The one state of a WO that is not split-brain.
     pub fn single_state(&self) -> Option<State> {
-        (self.states.len() == 1)
-            .then(|| self.states.first())
-            .flatten()
+        let states = self.states();
+        (states.len() == 1).then(|| states.first()).flatten()
     }
     pub fn is_split_brain(&self) -> bool {
-        self.states.len() > 1
+        self.states().len() > 1
     }
     /// The YAML file in `state`, if any.
     pub fn file_in(&self, state: State) -> Option<&OrderFile> {

@@ -289,7 +289,7 @@ fn refuse_split_brain(id: &WoId, view: &WoView<'_>) -> Result<()> {
     if !view.is_split_brain() {
         return Ok(());
     }
-    let states: Vec<&str> = view.states.iter().map(|s| s.as_str()).collect();
+    let states: Vec<&str> = view.states().iter().map(|s| s.as_str()).collect();
     Err(WoError::usage(format!(
         "{id} is in split-brain ({}); refusing to take it",
         states.join(" and ")

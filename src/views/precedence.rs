@@ -17,11 +17,11 @@ pub fn target_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
 
 pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
     if let Some(s) = view.record
-        && view.states.contains(&s.record.state)
+        && view.states().contains(&s.record.state)
     {
         return Some(s.record.state);
     }
-    let has = |s: State| view.states.contains(&s);
+    let has = |s: State| view.states().contains(&s);
     if has(State::Done) && has(State::Failed) {
         let finished = |s: State| {
             view.file_in(s)
@@ -54,5 +54,5 @@ pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
             State::Pending
         });
     }
-    view.states.first()
+    view.states().first()
 }

@@ -80,7 +80,7 @@ fn counts(wos: &WoMap<'_>) -> BTreeMap<String, usize> {
     let mut by_state = [0usize; State::ALL.len()];
     for v in wos.values() {
         for (n, s) in by_state.iter_mut().zip(&State::ALL) {
-            *n += usize::from(v.states.contains(s));
+            *n += usize::from(v.states().contains(s));
         }
     }
     State::ALL

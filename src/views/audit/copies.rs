@@ -79,7 +79,7 @@ pub fn split_brain(wo: &Wo<'_, '_>) -> Option<Finding> {
     if !v.is_split_brain() {
         return None;
     }
-    let states: Vec<&str> = v.states.iter().map(|s| s.as_str()).collect();
+    let states: Vec<&str> = v.states().iter().map(|s| s.as_str()).collect();
     let keep = target_state(inv, v).filter(|_| wo.standing.is_open());
     let remedy = match wo.standing.why_not(inv) {
         None => {
@@ -122,7 +122,7 @@ pub fn split_brain(wo: &Wo<'_, '_>) -> Option<Finding> {
 pub fn duplicate_yaml(wo: &Wo<'_, '_>) -> Vec<Finding> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
     let mut out = Vec::new();
-    for state in &v.states {
+    for state in &v.states() {
         let in_state: Vec<_> = v
             .files
             .iter()

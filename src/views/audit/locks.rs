@@ -10,7 +10,7 @@ use crate::model::state::State;
 pub fn lock_without_running(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
     let lock = v.lock?;
-    if v.states.contains(&State::Running) {
+    if v.states().contains(&State::Running) {
         return None;
     }
     let path = inv.rel(&lock.rel_path);
@@ -63,7 +63,7 @@ pub fn lock_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
     // writes it again; while the lease runs, no running_without_lock is reported).
     if v.lock.is_none()
         && matches!(
-            crate::views::lock_need::LockNeed::of(inv, v, v.states.contains(&State::Running)),
+            crate::views::lock_need::LockNeed::of(inv, v, v.states().contains(&State::Running)),
             Some(crate::views::lock_need::LockNeed::RecreateFor(_))
         )
     {

@@ -10,7 +10,7 @@ use crate::model::state::State;
 use crate::views::lock_need::LockNeed;
 
 fn running(wo: &Wo<'_, '_>) -> bool {
-    wo.v.states.contains(&State::Running)
+    wo.v.states().contains(&State::Running)
 }
 
 fn in_flight(wo: &Wo<'_, '_>) -> bool {

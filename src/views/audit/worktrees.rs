@@ -54,7 +54,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let terminal = if view.has_copy() {
-            !view.is_split_brain() && view.states.iter().all(|s| s.is_terminal())
+            !view.is_split_brain() && view.states().iter().all(|s| s.is_terminal())
         } else {
             view.record.is_some_and(|s| s.record.state.is_terminal())
         };
