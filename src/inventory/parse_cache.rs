@@ -1035,4 +1035,22 @@ mod tests {
         assert!(!cache.is_empty(), "the racy entry stays until rewritten");
         assert!(cache.take("nope", old, now).is_none());
     }
+
+    #[test]
+    fn a_line_whose_inode_is_0_is_never_taken() {
+        // (No file has inode 0: a stamp with it is none, so the line is not read.)
+        let stamp = settled_stamp(std::time::SystemTime::now(), 41);
+        let p = sample();
+        let mut line = String::new();
+        let (id, problem) = (p.id.as_ref(), p.problem.as_deref());
+        push_file_line(&mut line, "g", &stamp, id, problem, &p.fields);
+        let rest = line
+            .trim_end_matches('\n')
+            .strip_prefix('g')
+            .unwrap_or_default();
+        assert!(parse_stamped(rest).is_some_and(|(s, _)| s == stamp));
+        let zeroed = rest.replacen("\t42\t", "\t0\t", 1);
+        assert_ne!(zeroed, rest);
+        assert!(parse_stamped(&zeroed).is_none());
+    }
 }
