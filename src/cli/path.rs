@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &PathArgs) -> Result<Exit> {
                 .into(),
         );
     };
-    let Some(wt) = view.worktrees.iter().find(|w| w.exists) else {
+    let Some(wt) = view.worktrees().iter().find(|w| w.exists) else {
         return Err(no_worktree(&inv, &id, view).into());
     };
     crate::cli::shell_init::cd_to(&wt.path);

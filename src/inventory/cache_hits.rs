@@ -88,17 +88,24 @@ pub(super) fn take(
     }
 }
 
-/// The folder to start the second thread's share at, and how many files come before
-/// it: the boundary nearest half of `count`.
-fn half_way(candidates: &[Vec<Candidate>], count: usize) -> Option<(usize, usize)> {
+/// The run to start the second thread's share at, and how many files come before it:
+/// the start of a state folder nearest half of `count` (a share starts where the cache
+/// says a folder's lines start, never within a folder).
+fn half_way(runs: &[Vec<Candidate>], count: usize) -> Option<(usize, usize)> {
     let mut before: usize = 0;
     let mut best: Option<(usize, usize)> = None;
     let off = |before: usize| before.abs_diff(count - before);
-    for (i, folder) in candidates.iter().enumerate() {
-        if i > 0 && !folder.is_empty() && best.is_none_or(|(_, b)| off(before) < off(b)) {
+    let mut last = None;
+    for (i, run) in runs.iter().enumerate() {
+        let Some(state) = run.first().map(|c| c.state) else {
+            continue;
+        };
+        let starts_folder = last.is_some_and(|l| l != state);
+        if starts_folder && best.is_none_or(|(_, b)| off(before) < off(b)) {
             best = Some((i, before));
         }
-        before += folder.len();
+        last = Some(state);
+        before += run.len();
     }
     best
 }
@@ -149,4 +156,31 @@ fn placeholder() -> OrderFile {
         None,
         Default::default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::candidate::tests::candidate;
+
+    fn runs(spec: &[(State, usize)]) -> Vec<Vec<Candidate>> {
+        spec.iter()
+            .map(|&(state, n)| (0..n).map(|i| candidate(state, &format!("{i}"))).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_second_share_starts_at_a_folder_never_within_one() {
+        use State::{Done, Failed, Pending};
+        // Two runs of one folder, then two folders: the folder start nearest half.
+        let r = runs(&[(Pending, 3), (Pending, 3), (Done, 2), (Failed, 1)]);
+        assert_eq!(half_way(&r, 9), Some((2, 6)));
+        let r = runs(&[(Pending, 1), (Done, 3), (Done, 3), (Failed, 2)]);
+        assert_eq!(half_way(&r, 9), Some((3, 7)));
+        let r = runs(&[(Pending, 2), (Done, 3), (Done, 3), (Failed, 4)]);
+        assert_eq!(half_way(&r, 12), Some((3, 8)));
+        // One folder in many runs: no split.
+        let r = runs(&[(Done, 4), (Done, 4)]);
+        assert_eq!(half_way(&r, 8), None);
+    }
 }

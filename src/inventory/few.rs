@@ -1,7 +1,7 @@
-//! Small lists for [`super::WoView`], one per WO: at 100,000 WOs a `Vec` for each of a
-//! view's five lists was 120 bytes a WO, plus an allocation for the one file nearly
-//! every WO has. [`Few`] holds none or one in place; [`Rare`], for lists nearly always
-//! empty, is one pointer. Both read as slices.
+//! [`Few`]: the list of a WO's live files in its [`super::WoView`], one per WO: at
+//! 100,000 WOs a `Vec` for each of a view's five lists was 120 bytes a WO, plus an
+//! allocation for the one file nearly every WO has. It holds none or one in place, and
+//! reads as a slice. (The lists nearly always empty share one allocation in the view.)
 
 use std::ops::Deref;
 
@@ -9,7 +9,7 @@ use std::ops::Deref;
 /// allocation; more behind one pointer, so that a list of references is two words (a
 /// `Vec` is three: 0.8 MB of the map of 100,000 WOs).
 #[derive(Debug, Clone, Default)]
-// (A boxed `Vec` on purpose, as in `Rare`.)
+// (A boxed `Vec` on purpose: two words in every view, where a `Vec` is three.)
 #[allow(clippy::box_collection)]
 pub enum Few<T> {
     #[default]
@@ -53,40 +53,6 @@ impl<'s, T> IntoIterator for &'s Few<T> {
     }
 }
 
-/// A list that is nearly always empty (a WO's unreadable or archived copies, its
-/// worktrees): one pointer, allocated at the first push.
-#[derive(Debug, Clone)]
-// (A boxed `Vec` on purpose: one pointer in every view, where a `Vec` is three.)
-#[allow(clippy::box_collection)]
-pub struct Rare<T>(Option<Box<Vec<T>>>);
-
-impl<T> Default for Rare<T> {
-    fn default() -> Self {
-        Rare(None)
-    }
-}
-
-impl<T> Rare<T> {
-    pub fn push(&mut self, item: T) {
-        self.0.get_or_insert_with(Box::default).push(item);
-    }
-}
-
-impl<T> Deref for Rare<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
-    }
-}
-
-impl<'s, T> IntoIterator for &'s Rare<T> {
-    type Item = &'s T;
-    type IntoIter = std::slice::Iter<'s, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,17 +60,13 @@ mod tests {
     #[test]
     fn lists_read_as_their_items_in_order() {
         let mut few = Few::default();
-        let mut rare = Rare::default();
-        assert!(few.is_empty() && rare.is_empty());
+        assert!(few.is_empty());
         for i in 0..4 {
             few.push(i);
-            rare.push(i);
             let want: Vec<i32> = (0..=i).collect();
             assert_eq!(&*few, &want[..]);
-            assert_eq!(&*rare, &want[..]);
         }
         assert_eq!((&few).into_iter().count(), 4);
         assert!(std::mem::size_of::<Few<&u8>>() <= std::mem::size_of::<Vec<&u8>>());
-        assert_eq!(std::mem::size_of::<Rare<&u8>>(), 8);
     }
 }

@@ -29,7 +29,6 @@ pub mod sync_conflicts;
 pub mod wo_map;
 pub mod wo_view;
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,7 +47,7 @@ use crate::model::repo_lock::Holder as RepoLockHolder;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
-use candidate::Candidate;
+use candidate::{Candidate, Runs};
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
@@ -467,21 +466,23 @@ impl Inventory {
             .filter(|&i| self.files[i].counts_as_copy() && self.files[i].id.is_some())
             .collect();
         live.sort_by(|&a, &b| id_at(a).cmp(&id_at(b)));
-        let mut groups: Vec<(Cow<'_, WoId>, WoView<'_>)> = Vec::with_capacity(live.len());
+        let mut groups: Vec<WoView<'_>> = Vec::with_capacity(live.len());
+        let mut last: Option<&WoId> = None;
         let copies = live
             .into_iter()
             .filter_map(|i| Some((self.files[i].id.as_ref()?, &self.files[i])));
         for (id, f) in copies {
-            if !matches!(groups.last(), Some((last, _)) if **last == *id) {
-                groups.push((Cow::Borrowed(id), WoView::default()));
+            if last != Some(id) {
+                groups.push(WoView::default());
+                last = Some(id);
             }
-            let Some((_, v)) = groups.last_mut() else {
+            let Some(v) = groups.last_mut() else {
                 continue;
             };
             if f.is_live() {
                 v.files.push(f);
             } else {
-                v.unreadable.push(f);
+                v.push_unreadable(f);
             }
         }
         let mut map = WoMapBuilder::from_sorted(groups);
@@ -491,7 +492,7 @@ impl Inventory {
             .filter(|f| f.archived && f.problem.is_none())
         {
             if let Some(v) = f.id.as_ref().and_then(|id| map.existing(id.as_str())) {
-                v.archived.push(f);
+                v.push_archived(f);
             }
         }
         for l in &self.locks {
@@ -509,11 +510,11 @@ impl Inventory {
         let mut contested = Vec::new();
         for o in self.ownerships() {
             let v = map.entry(&o.owner.id);
-            v.worktrees.push(o.worktree);
+            v.push_worktree(o.worktree);
             if o.contested() {
-                v.disputed.push(o.worktree);
+                v.push_disputed(o.worktree);
                 for r in &o.rivals {
-                    map.entry(&r.id).disputed.push(o.worktree);
+                    map.entry(&r.id).push_disputed(o.worktree);
                 }
                 contested.push(o);
             }
@@ -618,11 +619,11 @@ pub fn existing<'m, 'a>(wos: &'m WoMap<'a>, id: &WoId) -> Result<&'m WoView<'a>>
 /// read: no state change acts on a WO while it has one (SPEC §1), so nobody takes,
 /// finishes or requeues a WO whose running copy is, say, mid-merge.
 pub fn refuse_unreadable(id: &WoId, view: &WoView<'_>) -> Result<()> {
-    let Some(first) = view.unreadable.first() else {
+    let Some(first) = view.unreadable().first() else {
         return Ok(());
     };
     let paths: Vec<String> = view
-        .unreadable
+        .unreadable()
         .iter()
         .map(|f| f.rel_path.to_string_lossy().into_owned())
         .collect();
@@ -863,9 +864,9 @@ fn list_jobs_dir(
             bin.1.push(i);
         }
     }
-    type Listing = Result<(Vec<Candidate>, Vec<Other>)>;
+    type Listing = Result<(Runs, Vec<Other>)>;
     let list = |state: State| -> Listing {
-        let (mut out, mut others) = (Vec::new(), Vec::new());
+        let (mut out, mut others) = (Runs::default(), Vec::new());
         // (As `Path::join` would: no leading `/` for an empty jobs dir.)
         let rel = match jobs_rel {
             "" => state.to_string(),
@@ -900,15 +901,15 @@ fn list_jobs_dir(
             }
         }
     });
-    // (Kept one list per folder, in state order: joining them would copy every
-    // candidate once more.)
-    let (mut candidates, mut others) = (Vec::new(), Vec::new());
+    // (Kept in runs, in state order: joining them would copy every candidate once
+    // more.)
+    let (mut candidates, mut others) = (Runs::default(), Vec::new());
     for l in listed.into_iter().flatten() {
         let (c, o) = l?;
-        candidates.push(c);
+        candidates.append(c);
         others.extend(o);
     }
-    Ok((candidates, others))
+    Ok((candidates.into_runs(), others))
 }
 
 /// How many entries to make room for when listing `dir`: its size over the smallest
@@ -949,7 +950,7 @@ fn list_state_folder(
     archived: bool,
     depth: usize,
     stat: bool,
-    out: &mut Vec<Candidate>,
+    out: &mut Runs,
     others: &mut Vec<Other>,
 ) -> Result<()> {
     let dir = root.join(rel);

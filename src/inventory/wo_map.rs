@@ -3,28 +3,37 @@
 //! Built once per run from lists that are already sorted (the files grouped by id, the
 //! records), so a plain sorted list serves where a `BTreeMap` cost, at 10,000 WOs, a
 //! copy of every id, a second move of every view into tree nodes and the page faults
-//! of both: most of `audit`'s own time.
+//! of both: most of `audit`'s own time. A view with a copy holds no id of its own: its
+//! id is its copy's (a key beside each view was 24 bytes a WO, 2.4 MB of the peak at
+//! 100,000 WOs); only the few known from a lock, a record or a worktree alone keep one.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use crate::inventory::wo_view::WoView;
 use crate::model::wo_id::WoId;
 
-/// The views by id, in id order. An id the files name is borrowed from them; only ids
-/// known from a lock, a record or a worktree alone are owned.
+/// The views in id order.
 #[derive(Debug, Default)]
 pub struct WoMap<'a> {
-    entries: Vec<(Cow<'a, WoId>, WoView<'a>)>,
+    views: Vec<WoView<'a>>,
+    /// The ids of the views with no copy to take theirs from, by place, in order.
+    owned: Vec<(usize, WoId)>,
     /// The worktrees whose facts name more than one WO, as ownership resolved them
     /// while the map was built (audit's `worktree_conflict` reads them from here).
     pub contested: Vec<crate::inventory::claims::Ownership<'a>>,
 }
 
+/// The id of a view's copies (all of a view's copies have the same id), if it has one.
+fn copy_id<'v>(v: &'v WoView<'_>) -> Option<&'v WoId> {
+    let first = v.files.first().or_else(|| v.unreadable().first())?;
+    first.id.as_ref()
+}
+
 impl<'a> WoMap<'a> {
     /// The view of `id`.
     pub fn get<Q: Borrow<str> + ?Sized>(&self, id: &Q) -> Option<&WoView<'a>> {
-        self.position(id.borrow()).map(|i| &self.entries[i].1)
+        self.position(id.borrow()).map(|i| &self.views[i])
     }
 
     pub fn contains_key<Q: Borrow<str> + ?Sized>(&self, id: &Q) -> bool {
@@ -32,53 +41,107 @@ impl<'a> WoMap<'a> {
     }
 
     /// The ids and views in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (&WoId, &WoView<'a>)> {
-        self.entries.iter().map(|(id, v)| (id.as_ref(), v))
+    pub fn iter(&self) -> Iter<'_, 'a> {
+        Iter { map: self, at: 0 }
     }
 
     pub fn values(&self) -> impl Iterator<Item = &WoView<'a>> {
-        self.entries.iter().map(|(_, v)| v)
+        self.views.iter()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.views.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.views.is_empty()
     }
 
     /// Keep only the WOs `keep` says yes to.
     pub fn retain(&mut self, mut keep: impl FnMut(&WoId, &WoView<'a>) -> bool) {
-        self.entries.retain(|(id, v)| keep(id, v));
+        let kept: Vec<bool> = self.iter().map(|(id, v)| keep(id, v)).collect();
+        let mut owned = std::mem::take(&mut self.owned).into_iter().peekable();
+        let mut place = 0;
+        for (i, keep) in kept.iter().enumerate() {
+            if let Some((_, id)) = owned.next_if(|(at, _)| *at == i)
+                && *keep
+            {
+                self.owned.push((place, id));
+            }
+            place += usize::from(*keep);
+        }
+        let mut i = 0;
+        self.views.retain(|_| {
+            i += 1;
+            kept[i - 1]
+        });
+    }
+
+    /// The id of the view at `i`.
+    fn id_at(&self, i: usize) -> Option<&WoId> {
+        match self.owned.binary_search_by_key(&i, |(at, _)| *at) {
+            Ok(k) => Some(&self.owned[k].1),
+            Err(_) => copy_id(self.views.get(i)?),
+        }
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.entries
-            .binary_search_by(|(k, _)| k.as_str().cmp(id))
-            .ok()
+        // (A binary search by hand: the ids are not beside the views.)
+        let (mut lo, mut hi) = (0, self.views.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.id_at(mid).map(|k| k.as_str().cmp(id))? {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+}
+
+/// The ids and views of a [`WoMap`], in id order.
+pub struct Iter<'m, 'a> {
+    map: &'m WoMap<'a>,
+    at: usize,
+}
+
+impl<'m, 'a> Iterator for Iter<'m, 'a> {
+    type Item = (&'m WoId, &'m WoView<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.at < self.map.views.len() {
+            let i = self.at;
+            self.at += 1;
+            // (Every view has an id by construction: see `WoMapBuilder::finish`.)
+            if let Some(id) = self.map.id_at(i) {
+                return Some((id, &self.map.views[i]));
+            }
+        }
+        None
     }
 }
 
 impl<'m, 'a> IntoIterator for &'m WoMap<'a> {
     type Item = (&'m WoId, &'m WoView<'a>);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'m, (Cow<'a, WoId>, WoView<'a>)>,
-        fn(&'m (Cow<'a, WoId>, WoView<'a>)) -> (&'m WoId, &'m WoView<'a>),
-    >;
+    type IntoIter = Iter<'m, 'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(id, v)| (id.as_ref(), v))
+        self.iter()
     }
 }
 
 impl<'a> IntoIterator for WoMap<'a> {
     type Item = (WoId, WoView<'a>);
-    type IntoIter = std::iter::Map<
-        std::vec::IntoIter<(Cow<'a, WoId>, WoView<'a>)>,
-        fn((Cow<'a, WoId>, WoView<'a>)) -> (WoId, WoView<'a>),
-    >;
+    type IntoIter = std::vec::IntoIter<(WoId, WoView<'a>)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter().map(|(id, v)| (id.into_owned(), v))
+        let ids: Vec<Option<WoId>> = (0..self.views.len())
+            .map(|i| self.id_at(i).cloned())
+            .collect();
+        let pairs: Vec<(WoId, WoView<'a>)> = ids
+            .into_iter()
+            .zip(self.views)
+            .filter_map(|(id, v)| Some((id?, v)))
+            .collect();
+        pairs.into_iter()
     }
 }
 
@@ -93,13 +156,15 @@ pub struct WoMapBuilder<'a> {
 }
 
 impl<'a> WoMapBuilder<'a> {
-    /// Start from views already sorted by id, one per id.
-    pub fn from_sorted(entries: Vec<(Cow<'a, WoId>, WoView<'a>)>) -> WoMapBuilder<'a> {
-        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+    /// Start from views already sorted by id, one per id, each with a copy (whose id is
+    /// the view's).
+    pub fn from_sorted(views: Vec<WoView<'a>>) -> WoMapBuilder<'a> {
+        debug_assert!(views.iter().all(|v| copy_id(v).is_some()));
+        debug_assert!(views.windows(2).all(|w| copy_id(&w[0]) < copy_id(&w[1])));
         WoMapBuilder {
             map: WoMap {
-                entries,
-                contested: Vec::new(),
+                views,
+                ..WoMap::default()
             },
             ..WoMapBuilder::default()
         }
@@ -108,13 +173,13 @@ impl<'a> WoMapBuilder<'a> {
     /// The view of an id the groups have, if they have it.
     pub fn existing(&mut self, id: &str) -> Option<&mut WoView<'a>> {
         let i = self.map.position(id)?;
-        Some(&mut self.map.entries[i].1)
+        Some(&mut self.map.views[i])
     }
 
     /// The view of `id`, made empty when there is none yet.
     pub fn entry(&mut self, id: &WoId) -> &mut WoView<'a> {
         match self.map.position(id.as_str()) {
-            Some(i) => &mut self.map.entries[i].1,
+            Some(i) => &mut self.map.views[i],
             None => self.extra.entry(id.clone()).or_default(),
         }
     }
@@ -122,35 +187,40 @@ impl<'a> WoMapBuilder<'a> {
     /// Like [`WoMapBuilder::existing`] for ids given in ascending order: a walk along
     /// the groups instead of a search for each (records come sorted by id).
     pub fn walk(&mut self, id: &str) -> Option<&mut WoView<'a>> {
-        let entries = &mut self.map.entries;
-        while self.cursor < entries.len() && entries[self.cursor].0.as_str() < id {
+        let views = &mut self.map.views;
+        while self.cursor < views.len()
+            && copy_id(&views[self.cursor]).is_some_and(|k| k.as_str() < id)
+        {
             self.cursor += 1;
         }
-        match entries.get_mut(self.cursor) {
-            Some((k, v)) if k.as_str() == id => Some(v),
+        match views.get_mut(self.cursor) {
+            Some(v) if copy_id(v).is_some_and(|k| k.as_str() == id) => Some(v),
             _ => None,
         }
     }
 
+    /// The map; the views added by id get the ids they were added by.
     pub fn finish(self) -> WoMap<'a> {
         let WoMapBuilder { mut map, extra, .. } = self;
         if !extra.is_empty() {
             // Both sorted, no id in both: one merge.
-            let groups = std::mem::take(&mut map.entries);
+            let groups = std::mem::take(&mut map.views);
             let mut merged = Vec::with_capacity(groups.len() + extra.len());
             let mut extra = extra.into_iter().peekable();
-            for (id, v) in groups {
-                while let Some((e, _)) = extra.peek()
-                    && *e < *id
+            for v in groups {
+                while let Some((e, ev)) =
+                    extra.next_if(|(e, _)| copy_id(&v).is_some_and(|id| e < id))
                 {
-                    if let Some((e, ev)) = extra.next() {
-                        merged.push((Cow::Owned(e), ev));
-                    }
+                    map.owned.push((merged.len(), e));
+                    merged.push(ev);
                 }
-                merged.push((id, v));
+                merged.push(v);
             }
-            merged.extend(extra.map(|(e, ev)| (Cow::Owned(e), ev)));
-            map.entries = merged;
+            for (e, ev) in extra {
+                map.owned.push((merged.len(), e));
+                merged.push(ev);
+            }
+            map.views = merged;
         }
         map
     }
@@ -159,47 +229,76 @@ impl<'a> WoMapBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::order::OrderFile;
+    use crate::model::state::State;
 
     fn id(s: &str) -> WoId {
         WoId::parse(s).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    fn copy(state: State, id: &str) -> OrderFile {
+        OrderFile::in_folder(state, &format!("{id}.yaml"), &format!("id: {id}\n"))
+    }
+
+    fn view<'a>(f: &'a OrderFile) -> WoView<'a> {
+        let mut v = WoView::default();
+        v.files.push(f);
+        v
+    }
+
     #[test]
     fn views_added_by_id_merge_in_order() {
-        let (a, c, e) = (id("WO-a"), id("WO-c"), id("WO-e"));
-        let done = crate::model::order::OrderFile::in_folder(
-            crate::model::state::State::Done,
-            "WO-d.yaml",
-            "id: WO-d\n",
+        let (a, c, e) = (
+            copy(State::Pending, "WO-a"),
+            copy(State::Pending, "WO-c"),
+            copy(State::Done, "WO-e"),
         );
-        let mut b = WoMapBuilder::from_sorted(vec![
-            (Cow::Borrowed(&a), WoView::default()),
-            (Cow::Borrowed(&c), WoView::default()),
-            (Cow::Owned(e), WoView::default()),
-        ]);
+        let unreadable = OrderFile::in_folder(State::Failed, "WO-f.yaml", "<<<<<<< ours\n");
+        let mut f = WoView::default();
+        f.push_unreadable(&unreadable);
+        let mut b = WoMapBuilder::from_sorted(vec![view(&a), view(&c), view(&e), f]);
         assert!(b.existing("WO-c").is_some());
         assert!(b.existing("WO-b").is_none());
-        b.entry(&id("WO-d")).files.push(&done);
+        let held = crate::model::lockfile::LockFile::parse(
+            id("WO-d"),
+            "_ctx/jobs/running/WO-d.lock".into(),
+            "user: a\n",
+            None,
+        );
+        b.entry(&id("WO-d")).lock = Some(&held);
         b.entry(&id("WO-0"));
         b.entry(&id("WO-z"));
-        b.entry(&id("WO-d"));
+        assert!(b.entry(&id("WO-d")).lock.is_some(), "the same view again");
         // A walk in order finds the groups, never the added ones.
         assert!(b.walk("WO-a").is_some());
         assert!(b.walk("WO-b").is_none());
         assert!(b.walk("WO-d").is_none());
         assert!(b.walk("WO-e").is_some());
-        assert!(b.walk("WO-f").is_none());
+        assert!(
+            b.walk("WO-f").is_some(),
+            "an unreadable copy names its view"
+        );
+        assert!(b.walk("WO-g").is_none());
         let map = b.finish();
         let ids: Vec<&str> = map.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(ids, ["WO-0", "WO-a", "WO-c", "WO-d", "WO-e", "WO-z"]);
-        assert_eq!(map.len(), 6);
-        assert!(map.get("WO-d").is_some_and(|v| v.states().len() == 1));
-        assert!(map.contains_key(&id("WO-z")));
-        assert!(map.get("WO-b").is_none());
+        assert_eq!(
+            ids,
+            ["WO-0", "WO-a", "WO-c", "WO-d", "WO-e", "WO-f", "WO-z"]
+        );
+        assert_eq!(map.len(), 7);
+        assert!(map.get("WO-d").is_some_and(|v| v.lock.is_some()));
+        assert!(
+            map.get("WO-e")
+                .is_some_and(|v| v.states().first() == Some(State::Done))
+        );
+        assert!(map.contains_key(&id("WO-z")) && map.contains_key("WO-0"));
+        assert!(map.get("WO-b").is_none() && map.get("WO-zz").is_none());
         let mut map = map;
-        map.retain(|k, _| k.as_str() != "WO-c");
-        assert!(map.get("WO-c").is_none() && map.get("WO-e").is_some());
-        let owned: Vec<WoId> = map.into_iter().map(|(k, _)| k).collect();
-        assert_eq!(owned.len(), 5);
+        map.retain(|k, _| !matches!(k.as_str(), "WO-c" | "WO-0"));
+        let ids: Vec<&str> = map.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(ids, ["WO-a", "WO-d", "WO-e", "WO-f", "WO-z"]);
+        assert!(map.get("WO-c").is_none() && map.get("WO-d").is_some_and(|v| v.lock.is_some()));
+        let owned: Vec<String> = map.into_iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(owned, ["WO-a", "WO-d", "WO-e", "WO-f", "WO-z"]);
     }
 }

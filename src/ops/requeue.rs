@@ -306,7 +306,7 @@ impl Request<'_> {
                 None => None,
             };
             for w in view
-                .worktrees
+                .worktrees()
                 .iter()
                 .filter(|w| inv.half_made.contains(&w.admin_dir))
             {
@@ -325,7 +325,7 @@ impl Request<'_> {
             }
         }
         for w in view
-            .worktrees
+            .worktrees()
             .iter()
             .filter(|w| w.exists && !w.is_main && !dropping.contains(&w.admin_dir))
         {

@@ -388,7 +388,7 @@ fn yours_already(
     l: &Lease,
 ) -> anyhow::Error {
     let here = view
-        .worktrees
+        .worktrees()
         .iter()
         .find(|w| w.exists)
         .map(|w| w.path.to_string_lossy().into_owned())

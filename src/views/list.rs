@@ -65,7 +65,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
         lease_expired: lease.map(|end| end <= inv.now),
         lease_shown: lease.map(|end| crate::model::when::lease(end, inv.now)),
         worktree: v
-            .worktrees
+            .worktrees()
             .iter()
             .find(|w| w.exists)
             .map(|w| w.path.to_string_lossy()),

@@ -44,7 +44,7 @@ impl<'a> LockNeed<'a> {
             (None, Holder::Expired(_)) => Some(LockNeed::Release),
             // Another clone's: not this clone's to mirror (see Standing).
             (None, Holder::Elsewhere(_)) => None,
-            (None, Holder::Free) if view.worktrees.iter().any(|w| w.exists) => {
+            (None, Holder::Free) if view.worktrees().iter().any(|w| w.exists) => {
                 Some(LockNeed::CreateForWorktree)
             }
             (None, Holder::Free) => Some(LockNeed::Requeue),

@@ -47,7 +47,7 @@ pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
                 .record
                 .and_then(|s| s.record.live_lock(inv.now))
                 .is_some();
-        let live_worktree = view.worktrees.iter().any(|w| w.exists);
+        let live_worktree = view.worktrees().iter().any(|w| w.exists);
         return Some(if live_lock || live_worktree {
             State::Running
         } else {

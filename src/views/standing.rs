@@ -26,7 +26,7 @@ pub enum Standing<'a> {
 impl<'a> Standing<'a> {
     pub fn of(inv: &Inventory, view: &'a WoView<'a>) -> Standing<'a> {
         if view.has_unreadable() {
-            return Standing::Unreadable(&view.unreadable);
+            return Standing::Unreadable(view.unreadable());
         }
         match inv.holder(view) {
             Holder::Elsewhere(lease) => Standing::Elsewhere(lease),

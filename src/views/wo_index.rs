@@ -127,7 +127,7 @@ fn entry(
     let file = state.and_then(|s| v.file_in(s)).unwrap_or(first);
     let record = v.record.map(|s| &s.record);
     let text = |field: Field| file.fields.get(field).map(str::to_owned);
-    let worktree = v.worktrees.iter().find(|w| w.exists);
+    let worktree = v.worktrees().iter().find(|w| w.exists);
     let worktree_head_sha = worktree.and_then(|w| match &w.head {
         Head::Branch(b) => facts.branch_tips.get(b).cloned(),
         Head::Detached(sha) => Some(sha.clone()),

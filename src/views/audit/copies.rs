@@ -126,8 +126,8 @@ pub fn duplicate_yaml(wo: &Wo<'_, '_>) -> Vec<Finding> {
         let in_state: Vec<_> = v
             .files
             .iter()
-            .chain(v.unreadable.iter())
-            .chain(v.archived.iter())
+            .chain(v.unreadable().iter())
+            .chain(v.archived().iter())
             .copied()
             .filter(|f| f.folder == state)
             .collect();

@@ -48,7 +48,7 @@ pub fn lock_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
     let lease = r.lock.as_ref()?;
     let file_user = v.lock.and_then(|l| l.user.clone());
     let git_token = v
-        .worktrees
+        .worktrees()
         .iter()
         .filter_map(|w| w.locked.as_deref().and_then(lock_reason::parse))
         .find(|(wid, _)| wid == id.as_str())

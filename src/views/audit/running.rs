@@ -103,8 +103,8 @@ pub fn running_without_worktree(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (id, v) = (wo.id, wo.v);
     if !running(wo)
         || in_flight(wo)
-        || !v.disputed.is_empty()
-        || v.worktrees.iter().any(|w| w.exists)
+        || !v.disputed().is_empty()
+        || v.worktrees().iter().any(|w| w.exists)
     {
         return None;
     }

@@ -25,7 +25,7 @@ impl Wo<'_, '_> {
     /// Every copy's path, readable or not.
     pub(super) fn all_paths(&self) -> Vec<String> {
         let mut p = self.paths(&self.v.files);
-        p.extend(self.paths(&self.v.unreadable));
+        p.extend(self.paths(self.v.unreadable()));
         p
     }
     pub(super) fn running_paths(&self) -> Vec<String> {

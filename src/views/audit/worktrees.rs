@@ -14,7 +14,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
     // The owners `wos` already resolved (resolving canonicalizes every WO's worktree path).
     let owners: Vec<(&Worktree, WoId)> = wos
         .iter()
-        .flat_map(|(id, v)| v.worktrees.iter().map(move |w| (*w, id.clone())))
+        .flat_map(|(id, v)| v.worktrees().iter().map(move |w| (*w, id.clone())))
         .collect();
     for wt in inv.worktrees.iter().filter(|w| !w.is_main && !w.exists) {
         let id = owners
@@ -31,7 +31,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let Some(view) = wos.get(&id) else { continue };
-        if view.disputed.iter().any(|d| d.admin_dir == wt.admin_dir)
+        if view.disputed().iter().any(|d| d.admin_dir == wt.admin_dir)
             || !Standing::of(inv, view).is_open()
         {
             continue;

@@ -113,7 +113,7 @@ fn git_lock_token(wo: &Wo<'_, '_>) -> Vec<Action> {
     if r.live_lock(inv.now).is_none() {
         return Vec::new();
     }
-    v.worktrees
+    v.worktrees()
         .iter()
         .filter_map(|wt| {
             let (_, t) = wt
