@@ -515,7 +515,7 @@ mod cache_model {
                         let fields = Fields::new(values);
                         let id = WoId::parse(&format!("WO-{n}")).ok();
                         seen.push((
-                            OrderFile::cached(rel.into(), State::Pending, false, id, None, fields),
+                            OrderFile::cached(&rel, State::Pending, false, id, None, fields),
                             f.stamp,
                         ));
                     }

@@ -4,7 +4,6 @@
 //! lines took as long as listing the folders, on one core while the other was idle.
 
 use chrono::DateTime;
-use std::path::PathBuf;
 
 use super::candidate::Candidate;
 use super::parse_cache::{ParseCache, Stamp};
@@ -128,14 +127,8 @@ fn take_run(
             .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
         match hit {
             Some((stamp, p)) => {
-                let mut f = OrderFile::cached(
-                    String::from(c.rel_path).into(),
-                    c.state,
-                    c.archived,
-                    p.id,
-                    p.problem,
-                    p.fields,
-                );
+                let mut f =
+                    OrderFile::cached(&c.rel_path, c.state, c.archived, p.id, p.problem, p.fields);
                 f.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
                 *file = f;
                 *stamp_slot = Some(stamp);
@@ -148,14 +141,7 @@ fn take_run(
 
 /// What stands in a miss's place until it is read.
 fn placeholder() -> OrderFile {
-    OrderFile::cached(
-        PathBuf::new(),
-        State::Pending,
-        false,
-        None,
-        None,
-        Default::default(),
-    )
+    OrderFile::cached("", State::Pending, false, None, None, Default::default())
 }
 
 #[cfg(test)]

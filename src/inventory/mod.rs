@@ -625,7 +625,7 @@ pub fn refuse_unreadable(id: &WoId, view: &WoView<'_>) -> Result<()> {
     let paths: Vec<String> = view
         .unreadable()
         .iter()
-        .map(|f| f.rel_path.to_string_lossy().into_owned())
+        .map(|f| f.rel_path().to_string_lossy().into_owned())
         .collect();
     Err(WoError::usage(format!(
         "{id}: {} cannot be read ({}); nothing acts on {id} until it can",
@@ -1211,12 +1211,12 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
                     None => p.id.clone(),
                 };
                 files.push(Some(OrderFile::cached(
-                    rel,
+                    &b.path,
                     state,
                     archived,
                     id,
                     p.problem.clone(),
-                    p.fields.clone(),
+                    p.fields.copied_with_tail(&b.path),
                 )));
                 used.push((hex, p.clone()));
             }

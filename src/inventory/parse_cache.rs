@@ -401,7 +401,7 @@ impl ParseCache {
         if let Some(stream) = &mut self.stream {
             if stream.has_line && stream.key() == key {
                 let rest = &stream.line[key.len()..];
-                let taken = parse_stamped(rest)
+                let taken = parse_stamped(rest, rel)
                     .filter(|(cached, _)| *cached == stamp && !stamp.racy(now))
                     .map(|(_, parsed)| parsed);
                 stream.advance();
@@ -418,7 +418,7 @@ impl ParseCache {
         if entry.taken {
             return None;
         }
-        let (cached, parsed) = parse_stamped(self.rest(&entry))?;
+        let (cached, parsed) = parse_stamped(self.rest(&entry), rel)?;
         if cached != stamp || stamp.racy(now) {
             return None;
         }
@@ -465,7 +465,7 @@ impl ParseCache {
             if stamp.racy(now) {
                 continue;
             }
-            let Some(rel) = file.rel_path.to_str() else {
+            let Some(rel) = file.rel_path().to_str() else {
                 continue;
             };
             if last != Some(file.folder) {
@@ -600,7 +600,9 @@ impl BlobCache {
 }
 
 /// `\t<size>\t<mtime>\t<ctime>\t<ino>\t<parsed…>`: a line after its path.
-fn parse_stamped(rest: &str) -> Option<(Stamp, Parsed)> {
+/// The fields get `tail` after them (see [`Fields::tail`]): the path of the file they
+/// are taken for, in the same buffer.
+fn parse_stamped(rest: &str, tail: &str) -> Option<(Stamp, Parsed)> {
     let parts: [&str; STAMP_PARTS + PARSED_PARTS] = split_exact(rest.strip_prefix('\t')?)?;
     let (stamp, parsed) = parts.split_at(STAMP_PARTS);
     let stamp = Stamp {
@@ -609,7 +611,7 @@ fn parse_stamped(rest: &str) -> Option<(Stamp, Parsed)> {
         ctime_ns: parts_num(stamp[2])?,
         ino: std::num::NonZeroU64::new(parts_num(stamp[3])?)?,
     };
-    Some((stamp, parsed_of_parts(parsed, has_backslash(rest))?))
+    Some((stamp, parsed_of_parts(parsed, has_backslash(rest), tail)?))
 }
 
 fn has_backslash(s: &str) -> bool {
@@ -710,12 +712,12 @@ fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&str>, f: &
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
     let parts: [&str; PARSED_PARTS] = split_exact(rest)?;
-    parsed_of_parts(&parts, has_backslash(rest))
+    parsed_of_parts(&parts, has_backslash(rest), "")
 }
 
 /// The [`Parsed`] of a line's [`PARSED_PARTS`] parts; `escaped`: whether the line holds
 /// a backslash (none does, but for odd titles and paths: looked for once a line).
-fn parsed_of_parts(parts: &[&str], escaped: bool) -> Option<Parsed> {
+fn parsed_of_parts(parts: &[&str], escaped: bool, tail: &str) -> Option<Parsed> {
     let (head, values) = parts.split_at(2);
     // An id is never escaped: a field holding an escape is no id, and the entry is off.
     let id = match opt_part(head[0])? {
@@ -736,8 +738,8 @@ fn parsed_of_parts(parts: &[&str], escaped: bool) -> Option<Parsed> {
     let mut fields = FieldsBuilder::default();
     // The buffer at its final size in one allocation (escaped text is never shorter
     // than what it stands for): it grew by doubling before, copying and wasting room.
-    let size = values.iter().flatten().map(|v| v.len()).sum();
-    fields.buffer().reserve_exact(size);
+    let size: usize = values.iter().flatten().map(|v| v.len()).sum();
+    fields.buffer().reserve_exact(size + tail.len());
     for v in values {
         match v {
             Some(v) if escaped => {
@@ -754,7 +756,7 @@ fn parsed_of_parts(parts: &[&str], escaped: bool) -> Option<Parsed> {
     Some(Parsed {
         id,
         problem,
-        fields: fields.finish()?,
+        fields: fields.finish_with_tail(tail)?,
     })
 }
 
@@ -795,7 +797,7 @@ mod tests {
         assert_eq!(parse_parsed(&text[1..]), Some(p));
         let line = format!("{}\t10\t11\t12\t13{text}", escape("_ctx/jobs/a\tb.yaml"));
         let (rel, rest) = line.split_once('\t').expect("a path");
-        let (stamp, _) = parse_stamped(&line[rel.len()..]).expect("parses");
+        let (stamp, _) = parse_stamped(&line[rel.len()..], "").expect("parses");
         assert!(rest.starts_with("10\t"));
         assert_eq!(unescape(rel).as_deref(), Some("_ctx/jobs/a\tb.yaml"));
         assert_eq!((stamp.size, stamp.mtime_ns, stamp.ino.get()), (10, 11, 13));
@@ -850,14 +852,7 @@ mod tests {
                     State::Done
                 };
                 let rel = format!("_ctx/jobs/{state}/WO-{i:05}.yaml");
-                let f = OrderFile::cached(
-                    rel.into(),
-                    state,
-                    false,
-                    p.id.clone(),
-                    None,
-                    p.fields.clone(),
-                );
+                let f = OrderFile::cached(&rel, state, false, p.id.clone(), None, p.fields.clone());
                 (f, stamp(i))
             })
             .collect();
@@ -880,7 +875,7 @@ mod tests {
         let mut head = ParseCache::load(dir.path());
         let mut tail = head.split_off(State::Done).expect("split at done/");
         for (i, (f, s)) in files.iter().enumerate() {
-            let rel = f.rel_path.to_str().expect("utf-8");
+            let rel = f.rel_path().to_str().expect("utf-8");
             let cache = if i < 1000 { &mut head } else { &mut tail };
             assert!(cache.take(rel, *s, now).is_some(), "{rel}");
         }
@@ -975,7 +970,7 @@ mod tests {
         ] {
             assert_eq!(parse_parsed(&bad), None, "{bad:?}");
         }
-        assert!(parse_stamped("\tnot-a-number\t1\t1\t1\t-").is_none());
+        assert!(parse_stamped("\tnot-a-number\t1\t1\t1\t-", "").is_none());
     }
 
     #[test]
@@ -1048,9 +1043,9 @@ mod tests {
             .trim_end_matches('\n')
             .strip_prefix('g')
             .unwrap_or_default();
-        assert!(parse_stamped(rest).is_some_and(|(s, _)| s == stamp));
+        assert!(parse_stamped(rest, "").is_some_and(|(s, _)| s == stamp));
         let zeroed = rest.replacen("\t42\t", "\t0\t", 1);
         assert_ne!(zeroed, rest);
-        assert!(parse_stamped(&zeroed).is_none());
+        assert!(parse_stamped(&zeroed, "").is_none());
     }
 }

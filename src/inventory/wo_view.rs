@@ -140,7 +140,7 @@ mod tests {
         assert_eq!(names(v.worktrees()), ["a", "b"]);
         assert_eq!(names(v.disputed()), ["b"]);
         assert_eq!(v.unreadable().len(), 1);
-        assert_eq!(v.archived()[0].rel_path, old.rel_path);
+        assert_eq!(v.archived()[0].rel_path(), old.rel_path());
         assert!(v.has_unreadable() && v.has_copy());
         assert_eq!(v.states().first(), Some(State::Done));
     }

@@ -59,7 +59,7 @@ impl Gate<'_> {
         if !self.applies || !catalog.exists() {
             return Ok(None);
         }
-        let path = q(&self.inv.rel(&self.file.rel_path));
+        let path = q(&self.inv.rel(self.file.rel_path()));
         let Some(dod_id) = self.file.fields.dod_id().map(str::trim) else {
             return Err(WoError::failed(format!(
                 "{id}: it has no dod_id, and _ctx/dod holds a catalog; nothing was changed"

@@ -572,12 +572,12 @@ impl<'a> Subject<'a> {
     /// published. Returns the plan and why the worktree is kept.
     fn plan(&self, v: &Verdict, mut steps: Vec<Step>) -> (Plan, Vec<String>) {
         let (id, jobs_rel, target) = (self.id(), &self.inv.jobs_rel, v.outcome.verdict);
-        let from = &self.file.rel_path;
+        let from = self.file.rel_path();
         if let Some(s) = &self.opts.saving {
             steps.push(journal::save_before_place(s, id, jobs_rel, from, target));
         }
         steps.push(Step::PlaceYaml {
-            from: from.clone(),
+            from: from.to_path_buf(),
             bytes: self.file.bytes.to_vec(),
             to: target,
             edits: finish_fields(&v.outcome),

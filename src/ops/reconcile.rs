@@ -542,7 +542,7 @@ fn step_of(
             let f = inv
                 .files
                 .iter()
-                .find(|f| f.rel_path == *path)
+                .find(|f| f.rel_path() == *path)
                 .ok_or_else(|| {
                     anyhow::anyhow!("{id}: {} is not in the inventory", path.display())
                 })?;

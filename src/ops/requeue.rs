@@ -210,7 +210,7 @@ impl Request<'_> {
             ("requeue_reason".into(), self.reason.to_owned()),
         ];
         // The record's `order.yaml` is the YAML as the move will leave it.
-        let text = journal::edited_yaml(id, &file.rel_path, &file.bytes, &edits)?;
+        let text = journal::edited_yaml(id, file.rel_path(), &file.bytes, &edits)?;
         let mut steps = Vec::new();
         if let Some(stored) = view.record {
             steps.push(self.record_step(stored, text.into_bytes(), overridden, now));
@@ -220,12 +220,12 @@ impl Request<'_> {
                 s,
                 id,
                 jobs_rel,
-                &file.rel_path,
+                file.rel_path(),
                 State::Pending,
             ));
         }
         steps.push(Step::PlaceYaml {
-            from: file.rel_path.clone(),
+            from: file.rel_path().to_path_buf(),
             bytes: file.bytes.to_vec(),
             to: State::Pending,
             edits,
@@ -348,7 +348,9 @@ impl Request<'_> {
         applied: Applied,
         mirrored: Vec<String>,
     ) -> Requeued {
-        let moved = applied.yaml.unwrap_or_else(|| file.rel_path.clone());
+        let moved = applied
+            .yaml
+            .unwrap_or_else(|| file.rel_path().to_path_buf());
         Requeued {
             schema: "git-wo.requeue.v1",
             id: self.id.to_string(),

@@ -98,7 +98,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         branch: &claim.branch,
         base: claim.base,
         worktree_rel: &claim.worktree_rel,
-        yaml_from: file.rel_path.clone(),
+        yaml_from: file.rel_path().to_path_buf(),
         yaml_bytes: file.bytes.to_vec(),
         resuming: false,
         replace_lock: stolen_from.is_some(),
@@ -255,7 +255,7 @@ fn branch_of(repo: &Repo, id: &WoId, prev: Option<&Stored>, file: &OrderFile) ->
         return Err(WoError::usage(format!("{id}: {why}"))
             .fix(format!(
                 "fix `branch:` in {} (or remove it for the default), then git wo lint {id}",
-                crate::error::shell_quote(&file.rel_path.to_string_lossy())
+                crate::error::shell_quote(&file.rel_path().to_string_lossy())
             ))
             .into());
     }
@@ -451,7 +451,7 @@ fn no_file(inv: &Inventory, id: &WoId) -> anyhow::Error {
     {
         return WoError::usage(format!(
             "{id}: {} is not usable: {}",
-            bad.rel_path.display(),
+            bad.rel_path().display(),
             bad.problem.as_deref().unwrap_or_default()
         ))
         .fix(format!("git wo lint {id}"))
@@ -484,7 +484,7 @@ fn refuse_unready(inv: &Inventory, view: &WoView<'_>, id: &WoId) -> Result<()> {
         let list: Vec<String> = problems.iter().map(|p| p.problem.clone()).collect();
         return Err(WoError::usage(format!(
             "{id}: {} does not pass lint: {}",
-            file.rel_path.display(),
+            file.rel_path().display(),
             list.join("; ")
         ))
         .fix(format!("git wo lint {id}"))
@@ -855,7 +855,7 @@ fn resume(
         branch: &branch,
         base,
         worktree_rel: &worktree_rel,
-        yaml_from: file.rel_path.clone(),
+        yaml_from: file.rel_path().to_path_buf(),
         yaml_bytes: file.bytes.to_vec(),
         resuming: true,
         replace_lock: true,

@@ -68,7 +68,7 @@ pub fn lint_file(
     known: &BTreeSet<&str>,
     out: &mut Vec<LintProblem>,
 ) {
-    let raw_path = inv.rel(&f.rel_path);
+    let raw_path = inv.rel(f.rel_path());
     let mut p = Problems {
         // In fix lines the path is quoted for the shell.
         path: crate::error::shell_quote(&raw_path),

@@ -72,7 +72,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
         files: v
             .files
             .iter()
-            .map(|f| f.rel_path.to_string_lossy())
+            .map(|f| f.rel_path().to_string_lossy())
             .collect(),
         priority: first.and_then(|f| {
             f.fields

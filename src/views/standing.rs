@@ -43,7 +43,7 @@ impl<'a> Standing<'a> {
         match self {
             Standing::Open => None,
             Standing::Unreadable(files) => {
-                let paths: Vec<String> = files.iter().map(|f| q(&inv.rel(&f.rel_path))).collect();
+                let paths: Vec<String> = files.iter().map(|f| q(&inv.rel(f.rel_path()))).collect();
                 Some(format!(
                     "{} cannot be read; no repair acts on this WO until it can: resolve its conflict markers (or give it a valid id:), then rerun git wo audit",
                     paths.join(" ")

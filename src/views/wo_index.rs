@@ -85,7 +85,7 @@ pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
         .filter(|f| !f.archived)
         .filter_map(|f| {
             let why = f.problem.as_ref()?;
-            Some(format!("Failed to load {}: {why}", inv.rel(&f.rel_path)))
+            Some(format!("Failed to load {}: {why}", inv.rel(f.rel_path())))
         })
         .collect();
     WoIndex {
@@ -155,7 +155,7 @@ fn entry(
         worktree_exists: worktree.is_some(),
         branch: inv.expected_branch(id, v),
         worktree_head_sha,
-        wo_yaml_path: inv.rel(&file.rel_path),
+        wo_yaml_path: inv.rel(file.rel_path()),
         created_at: text(Field::CreatedAt).unwrap_or_default(),
         closed_at: text(Field::ClosedAt).or_else(|| finished.then(|| file.finished_at()).flatten()),
         last_error: last_error.cloned(),

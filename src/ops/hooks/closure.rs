@@ -103,7 +103,7 @@ pub fn find(repo: &Repo, inv: &Inventory, head: Option<ObjectId>) -> Result<Vec<
         };
         for (f, id) in candidates {
             let name = f
-                .rel_path
+                .rel_path()
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
@@ -112,7 +112,7 @@ pub fn find(repo: &Repo, inv: &Inventory, head: Option<ObjectId>) -> Result<Vec<
             }
             out.push(Closure {
                 id: id.to_string(),
-                path: f.rel_path.to_string_lossy().into_owned(),
+                path: f.rel_path().to_string_lossy().into_owned(),
                 folder: folder.as_str().to_owned(),
                 record: inv
                     .records

@@ -115,7 +115,7 @@ fn scope_verdict(repo: &Repo, site: &CommitSite) -> Result<Option<Verdict>> {
     let changed = crate::git::diff::staged(wt, &site.index, site.head)?;
     drop(t);
     let outside = crate::ops::scope::outside(&m, &changed);
-    let yaml = crate::error::shell_quote(&file.rel_path.to_string_lossy());
+    let yaml = crate::error::shell_quote(&file.rel_path().to_string_lossy());
     let mut verdict = Verdict::pass();
     verdict.passed = outside.is_empty();
     verdict.failures = outside
@@ -222,7 +222,7 @@ pub fn staged_wos(
         if let Some(id) = inv
             .files
             .iter()
-            .find(|f| f.rel_path == p)
+            .find(|f| f.rel_path() == p)
             .and_then(|f| f.id.as_ref())
         {
             ids.insert(id.to_string());
@@ -266,7 +266,7 @@ fn unstaged_fix(
         wt.files
             .iter()
             .filter(|f| f.id.as_ref().is_some_and(|id| fine.contains(&id.as_str())))
-            .map(|f| f.rel_path.to_string_lossy().into_owned()),
+            .map(|f| f.rel_path().to_string_lossy().into_owned()),
     );
     let quoted: Vec<String> = paths.iter().map(|p| crate::error::shell_quote(p)).collect();
     Ok(Some(format!(

@@ -20,7 +20,7 @@ pub fn unknown_epic(wo: &Wo<'_, '_>) -> Vec<Finding> {
             if !backlog.is_unknown(epic) {
                 return None;
             }
-            let path = wo.inv.rel(&f.rel_path);
+            let path = wo.inv.rel(f.rel_path());
             Some(Finding::new(
                 Code::UnknownEpic,
                 Some(wo.id.as_str()),

@@ -13,7 +13,7 @@ use crate::views::precedence::target_state;
 pub fn invalid_yaml(inv: &Inventory, out: &mut Vec<Finding>) {
     for f in inv.files.iter().filter(|f| !f.archived) {
         let Some(problem) = &f.problem else { continue };
-        let path = inv.rel(&f.rel_path);
+        let path = inv.rel(f.rel_path());
         let id = f.id.as_ref().map(|i| i.as_str());
         let then = match id {
             Some(id) => format!(
@@ -47,7 +47,7 @@ pub fn status_mismatch(wo: &Wo<'_, '_>) -> Vec<Finding> {
                 Err(Some(raw)) => format!("`status: {}`", crate::model::wo_id::printable(&raw)),
                 Err(None) => "no `status:`".to_owned(),
             };
-            let path = inv.rel(&f.rel_path);
+            let path = inv.rel(f.rel_path());
             let remedy = match wo.standing.why_not(inv) {
                 None => Remedy::run(
                     "git wo reconcile --apply",
@@ -87,7 +87,7 @@ pub fn split_brain(wo: &Wo<'_, '_>) -> Option<Finding> {
                 .files
                 .iter()
                 .filter(|f| Some(f.folder) != keep)
-                .map(|f| inv.rel(&f.rel_path))
+                .map(|f| inv.rel(f.rel_path()))
                 .collect();
             Remedy::run(
                 "git wo reconcile --apply",

@@ -18,7 +18,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
     let path_of = |id: &str| {
         wos.get(id)
             .and_then(|v| v.files.first())
-            .map(|f| inv.rel(&f.rel_path))
+            .map(|f| inv.rel(f.rel_path()))
             .unwrap_or_default()
     };
     let known = inv.known_ids();

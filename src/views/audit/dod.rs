@@ -36,7 +36,7 @@ pub fn unknown_dod(wo: &Wo<'_, '_>) -> Vec<Finding> {
             if !catalog.is_unknown(dod_id) {
                 return None;
             }
-            let path = wo.inv.rel(&f.rel_path);
+            let path = wo.inv.rel(f.rel_path());
             Some(Finding::new(
                 Code::UnknownDod,
                 Some(wo.id.as_str()),

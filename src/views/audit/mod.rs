@@ -117,7 +117,7 @@ pub fn report(inv: &Inventory, findings: Vec<Finding>) -> Report {
             worktrees_active: inv.worktrees.iter().filter(|w| w.exists).count(),
             wos_total_unique,
             running_yamls,
-            running_yaml_paths: running.iter().map(|f| inv.rel(&f.rel_path)).collect(),
+            running_yaml_paths: running.iter().map(|f| inv.rel(f.rel_path())).collect(),
             locks_active: inv.locks.iter().map(|l| l.id.to_string()).collect(),
             yamls_total,
         },

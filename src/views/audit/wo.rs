@@ -20,7 +20,7 @@ pub(crate) struct Wo<'i, 'a> {
 impl Wo<'_, '_> {
     /// Paths of `files`, relative to the checkout.
     pub(super) fn paths(&self, files: &[&OrderFile]) -> Vec<String> {
-        files.iter().map(|f| self.inv.rel(&f.rel_path)).collect()
+        files.iter().map(|f| self.inv.rel(f.rel_path())).collect()
     }
     /// Every copy's path, readable or not.
     pub(super) fn all_paths(&self) -> Vec<String> {
@@ -33,7 +33,7 @@ impl Wo<'_, '_> {
             .files
             .iter()
             .filter(|f| f.folder == State::Running)
-            .map(|f| self.inv.rel(&f.rel_path))
+            .map(|f| self.inv.rel(f.rel_path()))
             .collect()
     }
 }

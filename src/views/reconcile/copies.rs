@@ -39,7 +39,7 @@ pub fn one_copy_in_place(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> 
         return out;
     };
     let keeper = keeper(id, v, target);
-    for f in v.files.iter().filter(|f| f.rel_path != keeper.rel_path) {
+    for f in v.files.iter().filter(|f| f.rel_path() != keeper.rel_path()) {
         let (code, why) = if f.folder != keeper.folder {
             (
                 Code::SplitBrain,
@@ -50,18 +50,18 @@ pub fn one_copy_in_place(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> 
                 Code::DuplicateYaml,
                 format!(
                     "a second file of {id}; {} is kept",
-                    wo.rel(&keeper.rel_path)
+                    wo.rel(keeper.rel_path())
                 ),
             )
         };
         out.push(wo.action(
             code,
             Repair::Quarantine {
-                path: f.rel_path.clone(),
+                path: f.rel_path().to_path_buf(),
             },
             Safety::Safe,
-            format!("quarantine {} ({why})", wo.rel(&f.rel_path)),
-            vec![wo.rel(&f.rel_path)],
+            format!("quarantine {} ({why})", wo.rel(f.rel_path())),
+            vec![wo.rel(f.rel_path())],
         ));
     }
     let status_ok = keeper.status() == Ok(target);
@@ -77,7 +77,7 @@ pub fn one_copy_in_place(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> 
             },
             format!(
                 "move {} to {}/{}/ and set status: {target} (the record is the truth)",
-                wo.rel(&keeper.rel_path),
+                wo.rel(keeper.rel_path()),
                 inv.jobs_rel,
                 target
             ),
@@ -85,18 +85,18 @@ pub fn one_copy_in_place(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> 
     } else {
         (
             Code::StatusMismatch,
-            format!("set status: {target} in {}", wo.rel(&keeper.rel_path)),
+            format!("set status: {target} in {}", wo.rel(keeper.rel_path())),
         )
     };
     out.push(wo.action(
         code,
         Repair::Place {
-            path: keeper.rel_path.clone(),
+            path: keeper.rel_path().to_path_buf(),
             to: target,
         },
         Safety::Safe,
         what,
-        vec![wo.rel(&keeper.rel_path)],
+        vec![wo.rel(keeper.rel_path())],
     ));
     out
 }
@@ -106,7 +106,7 @@ pub fn one_copy_in_place(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> 
 /// rules pick.
 fn keeper<'a>(id: &WoId, v: &WoView<'a>, target: State) -> &'a OrderFile {
     let canonical = |f: &&OrderFile| {
-        f.rel_path
+        f.rel_path()
             .file_stem()
             .is_some_and(|s| s.to_str() == Some(id.as_str()))
     };

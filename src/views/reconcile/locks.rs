@@ -90,7 +90,7 @@ fn running_lock(wo: &Wo<'_, '_>) -> Vec<Action> {
         Some(LockNeed::Requeue) => {
             let path = v
                 .file_in(State::Running)
-                .map(|f| f.rel_path.clone())
+                .map(|f| f.rel_path().to_path_buf())
                 .unwrap_or_default();
             vec![wo.action(
                 Code::RunningWithoutLock,
