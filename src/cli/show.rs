@@ -161,7 +161,7 @@ fn record(out: &crate::cli::output::Out, inv: &Inventory, view: &Show) {
                     }
                 ));
             }
-            if let Some(b) = &rec.branch {
+            if let Some(b) = &rec.branch() {
                 out.line(format!("  branch:   {b}"));
             }
             if let Some(res) = &rec.result {

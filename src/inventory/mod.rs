@@ -542,7 +542,7 @@ impl Inventory {
     /// The branch a WO's worktree should be on.
     pub fn expected_branch(&self, id: &WoId, view: &WoView<'_>) -> String {
         view.record
-            .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
+            .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
             .or_else(|| view.files.iter().find_map(|f| f.branch()))
             .unwrap_or_else(|| format!("{}{id}", self.branch_prefix))
     }

@@ -50,16 +50,16 @@ impl Inventory {
         };
         for s in self.records.values() {
             // (Most records name neither: their ids are not parsed, nor copied.)
-            if s.record.branch.is_none() && s.record.worktree.is_none() {
+            if s.record.branch().is_none() && s.record.worktree().is_none() {
                 continue;
             }
             let Ok(id) = WoId::parse(&s.record.id) else {
                 continue;
             };
-            if let Some(b) = s.record.branch.as_deref() {
+            if let Some(b) = s.record.branch() {
                 named.branches.entry(b).or_default().push(id.clone());
             }
-            if let Some(wt) = s.record.worktree.as_deref() {
+            if let Some(wt) = s.record.worktree() {
                 let by = ClaimBy::Record;
                 named.paths.push((wt, Claim { id, by }));
             }

@@ -19,6 +19,7 @@ use crate::inventory::parse_cache::{Stamp, enabled};
 use crate::inventory::stored::Stored;
 use crate::inventory::streamed_file::StreamedFile;
 use crate::model::record::{Lease, Outcome, Phase, RECORD_SCHEMA, Record, Schema};
+use crate::model::record_texts::RecordTexts;
 use crate::model::state::State;
 
 pub const FILE: &str = "record-cache";
@@ -233,10 +234,10 @@ pub fn encode_record(text: &mut String, r: &Record) {
     line_format::push(text, r.state.as_str());
     line_format::push(text, r.phase.as_str());
     line_format::push(text, &r.token.to_string());
-    line_format::push(text, &r.title);
-    line_format::push_opt(text, r.branch.as_deref());
-    line_format::push_opt(text, r.worktree.as_deref());
-    line_format::push_opt(text, r.base.as_deref());
+    line_format::push(text, r.title());
+    line_format::push_opt(text, r.branch());
+    line_format::push_opt(text, r.worktree());
+    line_format::push_opt(text, r.base());
     match &r.lock {
         None => text.push_str("\t-"),
         Some(l) => {
@@ -264,7 +265,7 @@ pub fn encode_record(text: &mut String, r: &Record) {
         }
     }
     push_time(text, r.updated_at);
-    line_format::push_opt(text, r.note.as_deref());
+    line_format::push_opt(text, r.note());
 }
 
 /// The record of a line written by [`encode_record`]; `None` if anything is off.
@@ -278,10 +279,11 @@ pub fn decode_record(line: &str) -> Option<Record> {
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;
     let token = line_format::number(f.raw()?)?;
-    let title = f.text_as()?;
-    let branch = f.opt_as()?;
-    let worktree = f.opt_as()?;
-    let base = f.opt_as()?;
+    // (The texts stay escaped until they are unescaped into the record's one buffer.)
+    let title = f.raw()?;
+    let branch = f.opt_raw()?;
+    let worktree = f.opt_raw()?;
+    let base = f.opt_raw()?;
     let lock = match f.raw()? {
         "-" => None,
         "L" => Some(Box::new(Lease {
@@ -313,21 +315,21 @@ pub fn decode_record(line: &str) -> Option<Record> {
         _ => return None,
     };
     let updated_at = time(&mut f)?;
-    let note = f.opt_as()?;
+    let note = f.opt_raw()?;
+    let texts = RecordTexts::built(
+        [Some(title), branch, worktree, base, note],
+        line_format::unescape_into,
+    )?;
     let record = Record {
         schema,
         id,
         state,
         phase,
         token,
-        title,
-        branch,
-        worktree,
-        base,
+        texts,
         lock,
         result,
         updated_at,
-        note,
     };
     f.done().then_some(record)
 }
@@ -335,6 +337,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::record_texts::Text;
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(s, 123_456_789).unwrap_or_default()
@@ -359,9 +362,11 @@ mod tests {
         let mut full = Record::new("WO-0042", State::Done, "tab\there, new\nline", t(10));
         full.phase = Phase::Finishing;
         full.token = 7;
-        full.branch = Some("feat/wo-WO-0042".into());
-        full.worktree = Some("".into());
-        full.base = Some("abc".into());
+        let full = full
+            .with(Text::Branch, Some("feat/wo-WO-0042"))
+            .with(Text::Worktree, Some(""))
+            .with(Text::Base, Some("abc"));
+        let mut full = full;
         full.lock = Some(Box::new(Lease {
             owner: "ana\\".into(),
             session: "s".into(),
@@ -380,7 +385,7 @@ mod tests {
             tip: None,
             finished_at: t(4),
         }));
-        full.note = Some("=note".into());
+        let full = full.with(Text::Note, Some("=note"));
         let bare = Record::new("WO-1", State::Pending, "", t(0));
         for r in [full, bare] {
             let mut line = String::new();

@@ -45,7 +45,7 @@ pub fn gather(
         if r.state != State::Running {
             continue;
         }
-        let (Some(base), Some(branch)) = (r.base.as_deref(), r.branch.as_deref()) else {
+        let (Some(base), Some(branch)) = (r.base(), r.branch()) else {
             continue;
         };
         let Ok(Some(tip)) = repo.branch_tip(branch) else {

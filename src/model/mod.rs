@@ -19,6 +19,7 @@ pub mod nesting;
 pub mod order;
 pub mod plain_yaml;
 pub mod record;
+pub mod record_texts;
 pub mod repo_lock;
 pub mod scope;
 pub mod session;

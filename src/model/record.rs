@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::record_texts::{RecordTexts, Text};
 use crate::model::short_text::ShortText;
 use crate::model::state::State;
 
@@ -134,30 +135,88 @@ pub struct Outcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RecordWire", into = "RecordWire")]
 pub struct Record {
     /// Always [`RECORD_SCHEMA`] as written by git-wo (held as nothing then).
     pub schema: Schema,
-    /// Ids, branch names and worktree paths are [`ShortText`] (held in place when
-    /// short), the title, base and note boxed: at 100,000 records the `String`s were
-    /// 7 MB of the peak.
+    /// Ids are [`ShortText`] (held in place when short).
     pub id: ShortText,
     pub state: State,
     pub phase: Phase,
     /// Fencing token: increases at every take.
     pub token: u64,
-    #[serde(default)]
-    pub title: Box<str>,
-    pub branch: Option<ShortText>,
-    pub worktree: Option<ShortText>,
-    pub base: Option<Box<str>>,
+    /// The title, branch, worktree, base and note, in one buffer (see the accessors:
+    /// [`Record::title`]…).
+    pub texts: RecordTexts,
     /// Boxed, as is `result`: most records have neither, and inline the two were half
     /// of every record's size (at 100,000 records, 21 MB).
     pub lock: Option<Box<Lease>>,
     pub result: Option<Box<Outcome>>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A [`Record`] as `record.json` holds it (the same keys, in the same order).
+#[derive(Serialize, Deserialize)]
+struct RecordWire {
+    schema: Schema,
+    id: ShortText,
+    state: State,
+    phase: Phase,
+    token: u64,
+    #[serde(default)]
+    title: String,
+    branch: Option<String>,
+    worktree: Option<String>,
+    base: Option<String>,
+    lock: Option<Box<Lease>>,
+    result: Option<Box<Outcome>>,
+    updated_at: DateTime<Utc>,
     /// Free-form notes of the last transition (requeue reason, steal, override…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<Box<str>>,
+    note: Option<String>,
+}
+
+impl From<RecordWire> for Record {
+    fn from(w: RecordWire) -> Record {
+        Record {
+            schema: w.schema,
+            id: w.id,
+            state: w.state,
+            phase: w.phase,
+            token: w.token,
+            texts: RecordTexts::new([
+                Some(&w.title),
+                w.branch.as_deref(),
+                w.worktree.as_deref(),
+                w.base.as_deref(),
+                w.note.as_deref(),
+            ]),
+            lock: w.lock,
+            result: w.result,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+impl From<Record> for RecordWire {
+    fn from(r: Record) -> RecordWire {
+        let owned = |t: Text| r.texts.get(t).map(str::to_owned);
+        RecordWire {
+            title: owned(Text::Title).unwrap_or_default(),
+            branch: owned(Text::Branch),
+            worktree: owned(Text::Worktree),
+            base: owned(Text::Base),
+            note: owned(Text::Note),
+            schema: r.schema,
+            id: r.id,
+            state: r.state,
+            phase: r.phase,
+            token: r.token,
+            lock: r.lock,
+            result: r.result,
+            updated_at: r.updated_at,
+        }
+    }
 }
 
 impl Record {
@@ -169,19 +228,83 @@ impl Record {
             state,
             phase: Phase::Idle,
             token: 0,
-            title: title.into(),
-            branch: None,
-            worktree: None,
-            base: None,
+            texts: RecordTexts::new([Some(title), None, None, None, None]),
             lock: None,
             result: None,
             updated_at: now,
-            note: None,
         }
+    }
+
+    pub fn title(&self) -> &str {
+        self.texts.get(Text::Title).unwrap_or_default()
+    }
+    pub fn branch(&self) -> Option<&str> {
+        self.texts.get(Text::Branch)
+    }
+    pub fn worktree(&self) -> Option<&str> {
+        self.texts.get(Text::Worktree)
+    }
+    pub fn base(&self) -> Option<&str> {
+        self.texts.get(Text::Base)
+    }
+    /// Free-form notes of the last transition (requeue reason, steal, override…).
+    pub fn note(&self) -> Option<&str> {
+        self.texts.get(Text::Note)
+    }
+
+    /// This record with `t` set to `value`.
+    pub fn with(mut self, t: Text, value: Option<&str>) -> Record {
+        self.texts = self.texts.with(t, value);
+        self
     }
 
     /// A lock whose lease has not expired.
     pub fn live_lock(&self, now: DateTime<Utc>) -> Option<&Lease> {
         self.lock.as_deref().filter(|l| !l.expired(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_json_keeps_its_keys_and_their_order() {
+        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let bare = Record::new("WO-0001", State::Pending, "Fix \"it\"", at);
+        let json = serde_json::to_string(&bare).unwrap_or_default();
+        assert_eq!(
+            json,
+            "{\"schema\":\"git-wo.record.v1\",\"id\":\"WO-0001\",\"state\":\"pending\",\
+             \"phase\":\"idle\",\"token\":0,\"title\":\"Fix \\\"it\\\"\",\"branch\":null,\
+             \"worktree\":null,\"base\":null,\"lock\":null,\"result\":null,\
+             \"updated_at\":\"2023-11-14T22:13:20Z\"}"
+        );
+        let full = Record {
+            schema: Schema::from("git-wo.record.v0"),
+            ..bare
+                .with(Text::Branch, Some("feat/wo-WO-0001"))
+                .with(Text::Worktree, Some(""))
+                .with(Text::Base, Some("abc"))
+                .with(Text::Note, Some("requeued"))
+        };
+        let json = serde_json::to_string(&full).unwrap_or_default();
+        assert!(
+            json.starts_with("{\"schema\":\"git-wo.record.v0\",\"id\""),
+            "{json}"
+        );
+        assert!(
+            json.contains(
+                "\"branch\":\"feat/wo-WO-0001\",\"worktree\":\"\",\"base\":\"abc\",\"lock\""
+            ),
+            "{json}"
+        );
+        assert!(json.ends_with(",\"note\":\"requeued\"}"), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, full);
+        // A record without a title or a note reads as one with an empty title.
+        let old = json.replace(",\"title\":\"Fix \\\"it\\\"\"", "");
+        let back: Record = serde_json::from_str(&old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((back.title(), back.note()), ("", Some("requeued")));
     }
 }

@@ -28,7 +28,7 @@ pub fn after_finish(repo: &Repo, id: &str, remote: Option<&str>) -> Option<Branc
     let branch = crate::inventory::records::read(repo, id)
         .ok()
         .flatten()
-        .and_then(|s| s.record.branch.map(String::from))
+        .and_then(|s| s.record.branch().map(String::from))
         .unwrap_or_else(|| repo.config.branch_of(id));
     repo.branch_tip(&branch).ok().flatten()?;
     let q = crate::error::shell_quote;

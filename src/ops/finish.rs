@@ -29,6 +29,7 @@ use crate::model::lock_reason;
 use crate::model::marker;
 use crate::model::order::OrderFile;
 use crate::model::record::{Lease, Outcome, Phase, Record};
+use crate::model::record_texts::Text;
 use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -251,12 +252,8 @@ impl<'a> Subject<'a> {
         let tip = wt
             .as_ref()
             .and_then(|w| repo.worktree_head(&w.path))
-            .or_else(|| {
-                r.branch
-                    .as_deref()
-                    .and_then(|b| repo.branch_tip(b).ok().flatten())
-            });
-        let empty = tip.is_some_and(|t| r.base.as_deref() == Some(t.to_string().as_str()));
+            .or_else(|| r.branch().and_then(|b| repo.branch_tip(b).ok().flatten()));
+        let empty = tip.is_some_and(|t| r.base() == Some(t.to_string().as_str()));
         Ok(Subject {
             repo,
             inv,
@@ -319,11 +316,7 @@ impl<'a> Subject<'a> {
     /// result marker never goes on the base, someone else's commit).
     fn nothing_done(&self) -> anyhow::Error {
         let id = self.id();
-        let short = self
-            .r()
-            .base
-            .as_deref()
-            .map_or("", |b| &b[..b.len().min(12)]);
+        let short = self.r().base().map_or("", |b| &b[..b.len().min(12)]);
         let here = self
             .wt
             .as_ref()
@@ -411,7 +404,7 @@ impl<'a> Subject<'a> {
             id: self.id(),
             file: self.file,
             dir: self.wt.as_ref().map(|w| w.path.as_path()),
-            base: self.r().base.as_deref(),
+            base: self.r().base(),
             tip: tip_text.as_deref(),
             applies: opts.verdict == State::Done && opts.skip_reason.is_none(),
         };
@@ -448,7 +441,7 @@ impl<'a> Subject<'a> {
                 skip_reason: opts.skip_reason.as_deref(),
                 forced_by: self.forced.then_some(opts.owner.as_str()),
                 failed_command: failed_command.as_deref(),
-                base: self.r().base.as_deref(),
+                base: self.r().base(),
                 tip: tip_text.as_deref(),
                 at: outcome.finished_at,
             },
@@ -491,7 +484,7 @@ impl<'a> Subject<'a> {
         let failure = crate::ops::verify::Verify {
             dir: &dir,
             id: id.as_str(),
-            base: self.r().base.as_deref(),
+            base: self.r().base(),
             tip,
             timeout: verify_timeout(self.repo),
         }
@@ -539,6 +532,9 @@ impl<'a> Subject<'a> {
     /// see it alive (`holder_gone`).
     fn finishing(&self, outcome: &Outcome, evidence: Option<ObjectId>) -> Step {
         let (r, opts) = (self.r(), self.opts);
+        let note = self
+            .forced
+            .then(|| format!("finish forced by {}", opts.owner));
         Step::Record(Box::new(RecordWrite {
             record: Record {
                 phase: Phase::Finishing,
@@ -550,12 +546,10 @@ impl<'a> Subject<'a> {
                         ..*l
                     })
                 }),
-                note: self
-                    .forced
-                    .then(|| format!("finish forced by {}", opts.owner).into()),
                 updated_at: outcome.finished_at,
                 ..r.clone()
-            },
+            }
+            .with(Text::Note, note.as_deref()),
             yaml: OrderYaml::Bytes(self.file.bytes.to_vec()),
             action: "finishing",
             owner: opts.owner.clone(),
@@ -649,6 +643,10 @@ impl<'a> Subject<'a> {
     /// The record idle, its lock cleared, the result marker in its message.
     fn idle(&self, v: &Verdict, result_line: Option<String>) -> Step {
         let (r, opts) = (self.r(), self.opts);
+        let note = self
+            .forced
+            .then(|| format!("finish forced by {}", opts.owner))
+            .or_else(|| r.note().map(str::to_owned));
         Step::Record(Box::new(RecordWrite {
             record: Record {
                 state: v.outcome.verdict,
@@ -656,12 +654,9 @@ impl<'a> Subject<'a> {
                 lock: None,
                 result: Some(Box::new(v.outcome.clone())),
                 updated_at: crate::clock::now(),
-                note: self
-                    .forced
-                    .then(|| format!("finish forced by {}", opts.owner).into())
-                    .or_else(|| r.note.clone()),
                 ..r.clone()
-            },
+            }
+            .with(Text::Note, note.as_deref()),
             yaml: OrderYaml::Placed,
             action: "finish",
             owner: opts.owner.clone(),
@@ -796,7 +791,7 @@ pub fn own_worktree<'i>(inv: &'i Inventory, id: &WoId, r: &Record) -> Option<&'i
             })
         })
         .or_else(|| {
-            let at = inv.resolve(r.worktree.as_deref()?);
+            let at = inv.resolve(r.worktree()?);
             linked().find(|w| w.path == at)
         })
 }

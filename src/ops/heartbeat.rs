@@ -13,6 +13,7 @@ use crate::inventory::records::Stored;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::lockfile::LockFile;
 use crate::model::record::{Lease, Phase, Record};
+use crate::model::record_texts::Text;
 use crate::model::session::{Session, holds};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -67,12 +68,13 @@ pub fn renew(repo: &Repo, id: &WoId, lease: Duration, owner: &str, force: bool) 
         expires_at: now + lease,
         ..old
     };
+    let note = forced.then(|| format!("lease renewed by {owner} with --force"));
     let record = Record {
         lock: Some(Box::new(lock.clone())),
         updated_at: now,
-        note: forced.then(|| format!("lease renewed by {owner} with --force").into()),
         ..r.clone()
-    };
+    }
+    .with(Text::Note, note.as_deref());
     let mut steps = vec![Step::Record(Box::new(renewal(record, owner)))];
     let jobs = Jobs::new(&repo.control_root, &inv.jobs_rel);
     let recreated = !jobs.lock_present(id.as_str());

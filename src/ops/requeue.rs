@@ -16,6 +16,7 @@ use crate::inventory::records::Stored;
 use crate::inventory::{Inventory, WoView};
 use crate::model::order::OrderFile;
 use crate::model::record::{Phase, Record};
+use crate::model::record_texts::Text;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::ops::journal::{
@@ -237,7 +238,7 @@ impl Request<'_> {
         let mut kept = self.worktrees(repo, inv, view, &mut steps);
         kept.branch = view
             .record
-            .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
+            .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
             .or_else(|| file.branch());
         let plan = Plan {
             id: id.clone(),
@@ -258,24 +259,22 @@ impl Request<'_> {
         now: chrono::DateTime<Utc>,
     ) -> Step {
         let (id, owner, reason) = (self.id, self.owner, self.reason);
+        let note = match overridden {
+            Some(holder) => {
+                format!("requeued by {owner} with --force over {holder}'s live lease: {reason}")
+            }
+            None => format!("requeued by {owner}: {reason}"),
+        };
         Step::Record(Box::new(RecordWrite {
             record: Record {
                 state: State::Pending,
                 phase: Phase::Idle,
                 lock: None,
                 result: None,
-                note: Some(
-                    match overridden {
-                        Some(holder) => format!(
-                            "requeued by {owner} with --force over {holder}'s live lease: {reason}"
-                        ),
-                        None => format!("requeued by {owner}: {reason}"),
-                    }
-                    .into(),
-                ),
                 updated_at: now,
                 ..stored.record.clone()
-            },
+            }
+            .with(Text::Note, Some(&note)),
             yaml: OrderYaml::Bytes(yaml),
             action: "requeue",
             owner: owner.to_owned(),
@@ -301,7 +300,7 @@ impl Request<'_> {
         let mut kept = Kept::default();
         let mut dropping = Vec::new();
         if record.is_some_and(|r| r.phase == Phase::Taking) {
-            let commit = match record.and_then(|r| r.branch.as_deref()) {
+            let commit = match record.and_then(|r| r.branch()) {
                 Some(b) => repo.branch_tip(b).ok().flatten(),
                 None => None,
             };

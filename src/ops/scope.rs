@@ -48,7 +48,7 @@ pub fn check_finish(
     let Some(m) = matcher(file, id.as_str(), &rerun)? else {
         return Ok(None);
     };
-    let (Some(base), Some(tip)) = (r.base.as_deref(), tip.map(|t| t.to_string())) else {
+    let (Some(base), Some(tip)) = (r.base(), tip.map(|t| t.to_string())) else {
         return Ok(None);
     };
     let changed = diff::between(&repo.control_root, base, &tip).map_err(|e| {

@@ -28,6 +28,7 @@ use crate::model::lockfile::LockFile;
 use crate::model::marker;
 use crate::model::order::OrderFile;
 use crate::model::record::{Lease, Phase, Record};
+use crate::model::record_texts::RecordTexts;
 use crate::model::session::{Session, new_session_id};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
@@ -248,7 +249,7 @@ fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions, token: u64) -> Result<V
 /// A name that could be read as an option, or is no valid branch name, is refused.
 fn branch_of(repo: &Repo, id: &WoId, prev: Option<&Stored>, file: &OrderFile) -> Result<String> {
     let branch = prev
-        .and_then(|s| s.record.branch.as_ref().map(|b| b.to_string()))
+        .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
         .or_else(|| file.branch())
         .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
     if let Some(why) = crate::model::branch::problem(&branch) {
@@ -392,7 +393,7 @@ fn yours_already(
         .iter()
         .find(|w| w.exists)
         .map(|w| w.path.to_string_lossy().into_owned())
-        .or_else(|| r.worktree.as_ref().map(|w| w.to_string()));
+        .or_else(|| r.worktree().as_ref().map(|w| w.to_string()));
     WoError::conflict(format!(
         "{id} is yours already: you ({}) hold it (token {}), {}",
         l.owner,
@@ -550,18 +551,21 @@ impl Claim {
             expires_at: now + opts.lease,
             clone: crate::ops::clone_id::ensure(repo),
         };
+        let note = claim_note(stolen_from, &leftovers, &opts.owner);
         let record = Record {
             state: State::Running,
             phase: Phase::Taking,
             token,
-            title: title.as_str().into(),
-            branch: Some(branch.as_str().into()),
-            worktree: Some(worktree_rel.as_str().into()),
-            base: Some(base.to_string().into()),
+            texts: RecordTexts::new([
+                Some(&title),
+                Some(&branch),
+                Some(&worktree_rel),
+                Some(&base.to_string()),
+                note.as_deref(),
+            ]),
             lock: Some(Box::new(lease)),
             result: None,
             updated_at: now,
-            note: claim_note(stolen_from, &leftovers, &opts.owner).map(Into::into),
             ..Record::new(id.as_str(), State::Running, &title, now)
         };
         Ok(Claim {
@@ -660,7 +664,7 @@ impl Shape<'_> {
     /// made locally (losing there undoes the take), and the finished take after it.
     fn plan(&self, first_action: &'static str) -> Plan {
         let lease = self.lease();
-        let intent = marker::intent(self.id.as_str(), &self.record.title);
+        let intent = marker::intent(self.id.as_str(), self.record.title());
         let path = self.worktree_path();
         let active = Record {
             phase: Phase::Active,
@@ -838,12 +842,12 @@ fn resume(
     };
     // The record's branch first (the same as `record.branch`), validated like a take's.
     let branch = branch_of(repo, id, Some(stored), file)?;
-    let base = match &record.base {
+    let base = match &record.base() {
         Some(b) => ObjectId::from_hex(b.as_bytes()).context("record base is not a sha")?,
         None => repo.resolve_commit(&repo.default_branch()?)?,
     };
     let worktree_rel = record
-        .worktree
+        .worktree()
         .as_ref()
         .map(|w| w.to_string())
         .unwrap_or_else(|| format!("{}/{id}", repo.worktree_dir()));

@@ -39,7 +39,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
     let title = first
         .and_then(|f| f.fields.title())
         .filter(|t| !t.is_empty())
-        .or_else(|| record.map(|r| &*r.title))
+        .or_else(|| record.map(|r| r.title()))
         .unwrap_or_default();
     let holder = record
         .and_then(|r| r.lock.as_ref().map(|l| l.owner.as_str()))

@@ -142,7 +142,7 @@ fn entry(
         id: id.to_string(),
         title: Some(file.title())
             .filter(|t| !t.is_empty())
-            .or_else(|| record.map(|r| r.title.to_string()))
+            .or_else(|| record.map(|r| r.title().to_string()))
             .unwrap_or_default(),
         status,
         priority: file.priority().unwrap_or_else(|| "medium".into()),
@@ -178,7 +178,7 @@ fn worktree_path(
     }
     let recorded = file
         .worktree()
-        .or_else(|| record.and_then(|r| r.worktree.as_ref().map(|w| w.to_string())))
+        .or_else(|| record.and_then(|r| r.worktree().as_ref().map(|w| w.to_string())))
         .unwrap_or_else(|| format!("{}/{id}", facts.worktree_dir));
     if Path::new(&recorded).is_absolute() {
         relative(Path::new(&recorded), root)

@@ -19,7 +19,7 @@ pub fn run(repo: &Repo, branch_checkout: bool) -> Option<String> {
     let expected = crate::inventory::records::read(repo, id.as_str())
         .ok()
         .flatten()
-        .and_then(|s| s.record.branch.map(String::from))
+        .and_then(|s| s.record.branch().map(String::from))
         .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
     let wt = worktrees::list(&repo.common_dir, &repo.control_root)
         .into_iter()

@@ -157,7 +157,7 @@ pub fn deps(repo: &Repo, inv: &Inventory) -> Vec<PathBuf> {
     let heads = repo.common_dir.join("refs/heads");
     for s in inv.records.values() {
         if let (crate::model::state::State::Running, Some(branch)) =
-            (s.record.state, s.record.branch.as_deref())
+            (s.record.state, s.record.branch())
         {
             out.push(heads.join(branch));
         }

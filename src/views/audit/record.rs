@@ -114,8 +114,8 @@ pub fn missing_intent_marker(wo: &Wo<'_, '_>) -> Option<Finding> {
     {
         return None;
     }
-    let marker = q(&crate::model::marker::intent(id.as_str(), &r.title));
-    let remedy = match &r.base {
+    let marker = q(&crate::model::marker::intent(id.as_str(), r.title()));
+    let remedy = match &r.base() {
         Some(base) => Remedy::run(
             format!("git notes --ref=wo append -m {marker} {}", q(base)),
             "on the commit its branch starts from",
