@@ -5,7 +5,7 @@
 
 use chrono::DateTime;
 
-use super::candidate::Candidate;
+use super::candidate::{Candidate, Dirs};
 use super::parse_cache::{ParseCache, Stamp};
 use crate::model::order::OrderFile;
 use crate::model::state::State;
@@ -27,6 +27,7 @@ pub(super) struct Hits {
 pub(super) fn take(
     cache: &mut ParseCache,
     mut candidates: Vec<Vec<Candidate>>,
+    dirs: &Dirs,
     now: std::time::SystemTime,
 ) -> Hits {
     if !cache.holds_lines() {
@@ -54,7 +55,7 @@ pub(super) fn take(
             Some((folder, before, cache.split_off(state)?))
         });
     let Some((folder, before, mut rest)) = split else {
-        let misses = take_run(cache, candidates, now, &mut files, &mut stamps, 0);
+        let misses = take_run(cache, candidates, dirs, now, &mut files, &mut stamps, 0);
         let unused = !cache.is_empty();
         return Hits {
             files,
@@ -68,10 +69,10 @@ pub(super) fn take(
     let (head_stamps, tail_stamps) = stamps.split_at_mut(before);
     let (misses, unused) = std::thread::scope(|scope| {
         let handle = scope.spawn(|| {
-            let misses = take_run(&mut rest, tail, now, tail_files, tail_stamps, before);
+            let misses = take_run(&mut rest, tail, dirs, now, tail_files, tail_stamps, before);
             (misses, !rest.is_empty())
         });
-        let misses = take_run(cache, candidates, now, head_files, head_stamps, 0);
+        let misses = take_run(cache, candidates, dirs, now, head_files, head_stamps, 0);
         let unused = !cache.is_empty();
         let (more, rest_unused) = crate::parallel::join(handle);
         let mut all = misses;
@@ -114,6 +115,7 @@ fn half_way(runs: &[Vec<Candidate>], count: usize) -> Option<(usize, usize)> {
 fn take_run(
     cache: &mut ParseCache,
     candidates: Vec<Vec<Candidate>>,
+    dirs: &Dirs,
     now: std::time::SystemTime,
     files: &mut [OrderFile],
     stamps: &mut [Option<Stamp>],
@@ -121,14 +123,17 @@ fn take_run(
 ) -> Vec<(usize, Candidate)> {
     let mut misses = Vec::new();
     let slots = files.iter_mut().zip(stamps.iter_mut());
+    // Each path written into one buffer (a candidate holds its name and its folder's
+    // number).
+    let mut path = String::new();
     for (k, (c, (file, stamp_slot))) in candidates.into_iter().flatten().zip(slots).enumerate() {
-        let hit = c
-            .stat
-            .and_then(|s| Some((s, cache.take(&c.rel_path, s, now)?)));
+        c.path_into(dirs, &mut path);
+        let hit = c.stat.and_then(|s| Some((s, cache.take(&path, s, now)?)));
         match hit {
             Some((stamp, p)) => {
-                let mut f =
-                    OrderFile::cached(&c.rel_path, c.state, c.archived, p.id, p.problem, p.fields);
+                // (The parse cache built the fields with the path after them.)
+                debug_assert_eq!(p.fields.tail(), path);
+                let mut f = OrderFile::of_fields(c.state, c.archived, p.id, p.problem, p.fields);
                 f.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
                 *file = f;
                 *stamp_slot = Some(stamp);
@@ -141,7 +146,7 @@ fn take_run(
 
 /// What stands in a miss's place until it is read.
 fn placeholder() -> OrderFile {
-    OrderFile::cached("", State::Pending, false, None, None, Default::default())
+    OrderFile::of_fields(State::Pending, false, None, None, Default::default())
 }
 
 #[cfg(test)]

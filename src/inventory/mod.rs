@@ -44,10 +44,11 @@ use crate::git::worktrees::{self, Worktree};
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::repo_lock::Holder as RepoLockHolder;
+use crate::model::short_text::ShortText;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
-use candidate::{Candidate, Runs};
+use candidate::{Candidate, Dirs, Runs};
 use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
@@ -842,7 +843,7 @@ fn list_jobs_dir(
     jobs_rel: &str,
     jobs: &Path,
     stat: bool,
-) -> Result<(Vec<Vec<Candidate>>, Vec<Other>)> {
+) -> Result<(Runs, Vec<Other>)> {
     // Listing and stat'ing are most of a warm run: the folders are shared out between
     // one thread per core (this one included), biggest first, by the size of each
     // folder's directory file. A thread per folder cost more to start than the small
@@ -909,7 +910,7 @@ fn list_jobs_dir(
         candidates.append(c);
         others.extend(o);
     }
-    Ok((candidates.into_runs(), others))
+    Ok((candidates, others))
 }
 
 /// How many entries to make room for when listing `dir`: its size over the smallest
@@ -955,9 +956,9 @@ fn list_state_folder(
 ) -> Result<()> {
     let dir = root.join(rel);
     let entries = fs::read_dir(&dir)?;
-    // Each entry's path relative to the checkout, built once at its final size: one
-    // allocation per file (of 10,000) instead of a name and a joined path.
-    type Listed = (String, fs::FileType, Option<Stamp>);
+    // Each entry's name, in place when short (a WO's always is): no allocation per
+    // file; the folder is numbered once for all of them.
+    type Listed = (ShortText, fs::FileType, Option<Stamp>);
     let mut listed: Vec<Listed> = Vec::with_capacity(entries_hint(&dir));
     for e in entries.filter_map(|e| e.ok()) {
         let name = e.file_name();
@@ -968,18 +969,17 @@ fn list_state_folder(
             .then(|| e.metadata().ok())
             .flatten()
             .and_then(|m| Stamp::of(&m));
-        let mut rel_path = String::with_capacity(rel.len() + 1 + name.len());
-        rel_path.push_str(rel);
-        rel_path.push('/');
-        rel_path.push_str(name);
-        listed.push((rel_path, ft, stamp));
+        listed.push((name.into(), ft, stamp));
     }
-    // Names in one folder are unique and share the prefix: path order is name order.
-    listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Names in one folder are unique and share the prefix: name order is path order.
+    listed.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
     out.reserve(listed.len());
-    for (rel_path, ft, stamp) in listed {
-        let name = rel_path.get(rel.len() + 1..).unwrap_or_default();
+    let here = out.dir(rel);
+    let path_of = |name: &str| format!("{rel}/{name}");
+    for (name, ft, stamp) in listed {
+        let name = name.as_str();
         if ft.is_dir() {
+            let rel_path = path_of(name);
             if depth < MAX_ARCHIVE_DEPTH {
                 list_state_folder(root, &rel_path, state, true, depth + 1, stat, out, others)?;
             }
@@ -994,14 +994,15 @@ fn list_state_folder(
         let Some(archived) = wo_file_kind(name, archived) else {
             if depth == 0 && (name.ends_with(".lock") || name.starts_with(".git-wo-")) {
                 others.push(Other {
-                    rel_path: rel_path.into(),
+                    rel_path: path_of(name).into(),
                     file_type: ft,
                 });
             }
             continue;
         };
         out.push(Candidate {
-            rel_path: rel_path.into_boxed_str(),
+            dir: here,
+            name: name.into(),
             state,
             archived,
             symlink: ft.is_symlink(),
@@ -1018,9 +1019,10 @@ fn list_state_folder(
 fn read_candidates(
     root: &Path,
     mut cache: ParseCache,
-    candidates: Vec<Vec<Candidate>>,
+    candidates: Runs,
     depth: Depth,
 ) -> Vec<OrderFile> {
+    let (candidates, dirs) = candidates.into_parts();
     let now = std::time::SystemTime::now();
     // Take what the cache knows (by the stat of the listing), read the rest in parallel.
     let cache_hits::Hits {
@@ -1028,7 +1030,7 @@ fn read_candidates(
         mut stamps,
         misses,
         unused,
-    } = cache_hits::take(&mut cache, candidates, now);
+    } = cache_hits::take(&mut cache, candidates, &dirs, now);
     let changed = !misses.is_empty() || unused;
     // Nothing came from the cache: the files are the reads, in order.
     let all_read = files.is_empty();
@@ -1041,7 +1043,7 @@ fn read_candidates(
         misses,
         || (),
         |_, (slot, c)| {
-            let read = read_candidate(root, c, depth);
+            let read = read_candidate(root, &dirs, c, depth);
             progress.add(1);
             (slot, read)
         },
@@ -1086,16 +1088,20 @@ fn read_candidates(
 
 /// Read one candidate: the [`OrderFile`], and the stamp it was read at (for the cache);
 /// `None` when it is gone since the listing.
-fn read_candidate(root: &Path, c: Candidate, depth: Depth) -> Option<(OrderFile, Option<Stamp>)> {
+fn read_candidate(
+    root: &Path,
+    dirs: &Dirs,
+    c: Candidate,
+    depth: Depth,
+) -> Option<(OrderFile, Option<Stamp>)> {
+    let rel_path = PathBuf::from(c.path(dirs));
     let Candidate {
-        rel_path,
         state,
         archived,
         symlink,
         special,
         ..
     } = c;
-    let rel_path = PathBuf::from(String::from(rel_path));
     if symlink {
         let why = "a symlink: not followed".into();
         return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
