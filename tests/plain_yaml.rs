@@ -24,8 +24,8 @@ fn same_as_serde(bytes: &[u8], what: &str) -> bool {
     let fast = OrderFile::parse_without_mapping(rel, State::Pending, false, bytes.to_vec())
         .into_fields_only();
     assert_eq!(
-        (&fast.id, &fast.problem, &fast.fields),
-        (&slow.id, &slow.problem, &slow.fields),
+        (&fast.id, &fast.problem(), &fast.fields),
+        (&slow.id, &slow.problem(), &slow.fields),
         "{}",
         shown()
     );

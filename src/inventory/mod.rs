@@ -490,7 +490,7 @@ impl Inventory {
         for f in self
             .files
             .iter()
-            .filter(|f| f.archived && f.problem.is_none())
+            .filter(|f| f.archived && f.problem().is_none())
         {
             if let Some(v) = f.id.as_ref().and_then(|id| map.existing(id.as_str())) {
                 v.push_archived(f);
@@ -631,7 +631,7 @@ pub fn refuse_unreadable(id: &WoId, view: &WoView<'_>) -> Result<()> {
     Err(WoError::usage(format!(
         "{id}: {} cannot be read ({}); nothing acts on {id} until it can",
         paths.join(", "),
-        first.problem.as_deref().unwrap_or("invalid")
+        first.problem().unwrap_or("invalid")
     ))
     .fix(format!(
         "fix {} by hand (resolve its conflict markers; it needs a valid id:), then: git wo lint {id}",
@@ -1137,7 +1137,7 @@ fn read_candidate(
     };
     let mut file = match depth {
         Depth::Fields => file.into_fields_only(),
-        Depth::Bytes => OrderFile { doc: None, ..file },
+        Depth::Bytes => file.without_mapping(),
         Depth::Full => file,
     };
     file.modified = meta.modified().ok().map(DateTime::<Utc>::from);
@@ -1171,7 +1171,7 @@ fn parse_blob(
     let entry = cacheable.then(|| (b.entry.oid.to_string(), parsed_of(&file)));
     let file = match depth {
         Depth::Fields => file.into_fields_only(),
-        Depth::Bytes => OrderFile { doc: None, ..file },
+        Depth::Bytes => file.without_mapping(),
         Depth::Full => file,
     };
     (file, entry)
@@ -1180,7 +1180,7 @@ fn parse_blob(
 fn parsed_of(file: &OrderFile) -> Parsed {
     Parsed {
         id: file.id.clone(),
-        problem: file.problem.clone(),
+        problem: file.problem().map(Into::into),
         fields: file.fields.clone(),
     }
 }

@@ -485,7 +485,7 @@ impl ParseCache {
                 rel,
                 &stamp,
                 file.id.as_ref(),
-                file.problem.as_deref(),
+                file.problem(),
                 &file.fields,
             );
             out.pushed();

@@ -448,12 +448,12 @@ fn no_file(inv: &Inventory, id: &WoId) -> anyhow::Error {
     if let Some(bad) = inv
         .files
         .iter()
-        .find(|f| !f.archived && f.id.as_ref() == Some(id) && f.problem.is_some())
+        .find(|f| !f.archived && f.id.as_ref() == Some(id) && f.problem().is_some())
     {
         return WoError::usage(format!(
             "{id}: {} is not usable: {}",
             bad.rel_path().display(),
-            bad.problem.as_deref().unwrap_or_default()
+            bad.problem().unwrap_or_default()
         ))
         .fix(format!("git wo lint {id}"))
         .into();

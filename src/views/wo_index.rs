@@ -84,7 +84,7 @@ pub fn index(inv: &Inventory, facts: &Facts) -> WoIndex {
         .iter()
         .filter(|f| !f.archived)
         .filter_map(|f| {
-            let why = f.problem.as_ref()?;
+            let why = f.problem()?;
             Some(format!("Failed to load {}: {why}", inv.rel(f.rel_path())))
         })
         .collect();
