@@ -515,7 +515,13 @@ mod cache_model {
                         let fields = Fields::new(values);
                         let id = WoId::parse(&format!("WO-{n}")).ok();
                         seen.push((
-                            OrderFile::cached(&rel, State::Pending, false, id, None, fields),
+                            OrderFile::of_fields(
+                                State::Pending,
+                                false,
+                                id,
+                                None,
+                                fields.with_tail(&rel),
+                            ),
                             f.stamp,
                         ));
                     }

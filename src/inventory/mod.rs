@@ -543,7 +543,7 @@ impl Inventory {
     /// The branch a WO's worktree should be on.
     pub fn expected_branch(&self, id: &WoId, view: &WoView<'_>) -> String {
         view.record
-            .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
+            .and_then(|s| s.record.branch().map(str::to_owned))
             .or_else(|| view.files.iter().find_map(|f| f.branch()))
             .unwrap_or_else(|| format!("{}{id}", self.branch_prefix))
     }
@@ -1216,8 +1216,7 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
                     Some(_) => OrderFile::stem_id(&rel),
                     None => p.id.clone(),
                 };
-                files.push(Some(OrderFile::cached(
-                    &b.path,
+                files.push(Some(OrderFile::of_fields(
                     state,
                     archived,
                     id,

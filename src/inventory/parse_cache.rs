@@ -852,7 +852,13 @@ mod tests {
                     State::Done
                 };
                 let rel = format!("_ctx/jobs/{state}/WO-{i:05}.yaml");
-                let f = OrderFile::cached(&rel, state, false, p.id.clone(), None, p.fields.clone());
+                let f = OrderFile::of_fields(
+                    state,
+                    false,
+                    p.id.clone(),
+                    None,
+                    p.fields.copied_with_tail(&rel),
+                );
                 (f, stamp(i))
             })
             .collect();

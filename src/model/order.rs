@@ -336,7 +336,6 @@ pub struct OrderFile {
     pub archived: bool,
     /// The WO's identity: the `id:` field, or the stem when `id` is unreadable.
     pub id: Option<WoId>,
-
     /// The fields the views read, taken from the mapping (or from the parse cache), and
     /// after them the file's path ([`OrderFile::rel_path`]).
     pub fields: Fields,
@@ -483,22 +482,8 @@ impl OrderFile {
         (id, problem, Fields::of(map, rel))
     }
 
-    /// A file known from the parse cache: what it says, without its bytes. `fields`
-    /// may hold the path after them already (the parse cache's do): no copy then.
-    pub fn cached(
-        rel_path: &str,
-        folder: State,
-        archived: bool,
-        id: Option<WoId>,
-        problem: Option<Box<str>>,
-        fields: Fields,
-    ) -> OrderFile {
-        OrderFile::of_fields(folder, archived, id, problem, fields.with_tail(rel_path))
-    }
-
-    /// A file known from a cache whose `fields` hold its path after them (see
-    /// [`Fields::tail`]): what [`ParseCache::take`] gives. No comparison of the path
-    /// with itself, 100,000 times in a warm run.
+    /// A file known from a cache: what it says, without its bytes. Its `fields` hold
+    /// its path after them (see [`Fields::tail`]), as [`ParseCache::take`] gives them.
     ///
     /// [`ParseCache::take`]: crate::inventory::parse_cache::ParseCache::take
     pub fn of_fields(

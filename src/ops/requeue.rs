@@ -238,7 +238,7 @@ impl Request<'_> {
         let mut kept = self.worktrees(repo, inv, view, &mut steps);
         kept.branch = view
             .record
-            .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
+            .and_then(|s| s.record.branch().map(str::to_owned))
             .or_else(|| file.branch());
         let plan = Plan {
             id: id.clone(),

@@ -249,7 +249,7 @@ fn leftovers(repo: &Repo, id: &WoId, opts: &TakeOptions, token: u64) -> Result<V
 /// A name that could be read as an option, or is no valid branch name, is refused.
 fn branch_of(repo: &Repo, id: &WoId, prev: Option<&Stored>, file: &OrderFile) -> Result<String> {
     let branch = prev
-        .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
+        .and_then(|s| s.record.branch().map(str::to_owned))
         .or_else(|| file.branch())
         .unwrap_or_else(|| repo.config.branch_of(id.as_str()));
     if let Some(why) = crate::model::branch::problem(&branch) {
@@ -393,7 +393,7 @@ fn yours_already(
         .iter()
         .find(|w| w.exists)
         .map(|w| w.path.to_string_lossy().into_owned())
-        .or_else(|| r.worktree().as_ref().map(|w| w.to_string()));
+        .or_else(|| r.worktree().map(str::to_owned));
     WoError::conflict(format!(
         "{id} is yours already: you ({}) hold it (token {}), {}",
         l.owner,

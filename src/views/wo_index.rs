@@ -178,7 +178,7 @@ fn worktree_path(
     }
     let recorded = file
         .worktree()
-        .or_else(|| record.and_then(|r| r.worktree().as_ref().map(|w| w.to_string())))
+        .or_else(|| record.and_then(|r| r.worktree().map(str::to_owned)))
         .unwrap_or_else(|| format!("{}/{id}", facts.worktree_dir));
     if Path::new(&recorded).is_absolute() {
         relative(Path::new(&recorded), root)

@@ -20,7 +20,7 @@ pub fn out_of_scope(wo: &Wo<'_, '_>) -> Option<Finding> {
         .branch()
         .or_else(|| {
             wo.v.record
-                .and_then(|s| s.record.branch().as_ref().map(|b| b.to_string()))
+                .and_then(|s| s.record.branch().map(str::to_owned))
         })
         .unwrap_or_default();
     let short = |s: &str| s[..s.len().min(12)].to_owned();
