@@ -501,7 +501,7 @@ impl Inventory {
         }
         // Records come sorted by id: one walk along the groups.
         for s in self.records.values() {
-            let id = s.record.id.as_str();
+            let id = s.record.id();
             if let Some(v) = map.walk(id) {
                 v.record = Some(s);
             } else if let Ok(id) = WoId::parse(id) {
@@ -729,7 +729,7 @@ fn derive(
                 .as_deref()
                 .is_some_and(crate::model::record::Lease::process_dead_here)
         })
-        .map(|s| s.record.id.to_string())
+        .map(|s| s.record.id().to_string())
         .collect();
     Derived {
         locks,

@@ -53,7 +53,7 @@ impl Inventory {
             if s.record.branch().is_none() && s.record.worktree().is_none() {
                 continue;
             }
-            let Ok(id) = WoId::parse(&s.record.id) else {
+            let Ok(id) = WoId::parse(s.record.id()) else {
                 continue;
             };
             if let Some(b) = s.record.branch() {

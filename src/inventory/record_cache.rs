@@ -230,7 +230,7 @@ fn phase(s: &str) -> Option<Phase> {
 /// A record as one line of fields (after the `r <commit> ` prefix).
 pub fn encode_record(text: &mut String, r: &Record) {
     line_format::escape_into(text, &r.schema);
-    line_format::push(text, &r.id);
+    line_format::push(text, r.id());
     line_format::push(text, r.state.as_str());
     line_format::push(text, r.phase.as_str());
     line_format::push(text, &r.token.to_string());
@@ -275,7 +275,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
         RECORD_SCHEMA => Schema::default(),
         other => Schema::from(line_format::unescape(other)?.as_str()),
     };
-    let id = f.text_as()?;
+    let id = f.raw()?;
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;
     let token = line_format::number(f.raw()?)?;
@@ -317,12 +317,11 @@ pub fn decode_record(line: &str) -> Option<Record> {
     let updated_at = time(&mut f)?;
     let note = f.opt_raw()?;
     let texts = RecordTexts::built(
-        [Some(title), branch, worktree, base, note],
+        [Some(id), Some(title), branch, worktree, base, note],
         line_format::unescape_into,
     )?;
     let record = Record {
         schema,
-        id,
         state,
         phase,
         token,

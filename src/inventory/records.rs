@@ -32,13 +32,13 @@ pub struct Records(Vec<Stored>);
 impl Records {
     /// The records of `stored`, in any order; of two with the same id the later wins.
     pub fn new(mut stored: Vec<Stored>) -> Records {
-        if !stored.is_sorted_by(|a, b| a.record.id < b.record.id) {
+        if !stored.is_sorted_by(|a, b| a.record.id() < b.record.id()) {
             // Stable, so that "later wins" below keeps its meaning.
-            stored.sort_by(|a, b| a.record.id.cmp(&b.record.id));
+            stored.sort_by(|a, b| a.record.id().cmp(b.record.id()));
             let mut kept: Vec<Stored> = Vec::with_capacity(stored.len());
             for s in stored {
                 match kept.last_mut() {
-                    Some(last) if last.record.id == s.record.id => *last = s,
+                    Some(last) if last.record.id() == s.record.id() => *last = s,
                     _ => kept.push(s),
                 }
             }
@@ -50,7 +50,7 @@ impl Records {
     /// The record of `id`.
     pub fn get(&self, id: &str) -> Option<&Stored> {
         self.0
-            .binary_search_by(|s| s.record.id.as_str().cmp(id))
+            .binary_search_by(|s| s.record.id().cmp(id))
             .ok()
             .and_then(|i| self.0.get(i))
     }
@@ -62,7 +62,7 @@ impl Records {
 
     /// The ids in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|s| s.record.id.as_str())
+        self.0.iter().map(|s| s.record.id())
     }
 
     pub fn len(&self) -> usize {
@@ -100,7 +100,7 @@ pub fn read_all(repo: &Repo) -> Result<(Vec<Stored>, Vec<Unreadable>)> {
     for (slot, r) in refs.into_iter().enumerate() {
         let expected_id = r.name.strip_prefix(PREFIX).unwrap_or_default();
         if let Ok(commit) = &r.target
-            && let Some(record) = known.remove(commit).filter(|rec| rec.id == expected_id)
+            && let Some(record) = known.remove(commit).filter(|rec| rec.id() == expected_id)
         {
             progress.add(1);
             let commit = *commit;

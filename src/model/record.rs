@@ -139,14 +139,12 @@ pub struct Outcome {
 pub struct Record {
     /// Always [`RECORD_SCHEMA`] as written by git-wo (held as nothing then).
     pub schema: Schema,
-    /// Ids are [`ShortText`] (held in place when short).
-    pub id: ShortText,
     pub state: State,
     pub phase: Phase,
     /// Fencing token: increases at every take.
     pub token: u64,
-    /// The title, branch, worktree, base and note, in one buffer (see the accessors:
-    /// [`Record::title`]…).
+    /// The id, title, branch, worktree, base and note, in one buffer (see the
+    /// accessors: [`Record::id`], [`Record::title`]…).
     pub texts: RecordTexts,
     /// Boxed, as is `result`: most records have neither, and inline the two were half
     /// of every record's size (at 100,000 records, 21 MB).
@@ -180,11 +178,11 @@ impl From<RecordWire> for Record {
     fn from(w: RecordWire) -> Record {
         Record {
             schema: w.schema,
-            id: w.id,
             state: w.state,
             phase: w.phase,
             token: w.token,
             texts: RecordTexts::new([
+                Some(&w.id),
                 Some(&w.title),
                 w.branch.as_deref(),
                 w.worktree.as_deref(),
@@ -201,6 +199,7 @@ impl From<RecordWire> for Record {
 impl From<Record> for RecordWire {
     fn from(r: Record) -> RecordWire {
         let owned = |t: Text| r.texts.get(t).map(str::to_owned);
+        let id = r.id().into();
         RecordWire {
             title: owned(Text::Title).unwrap_or_default(),
             branch: owned(Text::Branch),
@@ -208,7 +207,7 @@ impl From<Record> for RecordWire {
             base: owned(Text::Base),
             note: owned(Text::Note),
             schema: r.schema,
-            id: r.id,
+            id,
             state: r.state,
             phase: r.phase,
             token: r.token,
@@ -224,17 +223,19 @@ impl Record {
     pub fn new(id: &str, state: State, title: &str, now: DateTime<Utc>) -> Record {
         Record {
             schema: Schema::default(),
-            id: id.into(),
             state,
             phase: Phase::Idle,
             token: 0,
-            texts: RecordTexts::new([Some(title), None, None, None, None]),
+            texts: RecordTexts::new([Some(id), Some(title), None, None, None, None]),
             lock: None,
             result: None,
             updated_at: now,
         }
     }
 
+    pub fn id(&self) -> &str {
+        self.texts.get(Text::Id).unwrap_or_default()
+    }
     pub fn title(&self) -> &str {
         self.texts.get(Text::Title).unwrap_or_default()
     }

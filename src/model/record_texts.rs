@@ -1,14 +1,15 @@
-//! [`RecordTexts`]: a record's title, branch, worktree, base and note, in one buffer.
+//! [`RecordTexts`]: a record's id, title, branch, worktree, base and note, in one buffer.
 //!
-//! A record is held for every WO, 100,000 at a time: as a boxed title, two in-place
-//! [`ShortText`]s and two boxed options the five texts were 96 bytes of every record
-//! and up to three allocations; here they are 32 bytes and one allocation.
+//! A record is held for every WO, 100,000 at a time: as three in-place [`ShortText`]s, a
+//! boxed title and two boxed options the six texts were 120 bytes of every record and
+//! up to three allocations; here they are 32 bytes and one allocation.
 //!
 //! [`ShortText`]: crate::model::short_text::ShortText
 
 /// One of a record's [`RecordTexts`], in their order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
+    Id,
     Title,
     Branch,
     Worktree,
@@ -17,10 +18,10 @@ pub enum Text {
 }
 
 impl Text {
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 6;
 }
 
-/// A record's title, branch, worktree, base and note: each present or not (an absent
+/// A record's id, title, branch, worktree, base and note: each present or not (an absent
 /// text is empty in the buffer), one after the other.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct RecordTexts {
@@ -116,6 +117,7 @@ impl RecordTexts {
     /// The values, in [`Text`] order.
     pub fn values(&self) -> [Option<&str>; Text::COUNT] {
         [
+            Text::Id,
             Text::Title,
             Text::Branch,
             Text::Worktree,
@@ -129,6 +131,7 @@ impl RecordTexts {
 impl std::fmt::Debug for RecordTexts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecordTexts")
+            .field("id", &self.get(Text::Id))
             .field("title", &self.get(Text::Title))
             .field("branch", &self.get(Text::Branch))
             .field("worktree", &self.get(Text::Worktree))
@@ -147,6 +150,7 @@ mod tests {
         let long = "t".repeat(70_000);
         for title in ["", "Fix the uploader", long.as_str()] {
             let values = [
+                Some("WO-0001"),
                 Some(title),
                 Some("feat/wo-WO-0001"),
                 None,

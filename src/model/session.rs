@@ -77,7 +77,7 @@ pub fn holds(
     let Some(lock) = &record.lock else {
         return Ok(false);
     };
-    if s.id != record.id {
+    if s.id != record.id() {
         return Ok(false);
     }
     if s.session == lock.session && s.token == record.token {

@@ -19,10 +19,10 @@ use crate::ops::transition::last_transition;
 pub fn check_remote_record(repo: &Repo, id: &str, there: ObjectId) -> Result<Stored, String> {
     WoId::parse(id).map_err(|why| format!("`{id}` is not a WO id: {why}"))?;
     let stored = records::at(repo, there).map_err(|e| format!("{e:#}"))?;
-    if stored.record.id != id {
+    if stored.record.id() != id {
         return Err(format!(
             "its record.json is the record of {:?}, not of {id}",
-            stored.record.id
+            stored.record.id()
         ));
     }
     Ok(stored)

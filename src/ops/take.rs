@@ -557,6 +557,7 @@ impl Claim {
             phase: Phase::Taking,
             token,
             texts: RecordTexts::new([
+                Some(id.as_str()),
                 Some(&title),
                 Some(&branch),
                 Some(&worktree_rel),

@@ -28,19 +28,19 @@ pub fn commit_with_parent(
     fixed_time: bool,
     evidence: Option<gix::ObjectId>,
 ) -> Result<Stored> {
-    let message = message(action, &record.id, owner, record.token, lines);
+    let message = message(action, record.id(), owner, record.token, lines);
     let expect = prev.map_or(Expect::Absent, |p| Expect::At(p.commit));
     let json = serde_json::to_vec_pretty(record)?;
     let files: [(&str, &[u8]); 2] = [(ORDER_FILE, yaml), (RECORD_FILE, &json)];
     let trees: Vec<(&str, gix::ObjectId)> =
         evidence.map(|t| (EVIDENCE_DIR, t)).into_iter().collect();
     let commit = repo.commit_files_and_trees(&files, &trees, &message, parent, fixed_time)?;
-    repo.cas_ref(&ref_name(&record.id), expect, commit, &message)
+    repo.cas_ref(&ref_name(record.id()), expect, commit, &message)
         .map_err(|e| match e.downcast::<WoError>() {
             Ok(w) => anyhow!(
-                WoError::conflict(format!("{}: {}", record.id, w.message)).fix(format!(
+                WoError::conflict(format!("{}: {}", record.id(), w.message)).fix(format!(
                     "git wo show {} (someone changed it first; look, then retry)",
-                    record.id
+                    record.id()
                 ))
             ),
             Err(e) => e,

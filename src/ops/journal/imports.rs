@@ -90,7 +90,7 @@ fn import_batch(repo: &Repo, imports: &[&RecordWrite]) -> Result<Vec<String>> {
             ],
             message: transition::message(
                 w.action,
-                &w.record.id,
+                w.record.id(),
                 &w.owner,
                 w.record.token,
                 &w.lines,
@@ -107,7 +107,7 @@ fn import_batch(repo: &Repo, imports: &[&RecordWrite]) -> Result<Vec<String>> {
     let refs: Vec<(String, ObjectId)> = imports
         .iter()
         .zip(ids)
-        .map(|(w, id)| (records::ref_name(&w.record.id), id))
+        .map(|(w, id)| (records::ref_name(w.record.id()), id))
         .collect();
     let skipped = repo.create_refs_packed(&refs)?;
     Ok(skipped)
