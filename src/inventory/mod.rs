@@ -497,7 +497,7 @@ impl Inventory {
             }
         }
         for l in &self.locks {
-            map.entry(&l.id).lock = Some(l);
+            map.entry(&l.id).set_lock(l);
         }
         // Records come sorted by id: one walk along the groups.
         for s in self.records.values() {
@@ -564,7 +564,7 @@ impl Inventory {
         if let Some(lock) = view.record.and_then(|s| s.record.lock.as_ref()) {
             return Some(lock.expires_at);
         }
-        if let Some(since) = view.lock.and_then(|l| l.since()) {
+        if let Some(since) = view.lock().and_then(|l| l.since()) {
             return Some(since + self.lease);
         }
         view.file_in(State::Running)

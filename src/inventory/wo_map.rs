@@ -265,10 +265,10 @@ mod tests {
             "user: a\n",
             None,
         );
-        b.entry(&id("WO-d")).lock = Some(&held);
+        b.entry(&id("WO-d")).set_lock(&held);
         b.entry(&id("WO-0"));
         b.entry(&id("WO-z"));
-        assert!(b.entry(&id("WO-d")).lock.is_some(), "the same view again");
+        assert!(b.entry(&id("WO-d")).lock().is_some(), "the same view again");
         // A walk in order finds the groups, never the added ones.
         assert!(b.walk("WO-a").is_some());
         assert!(b.walk("WO-b").is_none());
@@ -286,7 +286,7 @@ mod tests {
             ["WO-0", "WO-a", "WO-c", "WO-d", "WO-e", "WO-f", "WO-z"]
         );
         assert_eq!(map.len(), 7);
-        assert!(map.get("WO-d").is_some_and(|v| v.lock.is_some()));
+        assert!(map.get("WO-d").is_some_and(|v| v.lock().is_some()));
         assert!(
             map.get("WO-e")
                 .is_some_and(|v| v.states().first() == Some(State::Done))
@@ -297,7 +297,7 @@ mod tests {
         map.retain(|k, _| !matches!(k.as_str(), "WO-c" | "WO-0"));
         let ids: Vec<&str> = map.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(ids, ["WO-a", "WO-d", "WO-e", "WO-f", "WO-z"]);
-        assert!(map.get("WO-c").is_none() && map.get("WO-d").is_some_and(|v| v.lock.is_some()));
+        assert!(map.get("WO-c").is_none() && map.get("WO-d").is_some_and(|v| v.lock().is_some()));
         let owned: Vec<String> = map.into_iter().map(|(k, _)| k.to_string()).collect();
         assert_eq!(owned, ["WO-a", "WO-d", "WO-e", "WO-f", "WO-z"]);
     }

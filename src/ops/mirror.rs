@@ -86,7 +86,7 @@ fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> 
         .with(Text::Worktree, file.fields.worktree());
     if state == State::Running {
         r.phase = Phase::Active;
-        r.lock = view.lock.map(|l| {
+        r.lock = view.lock().map(|l| {
             let since = l.since().unwrap_or(t0);
             Box::new(Lease {
                 owner: l.user.clone().unwrap_or_else(|| "unknown".into()),

@@ -166,7 +166,7 @@ impl Request<'_> {
         let id = self.id;
         let record = view.record.map(|s| &s.record);
         let no_holder =
-            self.unheld && view.lock.is_none() && record.is_none_or(|r| r.lock.is_none());
+            self.unheld && view.lock().is_none() && record.is_none_or(|r| r.lock.is_none());
         let Some(end) = inv
             .lease_end(view)
             .filter(|end| *end > inv.now && !no_holder)
@@ -175,7 +175,7 @@ impl Request<'_> {
         };
         let who = record
             .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
-            .or_else(|| view.lock.and_then(|l| l.user.clone()))
+            .or_else(|| view.lock().and_then(|l| l.user.clone()))
             .unwrap_or_else(|| "someone".into());
         if self.force {
             return Ok(Some(who));

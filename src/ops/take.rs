@@ -416,7 +416,7 @@ fn by_files(inv: &Inventory, view: &WoView<'_>, id: &WoId) -> Result<()> {
         Some(State::Pending) => Ok(()),
         Some(State::Running) => {
             let holder = view
-                .lock
+                .lock()
                 .and_then(|l| l.user.clone())
                 .unwrap_or_else(|| "someone".into());
             Err(WoError::conflict(format!(

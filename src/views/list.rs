@@ -43,7 +43,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
         .unwrap_or_default();
     let holder = record
         .and_then(|r| r.lock.as_ref().map(|l| l.owner.as_str()))
-        .or_else(|| v.lock.and_then(|l| l.user.as_deref()));
+        .or_else(|| v.lock().and_then(|l| l.user.as_deref()));
     let states: Vec<State> = if v.states().is_empty() {
         record.map(|r| r.state).into_iter().collect()
     } else {

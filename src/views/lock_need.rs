@@ -33,7 +33,7 @@ impl<'a> LockNeed<'a> {
             return None;
         }
         let holder = inv.holder(view);
-        match (view.lock, holder) {
+        match (view.lock(), holder) {
             (Some(file), Holder::Here(lease) | Holder::Gone(lease)) => file
                 .user
                 .as_deref()

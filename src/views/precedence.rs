@@ -42,7 +42,7 @@ pub fn winning_state(inv: &Inventory, view: &WoView<'_>) -> Option<State> {
         return Some(State::Failed);
     }
     if has(State::Running) && has(State::Pending) {
-        let live_lock = view.lock.is_some()
+        let live_lock = view.lock().is_some()
             || view
                 .record
                 .and_then(|s| s.record.live_lock(inv.now))

@@ -45,7 +45,7 @@ pub fn show<'a>(
     Some(Show {
         row: row(inv, id, view),
         record: view.record,
-        lock_file: view.lock,
+        lock_file: view.lock(),
         worktrees: view.worktrees().to_vec(),
         history,
         markers,

@@ -96,7 +96,7 @@ fn set_holding(status: &mut Status, inv: &Inventory, here: &Here, v: &WoView<'_>
     status.wo_state = v.single_state().or(record.map(|r| r.state));
     status.holder = record
         .and_then(|r| r.lock.as_ref().map(|l| l.owner.clone()))
-        .or_else(|| v.lock.and_then(|l| l.user.clone()));
+        .or_else(|| v.lock().and_then(|l| l.user.clone()));
     status.you_hold_it = here.holds;
     let end = inv.lease_end(v);
     status.lease_expires_at = end.map(crate::model::when::shown);

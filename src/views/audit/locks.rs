@@ -9,7 +9,7 @@ use crate::model::state::State;
 /// `lock_without_running`: a `.lock` file of a WO with no running copy.
 pub fn lock_without_running(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
-    let lock = v.lock?;
+    let lock = v.lock()?;
     if v.states().contains(&State::Running) {
         return None;
     }
@@ -46,7 +46,7 @@ pub fn lock_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
     let r = &v.record?.record;
     let lease = r.lock.as_ref()?;
-    let file_user = v.lock.and_then(|l| l.user.clone());
+    let file_user = v.lock().and_then(|l| l.user.clone());
     let git_token = v
         .worktrees()
         .iter()
@@ -61,7 +61,7 @@ pub fn lock_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
     }
     // The `.lock` mirror of a live lease is gone (LockNeed::RecreateFor: reconcile
     // writes it again; while the lease runs, no running_without_lock is reported).
-    if v.lock.is_none()
+    if v.lock().is_none()
         && matches!(
             crate::views::lock_need::LockNeed::of(inv, v, v.states().contains(&State::Running)),
             Some(crate::views::lock_need::LockNeed::RecreateFor(_))
@@ -83,7 +83,7 @@ pub fn lock_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
     if why.is_empty() {
         return None;
     }
-    let mut paths: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
+    let mut paths: Vec<String> = v.lock().map(|l| inv.rel(&l.rel_path)).into_iter().collect();
     paths.push(crate::inventory::records::ref_name(id.as_str()));
     let remedy = if lease.expired(inv.now) {
         Remedy::run(

@@ -38,7 +38,7 @@ fn split_first(wo: &Wo<'_, '_>) -> Option<Remedy> {
 /// What fixes it is [`LockNeed`]'s decision, which reconcile's plan reads too.
 pub fn running_without_lock(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (id, v) = (wo.id, wo.v);
-    if !running(wo) || v.lock.is_some() || in_flight(wo) || wo.inv.holder(v).is_live() {
+    if !running(wo) || v.lock().is_some() || in_flight(wo) || wo.inv.holder(v).is_live() {
         return None;
     }
     let remedy = match split_first(wo) {
@@ -80,7 +80,7 @@ pub fn stale_lock(wo: &Wo<'_, '_>) -> Option<Finding> {
     if !running(wo) || end > inv.now || in_flight(wo) {
         return None;
     }
-    let mut paths: Vec<String> = v.lock.map(|l| inv.rel(&l.rel_path)).into_iter().collect();
+    let mut paths: Vec<String> = v.lock().map(|l| inv.rel(&l.rel_path)).into_iter().collect();
     paths.extend(wo.paths(&v.files));
     let remedy = split_first(wo).unwrap_or_else(|| {
         Remedy::run(

@@ -20,7 +20,7 @@ pub fn lock_file(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> {
 /// `lock_without_running`: the `.lock` of a WO whose target state is not running goes
 /// to quarantine.
 fn stray_lock(wo: &Wo<'_, '_>, target: Option<State>) -> Option<Action> {
-    let (id, lock) = (wo.id, wo.v.lock?);
+    let (id, lock) = (wo.id, wo.v.lock()?);
     let why = match target {
         Some(state) => format!("{id} is {state}"),
         None => format!("{id} has no YAML and no record"),
@@ -58,7 +58,7 @@ fn running_lock(wo: &Wo<'_, '_>) -> Vec<Action> {
         )],
         Some(LockNeed::RewriteFor(l)) => {
             let mut out = Vec::new();
-            if let Some(lock) = v.lock {
+            if let Some(lock) = v.lock() {
                 out.push(wo.action(
                     Code::LockMismatch,
                     Repair::Quarantine {
