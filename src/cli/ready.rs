@@ -48,9 +48,9 @@ fn print(ctx: &Ctx, args: &ReadyArgs, q: &Queue<'_>) -> Result<Exit> {
             out.line(format_args!(
                 "{}\t{}\t{}\t{}",
                 w.id,
-                w.priority.map_or("-".into(), clean),
+                w.priority().map_or("-".into(), clean),
                 w.unblocks,
-                clean(w.title)
+                clean(w.title())
             ));
         }
         out.finish();
@@ -70,8 +70,8 @@ fn print(ctx: &Ctx, args: &ReadyArgs, q: &Queue<'_>) -> Result<Exit> {
         out.line(format_args!(
             "{:<14} {:<4} {}{unblocks}",
             w.id,
-            w.priority.unwrap_or("-"),
-            w.title
+            w.priority().unwrap_or("-"),
+            w.title()
         ));
     }
     for b in &q.blocked {
