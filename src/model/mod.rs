@@ -27,6 +27,7 @@ pub mod short_text;
 pub mod state;
 pub mod sync_conflict;
 pub mod temp_name;
+pub mod text_list;
 pub mod when;
 pub mod wo_id;
 pub mod yaml_edit;

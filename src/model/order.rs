@@ -9,6 +9,7 @@ use serde_yaml::Value;
 use crate::model::nesting;
 use crate::model::plain_yaml;
 use crate::model::state::State;
+use crate::model::text_list::{TextList, TextListBuilder};
 use crate::model::wo_id::{WoId, printable};
 
 /// Files larger than this are not parsed (a WO is a few hundred bytes).
@@ -35,57 +36,12 @@ pub const REQUIRED_KEYS: [&str; 8] = [
 /// allocations a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
-    /// Boxed (no spare capacity, 8 bytes less than a `String` per file).
-    text: Box<str>,
-    /// Where each field ends in `text` (it starts where the one before ends), and which
-    /// are present.
-    ends: Ends,
-}
-
-/// Where each of the [`Fields`] ends in their text, then a last slot whose bit `i` is
-/// set when field `i` is present (an absent field is empty in the text): two bytes each
-/// when the text is under 64 KiB (every real WO; 24 bytes less a file than four), four
-/// behind a pointer when it is not. (The presence bits in the list, not beside it: 8
-/// bytes less a file, where a field of their own fell in the padding.)
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ends {
-    Short([u16; Field::COUNT + 1]),
-    Long(Box<[u32; Field::COUNT + 1]>),
+    /// The values in [`Field`] order, then (a file's) path.
+    list: TextList<{ Field::COUNT }>,
 }
 
 // (The saving is the point: checked.)
 const _: () = assert!(std::mem::size_of::<Fields>() <= 48);
-
-impl Default for Ends {
-    fn default() -> Ends {
-        Ends::Short([0; Field::COUNT + 1])
-    }
-}
-
-impl Ends {
-    /// The short form whenever every end fits in it (so that equal ends compare equal).
-    fn of(ends: [u32; Field::COUNT], present: u16) -> Ends {
-        let all: [u32; Field::COUNT + 1] =
-            std::array::from_fn(|i| ends.get(i).copied().unwrap_or(u32::from(present)));
-        if ends.iter().all(|e| u16::try_from(*e).is_ok()) {
-            Ends::Short(all.map(|e| u16::try_from(e).unwrap_or(u16::MAX)))
-        } else {
-            Ends::Long(Box::new(all))
-        }
-    }
-
-    fn get(&self, i: usize) -> usize {
-        match self {
-            Ends::Short(e) => usize::from(e[i]),
-            Ends::Long(e) => e[i] as usize,
-        }
-    }
-
-    /// Whether field `i` is present.
-    fn present(&self, i: usize) -> bool {
-        self.get(Field::COUNT) & (1 << i) != 0
-    }
-}
 
 /// One of the [`Fields`], in their fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,16 +136,14 @@ impl Fields {
             b.push(v);
         }
         b.finish_with_tail(tail)
-            .unwrap_or_else(|| Fields::default().with_tail(tail))
+            .unwrap_or_else(|| Fields::default().copied_with_tail(tail))
     }
 
     /// The text after the last field: a file's path, for the [`OrderFile`] these are
     /// the fields of (one buffer for both: a path of its own was a `PathBuf` and an
     /// allocation a file, 5 MB at 100,000 WOs); empty elsewhere.
     pub fn tail(&self) -> &str {
-        self.text
-            .get(self.ends.get(Field::COUNT - 1)..)
-            .unwrap_or_default()
+        self.list.tail()
     }
 
     /// These fields with `tail` after them (the same buffer when it is already there).
@@ -202,23 +156,13 @@ impl Fields {
 
     /// A copy of these fields with `tail` after them, in one allocation.
     pub fn copied_with_tail(&self, tail: &str) -> Fields {
-        let end = self.ends.get(Field::COUNT - 1);
-        let mut text = String::with_capacity(end + tail.len());
-        text.push_str(self.text.get(..end).unwrap_or_default());
-        text.push_str(tail);
         Fields {
-            text: text.into_boxed_str(),
-            ends: self.ends.clone(),
+            list: self.list.copied_with_tail(tail),
         }
     }
 
     pub fn get(&self, field: Field) -> Option<&str> {
-        let i = field as usize;
-        if !self.ends.present(i) {
-            return None;
-        }
-        let start = i.checked_sub(1).map_or(0, |p| self.ends.get(p));
-        self.text.get(start..self.ends.get(i))
+        self.list.get(field as usize)
     }
 
     pub fn status(&self) -> Option<&str> {
@@ -274,56 +218,34 @@ impl TopLevel for [(&str, Value)] {
 /// Builds [`Fields`] one value at a time, in [`Field::ALL`] order; a value may be
 /// written into [`FieldsBuilder::buffer`] piecewise (the caches unescape into it).
 #[derive(Debug, Default)]
-pub struct FieldsBuilder {
-    text: String,
-    ends: [u32; Field::COUNT],
-    present: u16,
-    next: usize,
-}
+pub struct FieldsBuilder(TextListBuilder<{ Field::COUNT }>);
 
 impl FieldsBuilder {
     /// The next value (`None`: absent).
     pub fn push(&mut self, value: Option<&str>) {
-        if let Some(v) = value {
-            self.text.push_str(v);
-        }
-        self.end(value.is_some());
+        self.0.push(value);
     }
 
     /// The buffer the next value is being written to.
     pub fn buffer(&mut self) -> &mut String {
-        &mut self.text
+        self.0.buffer()
     }
 
     /// End the next value: what was written to the buffer since the last one, present
     /// or not.
     pub fn end(&mut self, present: bool) {
-        if let Some(end) = self.ends.get_mut(self.next) {
-            *end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
-            if present {
-                self.present |= 1 << self.next;
-            }
-        }
-        self.next += 1;
+        self.0.end(present);
     }
 
     /// The fields with `tail` after them (see [`Fields::tail`]), when exactly
     /// [`Field::COUNT`] values were pushed and they fit.
-    pub fn finish_with_tail(mut self, tail: &str) -> Option<Fields> {
-        if self.next != Field::COUNT {
-            return None;
-        }
-        self.text.push_str(tail);
-        self.finish()
+    pub fn finish_with_tail(self, tail: &str) -> Option<Fields> {
+        self.0.finish_with_tail(tail).map(|list| Fields { list })
     }
 
     /// The fields, when exactly [`Field::COUNT`] values were pushed and they fit.
     pub fn finish(self) -> Option<Fields> {
-        let fits = u32::try_from(self.text.len()).is_ok();
-        (self.next == Field::COUNT && fits).then(|| Fields {
-            text: self.text.into_boxed_str(),
-            ends: Ends::of(self.ends, self.present),
-        })
+        self.0.finish().map(|list| Fields { list })
     }
 }
 
@@ -728,7 +650,7 @@ mod tests {
             values[Field::Title as usize] = Some(title);
             values[Field::ClosedAt as usize] = Some("2026-12-04");
             let f = Fields::new(values);
-            let short = matches!(f.ends, Ends::Short(_));
+            let short = f.list.is_short();
             assert_eq!(short, title.len() < 65_536);
             for field in Field::ALL {
                 assert_eq!(f.get(field), values[field as usize], "{field:?}");

@@ -1,10 +1,13 @@
-//! [`RecordTexts`]: a record's id, title, branch, worktree, base and note, in one buffer.
+//! [`RecordTexts`]: a record's id, title, branch, worktree, base and note, in one buffer
+//! (a [`TextList`]).
 //!
 //! A record is held for every WO, 100,000 at a time: as three in-place [`ShortText`]s, a
 //! boxed title and two boxed options the six texts were 120 bytes of every record and
 //! up to three allocations; here they are 32 bytes and one allocation.
 //!
 //! [`ShortText`]: crate::model::short_text::ShortText
+
+use crate::model::text_list::{TextList, TextListBuilder};
 
 /// One of a record's [`RecordTexts`], in their order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,28 +24,10 @@ impl Text {
     pub const COUNT: usize = 6;
 }
 
-/// A record's id, title, branch, worktree, base and note: each present or not (an absent
-/// text is empty in the buffer), one after the other.
+/// A record's id, title, branch, worktree, base and note: each present or not, one
+/// after the other.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct RecordTexts {
-    text: Box<str>,
-    ends: Ends,
-}
-
-/// Where each text but the last ends (the last ends where the buffer does), and which
-/// are present: in two bytes each when the buffer is under 64 KiB, behind a pointer
-/// when it is not. (Short whenever they fit, so that equal texts compare equal.)
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Ends {
-    Short([u16; Text::COUNT - 1], u8),
-    Long(Box<([u32; Text::COUNT - 1], u8)>),
-}
-
-impl Default for Ends {
-    fn default() -> Ends {
-        Ends::Short([0; Text::COUNT - 1], 0)
-    }
-}
+pub struct RecordTexts(TextList<{ Text::COUNT }>);
 
 // (The saving is the point: checked.)
 const _: () = assert!(std::mem::size_of::<RecordTexts>() <= 32);
@@ -63,48 +48,22 @@ impl RecordTexts {
         values: [Option<&str>; Text::COUNT],
         mut push: impl FnMut(&mut String, &str) -> Option<()>,
     ) -> Option<RecordTexts> {
+        let mut b = TextListBuilder::default();
         // At its final size (an escaped text is never shorter than what it stands for).
-        let mut text = String::with_capacity(values.iter().flatten().map(|v| v.len()).sum());
-        let mut ends = [0u32; Text::COUNT - 1];
-        let mut present = 0u8;
-        for (i, v) in values.iter().enumerate() {
+        b.buffer()
+            .reserve_exact(values.iter().flatten().map(|v| v.len()).sum());
+        for v in values {
             if let Some(v) = v {
-                push(&mut text, v)?;
-                present |= 1 << i;
+                push(b.buffer(), v)?;
             }
-            if let Some(end) = ends.get_mut(i) {
-                *end = u32::try_from(text.len()).ok()?;
-            }
+            b.end(v.is_some());
         }
-        let ends = if text.len() <= usize::from(u16::MAX) {
-            Ends::Short(ends.map(|e| u16::try_from(e).unwrap_or(u16::MAX)), present)
-        } else {
-            Ends::Long(Box::new((ends, present)))
-        };
-        Some(RecordTexts {
-            text: text.into_boxed_str(),
-            ends,
-        })
+        b.finish().map(RecordTexts)
     }
 
     /// The text `t`, when present.
     pub fn get(&self, t: Text) -> Option<&str> {
-        let i = t as usize;
-        let (end_of, present) = match &self.ends {
-            Ends::Short(e, p) => (e.get(i).map(|e| usize::from(*e)), *p),
-            Ends::Long(b) => (b.0.get(i).map(|e| *e as usize), b.1),
-        };
-        if present & (1 << i) == 0 {
-            return None;
-        }
-        let start = match i.checked_sub(1) {
-            Some(p) => match &self.ends {
-                Ends::Short(e, _) => usize::from(e[p]),
-                Ends::Long(b) => b.0[p] as usize,
-            },
-            None => 0,
-        };
-        self.text.get(start..end_of.unwrap_or(self.text.len()))
+        self.0.get(t as usize)
     }
 
     /// These texts with `t` set to `value`.
@@ -159,7 +118,7 @@ mod tests {
             ];
             let t = RecordTexts::new(values);
             assert_eq!(t.values(), values);
-            assert_eq!(matches!(t.ends, Ends::Short(..)), title.len() < 60_000);
+            assert_eq!(t.0.is_short(), title.len() < 60_000);
             assert_eq!(t.clone(), RecordTexts::new(values));
             let moved = t.with(Text::Worktree, Some("../wt"));
             assert_eq!(moved.get(Text::Worktree), Some("../wt"));
