@@ -256,20 +256,7 @@ impl Inventory {
         let _t = crate::trace::phase("gather");
         let now = crate::clock::now();
         let jobs_rel = repo.jobs_rel();
-        // The working tree's files are read on a thread of their own while this one
-        // reads records, markers, worktrees and the rest of the repository's facts.
-        let root = repo.control_root.clone();
-        let wo_dir = repo.wo_dir();
-        let (files, facts) = std::thread::scope(|scope| {
-            let on_disk = (source == Source::WorkingTree)
-                .then(|| scope.spawn(|| read_jobs_dir(&root, &jobs_rel, &wo_dir, depth)));
-            let facts = Self::gather_git(repo, now);
-            let files = match on_disk {
-                Some(handle) => crate::parallel::join(handle),
-                None => read_source(repo, &source, &jobs_rel, depth),
-            };
-            (files, facts)
-        });
+        let (files, facts) = Self::read_files_and_facts(repo, &source, &jobs_rel, depth, now);
         let (files, others) = files?;
         let GitFacts {
             records,
@@ -331,6 +318,30 @@ impl Inventory {
             backlog,
             branch_changes,
             sync_conflicts,
+        })
+    }
+
+    /// The jobs dir's files and the repository's facts. The working tree's files are
+    /// read on a thread of their own while this one reads records, markers, worktrees
+    /// and the rest of the repository's facts.
+    fn read_files_and_facts(
+        repo: &Repo,
+        source: &Source,
+        jobs_rel: &str,
+        depth: Depth,
+        now: DateTime<Utc>,
+    ) -> (Result<JobsDirFiles>, Result<GitFacts>) {
+        let root = repo.control_root.clone();
+        let wo_dir = repo.wo_dir();
+        std::thread::scope(|scope| {
+            let on_disk = (*source == Source::WorkingTree)
+                .then(|| scope.spawn(|| read_jobs_dir(&root, jobs_rel, &wo_dir, depth)));
+            let facts = Self::gather_git(repo, now);
+            let files = match on_disk {
+                Some(handle) => crate::parallel::join(handle),
+                None => read_source(repo, source, jobs_rel, depth),
+            };
+            (files, facts)
         })
     }
 
@@ -655,12 +666,7 @@ fn ids_named<'a>(files: &'a [OrderFile], records: &'a Records) -> BTreeSet<&'a s
 
 /// The WO files of an index or a tree (`source` other than the working tree), and
 /// the other entries of the working tree's state folders.
-fn read_source(
-    repo: &Repo,
-    source: &Source,
-    jobs_rel: &str,
-    depth: Depth,
-) -> Result<(Vec<OrderFile>, Vec<Other>)> {
+fn read_source(repo: &Repo, source: &Source, jobs_rel: &str, depth: Depth) -> Result<JobsDirFiles> {
     let root = &repo.control_root;
     let entries = match source {
         Source::WorkingTree => return Ok((Vec::new(), Vec::new())),
@@ -805,12 +811,7 @@ pub fn check_jobs_dir(root: &Path, jobs_rel: &str) -> Result<bool> {
 
 /// Read the four state folders of the working tree. A jobs dir that is a file or a
 /// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
-fn read_jobs_dir(
-    root: &Path,
-    jobs_rel: &str,
-    wo_dir: &Path,
-    depth: Depth,
-) -> Result<(Vec<OrderFile>, Vec<Other>)> {
+fn read_jobs_dir(root: &Path, jobs_rel: &str, wo_dir: &Path, depth: Depth) -> Result<JobsDirFiles> {
     if !check_jobs_dir(root, jobs_rel)? {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -835,6 +836,9 @@ fn read_jobs_dir(
     let _t = crate::trace::phase("jobs dir: files");
     Ok((read_candidates(root, cache, candidates, depth), others))
 }
+
+/// What a read of the jobs dir gives: its WO files, and the entries other readers want.
+type JobsDirFiles = (Vec<OrderFile>, Vec<Other>);
 
 /// Every WO file candidate in the state folders, each stat'ed when `stat` (relative to
 /// the open folder: no path walk per file).
