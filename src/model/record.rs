@@ -221,12 +221,18 @@ impl From<Record> for RecordWire {
 impl Record {
     /// The record of a WO nobody has taken yet.
     pub fn new(id: &str, state: State, title: &str, now: DateTime<Utc>) -> Record {
+        let texts = RecordTexts::new([Some(id), Some(title), None, None, None, None]);
+        Record::of_texts(texts, state, now)
+    }
+
+    /// [`Record::new`] with all its texts given at once (the id among them).
+    pub fn of_texts(texts: RecordTexts, state: State, now: DateTime<Utc>) -> Record {
         Record {
             schema: Schema::default(),
             state,
             phase: Phase::Idle,
             token: 0,
-            texts: RecordTexts::new([Some(id), Some(title), None, None, None, None]),
+            texts,
             lock: None,
             result: None,
             updated_at: now,

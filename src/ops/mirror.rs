@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::git::Repo;
 use crate::inventory::{Inventory, WoView};
 use crate::model::record::{Lease, Phase, Record};
-use crate::model::record_texts::Text;
+use crate::model::record_texts::RecordTexts;
 use crate::model::state::State;
 use crate::ops::journal::{self, OrderYaml, Parent, Plan, RecordWrite, Recovery, Step};
 
@@ -81,9 +81,11 @@ pub fn mirror_new(
 fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> Record {
     let file = view.files[0];
     let t0 = import_time();
-    let mut r = Record::new(id, state, &file.title(), t0)
-        .with(Text::Branch, file.fields.branch())
-        .with(Text::Worktree, file.fields.worktree());
+    // (Its texts built once: this runs for every WO an `init` imports.)
+    let f = &file.fields;
+    let title = f.title().unwrap_or_default();
+    let texts = RecordTexts::new([Some(id), Some(title), f.branch(), f.worktree(), None, None]);
+    let mut r = Record::of_texts(texts, state, t0);
     if state == State::Running {
         r.phase = Phase::Active;
         r.lock = view.lock().map(|l| {

@@ -552,22 +552,19 @@ impl Claim {
             clone: crate::ops::clone_id::ensure(repo),
         };
         let note = claim_note(stolen_from, &leftovers, &opts.owner);
+        let texts = RecordTexts::new([
+            Some(id.as_str()),
+            Some(&title),
+            Some(&branch),
+            Some(&worktree_rel),
+            Some(&base.to_string()),
+            note.as_deref(),
+        ]);
         let record = Record {
-            state: State::Running,
             phase: Phase::Taking,
             token,
-            texts: RecordTexts::new([
-                Some(id.as_str()),
-                Some(&title),
-                Some(&branch),
-                Some(&worktree_rel),
-                Some(&base.to_string()),
-                note.as_deref(),
-            ]),
             lock: Some(Box::new(lease)),
-            result: None,
-            updated_at: now,
-            ..Record::new(id.as_str(), State::Running, &title, now)
+            ..Record::of_texts(texts, State::Running, now)
         };
         Ok(Claim {
             record,
