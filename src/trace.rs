@@ -50,11 +50,14 @@ fn memory() -> String {
             .parse()
             .ok()
     };
+    let mib = |kib: u64| kib as f64 / 1024.0;
     match (kib("VmRSS:"), kib("VmHWM:")) {
         (Some(now), Some(peak)) => format!(
-            "  rss {:.1} MiB, peak {:.1} MiB",
-            now as f64 / 1024.0,
-            peak as f64 / 1024.0
+            "  rss {:.1} MiB (anon {:.1}, file {:.1}), peak {:.1} MiB",
+            mib(now),
+            mib(kib("RssAnon:").unwrap_or(0)),
+            mib(kib("RssFile:").unwrap_or(0)),
+            mib(peak)
         ),
         _ => String::new(),
     }
