@@ -134,7 +134,7 @@ fn take_run(
                 // (The parse cache built the fields with the path after them.)
                 debug_assert_eq!(p.fields.tail(), path);
                 let mut f = OrderFile::of_fields(c.state, c.archived, p.id, p.problem, p.fields);
-                f.modified = Some(DateTime::from_timestamp_nanos(stamp.mtime_ns));
+                f.set_modified(Some(DateTime::from_timestamp_nanos(stamp.mtime_ns)));
                 *file = f;
                 *stamp_slot = Some(stamp);
             }

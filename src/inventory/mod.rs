@@ -1144,7 +1144,7 @@ fn read_candidate(
         Depth::Bytes => file.without_mapping(),
         Depth::Full => file,
     };
-    file.modified = meta.modified().ok().map(DateTime::<Utc>::from);
+    file.set_modified(meta.modified().ok().map(DateTime::<Utc>::from));
     Some((file, Stamp::of(&meta)))
 }
 

@@ -261,25 +261,58 @@ pub struct OrderFile {
     /// The fields the views read, taken from the mapping (or from the parse cache), and
     /// after them the file's path ([`OrderFile::rel_path`]).
     pub fields: Fields,
-    /// Why the file is not a usable WO, and its parsed mapping: nearly always neither,
-    /// so one pointer (16 bytes a file less than the two of their own).
+    /// Why the file is not a usable WO, its parsed mapping and its bytes: what a file
+    /// read for the views nearly never has, so one pointer (with its bytes beside it,
+    /// and its time in 12 bytes, a file was 112 bytes).
     unusual: Option<Box<Unusual>>,
-    /// Modification time (working-tree files only).
-    pub modified: Option<chrono::DateTime<chrono::Utc>>,
-    /// The bytes as read (empty when the file could not be read): operations work on
-    /// these, never on a second read of the file.
-    pub bytes: Box<[u8]>,
+    /// Modification time (working-tree files only), in 8 bytes.
+    modified: Modified,
 }
 
 // (One for every file of the jobs dir, 100,000 at a time: checked, as every byte of it
 // is 100 KB of the peak there.)
-const _: () = assert!(std::mem::size_of::<OrderFile>() <= 112);
+const _: () = assert!(std::mem::size_of::<OrderFile>() <= 96);
 
-/// What an [`OrderFile`] nearly never has.
+/// What an [`OrderFile`] read for the views nearly never has.
 #[derive(Debug, Clone, Default)]
 struct Unusual {
     problem: Option<Box<str>>,
     doc: Option<serde_yaml::Mapping>,
+    /// The bytes as read, kept for the operations ([`OrderFile::bytes`]).
+    bytes: Box<[u8]>,
+}
+
+impl Unusual {
+    fn is_empty(&self) -> bool {
+        self.problem.is_none() && self.doc.is_none() && self.bytes.is_empty()
+    }
+}
+
+/// A modification time as nanoseconds since the epoch, [`Modified::NONE`] for none:
+/// half the size of an `Option<DateTime<Utc>>`. A time outside what an `i64` of
+/// nanoseconds holds (before 1677, after 2262) is held as the nearest it holds, as the
+/// parse cache's stamps hold them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Modified(i64);
+
+impl Modified {
+    const NONE: Modified = Modified(i64::MIN);
+
+    fn of(t: Option<chrono::DateTime<chrono::Utc>>) -> Modified {
+        let Some(t) = t else {
+            return Modified::NONE;
+        };
+        let nanos = t.timestamp_nanos_opt().unwrap_or(if t.timestamp() < 0 {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+        Modified(nanos.max(i64::MIN + 1))
+    }
+
+    fn get(self) -> Option<chrono::DateTime<chrono::Utc>> {
+        (self != Modified::NONE).then(|| chrono::DateTime::from_timestamp_nanos(self.0))
+    }
 }
 
 /// A path as text (the listing and the readers of trees name files in UTF-8 only).
@@ -325,6 +358,19 @@ impl OrderFile {
         bytes: Vec<u8>,
         keep_mapping: bool,
     ) -> OrderFile {
+        let mut file = OrderFile::read_from(rel_path, folder, archived, &bytes, keep_mapping);
+        file.set_bytes(bytes.into_boxed_slice());
+        file
+    }
+
+    /// [`OrderFile::read`], keeping no bytes.
+    fn read_from(
+        rel_path: PathBuf,
+        folder: State,
+        archived: bool,
+        bytes: &[u8],
+        keep_mapping: bool,
+    ) -> OrderFile {
         let rel = path_text(rel_path);
         let mut file = OrderFile {
             folder,
@@ -332,12 +378,10 @@ impl OrderFile {
             id: None,
             fields: Fields::default(),
             unusual: None,
-            modified: None,
-            bytes: bytes.into_boxed_slice(),
+            modified: Modified::NONE,
         };
         // The plain reader first: what it reads nests far less than the limit below.
-        if !keep_mapping && let Some(values) = plain_yaml::read(&file.bytes, &OrderFile::KEYS_READ)
-        {
+        if !keep_mapping && let Some(values) = plain_yaml::read(bytes, &OrderFile::KEYS_READ) {
             let problem;
             (file.id, problem, file.fields) = OrderFile::said(&rel, &values[..]);
             file.set_problem(problem);
@@ -347,7 +391,7 @@ impl OrderFile {
         let rel_path = std::path::Path::new(&rel);
         // Refused before the parser sees it, in one linear pass: the parser's time
         // grows with the depth.
-        if nesting::deeper_than(&file.bytes, nesting::MAX_DEPTH) {
+        if nesting::deeper_than(bytes, nesting::MAX_DEPTH) {
             file.id = OrderFile::stem_id(rel_path);
             file.set_problem(Some(
                 format!(
@@ -358,7 +402,7 @@ impl OrderFile {
             ));
             return file;
         }
-        let map = match serde_yaml::from_slice(&file.bytes) {
+        let map = match serde_yaml::from_slice(bytes) {
             Ok(Value::Mapping(map)) => map,
             Ok(_) => {
                 file.id = OrderFile::stem_id(rel_path);
@@ -421,8 +465,7 @@ impl OrderFile {
             id,
             fields,
             unusual: None,
-            modified: None,
-            bytes: Box::default(),
+            modified: Modified::NONE,
         };
         file.set_problem(problem);
         file
@@ -430,19 +473,26 @@ impl OrderFile {
 
     /// Drop the mapping, keeping the bytes.
     pub fn without_mapping(mut self) -> OrderFile {
-        if let Some(u) = &mut self.unusual {
-            u.doc = None;
-        }
+        self.edit_unusual(|u| u.doc = None);
         self
     }
 
     /// Drop the bytes and the mapping, keeping what the views read.
     pub fn into_fields_only(mut self) -> OrderFile {
-        if let Some(u) = &mut self.unusual {
+        self.edit_unusual(|u| {
             u.doc = None;
-        }
-        self.bytes = Box::default();
+            u.bytes = Box::default();
+        });
         self
+    }
+
+    /// Change what [`Unusual`] holds, keeping no empty one.
+    fn edit_unusual(&mut self, edit: impl FnOnce(&mut Unusual)) {
+        let u = self.unusual.get_or_insert_default();
+        edit(u);
+        if u.is_empty() {
+            self.unusual = None;
+        }
     }
 
     /// A file over [`MAX_YAML_BYTES`]: reported, never read.
@@ -477,11 +527,10 @@ impl OrderFile {
             id,
             unusual: Some(Box::new(Unusual {
                 problem: Some(why.into()),
-                doc: None,
+                ..Unusual::default()
             })),
             fields: Fields::default().with_tail(&path_text(rel_path)),
-            modified: None,
-            bytes: Box::default(),
+            modified: Modified::NONE,
         }
     }
 
@@ -497,16 +546,30 @@ impl OrderFile {
 
     /// Say why the file is not a usable WO (`None`: it is one).
     pub fn set_problem(&mut self, problem: Option<Box<str>>) {
-        match (&mut self.unusual, problem) {
-            (Some(u), p) => u.problem = p,
-            (None, Some(p)) => {
-                self.unusual = Some(Box::new(Unusual {
-                    problem: Some(p),
-                    doc: None,
-                }))
-            }
-            (None, None) => {}
+        if problem.is_some() || self.unusual.is_some() {
+            self.edit_unusual(|u| u.problem = problem);
         }
+    }
+
+    /// The bytes as read (empty when the file could not be read, or was read for the
+    /// views only): operations work on these, never on a second read of the file.
+    pub fn bytes(&self) -> &[u8] {
+        self.unusual.as_ref().map_or(&[], |u| &u.bytes)
+    }
+
+    fn set_bytes(&mut self, bytes: Box<[u8]>) {
+        if !bytes.is_empty() || self.unusual.is_some() {
+            self.edit_unusual(|u| u.bytes = bytes);
+        }
+    }
+
+    /// Modification time (working-tree files only).
+    pub fn modified(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.modified.get()
+    }
+
+    pub fn set_modified(&mut self, modified: Option<chrono::DateTime<chrono::Utc>>) {
+        self.modified = Modified::of(modified);
     }
 
     /// Path relative to the control checkout, e.g. `_ctx/jobs/running/WO-0042.yaml`.
@@ -516,7 +579,7 @@ impl OrderFile {
 
     /// The bytes as text, when they are UTF-8.
     pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(&self.bytes).ok()
+        std::str::from_utf8(self.bytes()).ok()
     }
 
     /// Usable live state: parsed, valid id, not archived.
@@ -658,6 +721,61 @@ mod tests {
             assert_eq!(f.clone(), Fields::new(values));
         }
         assert_eq!(Fields::new([None; Field::COUNT]), Fields::default());
+    }
+
+    #[test]
+    fn bytes_are_kept_for_operations_and_dropped_for_views() {
+        let yaml = "id: WO-0001\nstatus: pending\n";
+        let rel = PathBuf::from("_ctx/jobs/pending/WO-0001.yaml");
+        let file = OrderFile::parse_without_mapping(
+            rel.clone(),
+            State::Pending,
+            false,
+            yaml.as_bytes().to_vec(),
+        );
+        assert_eq!(file.bytes(), yaml.as_bytes());
+        assert_eq!(file.text(), Some(yaml));
+        let views = file.into_fields_only();
+        assert!(views.bytes().is_empty());
+        // Nothing unusual is left: no allocation of its own.
+        assert!(views.unusual.is_none());
+        assert_eq!(views.fields.status(), Some("pending"));
+        // A problem and the bytes are held together, and each is dropped on its own.
+        let bad = OrderFile::parse_without_mapping(rel, State::Pending, false, b"- a\n".to_vec());
+        assert_eq!(bad.problem(), Some("not a YAML mapping"));
+        assert_eq!(bad.bytes(), b"- a\n");
+        let bad = bad.into_fields_only();
+        assert_eq!(bad.problem(), Some("not a YAML mapping"));
+        assert!(bad.bytes().is_empty());
+    }
+
+    #[test]
+    fn a_modification_time_reads_back_as_set_to_the_nanosecond() {
+        let mut file = parse("id: WO-0001\n");
+        assert_eq!(file.modified(), None);
+        for nanos in [0, 1, -1, 1_796_360_504_195_667_857, i64::MAX] {
+            let t = chrono::DateTime::from_timestamp_nanos(nanos);
+            file.set_modified(Some(t));
+            assert_eq!(file.modified(), Some(t), "{nanos}");
+        }
+        // Outside what an i64 of nanoseconds holds: the nearest it holds, never none.
+        // (Year 3000, then year 1600.)
+        let far = chrono::DateTime::from_timestamp(32_503_680_000, 0);
+        assert!(far.is_some());
+        file.set_modified(far);
+        assert_eq!(
+            file.modified(),
+            Some(chrono::DateTime::from_timestamp_nanos(i64::MAX))
+        );
+        let early = chrono::DateTime::from_timestamp(-11_676_096_000, 0);
+        assert!(early.is_some());
+        file.set_modified(early);
+        assert_eq!(
+            file.modified(),
+            Some(chrono::DateTime::from_timestamp_nanos(i64::MIN + 1))
+        );
+        file.set_modified(None);
+        assert_eq!(file.modified(), None);
     }
 
     #[test]

@@ -550,7 +550,7 @@ impl<'a> Subject<'a> {
                 ..r.clone()
             }
             .with(Text::Note, note.as_deref()),
-            yaml: OrderYaml::Bytes(self.file.bytes.to_vec()),
+            yaml: OrderYaml::Bytes(self.file.bytes().to_vec()),
             action: "finishing",
             owner: opts.owner.clone(),
             lines: Vec::new(),
@@ -572,7 +572,7 @@ impl<'a> Subject<'a> {
         }
         steps.push(Step::PlaceYaml {
             from: from.to_path_buf(),
-            bytes: self.file.bytes.to_vec(),
+            bytes: self.file.bytes().to_vec(),
             to: target,
             edits: finish_fields(&v.outcome),
         });

@@ -33,7 +33,7 @@ pub fn import_plan(
         op,
         steps: vec![Step::Record(Box::new(RecordWrite {
             record,
-            yaml: OrderYaml::Bytes(file.bytes.to_vec()),
+            yaml: OrderYaml::Bytes(file.bytes().to_vec()),
             action: "import",
             owner: "git-wo".into(),
             lines: Vec::new(),

@@ -548,7 +548,7 @@ fn step_of(
                 })?;
             Step::PlaceYaml {
                 from: path.clone(),
-                bytes: f.bytes.to_vec(),
+                bytes: f.bytes().to_vec(),
                 to: *to,
                 edits: vec![("status".into(), to.as_str().into())],
             }

@@ -100,7 +100,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         base: claim.base,
         worktree_rel: &claim.worktree_rel,
         yaml_from: file.rel_path().to_path_buf(),
-        yaml_bytes: file.bytes.to_vec(),
+        yaml_bytes: file.bytes().to_vec(),
         resuming: false,
         replace_lock: stolen_from.is_some(),
     };
@@ -858,7 +858,7 @@ fn resume(
         base,
         worktree_rel: &worktree_rel,
         yaml_from: file.rel_path().to_path_buf(),
-        yaml_bytes: file.bytes.to_vec(),
+        yaml_bytes: file.bytes().to_vec(),
         resuming: true,
         replace_lock: true,
     };

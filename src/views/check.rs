@@ -79,7 +79,7 @@ pub fn verdict_expires(inv: &Inventory) -> Option<DateTime<Utc>> {
         times.extend(
             started(f)
                 .into_iter()
-                .chain(f.modified)
+                .chain(f.modified())
                 .map(|t| t + lockless_grace()),
         );
     }
@@ -180,7 +180,7 @@ fn lockless_is_young(inv: &Inventory, id: Option<&str>) -> bool {
                     && f.folder == State::Running
                     && f.id.as_ref().is_some_and(|i| i.as_str() == id)
             })
-            .find_map(|f| started(f).or(f.modified)),
+            .find_map(|f| started(f).or(f.modified())),
     };
     since.is_none_or(|t| inv.now - t < lockless_grace())
 }
