@@ -7,6 +7,14 @@ const MAX_THREADS: usize = 4;
 /// Below this many items one thread is faster than starting more.
 const MIN_PARALLEL: usize = 256;
 
+/// How many threads can run at once here (at least 1). Asked of the system once a
+/// process: each asking reads the cgroup's CPU quota from `/proc` and `/sys` (five
+/// system calls), and a run asked it three times.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `items.map(f)` in order, on up to [`MAX_THREADS`] threads; each thread first builds
 /// its own state with `init` (e.g. a thread-local repository handle).
 pub fn map<T, U, S>(
@@ -33,9 +41,7 @@ where
     T: Send,
     U: Send,
 {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_THREADS);
+    let threads = cores().clamp(1, MAX_THREADS);
     if threads == 1 || items.len() < MIN_PARALLEL {
         let mut state = init();
         return Chunks(vec![items.into_iter().map(|t| f(&mut state, t)).collect()]);

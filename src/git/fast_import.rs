@@ -44,7 +44,7 @@ impl Repo {
         if commits.is_empty() {
             return Ok(Vec::new());
         }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::parallel::cores();
         let parts = (commits.len() / SPLIT_AT).clamp(1, cores.clamp(1, MAX_PARTS));
         let size = commits.len().div_ceil(parts);
         let common_dir = &self.common_dir;

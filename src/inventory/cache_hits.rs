@@ -46,7 +46,7 @@ pub(super) fn take(
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
     files.resize_with(count, placeholder);
     let mut stamps: Vec<Option<Stamp>> = vec![None; count];
-    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let two = crate::parallel::cores() > 1;
     let split = (two && count >= SPLIT_FROM)
         .then(|| half_way(&candidates, count))
         .flatten()

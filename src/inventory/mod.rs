@@ -859,7 +859,7 @@ fn list_jobs_dir(
             meta.is_dir().then_some((state, meta.len()))
         })
         .collect();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::parallel::cores();
     let mut bins: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); cores.clamp(1, 4)];
     let mut biggest_first: Vec<usize> = (0..folders.len()).collect();
     biggest_first.sort_by_key(|&i| std::cmp::Reverse(folders[i].1));
