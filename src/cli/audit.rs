@@ -9,7 +9,7 @@ use crate::cli::AuditArgs;
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::finding::{Code, Severity, parse_fail_on};
-use crate::views::audit::{Report, audit, report};
+use crate::views::audit::{Report, audit_report};
 
 /// An audit: the report `--json` prints (and `git wo mcp`'s `audit` returns), its exit
 /// status, and the inventory it was made of (the CLI leaves both to the process exit).
@@ -35,9 +35,7 @@ pub fn audited(ctx: &Ctx, args: &AuditArgs) -> Result<Audited> {
     super::note_missing_jobs_dir(ctx);
     let rep = {
         let _t = crate::trace::phase("audit");
-        let findings = audit(&inv);
-        let _t = crate::trace::phase("audit: report");
-        report(&inv, findings)
+        audit_report(&inv)
     };
     crate::ops::audit_log::append(
         &ctx.repo,

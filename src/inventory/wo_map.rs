@@ -42,7 +42,18 @@ impl<'a> WoMap<'a> {
 
     /// The ids and views in id order.
     pub fn iter(&self) -> Iter<'_, 'a> {
-        Iter { map: self, at: 0 }
+        self.range(0..self.views.len())
+    }
+
+    /// The ids and views from the `range.start`-th to before the `range.end`-th, in
+    /// id order (to share a walk of the map out between threads).
+    pub fn range(&self, range: std::ops::Range<usize>) -> Iter<'_, 'a> {
+        let end = range.end.min(self.views.len());
+        Iter {
+            map: self,
+            at: range.start.min(end),
+            end,
+        }
     }
 
     pub fn values(&self) -> impl Iterator<Item = &WoView<'a>> {
@@ -104,12 +115,13 @@ impl<'a> WoMap<'a> {
 pub struct Iter<'m, 'a> {
     map: &'m WoMap<'a>,
     at: usize,
+    end: usize,
 }
 
 impl<'m, 'a> Iterator for Iter<'m, 'a> {
     type Item = (&'m WoId, &'m WoView<'a>);
     fn next(&mut self) -> Option<Self::Item> {
-        while self.at < self.map.views.len() {
+        while self.at < self.end {
             let i = self.at;
             self.at += 1;
             // (Every view has an id by construction: see `WoMapBuilder::finish`.)
@@ -286,6 +298,16 @@ mod tests {
             ["WO-0", "WO-a", "WO-c", "WO-d", "WO-e", "WO-f", "WO-z"]
         );
         assert_eq!(map.len(), 7);
+        // Ranges share the walk out: together, the whole map in order.
+        let part = |r: std::ops::Range<usize>| -> Vec<&str> {
+            map.range(r).map(|(k, _)| k.as_str()).collect()
+        };
+        assert_eq!(part(0..3), ["WO-0", "WO-a", "WO-c"]);
+        assert_eq!(part(3..99), ["WO-d", "WO-e", "WO-f", "WO-z"]);
+        assert!(part(9..12).is_empty());
+        #[allow(clippy::reversed_empty_ranges)]
+        let backwards = 5..2;
+        assert!(part(backwards).is_empty());
         assert!(map.get("WO-d").is_some_and(|v| v.lock().is_some()));
         assert!(
             map.get("WO-e")

@@ -12,7 +12,7 @@ use crate::git::Repo;
 use crate::git::command::git;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::state::State;
-use crate::views::audit::{audit, report};
+use crate::views::audit::audit_report;
 use crate::views::check::{DEFAULT_FAIL_ON, gate};
 
 pub const FILES: [&str; 7] = [
@@ -37,7 +37,7 @@ pub fn snapshot(repo: &Repo, dir: &Path) -> Result<Snapshot> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let root = &repo.control_root;
     let inv = Inventory::gather(repo, Source::WorkingTree, Depth::Fields)?;
-    let findings = audit(&inv);
+    let rep = audit_report(&inv);
 
     write(
         dir,
@@ -57,11 +57,10 @@ pub fn snapshot(repo: &Repo, dir: &Path) -> Result<Snapshot> {
 
     let gate_result = gate(
         &inv,
-        findings.clone(),
+        rep.findings.clone(),
         &DEFAULT_FAIL_ON.into_iter().collect(),
         &crate::views::check::Scope::All,
     );
-    let rep = report(&inv, findings);
     write(
         dir,
         "wo_audit.json",
