@@ -14,6 +14,12 @@ use crate::views::list::{Row, each_row};
 
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
+    let exit = listed(ctx, args, &inv);
+    super::keep_until_exit(inv);
+    exit
+}
+
+fn listed(ctx: &Ctx, args: &ListArgs, inv: &Inventory) -> Result<Exit> {
     super::note_missing_jobs_dir(ctx);
     let want = args.state.map(|s| match s {
         StateArg::Pending => State::Pending,
@@ -29,7 +35,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     let keep = |r: &Row| holder.is_none() || r.holder == holder.as_deref();
     if ctx.out.json {
         let wos = RowsJson {
-            inv: &inv,
+            inv,
             want,
             keep: &keep,
         };
@@ -43,13 +49,13 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     if args.porcelain {
-        porcelain(&inv, want, &keep);
+        porcelain(inv, want, &keep);
         return Ok(Exit::Ok);
     }
     if ctx.out.quiet {
         return Ok(Exit::Ok);
     }
-    human(&ctx.out, &inv, want, &keep);
+    human(&ctx.out, inv, want, &keep);
     Ok(Exit::Ok)
 }
 

@@ -14,9 +14,14 @@ use crate::views::ready::{Filters, Queue, queue};
 /// queue borrows its text from the inventory, which lives only as long as this call.)
 pub fn with_queue<T>(ctx: &Ctx, args: &ReadyArgs, f: impl FnOnce(&Queue<'_>) -> T) -> Result<T> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
+    Ok(queue_of(ctx, args, &inv, f))
+}
+
+/// [`with_queue`] of an inventory gathered already.
+fn queue_of<T>(ctx: &Ctx, args: &ReadyArgs, inv: &Inventory, f: impl FnOnce(&Queue<'_>) -> T) -> T {
     super::note_missing_jobs_dir(ctx);
     let mut q = queue(
-        &inv,
+        inv,
         &Filters {
             priority: args.priority.clone(),
             epic: args.epic.clone(),
@@ -28,11 +33,14 @@ pub fn with_queue<T>(ctx: &Ctx, args: &ReadyArgs, f: impl FnOnce(&Queue<'_>) -> 
     if !args.blocked {
         q.blocked.clear();
     }
-    Ok(f(&q))
+    f(&q)
 }
 
 pub fn run(ctx: &Ctx, args: &ReadyArgs) -> Result<Exit> {
-    with_queue(ctx, args, |q| print(ctx, args, q))?
+    let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
+    let exit = queue_of(ctx, args, &inv, |q| print(ctx, args, q));
+    super::keep_until_exit(inv);
+    exit
 }
 
 fn print(ctx: &Ctx, args: &ReadyArgs, q: &Queue<'_>) -> Result<Exit> {

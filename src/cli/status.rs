@@ -10,7 +10,13 @@ use crate::views::status::status;
 
 pub fn run(ctx: &Ctx) -> Result<Exit> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
-    let status = status(&inv, &here(&ctx.repo, &inv));
+    let exit = shown(ctx, &inv);
+    super::keep_until_exit(inv);
+    exit
+}
+
+fn shown(ctx: &Ctx, inv: &Inventory) -> Result<Exit> {
+    let status = status(inv, &here(&ctx.repo, inv));
     if ctx.out.json {
         ctx.out.json(&status)?;
         return Ok(Exit::Ok);
