@@ -53,10 +53,11 @@ fn memory() -> String {
     let mib = |kib: u64| kib as f64 / 1024.0;
     match (kib("VmRSS:"), kib("VmHWM:")) {
         (Some(now), Some(peak)) => format!(
-            "  rss {:.1} MiB (anon {:.1}, file {:.1}), peak {:.1} MiB",
+            "  rss {:.1} MiB (anon {:.1}, file {:.1}, shmem {:.1}), peak {:.1} MiB",
             mib(now),
             mib(kib("RssAnon:").unwrap_or(0)),
             mib(kib("RssFile:").unwrap_or(0)),
+            mib(kib("RssShmem:").unwrap_or(0)),
             mib(peak)
         ),
         _ => String::new(),

@@ -556,3 +556,24 @@ fn snapshot_freezes_the_baseline() {
         "{integrity}"
     );
 }
+
+/// `git_head` is what `git rev-parse HEAD` prints, whether the branch is a loose ref,
+/// packed, or HEAD detached (read from the refs, no object looked up).
+#[test]
+fn git_head_is_what_rev_parse_head_prints() {
+    let s = Scenario::build("clean");
+    let head = |s: &Scenario| -> serde_json::Value {
+        let (_, report) = s.json(&["audit", "--json"]);
+        report["git_head"].clone()
+    };
+    let rev_parse = |s: &Scenario| s.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    assert_eq!(head(&s), rev_parse(&s).as_str());
+    // Packed (its loose file gone), then a new commit on top, then detached.
+    s.git(&["pack-refs", "--all"]);
+    assert_eq!(head(&s), rev_parse(&s).as_str());
+    s.git(&["commit", "-q", "--allow-empty", "-m", "one more"]);
+    assert_eq!(head(&s), rev_parse(&s).as_str());
+    let first = s.git(&["rev-parse", "HEAD~1"]).trim().to_owned();
+    s.git(&["checkout", "-q", "--detach", &first]);
+    assert_eq!(head(&s), first.as_str());
+}

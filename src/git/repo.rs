@@ -203,7 +203,14 @@ impl Repo {
     /// `HEAD` of the control checkout as a full sha, if it has one.
     pub fn head_sha(&self) -> Option<String> {
         // `gix` is opened at the common dir, whose HEAD is the control checkout's.
-        self.gix.head_id().ok().map(|id| id.to_string())
+        // The id its branch holds, as `git rev-parse HEAD` prints it, read from the
+        // refs alone: peeling it looked the commit up in the packs (at 100,000 WOs,
+        // 0.5 ms and 2 MiB of pack indexes paged in by a warm audit). A branch that
+        // names another branch is followed by peeling.
+        let head = self.gix.head().ok()?;
+        head.id()
+            .or_else(|| self.gix.head_id().ok())
+            .map(|id| id.to_string())
     }
 
     /// The default branch: `init.defaultBranch`'s branch if it exists, else `main`,
