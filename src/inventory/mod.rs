@@ -473,19 +473,39 @@ impl Inventory {
         // listing order, and listings are sorted, so this is mostly a merge of runs).
         // (Places in the files list, not pairs of references: half the size, and the
         // list is alive beside the groups at the peak of a run.)
-        let id_at = |i: usize| self.files.get(i).and_then(|f| f.id.as_ref());
-        let mut live: Vec<usize> = (0..self.files.len())
-            .filter(|&i| self.files[i].counts_as_copy() && self.files[i].id.is_some())
-            .collect();
-        live.sort_by(|&a, &b| id_at(a).cmp(&id_at(b)));
+        // Each place keyed by its id's first eight bytes, which most ids differ in: a
+        // comparison of two numbers instead of two texts (at 100,000 WOs the sort took
+        // 3 ms, most of it comparing ids through their files).
+        let id_at = |i: u32| self.files.get(i as usize).and_then(|f| f.id.as_ref());
+        let mut live: Vec<(u64, u32)> = Vec::new();
+        let mut archived: Vec<&OrderFile> = Vec::new();
+        for (f, i) in self.files.iter().zip(0u32..) {
+            match &f.id {
+                _ if f.archived && f.problem().is_none() => archived.push(f),
+                _ if f.archived => {}
+                Some(id) => live.push((id.prefix_key(), i)),
+                None => {}
+            }
+        }
+        live.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| id_at(a.1).cmp(&id_at(b.1))));
         let mut groups: Vec<WoView<'_>> = Vec::with_capacity(live.len());
         let mut last: Option<&WoId> = None;
-        let copies = live
-            .into_iter()
-            .filter_map(|i| Some((self.files[i].id.as_ref()?, &self.files[i])));
+        let copies = live.into_iter().filter_map(|(_, i)| {
+            let f = self.files.get(i as usize)?;
+            Some((f.id.as_ref()?, f))
+        });
+        // Records come sorted by id, as the groups do: each meets its group as the
+        // group is made (a second walk along the groups took 2 ms at 100,000 WOs).
+        let mut records = self.records.values().peekable();
+        let mut fileless: Vec<&stored::Stored> = Vec::new();
         for (id, f) in copies {
             if last != Some(id) {
-                groups.push(WoView::default());
+                let mut v = WoView::default();
+                while let Some(s) = records.next_if(|s| s.record.id() < id.as_str()) {
+                    fileless.push(s);
+                }
+                v.record = records.next_if(|s| s.record.id() == id.as_str());
+                groups.push(v);
                 last = Some(id);
             }
             let Some(v) = groups.last_mut() else {
@@ -497,12 +517,9 @@ impl Inventory {
                 v.push_unreadable(f);
             }
         }
+        fileless.extend(records);
         let mut map = WoMapBuilder::from_sorted(groups);
-        for f in self
-            .files
-            .iter()
-            .filter(|f| f.archived && f.problem().is_none())
-        {
+        for f in archived {
             if let Some(v) = f.id.as_ref().and_then(|id| map.existing(id.as_str())) {
                 v.push_archived(f);
             }
@@ -510,12 +527,8 @@ impl Inventory {
         for l in &self.locks {
             map.entry(&l.id).set_lock(l);
         }
-        // Records come sorted by id: one walk along the groups.
-        for s in self.records.values() {
-            let id = s.record.id();
-            if let Some(v) = map.walk(id) {
-                v.record = Some(s);
-            } else if let Ok(id) = WoId::parse(id) {
+        for s in fileless {
+            if let Ok(id) = WoId::parse(s.record.id()) {
                 map.entry(&id).record = Some(s);
             }
         }
@@ -1524,4 +1537,72 @@ fn read_locks(
     locks.sort_by(|a, b| a.id.cmp(&b.id));
     odd.sort();
     (locks, odd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::stored::Stored;
+    use crate::model::record::Record;
+
+    fn stored(id: &str) -> Stored {
+        Stored {
+            record: Record::new(id, State::Pending, "t", crate::clock::now()),
+            commit: gix::ObjectId::null(gix::hash::Kind::Sha1),
+        }
+    }
+
+    #[test]
+    fn each_record_meets_its_wos_view_with_files_or_without() {
+        let file = |state: State, id: &str| {
+            OrderFile::in_folder(state, &format!("{id}.yaml"), &format!("id: {id}\n"))
+        };
+        let mut inv = Inventory::from_files(
+            Path::new("/repo"),
+            vec![
+                file(State::Pending, "WO-0002"),
+                file(State::Pending, "WO-0005"),
+                file(State::Done, "WO-0003"),
+                // An unreadable copy: its view is named by its stem.
+                OrderFile::in_folder(State::Failed, "WO-0007.yaml", "<<<<<<< ours\n"),
+            ],
+            crate::clock::now(),
+        );
+        // Before the first view, between views, on each view, after the last, one with
+        // no valid id: every valid one lands on the view of its id, made when missing.
+        inv.records = Records::new(
+            [
+                "WO-0001",
+                "WO-0002",
+                "WO-0003",
+                "WO-0004",
+                "WO-0007",
+                "WO-0009",
+                "not-an-id",
+            ]
+            .into_iter()
+            .map(stored)
+            .collect(),
+        );
+        let wos = inv.wos();
+        let with_record: Vec<(&str, usize, Option<&str>)> = wos
+            .iter()
+            .map(|(id, v)| {
+                let record = v.record.map(|s| s.record.id());
+                (id.as_str(), v.files.len() + v.unreadable().len(), record)
+            })
+            .collect();
+        assert_eq!(
+            with_record,
+            [
+                ("WO-0001", 0, Some("WO-0001")),
+                ("WO-0002", 1, Some("WO-0002")),
+                ("WO-0003", 1, Some("WO-0003")),
+                ("WO-0004", 0, Some("WO-0004")),
+                ("WO-0005", 1, None),
+                ("WO-0007", 1, Some("WO-0007")),
+                ("WO-0009", 0, Some("WO-0009")),
+            ]
+        );
+    }
 }

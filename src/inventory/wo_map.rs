@@ -163,8 +163,6 @@ impl<'a> IntoIterator for WoMap<'a> {
 pub struct WoMapBuilder<'a> {
     map: WoMap<'a>,
     extra: BTreeMap<WoId, WoView<'a>>,
-    /// Where a walk in id order (see [`WoMapBuilder::walk`]) has got to.
-    cursor: usize,
 }
 
 impl<'a> WoMapBuilder<'a> {
@@ -193,21 +191,6 @@ impl<'a> WoMapBuilder<'a> {
         match self.map.position(id.as_str()) {
             Some(i) => &mut self.map.views[i],
             None => self.extra.entry(id.clone()).or_default(),
-        }
-    }
-
-    /// Like [`WoMapBuilder::existing`] for ids given in ascending order: a walk along
-    /// the groups instead of a search for each (records come sorted by id).
-    pub fn walk(&mut self, id: &str) -> Option<&mut WoView<'a>> {
-        let views = &mut self.map.views;
-        while self.cursor < views.len()
-            && copy_id(&views[self.cursor]).is_some_and(|k| k.as_str() < id)
-        {
-            self.cursor += 1;
-        }
-        match views.get_mut(self.cursor) {
-            Some(v) if copy_id(v).is_some_and(|k| k.as_str() == id) => Some(v),
-            _ => None,
         }
     }
 
@@ -281,16 +264,10 @@ mod tests {
         b.entry(&id("WO-0"));
         b.entry(&id("WO-z"));
         assert!(b.entry(&id("WO-d")).lock().is_some(), "the same view again");
-        // A walk in order finds the groups, never the added ones.
-        assert!(b.walk("WO-a").is_some());
-        assert!(b.walk("WO-b").is_none());
-        assert!(b.walk("WO-d").is_none());
-        assert!(b.walk("WO-e").is_some());
         assert!(
-            b.walk("WO-f").is_some(),
+            b.existing("WO-f").is_some(),
             "an unreadable copy names its view"
         );
-        assert!(b.walk("WO-g").is_none());
         let map = b.finish();
         let ids: Vec<&str> = map.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
