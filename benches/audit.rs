@@ -13,8 +13,9 @@
 //! first as built ("no records"), then after `git wo init` has mirrored every WO into
 //! `refs/wo/orders/<ID>` ("records"). Every command is a real process, stdout/stderr
 //! to /dev/null, isolated from the user's git config. Times are medians of RUNS, in ms.
-//! Each fixture rests 3 s before it is measured, so that stat-keyed caches (git's
-//! index, git-wo's parse cache) do not distrust its just-written files as "racy".
+//! Each fixture rests 3 s before it is measured, and again after `git wo init`, so that
+//! stat-keyed caches (git's index, git-wo's parse and record caches) do not distrust its
+//! just-written files as "racy".
 //!
 //! Columns of the table (one row per size and mode):
 //! - `audit` `check` `staged` (`check --staged`) `list` `status` `ready`: `cold/warm`. Cold:
@@ -53,7 +54,8 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use support::{
-    BIN, Isolation, Timed, WORKTREES, cmd, drop_caches, env_list, median, run_once, settled_fixture,
+    BIN, Isolation, SETTLE, Timed, WORKTREES, cmd, drop_caches, env_list, median, run_once,
+    settled_fixture,
 };
 
 /// The plain isolation: git-wo's directory is not put on `PATH`, and the caller's
@@ -447,6 +449,10 @@ fn main() {
         let init_s = t.elapsed().as_secs_f64();
         let (loose, packed, loose_refs) = storage(&repo);
         eprintln!("  init in {init_s:.2} s; measuring with records …");
+        // The rest the fixture had, after init too: `packed-refs`, just written, is
+        // "racy" for 2 s, and until then no run trusts the record cache (at 10k the
+        // warm runs of `audit` fell inside that window and read the records again).
+        std::thread::sleep(SETTLE);
 
         let mut rec = measure(n, true, &repo, home, runs);
         rec.init = Some((init_s, loose, packed, loose_refs));
