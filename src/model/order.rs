@@ -272,12 +272,16 @@ pub struct OrderFile {
 // (One for every file of the jobs dir, 100,000 at a time: checked, as every byte of it
 // is 100 KB of the peak there.)
 const _: () = assert!(std::mem::size_of::<OrderFile>() <= 96);
+// (And what a file read for an operation allocates beside it: checked.)
+const _: () = assert!(std::mem::size_of::<Unusual>() <= 40);
 
 /// What an [`OrderFile`] read for the views nearly never has.
 #[derive(Debug, Clone, Default)]
 struct Unusual {
     problem: Option<Box<str>>,
-    doc: Option<serde_yaml::Mapping>,
+    /// (Boxed: a file read for an operation has bytes and no mapping, and a mapping in
+    /// place would be 72 bytes of every such file.)
+    doc: Option<Box<serde_yaml::Mapping>>,
     /// The bytes as read, kept for the operations ([`OrderFile::bytes`]).
     bytes: Box<[u8]>,
 }
@@ -421,7 +425,7 @@ impl OrderFile {
         (file.id, problem, file.fields) = OrderFile::said(&rel, &map);
         file.set_problem(problem);
         if keep_mapping {
-            file.unusual.get_or_insert_default().doc = Some(map);
+            file.unusual.get_or_insert_default().doc = Some(Box::new(map));
         }
         file
     }
@@ -541,7 +545,7 @@ impl OrderFile {
 
     /// The parsed mapping, when the file was read in full (lint reads every key).
     pub fn doc(&self) -> Option<&serde_yaml::Mapping> {
-        self.unusual.as_ref()?.doc.as_ref()
+        self.unusual.as_ref()?.doc.as_deref()
     }
 
     /// Say why the file is not a usable WO (`None`: it is one).
