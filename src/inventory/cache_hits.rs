@@ -28,7 +28,7 @@ pub(super) struct Hits {
 
 pub(super) fn take(
     cache: &mut ParseCache,
-    mut candidates: Vec<Vec<Candidate>>,
+    candidates: Vec<Vec<Candidate>>,
     dirs: &Dirs,
     now: std::time::SystemTime,
 ) -> Hits {
@@ -47,7 +47,7 @@ pub(super) fn take(
     let count: usize = candidates.iter().map(Vec::len).sum();
     // Each slot is written once by the thread whose share it is in, in place: filling
     // the lists first with placeholders to overwrite cost 5 ms at 100,000 WOs, on one
-    // core before the two threads started (14 MB written and paged in twice).
+    // core before the two threads started (14 MB written, then written again).
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
     let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(count);
     let two = crate::parallel::cores() > 1;
@@ -60,32 +60,8 @@ pub(super) fn take(
         });
     let file_slots = &mut files.spare_capacity_mut()[..count];
     let stamp_slots = &mut stamps.spare_capacity_mut()[..count];
-    let (written, misses, unused) = match split {
-        None => {
-            let (written, misses) =
-                take_run(cache, candidates, dirs, now, file_slots, stamp_slots, 0);
-            (written, misses, !cache.is_empty())
-        }
-        Some((folder, before, mut rest)) => {
-            let tail = candidates.split_off(folder);
-            let (head_files, tail_files) = file_slots.split_at_mut(before);
-            let (head_stamps, tail_stamps) = stamp_slots.split_at_mut(before);
-            std::thread::scope(|scope| {
-                let handle = scope.spawn(|| {
-                    let (written, misses) =
-                        take_run(&mut rest, tail, dirs, now, tail_files, tail_stamps, before);
-                    (written, misses, !rest.is_empty())
-                });
-                let (written, mut misses) =
-                    take_run(cache, candidates, dirs, now, head_files, head_stamps, 0);
-                let unused = !cache.is_empty();
-                let (more_written, more, rest_unused) = crate::parallel::join(handle);
-                // (In order: the second thread's come after the first's.)
-                misses.extend(more);
-                (written + more_written, misses, unused || rest_unused)
-            })
-        }
-    };
+    let (written, misses, unused) =
+        take_shares(cache, candidates, split, dirs, now, file_slots, stamp_slots);
     // (The shares are cut from the candidates the slots are counted from: each slot is
     // written, or this is a bug, and nothing unwritten may be read.)
     assert_eq!(
@@ -105,6 +81,41 @@ pub(super) fn take(
         misses,
         unused,
     }
+}
+
+/// [`take_run`] over all the candidates, or, `split` at a folder with the rest of the
+/// cache, over each share on a thread of its own: how many slots were written, the
+/// misses in order, and whether the cache held lines no candidate took.
+fn take_shares(
+    cache: &mut ParseCache,
+    mut candidates: Vec<Vec<Candidate>>,
+    split: Option<(usize, usize, ParseCache)>,
+    dirs: &Dirs,
+    now: std::time::SystemTime,
+    file_slots: &mut [MaybeUninit<OrderFile>],
+    stamp_slots: &mut [MaybeUninit<Option<Stamp>>],
+) -> (usize, Vec<(usize, Candidate)>, bool) {
+    let Some((folder, before, mut rest)) = split else {
+        let (written, misses) = take_run(cache, candidates, dirs, now, file_slots, stamp_slots, 0);
+        return (written, misses, !cache.is_empty());
+    };
+    let tail = candidates.split_off(folder);
+    let (head_files, tail_files) = file_slots.split_at_mut(before);
+    let (head_stamps, tail_stamps) = stamp_slots.split_at_mut(before);
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(|| {
+            let (written, misses) =
+                take_run(&mut rest, tail, dirs, now, tail_files, tail_stamps, before);
+            (written, misses, !rest.is_empty())
+        });
+        let (written, mut misses) =
+            take_run(cache, candidates, dirs, now, head_files, head_stamps, 0);
+        let unused = !cache.is_empty();
+        let (more_written, more, rest_unused) = crate::parallel::join(handle);
+        // (In order: the second thread's come after the first's.)
+        misses.extend(more);
+        (written + more_written, misses, unused || rest_unused)
+    })
 }
 
 /// The run to start the second thread's share at, and how many files come before it:

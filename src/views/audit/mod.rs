@@ -348,19 +348,18 @@ mod tests {
             true,
             b"id: WO-0004\nstatus: done\n",
         );
+        let wo = |state: State, id: &str| {
+            file(
+                state,
+                &format!("{id}.yaml"),
+                &format!("id: {id}\nstatus: {state}\n"),
+            )
+        };
         let inv = inv(vec![
             // Split-brain: two live copies, one WO.
-            file(
-                State::Pending,
-                "WO-0001.yaml",
-                "id: WO-0001\nstatus: pending\n",
-            ),
-            file(State::Done, "WO-0001.yaml", "id: WO-0001\nstatus: done\n"),
-            file(
-                State::Pending,
-                "WO-0002.yaml",
-                "id: WO-0002\nstatus: pending\n",
-            ),
+            wo(State::Pending, "WO-0001"),
+            wo(State::Done, "WO-0001"),
+            wo(State::Pending, "WO-0002"),
             // Unreadable: a copy, but not a live YAML.
             file(State::Pending, "WO-0003.yaml", "id: [\n"),
             // Archived only: not live.
