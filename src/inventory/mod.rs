@@ -8,7 +8,6 @@ mod candidate;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
-pub mod few;
 pub mod here;
 pub mod history;
 pub mod holder;
@@ -563,7 +562,7 @@ impl Inventory {
                 continue;
             };
             if f.is_live() {
-                v.files.push(f);
+                v.push_file(f);
             } else {
                 v.push_unreadable(f);
             }
@@ -591,7 +590,7 @@ impl Inventory {
     pub fn expected_branch(&self, id: &WoId, view: &WoView<'_>) -> String {
         view.record
             .and_then(|s| s.record.branch().map(str::to_owned))
-            .or_else(|| view.files.iter().find_map(|f| f.branch()))
+            .or_else(|| view.files().iter().find_map(|f| f.branch()))
             .unwrap_or_else(|| format!("{}{id}", self.branch_prefix))
     }
 
@@ -1612,7 +1611,7 @@ mod tests {
             .iter()
             .map(|(id, v)| {
                 let record = v.record.map(|s| s.record.id());
-                (id.as_str(), v.files.len() + v.unreadable().len(), record)
+                (id.as_str(), v.files().len() + v.unreadable().len(), record)
             })
             .collect();
         assert_eq!(

@@ -26,7 +26,7 @@ pub struct WoMap<'a> {
 
 /// The id of a view's copies (all of a view's copies have the same id), if it has one.
 fn copy_id<'v>(v: &'v WoView<'_>) -> Option<&'v WoId> {
-    let first = v.files.first().or_else(|| v.unreadable().first())?;
+    let first = v.files().first().or_else(|| v.unreadable().first())?;
     first.id.as_ref()
 }
 
@@ -237,7 +237,7 @@ mod tests {
 
     fn view<'a>(f: &'a OrderFile) -> WoView<'a> {
         let mut v = WoView::default();
-        v.files.push(f);
+        v.push_file(f);
         v
     }
 

@@ -245,7 +245,7 @@ impl<'a> Subject<'a> {
         let (id, r) = (&opts.id, &stored.record);
         let wt: Option<Worktree> = own_worktree(inv, id, r).filter(|w| w.exists).cloned();
         let file = view
-            .files
+            .files()
             .first()
             .copied()
             .with_context(|| format!("{id}: no YAML file"))?;

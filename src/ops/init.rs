@@ -200,7 +200,7 @@ fn import_all(repo: &Repo, inv: &Inventory) -> Result<Imports> {
             imports.already += 1;
             continue;
         }
-        if view.files.is_empty() {
+        if view.files().is_empty() {
             continue;
         }
         if view.is_split_brain() {

@@ -26,7 +26,7 @@ pub fn import_plan(
     view: &WoView<'_>,
     op: &'static str,
 ) -> Plan {
-    let file = view.files[0];
+    let file = view.files()[0];
     let record = import_record(inv, view, file.folder, id.as_str());
     Plan {
         id: id.clone(),
@@ -61,7 +61,7 @@ pub fn mirror_new(
     let plans: Vec<Plan> = wos
         .iter()
         .filter(|(id, v)| {
-            Some(*id) != skip && v.record.is_none() && !v.files.is_empty() && !v.is_split_brain()
+            Some(*id) != skip && v.record.is_none() && !v.files().is_empty() && !v.is_split_brain()
         })
         .map(|(id, v)| import_plan(inv, id, v, "mirror"))
         .collect();
@@ -79,7 +79,7 @@ pub fn mirror_new(
 
 /// The record of a WO as its YAML (and `.lock` file) describe it.
 fn import_record(inv: &Inventory, view: &WoView<'_>, state: State, id: &str) -> Record {
-    let file = view.files[0];
+    let file = view.files()[0];
     let t0 = import_time();
     // (Its texts built once: this runs for every WO an `init` imports.)
     let f = &file.fields;

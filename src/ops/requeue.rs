@@ -118,7 +118,7 @@ fn one_copy<'a>(id: &WoId, view: &WoView<'a>) -> Result<&'a OrderFile> {
                 .into(),
         );
     }
-    let file = view.files.first().copied().ok_or_else(|| {
+    let file = view.files().first().copied().ok_or_else(|| {
         WoError::usage(format!("{id} has no YAML to requeue"))
             .fix(format!("git show refs/wo/orders/{id}:order.yaml"))
     })?;

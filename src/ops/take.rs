@@ -86,7 +86,7 @@ pub fn take(repo: &Repo, opts: &TakeOptions) -> Result<TakeOutcome> {
         return resume(repo, &inv, view, opts);
     }
     let stolen_from = precheck(&inv, view, opts)?;
-    let file = view.files.first().copied().ok_or_else(|| {
+    let file = view.files().first().copied().ok_or_else(|| {
         WoError::usage(format!("{id}: no YAML in {}", inv.jobs_rel)).fix("git wo list")
     })?;
     let prev = view.record;
@@ -470,14 +470,14 @@ fn no_file(inv: &Inventory, id: &WoId) -> anyhow::Error {
 /// A pending WO is ready when it has one file, the file passes lint, and every
 /// dependency is done.
 fn refuse_unready(inv: &Inventory, view: &WoView<'_>, id: &WoId) -> Result<()> {
-    if view.files.len() > 1 {
+    if view.files().len() > 1 {
         return Err(
-            WoError::usage(format!("{id} has {} files in pending/", view.files.len()))
+            WoError::usage(format!("{id} has {} files in pending/", view.files().len()))
                 .fix("git wo audit")
                 .into(),
         );
     }
-    let file = view.files[0];
+    let file = view.files()[0];
     let known = inv.known_ids();
     let mut problems = Vec::new();
     crate::views::lint::lint_file(inv, file, &known, &mut problems);
@@ -823,7 +823,7 @@ fn resume(
     let (stored, lock) = refuse_resume(inv, view, opts)?;
     let r = &stored.record;
     let file = view
-        .files
+        .files()
         .first()
         .copied()
         .with_context(|| format!("{id}: no YAML to resume with"))?;

@@ -32,7 +32,7 @@ pub struct Around {
 pub fn edges(wos: &WoMap<'_>) -> BTreeMap<String, Vec<String>> {
     wos.iter()
         .filter_map(|(id, v)| {
-            let deps = v.files.first()?.dependencies();
+            let deps = v.files().first()?.dependencies();
             (!deps.is_empty()).then(|| (id.to_string(), deps))
         })
         .collect()

@@ -35,7 +35,7 @@ pub struct Row<'a> {
 
 pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
     let record = v.record.map(|s| &s.record);
-    let first = v.files.first().copied();
+    let first = v.files().first().copied();
     let title = first
         .and_then(|f| f.fields.title())
         .filter(|t| !t.is_empty())
@@ -70,7 +70,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
             .find(|w| w.exists)
             .map(|w| w.path.to_string_lossy()),
         files: v
-            .files
+            .files()
             .iter()
             .map(|f| f.rel_path().to_string_lossy())
             .collect(),
@@ -93,7 +93,7 @@ pub fn rows(inv: &Inventory, state: Option<State>) -> Vec<Row<'_>> {
 /// 100,000 WOs the rows built first were most of its memory).
 pub fn each_row<'a>(inv: &'a Inventory, state: Option<State>, mut each: impl FnMut(Row<'a>)) {
     for (id, v) in &inv.wos() {
-        if v.files.is_empty() && v.record.is_none() {
+        if v.files().is_empty() && v.record.is_none() {
             continue;
         }
         let r = row(inv, id, v);

@@ -114,7 +114,7 @@ pub fn dependency_done(wos: &WoMap<'_>, dep: &str) -> bool {
         .and_then(|d| wos.get(&d))
         .is_some_and(|v| {
             v.single_state() == Some(State::Done)
-                || (v.files.is_empty() && v.record.is_some_and(|s| s.record.state == State::Done))
+                || (v.files().is_empty() && v.record.is_some_and(|s| s.record.state == State::Done))
         })
 }
 
@@ -123,7 +123,7 @@ pub fn dependency_done(wos: &WoMap<'_>, dep: &str) -> bool {
 /// says pending too, and repairs' standing open.
 fn takeable(inv: &Inventory, v: &WoView<'_>) -> bool {
     v.single_state() == Some(State::Pending)
-        && v.files.len() == 1
+        && v.files().len() == 1
         && v.record
             .is_none_or(|s| s.record.state == State::Pending && !s.record.phase.in_flight())
         && Standing::of(inv, v).is_open()
@@ -138,7 +138,7 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
     let mut unblocks: std::collections::HashMap<String, usize> = Default::default();
     for (_, v) in &wos {
         if v.single_state() == Some(State::Pending)
-            && let Some(f) = v.files.first()
+            && let Some(f) = v.files().first()
         {
             for d in f.dependencies() {
                 *unblocks.entry(d).or_default() += 1;
@@ -150,7 +150,7 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
             continue;
         }
         // (A live file always has its id: borrowed from the file, which outlives `wos`.)
-        let Some((f, id)) = v.files.first().and_then(|f| Some((*f, f.id.as_ref()?))) else {
+        let Some((f, id)) = v.files().first().and_then(|f| Some((*f, f.id.as_ref()?))) else {
             continue;
         };
         let id = id.as_str();

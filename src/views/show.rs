@@ -37,7 +37,7 @@ pub fn show<'a>(
     let wos = inv.wos();
     let view: &WoView<'a> = wos
         .get(id)
-        .filter(|v| !v.files.is_empty() || v.record.is_some() || !v.worktrees().is_empty())?;
+        .filter(|v| !v.files().is_empty() || v.record.is_some() || !v.worktrees().is_empty())?;
     let findings = audit_of(inv, &wos)
         .into_iter()
         .filter(|f| f.wo_id.as_deref() == Some(id.as_str()))

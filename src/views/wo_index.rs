@@ -122,7 +122,7 @@ fn entry(
     v: &WoView<'_>,
     last_error: Option<&String>,
 ) -> Option<Entry> {
-    let first = v.files.first()?;
+    let first = v.files().first()?;
     let state = crate::views::precedence::target_state(inv, v);
     let file = state.and_then(|s| v.file_in(s)).unwrap_or(first);
     let record = v.record.map(|s| &s.record);

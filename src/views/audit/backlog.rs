@@ -12,7 +12,7 @@ pub fn unknown_epic(wo: &Wo<'_, '_>) -> Vec<Finding> {
     let Some(backlog_path) = backlog.path() else {
         return Vec::new();
     };
-    wo.v.files
+    wo.v.files()
         .iter()
         .filter_map(|f| {
             let epic = f.epic()?;

@@ -40,7 +40,7 @@ pub fn invalid_yaml(inv: &Inventory, out: &mut Vec<Finding>) {
 /// `status_mismatch`: a readable copy whose `status:` is not its folder.
 pub fn status_mismatch(wo: &Wo<'_, '_>) -> Vec<Finding> {
     let inv = wo.inv;
-    wo.v.files
+    wo.v.files()
         .iter()
         .filter_map(|f| {
             let said = match f.status() {
@@ -86,7 +86,7 @@ pub fn split_brain(wo: &Wo<'_, '_>) -> Option<Finding> {
     let remedy = match wo.standing.why_not(inv) {
         None => {
             let losers: Vec<String> = v
-                .files
+                .files()
                 .iter()
                 .filter(|f| Some(f.folder) != keep)
                 .map(|f| inv.rel(f.rel_path()))
@@ -125,12 +125,12 @@ pub fn duplicate_yaml(wo: &Wo<'_, '_>) -> Vec<Finding> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
     let mut out = Vec::new();
     // (Nearly every WO has one copy: nothing to gather then, 100,000 lists a run.)
-    if v.files.len() + v.unreadable().len() + v.archived().len() < 2 {
+    if v.files().len() + v.unreadable().len() + v.archived().len() < 2 {
         return out;
     }
     for state in &v.states() {
         let in_state: Vec<_> = v
-            .files
+            .files()
             .iter()
             .chain(v.unreadable().iter())
             .chain(v.archived().iter())

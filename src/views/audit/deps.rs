@@ -17,7 +17,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
     // The file whose `dependencies:` each finding is about.
     let path_of = |id: &str| {
         wos.get(id)
-            .and_then(|v| v.files.first())
+            .and_then(|v| v.files().first())
             .map(|f| inv.rel(f.rel_path()))
             .unwrap_or_default()
     };

@@ -29,7 +29,7 @@ pub fn unknown_dod(wo: &Wo<'_, '_>) -> Vec<Finding> {
     if !catalog.exists() {
         return Vec::new();
     }
-    wo.v.files
+    wo.v.files()
         .iter()
         .filter_map(|f| {
             let dod_id = f.fields.dod_id()?.trim();

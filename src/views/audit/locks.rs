@@ -32,7 +32,7 @@ pub fn lock_without_running(wo: &Wo<'_, '_>) -> Option<Finding> {
             vec![path.clone()],
         )
         .about(Subject {
-            copies: wo.paths(&v.files),
+            copies: wo.paths(v.files()),
             winner: v.single_state(),
             lock_file: Some(path),
             ..Subject::default()

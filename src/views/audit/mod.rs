@@ -88,7 +88,7 @@ pub fn report(inv: &Inventory, wos: &WoMap<'_>, findings: Vec<Finding>) -> Repor
     let yamls_total = inv.files.iter().filter(|f| f.is_live()).count();
     // The map holds a WO's live files under its id: the WOs with one are the ids of
     // the live files, counted once each (where a sort of 100,000 ids took 4 ms).
-    let wos_total_unique = wos.iter().filter(|(_, v)| !v.files.is_empty()).count();
+    let wos_total_unique = wos.iter().filter(|(_, v)| !v.files().is_empty()).count();
     let running: Vec<&OrderFile> = inv
         .files
         .iter()

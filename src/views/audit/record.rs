@@ -25,12 +25,12 @@ pub fn state_mismatch(wo: &Wo<'_, '_>) -> Option<Finding> {
             "git wo reconcile --apply",
             format!(
                 "the record is the truth: moves {} to {}/{}/",
-                quoted(&wo.paths(&v.files)),
+                quoted(&wo.paths(v.files())),
                 inv.jobs_rel,
                 r.state
             ),
         ),
-        wo.paths(&v.files),
+        wo.paths(v.files()),
     ))
 }
 
@@ -136,7 +136,7 @@ pub fn missing_intent_marker(wo: &Wo<'_, '_>) -> Option<Finding> {
 /// `unmirrored`: in an initialised repository, a WO with a YAML and no record.
 pub fn unmirrored(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
-    if v.record.is_some() || !inv.initialized || v.files.is_empty() {
+    if v.record.is_some() || !inv.initialized || v.files().is_empty() {
         return None;
     }
     Some(Finding::new(
@@ -147,7 +147,7 @@ pub fn unmirrored(wo: &Wo<'_, '_>) -> Option<Finding> {
             "git wo reconcile --apply",
             "imports missing records; git wo init does too, safe to rerun",
         ),
-        wo.paths(&v.files),
+        wo.paths(v.files()),
     ))
 }
 

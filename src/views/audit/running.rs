@@ -81,7 +81,7 @@ pub fn stale_lock(wo: &Wo<'_, '_>) -> Option<Finding> {
         return None;
     }
     let mut paths: Vec<String> = v.lock().map(|l| inv.rel(&l.rel_path)).into_iter().collect();
-    paths.extend(wo.paths(&v.files));
+    paths.extend(wo.paths(v.files()));
     let remedy = split_first(wo).unwrap_or_else(|| {
         Remedy::run(
             "git wo gc --apply",

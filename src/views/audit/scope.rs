@@ -14,7 +14,7 @@ const SHOWN: usize = 10;
 pub fn out_of_scope(wo: &Wo<'_, '_>) -> Option<Finding> {
     let (inv, id) = (wo.inv, wo.id);
     let changes = inv.branch_changes.get(id.as_str())?;
-    let file = wo.v.files.iter().find(|f| f.folder == State::Running)?;
+    let file = wo.v.files().iter().find(|f| f.folder == State::Running)?;
     let yaml = inv.rel(file.rel_path());
     let branch = file
         .branch()

@@ -24,13 +24,13 @@ impl Wo<'_, '_> {
     }
     /// Every copy's path, readable or not.
     pub(super) fn all_paths(&self) -> Vec<String> {
-        let mut p = self.paths(&self.v.files);
+        let mut p = self.paths(self.v.files());
         p.extend(self.paths(self.v.unreadable()));
         p
     }
     pub(super) fn running_paths(&self) -> Vec<String> {
         self.v
-            .files
+            .files()
             .iter()
             .filter(|f| f.folder == State::Running)
             .map(|f| self.inv.rel(f.rel_path()))

@@ -75,7 +75,7 @@ pub fn findings(inv: &Inventory, wos: &WoMap<'_>, out: &mut Vec<Finding>) {
                     vec![path.clone()],
                 )
                 .about(Subject {
-                    copies: view.files.iter().map(|f| inv.rel(f.rel_path())).collect(),
+                    copies: view.files().iter().map(|f| inv.rel(f.rel_path())).collect(),
                     winner: state,
                     worktree: Some(wt.path.clone()),
                     ..Subject::default()

@@ -35,11 +35,15 @@ pub fn restore_yaml(wo: &Wo<'_, '_>) -> Option<Action> {
 pub fn one_copy_in_place(wo: &Wo<'_, '_>, target: Option<State>) -> Vec<Action> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
     let mut out = Vec::new();
-    let Some(target) = target.filter(|_| !v.files.is_empty()) else {
+    let Some(target) = target.filter(|_| !v.files().is_empty()) else {
         return out;
     };
     let keeper = keeper(id, v, target);
-    for f in v.files.iter().filter(|f| f.rel_path() != keeper.rel_path()) {
+    for f in v
+        .files()
+        .iter()
+        .filter(|f| f.rel_path() != keeper.rel_path())
+    {
         let (code, why) = if f.folder != keeper.folder {
             (
                 Code::SplitBrain,
@@ -111,7 +115,7 @@ fn keeper<'a>(id: &WoId, v: &WoView<'a>, target: State) -> &'a OrderFile {
             .is_some_and(|s| s.to_str() == Some(id.as_str()))
     };
     let in_target: Vec<&OrderFile> = v
-        .files
+        .files()
         .iter()
         .copied()
         .filter(|f| f.folder == target)
@@ -127,8 +131,8 @@ fn keeper<'a>(id: &WoId, v: &WoView<'a>, target: State) -> &'a OrderFile {
     let order = [State::Done, State::Failed, State::Running, State::Pending];
     order
         .iter()
-        .find_map(|s| v.files.iter().copied().find(|f| f.folder == *s))
-        .unwrap_or(v.files[0])
+        .find_map(|s| v.files().iter().copied().find(|f| f.folder == *s))
+        .unwrap_or(v.files()[0])
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::model::finding::Code;
 /// `unmirrored`: import the YAML into a record (after the WO's other repairs).
 pub fn create_record(wo: &Wo<'_, '_>) -> Option<Action> {
     let (inv, id, v) = (wo.inv, wo.id, wo.v);
-    if v.record.is_some() || !inv.initialized || v.files.is_empty() {
+    if v.record.is_some() || !inv.initialized || v.files().is_empty() {
         return None;
     }
     Some(wo.action(
