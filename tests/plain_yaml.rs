@@ -20,9 +20,8 @@ use crate::common::{Scenario, wo_yaml};
 fn same_as_serde(bytes: &[u8], what: &str) -> bool {
     let shown = || format!("{what}:\n{}", String::from_utf8_lossy(bytes).escape_debug());
     let rel = PathBuf::from("_ctx/jobs/pending/WO-0001.yaml");
-    let slow = OrderFile::parse(rel.clone(), State::Pending, false, bytes).into_fields_only();
-    let fast = OrderFile::parse_without_mapping(rel, State::Pending, false, bytes.to_vec())
-        .into_fields_only();
+    let slow = OrderFile::parse(rel.clone(), State::Pending, false, bytes);
+    let fast = OrderFile::parse_for_views(rel, State::Pending, false, bytes);
     assert_eq!(
         (&fast.id, &fast.problem(), &fast.fields),
         (&slow.id, &slow.problem(), &slow.fields),

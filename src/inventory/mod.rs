@@ -1152,15 +1152,10 @@ fn read_candidate(
     }
     // One open, one fstat, one read per file; a file that became a FIFO since the
     // listing is caught by the fstat of the open file.
-    let (file, meta) = match crate::regular::read(&root.join(&rel_path), MAX_YAML_BYTES) {
-        Ok(Regular::Bytes(bytes, meta)) => match depth {
-            Depth::Full => (OrderFile::parse(rel_path, state, archived, &bytes), meta),
-            // No mapping kept: plain files are read by the fast reader.
-            Depth::Fields | Depth::Bytes => (
-                OrderFile::parse_without_mapping(rel_path, state, archived, bytes),
-                meta,
-            ),
-        },
+    let (mut file, meta) = match crate::regular::read(&root.join(&rel_path), MAX_YAML_BYTES) {
+        Ok(Regular::Bytes(bytes, meta)) => {
+            (parse_at(depth, rel_path, state, archived, bytes), meta)
+        }
         Ok(Regular::TooLarge(size, meta)) => {
             (OrderFile::too_large(rel_path, state, archived, size), meta)
         }
@@ -1173,11 +1168,6 @@ fn read_candidate(
             let why = format!("unreadable: {e}");
             return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
         }
-    };
-    let mut file = match depth {
-        Depth::Fields => file.into_fields_only(),
-        Depth::Bytes => file.without_mapping(),
-        Depth::Full => file,
     };
     file.set_modified(meta.modified().ok().map(DateTime::<Utc>::from));
     Some((file, Stamp::of(&meta)))
@@ -1193,14 +1183,7 @@ fn parse_blob(
 ) -> (OrderFile, Option<(String, Parsed)>) {
     let rel = PathBuf::from(&b.entry.path);
     let (file, cacheable) = match b.content {
-        Content::Bytes(bytes) => match depth {
-            Depth::Full => (OrderFile::parse(rel, state, archived, &bytes), true),
-            // No mapping kept: plain files are read by the fast reader.
-            Depth::Fields | Depth::Bytes => (
-                OrderFile::parse_without_mapping(rel, state, archived, bytes),
-                true,
-            ),
-        },
+        Content::Bytes(bytes) => (parse_at(depth, rel, state, archived, bytes), true),
         Content::TooLarge(size) => (OrderFile::too_large(rel, state, archived, size), true),
         Content::Unreadable(why) => (
             OrderFile::unreadable(rel, state, archived, format!("unreadable: {why}")),
@@ -1208,12 +1191,18 @@ fn parse_blob(
         ),
     };
     let entry = cacheable.then(|| (b.entry.oid.to_string(), parsed_of(&file)));
-    let file = match depth {
-        Depth::Fields => file.into_fields_only(),
-        Depth::Bytes => file.without_mapping(),
-        Depth::Full => file,
-    };
     (file, entry)
+}
+
+/// The file `bytes` holds, keeping what `depth` asks for: the mapping only for
+/// [`Depth::Full`], the bytes not for [`Depth::Fields`] (plain files are then read by
+/// the fast reader).
+fn parse_at(depth: Depth, rel: PathBuf, state: State, archived: bool, bytes: Vec<u8>) -> OrderFile {
+    match depth {
+        Depth::Full => OrderFile::parse(rel, state, archived, &bytes),
+        Depth::Bytes => OrderFile::parse_without_mapping(rel, state, archived, bytes),
+        Depth::Fields => OrderFile::parse_for_views(rel, state, archived, &bytes),
+    }
 }
 
 fn parsed_of(file: &OrderFile) -> Parsed {

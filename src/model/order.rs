@@ -344,6 +344,17 @@ impl OrderFile {
         OrderFile::read(rel_path, folder, archived, bytes, false)
     }
 
+    /// [`OrderFile::parse_without_mapping`] keeping no bytes either: what the views
+    /// read, and no allocation for what they do not.
+    pub fn parse_for_views(
+        rel_path: PathBuf,
+        folder: State,
+        archived: bool,
+        bytes: &[u8],
+    ) -> OrderFile {
+        OrderFile::read_from(rel_path, folder, archived, bytes, false)
+    }
+
     /// The top-level keys [`OrderFile::said`] reads.
     pub const KEYS_READ: [&str; Field::COUNT + 1] = {
         let mut keys = ["id"; Field::COUNT + 1];
@@ -473,21 +484,6 @@ impl OrderFile {
         };
         file.set_problem(problem);
         file
-    }
-
-    /// Drop the mapping, keeping the bytes.
-    pub fn without_mapping(mut self) -> OrderFile {
-        self.edit_unusual(|u| u.doc = None);
-        self
-    }
-
-    /// Drop the bytes and the mapping, keeping what the views read.
-    pub fn into_fields_only(mut self) -> OrderFile {
-        self.edit_unusual(|u| {
-            u.doc = None;
-            u.bytes = Box::default();
-        });
-        self
     }
 
     /// Change what [`Unusual`] holds, keeping no empty one.
@@ -739,16 +735,17 @@ mod tests {
         );
         assert_eq!(file.bytes(), yaml.as_bytes());
         assert_eq!(file.text(), Some(yaml));
-        let views = file.into_fields_only();
+        let views = OrderFile::parse_for_views(rel.clone(), State::Pending, false, yaml.as_bytes());
         assert!(views.bytes().is_empty());
         // Nothing unusual is left: no allocation of its own.
         assert!(views.unusual.is_none());
         assert_eq!(views.fields.status(), Some("pending"));
-        // A problem and the bytes are held together, and each is dropped on its own.
-        let bad = OrderFile::parse_without_mapping(rel, State::Pending, false, b"- a\n".to_vec());
+        // A problem and the bytes are held together, and the problem without them.
+        let bad =
+            OrderFile::parse_without_mapping(rel.clone(), State::Pending, false, b"- a\n".to_vec());
         assert_eq!(bad.problem(), Some("not a YAML mapping"));
         assert_eq!(bad.bytes(), b"- a\n");
-        let bad = bad.into_fields_only();
+        let bad = OrderFile::parse_for_views(rel, State::Pending, false, b"- a\n");
         assert_eq!(bad.problem(), Some("not a YAML mapping"));
         assert!(bad.bytes().is_empty());
     }
