@@ -666,7 +666,7 @@ impl OrderFile {
 
     /// `verify.commands` (read in full only: empty otherwise).
     pub fn verify_commands(&self) -> Vec<String> {
-        let verify = self.doc().as_ref().and_then(|d| d.get("verify"));
+        let verify = self.doc().and_then(|d| d.get("verify"));
         string_list(verify.and_then(|v| v.get("commands")))
     }
 }

@@ -405,7 +405,7 @@ fn verdict(f: &Facts<'_>, log: &Log, files_changed: usize) -> Result<Vec<u8>> {
             _ => Vec::new(),
         }
     };
-    let scope = f.file.doc().as_ref().and_then(|d| d.get("scope"));
+    let scope = f.file.doc().and_then(|d| d.get("scope"));
     let v = json!({
         "wo_id": f.id.as_str(),
         "status": f.verdict.as_str(),

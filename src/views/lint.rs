@@ -76,12 +76,12 @@ pub fn lint_file(
         wo_id: f.id.as_ref().map(|i| i.to_string()),
         out,
     };
-    if let Some(problem) = &f.problem() {
+    if let Some(problem) = f.problem() {
         let fix = format!("edit {}", p.path);
         p.push(problem.to_string(), fix);
         return;
     }
-    let Some(doc) = &f.doc() else { return };
+    let Some(doc) = f.doc() else { return };
     shape(f, doc, &mut p);
     status(f, &mut p);
     catalogs(inv, f, doc, &mut p);

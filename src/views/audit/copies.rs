@@ -12,9 +12,7 @@ use crate::views::precedence::target_state;
 /// its stem) is left alone until the file is fixed.
 pub fn invalid_yaml(inv: &Inventory, out: &mut Vec<Finding>) {
     for f in inv.files.iter().filter(|f| !f.archived) {
-        let Some(problem) = &f.problem() else {
-            continue;
-        };
+        let Some(problem) = f.problem() else { continue };
         let path = inv.rel(f.rel_path());
         let id = f.id.as_ref().map(|i| i.as_str());
         let then = match id {
