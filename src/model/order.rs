@@ -41,7 +41,7 @@ pub struct Fields {
 }
 
 // (The saving is the point: checked.)
-const _: () = assert!(std::mem::size_of::<Fields>() <= 48);
+const _: () = assert!(std::mem::size_of::<Fields>() <= 40);
 
 /// One of the [`Fields`], in their fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,7 +271,7 @@ pub struct OrderFile {
 
 // (One for every file of the jobs dir, 100,000 at a time: checked, as every byte of it
 // is 100 KB of the peak there.)
-const _: () = assert!(std::mem::size_of::<OrderFile>() <= 96);
+const _: () = assert!(std::mem::size_of::<OrderFile>() <= 88);
 // (And what a file read for an operation allocates beside it: checked.)
 const _: () = assert!(std::mem::size_of::<Unusual>() <= 40);
 

@@ -3,7 +3,7 @@
 //!
 //! A record is held for every WO, 100,000 at a time: as three in-place [`ShortText`]s, a
 //! boxed title and two boxed options the six texts were 120 bytes of every record and
-//! up to three allocations; here they are 32 bytes and one allocation.
+//! up to three allocations; here they are 24 bytes and one allocation.
 //!
 //! [`ShortText`]: crate::model::short_text::ShortText
 
@@ -30,7 +30,7 @@ impl Text {
 pub struct RecordTexts(TextList<{ Text::COUNT }>);
 
 // (The saving is the point: checked.)
-const _: () = assert!(std::mem::size_of::<RecordTexts>() <= 32);
+const _: () = assert!(std::mem::size_of::<RecordTexts>() <= 24);
 
 impl RecordTexts {
     /// The texts with these values, in [`Text`] order.
