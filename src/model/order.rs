@@ -271,7 +271,7 @@ pub struct OrderFile {
 
 // (One for every file of the jobs dir, 100,000 at a time: checked, as every byte of it
 // is 100 KB of the peak there.)
-const _: () = assert!(std::mem::size_of::<OrderFile>() <= 88);
+const _: () = assert!(std::mem::size_of::<OrderFile>() <= 80);
 // (And what a file read for an operation allocates beside it: checked.)
 const _: () = assert!(std::mem::size_of::<Unusual>() <= 40);
 

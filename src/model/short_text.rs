@@ -1,5 +1,5 @@
 //! [`ShortText`]: an immutable string that holds up to [`INLINE`] bytes in place, the
-//! size of a `String`. Ids, branch names and worktree paths of every real WO fit: at
+//! size of a `String`. File names and ids of every real WO fit: at
 //! 100,000 records an allocation for each was 100,000 calls to `malloc` and 3 MB of the
 //! peak apiece. It compares, orders, hashes, prints and serializes as its text.
 
