@@ -147,6 +147,11 @@ fn a_warm_run_takes_every_file_from_the_parse_cache_and_a_cold_one_writes_it() {
         edited.iter().any(|p| p == "parse cache: save"),
         "{edited:?}"
     );
+    // The rewrite kept every file's whole stamp, the ones it took from the cache among
+    // them (their mtime is the one their file holds): warm again, nothing written.
+    settle();
+    let again = phases(&s, &["audit"]);
+    assert!(!again.iter().any(|p| p == "parse cache: save"), "{again:?}");
 }
 
 /// Put `path`'s mtime back to what it was (`touch -d @<secs>.<nanos>`).

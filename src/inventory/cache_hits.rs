@@ -8,7 +8,7 @@ use std::mem::MaybeUninit;
 use chrono::DateTime;
 
 use super::candidate::{Candidate, Dirs};
-use super::parse_cache::{ParseCache, Stamp};
+use super::parse_cache::{KeptStamp, ParseCache};
 use crate::model::order::OrderFile;
 use crate::model::state::State;
 
@@ -21,7 +21,7 @@ const SPLIT_FROM: usize = 4096;
 /// every candidate is to read, in order.
 pub(super) struct Hits {
     pub files: Vec<OrderFile>,
-    pub stamps: Vec<Option<Stamp>>,
+    pub stamps: Vec<Option<KeptStamp>>,
     pub misses: Vec<(usize, Candidate)>,
     pub unused: bool,
 }
@@ -49,7 +49,7 @@ pub(super) fn take(
     // the lists first with placeholders to overwrite cost 5 ms at 100,000 WOs, on one
     // core before the two threads started (14 MB written, then written again).
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
-    let mut stamps: Vec<Option<Stamp>> = Vec::with_capacity(count);
+    let mut stamps: Vec<Option<KeptStamp>> = Vec::with_capacity(count);
     let two = crate::parallel::cores() > 1;
     let split = (two && count >= SPLIT_FROM)
         .then(|| half_way(&candidates, count))
@@ -93,7 +93,7 @@ fn take_shares(
     dirs: &Dirs,
     now: std::time::SystemTime,
     file_slots: &mut [MaybeUninit<OrderFile>],
-    stamp_slots: &mut [MaybeUninit<Option<Stamp>>],
+    stamp_slots: &mut [MaybeUninit<Option<KeptStamp>>],
 ) -> (usize, Vec<(usize, Candidate)>, bool) {
     let Some((folder, before, mut rest)) = split else {
         let (written, misses) = take_run(cache, candidates, dirs, now, file_slots, stamp_slots, 0);
@@ -149,7 +149,7 @@ fn take_run(
     dirs: &Dirs,
     now: std::time::SystemTime,
     files: &mut [MaybeUninit<OrderFile>],
-    stamps: &mut [MaybeUninit<Option<Stamp>>],
+    stamps: &mut [MaybeUninit<Option<KeptStamp>>],
     first: usize,
 ) -> (usize, Vec<(usize, Candidate)>) {
     let mut misses = Vec::new();
@@ -168,7 +168,7 @@ fn take_run(
                 let mut f = OrderFile::of_fields(c.state, c.archived, p.id, p.problem, p.fields);
                 f.set_modified(Some(DateTime::from_timestamp_nanos(stamp.mtime_ns)));
                 file.write(f);
-                stamp_slot.write(Some(stamp));
+                stamp_slot.write(Some(KeptStamp::of(stamp)));
             }
             None => {
                 file.write(placeholder());

@@ -48,7 +48,7 @@ use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
 use candidate::{Candidate, Dirs, Runs};
-use parse_cache::{BlobCache, ParseCache, Parsed, Stamp};
+use parse_cache::{BlobCache, KeptStamp, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
 use wo_map::WoMapBuilder;
@@ -1095,11 +1095,11 @@ fn read_candidates(
         match read {
             Some((file, stamp)) if all_read => {
                 files.push(file);
-                stamps.push(stamp);
+                stamps.push(stamp.map(KeptStamp::of));
             }
             Some((file, stamp)) => {
                 files[slot] = file;
-                stamps[slot] = stamp;
+                stamps[slot] = stamp.map(KeptStamp::of);
             }
             None if all_read => {}
             None => gone.push(slot),
@@ -1112,7 +1112,7 @@ fn read_candidates(
             files
                 .iter()
                 .zip(&stamps)
-                .filter_map(|(f, s)| Some((f, (*s)?))),
+                .filter_map(|(f, s)| Some((f, s.as_ref()?.with_mtime(f.modified_ns()?)))),
         );
     }
     if !gone.is_empty() {

@@ -97,6 +97,39 @@ impl Stamp {
     }
 }
 
+/// A [`Stamp`] without its mtime, which the file it was taken for holds
+/// ([`OrderFile::modified_ns`]): what is kept of each file's stamp in case the cache is
+/// saved. 24 bytes, not 32: at 100,000 WOs 0.8 MB less at the peak of the files' read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptStamp {
+    size: u64,
+    ctime_ns: i64,
+    ino: std::num::NonZeroU64,
+}
+
+// (The saving is the point: checked.)
+const _: () = assert!(std::mem::size_of::<Option<KeptStamp>>() == 24);
+
+impl KeptStamp {
+    pub fn of(s: Stamp) -> KeptStamp {
+        KeptStamp {
+            size: s.size,
+            ctime_ns: s.ctime_ns,
+            ino: s.ino,
+        }
+    }
+
+    /// The whole stamp again, with the mtime the file holds.
+    pub fn with_mtime(self, mtime_ns: i64) -> Stamp {
+        Stamp {
+            size: self.size,
+            mtime_ns,
+            ctime_ns: self.ctime_ns,
+            ino: self.ino,
+        }
+    }
+}
+
 /// What a file said: its id, why it is unusable (if it is), and its fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {

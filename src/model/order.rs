@@ -572,6 +572,12 @@ impl OrderFile {
         self.modified = Modified::of(modified);
     }
 
+    /// The modification time as nanoseconds since the epoch, as held (what the parse
+    /// cache's stamp of the file says, for a file it stamped).
+    pub fn modified_ns(&self) -> Option<i64> {
+        (self.modified != Modified::NONE).then_some(self.modified.0)
+    }
+
     /// Path relative to the control checkout, e.g. `_ctx/jobs/running/WO-0042.yaml`.
     pub fn rel_path(&self) -> &std::path::Path {
         std::path::Path::new(self.fields.tail())
