@@ -351,6 +351,7 @@ mod cache_model {
     use std::time::{Duration, UNIX_EPOCH};
 
     use git_wo::inventory::parse_cache::{ParseCache, Stamp};
+    use git_wo::model::folder_no::FolderNo;
     use git_wo::model::order::{Field, Fields, OrderFile};
     use git_wo::model::state::State;
     use git_wo::model::wo_id::WoId;
@@ -499,7 +500,8 @@ mod cache_model {
                     let mut seen = Vec::new();
                     for (n, f) in &files {
                         let rel = format!("_ctx/jobs/pending/WO-{n}.yaml");
-                        if let Some(p) = cache.take(&rel, f.stamp, at) {
+                        let name = format!("WO-{n}.yaml");
+                        if let Some(p) = cache.take(&rel, &name, f.stamp, at) {
                             prop_assert_eq!(
                                 p.fields.title(),
                                 Some(f.title.as_str()),
@@ -516,11 +518,12 @@ mod cache_model {
                         let id = WoId::parse(&format!("WO-{n}")).ok();
                         seen.push((
                             OrderFile::of_fields(
+                                FolderNo::of("_ctx/jobs/pending"),
                                 State::Pending,
                                 false,
                                 id,
                                 None,
-                                fields.with_tail(&rel),
+                                fields.with_tail(&name),
                             ),
                             f.stamp,
                         ));

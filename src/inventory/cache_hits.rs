@@ -9,6 +9,7 @@ use chrono::DateTime;
 
 use super::candidate::{Candidate, Dirs};
 use super::parse_cache::{KeptStamp, ParseCache};
+use crate::model::folder_no::FolderNo;
 use crate::model::order::OrderFile;
 use crate::model::state::State;
 
@@ -160,12 +161,16 @@ fn take_run(
     let mut path = String::new();
     for (k, (c, (file, stamp_slot))) in candidates.into_iter().flatten().zip(slots).enumerate() {
         c.path_into(dirs, &mut path);
-        let hit = c.stat.and_then(|s| Some((s, cache.take(&path, s, now)?)));
+        let (dir, name) = FolderNo::split(&path);
+        let hit = c
+            .stat
+            .and_then(|s| Some((s, cache.take(&path, name, s, now)?)));
         match hit {
             Some((stamp, p)) => {
-                // (The parse cache built the fields with the path after them.)
-                debug_assert_eq!(p.fields.tail(), path);
-                let mut f = OrderFile::of_fields(c.state, c.archived, p.id, p.problem, p.fields);
+                // (The parse cache built the fields with the name after them.)
+                debug_assert_eq!(p.fields.tail(), name);
+                let mut f =
+                    OrderFile::of_fields(dir, c.state, c.archived, p.id, p.problem, p.fields);
                 f.set_modified(Some(DateTime::from_timestamp_nanos(stamp.mtime_ns)));
                 file.write(f);
                 stamp_slot.write(Some(KeptStamp::of(stamp)));
@@ -183,7 +188,14 @@ fn take_run(
 
 /// What stands in a miss's place until it is read.
 fn placeholder() -> OrderFile {
-    OrderFile::of_fields(State::Pending, false, None, None, Default::default())
+    OrderFile::of_fields(
+        FolderNo::NONE,
+        State::Pending,
+        false,
+        None,
+        None,
+        Default::default(),
+    )
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ use crate::git::Repo;
 use crate::git::repo::CanonicalPaths;
 use crate::git::tree_source::{BlobEntry, Content, SourceFile};
 use crate::git::worktrees::{self, Worktree};
+use crate::model::folder_no::FolderNo;
 use crate::model::lockfile::{LockFile, classify_lock_name};
 use crate::model::order::{MAX_YAML_BYTES, OrderFile};
 use crate::model::repo_lock::Holder as RepoLockHolder;
@@ -628,8 +629,8 @@ impl Inventory {
     }
 
     /// Path of a file relative to the control checkout, as text.
-    pub fn rel(&self, p: &Path) -> String {
-        p.to_string_lossy().into_owned()
+    pub fn rel(&self, p: impl AsRef<Path>) -> String {
+        p.as_ref().to_string_lossy().into_owned()
     }
 
     /// A usage error naming the first of `ids` that has no live file (a command
@@ -1244,12 +1245,14 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
                     Some(_) => OrderFile::stem_id(&rel),
                     None => p.id.clone(),
                 };
+                let (dir, name) = FolderNo::split(&b.path);
                 files.push(Some(OrderFile::of_fields(
+                    dir,
                     state,
                     archived,
                     id,
                     p.problem.clone(),
-                    p.fields.copied_with_tail(&b.path),
+                    p.fields.copied_with_tail(name),
                 )));
                 used.push((hex, p.clone()));
             }

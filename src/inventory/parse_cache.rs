@@ -428,13 +428,19 @@ impl ParseCache {
     }
 
     /// Take the entry for `rel` out of the cache if its stamp is `stamp` and the file
-    /// is not racy.
-    pub fn take(&mut self, rel: &str, stamp: Stamp, now: std::time::SystemTime) -> Option<Parsed> {
+    /// is not racy: its fields with `tail` after them (the file's name).
+    pub fn take(
+        &mut self,
+        rel: &str,
+        tail: &str,
+        stamp: Stamp,
+        now: std::time::SystemTime,
+    ) -> Option<Parsed> {
         let key = line_format::escape_cow(rel);
         if let Some(stream) = &mut self.stream {
             if stream.has_line && stream.key() == key {
                 let rest = &stream.line[key.len()..];
-                let taken = parse_stamped(rest, rel)
+                let taken = parse_stamped(rest, tail)
                     .filter(|(cached, _)| *cached == stamp && !stamp.racy(now))
                     .map(|(_, parsed)| parsed);
                 stream.advance();
@@ -451,7 +457,7 @@ impl ParseCache {
         if entry.taken {
             return None;
         }
-        let (cached, parsed) = parse_stamped(self.rest(&entry), rel)?;
+        let (cached, parsed) = parse_stamped(self.rest(&entry), tail)?;
         if cached != stamp || stamp.racy(now) {
             return None;
         }
@@ -494,13 +500,26 @@ impl ParseCache {
         let mut starts: [Option<u64>; FOLDERS] = [None; FOLDERS];
         let mut one_run = [true; FOLDERS];
         let mut last = None;
+        let mut rel = String::new();
+        let mut dir_of = None;
         for (file, stamp) in files {
             if stamp.racy(now) {
                 continue;
             }
-            let Some(rel) = file.rel_path().to_str() else {
-                continue;
+            // (Its path, written into one buffer: a file keeps its folder by number, and
+            // the files of a folder come together.)
+            let (no, name) = file.dir_and_name();
+            let dir = match dir_of {
+                Some((n, d)) if n == no => d,
+                _ => no.dir(),
             };
+            dir_of = Some((no, dir));
+            rel.clear();
+            if !dir.is_empty() {
+                rel.push_str(dir);
+                rel.push('/');
+            }
+            rel.push_str(name);
             if last != Some(file.folder) {
                 last = Some(file.folder);
                 // A folder whose lines are not all in one run (never, as the files are
@@ -515,7 +534,7 @@ impl ParseCache {
             }
             push_file_line(
                 out.text(),
-                rel,
+                &rel,
                 &stamp,
                 file.id.as_ref(),
                 file.problem(),
@@ -885,12 +904,14 @@ mod tests {
                     State::Done
                 };
                 let rel = format!("_ctx/jobs/{state}/WO-{i:05}.yaml");
+                let (dir, name) = crate::model::folder_no::FolderNo::split(&rel);
                 let f = OrderFile::of_fields(
+                    dir,
                     state,
                     false,
                     p.id.clone(),
                     None,
-                    p.fields.copied_with_tail(&rel),
+                    p.fields.copied_with_tail(name),
                 );
                 (f, stamp(i))
             })
@@ -914,9 +935,9 @@ mod tests {
         let mut head = ParseCache::load(dir.path());
         let mut tail = head.split_off(State::Done).expect("split at done/");
         for (i, (f, s)) in files.iter().enumerate() {
-            let rel = f.rel_path().to_str().expect("utf-8");
+            let rel = f.rel_text();
             let cache = if i < 1000 { &mut head } else { &mut tail };
-            assert!(cache.take(rel, *s, now).is_some(), "{rel}");
+            assert!(cache.take(&rel, &rel, *s, now).is_some(), "{rel}");
         }
         assert!(head.is_empty() && tail.is_empty());
         assert!(
@@ -954,14 +975,17 @@ mod tests {
         let mut head = ParseCache::load(dir.path());
         let mut tail = head.split_off(State::Done).expect("split at done/");
         assert!(head.split_off(State::Done).is_none(), "split once");
-        assert!(tail.take("d/a", stamp(2), now).is_some());
-        assert!(head.take("p/a", stamp(0), now).is_some());
-        assert!(head.take("p/b", stamp(1), now).is_some());
+        assert!(tail.take("d/a", "d/a", stamp(2), now).is_some());
+        assert!(head.take("p/a", "p/a", stamp(0), now).is_some());
+        assert!(head.take("p/b", "p/b", stamp(1), now).is_some());
         assert!(head.is_empty(), "the head ends where done/ starts");
-        assert!(head.take("d/b", stamp(3), now).is_none(), "not the head's");
-        assert!(tail.take("d/b", stamp(3), now).is_some());
+        assert!(
+            head.take("d/b", "d/b", stamp(3), now).is_none(),
+            "not the head's"
+        );
+        assert!(tail.take("d/b", "d/b", stamp(3), now).is_some());
         assert!(!tail.is_empty(), "d/c not taken");
-        assert!(tail.take("d/c", stamp(4), now).is_some());
+        assert!(tail.take("d/c", "d/c", stamp(4), now).is_some());
         assert!(tail.is_empty());
         // An offset that is not a line's start, or past the first line: no split.
         write(at[2] + 1);
@@ -973,7 +997,7 @@ mod tests {
         write(at[2]);
         let mut used = ParseCache::load(dir.path());
         assert!(
-            used.take("p/a", stamp(9), now).is_none(),
+            used.take("p/a", "p/a", stamp(9), now).is_none(),
             "a stale line passed"
         );
         assert!(used.split_off(State::Done).is_none());
@@ -990,7 +1014,7 @@ mod tests {
         .expect("written");
         assert!(
             ParseCache::load(dir.path())
-                .take("p/a", stamp(0), now)
+                .take("p/a", "p/a", stamp(0), now)
                 .is_none()
         );
     }
@@ -1047,27 +1071,27 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temp dir");
         std::fs::write(dir.path().join(PARSE_FILE), &text).expect("written");
         let mut walked = ParseCache::load(dir.path());
-        assert!(walked.take("f", fresh, now).is_none(), "racy");
-        assert!(walked.take("g", old, now).is_some());
+        assert!(walked.take("f", "f", fresh, now).is_none(), "racy");
+        assert!(walked.take("g", "g", old, now).is_some());
         assert!(!walked.is_empty(), "the racy entry stays until rewritten");
         let mut walked = ParseCache::load(dir.path());
         let changed = Stamp { size: 2, ..old };
         assert!(
-            walked.take("e", old, now).is_none(),
+            walked.take("e", "e", old, now).is_none(),
             "not in the file: parts"
         );
-        assert!(walked.take("g", changed, now).is_none());
-        assert!(walked.take("f", fresh, now).is_none());
+        assert!(walked.take("g", "g", changed, now).is_none());
+        assert!(walked.take("f", "f", fresh, now).is_none());
         assert!(!walked.is_empty());
         // Loaded: looked up in any order.
         let mut cache = ParseCache::of_text(PathBuf::from("unused"), text);
-        assert!(cache.take("f", fresh, now).is_none());
+        assert!(cache.take("f", "f", fresh, now).is_none());
         let changed = Stamp { size: 2, ..old };
-        assert!(cache.take("g", changed, now).is_none());
-        assert!(cache.take("g", old, now).is_some());
-        assert!(cache.take("g", old, now).is_none(), "taken once");
+        assert!(cache.take("g", "g", changed, now).is_none());
+        assert!(cache.take("g", "g", old, now).is_some());
+        assert!(cache.take("g", "g", old, now).is_none(), "taken once");
         assert!(!cache.is_empty(), "the racy entry stays until rewritten");
-        assert!(cache.take("nope", old, now).is_none());
+        assert!(cache.take("nope", "nope", old, now).is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod config_keys;
 pub mod dod;
 pub mod finding;
+pub mod folder_no;
 pub mod hook_shim;
 pub mod key_order;
 pub mod line_diff;

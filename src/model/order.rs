@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_yaml::Value;
 
+use crate::model::folder_no::FolderNo;
 use crate::model::nesting;
 use crate::model::plain_yaml;
 use crate::model::state::State;
@@ -259,8 +260,10 @@ pub struct OrderFile {
     /// The WO's identity: the `id:` field, or the stem when `id` is unreadable.
     pub id: Option<WoId>,
     /// The fields the views read, taken from the mapping (or from the parse cache), and
-    /// after them the file's path ([`OrderFile::rel_path`]).
+    /// after them the file's name ([`OrderFile::name`]).
     pub fields: Fields,
+    /// The folder it is in, by number (see [`OrderFile::rel_path`]).
+    dir: FolderNo,
     /// Why the file is not a usable WO, its parsed mapping and its bytes: what a file
     /// read for the views nearly never has, so one pointer (with its bytes beside it,
     /// and its time in 12 bytes, a file was 112 bytes).
@@ -387,23 +390,25 @@ impl OrderFile {
         keep_mapping: bool,
     ) -> OrderFile {
         let rel = path_text(rel_path);
+        let (dir, rel) = FolderNo::split(&rel);
         let mut file = OrderFile {
             folder,
             archived,
             id: None,
             fields: Fields::default(),
+            dir,
             unusual: None,
             modified: Modified::NONE,
         };
         // The plain reader first: what it reads nests far less than the limit below.
         if !keep_mapping && let Some(values) = plain_yaml::read(bytes, &OrderFile::KEYS_READ) {
             let problem;
-            (file.id, problem, file.fields) = OrderFile::said(&rel, &values[..]);
+            (file.id, problem, file.fields) = OrderFile::said(rel, &values[..]);
             file.set_problem(problem);
             return file;
         }
-        file.fields = Fields::default().with_tail(&rel);
-        let rel_path = std::path::Path::new(&rel);
+        file.fields = Fields::default().with_tail(rel);
+        let rel_path = std::path::Path::new(rel);
         // Refused before the parser sees it, in one linear pass: the parser's time
         // grows with the depth.
         if nesting::deeper_than(bytes, nesting::MAX_DEPTH) {
@@ -433,7 +438,7 @@ impl OrderFile {
             }
         };
         let problem;
-        (file.id, problem, file.fields) = OrderFile::said(&rel, &map);
+        (file.id, problem, file.fields) = OrderFile::said(rel, &map);
         file.set_problem(problem);
         if keep_mapping {
             file.unusual.get_or_insert_default().doc = Some(Box::new(map));
@@ -441,7 +446,7 @@ impl OrderFile {
         file
     }
 
-    /// The id, problem and fields (the path after them) `map` gives a file at
+    /// The id, problem and fields (the name after them) `map` gives a file named
     /// `rel`: the one place they are taken from a mapping, whichever reader read it.
     /// Reads only [`OrderFile::KEYS_READ`].
     fn said(rel: &str, map: &(impl TopLevel + ?Sized)) -> (Option<WoId>, Option<Box<str>>, Fields) {
@@ -463,11 +468,13 @@ impl OrderFile {
         (id, problem, Fields::of(map, rel))
     }
 
-    /// A file known from a cache: what it says, without its bytes. Its `fields` hold
-    /// its path after them (see [`Fields::tail`]), as [`ParseCache::take`] gives them.
+    /// A file known from a cache: what it says, without its bytes. It is in `dir`, and
+    /// its `fields` hold its name after them (see [`Fields::tail`]), as
+    /// [`ParseCache::take`] gives them.
     ///
     /// [`ParseCache::take`]: crate::inventory::parse_cache::ParseCache::take
     pub fn of_fields(
+        dir: FolderNo,
         folder: State,
         archived: bool,
         id: Option<WoId>,
@@ -479,6 +486,7 @@ impl OrderFile {
             archived,
             id,
             fields,
+            dir,
             unusual: None,
             modified: Modified::NONE,
         };
@@ -521,6 +529,8 @@ impl OrderFile {
     /// A file that could not be read at all (too large, not a regular file…).
     pub fn unreadable(rel_path: PathBuf, folder: State, archived: bool, why: String) -> OrderFile {
         let id = OrderFile::stem_id(&rel_path);
+        let rel = path_text(rel_path);
+        let (dir, name) = FolderNo::split(&rel);
         OrderFile {
             folder,
             archived,
@@ -529,7 +539,8 @@ impl OrderFile {
                 problem: Some(why.into()),
                 ..Unusual::default()
             })),
-            fields: Fields::default().with_tail(&path_text(rel_path)),
+            fields: Fields::default().with_tail(name),
+            dir,
             modified: Modified::NONE,
         }
     }
@@ -579,8 +590,18 @@ impl OrderFile {
     }
 
     /// Path relative to the control checkout, e.g. `_ctx/jobs/running/WO-0042.yaml`.
-    pub fn rel_path(&self) -> &std::path::Path {
-        std::path::Path::new(self.fields.tail())
+    pub fn rel_path(&self) -> PathBuf {
+        PathBuf::from(self.rel_text())
+    }
+
+    /// [`OrderFile::rel_path`] as text.
+    pub fn rel_text(&self) -> String {
+        self.dir.join(self.fields.tail())
+    }
+
+    /// The folder it is in, by number, and its name there (its path, split).
+    pub fn dir_and_name(&self) -> (FolderNo, &str) {
+        (self.dir, self.fields.tail())
     }
 
     /// The bytes as text, when they are UTF-8.
@@ -786,7 +807,7 @@ mod tests {
     }
 
     #[test]
-    fn a_files_path_follows_its_fields_in_their_buffer() {
+    fn a_files_name_follows_its_fields_and_its_folder_is_a_number() {
         let mut values: [Option<&str>; Field::COUNT] = [None; Field::COUNT];
         values[Field::Status as usize] = Some("pending");
         values[Field::ClosedAt as usize] = Some("2026-12-04");
@@ -816,6 +837,17 @@ mod tests {
         );
         let gone = OrderFile::unreadable("a/WO-0009.yaml".into(), State::Done, false, "x".into());
         assert_eq!(gone.rel_path(), std::path::Path::new("a/WO-0009.yaml"));
+        // Only the name is in the buffer; the folder is a number, the same for all.
+        for f in [&file, &bad] {
+            let (dir, name) = f.dir_and_name();
+            assert_eq!((dir.dir(), f.fields.tail()), ("_ctx/jobs/done", name));
+        }
+        assert_eq!(file.dir_and_name().0, bad.dir_and_name().0);
+        let top = OrderFile::unreadable("WO-0010.yaml".into(), State::Done, false, "x".into());
+        assert_eq!(
+            (top.rel_text(), top.fields.tail()),
+            ("WO-0010.yaml".into(), "WO-0010.yaml")
+        );
     }
 
     #[test]

@@ -568,7 +568,7 @@ impl<'a> Subject<'a> {
         let (id, jobs_rel, target) = (self.id(), &self.inv.jobs_rel, v.outcome.verdict);
         let from = self.file.rel_path();
         if let Some(s) = &self.opts.saving {
-            steps.push(journal::save_before_place(s, id, jobs_rel, from, target));
+            steps.push(journal::save_before_place(s, id, jobs_rel, &from, target));
         }
         steps.push(Step::PlaceYaml {
             from: from.to_path_buf(),

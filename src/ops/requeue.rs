@@ -211,7 +211,7 @@ impl Request<'_> {
             ("requeue_reason".into(), self.reason.to_owned()),
         ];
         // The record's `order.yaml` is the YAML as the move will leave it.
-        let text = journal::edited_yaml(id, file.rel_path(), file.bytes(), &edits)?;
+        let text = journal::edited_yaml(id, &file.rel_path(), file.bytes(), &edits)?;
         let mut steps = Vec::new();
         if let Some(stored) = view.record {
             steps.push(self.record_step(stored, text.into_bytes(), overridden, now));
@@ -221,7 +221,7 @@ impl Request<'_> {
                 s,
                 id,
                 jobs_rel,
-                file.rel_path(),
+                &file.rel_path(),
                 State::Pending,
             ));
         }

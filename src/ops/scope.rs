@@ -20,7 +20,7 @@ pub fn matcher(file: &OrderFile, id: &str, then: &str) -> Result<Option<Matcher>
     let Some(scope) = file.scope() else {
         return Ok(None);
     };
-    let yaml = file.rel_path().to_string_lossy();
+    let yaml = file.rel_text();
     scope.matcher().map(Some).map_err(|why| {
         WoError::usage(format!("{id}: {why} (in {yaml})"))
             .fix(format!("correct scope: in {}, then: {then}", q(&yaml)))
@@ -64,7 +64,7 @@ pub fn check_finish(
     if let Some(reason) = exception {
         return Ok(Some(reason.to_owned()));
     }
-    let yaml = file.rel_path().to_string_lossy();
+    let yaml = file.rel_text();
     let lines: Vec<String> = out.iter().map(|v| format!("  {}", v.line())).collect();
     Err(WoError::failed(format!(
         "{id}: its branch changes {} path(s) outside its scope ({}..{}), so nothing was changed:\n{}",

@@ -69,11 +69,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
             .iter()
             .find(|w| w.exists)
             .map(|w| w.path.to_string_lossy()),
-        files: v
-            .files()
-            .iter()
-            .map(|f| f.rel_path().to_string_lossy())
-            .collect(),
+        files: v.files().iter().map(|f| Cow::Owned(f.rel_text())).collect(),
         priority: first.and_then(|f| {
             f.fields
                 .get(crate::model::order::Field::Priority)

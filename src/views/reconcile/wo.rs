@@ -31,7 +31,7 @@ impl Wo<'_, '_> {
             repair,
         }
     }
-    pub(super) fn rel(&self, p: &std::path::Path) -> String {
+    pub(super) fn rel(&self, p: impl AsRef<std::path::Path>) -> String {
         self.inv.rel(p)
     }
 }
