@@ -21,6 +21,7 @@ pub mod parse_cache;
 pub mod record_cache;
 pub mod record_history;
 pub mod records;
+pub mod ref_or_box;
 pub mod scope;
 pub mod stored;
 pub mod streamed_file;

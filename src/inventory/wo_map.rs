@@ -249,17 +249,19 @@ mod tests {
             copy(State::Done, "WO-e"),
         );
         let unreadable = OrderFile::in_folder(State::Failed, "WO-f.yaml", "<<<<<<< ours\n");
-        let mut f = WoView::default();
-        f.push_unreadable(&unreadable);
-        let mut b = WoMapBuilder::from_sorted(vec![view(&a), view(&c), view(&e), f]);
-        assert!(b.existing("WO-c").is_some());
-        assert!(b.existing("WO-b").is_none());
+        // (Made before the views that borrow it: a view frees what it holds when
+        // dropped, so what it borrows must outlive it.)
         let held = crate::model::lockfile::LockFile::parse(
             id("WO-d"),
             "_ctx/jobs/running/WO-d.lock".into(),
             "user: a\n",
             None,
         );
+        let mut f = WoView::default();
+        f.push_unreadable(&unreadable);
+        let mut b = WoMapBuilder::from_sorted(vec![view(&a), view(&c), view(&e), f]);
+        assert!(b.existing("WO-c").is_some());
+        assert!(b.existing("WO-b").is_none());
         b.entry(&id("WO-d")).set_lock(&held);
         b.entry(&id("WO-0"));
         b.entry(&id("WO-z"));
