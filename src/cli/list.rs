@@ -100,10 +100,11 @@ fn human(paint_out: &Out, inv: &Inventory, want: Option<State>, keep: &dyn Fn(&R
         line.clear();
         // The id in its priority's colour, the state in its own (a split brain's in
         // the colour of each).
-        painted(&mut line, paint_out.color, &r.id, || {
-            paint::priority(paint_out, r.priority, &r.id)
+        let id = r.id.as_str();
+        painted(&mut line, paint_out.color, id, || {
+            paint::priority(paint_out, r.priority, id)
         });
-        pad(&mut line, 14usize.saturating_sub(r.id.chars().count()));
+        pad(&mut line, 14usize.saturating_sub(id.chars().count()));
         line.push(' ');
         let mut shown = 0;
         for (i, s) in r.states.iter().enumerate() {
@@ -112,7 +113,7 @@ fn human(paint_out: &Out, inv: &Inventory, want: Option<State>, keep: &dyn Fn(&R
                 shown += 1;
             }
             painted(&mut line, paint_out.color, s.as_str(), || {
-                paint::state(paint_out, *s, s.as_str())
+                paint::state(paint_out, s, s.as_str())
             });
             shown += s.as_str().len();
         }

@@ -88,7 +88,7 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
     let states: Vec<String> = r
         .states
         .iter()
-        .map(|s| paint::state(out, *s, s.as_str()))
+        .map(|s| paint::state(out, s, s.as_str()))
         .collect();
     out.line(format!(
         "{}  {}",
@@ -97,7 +97,7 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
     ));
     out.line(format!("  state:    {}", states.join(" + ")));
     for f in &r.files {
-        out.line(format!("  file:     {f}"));
+        out.line(format!("  file:     {}", f.rel_text()));
     }
     record(out, inv, view);
     if let Some(l) = view.lock_file {

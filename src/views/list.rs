@@ -6,15 +6,19 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::inventory::{Inventory, WoView};
-use crate::model::state::State;
+use crate::model::order::OrderFile;
+use crate::model::state::{State, StateSet};
 use crate::model::wo_id::WoId;
 
-/// One WO in a listing. Its texts are borrowed from the inventory: at 100,000 WOs the
-/// copies (title, holder, paths, priority) were most of `list`'s own time.
+/// One WO in a listing. Its texts are borrowed from the inventory, its id and states
+/// held in place, and its files' paths made only when written (`list` prints none):
+/// at 100,000 WOs the copies (title, holder, paths, priority) were most of `list`'s
+/// own time, and then the three allocations a row left (id, states, paths).
 #[derive(Debug, Serialize)]
 pub struct Row<'a> {
-    pub id: String,
-    pub states: Vec<State>,
+    pub id: WoId,
+    #[serde(serialize_with = "states_as_list")]
+    pub states: StateSet,
     pub title: &'a str,
     pub phase: Option<&'static str>,
     pub token: Option<u64>,
@@ -27,7 +31,8 @@ pub struct Row<'a> {
     #[serde(skip)]
     pub lease_shown: Option<String>,
     pub worktree: Option<Cow<'a, str>>,
-    pub files: Vec<Cow<'a, str>>,
+    #[serde(serialize_with = "paths_of")]
+    pub files: Vec<&'a OrderFile>,
     /// `priority:` of its YAML (for colour; not in the JSON, whose shape is kept).
     #[serde(skip)]
     pub priority: Option<&'a str>,
@@ -44,10 +49,14 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
     let holder = record
         .and_then(|r| r.lock.as_ref().map(|l| l.owner.as_str()))
         .or_else(|| v.lock().and_then(|l| l.user.as_deref()));
-    let states: Vec<State> = if v.states().is_empty() {
-        record.map(|r| r.state).into_iter().collect()
+    let states = if v.states().is_empty() {
+        let mut one = StateSet::default();
+        if let Some(r) = record {
+            one.insert(r.state);
+        }
+        one
     } else {
-        v.states().iter().collect()
+        v.states()
     };
     let lease = if states.contains(&State::Running) {
         inv.lease_end(v)
@@ -55,7 +64,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
         None
     };
     Row {
-        id: id.to_string(),
+        id: id.clone(),
         states,
         title,
         phase: record.map(|r| r.phase.as_str()),
@@ -69,7 +78,7 @@ pub fn row<'a>(inv: &Inventory, id: &WoId, v: &WoView<'a>) -> Row<'a> {
             .iter()
             .find(|w| w.exists)
             .map(|w| w.path.to_string_lossy()),
-        files: v.files().iter().map(|f| Cow::Owned(f.rel_text())).collect(),
+        files: v.files().to_vec(),
         priority: first.and_then(|f| {
             f.fields
                 .get(crate::model::order::Field::Priority)
@@ -97,4 +106,14 @@ pub fn each_row<'a>(inv: &'a Inventory, state: Option<State>, mut each: impl FnM
             each(r);
         }
     }
+}
+
+/// A row's states as the list of their names, in state order.
+fn states_as_list<S: serde::Serializer>(states: &StateSet, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(states.iter())
+}
+
+/// A row's files as the list of their paths.
+fn paths_of<S: serde::Serializer>(files: &[&OrderFile], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(files.iter().map(|f| f.rel_text()))
 }
