@@ -330,7 +330,13 @@ fn print_targets(rows: &[Row]) {
     let line = |what: &str, got: Option<(f64, f64, &str)>| match got {
         Some((v, limit, unit)) => {
             let verdict = if v <= limit { "PASS" } else { "MISS" };
-            println!("  {verdict}  {what}: {v:.1} {unit} (target <= {limit} {unit})");
+            // (A ratio to two places: 1.46 and 1.54 both round to the target's 1.5.)
+            let v = if unit == "x" {
+                format!("{v:.2}")
+            } else {
+                format!("{v:.1}")
+            };
+            println!("  {verdict}  {what}: {v} {unit} (target <= {limit} {unit})");
         }
         None => println!("  n/a   {what}: size not run"),
     };
