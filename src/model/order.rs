@@ -260,7 +260,7 @@ pub struct OrderFile {
     /// The WO's identity: the `id:` field, or the stem when `id` is unreadable.
     pub id: Option<WoId>,
     /// The fields the views read, taken from the mapping (or from the parse cache), and
-    /// after them the file's name ([`OrderFile::name`]).
+    /// after them the file's name ([`OrderFile::dir_and_name`]).
     pub fields: Fields,
     /// The folder it is in, by number (see [`OrderFile::rel_path`]).
     dir: FolderNo,
@@ -390,7 +390,7 @@ impl OrderFile {
         keep_mapping: bool,
     ) -> OrderFile {
         let rel = path_text(rel_path);
-        let (dir, rel) = FolderNo::split(&rel);
+        let (dir, name) = FolderNo::split(&rel);
         let mut file = OrderFile {
             folder,
             archived,
@@ -403,12 +403,12 @@ impl OrderFile {
         // The plain reader first: what it reads nests far less than the limit below.
         if !keep_mapping && let Some(values) = plain_yaml::read(bytes, &OrderFile::KEYS_READ) {
             let problem;
-            (file.id, problem, file.fields) = OrderFile::said(rel, &values[..]);
+            (file.id, problem, file.fields) = OrderFile::said(name, &values[..]);
             file.set_problem(problem);
             return file;
         }
-        file.fields = Fields::default().with_tail(rel);
-        let rel_path = std::path::Path::new(rel);
+        file.fields = Fields::default().with_tail(name);
+        let rel_path = std::path::Path::new(name);
         // Refused before the parser sees it, in one linear pass: the parser's time
         // grows with the depth.
         if nesting::deeper_than(bytes, nesting::MAX_DEPTH) {
@@ -438,7 +438,7 @@ impl OrderFile {
             }
         };
         let problem;
-        (file.id, problem, file.fields) = OrderFile::said(rel, &map);
+        (file.id, problem, file.fields) = OrderFile::said(name, &map);
         file.set_problem(problem);
         if keep_mapping {
             file.unusual.get_or_insert_default().doc = Some(Box::new(map));
@@ -447,10 +447,13 @@ impl OrderFile {
     }
 
     /// The id, problem and fields (the name after them) `map` gives a file named
-    /// `rel`: the one place they are taken from a mapping, whichever reader read it.
+    /// `name`: the one place they are taken from a mapping, whichever reader read it.
     /// Reads only [`OrderFile::KEYS_READ`].
-    fn said(rel: &str, map: &(impl TopLevel + ?Sized)) -> (Option<WoId>, Option<Box<str>>, Fields) {
-        let rel_path = std::path::Path::new(rel);
+    fn said(
+        name: &str,
+        map: &(impl TopLevel + ?Sized),
+    ) -> (Option<WoId>, Option<Box<str>>, Fields) {
+        let rel_path = std::path::Path::new(name);
         let (id, problem) = match map.value("id") {
             Some(Value::String(s)) => match WoId::parse(s) {
                 Ok(id) => (Some(id), None),
@@ -465,7 +468,7 @@ impl OrderFile {
             ),
             None => (OrderFile::stem_id(rel_path), Some("no `id:` key".into())),
         };
-        (id, problem, Fields::of(map, rel))
+        (id, problem, Fields::of(map, name))
     }
 
     /// A file known from a cache: what it says, without its bytes. It is in `dir`, and

@@ -4,7 +4,7 @@
 //! 100,000 at a time: one allocation instead of one a text, and where each text ends in
 //! two bytes when the buffer is under 64 KiB (every real WO), four behind a pointer
 //! when it is not. Whatever follows the last text in the buffer is its tail (a file
-//! keeps its path there).
+//! keeps its name there).
 //!
 //! The buffer is held by a thin pointer, its length beside the ends: a `Box<str>` is
 //! two words, and the second, in every file and every record, was 1.6 MB at 100,000
@@ -62,7 +62,7 @@ impl<const N: usize> TextList<N> {
             Some(len) => {
                 let buffer: Box<[u8]> = text.into_bytes().into_boxed_slice();
                 TextList {
-                    ptr: thin(Box::into_raw(buffer)),
+                    ptr: NonNull::from(Box::leak(buffer)).cast(),
                     ends: short,
                     present,
                     len,
@@ -74,7 +74,7 @@ impl<const N: usize> TextList<N> {
                     ends,
                 });
                 TextList {
-                    ptr: thin(Box::into_raw(long)),
+                    ptr: NonNull::from(Box::leak(long)).cast(),
                     ends: [0; N],
                     present,
                     len: LONG,
@@ -85,7 +85,7 @@ impl<const N: usize> TextList<N> {
 
     /// The long form's buffer and ends, when it is in the long form.
     fn long(&self) -> Option<&Long<N>> {
-        // SAFETY: in the long form `ptr` came from `Box::into_raw` of a `Long<N>`
+        // SAFETY: in the long form `ptr` came from `Box::leak` of a `Long<N>`
         // (`of`), which this list owns until it is dropped.
         (self.len == LONG).then(|| unsafe { self.ptr.cast::<Long<N>>().as_ref() })
     }
@@ -95,7 +95,7 @@ impl<const N: usize> TextList<N> {
         if let Some(long) = self.long() {
             return &long.text;
         }
-        // SAFETY: in the short form `ptr` came from `Box::into_raw` of a `Box<[u8]>` of
+        // SAFETY: in the short form `ptr` came from `Box::leak` of a `Box<[u8]>` of
         // `len` bytes, all of a `String` (`of`), owned by this list until it is dropped.
         unsafe {
             let bytes = std::slice::from_raw_parts(self.ptr.as_ptr(), usize::from(self.len));
@@ -145,12 +145,6 @@ impl<const N: usize> TextList<N> {
     pub fn is_short(&self) -> bool {
         self.len != LONG
     }
-}
-
-/// A box's pointer, thin. (`Box::into_raw` never gives a null pointer; a dangling one
-/// is never read.)
-fn thin<T: ?Sized>(raw: *mut T) -> NonNull<u8> {
-    NonNull::new(raw.cast::<u8>()).unwrap_or(NonNull::dangling())
 }
 
 impl<const N: usize> Drop for TextList<N> {
