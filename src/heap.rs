@@ -1,4 +1,4 @@
-//! How git-wo asks the C allocator to give memory back.
+//! How git-wo asks the C allocator to give memory back, and the kernel for huge pages.
 //!
 //! glibc's `malloc` serves a request over 128 KiB with a mapping of its own, and
 //! unmaps it on `free`. But after the first such `free` it raises that threshold (up
@@ -7,6 +7,10 @@
 //! listing, a cache's lines) before it builds the next: with the sliding threshold
 //! their pages stayed resident, about 10 MB of the peak. A fixed threshold keeps big
 //! buffers mapped on their own, so a freed one is gone from the resident size.
+//!
+//! The biggest buffers of a read (the records, the list of files) are written whole as
+//! soon as they are made, a page fault every 4 KiB: asked for huge pages, each 2 MiB of
+//! them is one fault.
 
 /// The size from which a buffer gets a mapping of its own: glibc's default.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -20,5 +24,75 @@ pub fn give_back_big_buffers() {
     // any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+    }
+}
+
+/// Ask the kernel to back the 2 MiB-aligned stretches of `v`'s allocation with huge
+/// pages (Linux, where transparent huge pages are given on request, as here by default),
+/// and whether it was asked: not for a buffer under two huge pages, nor elsewhere. Call
+/// before the buffer is written: each stretch is then one page fault, not 512 (at
+/// 100,000 WOs a warm `audit` took 11,300 page faults, 8,200 with the records and the
+/// list of files advised). The resident size is the same: the buffers are written whole.
+pub fn prefer_huge_pages<T>(v: &mut Vec<T>) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let start = v.as_mut_ptr() as usize;
+        let len = v.capacity().saturating_mul(std::mem::size_of::<T>());
+        let from = start.next_multiple_of(HUGE);
+        let to = start.saturating_add(len) / HUGE * HUGE;
+        if len < 2 * HUGE || to <= from {
+            return false;
+        }
+        // SAFETY: the range lies inside `v`'s own allocation; MADV_HUGEPAGE only changes
+        // how the kernel backs it with pages, never what it holds.
+        unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = v;
+        false
+    }
+}
+
+/// A transparent huge page.
+#[cfg(target_os = "linux")]
+const HUGE: usize = 2 << 20;
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The `VmFlags` of the mapping of this process that holds `addr`.
+    fn flags_at(addr: usize) -> Option<String> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ')
+                && let Some((a, b)) = range.split_once('-')
+                && let (Ok(a), Ok(b)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
+            {
+                inside = (a..b).contains(&addr);
+            } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
+                return Some(flags.to_owned());
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn a_big_buffer_is_advised_and_a_small_one_left_alone() {
+        let mut small: Vec<u64> = Vec::with_capacity(1000);
+        assert!(!prefer_huge_pages(&mut small));
+        let mut big: Vec<u64> = Vec::with_capacity(1 << 20);
+        assert!(prefer_huge_pages(&mut big), "madvise refused");
+        let inside = (big.as_ptr() as usize).next_multiple_of(HUGE);
+        let flags = flags_at(inside).unwrap_or_default();
+        assert!(
+            flags.split_whitespace().any(|f| f == "hg"),
+            "no huge page advice on the buffer: {flags}"
+        );
+        // Written and read back as any buffer.
+        big.extend(0..1 << 20);
+        assert_eq!((big[0], big[(1 << 20) - 1]), (0, (1 << 20) - 1));
     }
 }

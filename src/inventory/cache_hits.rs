@@ -51,6 +51,8 @@ pub(super) fn take(
     // core before the two threads started (14 MB written, then written again).
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
     let mut stamps: Vec<Option<KeptStamp>> = Vec::with_capacity(count);
+    crate::heap::prefer_huge_pages(&mut files);
+    crate::heap::prefer_huge_pages(&mut stamps);
     let two = crate::parallel::cores() > 1;
     let split = (two && count >= SPLIT_FROM)
         .then(|| half_way(&candidates, count))

@@ -101,6 +101,7 @@ impl RecordCache {
         let count = count.parse::<usize>().ok();
         let most = usize::try_from(size / 50).unwrap_or(usize::MAX);
         cache.records.reserve(count.unwrap_or(0).min(most));
+        crate::heap::prefer_huge_pages(&mut cache.records);
         let mut damaged = false;
         loop {
             let Some(line) = next_line(&mut reader, &mut buf) else {
