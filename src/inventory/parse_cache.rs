@@ -515,11 +515,7 @@ impl ParseCache {
             };
             dir_of = Some((no, dir));
             rel.clear();
-            if !dir.is_empty() {
-                rel.push_str(dir);
-                rel.push('/');
-            }
-            rel.push_str(name);
+            crate::model::folder_no::push_path(&mut rel, dir, name);
             if last != Some(file.folder) {
                 last = Some(file.folder);
                 // A folder whose lines are not all in one run (never, as the files are

@@ -47,25 +47,26 @@ impl FolderNo {
         {
             return no;
         }
-        let known = TABLE
-            .read()
-            .ok()
-            .and_then(|t| Some(FolderNo(*t.as_ref()?.numbers.get(dir)?)));
-        let no = known.or_else(|| FolderNo::number(dir));
-        match no {
-            Some(no) => {
-                LAST.set(Some((no.dir(), no)));
-                no
+        let known = TABLE.read().ok().and_then(|t| {
+            let (&name, &n) = t.as_ref()?.numbers.get_key_value(dir)?;
+            Some((name, FolderNo(n)))
+        });
+        match known.or_else(|| FolderNo::number(dir)) {
+            Some(named) => {
+                LAST.set(Some(named));
+                named.1
             }
             None => FolderNo::NONE,
         }
     }
 
-    fn number(dir: &str) -> Option<FolderNo> {
+    /// Number `dir` (or find it numbered since the lookup): its name as kept, and its
+    /// number.
+    fn number(dir: &str) -> Option<(&'static str, FolderNo)> {
         let mut guard = TABLE.write().ok()?;
         let table = guard.get_or_insert_default();
-        if let Some(&n) = table.numbers.get(dir) {
-            return Some(FolderNo(n));
+        if let Some((&name, &n)) = table.numbers.get_key_value(dir) {
+            return Some((name, FolderNo(n)));
         }
         // (Number 0 is none: the first folder is 1.)
         let n = u16::try_from(table.names.len() + 1)
@@ -74,7 +75,7 @@ impl FolderNo {
         let name: &'static str = Box::leak(dir.into());
         table.names.push(name);
         table.numbers.insert(name, n);
-        Some(FolderNo(n))
+        Some((name, FolderNo(n)))
     }
 
     /// The folder's path relative to the checkout (`""` for none).
@@ -102,11 +103,19 @@ impl FolderNo {
 
     /// The path of `name` in this folder.
     pub fn join(self, name: &str) -> String {
-        match self.dir() {
-            "" => name.to_owned(),
-            dir => format!("{dir}/{name}"),
-        }
+        let mut out = String::new();
+        push_path(&mut out, self.dir(), name);
+        out
     }
+}
+
+/// Write the path of `name` in `dir` (relative to the checkout; `""` for none) to `out`.
+pub fn push_path(out: &mut String, dir: &str, name: &str) {
+    if !dir.is_empty() {
+        out.push_str(dir);
+        out.push('/');
+    }
+    out.push_str(name);
 }
 
 #[cfg(test)]
