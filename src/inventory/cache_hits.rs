@@ -5,8 +5,6 @@
 
 use std::mem::MaybeUninit;
 
-use chrono::DateTime;
-
 use super::candidate::{Candidate, Dirs};
 use super::parse_cache::{KeptStamp, ParseCache};
 use crate::model::folder_no::FolderNo;
@@ -163,7 +161,7 @@ fn take_run(
     let mut path = String::new();
     for (k, (c, (file, stamp_slot))) in candidates.into_iter().flatten().zip(slots).enumerate() {
         c.path_into(dirs, &mut path);
-        let (dir, name) = FolderNo::split(&path);
+        let (dir, name) = c.folder_and_tail(dirs, &path);
         let hit = c
             .stat
             .and_then(|s| Some((s, cache.take(&path, name, s, now)?)));
@@ -173,7 +171,7 @@ fn take_run(
                 debug_assert_eq!(p.fields.tail(), name);
                 let mut f =
                     OrderFile::of_fields(dir, c.state, c.archived, p.id, p.problem, p.fields);
-                f.set_modified(Some(DateTime::from_timestamp_nanos(stamp.mtime_ns)));
+                f.set_modified_ns(stamp.mtime_ns);
                 file.write(f);
                 stamp_slot.write(Some(KeptStamp::of(stamp)));
             }

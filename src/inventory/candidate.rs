@@ -4,6 +4,7 @@
 //! naming each other).
 
 use super::parse_cache::Stamp;
+use crate::model::folder_no::{FolderNo, push_path};
 use crate::model::short_text::ShortText;
 use crate::model::state::State;
 
@@ -37,11 +38,18 @@ impl Candidate {
     /// Its path relative to the checkout, written into `out` (cleared first).
     pub(super) fn path_into(&self, dirs: &Dirs, out: &mut String) {
         out.clear();
-        if let Some(dir) = dirs.0.get(self.dir as usize) {
-            out.push_str(dir);
-            out.push('/');
+        let dir = dirs.0.get(self.dir as usize).map_or("", |(d, _)| d);
+        push_path(out, dir, &self.name);
+    }
+
+    /// Its folder's number and what its fields are to end with, given its `path`
+    /// ([`Candidate::path_into`]): its name, or the whole path when its folder has no
+    /// number (as [`FolderNo::split`] would say, without splitting the path again).
+    pub(super) fn folder_and_tail<'p>(&'p self, dirs: &Dirs, path: &'p str) -> (FolderNo, &'p str) {
+        match dirs.0.get(self.dir as usize).map(|(_, no)| *no) {
+            Some(no) if no != FolderNo::NONE => (no, &self.name),
+            _ => (FolderNo::NONE, path),
         }
-        out.push_str(&self.name);
     }
 
     /// Its path relative to the checkout.
@@ -52,9 +60,10 @@ impl Candidate {
     }
 }
 
-/// The folders candidates are in, relative to the checkout, by number.
+/// The folders candidates are in, relative to the checkout, by number, each with its
+/// number for the process (see [`FolderNo`]), taken once for all its files.
 #[derive(Debug, Default)]
-pub(super) struct Dirs(Vec<Box<str>>);
+pub(super) struct Dirs(Vec<(Box<str>, FolderNo)>);
 
 /// Candidates in a run are at most this many (64 KiB of them).
 const RUN: usize = 1024;
@@ -75,7 +84,7 @@ impl Runs {
     /// The number of the folder `rel` (relative to the checkout), for the candidates
     /// in it.
     pub(super) fn dir(&mut self, rel: &str) -> u32 {
-        self.dirs.0.push(rel.into());
+        self.dirs.0.push((rel.into(), FolderNo::of(rel)));
         u32::try_from(self.dirs.0.len() - 1).unwrap_or(u32::MAX)
     }
 
@@ -165,5 +174,14 @@ pub(super) mod tests {
             ]
         );
         assert!(runs.iter().all(|r| !r.is_empty()));
+        // Each one's folder number and tail, as splitting its path would give them.
+        for c in runs.iter().flatten() {
+            let path = c.path(&dirs);
+            assert_eq!(
+                c.folder_and_tail(&dirs, &path),
+                FolderNo::split(&path),
+                "{path}"
+            );
+        }
     }
 }

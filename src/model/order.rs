@@ -586,6 +586,12 @@ impl OrderFile {
         self.modified = Modified::of(modified);
     }
 
+    /// [`OrderFile::set_modified`] from nanoseconds since the epoch (what the parse
+    /// cache's stamps hold), without a date made of them and taken apart again.
+    pub fn set_modified_ns(&mut self, ns: i64) {
+        self.modified = Modified(ns.max(i64::MIN + 1));
+    }
+
     /// The modification time as nanoseconds since the epoch, as held (what the parse
     /// cache's stamp of the file says, for a file it stamped).
     pub fn modified_ns(&self) -> Option<i64> {
@@ -805,6 +811,14 @@ mod tests {
             file.modified(),
             Some(chrono::DateTime::from_timestamp_nanos(i64::MIN + 1))
         );
+        // From nanoseconds (the parse cache's stamps), as from the date they make.
+        let mut by_date = parse("id: WO-0001\n");
+        for nanos in [0, 1, -1, 1_796_360_504_195_667_857, i64::MAX, i64::MIN] {
+            file.set_modified_ns(nanos);
+            by_date.set_modified(Some(chrono::DateTime::from_timestamp_nanos(nanos)));
+            assert_eq!(file.modified_ns(), by_date.modified_ns(), "{nanos}");
+            assert_ne!(file.modified(), None, "{nanos}");
+        }
         file.set_modified(None);
         assert_eq!(file.modified(), None);
     }
