@@ -15,19 +15,24 @@ pub struct Phase {
     start: Option<Instant>,
 }
 
+/// When the first phase started: each line says when its phase started, from then.
+static ORIGIN: OnceLock<Instant> = OnceLock::new();
+
 /// Start timing `name`.
 pub fn phase(name: &'static str) -> Phase {
-    Phase {
-        name,
-        start: enabled().then(Instant::now),
+    let start = enabled().then(Instant::now);
+    if let Some(t) = start {
+        ORIGIN.get_or_init(|| t);
     }
+    Phase { name, start }
 }
 
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(t) = self.start {
+            let at = ORIGIN.get().map_or(0.0, |o| (t - *o).as_secs_f64() * 1e3);
             eprintln!(
-                "git-wo trace: {:<24} {:>8.2} ms{}",
+                "git-wo trace: {:<24} {:>8.2} ms (at {at:>7.2} ms){}",
                 self.name,
                 t.elapsed().as_secs_f64() * 1e3,
                 memory()

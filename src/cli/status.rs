@@ -16,7 +16,10 @@ pub fn run(ctx: &Ctx) -> Result<Exit> {
 }
 
 fn shown(ctx: &Ctx, inv: &Inventory) -> Result<Exit> {
-    let status = status(inv, &here(&ctx.repo, inv));
+    let status = {
+        let _t = crate::trace::phase("status: view");
+        status(inv, &here(&ctx.repo, inv))
+    };
     if ctx.out.json {
         ctx.out.json(&status)?;
         return Ok(Exit::Ok);
