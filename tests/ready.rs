@@ -267,3 +267,48 @@ fn new_sets_dependencies_verify_and_scope_and_refuses_a_missing_or_cyclic_depend
     assert!(err.contains("cycle"), "{err}");
     assert!(!s.path("_ctx/jobs/pending/WO-0404.yaml").exists());
 }
+
+/// The text queue and `--porcelain` as whole outputs: ids padded to 14 characters (a
+/// longer one pushes its line on), priorities to 4, counted in characters; a tab or a
+/// newline in a title or a priority kept in the text queue but made a space in the
+/// tab-separated one; `(unblocks n)` only where n > 0; the blocked after the ready.
+#[test]
+fn ready_prints_its_rows_padded_and_porcelain_keeps_one_field_per_tab() {
+    let s = Scenario::build("empty");
+    let write = |id: &str, title: &str, priority: &str, deps: &str| {
+        let text = common::wo_yaml_titled(id, "pending", title, deps)
+            .replace("priority: P2", &format!("priority: {priority}"));
+        std::fs::write(s.path(&format!("_ctx/jobs/pending/{id}.yaml")), text).expect("write");
+    };
+    std::fs::create_dir_all(s.path("_ctx/jobs/pending")).expect("mkdir");
+    write("WO-0001", "\"tab\\there\"", "P0", "");
+    write(
+        "WO-0002",
+        "\"needs one\"",
+        "P1",
+        "dependencies: [WO-0001]\n",
+    );
+    write("WO-0003", "\"é à ü\"", "\"hä\\tx\"", "");
+    write("WO-0004", "\"plain\"", "P0", "");
+    write("WO-00000000000000005", "\"long id\"", "P0", "");
+    s.commit_all("WOs");
+    let (code, out, err) = s.run(&["ready", "--blocked"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "WO-0001        P0   tab\there  (unblocks 1)\n\
+         WO-00000000000000005 P0   long id\n\
+         WO-0004        P0   plain\n\
+         WO-0003        hä\tx é à ü\n\
+         WO-0002        waits  needs one  for WO-0001 (pending)\n"
+    );
+    let (code, out, err) = s.run(&["ready", "--porcelain"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "WO-0001\tP0\t1\ttab here\n\
+         WO-00000000000000005\tP0\t0\tlong id\n\
+         WO-0004\tP0\t0\tplain\n\
+         WO-0003\thä x\t0\té à ü\n"
+    );
+}

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::output::Out;
-use crate::cli::stream::Lines;
+use crate::cli::stream::{Lines, pad};
 use crate::cli::{ListArgs, StateArg, paint};
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
@@ -21,6 +21,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
 
 fn listed(ctx: &Ctx, args: &ListArgs, inv: &Inventory) -> Result<Exit> {
     super::note_missing_jobs_dir(ctx);
+    let _t = crate::trace::phase("list: rows");
     let want = args.state.map(|s| match s {
         StateArg::Pending => State::Pending,
         StateArg::Running => State::Running,
@@ -161,10 +162,6 @@ fn painted(line: &mut String, color: bool, text: &str, paint: impl FnOnce() -> S
     } else {
         line.push_str(text);
     }
-}
-
-fn pad(line: &mut String, spaces: usize) {
-    line.extend(std::iter::repeat_n(' ', spaces));
 }
 
 /// `{"schema": …, "wos": [rows]}`, the keys in the order a JSON object sorts them.

@@ -1,10 +1,12 @@
 //! `git wo ready`.
 
+use std::fmt::Write as _;
+
 use anyhow::Result;
 
 use super::Ctx;
 use crate::cli::ReadyArgs;
-use crate::cli::stream::Lines;
+use crate::cli::stream::{Lines, push_one_line, push_padded};
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::views::ready::{Filters, Queue, queue};
@@ -20,6 +22,7 @@ pub fn with_queue<T>(ctx: &Ctx, args: &ReadyArgs, f: impl FnOnce(&Queue<'_>) -> 
 /// [`with_queue`] of an inventory gathered already.
 fn queue_of<T>(ctx: &Ctx, args: &ReadyArgs, inv: &Inventory, f: impl FnOnce(&Queue<'_>) -> T) -> T {
     super::note_missing_jobs_dir(ctx);
+    let q_phase = crate::trace::phase("ready: queue");
     let mut q = queue(
         inv,
         &Filters {
@@ -33,6 +36,8 @@ fn queue_of<T>(ctx: &Ctx, args: &ReadyArgs, inv: &Inventory, f: impl FnOnce(&Que
     if !args.blocked {
         q.blocked.clear();
     }
+    drop(q_phase);
+    let _t = crate::trace::phase("ready: print");
     f(&q)
 }
 
@@ -47,19 +52,21 @@ fn print(ctx: &Ctx, args: &ReadyArgs, q: &Queue<'_>) -> Result<Exit> {
     if ctx.out.json {
         return ctx.out.json(q).map(|_| Exit::Ok);
     }
-    let clean = |s: &str| s.replace(['\t', '\n', '\r'], " ");
     // Through one buffer: a line per ready WO (at 100,000 WOs, half of them) was a
-    // write of its own.
+    // write of its own. Each line is made in one string and written whole.
     let mut out = Lines::stdout();
+    let mut line = String::new();
     if args.porcelain {
         for w in &q.ready {
-            out.line(format_args!(
-                "{}\t{}\t{}\t{}",
-                w.id,
-                w.priority().map_or("-".into(), clean),
-                w.unblocks,
-                clean(w.title())
-            ));
+            line.clear();
+            line.push_str(w.id);
+            line.push('\t');
+            push_one_line(&mut line, w.priority().unwrap_or("-"));
+            line.push('\t');
+            let _ = write!(line, "{}", w.unblocks);
+            line.push('\t');
+            push_one_line(&mut line, w.title());
+            out.text(&line);
         }
         out.finish();
         return Ok(Exit::Ok);
@@ -71,16 +78,16 @@ fn print(ctx: &Ctx, args: &ReadyArgs, q: &Queue<'_>) -> Result<Exit> {
         out.text("nothing ready: no pending WO has all its dependencies done");
     }
     for w in &q.ready {
-        let unblocks = match w.unblocks {
-            0 => String::new(),
-            n => format!("  (unblocks {n})"),
-        };
-        out.line(format_args!(
-            "{:<14} {:<4} {}{unblocks}",
-            w.id,
-            w.priority().unwrap_or("-"),
-            w.title()
-        ));
+        line.clear();
+        push_padded(&mut line, w.id, 14);
+        line.push(' ');
+        push_padded(&mut line, w.priority().unwrap_or("-"), 4);
+        line.push(' ');
+        line.push_str(w.title());
+        if w.unblocks > 0 {
+            let _ = write!(line, "  (unblocks {})", w.unblocks);
+        }
+        out.text(&line);
     }
     for b in &q.blocked {
         let waits: Vec<String> = b

@@ -96,7 +96,7 @@ fn render(ctx: &Ctx, id: &WoId, inv: &Inventory, view: &Show) {
         paint::heading(out, r.title)
     ));
     out.line(format!("  state:    {}", states.join(" + ")));
-    for f in &r.files {
+    for f in r.files.as_slice() {
         out.line(format!("  file:     {}", f.rel_text()));
     }
     record(out, inv, view);

@@ -56,17 +56,26 @@ impl Serialize for ReadyWo<'_> {
 const _: () = assert!(std::mem::size_of::<ReadyWo<'static>>() <= 40);
 
 impl ReadyWo<'_> {
-    /// Where it goes in the queue: priority, then how many it unblocks (most first),
-    /// then id. (Sorting with a cached key copied every row's key aside: 2.8 MB with
-    /// 50,000 ready WOs.)
-    fn order(&self) -> (u32, &str, std::cmp::Reverse<usize>, &str) {
-        let (rank, by_text) = self.rank;
-        let text = if by_text {
-            self.priority().unwrap_or_default()
-        } else {
-            ""
+    /// Where it goes in the queue against `other`: priority, then how many it unblocks
+    /// (most first), then id. Compared field by field, the priority's text only where
+    /// it breaks a tie (the queue's sort compares 50,000 rows at 100,000 WOs, and a
+    /// key of four parts cost a text comparison and a call each time even when both
+    /// texts were empty). (Sorting with a cached key copied every row's key aside:
+    /// 2.8 MB with 50,000 ready WOs.)
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        let text = |w: &Self| match w.rank {
+            (_, true) => w.priority().unwrap_or_default(),
+            (_, false) => "",
         };
-        (rank, text, std::cmp::Reverse(self.unblocks), self.id)
+        self.rank
+            .0
+            .cmp(&other.rank.0)
+            .then_with(|| match (self.rank.1, other.rank.1) {
+                (false, false) => std::cmp::Ordering::Equal,
+                _ => text(self).cmp(text(other)),
+            })
+            .then_with(|| other.unblocks.cmp(&self.unblocks))
+            .then_with(|| self.id.cmp(other.id))
     }
 }
 
@@ -188,7 +197,7 @@ pub fn queue<'a>(inv: &'a Inventory, filters: &Filters) -> Queue<'a> {
         }
     }
     // Each WO's rank read once (sorting compared them over and over); ids are unique.
-    ready.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+    ready.sort_unstable_by(ReadyWo::order);
     Queue {
         schema: "git-wo.ready.v1",
         ready,
