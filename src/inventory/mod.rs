@@ -13,6 +13,7 @@ pub mod history;
 pub mod holder;
 pub mod hooks;
 pub mod line_format;
+mod line_reader;
 pub mod marker_copies;
 pub mod markers;
 pub mod object_cache;

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::inventory::line_format;
+use crate::inventory::line_reader::LineReader;
 use crate::inventory::streamed_file::StreamedFile;
 use crate::model::order::{Field, Fields, FieldsBuilder, OrderFile};
 use crate::model::state::State;
@@ -172,12 +173,12 @@ pub struct ParseCache {
 }
 
 /// The cache file read a line at a time.
-#[derive(Debug)]
 struct Stream {
-    reader: std::io::BufReader<std::fs::File>,
-    /// The next entry's line (without its newline), when `has_line`.
-    line: String,
+    reader: LineReader<std::fs::File>,
+    /// Whether the reader's current line is the next entry's line.
     has_line: bool,
+    /// Where its path ends: its first tab.
+    key_len: usize,
     /// A read failed (not UTF-8…): what was read stays valid, the file is rewritten.
     damaged: bool,
     /// Where the next line starts in the file, and where this stream's lines end
@@ -186,44 +187,64 @@ struct Stream {
     end: u64,
 }
 
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("line", &self.line())
+            .field("has_line", &self.has_line)
+            .field("damaged", &self.damaged)
+            .field("next", &self.next)
+            .field("end", &self.end)
+            .finish()
+    }
+}
+
 impl Stream {
+    fn of(file: std::fs::File, next: u64, end: u64) -> Stream {
+        Stream {
+            reader: LineReader::with_capacity(1 << 16, file),
+            has_line: false,
+            key_len: 0,
+            damaged: false,
+            next,
+            end,
+        }
+    }
+
     /// Move to the next line that can be an entry (one with a tab after its path).
     fn advance(&mut self) {
-        use std::io::BufRead;
-        loop {
-            self.line.clear();
-            if self.next >= self.end {
-                self.has_line = false;
-                return;
-            }
-            match self.reader.read_line(&mut self.line) {
-                Ok(0) => {
-                    self.has_line = false;
-                    return;
-                }
-                Ok(n) => {
+        self.has_line = false;
+        while self.next < self.end {
+            match self.reader.next_line() {
+                Ok(None) => return,
+                Ok(Some(n)) => {
                     self.next += n as u64;
-                    if self.line.ends_with('\n') {
-                        self.line.pop();
-                    }
-                    if self.line.as_bytes().contains(&b'\t') {
+                    if let Some(tab) = memchr::memchr(b'\t', self.reader.line().as_bytes()) {
+                        self.key_len = tab;
                         self.has_line = true;
                         return;
                     }
                 }
                 Err(_) => {
                     self.damaged = true;
-                    self.has_line = false;
                     return;
                 }
             }
         }
     }
 
+    /// The next entry's line (without its newline), "" when there is none.
+    fn line(&self) -> &str {
+        if self.has_line {
+            self.reader.line()
+        } else {
+            ""
+        }
+    }
+
     /// The path of the current line, as written.
     fn key(&self) -> &str {
-        let end = self.line.bytes().position(|b| b == b'\t');
-        end.and_then(|end| self.line.get(..end)).unwrap_or("")
+        self.line().get(..self.key_len).unwrap_or("")
     }
 }
 
@@ -289,18 +310,11 @@ impl ParseCache {
         let Ok(file) = std::fs::File::open(&path) else {
             return cache;
         };
-        let mut stream = Stream {
-            reader: std::io::BufReader::with_capacity(1 << 16, file),
-            line: String::new(),
-            has_line: false,
-            damaged: false,
-            next: 0,
-            end: u64::MAX,
-        };
-        use std::io::BufRead;
-        let header = match stream.reader.read_line(&mut stream.line) {
-            Ok(n) => stream.line.strip_suffix('\n').map(|h| (h, n as u64)),
-            Err(_) => None,
+        let mut stream = Stream::of(file, 0, u64::MAX);
+        let header = match stream.reader.next_line() {
+            // (Only a header with its newline: the lines follow it.)
+            Ok(Some(n)) if n > stream.reader.line().len() => Some((stream.reader.line(), n as u64)),
+            _ => None,
         };
         // A foreign, empty or unreadable file: an empty cache.
         let Some((segments, body)) = header.and_then(|(h, n)| Some((segments_of(h)?, n))) else {
@@ -334,14 +348,7 @@ impl ParseCache {
         if before != *b"\n" {
             return None;
         }
-        let mut rest = Stream {
-            reader: std::io::BufReader::with_capacity(1 << 16, file),
-            line: String::new(),
-            has_line: false,
-            damaged: false,
-            next: at,
-            end: stream.end,
-        };
+        let mut rest = Stream::of(file, at, stream.end);
         stream.end = at;
         rest.advance();
         Some(ParseCache {
@@ -356,22 +363,21 @@ impl ParseCache {
         let Some(mut stream) = self.stream.take() else {
             return;
         };
-        let mut text = format!("{HEADER}\n");
+        let mut bytes = format!("{HEADER}\n").into_bytes();
         if stream.has_line {
-            text.push_str(&stream.line);
-            text.push('\n');
+            bytes.extend_from_slice(stream.line().as_bytes());
+            bytes.push(b'\n');
         }
-        use std::io::Read;
         let left = stream.end.saturating_sub(stream.next);
-        if (&mut stream.reader)
-            .take(left)
-            .read_to_string(&mut text)
-            .is_err()
-        {
+        let text = match stream.reader.read_rest(left, &mut bytes) {
+            Ok(()) => String::from_utf8(bytes).ok(),
+            Err(_) => None,
+        };
+        let text = text.unwrap_or_else(|| {
             // (What was read of a bad file is dropped, and the file rewritten.)
             self.passed += 1;
-            text.truncate(HEADER.len() + 1);
-        }
+            format!("{HEADER}\n")
+        });
         if stream.damaged {
             self.passed += 1;
         }
@@ -439,7 +445,7 @@ impl ParseCache {
         let key = line_format::escape_cow(rel);
         if let Some(stream) = &mut self.stream {
             if stream.has_line && stream.key() == key {
-                let rest = &stream.line[key.len()..];
+                let rest = &stream.line()[key.len()..];
                 let taken = parse_stamped(rest, tail)
                     .filter(|(cached, _)| *cached == stamp && !stamp.racy(now))
                     .map(|(_, parsed)| parsed);

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use gix::ObjectId;
 
 use crate::inventory::line_format::{self, Fields};
+use crate::inventory::line_reader::LineReader;
 use crate::inventory::parse_cache::{Stamp, enabled};
 use crate::inventory::stored::Stored;
 use crate::inventory::streamed_file::StreamedFile;
@@ -80,18 +81,14 @@ impl RecordCache {
             return cache;
         };
         let size = file.metadata().map_or(0, |m| m.len());
-        let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
-        let mut buf = String::new();
+        let mut reader = LineReader::with_capacity(1 << 16, file);
         // `<HEADER>\t<key>\t<count>`: the count catches a truncated or damaged file,
         // which may still serve by commit but never as the whole list.
-        let Some(header) = next_line(&mut reader, &mut buf) else {
+        let Ok(Some(_)) = reader.next_line() else {
             return cache;
         };
-        let Some((key, count)) = header
-            .strip_prefix(HEADER)
-            .and_then(|k| k.strip_prefix('\t'))
-            .and_then(|k| k.rsplit_once('\t'))
-        else {
+        let header = reader.line();
+        let Some((key, count)) = header_parts(header.strip_suffix('\r').unwrap_or(header)) else {
             return cache;
         };
         let key = key.to_owned();
@@ -104,12 +101,21 @@ impl RecordCache {
         crate::heap::prefer_huge_pages(&mut cache.records);
         let mut damaged = false;
         loop {
-            let Some(line) = next_line(&mut reader, &mut buf) else {
-                // The end, or a read error (not UTF-8…): a damaged file if not the end.
-                damaged |= line_error(&buf);
-                break;
-            };
-            let decoded = line.split_once(' ').and_then(|(hex, rest)| {
+            match reader.next_line() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                // A read error (not UTF-8…): a damaged file.
+                Err(_) => {
+                    damaged = true;
+                    break;
+                }
+            }
+            let line = reader.line();
+            // (As `read_line` read it: a `\r` before the newline is not the line's.)
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            // (The commit ends at the line's first space, found with `memchr`.)
+            let split = memchr::memchr(b' ', line.as_bytes()).map(|i| (&line[..i], &line[i + 1..]));
+            let decoded = split.and_then(|(hex, rest)| {
                 Some((commit_of_hex(hex.as_bytes())?, decode_record(rest)?))
             });
             match decoded {
@@ -198,28 +204,12 @@ const HEX_DIGIT: [u8; 256] = {
     table
 };
 
-/// The next line of `reader` in `buf`, without its end (`\n` or `\r\n`, as
-/// `str::lines` takes them off); `None` at the end or on a read error, which leaves
-/// `buf` holding a `\0` for [`line_error`].
-fn next_line<'b>(reader: &mut impl std::io::BufRead, buf: &'b mut String) -> Option<&'b str> {
-    buf.clear();
-    match reader.read_line(buf) {
-        Ok(0) => None,
-        Ok(_) => {
-            let line = buf.strip_suffix('\n').unwrap_or(buf);
-            Some(line.strip_suffix('\r').unwrap_or(line))
-        }
-        Err(_) => {
-            buf.clear();
-            buf.push('\0');
-            None
-        }
-    }
-}
-
-/// Whether the last [`next_line`] stopped on a read error rather than the end.
-fn line_error(buf: &str) -> bool {
-    buf == "\0"
+/// The key and the count of a header line, `<HEADER>\t<key>\t<count>`.
+fn header_parts(header: &str) -> Option<(&str, &str)> {
+    header
+        .strip_prefix(HEADER)?
+        .strip_prefix('\t')?
+        .rsplit_once('\t')
 }
 
 fn push_time(text: &mut String, t: DateTime<Utc>) {
