@@ -40,7 +40,12 @@
 //! PASS or MISS (the growth audit(100k)/audit(10k) is one of them, when both ran), and
 //! issue #24's against `git status --porcelain` (warm audit, list, status and ready
 //! at 10k and 100k; peak RSS of audit and list, init and cold audit at 100k; 100k runs
-//! with `GIT_WO_BENCH_SIZES=…,100000`). Cold audit is compared with `git status` cold:
+//! with `GIT_WO_BENCH_SIZES=…,100000`). The four warm times are held against git as
+//! the median of paired ratios: `GIT_WO_BENCH_PAIRS` (default 15) pairs of one
+//! git-wo run and one `git status` run, one right after the other, git-wo first in
+//! every other pair. (The ratio of the table's two medians, each of runs made seconds
+//! apart, is printed under each: on a shared machine it moved by 0.1 to 0.2 from one
+//! bench run to the next.) Cold audit is compared with `git status` cold:
 //! git's cache is the stat data of the index entries, and with it unusable git reads
 //! and hashes every file, as git-wo without its caches reads and parses every YAML.
 //! The ratio against a warm `git status` is printed beside it.
@@ -108,6 +113,34 @@ fn time(prog: &str, args: &[&str], repo: &Path, home: &Path, runs: usize, cold: 
         code,
     }
 }
+
+/// How long `args` of git-wo takes against `git status --porcelain`, warm, as the
+/// median of `pairs` ratios, each of two runs made one after the other (git-wo first
+/// in every other pair, git first in the rest): a ratio of two medians taken seconds
+/// apart moved by a tenth and more from one bench run to the next on a shared machine,
+/// as its speed drifted between the two.
+fn paired_ratio(args: &[&str], repo: &Path, home: &Path, pairs: usize) -> f64 {
+    let git = ["status", "--porcelain"];
+    run_once(ISO, BIN, args, repo, home);
+    run_once(ISO, "git", &git, repo, home);
+    let ratios = (0..pairs)
+        .map(|k| {
+            let (wo, st) = if k % 2 == 0 {
+                let wo = run_once(ISO, BIN, args, repo, home).0;
+                (wo, run_once(ISO, "git", &git, repo, home).0)
+            } else {
+                let st = run_once(ISO, "git", &git, repo, home).0;
+                (run_once(ISO, BIN, args, repo, home).0, st)
+            };
+            wo / st
+        })
+        .collect();
+    median(ratios)
+}
+
+/// The commands whose warm time issue #24 holds against `git status --porcelain`, by
+/// their place in [`WO_CMDS`].
+const AGAINST_GIT: [(usize, &str); 4] = [(0, "audit"), (3, "list"), (4, "status"), (5, "ready")];
 
 /// Median ms of `git status --porcelain` without its cache: before each run the index
 /// file's time is set back to 2000-01-01, so that every entry is "racy" (changed in the
@@ -231,6 +264,8 @@ struct Row {
     peak_list: Option<f64>,
     peak_git: Option<f64>,
     git_status: f64,
+    /// [`paired_ratio`] of each of [`AGAINST_GIT`] (records rows only).
+    vs_git: Option<[f64; 4]>,
     /// `git status --porcelain` with its stat data unusable ([`time_git_status_cold`]).
     git_status_cold: f64,
     wt_list: f64,
@@ -248,7 +283,7 @@ impl Row {
 }
 
 /// Measure every command and floor on `repo` as it is now.
-fn measure(n: usize, records: bool, repo: &Path, home: &Path, runs: usize) -> Row {
+fn measure(n: usize, records: bool, repo: &Path, home: &Path, runs: usize, pairs: usize) -> Row {
     let git = |args: &[&str]| time("git", args, repo, home, runs, false).ms;
     let (yaml, yamls) = time_read_yamls(repo, runs);
     assert_eq!(yamls, n, "bulk {n} should hold {n} YAMLs");
@@ -267,6 +302,8 @@ fn measure(n: usize, records: bool, repo: &Path, home: &Path, runs: usize) -> Ro
         peak_list: peak_mib(BIN, &["list"], repo, home),
         peak_git: peak_mib("git", &["status", "--porcelain"], repo, home),
         git_status: git(&["status", "--porcelain"]),
+        vs_git: records
+            .then(|| AGAINST_GIT.map(|(i, _)| paired_ratio(WO_CMDS[i].1, repo, home, pairs))),
         git_status_cold: time_git_status_cold(repo, home, runs),
         wt_list: git(&["worktree", "list", "--porcelain"]),
         diff: git(&["diff", "--cached", "--quiet"]),
@@ -368,13 +405,22 @@ fn print_targets(rows: &[Row]) {
             .map(|(a, b)| (b.audit() / a.audit(), 10.0, "x"));
         line(&format!("warm audit 100k / 10k, records={rec}"), growth);
     }
-    // Issue #24: as fast and as small as `git status --porcelain`, with records.
+    // Issue #24: as fast and as small as `git status --porcelain`, with records; the
+    // time as the median of paired ratios, with the ratio of the table's two medians
+    // beside it.
     for n in [10_000, 100_000] {
-        for (i, name) in [(0, "audit"), (3, "list"), (4, "status"), (5, "ready")] {
+        for (k, (i, name)) in AGAINST_GIT.into_iter().enumerate() {
+            let r = find(n, true);
             line(
-                &format!("warm {name} / git status, {}k, records", n / 1000),
-                find(n, true).map(|r| (r.warm[i].ms / r.git_status, 1.0, "x")),
+                &format!("warm {name} / git status, {}k, records, paired", n / 1000),
+                r.and_then(|r| r.vs_git).map(|v| (v[k], 1.0, "x")),
             );
+            if let Some(r) = r {
+                println!(
+                    "        (median / median of the table: {:.2} x)",
+                    r.warm[i].ms / r.git_status
+                );
+            }
         }
     }
     let big = find(100_000, true);
@@ -416,6 +462,7 @@ fn main() {
     let started = Instant::now();
     let sizes = env_list("GIT_WO_BENCH_SIZES", &[100, 1000, 10000]);
     let runs = env_list("GIT_WO_BENCH_RUNS", &[7])[0].max(1);
+    let pairs = env_list("GIT_WO_BENCH_PAIRS", &[15])[0].max(1);
     println!(
         "git-wo bench: bulk fixtures, min(N,{WORKTREES}) sparse worktrees, median of {runs} runs, ms"
     );
@@ -430,7 +477,7 @@ fn main() {
         let (repo, built) = settled_fixture(ISO, n, home, " without records");
         builds.push(built);
 
-        let plain = measure(n, false, &repo, home, runs);
+        let plain = measure(n, false, &repo, home, runs, pairs);
         caches_seen.extend(caches_present(&repo));
 
         drop_caches(&repo);
@@ -460,7 +507,7 @@ fn main() {
         // warm runs of `audit` fell inside that window and read the records again).
         std::thread::sleep(SETTLE);
 
-        let mut rec = measure(n, true, &repo, home, runs);
+        let mut rec = measure(n, true, &repo, home, runs, pairs);
         rec.init = Some((init_s, loose, packed, loose_refs));
         caches_seen.extend(caches_present(&repo));
         assert_eq!(
