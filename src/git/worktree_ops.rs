@@ -14,6 +14,49 @@ use super::refs::Expect;
 use super::worktrees::{Head, Worktree};
 use crate::error::{WoError, escaped};
 
+/// Worktrees are added one at a time in a repository: `git worktree add` reads the
+/// admin folder of every other worktree, and fails on one that another `git worktree
+/// add` is still making ("failed to read .git/worktrees/<name>/commondir"), which eight
+/// agents running `take --next` at once met. An advisory lock (`flock`) on
+/// `<git-common-dir>/wo/worktree-add.lock`: the kernel releases it when its holder
+/// ends, however it ends, so it is never left stale. Best effort: where the file cannot
+/// be made or locked, the add goes ahead unserialized, as before.
+struct AddLock {
+    #[cfg(unix)]
+    _file: Option<std::fs::File>,
+}
+
+impl AddLock {
+    const FILE: &str = "worktree-add.lock";
+
+    fn take(wo_dir: &Path) -> AddLock {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            let file = std::fs::create_dir_all(wo_dir)
+                .and_then(|()| {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(wo_dir.join(Self::FILE))
+                })
+                .ok()
+                .filter(|f| {
+                    // SAFETY: `flock` on a descriptor this `File` owns and keeps open;
+                    // it blocks until the lock is free and touches no memory.
+                    unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) == 0 }
+                });
+            AddLock { _file: file }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = wo_dir;
+            AddLock {}
+        }
+    }
+}
+
 impl Repo {
     /// `refs/heads/<branch>`'s commit, if the branch exists.
     pub fn branch_tip(&self, branch: &str) -> Result<Option<ObjectId>> {
@@ -69,9 +112,11 @@ impl Repo {
         Ok(id.object()?.peel_to_commit()?.id)
     }
 
-    /// `git worktree add --lock --reason <reason> <path> <branch>`.
+    /// `git worktree add --lock --reason <reason> <path> <branch>`, one at a time in the
+    /// repository ([`AddLock`]).
     pub fn add_worktree(&self, path: &Path, branch: &str, reason: &str) -> Result<()> {
         let p = path.to_string_lossy();
+        let _one_at_a_time = AddLock::take(&self.wo_dir());
         git(
             &self.control_root,
             &[
