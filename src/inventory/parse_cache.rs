@@ -507,21 +507,14 @@ impl ParseCache {
         let mut one_run = [true; FOLDERS];
         let mut last = None;
         let mut rel = String::new();
-        let mut dir_of = None;
         for (file, stamp) in files {
             if stamp.racy(now) {
                 continue;
             }
-            // (Its path, written into one buffer: a file keeps its folder by number, and
-            // the files of a folder come together.)
+            // (Its path, written into one buffer: a file keeps its folder by number.)
             let (no, name) = file.dir_and_name();
-            let dir = match dir_of {
-                Some((n, d)) if n == no => d,
-                _ => no.dir(),
-            };
-            dir_of = Some((no, dir));
             rel.clear();
-            crate::model::folder_no::push_path(&mut rel, dir, name);
+            crate::model::folder_no::push_path(&mut rel, no.dir(), name);
             if last != Some(file.folder) {
                 last = Some(file.folder);
                 // A folder whose lines are not all in one run (never, as the files are

@@ -25,8 +25,8 @@ struct Table {
 static TABLE: RwLock<Option<Table>> = RwLock::new(None);
 
 thread_local! {
-    /// The folder this thread numbered last: the files of a folder come one after
-    /// the other, so nearly every file is numbered without the lock.
+    /// The folder this thread numbered or named last: the files of a folder come one
+    /// after the other, so nearly every file is numbered or named without the lock.
     static LAST: std::cell::Cell<Option<(&'static str, FolderNo)>> =
         const { std::cell::Cell::new(None) };
 }
@@ -78,16 +78,26 @@ impl FolderNo {
         Some((name, FolderNo(n)))
     }
 
-    /// The folder's path relative to the checkout (`""` for none).
+    /// The folder's path relative to the checkout (`""` for none). The folder this
+    /// thread numbered or named last is named without the lock: the files of a folder
+    /// come one after the other.
     pub fn dir(self) -> &'static str {
         let Some(i) = usize::from(self.0).checked_sub(1) else {
             return "";
         };
-        TABLE
+        if let Some((name, no)) = LAST.get()
+            && no == self
+        {
+            return name;
+        }
+        let name = TABLE
             .read()
             .ok()
-            .and_then(|t| t.as_ref()?.names.get(i).copied())
-            .unwrap_or_default()
+            .and_then(|t| t.as_ref()?.names.get(i).copied());
+        if let Some(name) = name {
+            LAST.set(Some((name, self)));
+        }
+        name.unwrap_or_default()
     }
 
     /// `rel` (a path relative to the checkout) as its folder's number and its name.
@@ -129,6 +139,14 @@ mod tests {
         assert_eq!(a.dir(), "_ctx/jobs/pending");
         let b = FolderNo::of("_ctx/jobs/done/2026");
         assert_ne!(a, b);
+        // Named by the thread's last folder or through the table, alternately.
+        for _ in 0..2 {
+            assert_eq!(
+                (a.dir(), b.dir()),
+                ("_ctx/jobs/pending", "_ctx/jobs/done/2026")
+            );
+            assert_eq!(b.dir(), "_ctx/jobs/done/2026");
+        }
         // Asked again, from this thread and another: the same numbers.
         assert_eq!(FolderNo::of("_ctx/jobs/pending"), a);
         let there = std::thread::spawn(|| FolderNo::of("_ctx/jobs/done/2026")).join();

@@ -571,7 +571,7 @@ impl<'a> Subject<'a> {
             steps.push(journal::save_before_place(s, id, jobs_rel, &from, target));
         }
         steps.push(Step::PlaceYaml {
-            from: from.to_path_buf(),
+            from,
             bytes: self.file.bytes().to_vec(),
             to: target,
             edits: finish_fields(&v.outcome),

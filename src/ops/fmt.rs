@@ -79,16 +79,17 @@ pub fn fmt(repo: &Repo, only: &Selection, check: bool) -> Result<Formatted> {
     };
     let mut written: Vec<(String, Option<String>)> = Vec::new();
     for f in inv.files.iter().filter(|f| !f.archived) {
+        let rel_path = f.rel_path();
         if !only.everything
             && !f.id.as_ref().is_some_and(|i| only.ids.contains(i))
-            && !only.paths.iter().any(|p| *p == f.rel_path())
+            && !only.paths.contains(&rel_path)
         {
             continue;
         }
         out.checked += 1;
-        let path = inv.rel(f.rel_path());
+        let path = inv.rel(&rel_path);
         let wo_id = f.id.as_ref().map(ToString::to_string);
-        match one_file(repo, &jobs, &f.rel_path(), check)? {
+        match one_file(repo, &jobs, &rel_path, check)? {
             Looked::InOrder => {}
             Looked::Skipped(why) => out.skipped.push(Skipped { wo_id, path, why }),
             Looked::Reordered { written: w } => {
