@@ -27,6 +27,20 @@ pub fn give_back_big_buffers() {
     }
 }
 
+/// Room for at least `items` of `T` in a buffer that gets a mapping of its own (as
+/// many as take glibc's mapping threshold, if that is more): given back to the system
+/// when it is freed, never left in the heap of the thread that made it, where only that
+/// thread's allocations reuse it. Room never written is never resident.
+pub fn own_mapping<T>(items: usize) -> usize {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let size = std::mem::size_of::<T>().max(1);
+        items.max((MMAP_THRESHOLD as usize).div_ceil(size))
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    items
+}
+
 /// Ask the kernel to back the 2 MiB-aligned stretches of `v`'s allocation with huge
 /// pages (Linux, where transparent huge pages are given on request, as here by default),
 /// and whether it was asked: not for a buffer under two huge pages, nor elsewhere. Call

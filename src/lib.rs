@@ -34,6 +34,7 @@ pub mod model;
 pub mod ops;
 pub mod parallel;
 pub mod parent_death;
+pub mod placement;
 pub mod progress;
 pub mod regular;
 pub mod trace;

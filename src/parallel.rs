@@ -53,17 +53,22 @@ where
         chunks.push(it.by_ref().take(chunk).collect());
     }
     let (init, f) = (&init, &f);
+    let run = move |c: Vec<T>| {
+        let mut state = init();
+        c.into_iter().map(|t| f(&mut state, t)).collect::<Vec<U>>()
+    };
+    // The first chunk on this thread, the others each on a thread of its own, started
+    // on another core (see [`crate::placement`]).
+    let mut chunks = chunks.into_iter();
+    let first = chunks.next().unwrap_or_default();
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| {
-                scope.spawn(move || {
-                    let mut state = init();
-                    c.into_iter().map(|t| f(&mut state, t)).collect::<Vec<U>>()
-                })
-            })
+            .map(|c| crate::placement::spawn(scope, move || run(c)))
             .collect();
-        Chunks(handles.into_iter().map(join).collect())
+        let mut out = Vec::with_capacity(handles.len() + 1);
+        out.push(run(first));
+        out.extend(handles.into_iter().map(join));
+        Chunks(out)
     })
 }
 

@@ -104,7 +104,7 @@ fn take_shares(
     let (head_files, tail_files) = file_slots.split_at_mut(before);
     let (head_stamps, tail_stamps) = stamp_slots.split_at_mut(before);
     std::thread::scope(|scope| {
-        let handle = scope.spawn(|| {
+        let handle = crate::placement::spawn(scope, || {
             let (written, misses) =
                 take_run(&mut rest, tail, dirs, now, tail_files, tail_stamps, before);
             (written, misses, !rest.is_empty())

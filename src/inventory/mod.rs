@@ -8,6 +8,7 @@ mod candidate;
 pub mod claims;
 pub mod clone_id;
 pub mod dod;
+mod folder_share;
 pub mod here;
 pub mod history;
 pub mod holder;
@@ -51,6 +52,7 @@ use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
 use candidate::{Candidate, Dirs, Runs};
+use folder_share::{Closing, FolderShare};
 use parse_cache::{BlobCache, KeptStamp, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
@@ -335,12 +337,20 @@ impl Inventory {
     ) -> (Result<JobsDirFiles>, Result<GitFacts>) {
         let root = repo.control_root.clone();
         let wo_dir = repo.wo_dir();
+        // (The folders still to list when the facts are read are listed here too.)
+        let share = ListingShare::default();
         std::thread::scope(|scope| {
-            let on_disk = (*source == Source::WorkingTree)
-                .then(|| scope.spawn(|| read_jobs_dir(&root, jobs_rel, &wo_dir, depth)));
+            let on_disk = (*source == Source::WorkingTree).then(|| {
+                crate::placement::spawn(scope, || {
+                    read_jobs_dir(&root, jobs_rel, &wo_dir, depth, &share)
+                })
+            });
             let facts = Self::gather_git(repo, now);
             let files = match on_disk {
-                Some(handle) => crate::parallel::join(handle),
+                Some(handle) => {
+                    share.help();
+                    crate::parallel::join(handle)
+                }
                 None => read_source(repo, source, jobs_rel, depth),
             };
             (files, facts)
@@ -849,7 +859,16 @@ pub fn check_jobs_dir(root: &Path, jobs_rel: &str) -> Result<bool> {
 
 /// Read the four state folders of the working tree. A jobs dir that is a file or a
 /// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
-fn read_jobs_dir(root: &Path, jobs_rel: &str, wo_dir: &Path, depth: Depth) -> Result<JobsDirFiles> {
+/// The folders are listed with whoever [`FolderShare::help`]s.
+fn read_jobs_dir(
+    root: &Path,
+    jobs_rel: &str,
+    wo_dir: &Path,
+    depth: Depth,
+    share: &ListingShare,
+) -> Result<JobsDirFiles> {
+    // (However this returns, a helper waiting for folders to list stops waiting.)
+    let closing = share.close_on_drop();
     if !check_jobs_dir(root, jobs_rel)? {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -867,7 +886,7 @@ fn read_jobs_dir(root: &Path, jobs_rel: &str, wo_dir: &Path, depth: Depth) -> Re
     let stat = depth == Depth::Fields && cache.holds_lines();
     let (candidates, others) = {
         let _t = crate::trace::phase("jobs dir: list+stat");
-        list_jobs_dir(root, jobs_rel, &jobs, stat)?
+        list_jobs_dir(root, jobs_rel, &jobs, stat, share, closing)?
     };
     // (Tests hold a run here to move a listed file away before it is read.)
     crate::failpoint::hit("inventory:after-listing");
@@ -878,76 +897,81 @@ fn read_jobs_dir(root: &Path, jobs_rel: &str, wo_dir: &Path, depth: Depth) -> Re
 /// What a read of the jobs dir gives: its WO files, and the entries other readers want.
 type JobsDirFiles = (Vec<OrderFile>, Vec<Other>);
 
+/// A state folder to list, with what its lister needs to know.
+#[derive(Clone)]
+pub(super) struct Folder {
+    root: PathBuf,
+    rel: String,
+    state: State,
+    /// Whether each WO file is stat'ed (see [`read_jobs_dir`]).
+    stat: bool,
+}
+
+/// A state folder's candidates and the entries other readers want.
+type Listing = Result<(Runs, Vec<Other>)>;
+
+/// The folders of a listing, shared between threads.
+type ListingShare = FolderShare<Folder, Listing>;
+
+impl Folder {
+    fn list(&self) -> Listing {
+        let (mut out, mut others) = (Runs::default(), Vec::new());
+        let (root, rel) = (&self.root, &self.rel);
+        list_state_folder(
+            root,
+            rel,
+            self.state,
+            false,
+            0,
+            self.stat,
+            &mut out,
+            &mut others,
+        )
+        .map(|_| (out, others))
+    }
+}
+
 /// Every WO file candidate in the state folders, each stat'ed when `stat` (relative to
-/// the open folder: no path walk per file).
+/// the open folder: no path walk per file), the folders shared out with `share`'s
+/// helpers, biggest first (by the size of each folder's directory file). Listing and
+/// stat'ing are most of a warm run.
 fn list_jobs_dir(
     root: &Path,
     jobs_rel: &str,
     jobs: &Path,
     stat: bool,
+    share: &ListingShare,
+    closing: Closing<'_, Folder, Listing>,
 ) -> Result<(Runs, Vec<Other>)> {
-    // Listing and stat'ing are most of a warm run: the folders are shared out between
-    // one thread per core (this one included), biggest first, by the size of each
-    // folder's directory file. A thread per folder cost more to start than the small
-    // folders take to list.
-    let folders: Vec<(State, u64)> = State::ALL
+    let (folders, sizes): (Vec<Folder>, Vec<u64>) = State::ALL
         .iter()
         .filter_map(|&state| {
             let meta = fs::metadata(jobs.join(state.as_str())).ok()?;
-            meta.is_dir().then_some((state, meta.len()))
+            let folder = Folder {
+                root: root.to_path_buf(),
+                // (As `Path::join` would: no leading `/` for an empty jobs dir.)
+                rel: match jobs_rel {
+                    "" => state.to_string(),
+                    jobs => format!("{jobs}/{state}"),
+                },
+                state,
+                stat,
+            };
+            meta.is_dir().then_some((folder, meta.len()))
         })
-        .collect();
-    let cores = crate::parallel::cores();
-    let mut bins: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); cores.clamp(1, 4)];
-    let mut biggest_first: Vec<usize> = (0..folders.len()).collect();
-    biggest_first.sort_by_key(|&i| std::cmp::Reverse(folders[i].1));
-    for i in biggest_first {
-        if let Some(bin) = bins.iter_mut().min_by_key(|b| b.0) {
-            bin.0 += folders[i].1;
-            bin.1.push(i);
+        .unzip();
+    // On more than two cores, up to two more threads take folders from the start.
+    let more = (crate::parallel::cores().saturating_sub(2)).min(folders.len().saturating_sub(2));
+    let listed = std::thread::scope(|scope| {
+        for _ in 0..more.min(2) {
+            crate::placement::spawn(scope, || share.help());
         }
-    }
-    type Listing = Result<(Runs, Vec<Other>)>;
-    let list = |state: State| -> Listing {
-        let (mut out, mut others) = (Runs::default(), Vec::new());
-        // (As `Path::join` would: no leading `/` for an empty jobs dir.)
-        let rel = match jobs_rel {
-            "" => state.to_string(),
-            jobs => format!("{jobs}/{state}"),
-        };
-        list_state_folder(root, &rel, state, false, 0, stat, &mut out, &mut others)
-            .map(|_| (out, others))
-    };
-    let mut listed: Vec<Option<Listing>> = folders.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let (here, elsewhere) = bins
-            .split_first()
-            .map_or((&[][..], &[][..]), |(h, e)| (&h.1[..], e));
-        let (list, folders) = (&list, &folders);
-        let handles: Vec<_> = elsewhere
-            .iter()
-            .filter(|b| !b.1.is_empty())
-            .map(|b| {
-                scope.spawn(move || {
-                    b.1.iter()
-                        .map(|&i| (i, list(folders[i].0)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for &i in here {
-            listed[i] = Some(list(folders[i].0));
-        }
-        for h in handles {
-            for (i, l) in crate::parallel::join(h) {
-                listed[i] = Some(l);
-            }
-        }
+        share.list_all(closing, folders, &sizes, Folder::list)
     });
     // (Kept in runs, in state order: joining them would copy every candidate once
     // more.)
     let (mut candidates, mut others) = (Runs::default(), Vec::new());
-    for l in listed.into_iter().flatten() {
+    for l in listed {
         let (c, o) = l?;
         candidates.append(c);
         others.extend(o);

@@ -153,7 +153,7 @@ pub fn audit_of(inv: &Inventory, wos: &WoMap<'_>) -> Vec<Finding> {
     let mut of_worktrees = Vec::new();
     let (second, of_deps) = std::thread::scope(|scope| {
         let other = split.then(|| {
-            scope.spawn(|| {
+            crate::placement::spawn(scope, || {
                 let (mut second, mut of_deps) = (Vec::new(), Vec::new());
                 per_wo_findings(inv, wos.range(half..wos.len()), &mut second);
                 deps::findings(inv, wos, &mut of_deps);
