@@ -1,9 +1,9 @@
 //! Where a new thread starts: on another core than the thread that starts it, which
 //! goes on working.
 //!
-//! Linux puts a new thread on its creator's core and leaves it waiting there while the
-//! creator runs, even when another core is idle: on the 2-core VMs git-wo was measured
-//! on, a thread started by a busy thread ran its first instruction 1.9 ms later on
+//! Linux may queue a new thread on its creator's core and leave it waiting there while
+//! the creator runs, even when another core is idle: on the 2-core VMs git-wo was
+//! measured on, a thread started by a busy thread ran its first instruction 1.9 ms later on
 //! average (up to 3.7 ms), with the other core idle all that time; at 10,000 WOs a
 //! warm run is 20 ms. So the creator yields until the new thread has run and moved
 //! itself off the creator's core (the cores it may use, minus the creator's, then all
@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 const WAIT_AT_MOST: Duration = Duration::from_millis(1);
 
 /// Start `f` on a thread of `scope`, on another core than this thread's when there is
-/// one; this thread goes on at once.
+/// one; this thread goes on once the new one has moved (at most 1 ms later).
 pub fn spawn<'scope, 'env, T, F>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     f: F,
