@@ -104,3 +104,55 @@ fn eight_takers_without_records_one_winner() {
     let (code, report) = s.json(&["audit"]);
     assert_eq!(code, 0, "{report}");
 }
+
+/// `git worktree add`s are one at a time (an advisory lock): a take waits while another
+/// add holds the lock and goes on when it is let go; when it has waited too long (an add
+/// hanging in a hook) it adds its worktree without the lock and says so.
+#[cfg(unix)]
+#[test]
+fn a_take_waits_for_another_worktree_add_and_not_for_ever() {
+    use std::os::fd::AsRawFd;
+    let s = common::repo_with(&[("WO-0001", ""), ("WO-0002", ""), ("WO-0003", "")]);
+    let hold = || {
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(s.path(".git/wo/worktree-add.lock"))
+            .unwrap();
+        // SAFETY: `flock` on the descriptor `lock` owns; it touches no memory.
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+        lock
+    };
+    // Let go while the take waits: it goes on, with the lock, and says nothing of it.
+    let lock = hold();
+    let mut cmd = s.wo(&["take", "WO-0001", "--owner", "a"]);
+    cmd.env("GIT_WO_WORKTREE_ADD_WAIT_MS", "60000")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !s.worktree("WO-0001").exists(),
+        "the take did not wait for the lock"
+    );
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("worktree-add.lock"), "{err}");
+    assert!(s.worktree("WO-0001").exists());
+    // Held for longer than a take waits: it adds its worktree without the lock.
+    let _lock = hold();
+    let mut cmd = s.wo(&["take", "WO-0002", "--owner", "b"]);
+    cmd.env("GIT_WO_WORKTREE_ADD_WAIT_MS", "200");
+    let (code, _, err) = common::run(cmd);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("WO-0002: waited") && err.contains("worktree-add.lock"),
+        "{err}"
+    );
+    assert!(s.worktree("WO-0002").exists());
+    let (code, out, err) = s.run(&["audit"]);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -20,41 +20,87 @@ use crate::error::{WoError, escaped};
 /// agents running `take --next` at once met. An advisory lock (`flock`) on
 /// `<git-common-dir>/wo/worktree-add.lock`: the kernel releases it when its holder
 /// ends, however it ends, so it is never left stale. Best effort: where the file cannot
-/// be made or locked, the add goes ahead unserialized, as before.
+/// be made or locked, the add goes ahead unserialized, as before; and an add that has
+/// waited [`AddLock::WAIT`] for it (another add hangs, say in a `post-checkout` hook)
+/// goes ahead without it, saying so ([`Unserialized`]).
 struct AddLock {
     #[cfg(unix)]
     _file: Option<std::fs::File>,
 }
 
+/// A worktree added without the lock that serializes adds, after waiting this long for
+/// it: held all that time by another `git worktree add` in the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unserialized {
+    pub lock: PathBuf,
+    pub waited: std::time::Duration,
+}
+
 impl AddLock {
     const FILE: &str = "worktree-add.lock";
 
-    fn take(wo_dir: &Path) -> AddLock {
+    /// How long an add waits for another: a checkout of a big tree takes seconds, not
+    /// a minute. `GIT_WO_WORKTREE_ADD_WAIT_MS` (test-only) sets it.
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+    fn wait() -> std::time::Duration {
+        std::env::var("GIT_WO_WORKTREE_ADD_WAIT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Self::WAIT, std::time::Duration::from_millis)
+    }
+
+    /// The lock, or (`Err`) what the add goes ahead without, having waited it out.
+    fn take(wo_dir: &Path) -> Result<AddLock, Unserialized> {
         #[cfg(unix)]
         {
-            use std::os::fd::AsRawFd;
-            let file = std::fs::create_dir_all(wo_dir)
-                .and_then(|()| {
-                    std::fs::OpenOptions::new()
-                        .create(true)
-                        .truncate(false)
-                        .write(true)
-                        .open(wo_dir.join(Self::FILE))
-                })
-                .ok()
-                .filter(|f| {
-                    // SAFETY: `flock` on a descriptor this `File` owns and keeps open;
-                    // it blocks until the lock is free and touches no memory.
-                    unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) == 0 }
-                });
-            AddLock { _file: file }
+            let lock = wo_dir.join(Self::FILE);
+            let file = std::fs::create_dir_all(wo_dir).and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock)
+            });
+            let Ok(file) = file else {
+                return Ok(AddLock { _file: None });
+            };
+            let (start, wait) = (std::time::Instant::now(), Self::wait());
+            let mut pause = std::time::Duration::from_millis(2);
+            loop {
+                match try_flock(&file) {
+                    Some(true) => return Ok(AddLock { _file: Some(file) }),
+                    Some(false) if start.elapsed() < wait => {
+                        std::thread::sleep(pause.min(wait.saturating_sub(start.elapsed())));
+                        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                    }
+                    Some(false) => {
+                        let waited = start.elapsed();
+                        return Err(Unserialized { lock, waited });
+                    }
+                    None => return Ok(AddLock { _file: None }),
+                }
+            }
         }
         #[cfg(not(unix))]
         {
             let _ = wo_dir;
-            AddLock {}
+            Ok(AddLock {})
         }
     }
+}
+
+/// Take the exclusive lock on `file` without waiting: whether it was taken, or `None`
+/// when it cannot be had at all (not a busy lock).
+#[cfg(unix)]
+fn try_flock(file: &std::fs::File) -> Option<bool> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `flock` on a descriptor this `File` owns and keeps open; with LOCK_NB it
+    // returns at once and touches no memory.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        return Some(true);
+    }
+    (std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)).then_some(false)
 }
 
 impl Repo {
@@ -113,17 +159,25 @@ impl Repo {
     }
 
     /// `git worktree add --lock --reason <reason> <path> <branch>`, one at a time in the
-    /// repository ([`AddLock`]).
-    pub fn add_worktree(&self, path: &Path, branch: &str, reason: &str) -> Result<()> {
+    /// repository ([`AddLock`]); what it went ahead without, when it waited out another.
+    pub fn add_worktree(
+        &self,
+        path: &Path,
+        branch: &str,
+        reason: &str,
+    ) -> Result<Option<Unserialized>> {
         let p = path.to_string_lossy();
-        let _one_at_a_time = AddLock::take(&self.wo_dir());
+        let (_one_at_a_time, unserialized) = match AddLock::take(&self.wo_dir()) {
+            Ok(lock) => (Some(lock), None),
+            Err(u) => (None, Some(u)),
+        };
         git(
             &self.control_root,
             &[
                 "worktree", "add", "--lock", "--reason", reason, "--", &p, branch,
             ],
-        )
-        .map(|_| ())
+        )?;
+        Ok(unserialized)
     }
 
     /// Lock (or re-lock with a new reason) a worktree.

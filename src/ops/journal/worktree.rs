@@ -97,7 +97,14 @@ impl Journal<'_> {
                     ))
                     .into());
                 }
-                repo.add_worktree(path, branch, reason)?;
+                if let Some(u) = repo.add_worktree(path, branch, reason)? {
+                    eprintln!(
+                        "git wo: warning: {id}: waited {:.1} s for {} (held by another `git worktree add` in this repository, which may hang in a hook) and added {} without it",
+                        u.waited.as_secs_f64(),
+                        u.lock.display(),
+                        path.display()
+                    );
+                }
                 undo.push(Undo::Worktree {
                     path: path.to_path_buf(),
                 });
