@@ -48,7 +48,11 @@ impl<R: Read> LineReader<R> {
         let Some((line, taken)) = self.next_bytes()? else {
             return Ok(None);
         };
-        if let Err(e) = std::str::from_utf8(&self.buf[line.clone()]) {
+        // (ASCII, as the caches' lines nearly all are, is UTF-8: see `ascii`.)
+        let bytes = &self.buf[line.clone()];
+        if !ascii(bytes)
+            && let Err(e) = std::str::from_utf8(bytes)
+        {
             return Err(std::io::Error::new(ErrorKind::InvalidData, e));
         }
         self.current = line;
@@ -130,6 +134,21 @@ impl<R: Read> LineReader<R> {
     }
 }
 
+/// Whether `bytes` are all ASCII: their bytes ORed together sixteen at a time (which
+/// compiles to one vector OR each), the high bit looked at once. At 10,000 WOs
+/// `from_utf8` spent 4.0M instructions checking the caches' lines, `is_ascii` more.
+fn ascii(bytes: &[u8]) -> bool {
+    let (chunks, rest) = bytes.as_chunks::<16>();
+    let mut all = [0u8; 16];
+    for chunk in chunks {
+        for (a, b) in all.iter_mut().zip(chunk) {
+            *a |= b;
+        }
+    }
+    let all = all.iter().chain(rest).fold(0, |a, b| a | b);
+    all < 0x80
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::BufRead;
@@ -181,6 +200,24 @@ mod tests {
                 Err(_) => {
                     assert_eq!(reader.line(), "", "no line after an error");
                     return (out, true);
+                }
+            }
+        }
+    }
+
+    /// `ascii` says what `is_ascii` says, whatever the length and wherever the one
+    /// byte over 0x7f is.
+    #[test]
+    fn ascii_agrees_with_is_ascii() {
+        for len in 0..70 {
+            let clean = vec![b'a'; len];
+            assert!(ascii(&clean), "{len}");
+            for at in 0..len {
+                for high in [0x80u8, 0xc3, 0xff] {
+                    let mut bytes = clean.clone();
+                    bytes[at] = high;
+                    assert_eq!(ascii(&bytes), bytes.is_ascii(), "{len} {at} {high}");
+                    assert!(!ascii(&bytes));
                 }
             }
         }
