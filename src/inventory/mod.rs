@@ -899,7 +899,7 @@ type JobsDirFiles = (Vec<OrderFile>, Vec<Other>);
 
 /// A state folder to list, with what its lister needs to know.
 #[derive(Clone)]
-pub(super) struct Folder {
+struct Folder {
     root: PathBuf,
     rel: String,
     state: State,
@@ -961,9 +961,12 @@ fn list_jobs_dir(
         })
         .unzip();
     // On more than two cores, up to two more threads take folders from the start.
-    let more = (crate::parallel::cores().saturating_sub(2)).min(folders.len().saturating_sub(2));
+    let more = crate::parallel::cores()
+        .saturating_sub(2)
+        .min(folders.len().saturating_sub(2))
+        .min(2);
     let listed = std::thread::scope(|scope| {
-        for _ in 0..more.min(2) {
+        for _ in 0..more {
             crate::placement::spawn(scope, || share.help());
         }
         share.list_all(closing, folders, &sizes, Folder::list)
