@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::output::Out;
-use crate::cli::stream::{Lines, pad};
+use crate::cli::stream::{Lines, pad, push_one_line};
 use crate::cli::{ListArgs, StateArg, paint};
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
@@ -63,25 +63,28 @@ fn listed(ctx: &Ctx, args: &ListArgs, inv: &Inventory) -> Result<Exit> {
 /// `--porcelain`: one tab-separated line a WO, `-` for an empty field.
 fn porcelain(inv: &Inventory, want: Option<State>, keep: &dyn Fn(&Row) -> bool) {
     let mut out = Lines::stdout();
+    // (Each line made in one buffer, as `ready --porcelain` makes its own.)
+    let mut line = String::new();
+    let field = |line: &mut String, v: Option<&str>| {
+        line.push('\t');
+        match v.filter(|s| !s.is_empty()) {
+            Some(s) => push_one_line(line, s),
+            None => line.push('-'),
+        }
+    };
     each_row(inv, want, |r| {
         if !keep(&r) {
             return;
         }
-        let field = |v: Option<&str>| -> String {
-            v.filter(|s| !s.is_empty())
-                .map(|s| s.replace(['\t', '\n', '\r'], " "))
-                .unwrap_or_else(|| "-".to_owned())
-        };
         let states: Vec<&str> = r.states.iter().map(|s| s.as_str()).collect();
-        out.line(format_args!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
-            r.id,
-            field(Some(&states.join("+"))),
-            field(r.holder),
-            field(r.lease_expires_at.as_deref()),
-            field(r.phase),
-            field(Some(r.title)),
-        ));
+        line.clear();
+        line.push_str(r.id.as_str());
+        field(&mut line, Some(&states.join("+")));
+        field(&mut line, r.holder);
+        field(&mut line, r.lease_expires_at.as_deref());
+        field(&mut line, r.phase);
+        field(&mut line, Some(r.title));
+        out.text(&line);
     });
     out.finish();
 }

@@ -107,6 +107,22 @@ pub fn unescape_into(out: &mut String, s: &str) -> Option<()> {
     Some(())
 }
 
+/// Whether `line` holds an escape (a backslash): looked for once a line, since nearly
+/// none does, so that its texts are copied as they are ([`push_field`]).
+pub fn holds_escape(line: &str) -> bool {
+    memchr::memchr(b'\\', line.as_bytes()).is_some()
+}
+
+/// Append the text `v` to `out`: unescaped when its line `escaped` ([`holds_escape`]),
+/// as it is otherwise; `None` as [`unescape_into`] says.
+pub fn push_field(out: &mut String, v: &str, escaped: bool) -> Option<()> {
+    if escaped {
+        return unescape_into(out, v);
+    }
+    out.push_str(v);
+    Some(())
+}
+
 /// A number as `str::parse` reads it, digits first (the caches' numbers are 19-digit
 /// nanosecond times: the generic parser cost a tenth of decoding a line).
 pub fn number<T: TryFrom<u64> + std::str::FromStr>(s: &str) -> Option<T> {

@@ -658,11 +658,10 @@ fn parse_stamped(rest: &str, tail: &str) -> Option<(Stamp, Parsed)> {
         ctime_ns: parts_num(stamp[2])?,
         ino: std::num::NonZeroU64::new(parts_num(stamp[3])?)?,
     };
-    Some((stamp, parsed_of_parts(parsed, has_backslash(rest), tail)?))
-}
-
-fn has_backslash(s: &str) -> bool {
-    memchr::memchr(b'\\', s.as_bytes()).is_some()
+    Some((
+        stamp,
+        parsed_of_parts(parsed, line_format::holds_escape(rest), tail)?,
+    ))
 }
 
 fn parts_num<T: TryFrom<u64> + std::str::FromStr>(s: &str) -> Option<T> {
@@ -759,7 +758,7 @@ fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&str>, f: &
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
     let parts: [&str; PARSED_PARTS] = split_exact(rest)?;
-    parsed_of_parts(&parts, has_backslash(rest), "")
+    parsed_of_parts(&parts, line_format::holds_escape(rest), "")
 }
 
 /// The [`Parsed`] of a line's [`PARSED_PARTS`] parts; `escaped`: whether the line holds
@@ -788,17 +787,10 @@ fn parsed_of_parts(parts: &[&str], escaped: bool, tail: &str) -> Option<Parsed> 
     let size: usize = values.iter().flatten().map(|v| v.len()).sum();
     fields.buffer().reserve_exact(size + tail.len());
     for v in values {
-        match v {
-            Some(v) if escaped => {
-                line_format::unescape_into(fields.buffer(), v)?;
-                fields.end(true);
-            }
-            Some(v) => {
-                fields.buffer().push_str(v);
-                fields.end(true);
-            }
-            None => fields.end(false),
+        if let Some(v) = v {
+            line_format::push_field(fields.buffer(), v, escaped)?;
         }
+        fields.end(v.is_some());
     }
     Some(Parsed {
         id,

@@ -325,17 +325,10 @@ pub fn decode_record(line: &str) -> Option<Record> {
     };
     let updated_at = time(&mut f)?;
     let note = f.opt_raw()?;
-    // (A backslash is looked for once a line: none has one but for odd texts.)
-    let escaped = memchr::memchr(b'\\', line.as_bytes()).is_some();
+    let escaped = line_format::holds_escape(line);
     let texts = RecordTexts::built(
         [Some(id), Some(title), branch, worktree, base, note],
-        |out, v| match escaped {
-            true => line_format::unescape_into(out, v),
-            false => {
-                out.push_str(v);
-                Some(())
-            }
-        },
+        |out, v| line_format::push_field(out, v, escaped),
     )?;
     let record = Record {
         schema,
