@@ -9,10 +9,20 @@ const MIN_PARALLEL: usize = 256;
 
 /// How many threads can run at once here (at least 1). Asked of the system once a
 /// process: each asking reads the cgroup's CPU quota from `/proc` and `/sys` (five
-/// system calls), and a run asked it three times.
+/// system calls), and a run asked it three times. For tests only, `GIT_WO_CORES`
+/// (git-wo(1)) says how many to act for, so that what a machine with more cores (or
+/// one) runs is tested on any.
 pub fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    *CORES.get_or_init(|| {
+        acted_for(std::env::var("GIT_WO_CORES").ok().as_deref())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    })
+}
+
+/// The number of cores `GIT_WO_CORES` asks to act for: a whole number from 1 to 64.
+fn acted_for(value: Option<&str>) -> Option<usize> {
+    value?.parse().ok().filter(|n| (1..=64).contains(n))
 }
 
 /// `items.map(f)` in order, on up to [`MAX_THREADS`] threads; each thread first builds
@@ -63,7 +73,12 @@ where
     let first = chunks.next().unwrap_or_default();
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
-            .map(|c| crate::placement::spawn(scope, move || run(c)))
+            .map(|c| {
+                crate::placement::spawn(scope, move || {
+                    let _t = crate::trace::phase("parallel: a chunk");
+                    run(c)
+                })
+            })
             .collect();
         let mut out = Vec::with_capacity(handles.len() + 1);
         out.push(run(first));
@@ -116,6 +131,19 @@ pub fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn cores_acted_for_are_a_whole_number_from_1_to_64() {
+        assert_eq!(acted_for(Some("4")), Some(4));
+        assert_eq!(acted_for(Some("1")), Some(1));
+        assert_eq!(acted_for(Some("64")), Some(64));
+        for bad in ["0", "65", "-1", "", "two", " 2", "2.0"] {
+            assert_eq!(acted_for(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(acted_for(None), None);
+    }
+
     #[test]
     fn keeps_order_and_runs_init_per_thread() {
         let items: Vec<usize> = (0..5000).collect();

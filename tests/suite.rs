@@ -12,6 +12,7 @@ mod audit;
 mod cache;
 mod cold_records;
 mod converge;
+mod cores;
 mod crash;
 mod documented;
 mod dod;

@@ -105,6 +105,7 @@ fn take_shares(
     let (head_stamps, tail_stamps) = stamp_slots.split_at_mut(before);
     std::thread::scope(|scope| {
         let handle = crate::placement::spawn(scope, || {
+            let _t = crate::trace::phase("jobs dir: files, 2nd half");
             let (written, misses) =
                 take_run(&mut rest, tail, dirs, now, tail_files, tail_stamps, before);
             (written, misses, !rest.is_empty())

@@ -976,7 +976,10 @@ fn list_jobs_dir(
         .min(2);
     let listed = std::thread::scope(|scope| {
         for _ in 0..more {
-            crate::placement::spawn(scope, || share.help());
+            crate::placement::spawn(scope, || {
+                let _t = crate::trace::phase("jobs dir: a third lister");
+                share.help()
+            });
         }
         share.list_all(closing, folders, &sizes, Folder::list)
     });

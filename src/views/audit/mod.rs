@@ -154,6 +154,7 @@ pub fn audit_of(inv: &Inventory, wos: &WoMap<'_>) -> Vec<Finding> {
     let (second, of_deps) = std::thread::scope(|scope| {
         let other = split.then(|| {
             crate::placement::spawn(scope, || {
+                let _t = crate::trace::phase("audit: 2nd half");
                 let (mut second, mut of_deps) = (Vec::new(), Vec::new());
                 per_wo_findings(inv, wos.range(half..wos.len()), &mut second);
                 deps::findings(inv, wos, &mut of_deps);
