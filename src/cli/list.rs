@@ -10,7 +10,7 @@ use crate::cli::{ListArgs, StateArg, paint};
 use crate::error::Exit;
 use crate::inventory::{Depth, Inventory, Source};
 use crate::model::state::State;
-use crate::views::list::{Row, each_row};
+use crate::views::list::{Row, SortedRow, each_row};
 
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<Exit> {
     let inv = Inventory::gather(&ctx.repo, Source::WorkingTree, Depth::Fields)?;
@@ -174,9 +174,8 @@ struct ListJson<'a> {
     wos: RowsJson<'a>,
 }
 
-/// The rows as a JSON array, each built, written and dropped in turn. A row is
-/// written as the JSON object it makes (its keys sorted, as `list --json` always
-/// printed them).
+/// The rows as a JSON array, each built, written and dropped in turn, its keys sorted
+/// ([`SortedRow`]).
 struct RowsJson<'a> {
     inv: &'a Inventory,
     want: Option<State>,
@@ -185,17 +184,14 @@ struct RowsJson<'a> {
 
 impl Serialize for RowsJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeSeq};
+        use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(None)?;
         let mut failed = None;
         each_row(self.inv, self.want, |r| {
             if failed.is_some() || !(self.keep)(&r) {
                 return;
             }
-            let written = serde_json::to_value(&r)
-                .map_err(S::Error::custom)
-                .and_then(|v| seq.serialize_element(&v));
-            if let Err(e) = written {
+            if let Err(e) = seq.serialize_element(&SortedRow(&r)) {
                 failed = Some(e);
             }
         });

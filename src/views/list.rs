@@ -133,6 +133,50 @@ pub fn each_row<'a>(inv: &'a Inventory, state: Option<State>, mut each: impl FnM
     }
 }
 
+/// A row as `list --json` writes it: its keys in sorted order, as the JSON object made
+/// from it sorts them (what `list --json` always printed), but written straight from the
+/// row: made into a `serde_json::Value` first, each row cost a map and a dozen texts, at
+/// 100,000 WOs 2.5 million allocations. (`show --json` writes a row's keys in the
+/// order of its fields.)
+pub struct SortedRow<'r, 'a>(pub &'r Row<'a>);
+
+impl Serialize for SortedRow<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = self.0;
+        let mut m = s.serialize_struct("Row", 10)?;
+        m.serialize_field("files", &Files(&r.files))?;
+        m.serialize_field("holder", &r.holder)?;
+        m.serialize_field("id", &r.id)?;
+        m.serialize_field("lease_expired", &r.lease_expired)?;
+        m.serialize_field("lease_expires_at", &r.lease_expires_at)?;
+        m.serialize_field("phase", &r.phase)?;
+        m.serialize_field("states", &States(&r.states))?;
+        m.serialize_field("title", &r.title)?;
+        m.serialize_field("token", &r.token)?;
+        m.serialize_field("worktree", &r.worktree)?;
+        m.end()
+    }
+}
+
+/// [`states_as_list`] as a value of its own.
+struct States<'s>(&'s StateSet);
+
+impl Serialize for States<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        states_as_list(self.0, s)
+    }
+}
+
+/// [`paths_of`] as a value of its own.
+struct Files<'f, 'a>(&'f RowFiles<'a>);
+
+impl Serialize for Files<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        paths_of(self.0, s)
+    }
+}
+
 /// A row's states as the list of their names, in state order.
 fn states_as_list<S: serde::Serializer>(states: &StateSet, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(states.iter())
@@ -141,4 +185,73 @@ fn states_as_list<S: serde::Serializer>(states: &StateSet, s: S) -> Result<S::Ok
 /// A row's files as the list of their paths.
 fn paths_of<S: serde::Serializer>(files: &RowFiles<'_>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(files.as_slice().iter().map(|f| f.rel_text()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::folder_no::FolderNo;
+    use crate::model::order::Fields;
+
+    fn file(rel: &str) -> OrderFile {
+        let (dir, name) = FolderNo::split(rel);
+        OrderFile::of_fields(
+            dir,
+            State::Running,
+            false,
+            WoId::parse("WO-7").ok(),
+            None,
+            Fields::default().copied_with_tail(name),
+        )
+    }
+
+    /// A row written straight prints what the JSON object made from it prints (keys
+    /// sorted): with every field set, with none, and with several files. A field added
+    /// to `Row` but not to `SortedRow` fails here.
+    #[test]
+    fn a_sorted_row_prints_as_its_json_object() {
+        let (a, b) = (
+            file("_ctx/jobs/running/WO-7.yaml"),
+            file("_ctx/jobs/done/WO-7.yaml"),
+        );
+        let mut states = StateSet::default();
+        states.insert(State::Running);
+        states.insert(State::Done);
+        let full = Row {
+            id: WoId::parse("WO-7").expect("an id"),
+            states,
+            title: "a \"title\"\twith\nodd text",
+            phase: Some("active"),
+            token: Some(3),
+            holder: Some("alice"),
+            lease_expires_at: Some("2026-12-04T18:30:03Z".into()),
+            lease_expired: Some(true),
+            lease_shown: Some("not in the JSON".into()),
+            worktree: Some(Cow::Borrowed("/w/WO-7")),
+            files: RowFiles::Many(vec![&a, &b]),
+            priority: Some("P1"),
+        };
+        let bare = Row {
+            id: WoId::parse("WO-8").expect("an id"),
+            states: StateSet::default(),
+            title: "",
+            phase: None,
+            token: None,
+            holder: None,
+            lease_expires_at: None,
+            lease_expired: None,
+            lease_shown: None,
+            worktree: None,
+            files: RowFiles::One(&a),
+            priority: None,
+        };
+        for row in [&full, &bare] {
+            let straight = serde_json::to_string_pretty(&SortedRow(row)).expect("written");
+            let object = serde_json::to_value(row).expect("a value");
+            assert_eq!(
+                straight,
+                serde_json::to_string_pretty(&object).expect("written")
+            );
+        }
+    }
 }
