@@ -53,7 +53,7 @@ use crate::model::wo_id::WoId;
 use crate::regular::Regular;
 use candidate::{Candidate, Dirs, Runs};
 use folder_share::{Closing, FolderShare};
-use parse_cache::{BlobCache, KeptStamp, ParseCache, Parsed, Stamp};
+use parse_cache::{BlobCache, BlobUse, KeptStamp, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
 use wo_map::WoMapBuilder;
@@ -1222,7 +1222,7 @@ fn parse_blob(
     state: State,
     archived: bool,
     depth: Depth,
-) -> (OrderFile, Option<(String, Parsed)>) {
+) -> (OrderFile, Option<BlobUse>) {
     let rel = PathBuf::from(&b.entry.path);
     let (file, cacheable) = match b.content {
         Content::Bytes(bytes) => (parse_at(depth, rel, state, archived, bytes), true),
@@ -1232,7 +1232,7 @@ fn parse_blob(
             false,
         ),
     };
-    let entry = cacheable.then(|| (b.entry.oid.to_string(), parsed_of(&file)));
+    let entry = cacheable.then(|| BlobUse::Read(b.entry.oid, parsed_of(&file)));
     (file, entry)
 }
 
@@ -1274,10 +1274,9 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
     let mut files: Vec<Option<OrderFile>> = Vec::with_capacity(wanted.len());
     let mut to_read = Vec::new();
     let mut where_to = Vec::new();
-    let mut used: Vec<(String, Parsed)> = Vec::with_capacity(wanted.len());
+    let mut used: Vec<BlobUse> = Vec::with_capacity(wanted.len());
     for (b, state, archived) in wanted {
-        let hex = b.oid.to_string();
-        match cache.get(&hex).filter(|_| depth == Depth::Fields) {
+        match cache.get(&b.oid).filter(|_| depth == Depth::Fields) {
             Some(p) => {
                 let rel = PathBuf::from(&b.path);
                 // Keyed by content: the id of a file that cannot be read comes from its
@@ -1295,7 +1294,7 @@ fn from_blobs(repo: &Repo, blobs: Vec<BlobEntry>, jobs_rel: &str, depth: Depth) 
                     p.problem.clone(),
                     p.fields.copied_with_tail(name),
                 )));
-                used.push((hex, p.clone()));
+                used.push(BlobUse::Cached(b.oid));
             }
             None => {
                 where_to.push((files.len(), state, archived));

@@ -13,7 +13,6 @@
 //! rebuilt, never trusted. Losing the caches costs time, never correctness.
 //! `GIT_WO_NO_CACHE=1` turns both off (the tests compare output with and without).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -581,11 +580,20 @@ fn segments_of(header: &str) -> Option<Vec<(State, u64)>> {
     Some(segments)
 }
 
-/// The blob-id cache for files read from the index or a tree.
+/// The blob-id cache for files read from the index or a tree. Keyed by the blob's id as
+/// it is (with the hash table gix keeps object ids in), not by its hex text: at 100,000
+/// WOs the texts were 100,000 allocations, each hashed in full.
 #[derive(Debug, Default)]
 pub struct BlobCache {
     path: Option<PathBuf>,
-    entries: HashMap<String, Parsed>,
+    entries: gix::hashtable::HashMap<gix::ObjectId, Parsed>,
+}
+
+/// A blob a run used: taken from the cache, or read (and what it said).
+#[derive(Debug)]
+pub enum BlobUse {
+    Cached(gix::ObjectId),
+    Read(gix::ObjectId, Parsed),
 }
 
 impl BlobCache {
@@ -594,17 +602,18 @@ impl BlobCache {
             return BlobCache::default();
         }
         let path = wo_dir.join(BLOB_FILE);
-        let mut entries = HashMap::new();
+        let mut entries = gix::hashtable::HashMap::default();
         if let Ok(text) = std::fs::read_to_string(&path) {
             let mut lines = text.lines();
             if lines.next() == Some(HEADER) {
+                entries.reserve(text.len() / 128);
                 for line in lines {
                     let Some((oid, rest)) = line.split_once('\t') else {
                         continue;
                     };
-                    let valid_oid = oid.len() >= 40 && oid.bytes().all(|b| b.is_ascii_hexdigit());
-                    if let (true, Some(parsed)) = (valid_oid, parse_parsed(rest)) {
-                        entries.insert(oid.to_owned(), parsed);
+                    let oid = gix::ObjectId::from_hex(oid.as_bytes());
+                    if let (Ok(oid), Some(parsed)) = (oid, parse_parsed(rest)) {
+                        entries.insert(oid, parsed);
                     }
                 }
             }
@@ -615,25 +624,35 @@ impl BlobCache {
         }
     }
 
-    pub fn get(&self, oid: &str) -> Option<&Parsed> {
+    pub fn get(&self, oid: &gix::ObjectId) -> Option<&Parsed> {
         self.entries.get(oid)
     }
 
-    /// Write the entries of the blobs used in this run, unless nothing changed.
-    pub fn save(&self, used: &[(String, Parsed)]) {
+    /// Write the entries of the blobs used in this run, unless nothing changed: every
+    /// blob was taken from the cache or read as the cache had it, and the cache holds no
+    /// other.
+    pub fn save(&self, used: &[BlobUse]) {
         let Some(path) = &self.path else { return };
         let same = used.len() == self.entries.len()
-            && used
-                .iter()
-                .all(|(oid, p)| self.entries.get(oid).is_some_and(|q| q == p));
+            && used.iter().all(|u| match u {
+                BlobUse::Cached(_) => true,
+                BlobUse::Read(oid, p) => self.entries.get(oid) == Some(p),
+            });
         if same {
             return;
         }
         let mut text = String::with_capacity(64 + used.len() * 160);
         text.push_str(HEADER);
         text.push('\n');
-        for (oid, parsed) in used {
-            text.push_str(oid);
+        for u in used {
+            let (oid, parsed) = match u {
+                BlobUse::Cached(oid) => match self.entries.get(oid) {
+                    Some(p) => (oid, p),
+                    None => continue,
+                },
+                BlobUse::Read(oid, p) => (oid, p),
+            };
+            let _ = write!(text, "{oid}");
             push_parsed(
                 &mut text,
                 parsed.id.as_ref(),
@@ -825,6 +844,49 @@ mod tests {
                 Some("2026-01-02T00:00:00Z"),
             ]),
         }
+    }
+
+    /// The blob cache holds what a run used, keyed by blob id, and is rewritten only when
+    /// that changed (a rewrite replaces the file: a new inode); a line whose id is not
+    /// an object id is ignored.
+    #[cfg(unix)]
+    #[test]
+    fn the_blob_cache_keeps_what_a_run_used_and_is_rewritten_only_when_that_changed() {
+        use std::os::unix::fs::MetadataExt;
+        let oid = |b: &str| gix::ObjectId::from_hex(b.repeat(20).as_bytes()).expect("an id");
+        let (one, two) = (oid("01"), oid("02"));
+        let p = sample();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join(BLOB_FILE);
+        let inode = || std::fs::metadata(&file).map(|m| m.ino()).ok();
+        let cache = BlobCache::load(dir.path());
+        assert!(cache.get(&one).is_none());
+        cache.save(&[BlobUse::Read(one, p.clone()), BlobUse::Read(two, p.clone())]);
+        let cache = BlobCache::load(dir.path());
+        assert_eq!((cache.get(&one), cache.get(&two)), (Some(&p), Some(&p)));
+        let written = inode();
+        assert!(written.is_some());
+        // The same blobs, taken from the cache or read as it had them: left as it is.
+        cache.save(&[BlobUse::Cached(one), BlobUse::Read(two, p.clone())]);
+        assert_eq!(inode(), written, "nothing changed");
+        // One blob fewer: written again, with the other only.
+        cache.save(&[BlobUse::Cached(two)]);
+        assert_ne!(inode(), written);
+        let cache = BlobCache::load(dir.path());
+        assert_eq!((cache.get(&one), cache.get(&two)), (None, Some(&p)));
+        // Lines whose id is not an object id's hex.
+        let text = std::fs::read_to_string(&file).expect("saved");
+        let line = text.lines().nth(1).expect("a line");
+        let rest = line.split_once('\t').map(|(_, r)| r).expect("a tab");
+        let bad = [
+            "xyz".to_owned(),
+            "01".repeat(19),
+            format!("{}0", "01".repeat(20)),
+        ];
+        let more: String = bad.iter().map(|b| format!("{b}\t{rest}\n")).collect();
+        std::fs::write(&file, format!("{text}{more}")).expect("written");
+        let cache = BlobCache::load(dir.path());
+        assert_eq!(cache.entries.len(), 1, "only the good line");
     }
 
     #[test]
