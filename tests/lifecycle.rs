@@ -576,6 +576,12 @@ fn status_says_where_you_are_and_what_is_next() {
         text.starts_with("worktree of WO-0001 (running), held by you (alice)"),
         "{text}"
     );
+    // Without its session file the worktree is still the WO's: by its lock reason, in
+    // the worktrees the inventory read.
+    std::fs::remove_file(s.path(".git/worktrees/WO-0001/wo-session")).expect("a session");
+    let (code, v) = s.json_in(&wt, &["status"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!((&v["worktree_kind"], &v["wo"]), (&"wo".into(), &"WO-0001".into()), "{v}");
 }
 
 #[test]
