@@ -581,7 +581,11 @@ fn status_says_where_you_are_and_what_is_next() {
     std::fs::remove_file(s.path(".git/worktrees/WO-0001/wo-session")).expect("a session");
     let (code, v) = s.json_in(&wt, &["status"]);
     assert_eq!(code, 0, "{v}");
-    assert_eq!((&v["worktree_kind"], &v["wo"]), (&"wo".into(), &"WO-0001".into()), "{v}");
+    assert_eq!(
+        (&v["worktree_kind"], &v["wo"]),
+        (&"wo".into(), &"WO-0001".into()),
+        "{v}"
+    );
 }
 
 #[test]
