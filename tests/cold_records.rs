@@ -6,16 +6,6 @@ use crate::common;
 
 use common::{Scenario, codes};
 
-/// Remove git-wo's caches (`<git-dir>/wo/*cache`): the next run starts cold.
-fn drop_caches(s: &Scenario) {
-    let wo = s.path(".git/wo");
-    for e in std::fs::read_dir(&wo).expect("read .git/wo").flatten() {
-        if e.file_name().to_string_lossy().ends_with("cache") {
-            std::fs::remove_file(e.path()).expect("remove cache");
-        }
-    }
-}
-
 fn audit(s: &Scenario) -> serde_json::Value {
     let (_, mut report) = s.json(&["audit"]);
     report["audit_timestamp"] = serde_json::Value::Null;
@@ -27,7 +17,7 @@ fn a_cold_audit_reads_every_record_and_reports_every_unreadable_ref() {
     // 300 records: read in parallel (fewer are read on one thread).
     let s = Scenario::build_with("bulk", &["300", "5"]);
     assert_eq!(s.run(&["init"]).0, 0);
-    drop_caches(&s);
+    s.drop_caches();
     let before = codes(&audit(&s));
     // Unreadable refs at the start, in the middle and at the end of the list: one at a
     // commit without a record, one at a blob, one at a tree.
@@ -42,7 +32,7 @@ fn a_cold_audit_reads_every_record_and_reports_every_unreadable_ref() {
     for (id, target) in broken {
         s.git(&["update-ref", &format!("refs/wo/orders/{id}"), target]);
     }
-    drop_caches(&s);
+    s.drop_caches();
     let cold = audit(&s);
     let invalid: Vec<String> = codes(&cold)
         .into_iter()

@@ -7,16 +7,6 @@ use crate::common;
 
 use common::Scenario;
 
-/// Remove git-wo's caches (`<git-dir>/wo/*cache`): the next run starts cold.
-fn drop_caches(s: &Scenario) {
-    let wo = s.path(".git/wo");
-    for e in std::fs::read_dir(&wo).expect("read .git/wo").flatten() {
-        if e.file_name().to_string_lossy().ends_with("cache") {
-            std::fs::remove_file(e.path()).expect("remove cache");
-        }
-    }
-}
-
 /// Exit code, stdout and stderr of `git wo <args>` acting for `cores` cores, traced.
 fn run(s: &Scenario, cores: &str, args: &[&str]) -> (i32, String, String) {
     let mut cmd = s.wo(args);
@@ -65,7 +55,7 @@ fn reads_print_the_same_on_one_two_or_four_cores_and_share_out_work_on_more() {
         let mut first: Option<Vec<(i32, String)>> = None;
         for cores in ["1", "2", "4"] {
             if cold {
-                drop_caches(&s);
+                s.drop_caches();
             } else {
                 run(&s, cores, &["audit"]);
             }
@@ -87,7 +77,7 @@ fn reads_print_the_same_on_one_two_or_four_cores_and_share_out_work_on_more() {
                 // first on the thread that shares them out.
                 let more = cores.parse::<usize>().map_or(0, |n| n - 1);
                 assert_eq!(chunks, 2 * more, "{cores} cores, cold:\n{trace}");
-                drop_caches(&s);
+                s.drop_caches();
             } else {
                 assert_eq!(
                     split,

@@ -67,6 +67,16 @@ impl Scenario {
             .join(id)
     }
 
+    /// Remove git-wo's caches (`<git-dir>/wo/*cache`): the next run starts cold.
+    pub fn drop_caches(&self) {
+        let wo = self.path(".git/wo");
+        for e in std::fs::read_dir(&wo).expect("read .git/wo").flatten() {
+            if e.file_name().to_string_lossy().ends_with("cache") {
+                std::fs::remove_file(e.path()).expect("remove cache");
+            }
+        }
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
     }
