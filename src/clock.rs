@@ -17,6 +17,15 @@ pub fn now() -> DateTime<Utc> {
     Utc::now() + skew()
 }
 
+/// The duration a test sets, in ms, through the test-only variable `name` (git-wo(1)):
+/// `default` when it is unset or not a whole number.
+pub fn millis_from_env(name: &str, default: std::time::Duration) -> std::time::Duration {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(default, std::time::Duration::from_millis)
+}
+
 /// The skew, read once per process; an unreadable value is no skew.
 fn skew() -> TimeDelta {
     static SKEW: OnceLock<TimeDelta> = OnceLock::new();

@@ -19,10 +19,7 @@ pub fn set_quiet(quiet: bool) {
 }
 
 fn delay() -> Duration {
-    std::env::var("GIT_WO_PROGRESS_DELAY_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(Duration::from_millis(500), Duration::from_millis)
+    crate::clock::millis_from_env("GIT_WO_PROGRESS_DELAY_MS", Duration::from_millis(500))
 }
 
 struct Shared {

@@ -44,10 +44,7 @@ impl AddLock {
     const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
     fn wait() -> std::time::Duration {
-        std::env::var("GIT_WO_WORKTREE_ADD_WAIT_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map_or(Self::WAIT, std::time::Duration::from_millis)
+        crate::clock::millis_from_env("GIT_WO_WORKTREE_ADD_WAIT_MS", Self::WAIT)
     }
 
     /// The lock, or (`Err`) what the add goes ahead without, having waited it out.

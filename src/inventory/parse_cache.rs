@@ -41,12 +41,7 @@ pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
 /// of the caches wait a fraction of a second instead of two for files to settle).
 pub fn racy_window() -> std::time::Duration {
     static WINDOW: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
-    *WINDOW.get_or_init(|| {
-        std::env::var("GIT_WO_RACY_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .map_or(RACY, std::time::Duration::from_millis)
-    })
+    *WINDOW.get_or_init(|| crate::clock::millis_from_env("GIT_WO_RACY_MS", RACY))
 }
 
 /// The stat data a working-tree entry is keyed on. The inode is never 0 (a file that
