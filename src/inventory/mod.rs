@@ -569,13 +569,13 @@ impl Inventory {
                 while let Some(s) = records.peek() {
                     match s.record.id().cmp(id.as_str()) {
                         std::cmp::Ordering::Less => fileless.push(s),
-                        std::cmp::Ordering::Equal => v.record = Some(s),
+                        std::cmp::Ordering::Equal => {
+                            v.record = records.next();
+                            break;
+                        }
                         std::cmp::Ordering::Greater => break,
                     }
                     records.next();
-                    if v.record.is_some() {
-                        break;
-                    }
                 }
                 views.push(v);
                 last = Some(id);
