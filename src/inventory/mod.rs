@@ -924,6 +924,12 @@ type ListingShare = FolderShare<Folder, Listing>;
 
 impl Folder {
     fn list(&self) -> Listing {
+        let _t = crate::trace::phase(match self.state {
+            State::Pending => "jobs dir: list pending",
+            State::Running => "jobs dir: list running",
+            State::Done => "jobs dir: list done",
+            State::Failed => "jobs dir: list failed",
+        });
         let (mut out, mut others) = (Runs::default(), Vec::new());
         let (root, rel) = (&self.root, &self.rel);
         list_state_folder(
