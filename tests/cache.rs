@@ -154,6 +154,48 @@ fn a_warm_run_takes_every_file_from_the_parse_cache_and_a_cold_one_writes_it() {
     assert!(!again.iter().any(|p| p == "parse cache: save"), "{again:?}");
 }
 
+/// Values the caches' lines escape (a tab, a newline, a backslash, the unit separator)
+/// and characters of several bytes come back from each cache as they were read, and a
+/// warm run takes the files from the parse cache (its values' text copied whole, the
+/// ends of the values kept beside it).
+#[test]
+fn escaped_and_wide_values_come_back_from_the_caches_as_they_were() {
+    let s = Scenario::build("clean");
+    let title = r#""tab\there, new\nline, back\\slash, unit \x1f, é→🦀, -dash, =eq""#;
+    let text = common::wo_yaml_titled(
+        "WO-0077",
+        "pending",
+        title,
+        "owner: \"ana\\\\ béa\"\ndependencies:\n  - WO-0001\n  - \"WO-\\t2\"\nscope:\n  - src/é/**\n",
+    );
+    std::fs::write(s.path("_ctx/jobs/pending/WO-0077.yaml"), text).expect("write");
+    s.commit_all("a WO with odd values");
+    settle();
+    let views: [&[&str]; 4] = [
+        &["--json", "show", "WO-0077"],
+        &["--json", "list"],
+        &["--json", "check", "--staged"],
+        &["lint"],
+    ];
+    let off: Vec<_> = views.iter().map(|a| output(&s, a, false)).collect();
+    assert!(off[0].1.contains("🦀"), "{}", off[0].1);
+    assert!(off[0].1.contains("tab\\there"), "{}", off[0].1);
+    for (a, want) in views.iter().zip(&off) {
+        assert_eq!(&output(&s, a, true), want, "{a:?} writing the caches");
+    }
+    let warm = phases(&s, &["audit"]);
+    assert!(!warm.iter().any(|p| p == "parse cache: save"), "{warm:?}");
+    for (a, want) in views.iter().zip(&off) {
+        assert_eq!(&output(&s, a, true), want, "{a:?} read from the caches");
+    }
+    let cached = std::fs::read_to_string(s.path(".git/wo/parse-cache")).expect("a cache");
+    let line = cached.lines().find(|l| l.contains("WO-0077.yaml"));
+    assert!(
+        line.is_some_and(|l| l.contains("🦀") && l.contains("\\t")),
+        "the values kept in the line as they are, escaped: {line:?}"
+    );
+}
+
 /// Put `path`'s mtime back to what it was (`touch -d @<secs>.<nanos>`).
 fn touch_back(s: &Scenario, path: &Path, mtime: std::time::SystemTime) {
     let d = mtime

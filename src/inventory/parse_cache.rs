@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::inventory::line_format;
 use crate::inventory::line_reader::LineReader;
 use crate::inventory::streamed_file::StreamedFile;
-use crate::model::order::{Field, Fields, FieldsBuilder, OrderFile};
+use crate::model::order::{Field, Fields, OrderFile};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 
@@ -32,7 +32,7 @@ pub const BLOB_FILE: &str = "blob-cache";
 /// where the folder's lines start, counted from the line after the header (`-` when not
 /// known; right-aligned in a fixed width), so that two threads can each take the lines
 /// of their own folders (see [`ParseCache::split_off`]).
-const HEADER: &str = concat!("git-wo parse-cache 9 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo parse-cache 10 ", env!("CARGO_PKG_VERSION"));
 
 /// How close to "now" an mtime makes a file racy (never trusted from, or put in, the cache).
 pub const RACY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -684,8 +684,9 @@ fn parts_num<T: TryFrom<u64> + std::str::FromStr>(s: &str) -> Option<T> {
 
 /// The stamp's four numbers before the [`Parsed`] on a working-tree line.
 const STAMP_PARTS: usize = 4;
-/// A [`Parsed`] on a line: its id, its problem and the fields.
-const PARSED_PARTS: usize = 2 + Field::COUNT;
+/// A [`Parsed`] on a line: its id, its problem, and the fields as [`Fields::parts`]
+/// gives them (which are present, where each ends, their text).
+const PARSED_PARTS: usize = 2 + 3;
 
 /// The `N` tab-separated parts of `line`, or `None` when it has more or fewer. (Eight
 /// bytes at a time: splitting field by field cost a search set-up each, and a byte
@@ -740,9 +741,6 @@ fn opt_part(v: &str) -> Option<Option<&str>> {
     }
 }
 
-/// The nine fields of a [`Parsed`], tab-separated: id, problem, status, title, branch,
-/// worktree, started_at, finished_at, dod_id, scope, priority, epic_id, dependencies,
-/// owner, created_at, closed_at, each optional (see [`line_format`]).
 /// One line of the working-tree cache: the path (escaped), its stamp, what it said.
 fn push_file_line(
     text: &mut String,
@@ -762,12 +760,26 @@ fn push_file_line(
     text.push('\n');
 }
 
+/// `\t<id>\t<problem>\t<present>\t<ends>\t<values>`: a [`Parsed`] on a line, the id and
+/// the problem optional (see [`line_format`]), then its fields as [`Fields::parts`]
+/// gives them: a bit for each value present (in [`Field::ALL`] order), where each
+/// present value ends in the text of all of them (comma-separated), and that text
+/// (escaped). A line is decoded by copying that text whole, not value by value (a
+/// value each, it was most of the cost of taking 100,000 files from the cache).
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&str>, f: &Fields) {
     line_format::push_opt(text, id.map(|i| i.as_str()));
     line_format::push_opt(text, problem);
-    for field in Field::ALL {
-        line_format::push_opt(text, f.get(field));
+    let (values, ends, present) = f.parts();
+    let _ = write!(text, "\t{present}\t");
+    let mut comma = "";
+    for (i, end) in ends.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            let _ = write!(text, "{comma}{end}");
+            comma = ",";
+        }
     }
+    text.push('\t');
+    line_format::escape_into(text, values);
 }
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
@@ -775,42 +787,83 @@ fn parse_parsed(rest: &str) -> Option<Parsed> {
     parsed_of_parts(&parts, line_format::holds_escape(rest), "")
 }
 
-/// The [`Parsed`] of a line's [`PARSED_PARTS`] parts; `escaped`: whether the line holds
-/// a backslash (none does, but for odd titles and paths: looked for once a line).
+/// The [`Parsed`] of a line's [`PARSED_PARTS`] parts, its fields with `tail` after
+/// them; `escaped`: whether the line holds a backslash (none does, but for odd titles
+/// and paths: looked for once a line).
 fn parsed_of_parts(parts: &[&str], escaped: bool, tail: &str) -> Option<Parsed> {
-    let (head, values) = parts.split_at(2);
+    let [id, problem, present, ends, values] = parts else {
+        return None;
+    };
     // An id is never escaped: a field holding an escape is no id, and the entry is off.
-    let id = match opt_part(head[0])? {
+    let id = match opt_part(id)? {
         Some(s) => Some(WoId::parse(s).ok()?),
         None => None,
     };
-    let problem = match opt_part(head[1])? {
+    let problem = match opt_part(problem)? {
         Some(s) => Some(line_format::unescaped(s)?),
         None => None,
     };
-    let values: [Option<&str>; Field::COUNT] = {
-        let mut out = [None; Field::COUNT];
-        for (slot, v) in out.iter_mut().zip(values) {
-            *slot = opt_part(v)?;
-        }
-        out
-    };
-    let mut fields = FieldsBuilder::default();
+    let present: u16 = line_format::number(present)?;
     // The buffer at its final size in one allocation (escaped text is never shorter
-    // than what it stands for): it grew by doubling before, copying and wasting room.
-    let size: usize = values.iter().flatten().map(|v| v.len()).sum();
-    fields.buffer().reserve_exact(size + tail.len());
-    for v in values {
-        if let Some(v) = v {
-            line_format::push_field(fields.buffer(), v, escaped)?;
-        }
-        fields.end(v.is_some());
-    }
+    // than what it stands for).
+    let mut text = String::with_capacity(values.len() + tail.len());
+    line_format::push_field(&mut text, values, escaped)?;
+    let ends = value_ends(ends.as_bytes(), present, text.len())?;
+    text.push_str(tail);
     Some(Parsed {
         id,
         problem,
-        fields: fields.finish_with_tail(tail)?,
+        fields: Fields::of_parts(text, ends, present)?,
     })
+}
+
+/// Where each value ends, from the comma-separated ends of the `present` ones (an
+/// absent value ends where the one before it does); `None` unless there is one end
+/// for each present value, each of one to nine digits, and the last is the end of the
+/// values' text (`len`). [`Fields::of_parts`] checks the rest. (One pass over the
+/// bytes: a digit count and a fold for each end cost twice this.)
+fn value_ends(digits: &[u8], present: u16, len: usize) -> Option<[u32; Field::COUNT]> {
+    let mut listed = [0u32; Field::COUNT];
+    let mut count = 0;
+    let (mut value, mut width) = (0u32, 0);
+    for &b in digits {
+        if b == b',' {
+            // (An empty end, as in `1,,2` or `,1`, is none.)
+            if width == 0 {
+                return None;
+            }
+            *listed.get_mut(count)? = value;
+            count += 1;
+            (value, width) = (0, 0);
+        } else {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 || width == 9 {
+                return None;
+            }
+            value = value * 10 + u32::from(d);
+            width += 1;
+        }
+    }
+    if width > 0 {
+        *listed.get_mut(count)? = value;
+        count += 1;
+    } else if !digits.is_empty() {
+        // (A comma last.)
+        return None;
+    }
+    if count != present.count_ones() as usize {
+        return None;
+    }
+    let mut ends = [0u32; Field::COUNT];
+    let (mut next, mut end) = (0, 0);
+    for (i, slot) in ends.iter_mut().enumerate() {
+        if present & (1 << i) != 0 {
+            end = *listed.get(next)?;
+            next += 1;
+        }
+        *slot = end;
+    }
+    (end as usize == len).then_some(ends)
 }
 
 #[cfg(test)]
@@ -1068,16 +1121,68 @@ mod tests {
         let mut text = String::new();
         let p = sample();
         push_parsed(&mut text, p.id.as_ref(), p.problem.as_deref(), &p.fields);
+        let good = &text[1..];
+        assert_eq!(parse_parsed(good).as_ref(), Some(&p));
+        let (present, ends) = match good.split('\t').collect::<Vec<_>>()[..] {
+            [_, _, present, ends, _] => (present, ends),
+            _ => panic!("five parts: {good:?}"),
+        };
+        let part =
+            |old: &str, new: &str| good.replacen(&format!("\t{old}\t"), &format!("\t{new}\t"), 1);
+        let (first, rest) = ends.split_once(',').expect("two ends");
+        let (head, last) = ends.rsplit_once(',').expect("two ends");
+        let last: usize = last.parse().expect("an end");
         for bad in [
-            text[1..].replace("=running", "running"),
-            format!("{}\textra", &text[1..]),
-            text[1..].replace("WO-0042", "WO-../x"),
+            format!("{good}\textra"),
+            good.replace("WO-0042", "WO-../x"),
             "-\t-".to_owned(),
-            text[1..].replace("\\t", "\\q"),
+            good.replace("\\t", "\\q"),
+            // A bit past the fields, or one fewer or more than there are ends.
+            part(
+                present,
+                &(present.parse::<u16>().expect("bits") | 1 << 14).to_string(),
+            ),
+            part(
+                present,
+                &(present.parse::<u16>().expect("bits") & !1).to_string(),
+            ),
+            part(present, "x"),
+            part(ends, head),
+            part(ends, &format!("{ends},{last}")),
+            part(ends, &format!("{ends},")),
+            part(ends, ""),
+            // The last end not the text's, or the ends out of order.
+            part(ends, &format!("{head},{}", last - 1)),
+            part(ends, &format!("{rest},{first}")),
         ] {
+            assert_ne!(bad, good);
             assert_eq!(parse_parsed(&bad), None, "{bad:?}");
         }
         assert!(parse_stamped("\tnot-a-number\t1\t1\t1\t-", "").is_none());
+    }
+
+    /// The ends of the present values, spread over all of them; anything else is none.
+    #[test]
+    fn value_ends_are_read_exactly() {
+        let three = 0b1011;
+        let mut want = [9u32; Field::COUNT];
+        want[..4].copy_from_slice(&[3, 5, 5, 9]);
+        assert_eq!(value_ends(b"3,5,9", three, 9), Some(want));
+        assert_eq!(value_ends(b"", 0, 0), Some([0; Field::COUNT]));
+        for (bad, len) in [
+            (&b"3,5"[..], 5),
+            (b"3,5,9,9", 9),
+            (b"3,5,9", 8),
+            (b"3,,5,9", 9),
+            (b",3,5,9", 9),
+            (b"3,5,9,", 9),
+            (b"3,5,+9", 9),
+            (b"3,5,0000000009", 9),
+            (b"3;5;9", 9),
+        ] {
+            assert_eq!(value_ends(bad, three, len), None, "{bad:?}");
+        }
+        assert_eq!(value_ends(b"000000009", 1, 9).map(|e| e[0]), Some(9));
     }
 
     #[test]

@@ -166,6 +166,18 @@ impl Fields {
         self.list.get(field as usize)
     }
 
+    /// The values without the tail, where each ends, and which are present (a bit
+    /// each, in [`Field::ALL`] order): what [`Fields::of_parts`] makes them from again.
+    pub fn parts(&self) -> (&str, [u32; Field::COUNT], u16) {
+        self.list.parts()
+    }
+
+    /// The fields whose buffer is `text` (the values, then the tail), as
+    /// [`Fields::parts`] gave them; `None` when the parts describe no fields.
+    pub fn of_parts(text: String, ends: [u32; Field::COUNT], present: u16) -> Option<Fields> {
+        TextList::of_parts(text, ends, present).map(|list| Fields { list })
+    }
+
     pub fn status(&self) -> Option<&str> {
         self.get(Field::Status)
     }

@@ -140,6 +140,35 @@ impl<const N: usize> TextList<N> {
         TextList::of(text, self.all_ends(), self.present)
     }
 
+    /// The texts without the tail, where each ends, and which are present (a bit
+    /// each): what [`TextList::of_parts`] makes the list from again.
+    pub fn parts(&self) -> (&str, [u32; N], u16) {
+        let end = self.end(N.saturating_sub(1));
+        let texts = self.text().get(..end).unwrap_or_default();
+        (texts, self.all_ends(), self.present)
+    }
+
+    /// The list whose buffer is `text` (its texts, then the tail), its texts ending at
+    /// `ends` and present as `present` says ([`TextList::parts`]); `None` unless that
+    /// describes a list: no bit past the `N` texts, the ends in order, each on a
+    /// character boundary within `text`, and an absent text empty. (The caches keep a
+    /// list this way: its buffer copied whole, not text by text.)
+    pub fn of_parts(text: String, ends: [u32; N], present: u16) -> Option<TextList<N>> {
+        if N > 16 || (N < 16 && present >> N != 0) || u32::try_from(text.len()).is_err() {
+            return None;
+        }
+        let mut start = 0;
+        for (i, &end) in ends.iter().enumerate() {
+            let at = end as usize;
+            let present = present & (1 << i) != 0;
+            if at < start || (!present && at != start) || !text.is_char_boundary(at) {
+                return None;
+            }
+            start = at;
+        }
+        Some(TextList::of(text, ends, present))
+    }
+
     /// Whether it is in the short form (its ends in two bytes each).
     #[cfg(test)]
     pub fn is_short(&self) -> bool {
@@ -295,6 +324,40 @@ mod tests {
         let mut short = TextListBuilder::<3>::default();
         short.push(Some("a"));
         assert!(short.finish().is_none(), "one text of three");
+    }
+
+    /// A list made again from its parts is the list; parts that describe none are
+    /// refused.
+    #[test]
+    fn a_list_is_made_again_from_its_parts_and_only_from_parts_of_one() {
+        let long = "é".repeat(40_000);
+        for first in ["", "ab", "é", long.as_str()] {
+            for values in [[Some(first), None, Some("c")], [None, Some(first), None]] {
+                let Some(l) = list(values, "tail") else {
+                    panic!("three texts were pushed")
+                };
+                let (texts, ends, present) = l.parts();
+                let again = TextList::of_parts(format!("{texts}tail"), ends, present);
+                assert_eq!(again.as_ref(), Some(&l));
+                assert_eq!(again.map(|a| a.tail().to_owned()).as_deref(), Some("tail"));
+            }
+        }
+        let good = |ends, present| TextList::<3>::of_parts("aébc".into(), ends, present);
+        assert!(good([1, 3, 4], 0b111).is_some());
+        assert!(
+            good([1, 1, 4], 0b101).is_some(),
+            "an absent text in the middle"
+        );
+        assert!(good([1, 3, 5], 0b111).is_some(), "the tail is what is left");
+        for (ends, present, why) in [
+            ([1, 3, 4], 0b1111, "a bit past the texts"),
+            ([3, 1, 4], 0b111, "ends out of order"),
+            ([1, 2, 4], 0b111, "an end within a character"),
+            ([1, 3, 6], 0b111, "an end past the buffer"),
+            ([1, 3, 4], 0b101, "an absent text that is not empty"),
+        ] {
+            assert!(good(ends, present).is_none(), "{why}");
+        }
     }
 
     #[test]
