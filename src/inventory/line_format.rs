@@ -161,6 +161,75 @@ pub fn push_opt(text: &mut String, field: Option<&str>) {
     }
 }
 
+/// Append a list of texts as [`TextList::parts`](crate::model::text_list::TextList::parts)
+/// gives them, `\t<present>\t<ends>\t<texts>`: the bit set of the texts present, where
+/// each present one ends in the text of all of them (comma-separated), and that text
+/// (escaped). Read back with [`text_ends`], it is one copy of that text, not a text at
+/// a time.
+pub fn push_text_parts(text: &mut String, texts: &str, ends: &[u32], present: u16) {
+    use std::fmt::Write as _;
+    let _ = write!(text, "\t{present}\t");
+    let mut comma = "";
+    for (i, end) in ends.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            let _ = write!(text, "{comma}{end}");
+            comma = ",";
+        }
+    }
+    text.push('\t');
+    escape_into(text, texts);
+}
+
+/// Where each of `N` texts ends, from the comma-separated ends of the `present` ones
+/// ([`push_text_parts`]; an absent text ends where the one before it does); `None`
+/// unless there is one end for each present text, each of one to nine digits, and the
+/// last is the end of the texts (`len`). The list made of them checks the rest
+/// (`TextList::of_parts`). (One pass over the bytes: a digit count and a fold for each
+/// end cost twice this.)
+pub fn text_ends<const N: usize>(digits: &[u8], present: u16, len: usize) -> Option<[u32; N]> {
+    let mut listed = [0u32; N];
+    let mut count = 0;
+    let (mut value, mut width) = (0u32, 0);
+    for &b in digits {
+        if b == b',' {
+            // (An empty end, as in `1,,2` or `,1`, is none.)
+            if width == 0 {
+                return None;
+            }
+            *listed.get_mut(count)? = value;
+            count += 1;
+            (value, width) = (0, 0);
+        } else {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 || width == 9 {
+                return None;
+            }
+            value = value * 10 + u32::from(d);
+            width += 1;
+        }
+    }
+    if width > 0 {
+        *listed.get_mut(count)? = value;
+        count += 1;
+    } else if !digits.is_empty() {
+        // (A comma last.)
+        return None;
+    }
+    if count != present.count_ones() as usize {
+        return None;
+    }
+    let mut ends = [0u32; N];
+    let (mut next, mut end) = (0, 0);
+    for (i, slot) in ends.iter_mut().enumerate() {
+        if present & (1 << i) != 0 {
+            end = *listed.get(next)?;
+            next += 1;
+        }
+        *slot = end;
+    }
+    (end as usize == len).then_some(ends)
+}
+
 /// Reads the fields of a line in order. (A `memchr` for each tab: a `str::split` sets
 /// up its searcher for each field, and a plain byte loop cost more than the SIMD scan;
 /// at 10,000 cached records and files both showed in profiles.)
@@ -247,6 +316,38 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ends of the present texts, spread over all of them; anything else is none.
+    #[test]
+    fn text_ends_are_read_exactly() {
+        let three = 0b1011;
+        let mut want = [9u32; 6];
+        want[..4].copy_from_slice(&[3, 5, 5, 9]);
+        assert_eq!(text_ends::<6>(b"3,5,9", three, 9), Some(want));
+        assert_eq!(text_ends::<6>(b"", 0, 0), Some([0; 6]));
+        for (bad, len) in [
+            (&b"3,5"[..], 5),
+            (b"3,5,9,9", 9),
+            (b"3,5,9", 8),
+            (b"3,,5,9", 9),
+            (b",3,5,9", 9),
+            (b"3,5,9,", 9),
+            (b"3,5,+9", 9),
+            (b"3,5,0000000009", 9),
+            (b"3;5;9", 9),
+        ] {
+            assert_eq!(text_ends::<6>(bad, three, len), None, "{bad:?}");
+        }
+        assert_eq!(
+            text_ends::<2>(b"3,5,9", three, 9),
+            None,
+            "more ends than texts"
+        );
+        assert_eq!(text_ends::<1>(b"000000009", 1, 9), Some([9]));
+        let mut line = String::new();
+        push_text_parts(&mut line, "a\tbcd", &[2, 2, 5, 5], 0b101);
+        assert_eq!(line, "\t5\t2,5\ta\\tbcd");
+    }
 
     #[test]
     fn numbers_read_as_the_standard_parser_reads_them() {

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::inventory::line_format;
 use crate::inventory::line_reader::LineReader;
 use crate::inventory::streamed_file::StreamedFile;
-use crate::model::order::{Field, Fields, OrderFile};
+use crate::model::order::{Fields, OrderFile};
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 
@@ -762,24 +762,13 @@ fn push_file_line(
 
 /// `\t<id>\t<problem>\t<present>\t<ends>\t<values>`: a [`Parsed`] on a line, the id and
 /// the problem optional (see [`line_format`]), then its fields as [`Fields::parts`]
-/// gives them: a bit for each value present (in [`Field::ALL`] order), where each
-/// present value ends in the text of all of them (comma-separated), and that text
-/// (escaped). A line is decoded by copying that text whole, not value by value (a
-/// value each, it was most of the cost of taking 100,000 files from the cache).
+/// gives them ([`line_format::push_text_parts`]: the values copied whole when the line
+/// is taken, not value by value, which was most of the cost of taking 100,000 files).
 fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&str>, f: &Fields) {
     line_format::push_opt(text, id.map(|i| i.as_str()));
     line_format::push_opt(text, problem);
     let (values, ends, present) = f.parts();
-    let _ = write!(text, "\t{present}\t");
-    let mut comma = "";
-    for (i, end) in ends.iter().enumerate() {
-        if present & (1 << i) != 0 {
-            let _ = write!(text, "{comma}{end}");
-            comma = ",";
-        }
-    }
-    text.push('\t');
-    line_format::escape_into(text, values);
+    line_format::push_text_parts(text, values, &ends, present);
 }
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
@@ -808,62 +797,13 @@ fn parsed_of_parts(parts: &[&str], escaped: bool, tail: &str) -> Option<Parsed> 
     // than what it stands for).
     let mut text = String::with_capacity(values.len() + tail.len());
     line_format::push_field(&mut text, values, escaped)?;
-    let ends = value_ends(ends.as_bytes(), present, text.len())?;
+    let ends = line_format::text_ends(ends.as_bytes(), present, text.len())?;
     text.push_str(tail);
     Some(Parsed {
         id,
         problem,
         fields: Fields::of_parts(text, ends, present)?,
     })
-}
-
-/// Where each value ends, from the comma-separated ends of the `present` ones (an
-/// absent value ends where the one before it does); `None` unless there is one end
-/// for each present value, each of one to nine digits, and the last is the end of the
-/// values' text (`len`). [`Fields::of_parts`] checks the rest. (One pass over the
-/// bytes: a digit count and a fold for each end cost twice this.)
-fn value_ends(digits: &[u8], present: u16, len: usize) -> Option<[u32; Field::COUNT]> {
-    let mut listed = [0u32; Field::COUNT];
-    let mut count = 0;
-    let (mut value, mut width) = (0u32, 0);
-    for &b in digits {
-        if b == b',' {
-            // (An empty end, as in `1,,2` or `,1`, is none.)
-            if width == 0 {
-                return None;
-            }
-            *listed.get_mut(count)? = value;
-            count += 1;
-            (value, width) = (0, 0);
-        } else {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 || width == 9 {
-                return None;
-            }
-            value = value * 10 + u32::from(d);
-            width += 1;
-        }
-    }
-    if width > 0 {
-        *listed.get_mut(count)? = value;
-        count += 1;
-    } else if !digits.is_empty() {
-        // (A comma last.)
-        return None;
-    }
-    if count != present.count_ones() as usize {
-        return None;
-    }
-    let mut ends = [0u32; Field::COUNT];
-    let (mut next, mut end) = (0, 0);
-    for (i, slot) in ends.iter_mut().enumerate() {
-        if present & (1 << i) != 0 {
-            end = *listed.get(next)?;
-            next += 1;
-        }
-        *slot = end;
-    }
-    (end as usize == len).then_some(ends)
 }
 
 #[cfg(test)]
@@ -1159,30 +1099,6 @@ mod tests {
             assert_eq!(parse_parsed(&bad), None, "{bad:?}");
         }
         assert!(parse_stamped("\tnot-a-number\t1\t1\t1\t-", "").is_none());
-    }
-
-    /// The ends of the present values, spread over all of them; anything else is none.
-    #[test]
-    fn value_ends_are_read_exactly() {
-        let three = 0b1011;
-        let mut want = [9u32; Field::COUNT];
-        want[..4].copy_from_slice(&[3, 5, 5, 9]);
-        assert_eq!(value_ends(b"3,5,9", three, 9), Some(want));
-        assert_eq!(value_ends(b"", 0, 0), Some([0; Field::COUNT]));
-        for (bad, len) in [
-            (&b"3,5"[..], 5),
-            (b"3,5,9,9", 9),
-            (b"3,5,9", 8),
-            (b"3,,5,9", 9),
-            (b",3,5,9", 9),
-            (b"3,5,9,", 9),
-            (b"3,5,+9", 9),
-            (b"3,5,0000000009", 9),
-            (b"3;5;9", 9),
-        ] {
-            assert_eq!(value_ends(bad, three, len), None, "{bad:?}");
-        }
-        assert_eq!(value_ends(b"000000009", 1, 9).map(|e| e[0]), Some(9));
     }
 
     #[test]

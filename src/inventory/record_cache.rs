@@ -25,7 +25,7 @@ use crate::model::state::State;
 
 pub const FILE: &str = "record-cache";
 
-const HEADER: &str = concat!("git-wo record-cache 3 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-wo record-cache 4 ", env!("CARGO_PKG_VERSION"));
 
 /// What the record refs look like on disk, or `None` when that cannot be trusted (a
 /// racy stamp, or a folder below `refs/wo/orders`, whose changes its stamp misses).
@@ -236,17 +236,16 @@ fn phase(s: &str) -> Option<Phase> {
     })
 }
 
-/// A record as one line of fields (after the `r <commit> ` prefix).
+/// A record as one line of fields (after the `<commit> ` prefix): its schema, state,
+/// phase, token, lease and outcome, its update time, then its texts (id, title, branch,
+/// worktree, base, note) as [`RecordTexts::parts`] gives them
+/// ([`line_format::push_text_parts`]: copied whole when the line is read, not a text at
+/// a time).
 pub fn encode_record(text: &mut String, r: &Record) {
     line_format::escape_into(text, &r.schema);
-    line_format::push(text, r.id());
     line_format::push(text, r.state.as_str());
     line_format::push(text, r.phase.as_str());
     line_format::push(text, &r.token.to_string());
-    line_format::push(text, r.title());
-    line_format::push_opt(text, r.branch());
-    line_format::push_opt(text, r.worktree());
-    line_format::push_opt(text, r.base());
     match &r.lock {
         None => text.push_str("\t-"),
         Some(l) => {
@@ -274,7 +273,8 @@ pub fn encode_record(text: &mut String, r: &Record) {
         }
     }
     push_time(text, r.updated_at);
-    line_format::push_opt(text, r.note());
+    let (texts, ends, present) = r.texts.parts();
+    line_format::push_text_parts(text, texts, &ends, present);
 }
 
 /// The record of a line written by [`encode_record`]; `None` if anything is off.
@@ -284,15 +284,9 @@ pub fn decode_record(line: &str) -> Option<Record> {
         RECORD_SCHEMA => Schema::default(),
         other => Schema::from(line_format::unescape(other)?.as_str()),
     };
-    let id = f.raw()?;
     let state = State::parse(f.raw()?)?;
     let phase = phase(f.raw()?)?;
     let token = line_format::number(f.raw()?)?;
-    // (The texts stay escaped until they are unescaped into the record's one buffer.)
-    let title = f.raw()?;
-    let branch = f.opt_raw()?;
-    let worktree = f.opt_raw()?;
-    let base = f.opt_raw()?;
     let lock = match f.raw()? {
         "-" => None,
         "L" => Some(Box::new(Lease {
@@ -324,13 +318,19 @@ pub fn decode_record(line: &str) -> Option<Record> {
         _ => return None,
     };
     let updated_at = time(&mut f)?;
-    let note = f.opt_raw()?;
-    let escaped = line_format::holds_escape(line);
-    let texts = RecordTexts::built(
-        [Some(id), Some(title), branch, worktree, base, note],
-        |out, v| line_format::push_field(out, v, escaped),
-    )?;
-    let record = Record {
+    let present: u16 = line_format::number(f.raw()?)?;
+    let ends = f.raw()?;
+    let escaped = f.raw()?;
+    if !f.done() {
+        return None;
+    }
+    // The buffer at its final size in one allocation (escaped text is never shorter
+    // than what it stands for).
+    let mut buffer = String::with_capacity(escaped.len());
+    line_format::push_field(&mut buffer, escaped, line_format::holds_escape(escaped))?;
+    let ends = line_format::text_ends(ends.as_bytes(), present, buffer.len())?;
+    let texts = RecordTexts::of_parts(buffer, ends, present)?;
+    Some(Record {
         schema,
         state,
         phase,
@@ -339,8 +339,7 @@ pub fn decode_record(line: &str) -> Option<Record> {
         lock,
         result,
         updated_at,
-    };
-    f.done().then_some(record)
+    })
 }
 
 #[cfg(test)]

@@ -61,6 +61,22 @@ impl RecordTexts {
         b.finish().map(RecordTexts)
     }
 
+    /// The texts one after the other, where each ends, and which are present (a bit
+    /// each, in [`Text`] order): what [`RecordTexts::of_parts`] makes them from again.
+    pub fn parts(&self) -> (&str, [u32; Text::COUNT], u16) {
+        self.0.parts()
+    }
+
+    /// The texts whose buffer is `text`, as [`RecordTexts::parts`] gave them; `None`
+    /// when the parts describe no texts, or `text` holds more than they do.
+    pub fn of_parts(text: String, ends: [u32; Text::COUNT], present: u16) -> Option<RecordTexts> {
+        let whole = ends.last().is_some_and(|&end| end as usize == text.len());
+        whole
+            .then(|| TextList::of_parts(text, ends, present))
+            .flatten()
+            .map(RecordTexts)
+    }
+
     /// The text `t`, when present.
     pub fn get(&self, t: Text) -> Option<&str> {
         self.0.get(t as usize)
@@ -128,6 +144,17 @@ mod tests {
         assert_eq!(
             RecordTexts::new([None; Text::COUNT]),
             RecordTexts::default()
+        );
+        // Made again from their parts; a text after the last is no record's.
+        let t = RecordTexts::new([Some("WO-1"), Some("é"), None, None, Some(""), None]);
+        let (text, ends, present) = t.parts();
+        assert_eq!(
+            RecordTexts::of_parts(text.to_owned(), ends, present),
+            Some(t.clone())
+        );
+        assert_eq!(
+            RecordTexts::of_parts(format!("{text}x"), ends, present),
+            None
         );
         assert_eq!(RecordTexts::default().get(Text::Title), None);
     }
