@@ -27,6 +27,12 @@ pub fn phase(name: &'static str) -> Phase {
     Phase { name, start }
 }
 
+/// `f`'s result, its run timed as the phase `name`.
+pub fn timed<T>(name: &'static str, f: impl FnOnce() -> T) -> T {
+    let _t = phase(name);
+    f()
+}
+
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(t) = self.start {

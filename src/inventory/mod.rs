@@ -285,14 +285,16 @@ impl Inventory {
             dead_transitions,
             branch_changes,
             sync_conflicts,
-        } = derive(
-            repo,
-            &jobs_rel,
-            now,
-            (&files, &others),
-            &records,
-            ref_leftovers,
-        );
+        } = crate::trace::timed("gather: derive", || {
+            derive(
+                repo,
+                &jobs_rel,
+                now,
+                (&files, &others),
+                &records,
+                ref_leftovers,
+            )
+        });
         Ok(Inventory {
             control_root: repo.control_root.clone(),
             common_dir: repo.common_dir.clone(),
