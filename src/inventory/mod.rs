@@ -780,8 +780,14 @@ fn derive(
         .filter_map(|f| f.id.as_ref().map(|i| i.as_str()))
         .collect();
     let logs = repo.control_root.join("_ctx/logs");
+    let with_logs = log_folders(&logs);
     let fail_verdicts = running
         .iter()
+        .filter(|id| {
+            with_logs
+                .as_ref()
+                .is_none_or(|l| l.contains(std::ffi::OsStr::new(id)))
+        })
         .filter(|id| verdict_is_fail(&logs.join(id).join("verdict.json")))
         .map(|s| s.to_string())
         .collect();
@@ -805,6 +811,22 @@ fn derive(
         dead_transitions,
         branch_changes: scope::gather(repo, files, records),
         sync_conflicts: sync_conflicts::standing(repo, records),
+    }
+}
+
+/// The names in `logs` (`_ctx/logs`), listed once, so that a running WO with no log
+/// folder (most of them) costs no open of its `verdict.json` (at 10,000 WOs the 50
+/// opens were 0.1 ms with one core idle): empty when there is no such folder, `None`
+/// (each verdict looked for) when it cannot be listed.
+fn log_folders(logs: &Path) -> Option<BTreeSet<std::ffi::OsString>> {
+    match fs::read_dir(logs) {
+        // (A name that could not be read: each verdict looked for.)
+        Ok(entries) => entries
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<std::io::Result<_>>()
+            .ok(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(BTreeSet::new()),
+        Err(_) => None,
     }
 }
 
@@ -1028,6 +1050,38 @@ fn wo_file_kind(name: &str, in_subfolder: bool) -> Option<bool> {
 struct Other {
     rel_path: PathBuf,
     file_type: fs::FileType,
+    /// A `.lock` file of `running/`, read by the thread that listed the folder: at
+    /// 10,000 WOs reading the 50 locks once both threads were done was 0.3 ms with one
+    /// core idle. `None`: read when the locks are (see [`read_locks`]).
+    lock: Option<LockRead>,
+}
+
+/// The most of a `.lock` file that is read.
+const LOCK_MAX_BYTES: u64 = 64 * 1024;
+
+/// What a `.lock` file held when it was read.
+#[derive(Debug, Clone)]
+enum LockRead {
+    /// Its text (lossily UTF-8; empty when it could not be read) and its mtime.
+    Text(String, Option<DateTime<Utc>>),
+    /// Over [`LOCK_MAX_BYTES`]: not read.
+    TooLarge,
+    /// Not a regular file (any more): what it is.
+    Not(&'static str),
+}
+
+/// Read the `.lock` file at `path`; only a regular file is read (one that became a FIFO
+/// since it was listed too).
+fn read_lock_file(path: &Path) -> LockRead {
+    match crate::regular::read(path, LOCK_MAX_BYTES) {
+        Ok(Regular::Bytes(b, meta)) => LockRead::Text(
+            String::from_utf8_lossy(&b).into_owned(),
+            meta.modified().ok().map(DateTime::<Utc>::from),
+        ),
+        Ok(Regular::TooLarge(_, _)) => LockRead::TooLarge,
+        Ok(Regular::Not(what)) => LockRead::Not(what),
+        Err(_) => LockRead::Text(String::new(), None),
+    }
 }
 
 /// List one state folder (or, `depth` > 0, an archive subfolder of it) into `out`, and
@@ -1076,15 +1130,20 @@ fn list_state_folder(
                 others.push(Other {
                     rel_path: rel_path.into(),
                     file_type: ft,
+                    lock: None,
                 });
             }
             continue;
         }
         let Some(archived) = wo_file_kind(name, archived) else {
             if depth == 0 && (name.ends_with(".lock") || name.starts_with(".git-wo-")) {
+                let rel_path = PathBuf::from(path_of(name));
+                let lock = (state == State::Running && ft.is_file() && name.ends_with(".lock"))
+                    .then(|| read_lock_file(&root.join(&rel_path)));
                 others.push(Other {
-                    rel_path: path_of(name).into(),
+                    rel_path,
                     file_type: ft,
+                    lock,
                 });
             }
             continue;
@@ -1366,6 +1425,7 @@ fn list_others(root: &Path, jobs_rel: &str) -> Vec<Other> {
                 out.push(Other {
                     rel_path: rel.join(name),
                     file_type,
+                    lock: None,
                 });
             }
         }
@@ -1578,23 +1638,18 @@ fn read_locks(
             odd.push((id, rel_dir.join(&name), crate::regular::what(t)));
             continue;
         }
-        // Only a regular file is read (one that became a FIFO since the listing too).
-        let (text, meta) = match crate::regular::read(&root.join(&o.rel_path), 64 * 1024) {
-            Ok(Regular::Bytes(b, meta)) => (String::from_utf8_lossy(&b).into_owned(), Some(meta)),
-            Ok(Regular::TooLarge(_, _)) => {
-                locks.push(LockFile::parse(id, rel_dir.join(&name), "", None));
-                continue;
-            }
-            Ok(Regular::Not(what)) => {
-                odd.push((id, rel_dir.join(&name), what));
-                continue;
-            }
-            Err(_) => (String::new(), None),
+        // (Read by the listing, or now.)
+        let read = match &o.lock {
+            Some(read) => read.clone(),
+            None => read_lock_file(&root.join(&o.rel_path)),
         };
-        let modified = meta
-            .and_then(|m| m.modified().ok())
-            .map(DateTime::<Utc>::from);
-        locks.push(LockFile::parse(id, rel_dir.join(&name), &text, modified));
+        match read {
+            LockRead::Text(text, modified) => {
+                locks.push(LockFile::parse(id, rel_dir.join(&name), &text, modified));
+            }
+            LockRead::TooLarge => locks.push(LockFile::parse(id, rel_dir.join(&name), "", None)),
+            LockRead::Not(what) => odd.push((id, rel_dir.join(&name), what)),
+        }
     }
     locks.sort_by(|a, b| a.id.cmp(&b.id));
     odd.sort();
@@ -1612,6 +1667,92 @@ mod tests {
             record: Record::new(id, State::Pending, "t", crate::clock::now()),
             commit: gix::ObjectId::null(gix::hash::Kind::Sha1),
         }
+    }
+
+    /// A lock read by the listing is the one used; one it did not read is read then;
+    /// one that is no regular file is odd, whichever read it.
+    #[test]
+    fn locks_read_by_the_listing_are_used_and_the_others_read_then() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let running = dir.path().join("_ctx/jobs/running");
+        fs::create_dir_all(&running).expect("mkdir");
+        let on_disk = "PID: 7\nUser: disk\n";
+        for id in ["WO-0001", "WO-0002", "WO-0003"] {
+            fs::write(running.join(format!("{id}.lock")), on_disk).expect("write");
+        }
+        let file_type = fs::metadata(running.join("WO-0001.lock"))
+            .expect("a lock")
+            .file_type();
+        let other = |id: &str, lock: Option<LockRead>| Other {
+            rel_path: PathBuf::from(format!("_ctx/jobs/running/{id}.lock")),
+            file_type,
+            lock,
+        };
+        let listed = LockRead::Text("PID: 9\nUser: listed\n".into(), None);
+        let others = [
+            other("WO-0001", Some(listed)),
+            other("WO-0002", None),
+            other("WO-0003", Some(LockRead::Not("a FIFO"))),
+        ];
+        let (locks, odd) = read_locks(dir.path(), "_ctx/jobs", &|_| true, &others);
+        let users: Vec<_> = locks
+            .iter()
+            .map(|l| (l.id.as_str(), l.user.as_deref()))
+            .collect();
+        assert_eq!(
+            users,
+            [("WO-0001", Some("listed")), ("WO-0002", Some("disk"))]
+        );
+        assert_eq!(odd.len(), 1);
+        assert_eq!((odd[0].0.as_str(), odd[0].2), ("WO-0003", "a FIFO"));
+        // The listing of running/ reads its locks; another folder's are left.
+        fs::create_dir_all(dir.path().join("_ctx/jobs/done")).expect("mkdir");
+        fs::write(dir.path().join("_ctx/jobs/done/WO-0004.lock"), on_disk).expect("write");
+        for (state, read) in [(State::Running, true), (State::Done, false)] {
+            let (mut runs, mut listed) = (Runs::default(), Vec::new());
+            let rel = format!("_ctx/jobs/{state}");
+            list_state_folder(
+                dir.path(),
+                &rel,
+                state,
+                false,
+                0,
+                false,
+                &mut runs,
+                &mut listed,
+            )
+            .expect("listed");
+            assert!(!listed.is_empty());
+            for o in &listed {
+                let text = match &o.lock {
+                    Some(LockRead::Text(text, _)) => Some(text.as_str()),
+                    _ => None,
+                };
+                assert_eq!(text, read.then_some(on_disk), "{state}: {o:?}");
+            }
+        }
+    }
+
+    /// The log folders are listed once; a folder that cannot be listed leaves each
+    /// verdict to be looked for.
+    #[test]
+    fn log_folders_are_listed_once_or_left_to_each_verdict() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let logs = dir.path().join("_ctx/logs");
+        assert_eq!(log_folders(&logs), Some(BTreeSet::new()), "no logs at all");
+        fs::create_dir_all(logs.join("WO-0001")).expect("mkdir");
+        fs::write(logs.join("notes.txt"), "").expect("write");
+        let names = log_folders(&logs).expect("listed");
+        assert!(names.contains(std::ffi::OsStr::new("WO-0001")));
+        assert!(names.contains(std::ffi::OsStr::new("notes.txt")));
+        assert_eq!(names.len(), 2);
+        let file = dir.path().join("a-file");
+        fs::write(&file, "").expect("write");
+        assert_eq!(
+            log_folders(&file),
+            None,
+            "not a folder: each verdict looked for"
+        );
     }
 
     #[test]
