@@ -187,6 +187,10 @@ pub fn push_text_parts(text: &mut String, texts: &str, ends: &[u32], present: u1
 /// (`TextList::of_parts`). (One pass over the bytes: a digit count and a fold for each
 /// end cost twice this.)
 pub fn text_ends<const N: usize>(digits: &[u8], present: u16, len: usize) -> Option<[u32; N]> {
+    // (A bit for each text: sixteen at most.)
+    if N > 16 {
+        return None;
+    }
     let mut listed = [0u32; N];
     let mut count = 0;
     let (mut value, mut width) = (0u32, 0);

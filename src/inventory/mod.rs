@@ -1639,16 +1639,20 @@ fn read_locks(
             continue;
         }
         // (Read by the listing, or now.)
+        let fresh;
         let read = match &o.lock {
-            Some(read) => read.clone(),
-            None => read_lock_file(&root.join(&o.rel_path)),
+            Some(read) => read,
+            None => {
+                fresh = read_lock_file(&root.join(&o.rel_path));
+                &fresh
+            }
         };
         match read {
             LockRead::Text(text, modified) => {
-                locks.push(LockFile::parse(id, rel_dir.join(&name), &text, modified));
+                locks.push(LockFile::parse(id, rel_dir.join(&name), text, *modified));
             }
             LockRead::TooLarge => locks.push(LockFile::parse(id, rel_dir.join(&name), "", None)),
-            LockRead::Not(what) => odd.push((id, rel_dir.join(&name), what)),
+            LockRead::Not(what) => odd.push((id, rel_dir.join(&name), *what)),
         }
     }
     locks.sort_by(|a, b| a.id.cmp(&b.id));
