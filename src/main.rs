@@ -7,7 +7,7 @@ use git_wo::cli::{self as commands, Cli, Command, Ctx};
 use git_wo::error::{self, Exit};
 
 fn main() -> ExitCode {
-    git_wo::heap::give_back_big_buffers();
+    git_wo::heap::tune_allocator();
     let parent = git_wo::parent_death::parent();
     let cli = match Cli::try_parse_from(commands::normalize_args(std::env::args_os().collect())) {
         Ok(cli) => cli,
