@@ -22,11 +22,11 @@
 const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
 
 /// The room glibc makes beyond what is asked for when it makes a thread's heap or grows
-/// the main one (`M_TOP_PAD`; 128 KiB by default). At 10,000 WOs a warm `audit` made 214
-/// `mprotect` calls with the default and 60 with this, and ran 0.93–0.97× as long
+/// the main one (`M_TOP_PAD`; 128 KiB by default). At 10,000 WOs a warm `audit` made 217
+/// `mprotect` calls with the default and 46 with this, and ran 0.93–0.97× as long
 /// (paired, 40 to 60 runs). Room never written is never resident, but free memory up to
-/// the pad is kept in each heap: at 100,000 WOs the peak grew by 0.2 MiB with this, by
-/// 0.7 MiB with 1 MiB and by 5 MiB with 8 MiB.
+/// the pad is kept in each heap: at 100,000 WOs the peak grew by 0.2–0.4 MiB with this,
+/// by 0.7 MiB with 1 MiB and by 5 MiB with 8 MiB.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TOP_PAD: libc::c_int = 512 * 1024;
 
