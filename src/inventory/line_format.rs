@@ -180,13 +180,31 @@ pub fn push_text_parts(text: &mut String, texts: &str, ends: &[u32], present: u1
     escape_into(text, texts);
 }
 
+/// The three parts [`push_text_parts`] wrote, read back: the texts (unescaped) with
+/// `tail` after them, where each of the `N` ends, and which are present; `None` if
+/// anything is off. The list made of them checks the rest (`TextList::of_parts`).
+pub fn text_parts<const N: usize>(
+    present: &str,
+    ends: &str,
+    texts: &str,
+    tail: &str,
+) -> Option<(String, [u32; N], u16)> {
+    let present: u16 = number(present)?;
+    // The buffer at its final size in one allocation (escaped text is never shorter
+    // than what it stands for).
+    let mut text = String::with_capacity(texts.len() + tail.len());
+    push_field(&mut text, texts, holds_escape(texts))?;
+    let ends = text_ends(ends.as_bytes(), present, text.len())?;
+    text.push_str(tail);
+    Some((text, ends, present))
+}
+
 /// Where each of `N` texts ends, from the comma-separated ends of the `present` ones
 /// ([`push_text_parts`]; an absent text ends where the one before it does); `None`
 /// unless there is one end for each present text, each of one to nine digits, and the
-/// last is the end of the texts (`len`). The list made of them checks the rest
-/// (`TextList::of_parts`). (One pass over the bytes: a digit count and a fold for each
-/// end cost twice this.)
-pub fn text_ends<const N: usize>(digits: &[u8], present: u16, len: usize) -> Option<[u32; N]> {
+/// last is the end of the texts (`len`). (One pass over the bytes: a digit count and a
+/// fold for each end cost twice this.)
+fn text_ends<const N: usize>(digits: &[u8], present: u16, len: usize) -> Option<[u32; N]> {
     // (A bit for each text: sixteen at most.)
     if N > 16 {
         return None;

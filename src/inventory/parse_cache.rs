@@ -672,10 +672,7 @@ fn parse_stamped(rest: &str, tail: &str) -> Option<(Stamp, Parsed)> {
         ctime_ns: parts_num(stamp[2])?,
         ino: std::num::NonZeroU64::new(parts_num(stamp[3])?)?,
     };
-    Some((
-        stamp,
-        parsed_of_parts(parsed, line_format::holds_escape(rest), tail)?,
-    ))
+    Some((stamp, parsed_of_parts(parsed, tail)?))
 }
 
 fn parts_num<T: TryFrom<u64> + std::str::FromStr>(s: &str) -> Option<T> {
@@ -773,13 +770,12 @@ fn push_parsed(text: &mut String, id: Option<&WoId>, problem: Option<&str>, f: &
 
 fn parse_parsed(rest: &str) -> Option<Parsed> {
     let parts: [&str; PARSED_PARTS] = split_exact(rest)?;
-    parsed_of_parts(&parts, line_format::holds_escape(rest), "")
+    parsed_of_parts(&parts, "")
 }
 
 /// The [`Parsed`] of a line's [`PARSED_PARTS`] parts, its fields with `tail` after
-/// them; `escaped`: whether the line holds a backslash (none does, but for odd titles
-/// and paths: looked for once a line).
-fn parsed_of_parts(parts: &[&str], escaped: bool, tail: &str) -> Option<Parsed> {
+/// them.
+fn parsed_of_parts(parts: &[&str], tail: &str) -> Option<Parsed> {
     let [id, problem, present, ends, values] = parts else {
         return None;
     };
@@ -792,13 +788,7 @@ fn parsed_of_parts(parts: &[&str], escaped: bool, tail: &str) -> Option<Parsed> 
         Some(s) => Some(line_format::unescaped(s)?),
         None => None,
     };
-    let present: u16 = line_format::number(present)?;
-    // The buffer at its final size in one allocation (escaped text is never shorter
-    // than what it stands for).
-    let mut text = String::with_capacity(values.len() + tail.len());
-    line_format::push_field(&mut text, values, escaped)?;
-    let ends = line_format::text_ends(ends.as_bytes(), present, text.len())?;
-    text.push_str(tail);
+    let (text, ends, present) = line_format::text_parts(present, ends, values, tail)?;
     Some(Parsed {
         id,
         problem,

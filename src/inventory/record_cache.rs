@@ -318,18 +318,12 @@ pub fn decode_record(line: &str) -> Option<Record> {
         _ => return None,
     };
     let updated_at = time(&mut f)?;
-    let present: u16 = line_format::number(f.raw()?)?;
-    let ends = f.raw()?;
-    let escaped = f.raw()?;
+    let (present, ends, texts) = (f.raw()?, f.raw()?, f.raw()?);
     if !f.done() {
         return None;
     }
-    // The buffer at its final size in one allocation (escaped text is never shorter
-    // than what it stands for).
-    let mut buffer = String::with_capacity(escaped.len());
-    line_format::push_field(&mut buffer, escaped, line_format::holds_escape(escaped))?;
-    let ends = line_format::text_ends(ends.as_bytes(), present, buffer.len())?;
-    let texts = RecordTexts::of_parts(buffer, ends, present)?;
+    let (text, ends, present) = line_format::text_parts(present, ends, texts, "")?;
+    let texts = RecordTexts::of_parts(text, ends, present)?;
     Some(Record {
         schema,
         state,

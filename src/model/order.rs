@@ -129,14 +129,14 @@ impl Fields {
 
     /// [`Fields::new`] with `tail` after them (see [`Fields::tail`]).
     pub fn new_with_tail(values: [Option<&str>; Field::COUNT], tail: &str) -> Fields {
-        let mut b = FieldsBuilder::default();
-        // At its final size: boxing the text then costs no reallocation.
+        let mut b = TextListBuilder::default();
         let size: usize = values.iter().flatten().map(|v| v.len()).sum();
-        b.buffer().reserve_exact(size + tail.len());
+        b.reserve(size + tail.len());
         for v in values {
             b.push(v);
         }
         b.finish_with_tail(tail)
+            .map(|list| Fields { list })
             .unwrap_or_else(|| Fields::default().copied_with_tail(tail))
     }
 
@@ -225,40 +225,6 @@ impl TopLevel for serde_yaml::Mapping {
 impl TopLevel for [(&str, Value)] {
     fn value(&self, key: &str) -> Option<&Value> {
         self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
-    }
-}
-
-/// Builds [`Fields`] one value at a time, in [`Field::ALL`] order; a value may be
-/// written into [`FieldsBuilder::buffer`] piecewise (the caches unescape into it).
-#[derive(Debug, Default)]
-pub struct FieldsBuilder(TextListBuilder<{ Field::COUNT }>);
-
-impl FieldsBuilder {
-    /// The next value (`None`: absent).
-    pub fn push(&mut self, value: Option<&str>) {
-        self.0.push(value);
-    }
-
-    /// The buffer the next value is being written to.
-    pub fn buffer(&mut self) -> &mut String {
-        self.0.buffer()
-    }
-
-    /// End the next value: what was written to the buffer since the last one, present
-    /// or not.
-    pub fn end(&mut self, present: bool) {
-        self.0.end(present);
-    }
-
-    /// The fields with `tail` after them (see [`Fields::tail`]), when exactly
-    /// [`Field::COUNT`] values were pushed and they fit.
-    pub fn finish_with_tail(self, tail: &str) -> Option<Fields> {
-        self.0.finish_with_tail(tail).map(|list| Fields { list })
-    }
-
-    /// The fields, when exactly [`Field::COUNT`] values were pushed and they fit.
-    pub fn finish(self) -> Option<Fields> {
-        self.0.finish().map(|list| Fields { list })
     }
 }
 

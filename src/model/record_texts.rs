@@ -35,30 +35,12 @@ const _: () = assert!(std::mem::size_of::<RecordTexts>() <= 24);
 impl RecordTexts {
     /// The texts with these values, in [`Text`] order.
     pub fn new(values: [Option<&str>; Text::COUNT]) -> RecordTexts {
-        RecordTexts::built(values, |buf, v| {
-            buf.push_str(v);
-            Some(())
-        })
-        .unwrap_or_default()
-    }
-
-    /// The texts whose values `push` writes from these (the record cache unescapes its
-    /// fields into the buffer); `None` when `push` fails on one.
-    pub fn built(
-        values: [Option<&str>; Text::COUNT],
-        mut push: impl FnMut(&mut String, &str) -> Option<()>,
-    ) -> Option<RecordTexts> {
         let mut b = TextListBuilder::default();
-        // At its final size (an escaped text is never shorter than what it stands for).
-        b.buffer()
-            .reserve_exact(values.iter().flatten().map(|v| v.len()).sum());
+        b.reserve(values.iter().flatten().map(|v| v.len()).sum());
         for v in values {
-            if let Some(v) = v {
-                push(b.buffer(), v)?;
-            }
-            b.end(v.is_some());
+            b.push(v);
         }
-        b.finish().map(RecordTexts)
+        b.finish().map(RecordTexts).unwrap_or_default()
     }
 
     /// The texts one after the other, where each ends, and which are present (a bit

@@ -223,8 +223,7 @@ impl<const N: usize> std::fmt::Debug for TextList<N> {
     }
 }
 
-/// Builds a [`TextList`] one text at a time, in order; a text may be written into
-/// [`TextListBuilder::buffer`] piecewise (the caches unescape into it).
+/// Builds a [`TextList`] one text at a time, in order.
 #[derive(Debug)]
 pub struct TextListBuilder<const N: usize> {
     text: String,
@@ -253,14 +252,15 @@ impl<const N: usize> TextListBuilder<N> {
         self.end(value.is_some());
     }
 
-    /// The buffer the next text is being written to.
-    pub fn buffer(&mut self) -> &mut String {
-        &mut self.text
+    /// Room for `more` bytes of text (and tail) in one allocation: a buffer made at its
+    /// final size is boxed without a reallocation.
+    pub fn reserve(&mut self, more: usize) {
+        self.text.reserve_exact(more);
     }
 
     /// End the next text: what was written to the buffer since the last one, present
     /// or not.
-    pub fn end(&mut self, present: bool) {
+    fn end(&mut self, present: bool) {
         if let Some(end) = self.ends.get_mut(self.next) {
             *end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
             if present {
