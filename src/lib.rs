@@ -25,6 +25,7 @@ pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod failpoint;
+pub mod folder_entries;
 pub mod git;
 pub mod heap;
 pub mod host;

@@ -6,9 +6,10 @@
 //! type checked with `fstat` on the open file, so a file swapped for a FIFO between a
 //! listing and the read is caught too.
 
-use std::fs::{self, File, FileType, Metadata};
+use crate::folder_entries::EntryType;
+use std::fs::{self, File, Metadata};
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// What was found at a path.
@@ -22,27 +23,6 @@ pub enum Regular {
     Not(&'static str),
 }
 
-/// What a file of type `t` is, for messages: "a FIFO", "a directory"….
-pub fn what(t: FileType) -> &'static str {
-    if t.is_file() {
-        "a regular file"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_symlink() {
-        "a symlink"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else {
-        "not a regular file"
-    }
-}
-
 /// Read `path` (links followed) if it is a regular file of at most `max` bytes.
 pub fn read(path: &Path, max: u64) -> std::io::Result<Regular> {
     let file = fs::OpenOptions::new()
@@ -51,7 +31,7 @@ pub fn read(path: &Path, max: u64) -> std::io::Result<Regular> {
         .open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Ok(Regular::Not(what(meta.file_type())));
+        return Ok(Regular::Not(EntryType::from(meta.file_type()).what()));
     }
     if meta.len() > max {
         return Ok(Regular::TooLarge(meta.len(), meta));

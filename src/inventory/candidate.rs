@@ -4,6 +4,7 @@
 //! naming each other).
 
 use super::parse_cache::Stamp;
+use crate::folder_entries::EntryType;
 use crate::model::folder_no::{FolderNo, push_path};
 use crate::model::short_text::ShortText;
 use crate::model::state::State;
@@ -25,7 +26,7 @@ pub(super) struct Candidate {
     pub(super) symlink: bool,
     /// Its type when it is neither a regular file nor a symlink (a FIFO, a socket…):
     /// never opened.
-    pub(super) special: Option<std::fs::FileType>,
+    pub(super) special: Option<EntryType>,
     /// The file's stamp from `lstat`, when the parse cache is consulted.
     pub(super) stat: Option<Stamp>,
 }

@@ -39,6 +39,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::WoError;
+use crate::folder_entries::{EntryType, FolderEntries};
 use crate::git::Repo;
 use crate::git::repo::CanonicalPaths;
 use crate::git::tree_source::{BlobEntry, Content, SourceFile};
@@ -1024,11 +1025,10 @@ fn list_jobs_dir(
     Ok((candidates, others))
 }
 
-/// How many entries to make room for when listing `dir`: its size over the smallest
+/// How many entries to make room for when listing a folder of `size` bytes: that over the smallest
 /// entry a file system stores (ext4: 12 bytes), so a big folder is listed without
 /// regrowing (and copying) its list. Room never used costs no memory that is touched.
-fn entries_hint(dir: &Path) -> usize {
-    let size = fs::metadata(dir).map_or(0, |m| m.len());
+fn entries_hint(size: u64) -> usize {
     usize::try_from(size / 12).unwrap_or(0).clamp(16, 1 << 20)
 }
 
@@ -1049,7 +1049,7 @@ fn wo_file_kind(name: &str, in_subfolder: bool) -> Option<bool> {
 #[derive(Debug, Clone)]
 struct Other {
     rel_path: PathBuf,
-    file_type: fs::FileType,
+    file_type: EntryType,
     /// A `.lock` file of `running/`, read by the thread that listed the folder: at
     /// 10,000 WOs reading the 50 locks once both threads were done was 0.3 ms with one
     /// core idle. `None`: read when the locks are (see [`read_locks`]).
@@ -1097,23 +1097,24 @@ fn list_state_folder(
     out: &mut Runs,
     others: &mut Vec<Other>,
 ) -> Result<()> {
-    let dir = root.join(rel);
-    let entries = fs::read_dir(&dir)?;
+    let mut entries = FolderEntries::open(&root.join(rel))?;
     // Each entry's name, in place when short (a WO's always is): no allocation per
     // file; the folder is numbered once for all of them.
-    type Listed = (ShortText, fs::FileType, Option<Stamp>);
-    let mut listed: Vec<Listed> = Vec::with_capacity(entries_hint(&dir));
-    for e in entries.filter_map(|e| e.ok()) {
-        let name = e.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let Ok(ft) = e.file_type() else { continue };
+    type Listed = (ShortText, EntryType, Option<Stamp>);
+    let mut listed: Vec<Listed> = Vec::with_capacity(entries_hint(entries.size().unwrap_or(0)));
+    while let Some(e) = entries.next_entry() {
+        let Ok(name) = e.name().to_str() else {
+            continue;
+        };
+        let Some(ft) = e.entry_type() else { continue };
         let wanted = stat && ft.is_file() && wo_file_kind(name, true).is_some();
         let stamp = wanted
-            .then(|| e.metadata().ok())
+            .then(|| e.lstat().ok())
             .flatten()
-            .and_then(|m| Stamp::of(&m));
+            .and_then(|st| Stamp::of_stat(&st));
         listed.push((name.into(), ft, stamp));
     }
+    drop(entries);
     // Names in one folder are unique and share the prefix: name order is path order.
     listed.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
     out.reserve(listed.len());
@@ -1255,7 +1256,7 @@ fn read_candidate(
         return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
     }
     if let Some(ft) = special {
-        let what = crate::regular::what(ft);
+        let what = ft.what();
         let why = format!("{what}, not a regular file: not read");
         return Some((OrderFile::unreadable(rel_path, state, archived, why), None));
     }
@@ -1424,7 +1425,7 @@ fn list_others(root: &Path, jobs_rel: &str) -> Vec<Other> {
             if name.ends_with(".lock") || name.starts_with(".git-wo-") {
                 out.push(Other {
                     rel_path: rel.join(name),
-                    file_type,
+                    file_type: file_type.into(),
                     lock: None,
                 });
             }
@@ -1635,7 +1636,7 @@ fn read_locks(
             continue;
         };
         if !t.is_file() {
-            odd.push((id, rel_dir.join(&name), crate::regular::what(t)));
+            odd.push((id, rel_dir.join(&name), t.what()));
             continue;
         }
         // (Read by the listing, or now.)
@@ -1684,9 +1685,7 @@ mod tests {
         for id in ["WO-0001", "WO-0002", "WO-0003"] {
             fs::write(running.join(format!("{id}.lock")), on_disk).expect("write");
         }
-        let file_type = fs::metadata(running.join("WO-0001.lock"))
-            .expect("a lock")
-            .file_type();
+        let file_type = EntryType::File;
         let other = |id: &str, lock: Option<LockRead>| Other {
             rel_path: PathBuf::from(format!("_ctx/jobs/running/{id}.lock")),
             file_type,

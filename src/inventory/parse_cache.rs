@@ -76,6 +76,17 @@ impl Stamp {
         })
     }
 
+    /// The stamp of an `lstat`, as [`Stamp::of`] makes it of the same file's metadata.
+    pub fn of_stat(st: &libc::stat) -> Option<Stamp> {
+        let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
+        Some(Stamp {
+            size: u64::try_from(st.st_size).ok()?,
+            mtime_ns: ns(st.st_mtime, st.st_mtime_nsec),
+            ctime_ns: ns(st.st_ctime, st.st_ctime_nsec),
+            ino: std::num::NonZeroU64::new(st.st_ino)?,
+        })
+    }
+
     /// No stable inode and ctime here: no working-tree cache.
     #[cfg(not(unix))]
     pub fn of(_meta: &std::fs::Metadata) -> Option<Stamp> {
@@ -800,6 +811,19 @@ fn parsed_of_parts(parts: &[&str], tail: &str) -> Option<Parsed> {
 mod tests {
     use super::*;
     use crate::inventory::line_format::{escape, unescape};
+
+    #[test]
+    fn a_listing_stamps_a_file_as_its_metadata_does() {
+        use crate::folder_entries::FolderEntries;
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::fs::write(dir.path().join("WO-0001.yaml"), "id: WO-0001\n").expect("write");
+        let mut entries = FolderEntries::open(dir.path()).expect("open");
+        let e = entries.next_entry().expect("the file");
+        let listed = Stamp::of_stat(&e.lstat().expect("lstat"));
+        let meta = std::fs::symlink_metadata(dir.path().join("WO-0001.yaml")).expect("stat");
+        assert_eq!(listed, Stamp::of(&meta));
+        assert!(listed.is_some_and(|s| s.size == 12 && s.mtime_ns > 0));
+    }
 
     fn sample() -> Parsed {
         Parsed {
