@@ -1025,9 +1025,10 @@ fn list_jobs_dir(
     Ok((candidates, others))
 }
 
-/// How many entries to make room for when listing a folder of `size` bytes: that over the smallest
-/// entry a file system stores (ext4: 12 bytes), so a big folder is listed without
-/// regrowing (and copying) its list. Room never used costs no memory that is touched.
+/// How many entries to make room for when listing a folder of `size` bytes: that over
+/// the smallest entry a file system stores (ext4: 12 bytes), so a big folder is listed
+/// without regrowing (and copying) its list. Room never used costs no memory that is
+/// touched.
 fn entries_hint(size: u64) -> usize {
     usize::try_from(size / 12).unwrap_or(0).clamp(16, 1 << 20)
 }

@@ -714,7 +714,7 @@ fn split_exact<const N: usize>(line: &str) -> Option<[&str; N]> {
     let words = bytes.chunks_exact(8);
     let tail = words.remainder();
     for (k, word) in words.enumerate() {
-        let mut tabs = tab_bytes(word);
+        let mut tabs = line_format::tab_bytes(word);
         while tabs != 0 {
             cut(k * 8 + tabs.trailing_zeros() as usize / 8)?;
             tabs &= tabs - 1;
@@ -728,16 +728,6 @@ fn split_exact<const N: usize>(line: &str) -> Option<[&str; N]> {
     }
     *parts.get_mut(n)? = line.get(start..)?;
     (n + 1 == N).then_some(parts)
-}
-
-/// The high bit of each byte of `word` (eight bytes, little-endian) that is a tab, and
-/// no other bit: exact per byte (no carry crosses from one byte to the next).
-fn tab_bytes(word: &[u8]) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut w = [0u8; 8];
-    w.copy_from_slice(word);
-    let x = u64::from_le_bytes(w) ^ 0x0909_0909_0909_0909;
-    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// An optional field as written: `Some(None)` for `-`, `None` when it is neither.

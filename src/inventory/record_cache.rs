@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use gix::ObjectId;
 
 use crate::inventory::line_format::{self, Fields};
@@ -221,9 +221,38 @@ fn push_time(text: &mut String, t: DateTime<Utc>) {
 }
 
 fn time(f: &mut Fields<'_>) -> Option<DateTime<Utc>> {
-    Some(DateTime::from_timestamp_nanos(line_format::number(
-        f.raw()?,
-    )?))
+    Some(utc_of_nanos(line_format::number(f.raw()?)?))
+}
+
+thread_local! {
+    /// The day number and the date of the last time decoded on this thread.
+    static LAST_DAY: std::cell::Cell<Option<(i64, NaiveDate)>> = const { std::cell::Cell::new(None) };
+}
+
+/// `DateTime::from_timestamp_nanos(ns)`, the date of the last day decoded kept: most of
+/// a cache's times fall on a few days, and finding the date of a day number (a 400-year
+/// cycle, a year, a day in it) was a tenth of decoding a record.
+fn utc_of_nanos(ns: i64) -> DateTime<Utc> {
+    const NS: i64 = 1_000_000_000;
+    const DAY: i64 = 86_400;
+    let (secs, nsec) = (ns.div_euclid(NS), ns.rem_euclid(NS));
+    let (day, secs_of_day) = (secs.div_euclid(DAY), secs.rem_euclid(DAY));
+    let date = LAST_DAY.with(|last| match last.get() {
+        Some((d, date)) if d == day => Some(date),
+        _ => {
+            // (Days from 0001-01-01, the first day of the common era, to 1970-01-01.)
+            let date = i32::try_from(day + 719_163)
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)?;
+            last.set(Some((day, date)));
+            Some(date)
+        }
+    });
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(secs_of_day as u32, nsec as u32);
+    match (date, time) {
+        (Some(date), Some(time)) => NaiveDateTime::new(date, time).and_utc(),
+        _ => DateTime::from_timestamp_nanos(ns),
+    }
 }
 
 fn phase(s: &str) -> Option<Phase> {
@@ -340,6 +369,23 @@ pub fn decode_record(line: &str) -> Option<Record> {
 mod tests {
     use super::*;
     use crate::model::record_texts::Text;
+
+    /// Times decode as chrono decodes them, on the same day as the last or not,
+    /// before 1970 or after.
+    #[test]
+    fn times_decode_as_chrono_does() {
+        let day = 86_400 * 1_000_000_000_i64;
+        let mut ns = vec![0, 1, -1, day - 1, day, -day, -day - 1, i64::MIN, i64::MAX];
+        ns.extend((0..2000).map(|k| 1_796_401_800_967_331_000 + k * 3_700_000_000_123));
+        ns.extend((0..50).map(|k| -k * 7 * day / 3));
+        for (i, &n) in ns.iter().chain(ns.iter().rev()).enumerate() {
+            assert_eq!(
+                utc_of_nanos(n),
+                DateTime::from_timestamp_nanos(n),
+                "{i}: {n}"
+            );
+        }
+    }
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(s, 123_456_789).unwrap_or_default()
