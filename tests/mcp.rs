@@ -9,7 +9,6 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use clap::CommandFactory;
 use common::Scenario;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
@@ -191,8 +190,10 @@ fn the_tools_are_the_commands_with_the_clis_options_as_their_schema() {
         let tools: Vec<Tool> = served.client.list_all_tools().await.expect("tools/list");
         let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
         assert_eq!(names, TOOLS);
-        let cli = git_wo::cli::Cli::command();
-        let global = ["json", "root", "quiet", "color", "no_pager", "help"];
+        let cli = git_wo::cli::full_command();
+        let global = [
+            "json", "root", "quiet", "color", "no_pager", "help", "version",
+        ];
         for tool in &tools {
             let sub = cli.find_subcommand(tool.name.as_ref()).expect("a command");
             let about = sub.get_about().expect("about").to_string();

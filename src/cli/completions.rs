@@ -5,9 +5,8 @@
 //! zsh one defines `_git-wo`, which git's zsh completion calls likewise.
 
 use anyhow::Result;
-use clap::CommandFactory;
 
-use crate::cli::{Cli, CompletionsArgs, ShellArg};
+use crate::cli::{CompletionsArgs, ShellArg};
 use crate::error::Exit;
 
 /// A subcommand as completion needs it.
@@ -45,17 +44,24 @@ impl Sub {
 }
 
 fn subcommands() -> (Vec<String>, Vec<Sub>) {
-    let cli = Cli::command();
+    // Every subcommand's arguments made; what clap adds in making them (`--help`,
+    // `--version`, the `help` subcommand, the global options in each) left out.
+    let cli = crate::cli::full_command();
+    let own = |a: &&clap::Arg| !matches!(a.get_id().as_str(), "help" | "version");
     let globals: Vec<String> = cli
         .get_arguments()
+        .filter(own)
         .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
         .collect();
     let subs = cli
         .get_subcommands()
+        .filter(|s| s.get_name() != "help")
         .map(|s| Sub {
             name: s.get_name().to_owned(),
             flags: s
                 .get_arguments()
+                .filter(own)
+                .filter(|a| !a.is_global_set())
                 .filter_map(|a| a.get_long().map(typed))
                 .chain(["--help".to_owned()])
                 .collect(),
