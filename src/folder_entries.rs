@@ -43,6 +43,12 @@ impl EntryType {
         self == EntryType::Symlink
     }
 
+    /// The type of the file `meta` describes (a symlink's own when it is an `lstat`'s).
+    pub fn of(meta: &std::fs::Metadata) -> EntryType {
+        use std::os::unix::fs::MetadataExt;
+        EntryType::of_mode(meta.mode())
+    }
+
     /// The type in an `lstat`'s `st_mode`.
     pub fn of_mode(mode: libc::mode_t) -> EntryType {
         match mode & libc::S_IFMT {
@@ -84,29 +90,6 @@ impl EntryType {
             EntryType::CharDevice => "a character device",
             EntryType::BlockDevice => "a block device",
             EntryType::Other => "not a regular file",
-        }
-    }
-}
-
-impl From<std::fs::FileType> for EntryType {
-    fn from(t: std::fs::FileType) -> EntryType {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_file() {
-            EntryType::File
-        } else if t.is_dir() {
-            EntryType::Dir
-        } else if t.is_symlink() {
-            EntryType::Symlink
-        } else if t.is_fifo() {
-            EntryType::Fifo
-        } else if t.is_socket() {
-            EntryType::Socket
-        } else if t.is_char_device() {
-            EntryType::CharDevice
-        } else if t.is_block_device() {
-            EntryType::BlockDevice
-        } else {
-            EntryType::Other
         }
     }
 }
@@ -283,14 +266,23 @@ mod tests {
         );
     }
 
+    /// The type a listing gives an entry is the one its metadata gives (a symlink's
+    /// own, not what it points to).
     #[test]
-    fn file_types_and_modes_agree() {
+    fn a_listing_and_the_metadata_give_the_same_type() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let f = dir.path().join("f");
-        fs::write(&f, "").expect("write");
-        for p in [&f, &dir.path().to_path_buf()] {
-            let m = fs::symlink_metadata(p).expect("stat");
-            assert_eq!(EntryType::from(m.file_type()), EntryType::of_mode(m.mode()));
+        let d = dir.path();
+        fs::write(d.join("f"), "").expect("write");
+        fs::create_dir(d.join("sub")).expect("mkdir");
+        std::os::unix::fs::symlink("f", d.join("link")).expect("symlink");
+        let fifo = CString::new(d.join("pipe").as_os_str().as_bytes()).expect("path");
+        // SAFETY: a valid path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let listed = listed(d);
+        assert_eq!(listed.len(), 4);
+        for (name, listed_type, _) in listed {
+            let meta = fs::symlink_metadata(d.join(&name)).expect("stat");
+            assert_eq!(listed_type, Some(EntryType::of(&meta)), "{name}");
         }
         assert_eq!(EntryType::Fifo.what(), "a FIFO");
     }

@@ -31,7 +31,7 @@ pub fn read(path: &Path, max: u64) -> std::io::Result<Regular> {
         .open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Ok(Regular::Not(EntryType::from(meta.file_type()).what()));
+        return Ok(Regular::Not(EntryType::of(&meta).what()));
     }
     if meta.len() > max {
         return Ok(Regular::TooLarge(meta.len(), meta));

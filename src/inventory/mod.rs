@@ -1416,17 +1416,17 @@ fn list_others(root: &Path, jobs_rel: &str) -> Vec<Other> {
     let mut out = Vec::new();
     for state in State::ALL {
         let rel = PathBuf::from(jobs_rel).join(state.as_str());
-        let Ok(entries) = fs::read_dir(root.join(&rel)) else {
+        let Ok(mut entries) = FolderEntries::open(&root.join(&rel)) else {
             continue;
         };
-        for e in entries.flatten() {
-            let (Ok(name), Ok(file_type)) = (e.file_name().into_string(), e.file_type()) else {
+        while let Some(e) = entries.next_entry() {
+            let (Ok(name), Some(file_type)) = (e.name().to_str(), e.entry_type()) else {
                 continue;
             };
             if name.ends_with(".lock") || name.starts_with(".git-wo-") {
                 out.push(Other {
                     rel_path: rel.join(name),
-                    file_type: file_type.into(),
+                    file_type,
                     lock: None,
                 });
             }

@@ -73,7 +73,7 @@ pub fn setup(repo: &Repo, agent: Agent, force: bool) -> Result<Setup> {
                 return Err(WoError::failed(format!(
                     "{} is {}, not a file: agent-setup never writes through it",
                     f.path,
-                    crate::folder_entries::EntryType::from(meta.file_type()).what()
+                    crate::folder_entries::EntryType::of(&meta).what()
                 ))
                 .fix(format!(
                     "move it away (mv -- {} {}.orig), then: git wo agent-setup {}",

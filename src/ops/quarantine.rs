@@ -247,7 +247,7 @@ pub fn save(control_root: &Path, dir: &Path, from: &Path, entry: &Entry) -> Resu
             "{}: {} is {}, not a file; it was not saved, so it is not changed",
             entry.wo_id,
             src.display(),
-            crate::folder_entries::EntryType::from(kind).what()
+            crate::folder_entries::EntryType::of(&meta).what()
         );
     }
     let mut entry = entry.clone();
