@@ -354,11 +354,9 @@ fn first_tab(bytes: &[u8]) -> Option<usize> {
 
 /// The high bit of each byte of `word` (eight bytes, little-endian) that is a tab, and
 /// no other bit: exact per byte (no carry crosses from one byte to the next).
-pub(super) fn tab_bytes(word: &[u8]) -> u64 {
+pub(super) fn tab_bytes(word: &[u8; 8]) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut w = [0u8; 8];
-    w.copy_from_slice(word);
-    let x = u64::from_le_bytes(w) ^ 0x0909_0909_0909_0909;
+    let x = u64::from_le_bytes(*word) ^ 0x0909_0909_0909_0909;
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
 

@@ -710,17 +710,15 @@ fn split_exact<const N: usize>(line: &str) -> Option<[&str; N]> {
         start = i + 1;
         Some(())
     };
-    let bytes = line.as_bytes();
-    let words = bytes.chunks_exact(8);
-    let tail = words.remainder();
-    for (k, word) in words.enumerate() {
+    let (words, tail) = line.as_bytes().as_chunks::<8>();
+    for (k, word) in words.iter().enumerate() {
         let mut tabs = line_format::tab_bytes(word);
         while tabs != 0 {
             cut(k * 8 + tabs.trailing_zeros() as usize / 8)?;
             tabs &= tabs - 1;
         }
     }
-    let at = bytes.len() - tail.len();
+    let at = words.len() * 8;
     for (i, &b) in tail.iter().enumerate() {
         if b == b'\t' {
             cut(at + i)?;
