@@ -62,28 +62,33 @@ impl Stamp {
     #[cfg(unix)]
     pub fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
         use std::os::unix::fs::MetadataExt;
-        Some(Stamp {
-            size: meta.len(),
-            mtime_ns: meta
-                .mtime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(meta.mtime_nsec()),
-            ctime_ns: meta
-                .ctime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(meta.ctime_nsec()),
-            ino: std::num::NonZeroU64::new(meta.ino())?,
-        })
+        Stamp::of_times(
+            meta.len(),
+            (meta.mtime(), meta.mtime_nsec()),
+            (meta.ctime(), meta.ctime_nsec()),
+            meta.ino(),
+        )
     }
 
     /// The stamp of an `lstat`, as [`Stamp::of`] makes it of the same file's metadata.
     pub fn of_stat(st: &libc::stat) -> Option<Stamp> {
-        let ns = |secs: i64, nsec: i64| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
+        Stamp::of_times(
+            u64::try_from(st.st_size).ok()?,
+            (st.st_mtime, st.st_mtime_nsec),
+            (st.st_ctime, st.st_ctime_nsec),
+            st.st_ino,
+        )
+    }
+
+    /// A file's size, its mtime and ctime (seconds and nanoseconds), and its inode: no
+    /// stamp for an inode of 0.
+    fn of_times(size: u64, mtime: (i64, i64), ctime: (i64, i64), ino: u64) -> Option<Stamp> {
+        let ns = |(secs, nsec): (i64, i64)| secs.saturating_mul(1_000_000_000).saturating_add(nsec);
         Some(Stamp {
-            size: u64::try_from(st.st_size).ok()?,
-            mtime_ns: ns(st.st_mtime, st.st_mtime_nsec),
-            ctime_ns: ns(st.st_ctime, st.st_ctime_nsec),
-            ino: std::num::NonZeroU64::new(st.st_ino)?,
+            size,
+            mtime_ns: ns(mtime),
+            ctime_ns: ns(ctime),
+            ino: std::num::NonZeroU64::new(ino)?,
         })
     }
 
