@@ -286,34 +286,9 @@ impl<'a> Fields<'a> {
         unescape(self.next_part()?)
     }
 
-    /// [`Fields::text`] as a `T` (see [`unescaped`]).
-    pub fn text_as<T: for<'s> From<&'s str> + From<String>>(&mut self) -> Option<T> {
-        unescaped(self.next_part()?)
-    }
-
-    /// [`Fields::opt`] as a `T` (see [`unescaped`]).
-    pub fn opt_as<T: for<'s> From<&'s str> + From<String>>(&mut self) -> Option<Option<T>> {
-        let v = self.next_part()?;
-        match v.strip_prefix('=') {
-            Some(s) => Some(Some(unescaped(s)?)),
-            None if v == "-" => Some(None),
-            None => None,
-        }
-    }
-
     /// The next field as it is (for numbers and names that need no escaping).
     pub fn raw(&mut self) -> Option<&'a str> {
         self.next_part()
-    }
-
-    /// The next optional field as it is (still escaped): `Some(None)` for `-`.
-    pub fn opt_raw(&mut self) -> Option<Option<&'a str>> {
-        let v = self.next_part()?;
-        match v.strip_prefix('=') {
-            Some(s) => Some(Some(s)),
-            None if v == "-" => Some(None),
-            None => None,
-        }
     }
 
     /// The next optional field: `Some(None)` for `-`.
@@ -324,11 +299,6 @@ impl<'a> Fields<'a> {
             None if v == "-" => Some(None),
             None => None,
         }
-    }
-
-    /// What is left of the line, unsplit.
-    pub fn rest(self) -> Option<&'a str> {
-        self.rest
     }
 
     /// Whether every field was read.
