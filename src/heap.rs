@@ -91,16 +91,21 @@ const HUGE: usize = 2 << 20;
 mod tests {
     use super::*;
 
+    /// The address range at the head of a line of `/proc/self/maps` or `smaps`
+    /// (`<start>-<end> …`), if the line starts with one.
+    fn range_of(line: &str) -> Option<std::ops::Range<usize>> {
+        let (range, _) = line.split_once(' ')?;
+        let (a, b) = range.split_once('-')?;
+        Some(usize::from_str_radix(a, 16).ok()?..usize::from_str_radix(b, 16).ok()?)
+    }
+
     /// The `VmFlags` of the mapping of this process that holds `addr`.
     fn flags_at(addr: usize) -> Option<String> {
         let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
         let mut inside = false;
         for line in smaps.lines() {
-            if let Some((range, _)) = line.split_once(' ')
-                && let Some((a, b)) = range.split_once('-')
-                && let (Ok(a), Ok(b)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
-            {
-                inside = (a..b).contains(&addr);
+            if let Some(range) = range_of(line) {
+                inside = range.contains(&addr);
             } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
                 return Some(flags.to_owned());
             }
@@ -111,15 +116,10 @@ mod tests {
     /// The size of the mapping of this process that holds `addr`.
     fn mapping_size_at(addr: usize) -> Option<usize> {
         let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-        maps.lines().find_map(|line| {
-            let (range, _) = line.split_once(' ')?;
-            let (a, b) = range.split_once('-')?;
-            let (a, b) = (
-                usize::from_str_radix(a, 16).ok()?,
-                usize::from_str_radix(b, 16).ok()?,
-            );
-            (a..b).contains(&addr).then_some(b - a)
-        })
+        maps.lines()
+            .filter_map(range_of)
+            .find(|r| r.contains(&addr))
+            .map(|r| r.len())
     }
 
     /// Once the allocator is tuned, a new thread's heap starts with the pad's room. Run
