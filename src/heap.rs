@@ -63,22 +63,34 @@ pub fn own_mapping<T>(items: usize) -> usize {
 /// 100,000 WOs a warm `audit` took 11,300 page faults, 8,200 with the records and the
 /// list of files advised). The resident size is the same: the buffers are written whole.
 pub fn prefer_huge_pages<T>(v: &mut Vec<T>) -> bool {
+    let len = v.capacity().saturating_mul(std::mem::size_of::<T>());
+    prefer_huge_pages_at(v.as_mut_ptr() as usize, len)
+}
+
+/// The same for the stretches within `slots` (a share of a buffer made with room to
+/// spare, about to be written): a huge page that reached beyond them would make memory
+/// resident that may never be written.
+pub fn prefer_huge_pages_in<T>(slots: &mut [T]) -> bool {
+    prefer_huge_pages_at(slots.as_mut_ptr() as usize, std::mem::size_of_val(slots))
+}
+
+/// Advise huge pages for the 2 MiB-aligned stretches of the `len` bytes at `start`.
+fn prefer_huge_pages_at(start: usize, len: usize) -> bool {
     #[cfg(target_os = "linux")]
     {
-        let start = v.as_mut_ptr() as usize;
-        let len = v.capacity().saturating_mul(std::mem::size_of::<T>());
         let from = start.next_multiple_of(HUGE);
         let to = start.saturating_add(len) / HUGE * HUGE;
         if len < 2 * HUGE || to <= from {
             return false;
         }
-        // SAFETY: the range lies inside `v`'s own allocation; MADV_HUGEPAGE only changes
-        // how the kernel backs it with pages, never what it holds.
+        // SAFETY: the range lies inside memory the caller holds (a buffer's allocation
+        // or a slice of it); MADV_HUGEPAGE only changes how the kernel backs it with
+        // pages, never what it holds.
         unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE) == 0 }
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = v;
+        let _ = (start, len);
         false
     }
 }
@@ -184,5 +196,32 @@ mod tests {
         // Written and read back as any buffer.
         big.extend(0..1 << 20);
         assert_eq!((big[0], big[(1 << 20) - 1]), (0, (1 << 20) - 1));
+    }
+
+    /// Of a share of a buffer, only the huge pages wholly inside the share are advised.
+    #[test]
+    fn a_share_is_advised_only_within_itself() {
+        let mut big: Vec<u64> = Vec::with_capacity(3 << 20);
+        let spare = big.spare_capacity_mut();
+        let base = spare.as_ptr() as usize;
+        // From a quarter of a huge page past the first aligned one, for five of them.
+        let first = (base.next_multiple_of(HUGE) - base + HUGE / 4) / 8;
+        let share = &mut spare[first..first + 5 * HUGE / 8];
+        let (start, end) = (share.as_ptr() as usize, share.as_ptr() as usize + 5 * HUGE);
+        assert!(prefer_huge_pages_in(share), "madvise refused");
+        let advised = |addr: usize| {
+            flags_at(addr)
+                .unwrap_or_default()
+                .split_whitespace()
+                .any(|f| f == "hg")
+        };
+        let (from, to) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        assert_eq!(to - from, 4 * HUGE);
+        assert!(advised(from) && advised(to - 1), "inside the share");
+        assert!(!advised(from - 1) && !advised(to), "outside the share");
+        assert!(
+            !prefer_huge_pages_in(&mut spare[..HUGE / 8]),
+            "one huge page"
+        );
     }
 }

@@ -154,6 +154,57 @@ fn a_warm_run_takes_every_file_from_the_parse_cache_and_a_cold_one_writes_it() {
     assert!(!again.iter().any(|p| p == "parse cache: save"), "{again:?}");
 }
 
+/// A warm run takes each folder's files from the cache as the listing ends, into room
+/// made before it from the folders' sizes. Archived files below a folder are not in its
+/// size: when they outgrow the room, the folders that did not fit are taken after the
+/// listing, and every view prints what it prints with the caches off.
+#[test]
+fn a_warm_take_that_outgrows_its_room_prints_what_the_files_say() {
+    let s = Scenario::build("clean");
+    let archive = s.path("_ctx/jobs/done/archive");
+    std::fs::create_dir_all(&archive).expect("mkdir");
+    // (More than the room of four folders of 4 KiB each, ext4's smallest.)
+    for i in 0..1600 {
+        let id = format!("WO-{:04}", 2000 + i);
+        let text = common::wo_yaml_titled(&id, "done", "\"archived\"", "");
+        std::fs::write(archive.join(format!("{id}.yaml")), text).expect("write");
+    }
+    s.commit_all("an archive");
+    settle();
+    let views: [&[&str]; 5] = [
+        &["--json", "audit"],
+        &["--json", "list"],
+        &["--json", "status"],
+        &["lint"],
+        &["list"],
+    ];
+    let off: Vec<_> = views.iter().map(|v| output(&s, v, false)).collect();
+    let cold = phases(&s, &["audit"]);
+    assert!(cold.iter().any(|p| p == "parse cache: save"), "{cold:?}");
+    settle();
+    let warm = phases(&s, &["audit"]);
+    for phase in ["jobs dir: take a folder", "jobs dir: take what did not fit"] {
+        assert!(warm.iter().any(|p| p == phase), "{phase}: {warm:?}");
+    }
+    assert!(!warm.iter().any(|p| p == "parse cache: save"), "{warm:?}");
+    for (v, off) in views.iter().zip(&off) {
+        assert_eq!(&output(&s, v, true), off, "{v:?}");
+    }
+    // A file of the folder that did not fit, changed: read again, the cache rewritten.
+    let changed = archive.join("WO-2500.yaml");
+    let text = std::fs::read_to_string(&changed).expect("read") + "# edited\n";
+    std::fs::write(&changed, text).expect("write");
+    settle();
+    let edited = phases(&s, &["audit"]);
+    assert!(
+        edited.iter().any(|p| p == "parse cache: save"),
+        "{edited:?}"
+    );
+    for v in views {
+        assert_eq!(output(&s, v, false), output(&s, v, true), "{v:?}, edited");
+    }
+}
+
 /// Values the caches' lines escape (a tab, a newline, a backslash, the unit separator)
 /// and characters of several bytes come back from each cache as they were read, and a
 /// warm run takes the files from the parse cache (its values' text copied whole, the

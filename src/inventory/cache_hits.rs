@@ -1,18 +1,22 @@
-//! The listed files that the parse cache knows, taken from it on two threads when the
-//! listing is big: each takes the lines of its own state folders, from where the cache
-//! file says they start ([`ParseCache::split_off`]). At 100,000 WOs decoding the cached
-//! lines took as long as listing the folders, on one core while the other was idle.
+//! The listed files that the parse cache knows, taken from it.
+//!
+//! A warm run of the working tree takes them folder by folder ([`Early`]), each folder
+//! from its own lines of the cache (the file says where each folder's lines start,
+//! [`ParseCache::split_at_folders`]), as soon as the folder and those before it are
+//! listed (see [`super::folder_share`]): the thread that ends its listing first starts
+//! taking while the other still lists. At 100,000 WOs decoding the cached lines took as
+//! long as listing the folders; at 10,000 the take, once split between two threads
+//! after the listing, started only once both had ended, then waited for a thread of its
+//! own to start. A cache that does not say where the folders start is taken whole, on
+//! one thread ([`take`]).
 
 use std::mem::MaybeUninit;
 
-use super::candidate::{Candidate, Dirs};
+use super::candidate::{Candidate, Dirs, Runs};
 use super::parse_cache::{KeptStamp, ParseCache};
 use crate::model::folder_no::FolderNo;
 use crate::model::order::OrderFile;
 use crate::model::state::State;
-
-/// Below this many files one thread takes them all (a thread costs more to start).
-const SPLIT_FROM: usize = 4096;
 
 /// What the cache gave: a file or a placeholder for each candidate (in order), the
 /// stamps of the hits, the candidates to read (with their place), and whether the cache
@@ -25,6 +29,8 @@ pub(super) struct Hits {
     pub unused: bool,
 }
 
+/// Take `candidates` from `cache`, all on this thread: for a cache not split at the
+/// folders (one that does not say where their lines start).
 pub(super) fn take(
     cache: &mut ParseCache,
     candidates: Vec<Vec<Candidate>>,
@@ -44,34 +50,23 @@ pub(super) fn take(
         };
     }
     let count: usize = candidates.iter().map(Vec::len).sum();
-    // Each slot is written once by the thread whose share it is in, in place: filling
-    // the lists first with placeholders to overwrite cost 5 ms at 100,000 WOs, on one
-    // core before the two threads started (14 MB written, then written again).
+    // Each slot is written once, in place: filling the lists first with placeholders
+    // to overwrite cost 5 ms at 100,000 WOs (14 MB written, then written again).
     let mut files: Vec<OrderFile> = Vec::with_capacity(count);
     let mut stamps: Vec<Option<KeptStamp>> = Vec::with_capacity(count);
     crate::heap::prefer_huge_pages(&mut files);
     crate::heap::prefer_huge_pages(&mut stamps);
-    let two = crate::parallel::cores() > 1;
-    let split = (two && count >= SPLIT_FROM)
-        .then(|| half_way(&candidates, count))
-        .flatten()
-        .and_then(|(folder, before)| {
-            let state = candidates[folder].first()?.state;
-            Some((folder, before, cache.split_off(state)?))
-        });
     let file_slots = &mut files.spare_capacity_mut()[..count];
     let stamp_slots = &mut stamps.spare_capacity_mut()[..count];
-    let (written, misses, unused) =
-        take_shares(cache, candidates, split, dirs, now, file_slots, stamp_slots);
-    // (The shares are cut from the candidates the slots are counted from: each slot is
-    // written, or this is a bug, and nothing unwritten may be read.)
+    let (written, misses) = take_run(cache, candidates, dirs, now, file_slots, stamp_slots, 0);
+    // (Each slot is written, or this is a bug, and nothing unwritten may be read.)
     assert_eq!(
         written, count,
         "every listed file has its slot written once"
     );
     // SAFETY: the first `count` slots of both lists were each written (`take_run`
-    // writes every slot of the share it is given and counts them; the two shares
-    // cover `0..count`, checked just above), and both have room for `count`.
+    // writes every slot it is given and counts them, checked just above), and both
+    // have room for `count`.
     unsafe {
         files.set_len(count);
         stamps.set_len(count);
@@ -80,66 +75,183 @@ pub(super) fn take(
         files,
         stamps,
         misses,
-        unused,
+        unused: !cache.is_empty(),
     }
 }
 
-/// [`take_run`] over all the candidates, or, `split` at a folder with the rest of the
-/// cache, over each share on a thread of its own: how many slots were written, the
-/// misses in order, and whether the cache held lines no candidate took.
-fn take_shares(
-    cache: &mut ParseCache,
-    mut candidates: Vec<Vec<Candidate>>,
-    split: Option<(usize, usize, ParseCache)>,
-    dirs: &Dirs,
+/// The files and stamps of a warm take made folder by folder ([`FolderTake`]): made
+/// before the listing, with room for as many files as the state folders hold entries
+/// (estimated from their sizes; room never written is never resident). The folders'
+/// shares are written in place, each by the thread that takes it.
+pub(super) struct Early {
+    files: Vec<OrderFile>,
+    stamps: Vec<Option<KeptStamp>>,
+}
+
+/// One state folder's share of an [`Early`] take: its lines of the parse cache, and
+/// the room its files go in.
+pub(super) struct FolderTake {
+    cache: ParseCache,
+    files: *mut MaybeUninit<OrderFile>,
+    stamps: *mut MaybeUninit<Option<KeptStamp>>,
+    room: usize,
     now: std::time::SystemTime,
-    file_slots: &mut [MaybeUninit<OrderFile>],
-    stamp_slots: &mut [MaybeUninit<Option<KeptStamp>>],
-) -> (usize, Vec<(usize, Candidate)>, bool) {
-    let Some((folder, before, mut rest)) = split else {
-        let (written, misses) = take_run(cache, candidates, dirs, now, file_slots, stamp_slots, 0);
-        return (written, misses, !cache.is_empty());
-    };
-    let tail = candidates.split_off(folder);
-    let (head_files, tail_files) = file_slots.split_at_mut(before);
-    let (head_stamps, tail_stamps) = stamp_slots.split_at_mut(before);
-    std::thread::scope(|scope| {
-        let handle = crate::placement::spawn(scope, || {
-            let _t = crate::trace::phase("jobs dir: files, 2nd half");
-            let (written, misses) =
-                take_run(&mut rest, tail, dirs, now, tail_files, tail_stamps, before);
-            (written, misses, !rest.is_empty())
-        });
-        let (written, mut misses) =
-            take_run(cache, candidates, dirs, now, head_files, head_stamps, 0);
-        let unused = !cache.is_empty();
-        let (more_written, more, rest_unused) = crate::parallel::join(handle);
-        // (In order: the second thread's come after the first's.)
-        misses.extend(more);
-        (written + more_written, misses, unused || rest_unused)
-    })
 }
 
-/// The run to start the second thread's share at, and how many files come before it:
-/// the start of a state folder nearest half of `count` (a share starts where the cache
-/// says a folder's lines start, never within a folder).
-fn half_way(runs: &[Vec<Candidate>], count: usize) -> Option<(usize, usize)> {
-    let mut before: usize = 0;
-    let mut best: Option<(usize, usize)> = None;
-    let off = |before: usize| before.abs_diff(count - before);
-    let mut last = None;
-    for (i, run) in runs.iter().enumerate() {
-        let Some(state) = run.first().map(|c| c.state) else {
-            continue;
+// SAFETY: a `FolderTake` writes only the slots of its own share (see
+// [`FolderTake::take`]), which no other share overlaps and nothing reads until every
+// share is done; the buffers outlive it ([`Early::finish`] takes them back after).
+unsafe impl Send for FolderTake {}
+
+/// What a [`FolderTake`] gave: the slots it wrote, its misses (numbered among all the
+/// files, their folders numbered in the folder's own listing), whether its lines held
+/// some no file took, and whether it was left untaken (its files did not fit).
+#[derive(Default)]
+pub(super) struct Taken {
+    pub written: usize,
+    pub misses: Vec<(usize, Candidate)>,
+    pub unused: bool,
+    pub left: bool,
+}
+
+impl Early {
+    /// Room for `room` files, and a share of it for each of `caches` (a state folder's
+    /// lines each, in the folders' order).
+    pub(super) fn new(
+        room: usize,
+        caches: Vec<ParseCache>,
+        now: std::time::SystemTime,
+    ) -> (Early, Vec<FolderTake>) {
+        let mut early = Early {
+            files: Vec::with_capacity(room),
+            stamps: Vec::with_capacity(room),
         };
-        let starts_folder = last.is_some_and(|l| l != state);
-        if starts_folder && best.is_none_or(|(_, b)| off(before) < off(b)) {
-            best = Some((i, before));
-        }
-        last = Some(state);
-        before += run.len();
+        let files = early.files.spare_capacity_mut().as_mut_ptr();
+        let stamps = early.stamps.spare_capacity_mut().as_mut_ptr();
+        let takes = caches
+            .into_iter()
+            .map(|cache| FolderTake {
+                cache,
+                files,
+                stamps,
+                room,
+                now,
+            })
+            .collect();
+        (early, takes)
     }
-    best
+
+    /// The take made whole: the shares taken ([`Taken`], in order, their misses'
+    /// folders numbered in `dirs`) kept in place, and those left untaken (`left`: their
+    /// folders' candidates, numbered in `dirs`, in order, from the first left on) taken
+    /// now, on this thread. Each share's cache is given back, in order: the first is
+    /// the one the file was loaded into.
+    pub(super) fn finish(
+        mut self,
+        takes: Vec<FolderTake>,
+        taken: Vec<Taken>,
+        left: Vec<Vec<Vec<Candidate>>>,
+        dirs: &Dirs,
+    ) -> (Hits, Vec<ParseCache>) {
+        let written: usize = taken.iter().filter(|t| !t.left).map(|t| t.written).sum();
+        let mut misses = Vec::new();
+        let mut unused = false;
+        for t in taken {
+            misses.extend(t.misses);
+            unused |= t.unused;
+        }
+        // SAFETY: the shares taken cover `0..written`: each wrote every slot of its
+        // share, the shares one after the other from 0, and a share left untaken is
+        // followed only by shares left untaken (they start further on, and did not fit
+        // either).
+        unsafe {
+            self.files.set_len(written);
+            self.stamps.set_len(written);
+        }
+        let skipped = takes.len().saturating_sub(left.len());
+        let _t = (!left.is_empty()).then(|| crate::trace::phase("jobs dir: take what did not fit"));
+        let mut left = left.into_iter().peekable();
+        let mut caches = Vec::with_capacity(takes.len());
+        for (i, mut take) in takes.into_iter().enumerate() {
+            if let Some(candidates) = left.next_if(|_| i >= skipped) {
+                let at = self.files.len();
+                let count: usize = candidates.iter().map(Vec::len).sum();
+                self.files.reserve_exact(count);
+                self.stamps.reserve_exact(count);
+                let file_slots = &mut self.files.spare_capacity_mut()[..count];
+                let stamp_slots = &mut self.stamps.spare_capacity_mut()[..count];
+                let (n, more) = take_run(
+                    &mut take.cache,
+                    candidates,
+                    dirs,
+                    take.now,
+                    file_slots,
+                    stamp_slots,
+                    at,
+                );
+                assert_eq!(n, count, "every listed file has its slot written once");
+                // SAFETY: the `count` slots after the first `at` were each written
+                // (checked just above), and both lists have room for them.
+                unsafe {
+                    self.files.set_len(at + count);
+                    self.stamps.set_len(at + count);
+                }
+                misses.extend(more);
+                unused |= !take.cache.is_empty();
+            }
+            caches.push(take.cache);
+        }
+        let hits = Hits {
+            files: self.files,
+            stamps: self.stamps,
+            misses,
+            unused,
+        };
+        (hits, caches)
+    }
+}
+
+impl FolderTake {
+    /// Take the candidates of `runs` (a folder's listing), whose slots start at `first`,
+    /// from this share's lines; left in `runs`, untaken, when they do not fit the room.
+    pub(super) fn take(&mut self, runs: &mut Runs, first: usize) -> Taken {
+        let count = runs.len();
+        if first.checked_add(count).is_none_or(|end| end > self.room) {
+            return Taken {
+                left: true,
+                ..Taken::default()
+            };
+        }
+        let _t = crate::trace::phase("jobs dir: take a folder");
+        let candidates = runs.take_runs();
+        // SAFETY: `first..first + count` lies within the room both buffers were made
+        // with (checked just above); each folder's share starts where the shares of the
+        // folders before it end, so no two overlap, and no slot is read until every
+        // share is done (`Early::finish`).
+        let (files, stamps) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(self.files.add(first), count),
+                std::slice::from_raw_parts_mut(self.stamps.add(first), count),
+            )
+        };
+        crate::heap::prefer_huge_pages_in(files);
+        crate::heap::prefer_huge_pages_in(stamps);
+        let (written, misses) = take_run(
+            &mut self.cache,
+            candidates,
+            runs.dirs(),
+            self.now,
+            files,
+            stamps,
+            first,
+        );
+        Taken {
+            written,
+            misses,
+            unused: !self.cache.is_empty(),
+            left: false,
+        }
+    }
 }
 
 /// Take `candidates` from `cache` into `files` and `stamps` (as long as they), writing
@@ -197,31 +309,4 @@ fn placeholder() -> OrderFile {
         None,
         Default::default(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::inventory::candidate::tests::candidate;
-
-    fn runs(spec: &[(State, usize)]) -> Vec<Vec<Candidate>> {
-        spec.iter()
-            .map(|&(state, n)| (0..n).map(|i| candidate(state, &format!("{i}"))).collect())
-            .collect()
-    }
-
-    #[test]
-    fn the_second_share_starts_at_a_folder_never_within_one() {
-        use State::{Done, Failed, Pending};
-        // Two runs of one folder, then two folders: the folder start nearest half.
-        let r = runs(&[(Pending, 3), (Pending, 3), (Done, 2), (Failed, 1)]);
-        assert_eq!(half_way(&r, 9), Some((2, 6)));
-        let r = runs(&[(Pending, 1), (Done, 3), (Done, 3), (Failed, 2)]);
-        assert_eq!(half_way(&r, 9), Some((3, 7)));
-        let r = runs(&[(Pending, 2), (Done, 3), (Done, 3), (Failed, 4)]);
-        assert_eq!(half_way(&r, 12), Some((3, 8)));
-        // One folder in many runs: no split.
-        let r = runs(&[(Done, 4), (Done, 4)]);
-        assert_eq!(half_way(&r, 8), None);
-    }
 }

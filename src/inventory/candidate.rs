@@ -53,6 +53,12 @@ impl Candidate {
         }
     }
 
+    /// The same candidate, its folder numbered `shift` further on (its folders put
+    /// after others).
+    pub(super) fn shift_dir(&mut self, shift: u32) {
+        self.dir = self.dir.saturating_add(shift);
+    }
+
     /// Its path relative to the checkout.
     pub(super) fn path(&self, dirs: &Dirs) -> String {
         let mut out = String::new();
@@ -115,16 +121,33 @@ impl Runs {
         }
     }
 
-    /// Those of `other` after these (their folders renumbered after these').
-    pub(super) fn append(&mut self, other: Runs) {
+    /// How many candidates the runs hold.
+    pub(super) fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    /// The runs, taken out (the folders stay, for the candidates taken).
+    pub(super) fn take_runs(&mut self) -> Vec<Vec<Candidate>> {
+        std::mem::take(&mut self.runs)
+    }
+
+    /// The folders the candidates are in.
+    pub(super) fn dirs(&self) -> &Dirs {
+        &self.dirs
+    }
+
+    /// Those of `other` after these (their folders renumbered after these'); what was
+    /// added to `other`'s folder numbers.
+    pub(super) fn append(&mut self, other: Runs) -> u32 {
         let shift = u32::try_from(self.dirs.0.len()).unwrap_or(u32::MAX);
         self.dirs.0.extend(other.dirs.0);
         for mut run in other.runs {
             for c in &mut run {
-                c.dir = c.dir.saturating_add(shift);
+                c.shift_dir(shift);
             }
             self.runs.push(run);
         }
+        shift
     }
 
     /// The runs, in order (none is empty), and the folders their candidates are in.
@@ -167,7 +190,9 @@ pub(super) mod tests {
             dir: a,
             ..candidate(State::Done, "0")
         });
-        runs.append(more);
+        assert_eq!(runs.len(), 2500);
+        assert_eq!(runs.append(more), 1);
+        assert_eq!(runs.len(), 2501);
         let (runs, dirs) = runs.into_parts();
         let lens: Vec<usize> = runs.iter().map(Vec::len).collect();
         assert_eq!(lens, [RUN, RUN, 2500 - 2 * RUN, 1]);

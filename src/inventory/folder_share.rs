@@ -12,18 +12,44 @@
 //! entry is read finds the file's kernel data still in the CPU's cache (with every
 //! file stat'ed after the whole listing, shared run by run, a run at 100,000 WOs took
 //! 4% more CPU time than this, and 10% more than before).
+//!
+//! A listing can be followed by a second step ([`Then`]) that needs to know where the
+//! folder's files go among all of them: run for each folder in the folders' order, as
+//! soon as it and every folder before it are listed, by whichever thread has nothing
+//! left to list. A warm run takes each folder's files from the parse cache this way:
+//! the thread that ends its listing first starts taking while the other still lists,
+//! where the take used to wait for both, and then for a thread of its own to start.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Folders shared out between threads; each folder's listing is kept in its place.
-pub(super) struct FolderShare<F, L> {
-    queue: Mutex<Queue<F, L>>,
+pub(super) struct FolderShare<F, L, P: Then<L> = ()> {
+    queue: Mutex<Queue<F, L, P>>,
     changed: Condvar,
+}
+
+/// A step run for each folder's listing once it and the listings of every folder
+/// before it are made, in the folders' order (each knows where its places start).
+pub(super) trait Then<L>: Send {
+    type Out: Send;
+    /// How many places `listing` fills.
+    fn places(listing: &L) -> usize;
+    /// Run the step for `listing`, whose places start at `first`.
+    fn run(&mut self, listing: &mut L, first: usize) -> Self::Out;
+}
+
+/// No second step.
+impl<L> Then<L> for () {
+    type Out = ();
+    fn places(_: &L) -> usize {
+        0
+    }
+    fn run(&mut self, _: &mut L, _: usize) {}
 }
 
 type Work<F, L> = (Vec<F>, fn(&F) -> L);
 
-struct Queue<F, L> {
+struct Queue<F, L, P: Then<L>> {
     /// The folders to list, in the order they are given back in, and how to list one.
     work: Option<Work<F, L>>,
     /// The folders' places, in the order they are taken (biggest first).
@@ -34,26 +60,33 @@ struct Queue<F, L> {
     listed: Vec<Option<L>>,
     /// No folder will be published any more (a helper stops waiting for some).
     closed: bool,
+    /// Each folder's second step (none: no second step), taken out while it runs.
+    then: Vec<Option<P>>,
+    /// Each second step's outcome once run.
+    outs: Vec<Option<P::Out>>,
+    /// The folder whose second step is next, and where its places start.
+    next_then: usize,
+    next_first: usize,
 }
 
 /// Closes the share when dropped: whatever way the lister leaves (an error, nothing to
 /// list), a helper waiting for folders stops waiting.
-pub(super) struct Closing<'s, F, L>(&'s FolderShare<F, L>);
+pub(super) struct Closing<'s, F, L, P: Then<L> = ()>(&'s FolderShare<F, L, P>);
 
-impl<F, L> Drop for Closing<'_, F, L> {
+impl<F, L, P: Then<L>> Drop for Closing<'_, F, L, P> {
     fn drop(&mut self) {
         self.0.lock().closed = true;
         self.0.changed.notify_all();
     }
 }
 
-impl<F, L> FolderShare<F, L> {
-    fn lock(&self) -> MutexGuard<'_, Queue<F, L>> {
+impl<F, L, P: Then<L>> FolderShare<F, L, P> {
+    fn lock(&self) -> MutexGuard<'_, Queue<F, L, P>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl<F, L> Default for FolderShare<F, L> {
+impl<F, L, P: Then<L>> Default for FolderShare<F, L, P> {
     fn default() -> Self {
         FolderShare {
             queue: Mutex::new(Queue {
@@ -62,44 +95,71 @@ impl<F, L> Default for FolderShare<F, L> {
                 next: 0,
                 listed: Vec::new(),
                 closed: false,
+                then: Vec::new(),
+                outs: Vec::new(),
+                next_then: 0,
+                next_first: 0,
             }),
             changed: Condvar::new(),
         }
     }
 }
 
-impl<F: Clone, L> FolderShare<F, L> {
+/// What [`FolderShare::list_all`] gives back: each folder's listing, and, when there
+/// was a second step, each one's step and outcome, all in the folders' order.
+pub(super) struct Listed<L, P: Then<L>> {
+    pub(super) listings: Vec<L>,
+    pub(super) then: Vec<P>,
+    pub(super) outs: Vec<P::Out>,
+}
+
+impl<F: Clone, L, P: Then<L>> FolderShare<F, L, P> {
     /// The guard the lister holds until it has published its folders.
-    pub(super) fn close_on_drop(&self) -> Closing<'_, F, L> {
+    pub(super) fn close_on_drop(&self) -> Closing<'_, F, L, P> {
         Closing(self)
     }
 
     /// List `folders` with `list`, taking them in the order of `sizes` (biggest first),
-    /// with whoever [`help`](FolderShare::help)s; the listings in the order of `folders`.
+    /// with whoever [`help`](FolderShare::help)s, then run `then` (one for each folder,
+    /// or none) in the folders' order; all of it given back in the folders' order.
     pub(super) fn list_all(
         &self,
-        closing: Closing<'_, F, L>,
+        closing: Closing<'_, F, L, P>,
         folders: Vec<F>,
         sizes: &[u64],
         list: fn(&F) -> L,
-    ) -> Vec<L> {
+        then: Vec<P>,
+    ) -> Listed<L, P> {
         let count = folders.len();
         let mut order: Vec<usize> = (0..count).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+        // (A folder with no second step would be given back without its outcome.)
+        assert!(
+            then.is_empty() || then.len() == count,
+            "a second step for every folder or for none"
+        );
+        let then: Vec<Option<P>> = then.into_iter().map(Some).collect();
         {
             let mut queue = self.lock();
             queue.work = Some((folders, list));
             queue.order = order;
             queue.listed = (0..count).map(|_| None).collect();
+            queue.outs = then.iter().map(|_| None).collect();
+            queue.then = then;
         }
         drop(closing);
         self.take_folders();
         let queue = self.lock();
+        // (A listing is taken out of its place while its second step runs.)
         let mut queue = self
             .changed
             .wait_while(queue, |q| q.listed.iter().any(Option::is_none))
             .unwrap_or_else(|e| e.into_inner());
-        queue.listed.drain(..).flatten().collect()
+        Listed {
+            listings: queue.listed.drain(..).flatten().collect(),
+            then: queue.then.drain(..).flatten().collect(),
+            outs: queue.outs.drain(..).flatten().collect(),
+        }
     }
 
     /// Wait until the lister publishes its folders (or will not), then list those
@@ -119,6 +179,8 @@ impl<F: Clone, L> FolderShare<F, L> {
         loop {
             let mut queue = self.lock();
             let Some(&i) = queue.order.get(queue.next) else {
+                drop(queue);
+                self.run_thens();
                 return;
             };
             queue.next += 1;
@@ -133,6 +195,40 @@ impl<F: Clone, L> FolderShare<F, L> {
             let listing = list(&folder);
             if let Some(slot) = self.lock().listed.get_mut(i) {
                 *slot = Some(listing);
+            }
+            self.changed.notify_all();
+        }
+    }
+
+    /// Run the second steps still to run, in the folders' order, each once its folder
+    /// is listed (waiting for the listing another thread still makes).
+    fn run_thens(&self) {
+        let mut queue = self.lock();
+        loop {
+            let i = queue.next_then;
+            if i >= queue.then.len() {
+                return;
+            }
+            if queue.listed.get(i).is_some_and(Option::is_none) {
+                queue = self.changed.wait(queue).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            let step = queue.then.get_mut(i).and_then(Option::take);
+            let listing = queue.listed.get_mut(i).and_then(Option::take);
+            let (Some(mut step), Some(mut listing)) = (step, listing) else {
+                return;
+            };
+            let first = queue.next_first;
+            queue.next_first += P::places(&listing);
+            queue.next_then += 1;
+            drop(queue);
+            let out = step.run(&mut listing, first);
+            queue = self.lock();
+            let q = &mut *queue;
+            if let (Some(l), Some(t), Some(o)) =
+                (q.listed.get_mut(i), q.then.get_mut(i), q.outs.get_mut(i))
+            {
+                (*l, *t, *o) = (Some(listing), Some(step), Some(out));
             }
             self.changed.notify_all();
         }
@@ -156,19 +252,68 @@ mod tests {
         let folders: Vec<u64> = (1..=9).collect();
         let sizes: Vec<u64> = vec![5, 90, 1, 40, 40, 7, 0, 100, 3];
         for helped in [false, true] {
-            let share = FolderShare::default();
+            let share: FolderShare<u64, u64> = FolderShare::default();
             let out = std::thread::scope(|scope| {
                 let helper = helped.then(|| scope.spawn(|| share.help()));
                 let closing = share.close_on_drop();
-                let out = share.list_all(closing, folders.clone(), &sizes, square);
+                let out = share.list_all(closing, folders.clone(), &sizes, square, Vec::new());
                 if let Some(h) = helper {
                     h.join().unwrap();
                 }
                 out
             });
-            assert_eq!(out, [1, 4, 9, 16, 25, 36, 49, 64, 81]);
+            assert_eq!(out.listings, [1, 4, 9, 16, 25, 36, 49, 64, 81]);
+            assert!(out.then.is_empty() && out.outs.is_empty());
             // Taken biggest first (ties in the folders' order).
             assert_eq!(share.lock().order, [7, 1, 3, 4, 5, 0, 8, 2, 6]);
+        }
+    }
+
+    /// A second step that counts its listing's places, records where they started and
+    /// doubles the listing in place.
+    struct Count {
+        first: Option<usize>,
+    }
+
+    impl super::Then<u64> for Count {
+        type Out = (usize, u64);
+        fn places(listing: &u64) -> usize {
+            *listing as usize
+        }
+        fn run(&mut self, listing: &mut u64, first: usize) -> (usize, u64) {
+            assert!(self.first.is_none(), "run once");
+            self.first = Some(first);
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            *listing *= 2;
+            (first, *listing)
+        }
+    }
+
+    /// Each folder's second step runs once, after its listing, with its places starting
+    /// after all the folders' before it, whoever lists and runs what.
+    #[test]
+    fn second_steps_run_once_each_with_the_places_of_the_folders_before() {
+        let folders: Vec<u64> = (1..=7).collect();
+        let sizes: Vec<u64> = vec![1, 50, 2, 40, 3, 30, 0];
+        for helped in [false, true] {
+            let share: FolderShare<u64, u64, Count> = FolderShare::default();
+            let steps = folders.iter().map(|_| Count { first: None }).collect();
+            let out = std::thread::scope(|scope| {
+                let helper = helped.then(|| scope.spawn(|| share.help()));
+                let closing = share.close_on_drop();
+                let out = share.list_all(closing, folders.clone(), &sizes, square, steps);
+                if let Some(h) = helper {
+                    h.join().unwrap();
+                }
+                out
+            });
+            // Listings of 1, 4, 9… places, each doubled by its step.
+            assert_eq!(out.listings, [2, 8, 18, 32, 50, 72, 98]);
+            let firsts = [0, 1, 5, 14, 30, 55, 91];
+            let outs: Vec<(usize, u64)> = firsts.iter().copied().zip(out.listings).collect();
+            assert_eq!(out.outs, outs);
+            let ran: Vec<Option<usize>> = out.then.iter().map(|c| c.first).collect();
+            assert_eq!(ran, firsts.map(Some));
         }
     }
 

@@ -52,8 +52,9 @@ use crate::model::short_text::ShortText;
 use crate::model::state::State;
 use crate::model::wo_id::WoId;
 use crate::regular::Regular;
+use cache_hits::{Early, FolderTake, Taken};
 use candidate::{Candidate, Dirs, Runs};
-use folder_share::{Closing, FolderShare};
+use folder_share::{Closing, FolderShare, Then};
 use parse_cache::{BlobCache, BlobUse, KeptStamp, ParseCache, Parsed, Stamp};
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
@@ -918,14 +919,29 @@ fn read_jobs_dir(
     // (a cold run) each file's stamp comes from the fstat of its read instead (at
     // 100,000 WOs, 100,000 `statx` calls fewer).
     let stat = depth == Depth::Fields && cache.holds_lines();
-    let (candidates, others) = {
+    let (listed, others) = {
         let _t = crate::trace::phase("jobs dir: list+stat");
-        list_jobs_dir(root, jobs_rel, &jobs, stat, share, closing)?
+        list_jobs_dir(root, jobs_rel, &jobs, stat, share, closing, cache)?
     };
     // (Tests hold a run here to move a listed file away before it is read.)
     crate::failpoint::hit("inventory:after-listing");
     let _t = crate::trace::phase("jobs dir: files");
-    Ok((read_candidates(root, cache, candidates, depth), others))
+    Ok((read_candidates(root, listed, depth), others))
+}
+
+/// The state folders' WO files as listed: taken from the parse cache already, folder by
+/// folder as the listing ended (a warm run), or still to take.
+enum JobsListing {
+    Taken {
+        hits: cache_hits::Hits,
+        cache: ParseCache,
+        dirs: Dirs,
+        now: std::time::SystemTime,
+    },
+    ToTake {
+        cache: ParseCache,
+        candidates: Runs,
+    },
 }
 
 /// What a read of the jobs dir gives: its WO files, and the entries other readers want.
@@ -944,8 +960,25 @@ struct Folder {
 /// A state folder's candidates and the entries other readers want.
 type Listing = Result<(Runs, Vec<Other>)>;
 
-/// The folders of a listing, shared between threads.
-type ListingShare = FolderShare<Folder, Listing>;
+/// The folders of a listing, shared between threads, each taken from the parse cache
+/// once listed in a warm run.
+type ListingShare = FolderShare<Folder, Listing, FolderTake>;
+
+/// A warm run's second step of a folder's listing: its files taken from the cache.
+impl Then<Listing> for FolderTake {
+    type Out = Taken;
+
+    fn places(listing: &Listing) -> usize {
+        listing.as_ref().map_or(0, |(runs, _)| runs.len())
+    }
+
+    fn run(&mut self, listing: &mut Listing, first: usize) -> Taken {
+        match listing {
+            Ok((runs, _)) => self.take(runs, first),
+            Err(_) => Taken::default(),
+        }
+    }
+}
 
 impl Folder {
     fn list(&self) -> Listing {
@@ -974,15 +1007,17 @@ impl Folder {
 /// Every WO file candidate in the state folders, each stat'ed when `stat` (relative to
 /// the open folder: no path walk per file), the folders shared out with `share`'s
 /// helpers, biggest first (by the size of each folder's directory file). Listing and
-/// stat'ing are most of a warm run.
+/// stat'ing are most of a warm run. When `stat` (a warm run), each folder's files are
+/// taken from `cache` as soon as it and the folders before it are listed.
 fn list_jobs_dir(
     root: &Path,
     jobs_rel: &str,
     jobs: &Path,
     stat: bool,
     share: &ListingShare,
-    closing: Closing<'_, Folder, Listing>,
-) -> Result<(Runs, Vec<Other>)> {
+    closing: Closing<'_, Folder, Listing, FolderTake>,
+    mut cache: ParseCache,
+) -> Result<(JobsListing, Vec<Other>)> {
     let (folders, sizes): (Vec<Folder>, Vec<u64>) = State::ALL
         .iter()
         .filter_map(|&state| {
@@ -1000,6 +1035,22 @@ fn list_jobs_dir(
             meta.is_dir().then_some((folder, meta.len()))
         })
         .unzip();
+    // Each folder's lines of the cache apart, and room for as many files as the folders
+    // can hold (or no early take: the file does not say where a folder's lines start).
+    let now = std::time::SystemTime::now();
+    let early = (stat && !folders.is_empty())
+        .then(|| {
+            let states: Vec<State> = folders.iter().map(|f| f.state).collect();
+            let rest = cache.split_at_folders(&states)?;
+            let room = sizes.iter().map(|&size| entries_hint(size)).sum();
+            let caches = std::iter::once(std::mem::take(&mut cache)).chain(rest);
+            Some(Early::new(room, caches.collect(), now))
+        })
+        .flatten();
+    let (early, takes) = match early {
+        Some((early, takes)) => (Some(early), takes),
+        None => (None, Vec::new()),
+    };
     // On more than two cores, up to two more threads take folders from the start.
     let more = crate::parallel::cores()
         .saturating_sub(2)
@@ -1012,17 +1063,54 @@ fn list_jobs_dir(
                 share.help()
             });
         }
-        share.list_all(closing, folders, &sizes, Folder::list)
+        share.list_all(closing, folders, &sizes, Folder::list, takes)
     });
     // (Kept in runs, in state order: joining them would copy every candidate once
     // more.)
     let (mut candidates, mut others) = (Runs::default(), Vec::new());
-    for l in listed {
-        let (c, o) = l?;
-        candidates.append(c);
+    let Some(early) = early else {
+        for l in listed.listings {
+            let (c, o) = l?;
+            candidates.append(c);
+            others.extend(o);
+        }
+        return Ok((JobsListing::ToTake { cache, candidates }, others));
+    };
+    // The folders numbered one after the other, and the misses and the candidates
+    // left untaken with them.
+    let mut left = Vec::new();
+    let mut taken = Vec::with_capacity(listed.outs.len());
+    for (l, mut t) in listed.listings.into_iter().zip(listed.outs) {
+        let (mut runs, o) = l?;
+        let untaken = runs.take_runs();
+        let shift = candidates.append(runs);
+        for (_, c) in &mut t.misses {
+            c.shift_dir(shift);
+        }
+        if t.left {
+            let mut untaken = untaken;
+            untaken
+                .iter_mut()
+                .flatten()
+                .for_each(|c| c.shift_dir(shift));
+            left.push(untaken);
+        }
         others.extend(o);
+        taken.push(t);
     }
-    Ok((candidates, others))
+    let (_, dirs) = candidates.into_parts();
+    let (hits, caches) = early.finish(listed.then, taken, left, &dirs);
+    // (The first folder's share held the cache as loaded, the one that is saved.)
+    let cache = caches.into_iter().next().unwrap_or_default();
+    Ok((
+        JobsListing::Taken {
+            hits,
+            cache,
+            dirs,
+            now,
+        },
+        others,
+    ))
 }
 
 /// How many entries to make room for when listing a folder of `size` bytes: that over
@@ -1166,21 +1254,31 @@ fn list_state_folder(
 /// Read and parse every candidate in parallel, keeping their order. With
 /// [`Depth::Fields`] a file whose stat matches the parse cache is not read at all; either
 /// way the cache is rewritten when anything changed.
-fn read_candidates(
-    root: &Path,
-    mut cache: ParseCache,
-    candidates: Runs,
-    depth: Depth,
-) -> Vec<OrderFile> {
-    let (candidates, dirs) = candidates.into_parts();
-    let now = std::time::SystemTime::now();
+fn read_candidates(root: &Path, listed: JobsListing, depth: Depth) -> Vec<OrderFile> {
     // Take what the cache knows (by the stat of the listing), read the rest in parallel.
+    let (cache, hits, dirs, now) = match listed {
+        JobsListing::Taken {
+            hits,
+            cache,
+            dirs,
+            now,
+        } => (cache, hits, dirs, now),
+        JobsListing::ToTake {
+            mut cache,
+            candidates,
+        } => {
+            let (candidates, dirs) = candidates.into_parts();
+            let now = std::time::SystemTime::now();
+            let hits = cache_hits::take(&mut cache, candidates, &dirs, now);
+            (cache, hits, dirs, now)
+        }
+    };
     let cache_hits::Hits {
         mut files,
         mut stamps,
         misses,
         unused,
-    } = cache_hits::take(&mut cache, candidates, &dirs, now);
+    } = hits;
     let changed = !misses.is_empty() || unused;
     // Nothing came from the cache: the files are the reads, in order.
     let all_read = files.is_empty();

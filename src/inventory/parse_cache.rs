@@ -368,6 +368,26 @@ impl ParseCache {
         })
     }
 
+    /// A cache for the lines of each of `states` but the first, in order, which this
+    /// one then no longer serves (a state with no lines in the file gets a cache with
+    /// none); `None` when the file does not say where one's lines start or this cache
+    /// was used already (what was split off before that is then served by no cache:
+    /// its files are read).
+    pub fn split_at_folders(&mut self, states: &[State]) -> Option<Vec<ParseCache>> {
+        if self.segments.is_empty() {
+            return None;
+        }
+        let mut pieces = Vec::with_capacity(states.len().saturating_sub(1));
+        for &state in states.iter().skip(1).rev() {
+            pieces.push(match self.segments.iter().any(|(s, _)| *s == state) {
+                true => self.split_off(state)?,
+                false => ParseCache::default(),
+            });
+        }
+        pieces.reverse();
+        Some(pieces)
+    }
+
     /// The walk parted from the file: load the rest of it (the current line on).
     fn part(&mut self) {
         let Some(mut stream) = self.stream.take() else {
@@ -989,6 +1009,62 @@ mod tests {
                 .split_off(State::Running)
                 .is_none()
         );
+    }
+
+    /// A cache split at every listed folder: each piece serves its folder's lines
+    /// alone, a folder with no lines gets a piece with none, and a file that does not
+    /// say where folders start is not split.
+    #[test]
+    fn a_cache_splits_at_every_folder_listed() {
+        let now = std::time::SystemTime::now();
+        let stamp = |ino| settled_stamp(now, ino);
+        let p = sample();
+        let states = [State::Pending, State::Done, State::Failed];
+        let files: Vec<(OrderFile, Stamp)> = (0..30u64)
+            .map(|i| {
+                let state = states[(i / 10) as usize];
+                let rel = format!("_ctx/jobs/{state}/WO-{i:05}.yaml");
+                let (dir, name) = crate::model::folder_no::FolderNo::split(&rel);
+                let fields = p.fields.copied_with_tail(name);
+                let f = OrderFile::of_fields(dir, state, false, p.id.clone(), None, fields);
+                (f, stamp(i))
+            })
+            .collect();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        ParseCache::at(dir.path()).save(now, files.iter().map(|(f, s)| (f, *s)));
+        let mut head = ParseCache::load(dir.path());
+        // (Running has no lines: its piece holds none.)
+        let listed = [State::Pending, State::Running, State::Done, State::Failed];
+        let mut pieces = head.split_at_folders(&listed).expect("split");
+        assert_eq!(pieces.len(), 3);
+        assert!(!pieces[0].holds_lines() && pieces[1].holds_lines());
+        for (i, (f, s)) in files.iter().enumerate() {
+            let rel = f.rel_text();
+            let cache = match i / 10 {
+                0 => &mut head,
+                1 => &mut pieces[1],
+                _ => &mut pieces[2],
+            };
+            assert!(cache.take(&rel, &rel, *s, now).is_some(), "{rel}");
+        }
+        assert!(head.is_empty() && pieces.iter().all(ParseCache::is_empty));
+        // Without done/ listed, its lines are the first piece's after pending's.
+        let mut head = ParseCache::load(dir.path());
+        let pieces = head
+            .split_at_folders(&[State::Pending, State::Failed])
+            .expect("split");
+        assert_eq!(pieces.len(), 1);
+        for (f, s) in &files[..20] {
+            let rel = f.rel_text();
+            assert!(head.take(&rel, &rel, *s, now).is_some(), "{rel}");
+        }
+        // A header that says nothing of the folders: no split.
+        let text = std::fs::read_to_string(dir.path().join(PARSE_FILE)).expect("saved");
+        let body = text.split_once('\n').expect("a header").1;
+        std::fs::write(dir.path().join(PARSE_FILE), format!("{HEADER}\n{body}")).expect("write");
+        let mut plain = ParseCache::load(dir.path());
+        assert!(plain.holds_lines());
+        assert!(plain.split_at_folders(&listed).is_none());
     }
 
     #[test]
