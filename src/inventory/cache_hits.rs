@@ -153,7 +153,14 @@ impl Early {
         left: Vec<Vec<Vec<Candidate>>>,
         dirs: &Dirs,
     ) -> (Hits, Vec<ParseCache>) {
-        let written: usize = taken.iter().filter(|t| !t.left).map(|t| t.written).sum();
+        // (What follows holds only if the shares left untaken are the last ones, one
+        // list of candidates each: checked, as nothing unwritten may be read.)
+        let untaken = taken.iter().skip_while(|t| !t.left);
+        assert!(
+            untaken.clone().all(|t| t.left) && untaken.count() == left.len(),
+            "only the last shares are left untaken, each with its candidates"
+        );
+        let written: usize = taken.iter().map(|t| t.written).sum();
         let mut misses = Vec::new();
         let mut unused = false;
         for t in taken {
@@ -244,6 +251,10 @@ impl FolderTake {
             files,
             stamps,
             first,
+        );
+        assert_eq!(
+            written, count,
+            "every listed file has its slot written once"
         );
         Taken {
             written,

@@ -216,7 +216,7 @@ impl<F: Clone, L, P: Then<L>> FolderShare<F, L, P> {
             let step = queue.then.get_mut(i).and_then(Option::take);
             let listing = queue.listed.get_mut(i).and_then(Option::take);
             let (Some(mut step), Some(mut listing)) = (step, listing) else {
-                return;
+                unreachable!("a folder's step and listing stay in place until the step runs");
             };
             let first = queue.next_first;
             queue.next_first += P::places(&listing);
