@@ -67,6 +67,8 @@ struct Queue<F, L, P: Then<L>> {
     /// The folder whose second step is next, and where its places start.
     next_then: usize,
     next_first: usize,
+    /// A listing or a second step panicked: nobody waits for what it was to give.
+    broken: bool,
 }
 
 /// Closes the share when dropped: whatever way the lister leaves (an error, nothing to
@@ -86,6 +88,20 @@ impl<F, L, P: Then<L>> FolderShare<F, L, P> {
     }
 }
 
+/// Marks the share broken when a thread unwinds through a listing or a second step, so
+/// that the threads waiting for its outcome stop waiting (the lister then panics too)
+/// instead of waiting for ever.
+struct Unwinding<'s, F, L, P: Then<L>>(&'s FolderShare<F, L, P>);
+
+impl<F, L, P: Then<L>> Drop for Unwinding<'_, F, L, P> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().broken = true;
+            self.0.changed.notify_all();
+        }
+    }
+}
+
 impl<F, L, P: Then<L>> Default for FolderShare<F, L, P> {
     fn default() -> Self {
         FolderShare {
@@ -99,6 +115,7 @@ impl<F, L, P: Then<L>> Default for FolderShare<F, L, P> {
                 outs: Vec::new(),
                 next_then: 0,
                 next_first: 0,
+                broken: false,
             }),
             changed: Condvar::new(),
         }
@@ -153,8 +170,12 @@ impl<F: Clone, L, P: Then<L>> FolderShare<F, L, P> {
         // (A listing is taken out of its place while its second step runs.)
         let mut queue = self
             .changed
-            .wait_while(queue, |q| q.listed.iter().any(Option::is_none))
+            .wait_while(queue, |q| !q.broken && q.listed.iter().any(Option::is_none))
             .unwrap_or_else(|e| e.into_inner());
+        assert!(
+            !queue.broken,
+            "a folder's listing or second step panicked on another thread"
+        );
         Listed {
             listings: queue.listed.drain(..).flatten().collect(),
             then: queue.then.drain(..).flatten().collect(),
@@ -176,6 +197,7 @@ impl<F: Clone, L, P: Then<L>> FolderShare<F, L, P> {
     }
 
     fn take_folders(&self) {
+        let _unwinding = Unwinding(self);
         loop {
             let mut queue = self.lock();
             let Some(&i) = queue.order.get(queue.next) else {
@@ -207,6 +229,9 @@ impl<F: Clone, L, P: Then<L>> FolderShare<F, L, P> {
         loop {
             let i = queue.next_then;
             if i >= queue.then.len() {
+                return;
+            }
+            if queue.broken {
                 return;
             }
             if queue.listed.get(i).is_some_and(Option::is_none) {
@@ -314,6 +339,51 @@ mod tests {
             assert_eq!(out.outs, outs);
             let ran: Vec<Option<usize>> = out.then.iter().map(|c| c.first).collect();
             assert_eq!(ran, firsts.map(Some));
+        }
+    }
+
+    /// A second step that panics, on the lister's thread or on a helper's, ends the
+    /// listing with a panic: no thread waits for ever for its outcome.
+    #[test]
+    fn a_second_step_that_panics_fails_the_listing_instead_of_hanging_it() {
+        /// Fails on any thread but `lister`'s (which takes its time, so that a helper
+        /// runs some), or on `lister`'s for the fourth folder when there is no helper.
+        struct Fails {
+            lister: std::thread::ThreadId,
+            helped: bool,
+        }
+        impl super::Then<u64> for Fails {
+            type Out = ();
+            fn places(_: &u64) -> usize {
+                1
+            }
+            fn run(&mut self, listing: &mut u64, _: usize) {
+                let on_lister = std::thread::current().id() == self.lister;
+                assert!(on_lister, "a helper's step fails");
+                assert!(
+                    self.helped || *listing != 16,
+                    "the fourth folder's step fails"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        let folders: Vec<u64> = (1..=6).collect();
+        let sizes: Vec<u64> = vec![1; 6];
+        for helped in [false, true] {
+            let share: FolderShare<u64, u64, Fails> = FolderShare::default();
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                std::thread::scope(|scope| {
+                    let helper = helped.then(|| scope.spawn(|| share.help()));
+                    let closing = share.close_on_drop();
+                    let lister = std::thread::current().id();
+                    let steps = folders.iter().map(|_| Fails { lister, helped }).collect();
+                    share.list_all(closing, folders.clone(), &sizes, square, steps);
+                    if let Some(h) = helper {
+                        let _ = h.join();
+                    }
+                })
+            }));
+            assert!(ran.is_err(), "helped: {helped}");
         }
     }
 
