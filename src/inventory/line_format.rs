@@ -52,17 +52,14 @@ fn escaped(b: u8) -> bool {
 
 /// The high bit of each byte of `word` that is a control character (under 0x20) or a
 /// backslash, and no other bit: every byte [`escaped`] says is escaped is among them
-/// (exact per byte, as [`tab_bytes`]).
+/// (exact per byte, as [`bytes_equal`]).
 fn control_or_backslash(word: &[u8; 8]) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let w = u64::from_le_bytes(*word);
     // (A byte's low seven bits plus 0x60 reach its high bit from 0x20 on; one with its
     // high bit set is no control character.)
     let control = !(((w & LOW7) + 0x6060_6060_6060_6060) | w) & HIGH;
-    let x = w ^ 0x5c5c_5c5c_5c5c_5c5c;
-    let backslash = !(((x & LOW7) + LOW7) | x | LOW7);
-    control | backslash
+    control | bytes_equal(w, b'\\')
 }
 
 /// `s` escaped, borrowed when it needs no escaping (paths almost never do).
@@ -375,10 +372,18 @@ fn first_tab(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The high bit of each byte of `word` (eight bytes, little-endian) that is a tab, and
-/// no other bit: exact per byte (no carry crosses from one byte to the next).
+/// no other bit.
 pub(super) fn tab_bytes(word: &[u8; 8]) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = u64::from_le_bytes(*word) ^ 0x0909_0909_0909_0909;
+    bytes_equal(u64::from_le_bytes(*word), b'\t')
+}
+
+/// The low seven bits of each byte of a word.
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each byte of `word` that is `byte`, and no other bit: exact per byte
+/// (no carry crosses from one byte to the next).
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
