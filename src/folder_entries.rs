@@ -216,16 +216,22 @@ mod tests {
         out
     }
 
+    /// One entry of each kind in `d`: the file `file`, the folder `sub`, the symlink
+    /// `link` to the file and the FIFO `pipe`.
+    fn one_of_each_kind(d: &Path, file: &str) {
+        fs::write(d.join(file), "x: 1\n").expect("write");
+        fs::create_dir(d.join("sub")).expect("mkdir");
+        std::os::unix::fs::symlink(file, d.join("link")).expect("symlink");
+        let fifo = CString::new(d.join("pipe").as_os_str().as_bytes()).expect("path");
+        // SAFETY: a valid path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    }
+
     #[test]
     fn lists_each_entry_once_with_its_type_and_lstat() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let d = dir.path();
-        fs::write(d.join("a.yaml"), "x: 1\n").expect("write");
-        fs::create_dir(d.join("sub")).expect("mkdir");
-        std::os::unix::fs::symlink("a.yaml", d.join("link")).expect("symlink");
-        let fifo = CString::new(d.join("pipe").as_os_str().as_bytes()).expect("path");
-        // SAFETY: a valid path.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        one_of_each_kind(d, "a.yaml");
         let ino = |name: &str| Some(fs::symlink_metadata(d.join(name)).expect("stat").ino());
         assert_eq!(
             listed(d),
@@ -272,12 +278,7 @@ mod tests {
     fn a_listing_and_the_metadata_give_the_same_type() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let d = dir.path();
-        fs::write(d.join("f"), "").expect("write");
-        fs::create_dir(d.join("sub")).expect("mkdir");
-        std::os::unix::fs::symlink("f", d.join("link")).expect("symlink");
-        let fifo = CString::new(d.join("pipe").as_os_str().as_bytes()).expect("path");
-        // SAFETY: a valid path.
-        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        one_of_each_kind(d, "f");
         let listed = listed(d);
         assert_eq!(listed.len(), 4);
         for (name, listed_type, _) in listed {
