@@ -177,10 +177,12 @@ impl Early {
         }
         let skipped = takes.len().saturating_sub(left.len());
         let _t = (!left.is_empty()).then(|| crate::trace::phase("jobs dir: take what did not fit"));
-        let mut left = left.into_iter().peekable();
+        let mut left = left.into_iter();
         let mut caches = Vec::with_capacity(takes.len());
         for (i, mut take) in takes.into_iter().enumerate() {
-            if let Some(candidates) = left.next_if(|_| i >= skipped) {
+            if i >= skipped
+                && let Some(candidates) = left.next()
+            {
                 let at = self.files.len();
                 let count: usize = candidates.iter().map(Vec::len).sum();
                 self.files.reserve_exact(count);

@@ -1035,22 +1035,12 @@ fn list_jobs_dir(
             meta.is_dir().then_some((folder, meta.len()))
         })
         .unzip();
-    // Each folder's lines of the cache apart, and room for as many files as the folders
-    // can hold (or no early take: the file does not say where a folder's lines start).
     let now = std::time::SystemTime::now();
-    let early = (stat && !folders.is_empty())
-        .then(|| {
-            let states: Vec<State> = folders.iter().map(|f| f.state).collect();
-            let rest = cache.split_at_folders(&states)?;
-            let room = sizes.iter().map(|&size| entries_hint(size)).sum();
-            let caches = std::iter::once(std::mem::take(&mut cache)).chain(rest);
-            Some(Early::new(room, caches.collect(), now))
-        })
-        .flatten();
-    let (early, takes) = match early {
-        Some((early, takes)) => (Some(early), takes),
-        None => (None, Vec::new()),
+    let early = match stat {
+        true => early_take(&folders, &sizes, &mut cache, now),
+        false => None,
     };
+    let (early, takes) = early.map_or((None, Vec::new()), |(e, t)| (Some(e), t));
     // On more than two cores, up to two more threads take folders from the start.
     let more = crate::parallel::cores()
         .saturating_sub(2)
@@ -1065,34 +1055,62 @@ fn list_jobs_dir(
         }
         share.list_all(closing, folders, &sizes, Folder::list, takes)
     });
-    // (Kept in runs, in state order: joining them would copy every candidate once
-    // more.)
-    let (mut candidates, mut others) = (Runs::default(), Vec::new());
-    let Some(early) = early else {
-        for l in listed.listings {
-            let (c, o) = l?;
-            candidates.append(c);
-            others.extend(o);
+    match early {
+        Some(early) => taken_as_listed(early, listed, now),
+        None => {
+            // (Kept in runs, in state order: joining them would copy every candidate
+            // once more.)
+            let (mut candidates, mut others) = (Runs::default(), Vec::new());
+            for l in listed.listings {
+                let (c, o) = l?;
+                candidates.append(c);
+                others.extend(o);
+            }
+            Ok((JobsListing::ToTake { cache, candidates }, others))
         }
-        return Ok((JobsListing::ToTake { cache, candidates }, others));
-    };
-    // The folders numbered one after the other, and the misses and the candidates
-    // left untaken with them.
+    }
+}
+
+/// A warm run's take as the listing ends: each of `folders`' lines of `cache` apart
+/// (the cache as loaded goes with the first), and room for as many files as folders of
+/// `sizes` can hold; `None` (the cache left whole) when there is no folder or the file
+/// does not say where a folder's lines start.
+fn early_take(
+    folders: &[Folder],
+    sizes: &[u64],
+    cache: &mut ParseCache,
+    now: std::time::SystemTime,
+) -> Option<(Early, Vec<FolderTake>)> {
+    if folders.is_empty() {
+        return None;
+    }
+    let states: Vec<State> = folders.iter().map(|f| f.state).collect();
+    let rest = cache.split_at_folders(&states)?;
+    let room = sizes.iter().map(|&size| entries_hint(size)).sum();
+    let caches = std::iter::once(std::mem::take(cache)).chain(rest);
+    Some(Early::new(room, caches.collect(), now))
+}
+
+/// The files of an [`Early`] take once every folder is listed: the folders numbered one
+/// after the other, and the misses and the candidates left untaken with them.
+fn taken_as_listed(
+    early: Early,
+    listed: folder_share::Listed<Listing, FolderTake>,
+    now: std::time::SystemTime,
+) -> Result<(JobsListing, Vec<Other>)> {
+    let (mut candidates, mut others) = (Runs::default(), Vec::new());
     let mut left = Vec::new();
     let mut taken = Vec::with_capacity(listed.outs.len());
     for (l, mut t) in listed.listings.into_iter().zip(listed.outs) {
-        let (mut runs, o) = l?;
-        let untaken = runs.take_runs();
+        let (runs, o) = l?;
+        // (A folder taken has no runs left; one left untaken keeps its own, renumbered
+        // by the append and taken straight back out.)
         let shift = candidates.append(runs);
         for (_, c) in &mut t.misses {
             c.shift_dir(shift);
         }
+        let untaken = candidates.take_runs();
         if t.left {
-            let mut untaken = untaken;
-            untaken
-                .iter_mut()
-                .flatten()
-                .for_each(|c| c.shift_dir(shift));
             left.push(untaken);
         }
         others.extend(o);
