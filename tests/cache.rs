@@ -125,6 +125,19 @@ fn phases(s: &Scenario, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// Append a comment to `yaml`, let it settle, and check that the next `audit` reads it
+/// again: the parse cache is saved.
+fn edit_and_see_the_cache_saved(s: &Scenario, yaml: &Path) {
+    let text = std::fs::read_to_string(yaml).expect("read") + "# edited\n";
+    std::fs::write(yaml, text).expect("write");
+    settle();
+    let edited = phases(s, &["audit"]);
+    assert!(
+        edited.iter().any(|p| p == "parse cache: save"),
+        "{edited:?}"
+    );
+}
+
 #[test]
 fn a_warm_run_takes_every_file_from_the_parse_cache_and_a_cold_one_writes_it() {
     let s = Scenario::build("clean");
@@ -138,15 +151,7 @@ fn a_warm_run_takes_every_file_from_the_parse_cache_and_a_cold_one_writes_it() {
     assert!(warm.iter().any(|p| p == "jobs dir: files"), "{warm:?}");
     assert!(!warm.iter().any(|p| p == "parse cache: save"), "{warm:?}");
     // A file changed since: read again, the cache rewritten.
-    let yaml = s.path("_ctx/jobs/pending/WO-0001.yaml");
-    let text = std::fs::read_to_string(&yaml).expect("read") + "# edited\n";
-    std::fs::write(&yaml, text).expect("write");
-    settle();
-    let edited = phases(&s, &["audit"]);
-    assert!(
-        edited.iter().any(|p| p == "parse cache: save"),
-        "{edited:?}"
-    );
+    edit_and_see_the_cache_saved(&s, &s.path("_ctx/jobs/pending/WO-0001.yaml"));
     // The rewrite kept every file's whole stamp, the ones it took from the cache among
     // them (their mtime is the one their file holds): warm again, nothing written.
     settle();
@@ -191,15 +196,7 @@ fn a_warm_take_that_outgrows_its_room_prints_what_the_files_say() {
         assert_eq!(&output(&s, v, true), off, "{v:?}");
     }
     // A file of the folder that did not fit, changed: read again, the cache rewritten.
-    let changed = archive.join("WO-2500.yaml");
-    let text = std::fs::read_to_string(&changed).expect("read") + "# edited\n";
-    std::fs::write(&changed, text).expect("write");
-    settle();
-    let edited = phases(&s, &["audit"]);
-    assert!(
-        edited.iter().any(|p| p == "parse cache: save"),
-        "{edited:?}"
-    );
+    edit_and_see_the_cache_saved(&s, &archive.join("WO-2500.yaml"));
     for v in views {
         assert_eq!(output(&s, v, false), output(&s, v, true), "{v:?}, edited");
     }
