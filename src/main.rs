@@ -9,7 +9,9 @@ use git_wo::error::{self, Exit};
 fn main() -> ExitCode {
     git_wo::heap::tune_allocator();
     let parent = git_wo::parent_death::parent();
-    let cli = match Cli::try_parse_from(commands::normalize_args(std::env::args_os().collect())) {
+    let args = commands::normalize_args(std::env::args_os().collect());
+    commands::prefetch_for(&args);
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

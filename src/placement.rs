@@ -27,23 +27,64 @@ where
     F: FnOnce() -> T + Send + 'scope,
     T: Send + 'scope,
 {
-    let Some(from) = Cores::here() else {
-        return scope.spawn(f);
-    };
-    let moved = Arc::new(AtomicBool::new(false));
-    let signal = Arc::clone(&moved);
-    let handle = scope.spawn(move || {
-        from.move_off();
-        signal.store(true, Ordering::Release);
-        f()
-    });
-    let start = Instant::now();
-    while !moved.load(Ordering::Acquire) && start.elapsed() < WAIT_AT_MOST {
-        // (Lets the new thread run here, if here is where it waits, without leaving
-        // this core: a thread that blocks is woken on its waker's core.)
-        std::thread::yield_now();
-    }
+    let move_off = MoveOff::here();
+    let handle = scope.spawn(move_off.first(f));
+    move_off.wait();
     handle
+}
+
+/// [`spawn`] for a thread that outlives its caller: joined through the handle, or
+/// ended with the process.
+pub fn spawn_detached<T, F>(f: F) -> std::thread::JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let move_off = MoveOff::here();
+    let handle = std::thread::spawn(move_off.first(f));
+    move_off.wait();
+    handle
+}
+
+/// A new thread's move off its creator's core, and the creator's wait for it.
+struct MoveOff {
+    /// `None` when there is no other core to move to.
+    from: Option<Cores>,
+    moved: Arc<AtomicBool>,
+}
+
+impl MoveOff {
+    fn here() -> MoveOff {
+        MoveOff {
+            from: Cores::here(),
+            moved: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// `f`, run once the thread has moved.
+    fn first<T, F: FnOnce() -> T>(&self, f: F) -> impl FnOnce() -> T + use<T, F> {
+        let (from, signal) = (self.from, Arc::clone(&self.moved));
+        move || {
+            if let Some(from) = from {
+                from.move_off();
+            }
+            signal.store(true, Ordering::Release);
+            f()
+        }
+    }
+
+    /// Wait until the new thread has moved (at most [`WAIT_AT_MOST`]).
+    fn wait(&self) {
+        if self.from.is_none() {
+            return;
+        }
+        let start = Instant::now();
+        while !self.moved.load(Ordering::Acquire) && start.elapsed() < WAIT_AT_MOST {
+            // (Lets the new thread run here, if here is where it waits, without leaving
+            // this core: a thread that blocks is woken on its waker's core.)
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// The cores this process may run on and the one the creating thread is on.

@@ -1,7 +1,8 @@
 //! What machines with other numbers of cores run, run here (`GIT_WO_CORES`, test-only):
 //! on one core nothing is shared out; on four, two more threads list the state folders
 //! and a cold read is split four ways. Every read command prints the same on one, two
-//! or four, cold (no caches) and warm; and the trace shows the shared-out work did run.
+//! or four, cold (no caches) and warm; and the trace shows the shared-out work did run
+//! (the jobs dir's prefetch among it).
 
 use crate::common;
 
@@ -73,6 +74,12 @@ fn reads_print_the_same_on_one_two_or_four_cores_and_share_out_work_on_more() {
             assert_eq!(listers, if four { 2 } else { 0 }, "{cores} cores:\n{trace}");
             assert_eq!(
                 traced(&trace, "audit: 2nd half"),
+                usize::from(two_or_more),
+                "{cores} cores:\n{trace}"
+            );
+            // The jobs dir listed while the command line is parsed: beside it, not on one core.
+            assert_eq!(
+                traced(&trace, "prefetch: adopted"),
                 usize::from(two_or_more),
                 "{cores} cores:\n{trace}"
             );

@@ -32,6 +32,7 @@ mod nothing_wedged;
 mod one_truth;
 mod outputs;
 mod plain_yaml;
+mod prefetch;
 mod progress;
 mod properties;
 mod race;

@@ -36,6 +36,32 @@ pub fn full_command() -> clap::Command {
     cli
 }
 
+/// Whether the command line is a warm read of the working tree whose jobs dir is
+/// worth listing before it is parsed ([`crate::inventory::prefetch`]): `audit`,
+/// `list`, `status`, `ready`, and `check` of the working tree, in the checkout the
+/// current folder is in (no `--root`), not asking for help or the version.
+pub fn prefetches(args: &[std::ffi::OsString]) -> bool {
+    let takes_value = ["--root", "--color"];
+    let mut sub = None;
+    for (i, a) in args.iter().enumerate().skip(1) {
+        let Some(a) = a.to_str() else { return false };
+        let elsewhere = a == "--root" || a.starts_with("--root=");
+        let asks = matches!(a, "-h" | "--help" | "-V" | "--version");
+        let other_source = a == "--staged" || a == "--tree" || a.starts_with("--tree=");
+        if elsewhere || asks || other_source {
+            return false;
+        }
+        let is_value = args
+            .get(i - 1)
+            .and_then(|prev| prev.to_str())
+            .is_some_and(|prev| i > 1 && takes_value.contains(&prev));
+        if sub.is_none() && !a.starts_with('-') && !is_value {
+            sub = Some(a);
+        }
+    }
+    matches!(sub, Some("audit" | "list" | "status" | "ready" | "check"))
+}
+
 /// `reconcile` and `gc` take `--json PATH` (SPEC §7, §8) where every other command's
 /// `--json` is the global flag: after those subcommands, `--json <value>` (a value not
 /// starting with `-`) and `--json=<value>` become `--json-out`. A bare `--json` stays
@@ -897,5 +923,46 @@ mod tests {
         }
         let cli = Cli::try_parse_from(["git-wo", "list", "--state", "running"]).expect("parsed");
         assert!(matches!(cli.command, Command::List(ref a) if a.state == Some(StateArg::Running)));
+    }
+
+    /// The warm reads of the working tree, in the current folder's checkout, are
+    /// prefetched, whatever global options come first; nothing else is.
+    #[test]
+    fn only_warm_reads_of_this_checkout_are_prefetched() {
+        let prefetched = |line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+            prefetches(&args)
+        };
+        for yes in [
+            "git-wo audit",
+            "git-wo --json audit",
+            "git-wo audit --json --fail-on stale_lock",
+            "git-wo -q list --state pending",
+            "git-wo --color never status",
+            "git-wo --color=always ready --blocked",
+            "git-wo check",
+            "git-wo --no-pager list",
+        ] {
+            assert!(prefetched(yes), "{yes}");
+        }
+        for no in [
+            "git-wo",
+            "git-wo --json",
+            "git-wo --root /elsewhere audit",
+            "git-wo audit --root=/elsewhere",
+            "git-wo check --staged",
+            "git-wo check --tree HEAD",
+            "git-wo check --tree=HEAD",
+            "git-wo audit --help",
+            "git-wo -h",
+            "git-wo --version",
+            "git-wo show WO-1",
+            "git-wo take WO-1",
+            "git-wo lint",
+            "git-wo --color never lint",
+            "git-wo help audit",
+        ] {
+            assert!(!prefetched(no), "{no}");
+        }
     }
 }

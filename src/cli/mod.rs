@@ -116,6 +116,14 @@ fn not_utf8(bad: &crate::git::repo::NotUtf8) -> anyhow::Error {
         .into()
 }
 
+/// Start listing the jobs dir while the command line is parsed and the repository
+/// opened, for the commands that read it warm ([`prefetches`]).
+pub fn prefetch_for(args: &[std::ffi::OsString]) {
+    if prefetches(args) {
+        crate::inventory::prefetch_jobs_dir();
+    }
+}
+
 /// What every command gets: the repository and the output settings.
 pub struct Ctx {
     pub repo: Repo,

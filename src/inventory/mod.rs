@@ -20,6 +20,7 @@ pub mod markers;
 pub mod object_cache;
 pub mod ownership;
 pub mod parse_cache;
+mod prefetch;
 pub mod record_cache;
 pub mod record_history;
 pub mod records;
@@ -56,6 +57,7 @@ use cache_hits::{Early, FolderTake, Taken};
 use candidate::{Candidate, Dirs, Runs};
 use folder_share::{Closing, FolderShare, Then};
 use parse_cache::{BlobCache, BlobUse, KeptStamp, ParseCache, Parsed, Stamp};
+use prefetch::Prefetch;
 use records::{Records, Unreadable};
 pub use wo_map::WoMap;
 use wo_map::WoMapBuilder;
@@ -341,12 +343,23 @@ impl Inventory {
     ) -> (Result<JobsDirFiles>, Result<GitFacts>) {
         let root = repo.control_root.clone();
         let wo_dir = repo.wo_dir();
+        let warm_read = *source == Source::WorkingTree && depth == Depth::Fields;
+        let prefetched = PREFETCH
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .and_then(|p| p.adopt(&prefetch::Place::new(&root, jobs_rel, &wo_dir), warm_read));
+        if let Some(prefetched) = prefetched {
+            let facts = Self::gather_git(repo, now);
+            prefetched.shared.help();
+            return (prefetched.join(), facts);
+        }
         // (The folders still to list when the facts are read are listed here too.)
         let share = ListingShare::default();
         std::thread::scope(|scope| {
             let on_disk = (*source == Source::WorkingTree).then(|| {
                 crate::placement::spawn(scope, || {
-                    read_jobs_dir(&root, jobs_rel, &wo_dir, depth, &share)
+                    read_jobs_dir(&root, jobs_rel, &wo_dir, depth, &share, None)
                 })
             });
             let facts = Self::gather_git(repo, now);
@@ -892,15 +905,44 @@ pub fn check_jobs_dir(root: &Path, jobs_rel: &str) -> Result<bool> {
     Ok(true)
 }
 
+/// The jobs dir's read started before the repository was opened, until a gathering
+/// adopts it or turns it down.
+static PREFETCH: std::sync::Mutex<Option<Prefetch<ListingShare, Result<JobsDirFiles>>>> =
+    std::sync::Mutex::new(None);
+
+/// Start a warm read of the jobs dir of the current folder's main checkout before the
+/// repository is opened: the next gathering adopts it when the repository is that
+/// checkout's, and turns it down otherwise (see [`prefetch`]). Once a process.
+pub fn prefetch_jobs_dir() {
+    let mut slot = PREFETCH.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.is_none() {
+        *slot = Prefetch::start(
+            |place, share, handoff| {
+                let prefetch::Place {
+                    root,
+                    jobs_rel,
+                    wo_dir,
+                } = place;
+                read_jobs_dir(root, jobs_rel, wo_dir, Depth::Fields, share, Some(handoff))
+            },
+            || Ok((Vec::new(), Vec::new())),
+        );
+    }
+}
+
 /// Read the four state folders of the working tree. A jobs dir that is a file or a
 /// symlinked state folder is refused (exit 2): git-wo never follows state out of the repo.
 /// The folders are listed with whoever [`FolderShare::help`]s.
+///
+/// With a `prefetch`, nothing is written until the gathering adopts it, and nothing
+/// more is done once it turns it down (see [`prefetch`]).
 fn read_jobs_dir(
     root: &Path,
     jobs_rel: &str,
     wo_dir: &Path,
     depth: Depth,
     share: &ListingShare,
+    prefetch: Option<&prefetch::Handoff>,
 ) -> Result<JobsDirFiles> {
     // (However this returns, a helper waiting for folders to list stops waiting.)
     let closing = share.close_on_drop();
@@ -921,8 +963,15 @@ fn read_jobs_dir(
     let stat = depth == Depth::Fields && cache.holds_lines();
     let (listed, others) = {
         let _t = crate::trace::phase("jobs dir: list+stat");
+        if prefetch.is_some_and(prefetch::Handoff::turned_down) {
+            return Ok((Vec::new(), Vec::new()));
+        }
         list_jobs_dir(root, jobs_rel, &jobs, stat, share, closing, cache)?
     };
+    // (Reading what the cache did not hold and rewriting it are the adopter's.)
+    if prefetch.is_some_and(|p| !p.adopted()) {
+        return Ok((Vec::new(), Vec::new()));
+    }
     // (Tests hold a run here to move a listed file away before it is read.)
     crate::failpoint::hit("inventory:after-listing");
     let _t = crate::trace::phase("jobs dir: files");

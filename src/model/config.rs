@@ -5,6 +5,9 @@ use chrono::Duration;
 
 use crate::error::WoError;
 
+/// `wo.jobsDir` when it is not set.
+pub const DEFAULT_JOBS_DIR: &str = "_ctx/jobs";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `wo.root`: control checkout, relative to the main worktree.
@@ -117,7 +120,7 @@ impl Config {
         Ok(Config {
             verify_timeout,
             root: s("wo.root"),
-            jobs_dir: s("wo.jobsDir").unwrap_or_else(|| "_ctx/jobs".into()),
+            jobs_dir: s("wo.jobsDir").unwrap_or_else(|| DEFAULT_JOBS_DIR.into()),
             worktree_dir: s("wo.worktreeDir"),
             branch_prefix: s("wo.branchPrefix").unwrap_or_else(|| "feat/wo-".into()),
             lease,
@@ -238,7 +241,7 @@ mod tests {
     fn disposable_paths() {
         let mut c = Config {
             root: None,
-            jobs_dir: "_ctx/jobs".into(),
+            jobs_dir: DEFAULT_JOBS_DIR.into(),
             worktree_dir: None,
             branch_prefix: "feat/wo-".into(),
             lease: Duration::hours(2),
