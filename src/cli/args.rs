@@ -37,7 +37,7 @@ pub fn full_command() -> clap::Command {
 }
 
 /// Whether the command line is a warm read of the working tree whose jobs dir is
-/// worth listing before it is parsed ([`crate::inventory::prefetch`]): `audit`,
+/// worth listing before it is parsed ([`crate::inventory::prefetch_jobs_dir`]): `audit`,
 /// `list`, `status`, `ready`, and `check` of the working tree, in the checkout the
 /// current folder is in (no `--root`), not asking for help or the version.
 pub fn prefetches(args: &[std::ffi::OsString]) -> bool {

@@ -912,7 +912,7 @@ static PREFETCH: std::sync::Mutex<Option<Prefetch<ListingShare, Result<JobsDirFi
 
 /// Start a warm read of the jobs dir of the current folder's main checkout before the
 /// repository is opened: the next gathering adopts it when the repository is that
-/// checkout's, and turns it down otherwise (see [`prefetch`]). Once a process.
+/// checkout's, and turns it down otherwise (see `inventory/prefetch.rs`). Once a process.
 pub fn prefetch_jobs_dir() {
     let mut slot = PREFETCH.lock().unwrap_or_else(|e| e.into_inner());
     if slot.is_none() {
