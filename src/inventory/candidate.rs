@@ -81,7 +81,8 @@ impl Candidate {
 #[derive(Debug, Default)]
 pub(super) struct Dirs(Vec<(Box<str>, FolderNo)>);
 
-/// Candidates in a run are at most this many (72 KiB of them). A full run gets a
+/// Candidates pushed one by one go in runs of at most this many (64 KiB of them); a
+/// small folder's are one run ([`WHOLE`]). A full run gets a
 /// mapping of its own ([`crate::heap::own_mapping`]): the listers make them, and the
 /// cache's takers on two threads free them while they make the files, and freed memory
 /// is reused only by the thread whose heap it came from (at 100,000 WOs, a taker on a
@@ -93,10 +94,11 @@ const RUN: usize = 1024;
 /// of [`RUN`], freed as they are taken.
 const WHOLE: usize = 8 * RUN;
 
-/// Listed candidates in runs of at most [`RUN`], in listing order (a folder's runs
-/// together, the folders in state order): whoever takes them frees each run once it
-/// is passed. In one list a folder's candidates were all held until its last one was
-/// taken, beside the files made of them (at 100,000 WOs, 6 MB of the peak).
+/// Listed candidates in runs, in listing order (a folder's runs together, the folders
+/// in state order): whoever takes them frees each run once it is passed. A big
+/// folder's are runs of at most [`RUN`]: in one list its candidates were all held until
+/// its last one was taken, beside the files made of them (at 100,000 WOs, 6 MB of the
+/// peak). A folder of at most [`WHOLE`] is one run, the list it was sorted in.
 #[derive(Default)]
 pub(super) struct Runs {
     runs: Vec<Vec<Candidate>>,
