@@ -1253,42 +1253,9 @@ fn list_state_folder(
     out: &mut Runs,
     others: &mut Vec<Other>,
 ) -> Result<()> {
-    let mut entries = FolderEntries::open(&root.join(rel))?;
+    let entries = FolderEntries::open(&root.join(rel))?;
     let here = out.dir(rel);
-    // The folder's WO files straight as candidates, each name in place when short (a
-    // WO's always is): no allocation per file, the folder numbered once for all of
-    // them, and, sorted, the folder's run as it is (a list of the entries sorted first
-    // was one more copy of each, and 64 bytes a file more at the peak of the listing).
-    // The other entries (subfolders, `.lock` files) are few, and kept aside.
-    let mut files: Vec<Candidate> = Vec::with_capacity(entries_hint(entries.size().unwrap_or(0)));
-    let mut rest: Vec<(ShortText, EntryType)> = Vec::new();
-    while let Some(e) = entries.next_entry() {
-        let Ok(name) = e.name().to_str() else {
-            continue;
-        };
-        let Some(ft) = e.entry_type() else { continue };
-        let kind = (!ft.is_dir())
-            .then(|| wo_file_kind(name, archived))
-            .flatten();
-        let Some(archived) = kind else {
-            rest.push((name.into(), ft));
-            continue;
-        };
-        let wanted = stat && ft.is_file() && wo_file_kind(name, true).is_some();
-        let stamp = wanted
-            .then(|| e.lstat().ok())
-            .flatten()
-            .and_then(|st| Stamp::of_stat(&st));
-        files.push(Candidate {
-            dir: here,
-            name: name.into(),
-            state,
-            archived,
-            file_type: ft,
-            stat: stamp,
-        });
-    }
-    drop(entries);
+    let (mut files, mut rest) = listed_candidates(entries, here, state, archived, stat);
     // Names in one folder are unique and share the prefix: name order is path order.
     files.sort_unstable_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
     rest.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
@@ -1341,6 +1308,49 @@ fn list_state_folder(
         out.push(c);
     }
     Ok(())
+}
+
+/// A folder's WO files straight as candidates (each stat'ed when `stat`), and its other
+/// entries (subfolders, `.lock` files: few), both in listing order. Each name is held
+/// in place when short (a WO's always is): no allocation per file, the folder numbered
+/// (`here`) once for all of them. Sorted, the candidates are the folder's run as they
+/// are: a list of the entries sorted first was one more copy of each, and 64 bytes a
+/// file more at the peak of the listing.
+fn listed_candidates(
+    mut entries: FolderEntries,
+    here: u32,
+    state: State,
+    archived: bool,
+    stat: bool,
+) -> (Vec<Candidate>, Vec<(ShortText, EntryType)>) {
+    let mut files: Vec<Candidate> = Vec::with_capacity(entries_hint(entries.size().unwrap_or(0)));
+    let mut rest: Vec<(ShortText, EntryType)> = Vec::new();
+    while let Some(e) = entries.next_entry() {
+        let Ok(name) = e.name().to_str() else {
+            continue;
+        };
+        let Some(ft) = e.entry_type() else { continue };
+        let kind = (!ft.is_dir())
+            .then(|| wo_file_kind(name, archived))
+            .flatten();
+        let Some(archived) = kind else {
+            rest.push((name.into(), ft));
+            continue;
+        };
+        let stamp = (stat && ft.is_file())
+            .then(|| e.lstat().ok())
+            .flatten()
+            .and_then(|st| Stamp::of_stat(&st));
+        files.push(Candidate {
+            dir: here,
+            name: name.into(),
+            state,
+            archived,
+            file_type: ft,
+            stat: stamp,
+        });
+    }
+    (files, rest)
 }
 
 /// Read and parse every candidate in parallel, keeping their order. With
