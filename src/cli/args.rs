@@ -41,25 +41,27 @@ pub fn full_command() -> clap::Command {
 /// `list`, `status`, `ready`, and `check` of the working tree, in the checkout the
 /// current folder is in (no `--root`), not asking for help or the version.
 pub fn prefetches(args: &[std::ffi::OsString]) -> bool {
-    let takes_value = ["--root", "--color"];
-    let mut sub = None;
-    for (i, a) in args.iter().enumerate().skip(1) {
-        let Some(a) = a.to_str() else { return false };
-        let elsewhere = a == "--root" || a.starts_with("--root=");
+    let elsewhere = args.iter().skip(1).any(|a| {
+        let Some(a) = a.to_str() else { return true };
+        let root = a == "--root" || a.starts_with("--root=");
         let asks = matches!(a, "-h" | "--help" | "-V" | "--version");
         let other_source = a == "--staged" || a == "--tree" || a.starts_with("--tree=");
-        if elsewhere || asks || other_source {
-            return false;
-        }
-        let is_value = args
-            .get(i - 1)
-            .and_then(|prev| prev.to_str())
-            .is_some_and(|prev| i > 1 && takes_value.contains(&prev));
-        if sub.is_none() && !a.starts_with('-') && !is_value {
-            sub = Some(a);
-        }
-    }
-    matches!(sub, Some("audit" | "list" | "status" | "ready" | "check"))
+        root || asks || other_source
+    });
+    let sub = subcommand_at(args).and_then(|at| args[at].to_str());
+    !elsewhere && matches!(sub, Some("audit" | "list" | "status" | "ready" | "check"))
+}
+
+/// The global options whose value is the next argument.
+const GLOBAL_WITH_VALUE: [&str; 2] = ["--root", "--color"];
+
+/// Where the subcommand's name is in `args` (the program's name first): the first
+/// argument after the program's that is neither an option nor a global option's value.
+fn subcommand_at(args: &[std::ffi::OsString]) -> Option<usize> {
+    (1..args.len()).find(|&i| {
+        let is_value = || GLOBAL_WITH_VALUE.contains(&args[i - 1].to_string_lossy().as_ref());
+        !args[i].to_string_lossy().starts_with('-') && (i == 1 || !is_value())
+    })
 }
 
 /// `reconcile` and `gc` take `--json PATH` (SPEC §7, §8) where every other command's
@@ -67,19 +69,13 @@ pub fn prefetches(args: &[std::ffi::OsString]) -> bool {
 /// starting with `-`) and `--json=<value>` become `--json-out`. A bare `--json` stays
 /// the global flag.
 pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let takes_value = ["--root", "--color"];
     let mut out = Vec::with_capacity(args.len());
-    let mut sub: Option<String> = None;
+    let path_command = subcommand_at(&args)
+        .filter(|&at| matches!(args[at].to_string_lossy().as_ref(), "reconcile" | "gc"));
     let mut i = 0;
     while i < args.len() {
         let a = args[i].to_string_lossy().into_owned();
-        let in_path_command = matches!(sub.as_deref(), Some("reconcile" | "gc"));
-        if i > 0 && sub.is_none() && !a.starts_with('-') {
-            let prev = args[i - 1].to_string_lossy();
-            if i == 1 || !takes_value.contains(&prev.as_ref()) {
-                sub = Some(a.clone());
-            }
-        }
+        let in_path_command = path_command.is_some_and(|at| i > at);
         if in_path_command && a == "--json" {
             if let Some(next) = args
                 .get(i + 1)
